@@ -1,0 +1,75 @@
+"""Composition root: `create_app()` wires settings, store and routes.
+
+The lifespan owns every resource (engines now; the feed and the scheduler
+later) and hands them to requests through the lifespan state.
+"""
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import TypedDict
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from .api import routes
+from .domain import QueueError
+from .services import HallServices, utcnow
+from .settings import Settings
+from .store import Store
+
+log = logging.getLogger("queue_server")
+
+
+class State(TypedDict):
+    services: HallServices
+
+
+def create_app(
+    settings: Settings | None = None, *, clock: Callable[[], datetime] = utcnow
+) -> Starlette:
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[State]:
+        settings.ensure_sqlite_dir()
+        store = Store(settings.database_url)
+        store.create_all()
+        try:
+            yield {"services": HallServices(store, settings, clock=clock)}
+        finally:
+            store.dispose()
+
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={
+            QueueError: queue_error,
+            HTTPException: http_error,
+            Exception: unexpected_error,
+        },
+    )
+
+
+async def queue_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, QueueError)
+    return JSONResponse({"error": exc.code, "message": str(exc)}, status_code=exc.status)
+
+
+async def http_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    messages = {404: "no such path; see the API in the README", 405: "method not allowed here"}
+    message = messages.get(exc.status_code, exc.detail)
+    return JSONResponse({"error": "http_error", "message": message}, status_code=exc.status_code,
+                        headers=exc.headers)
+
+
+async def unexpected_error(_request: Request, exc: Exception) -> Response:
+    # A bug, not a refusal: log it whole, tell the caller nothing internal.
+    log.exception("unhandled error", exc_info=exc)
+    return JSONResponse(
+        {"error": "internal", "message": "internal error; the server logged it"}, status_code=500
+    )

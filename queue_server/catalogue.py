@@ -1,0 +1,54 @@
+"""The public-security service catalogue shipped with the package.
+
+`catalogue.json` holds the categories (with their ticket prefixes) and the
+service items with expected handling minutes, target waits and the materials
+checklist (收件清单). Loaded once; immutable afterwards.
+"""
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from .domain import Category, NotFound, Service
+
+
+@dataclass(frozen=True, slots=True)
+class Catalogue:
+    categories: dict[str, Category]
+    services: dict[str, Service]
+
+    def service(self, code: str) -> Service:
+        try:
+            return self.services[code]
+        except KeyError:
+            raise NotFound(
+                f"unknown service {code!r}; GET /api/services lists the valid codes"
+            ) from None
+
+    def unknown(self, services: Iterable[str] = (), categories: Iterable[str] = ()) -> list[str]:
+        """The names among `services` and `categories` that the catalogue lacks."""
+        return [s for s in services if s not in self.services] + [
+            c for c in categories if c not in self.categories
+        ]
+
+
+@cache
+def load() -> Catalogue:
+    raw = json.loads(resources.files(__package__).joinpath("catalogue.json").read_text("utf-8"))
+    categories = {c["code"]: Category(c["code"], c["name"], c["prefix"]) for c in raw["categories"]}
+    services = {
+        s["code"]: Service(
+            code=s["code"],
+            name=s["name"],
+            category=s["category"],
+            prefix=categories[s["category"]].prefix,
+            minutes=s["minutes"],
+            target_wait_minutes=s["target_wait_minutes"],
+            walk_in=s["walk_in"],
+            materials=tuple(s["materials"]),
+        )
+        for s in raw["services"]
+    }
+    return Catalogue(categories=categories, services=services)

@@ -1,0 +1,496 @@
+"""The hall's rules, with no I/O: tickets, windows, their lifecycles, dispatch.
+
+Everything here is a pure function of its arguments; time comes in as `now`.
+The storage and HTTP layers load domain objects, ask this module what the
+next state is, and save what it returns. An illegal move raises a
+`QueueError` and changes nothing, so a refused action is never half-applied.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+# ---------------------------------------------------------------- errors
+
+
+class QueueError(Exception):
+    """Base of every refusal the domain can give.
+
+    `status` is the HTTP status the edge maps it to; `code` is a stable
+    machine-readable name; the message is for the person at the other end.
+    """
+
+    status = 400
+    code = "bad_request"
+
+
+class NotFound(QueueError):
+    status = 404
+    code = "not_found"
+
+
+class Forbidden(QueueError):
+    status = 403
+    code = "forbidden"
+
+
+class Unauthorized(QueueError):
+    status = 401
+    code = "unauthorized"
+
+
+class InvalidInput(QueueError):
+    status = 422
+    code = "invalid_input"
+
+
+class Conflict(QueueError):
+    """The request is valid but the current state does not allow it."""
+
+    status = 409
+    code = "conflict"
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+
+
+class DuplicateTicket(Conflict):
+    code = "duplicate_ticket"
+
+
+class StaleState(Conflict):
+    """Someone else changed the row between our read and our write; retry."""
+
+    code = "stale_state"
+
+
+# ---------------------------------------------------------------- vocabulary
+
+
+class TicketStatus(StrEnum):
+    WAITING = "waiting"
+    CALLED = "called"
+    SERVING = "serving"
+    DONE = "done"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+    TRANSFERRED = "transferred"
+    SUSPENDED = "suspended"
+    UNSERVED = "unserved"
+
+
+ACTIVE_STATUSES = frozenset(
+    {TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING, TicketStatus.SUSPENDED}
+)
+
+
+class PriorityClass(StrEnum):
+    """Why a ticket is green-channel. Stored for statistics, never shown."""
+
+    NORMAL = "normal"
+    ELDERLY = "elderly"
+    MINOR = "minor"
+    MILITARY = "military"
+    TALENT = "talent"
+    DISABILITY = "disability"
+    OTHER = "other"
+
+    @property
+    def green_channel(self) -> bool:
+        return self is not PriorityClass.NORMAL
+
+
+class Entry(StrEnum):
+    """How a ticket entered the queue it waits in now; drives its boost."""
+
+    WALK_IN = "walk_in"
+    APPOINTMENT = "appointment"
+    TRANSFER = "transfer"
+    RETURN = "return"  # came back from a suspension: head of the queue
+
+
+class WindowState(StrEnum):
+    CLOSED = "closed"
+    OPEN = "open"  # open and idle
+    CALLING = "calling"
+    SERVING = "serving"
+    PAUSED = "paused"
+
+
+class Lane(StrEnum):
+    """A green lane window calls green-channel tickets strictly first."""
+
+    STANDARD = "standard"
+    GREEN = "green"
+
+
+class TicketAction(StrEnum):
+    CALL = "call"
+    RECALL = "recall"
+    START = "start"
+    FINISH = "finish"
+    NO_SHOW = "no-show"
+    TRANSFER = "transfer"
+    SUSPEND = "suspend"
+    RESUME = "resume-ticket"
+    CANCEL = "cancel"
+    CLOSE_DAY = "close-day"
+
+
+class WindowAction(StrEnum):
+    OPEN = "open"
+    PAUSE = "pause"
+    RESUME = "resume"
+    CLOSE = "close"
+    CALL = "call"
+    RECALL = "recall"
+    START = "start"
+    FINISH = "finish"
+    NO_SHOW = "no-show"
+    TRANSFER = "transfer"
+    SUSPEND = "suspend"
+
+
+_T = TicketStatus
+TICKET_TRANSITIONS: Mapping[tuple[TicketStatus, TicketAction], TicketStatus] = {
+    (_T.WAITING, TicketAction.CALL): _T.CALLED,
+    (_T.WAITING, TicketAction.CANCEL): _T.CANCELLED,
+    (_T.WAITING, TicketAction.CLOSE_DAY): _T.UNSERVED,
+    (_T.CALLED, TicketAction.RECALL): _T.CALLED,
+    (_T.CALLED, TicketAction.START): _T.SERVING,
+    (_T.CALLED, TicketAction.NO_SHOW): _T.NO_SHOW,
+    (_T.CALLED, TicketAction.TRANSFER): _T.TRANSFERRED,
+    (_T.SERVING, TicketAction.FINISH): _T.DONE,
+    (_T.SERVING, TicketAction.TRANSFER): _T.TRANSFERRED,
+    (_T.SERVING, TicketAction.SUSPEND): _T.SUSPENDED,
+    (_T.SUSPENDED, TicketAction.RESUME): _T.WAITING,
+    (_T.SUSPENDED, TicketAction.CANCEL): _T.CANCELLED,
+    (_T.SUSPENDED, TicketAction.CLOSE_DAY): _T.UNSERVED,
+}
+
+_W = WindowState
+WINDOW_TRANSITIONS: Mapping[tuple[WindowState, WindowAction], WindowState] = {
+    (_W.CLOSED, WindowAction.OPEN): _W.OPEN,
+    (_W.OPEN, WindowAction.PAUSE): _W.PAUSED,
+    (_W.PAUSED, WindowAction.RESUME): _W.OPEN,
+    (_W.OPEN, WindowAction.CLOSE): _W.CLOSED,
+    (_W.PAUSED, WindowAction.CLOSE): _W.CLOSED,
+    (_W.OPEN, WindowAction.CALL): _W.CALLING,
+    (_W.CALLING, WindowAction.RECALL): _W.CALLING,
+    (_W.CALLING, WindowAction.START): _W.SERVING,
+    (_W.CALLING, WindowAction.NO_SHOW): _W.OPEN,
+    (_W.CALLING, WindowAction.TRANSFER): _W.OPEN,
+    (_W.SERVING, WindowAction.FINISH): _W.OPEN,
+    (_W.SERVING, WindowAction.TRANSFER): _W.OPEN,
+    (_W.SERVING, WindowAction.SUSPEND): _W.OPEN,
+}
+
+_WINDOW_STATE_ZH = {
+    _W.CLOSED: "未开启",
+    _W.OPEN: "空闲",
+    _W.CALLING: "叫号中",
+    _W.SERVING: "办理中",
+    _W.PAUSED: "暂停服务",
+}
+
+# ---------------------------------------------------------------- objects
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    code: str
+    name: str
+    prefix: str
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    code: str
+    name: str
+    category: str
+    prefix: str
+    minutes: int
+    target_wait_minutes: int
+    walk_in: bool
+    materials: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Skills:
+    """What a window accepts: everything, or listed services and categories."""
+
+    accepts_all: bool = True
+    services: frozenset[str] = frozenset()
+    categories: frozenset[str] = frozenset()
+
+    def accepts(self, service: str, category: str) -> bool:
+        return self.accepts_all or service in self.services or category in self.categories
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    hall: str
+    number: int
+    label: str
+    skills: Skills = field(default_factory=Skills)
+    lane: Lane = Lane.STANDARD
+    state: WindowState = WindowState.CLOSED
+    ticket_id: str | None = None
+    state_since: datetime | None = None
+    version: int = 0
+
+    def accepts(self, ticket: "Ticket") -> bool:
+        if ticket.directed_window is not None and ticket.directed_window != self.number:
+            return False
+        return self.skills.accepts(ticket.service, ticket.category)
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    id: str
+    hall: str
+    business_date: date
+    number: str
+    service: str
+    category: str
+    priority: PriorityClass
+    status: TicketStatus
+    arrived_at: datetime  # kept across transfers: the visitor's place in line
+    issued_at: datetime
+    entry: Entry = Entry.WALK_IN
+    window: int | None = None
+    directed_window: int | None = None
+    first_called_at: datetime | None = None
+    called_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    recalls: int = 0
+    outcome: str | None = None
+    parent_id: str | None = None
+    version: int = 0
+
+    @property
+    def green_channel(self) -> bool:
+        return self.priority.green_channel
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Per-hall dispatch and lifecycle settings (seconds unless named)."""
+
+    green_boost_s: int = 1200
+    appointment_boost_s: int = 900
+    transfer_boost_s: int = 600
+    return_boost_s: int = 86_400  # larger than any day's wait: head of the queue
+    max_recalls: int = 2
+
+    def boost(self, ticket: Ticket) -> int:
+        boost = self.green_boost_s if ticket.green_channel else 0
+        if ticket.entry is Entry.APPOINTMENT:
+            boost += self.appointment_boost_s
+        elif ticket.entry is Entry.TRANSFER or ticket.directed_window is not None:
+            boost += self.transfer_boost_s
+        elif ticket.entry is Entry.RETURN:
+            boost += self.return_boost_s
+        return boost
+
+
+@dataclass(frozen=True, slots=True)
+class Hall:
+    id: str
+    name: str
+    timezone: str
+    services: frozenset[str] | None = None  # enabled subset; None = whole catalogue
+    policy: Policy = Policy()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def business_date(self, now: datetime) -> date:
+        """The hall's calendar day at `now`: numbering restarts when it changes."""
+        return now.astimezone(self.zone).date()
+
+    def offers(self, service: str) -> bool:
+        return self.services is None or service in self.services
+
+
+# ---------------------------------------------------------------- lifecycles
+
+
+def window_state_zh(state: WindowState) -> str:
+    return _WINDOW_STATE_ZH[state]
+
+
+def next_ticket_status(status: TicketStatus, action: TicketAction) -> TicketStatus:
+    try:
+        return TICKET_TRANSITIONS[(status, action)]
+    except KeyError:
+        raise InvalidTransition(
+            f"ticket is {status.value}; '{action.value}' is not allowed in that state"
+        ) from None
+
+
+def next_window_state(window: Window, action: WindowAction) -> WindowState:
+    try:
+        return WINDOW_TRANSITIONS[(window.state, action)]
+    except KeyError:
+        current = f" ({window.ticket_id})" if window.ticket_id else ""
+        raise InvalidTransition(
+            f"window {window.number} is {window.state.value}{current}; "
+            f"'{action.value}' is not allowed in that state"
+        ) from None
+
+
+def apply_ticket(
+    ticket: Ticket,
+    action: TicketAction,
+    *,
+    now: datetime,
+    window: int | None = None,
+    policy: Policy = Policy(),
+    outcome: str | None = None,
+) -> Ticket:
+    """The ticket after `action`, or InvalidTransition. Stamps the times."""
+    status = next_ticket_status(ticket.status, action)
+    if action is TicketAction.RECALL and ticket.recalls >= policy.max_recalls:
+        raise InvalidTransition(
+            f"ticket {ticket.number} was already recalled {ticket.recalls} times "
+            f"(the hall allows {policy.max_recalls}); mark it no-show instead"
+        )
+    changes: dict[str, object] = {"status": status}
+    match action:
+        case TicketAction.CALL:
+            changes |= {
+                "window": window,
+                "called_at": now,
+                "first_called_at": ticket.first_called_at or now,
+                "recalls": 0,
+            }
+        case TicketAction.RECALL:
+            changes |= {"called_at": now, "recalls": ticket.recalls + 1}
+        case TicketAction.START:
+            changes |= {"started_at": now}
+        case TicketAction.FINISH:
+            changes |= {"finished_at": now, "outcome": outcome}
+        case TicketAction.NO_SHOW | TicketAction.TRANSFER | TicketAction.CANCEL:
+            changes |= {"finished_at": now}
+        case TicketAction.CLOSE_DAY:
+            changes |= {"finished_at": now}
+        case TicketAction.RESUME:
+            changes |= {"entry": Entry.RETURN, "window": None, "directed_window": None}
+        case TicketAction.SUSPEND:
+            pass
+    return replace(ticket, **changes)  # type: ignore[arg-type]
+
+
+def apply_window(
+    window: Window, action: WindowAction, *, now: datetime, ticket_id: str | None = None
+) -> Window:
+    """The window after `action`; it holds a ticket only while calling or serving."""
+    state = next_window_state(window, action)
+    holds = state in (WindowState.CALLING, WindowState.SERVING)
+    new_ticket = (ticket_id or window.ticket_id) if holds else None
+    since = window.state_since if state is window.state else now
+    return replace(window, state=state, ticket_id=new_ticket, state_since=since)
+
+
+# ---------------------------------------------------------------- dispatch
+
+
+def score(ticket: Ticket, policy: Policy, now: datetime) -> float:
+    """Seconds waited plus bounded boosts: higher is called first.
+
+    A boost is a head start measured in seconds, so a normal ticket that has
+    waited longer than the green-channel boost is still served first: the green
+    channel gets precedence without starving anyone.
+    """
+    return (now - ticket.arrived_at).total_seconds() + policy.boost(ticket)
+
+
+def dispatch_order(
+    waiting: Iterable[Ticket], window: Window, policy: Policy, now: datetime
+) -> list[Ticket]:
+    """The tickets `window` may call, best first (ties by arrival, then number)."""
+    eligible = [t for t in waiting if t.status is TicketStatus.WAITING and window.accepts(t)]
+
+    def key(t: Ticket) -> tuple[bool, float, datetime, datetime, str]:
+        lane_first = window.lane is Lane.GREEN and t.green_channel
+        return (not lane_first, *_rank(t, policy, now))
+
+    return sorted(eligible, key=key)
+
+
+def _rank(ticket: Ticket, policy: Policy, now: datetime) -> tuple[float, datetime, datetime, str]:
+    """Sort key of the hall-wide order: best score, then earliest arrival."""
+    return (-score(ticket, policy, now), ticket.arrived_at, ticket.issued_at, ticket.number)
+
+
+def choose_next(
+    waiting: Iterable[Ticket], window: Window, policy: Policy, now: datetime
+) -> Ticket | None:
+    """The ticket `window` should call now, or None when nobody eligible waits."""
+    order = dispatch_order(waiting, window, policy, now)
+    return order[0] if order else None
+
+
+# ---------------------------------------------------------------- estimates
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    position: int  # tickets that will be called before this one
+    wait_s: int
+
+
+def estimate(
+    ticket: Ticket,
+    waiting: Sequence[Ticket],
+    windows: Sequence[Window],
+    handling_s: Mapping[str, float],
+    policy: Policy,
+    now: datetime,
+) -> Estimate:
+    """People ahead of `ticket` and its expected wait.
+
+    Ahead = waiting tickets with a higher score that some window able to take
+    `ticket` could take instead. Their expected handling time (recent mean per
+    service, else the catalogue's minutes) is shared by the open windows that
+    accept `ticket`; with none open, by every window that accepts it. The
+    estimate is deliberately simple; its accuracy is measured by the simulator.
+    """
+    if ticket.status is not TicketStatus.WAITING:
+        return Estimate(position=0, wait_s=0)
+    able = [w for w in windows if w.accepts(ticket)]
+    staffed = [w for w in able if w.state is not WindowState.CLOSED] or able
+    mine = _rank(ticket, policy, now)
+    ahead = [
+        t
+        for t in waiting
+        if t.id != ticket.id
+        and t.status is TicketStatus.WAITING
+        and _rank(t, policy, now) < mine
+        and any(w.accepts(t) for w in able)
+    ]
+    work = sum(handling_s.get(t.service, 600.0) for t in ahead)
+    busy = [w for w in staffed if w.state in (WindowState.CALLING, WindowState.SERVING)]
+    # A window busy now frees up on average half a handling time from now.
+    residual = sum(handling_s.get(ticket.service, 600.0) / 2 for _ in busy)
+    servers = max(1, len(staffed))
+    wait = (work + residual) / servers if (ahead or len(busy) == len(staffed)) else 0.0
+    return Estimate(position=len(ahead), wait_s=round(wait))
+
+
+# ---------------------------------------------------------------- numbering
+
+
+def format_number(prefix: str, sequence: int) -> str:
+    """'A' and 23 -> 'A023'; the digits widen past 999 rather than wrap."""
+    return f"{prefix}{sequence:03d}"

@@ -1,0 +1,317 @@
+"""Database tables (SQLModel) and request bodies (pydantic), and row <-> domain.
+
+No `from __future__ import annotations` here: SQLModel reads the annotations
+at class creation. Times are stored as naive UTC and come back aware.
+"""
+
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field as PydanticField
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, text
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+from .domain import (
+    ACTIVE_STATUSES,
+    Entry,
+    Lane,
+    PriorityClass,
+    Skills,
+    Ticket,
+    TicketStatus,
+    Window,
+    WindowState,
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite keeps no zone)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def _time(nullable: bool = True) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable))
+
+
+def _json() -> Any:
+    return Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+_ACTIVE_SQL = "status IN ({})".format(", ".join(f"'{s.value}'" for s in sorted(ACTIVE_STATUSES)))
+
+# ---------------------------------------------------------------- tables
+
+
+class HallRow(SQLModel, table=True):
+    __tablename__ = "hall"
+    id: str = Field(primary_key=True, max_length=32)
+    name: str
+    timezone: str
+    services: list[str] | None = _json()  # the enabled subset; None = whole catalogue
+    policy: dict[str, int] | None = _json()
+    seq: int = 0  # last event sequence number of this hall
+    created_at: datetime = _time(nullable=False)
+
+
+class WindowRow(SQLModel, table=True):
+    __tablename__ = "window"
+    hall_id: str = Field(primary_key=True, foreign_key="hall.id")
+    number: int = Field(primary_key=True)
+    label: str
+    accepts_all: bool = True
+    services: list[str] | None = _json()
+    categories: list[str] | None = _json()
+    lane: str = Lane.STANDARD.value
+    state: str = WindowState.CLOSED.value
+    ticket_id: str | None = None
+    state_since: datetime | None = _time()
+    version: int = 0
+
+
+class TicketRow(SQLModel, table=True):
+    __tablename__ = "ticket"
+    __table_args__ = (
+        UniqueConstraint("hall_id", "idem_key", name="uq_ticket_idem"),
+        Index("ix_ticket_queue", "hall_id", "status"),
+        Index("ix_ticket_day", "hall_id", "business_date"),
+        # One active ticket per person and service: enforced by the database,
+        # so two kiosks issuing at the same instant cannot both succeed.
+        Index(
+            "uq_ticket_person",
+            "hall_id",
+            "service",
+            "id_hash",
+            unique=True,
+            sqlite_where=text(_ACTIVE_SQL),
+            postgresql_where=text(_ACTIVE_SQL),
+        ),
+    )
+    id: str = Field(primary_key=True, max_length=24)
+    hall_id: str = Field(foreign_key="hall.id")
+    business_date: date
+    number: str
+    service: str
+    category: str
+    priority: str
+    status: str
+    entry: str = Entry.WALK_IN.value
+    arrived_at: datetime = _time(nullable=False)
+    issued_at: datetime = _time(nullable=False)
+    window: int | None = None
+    directed_window: int | None = None
+    first_called_at: datetime | None = _time()
+    called_at: datetime | None = _time()
+    started_at: datetime | None = _time()
+    finished_at: datetime | None = _time()
+    recalls: int = 0
+    outcome: str | None = None
+    parent_id: str | None = None
+    transferred_to: str | None = None
+    id_hash: str | None = None
+    id_masked: str | None = None
+    idem_key: str | None = None
+    issued_by: str | None = None
+    version: int = 0
+
+
+class TransitionRow(SQLModel, table=True):
+    """Append-only record of every ticket transition."""
+
+    __tablename__ = "transition"
+    id: int | None = Field(default=None, primary_key=True)
+    hall_id: str = Field(index=True)
+    ticket_id: str = Field(index=True)
+    action: str
+    from_status: str | None
+    to_status: str
+    at: datetime = _time(nullable=False)
+    window: int | None = None
+    actor: str
+
+
+class EventRow(SQLModel, table=True):
+    """The hall's feed: one row per change, seq grows by one per hall."""
+
+    __tablename__ = "event"
+    hall_id: str = Field(primary_key=True)
+    seq: int = Field(primary_key=True)
+    type: str
+    data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    at: datetime = _time(nullable=False)
+
+
+class TokenRow(SQLModel, table=True):
+    __tablename__ = "token"
+    id: str = Field(primary_key=True, max_length=16)
+    token_hash: str = Field(unique=True)
+    role: str
+    hall_id: str | None = None
+    window: int | None = None
+    label: str = ""
+    created_at: datetime = _time(nullable=False)
+
+
+class RatingRow(SQLModel, table=True):
+    __tablename__ = "rating"
+    ticket_id: str = Field(primary_key=True)
+    hall_id: str = Field(index=True)
+    business_date: date
+    window: int | None
+    score: int
+    comment: str | None = None
+    at: datetime = _time(nullable=False)
+
+
+class CounterRow(SQLModel, table=True):
+    """Ticket number sequences, per hall, business day and prefix."""
+
+    __tablename__ = "counter"
+    hall_id: str = Field(primary_key=True)
+    business_date: date = Field(primary_key=True)
+    prefix: str = Field(primary_key=True)
+    value: int = 0
+
+
+class MetaRow(SQLModel, table=True):
+    __tablename__ = "meta"
+    key: str = Field(primary_key=True)
+    value: str
+
+
+# ---------------------------------------------------------------- row <-> domain
+
+
+def window_from_row(row: WindowRow) -> Window:
+    return Window(
+        hall=row.hall_id,
+        number=row.number,
+        label=row.label,
+        skills=Skills(
+            accepts_all=row.accepts_all,
+            services=frozenset(row.services or ()),
+            categories=frozenset(row.categories or ()),
+        ),
+        lane=Lane(row.lane),
+        state=WindowState(row.state),
+        ticket_id=row.ticket_id,
+        state_since=row.state_since,
+        version=row.version,
+    )
+
+
+def ticket_from_row(row: TicketRow) -> Ticket:
+    return Ticket(
+        id=row.id,
+        hall=row.hall_id,
+        business_date=row.business_date,
+        number=row.number,
+        service=row.service,
+        category=row.category,
+        priority=PriorityClass(row.priority),
+        status=TicketStatus(row.status),
+        entry=Entry(row.entry),
+        arrived_at=row.arrived_at,
+        issued_at=row.issued_at,
+        window=row.window,
+        directed_window=row.directed_window,
+        first_called_at=row.first_called_at,
+        called_at=row.called_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        recalls=row.recalls,
+        outcome=row.outcome,
+        parent_id=row.parent_id,
+        version=row.version,
+    )
+
+
+TICKET_FIELDS = (
+    "status entry window directed_window first_called_at called_at started_at "
+    "finished_at recalls outcome"
+).split()
+
+
+def ticket_changes(ticket: Ticket) -> dict[str, Any]:
+    """The mutable columns of `ticket`, as stored."""
+    values = {name: getattr(ticket, name) for name in TICKET_FIELDS}
+    values["status"] = ticket.status.value
+    values["entry"] = ticket.entry.value
+    return values
+
+
+# ---------------------------------------------------------------- request bodies
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class HallIn(Body):
+    id: str = PydanticField(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
+    name: str = PydanticField(min_length=1, max_length=100)
+    timezone: str | None = None
+    services: list[str] | None = None
+
+
+class WindowIn(Body):
+    label: str = PydanticField(min_length=1, max_length=40)
+    services: list[str] | Literal["all"] | None = None
+    categories: list[str] | None = None
+    lane: Lane = Lane.STANDARD
+
+
+class TokenIn(Body):
+    role: Literal["kiosk", "window", "display", "supervisor", "admin"]
+    hall: str | None = None
+    window: int | None = PydanticField(default=None, ge=1, le=999)
+    label: str = PydanticField(default="", max_length=60)
+
+
+class TicketIn(Body):
+    service: str = PydanticField(min_length=1, max_length=40)
+    priority: PriorityClass | None = None
+    id_number: str | None = PydanticField(default=None, max_length=40)
+
+
+class CallIn(Body):
+    ticket: str = PydanticField(min_length=1, max_length=40)  # a ticket id or its number
+
+
+class FinishIn(Body):
+    outcome: str | None = PydanticField(default=None, max_length=40)
+
+
+class TransferIn(Body):
+    service: str | None = PydanticField(default=None, max_length=40)
+    window: int | None = PydanticField(default=None, ge=1, le=999)
+
+
+class TicketRefIn(Body):
+    ticket: str = PydanticField(min_length=1, max_length=40)
+
+
+class RatingIn(Body):
+    score: int = PydanticField(ge=1, le=5)
+    comment: str | None = PydanticField(default=None, max_length=500)
+
+
+class PolicyIn(Body):
+    green_boost_s: int | None = PydanticField(default=None, ge=0, le=86_400)
+    appointment_boost_s: int | None = PydanticField(default=None, ge=0, le=86_400)
+    transfer_boost_s: int | None = PydanticField(default=None, ge=0, le=86_400)
+    return_boost_s: int | None = PydanticField(default=None, ge=0, le=864_000)
+    max_recalls: int | None = PydanticField(default=None, ge=0, le=10)

@@ -1,0 +1,87 @@
+"""The hall feed's vocabulary: event types and the public shape of a ticket.
+
+Shared by the server and the clients. Everything built here may be shown on a
+lobby screen, so it carries numbers, services and windows, never a name,
+phone or ID number (a Ticket holds none, by construction).
+"""
+
+from enum import StrEnum
+from typing import Any
+
+from .domain import Service, Ticket, TicketAction, Window, WindowAction, window_state_zh
+
+
+class EventType(StrEnum):
+    TICKET_ISSUED = "ticket.issued"
+    TICKET_CALLED = "ticket.called"
+    TICKET_RECALLED = "ticket.recalled"
+    TICKET_STARTED = "ticket.started"
+    TICKET_FINISHED = "ticket.finished"
+    TICKET_NO_SHOW = "ticket.no_show"
+    TICKET_TRANSFERRED = "ticket.transferred"
+    TICKET_SUSPENDED = "ticket.suspended"
+    TICKET_RESUMED = "ticket.resumed"
+    TICKET_CANCELLED = "ticket.cancelled"
+    TICKET_UNSERVED = "ticket.unserved"
+    TICKET_RATED = "ticket.rated"
+    WINDOW_OPENED = "window.opened"
+    WINDOW_PAUSED = "window.paused"
+    WINDOW_RESUMED = "window.resumed"
+    WINDOW_CLOSED = "window.closed"
+    WINDOW_UPDATED = "window.updated"
+
+
+TICKET_EVENTS: dict[TicketAction, EventType] = {
+    TicketAction.CALL: EventType.TICKET_CALLED,
+    TicketAction.RECALL: EventType.TICKET_RECALLED,
+    TicketAction.START: EventType.TICKET_STARTED,
+    TicketAction.FINISH: EventType.TICKET_FINISHED,
+    TicketAction.NO_SHOW: EventType.TICKET_NO_SHOW,
+    TicketAction.TRANSFER: EventType.TICKET_TRANSFERRED,
+    TicketAction.SUSPEND: EventType.TICKET_SUSPENDED,
+    TicketAction.RESUME: EventType.TICKET_RESUMED,
+    TicketAction.CANCEL: EventType.TICKET_CANCELLED,
+    TicketAction.CLOSE_DAY: EventType.TICKET_UNSERVED,
+}
+
+WINDOW_EVENTS: dict[WindowAction, EventType] = {
+    WindowAction.OPEN: EventType.WINDOW_OPENED,
+    WindowAction.PAUSE: EventType.WINDOW_PAUSED,
+    WindowAction.RESUME: EventType.WINDOW_RESUMED,
+    WindowAction.CLOSE: EventType.WINDOW_CLOSED,
+}
+
+
+def public_ticket(ticket: Ticket, service: Service) -> dict[str, Any]:
+    """A ticket as a screen may show it: the green mark, never its class."""
+    return {
+        "id": ticket.id,
+        "number": ticket.number,
+        "service": ticket.service,
+        "service_name": service.name,
+        "category": ticket.category,
+        "green_channel": ticket.green_channel,
+        "status": ticket.status.value,
+        "window": ticket.window,
+        "recalls": ticket.recalls,
+    }
+
+
+def public_window(window: Window, ticket_number: str | None) -> dict[str, Any]:
+    return {
+        "number": window.number,
+        "label": window.label,
+        "state": window.state.value,
+        "state_zh": window_state_zh(window.state),
+        "lane": window.lane.value,
+        "ticket": ticket_number,
+        "since": window.state_since.isoformat() if window.state_since else None,
+    }
+
+
+def announcement(number: str, window: int) -> dict[str, str]:
+    """What the loudspeaker says and the short line a screen shows."""
+    return {
+        "voice": f"请 {number} 号到 {window} 号窗口办理",
+        "screen": f"{number} → {window}号窗口",
+    }

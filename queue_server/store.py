@@ -1,0 +1,471 @@
+"""Persistence on SQLite or PostgreSQL, chosen by URL; returns domain objects.
+
+Concurrency is the database's job, never a Python lock, so several server
+processes can share one database:
+- every write runs in one transaction (`Store.write()`); on SQLite it begins
+  IMMEDIATE, so writers queue on the database lock instead of failing midway;
+- ticket and window rows carry a version; `save_*` updates only the version
+  it read and raises StaleState otherwise, and the caller retries;
+- sequences (ticket numbers, the hall's event seq) are single-statement
+  increments in the same transaction as the change they number.
+"""
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, SQLModel
+
+from .domain import (
+    Hall,
+    NotFound,
+    Policy,
+    StaleState,
+    Ticket,
+    TicketStatus,
+    Window,
+)
+from .models import (
+    CounterRow,
+    EventRow,
+    HallRow,
+    MetaRow,
+    RatingRow,
+    TicketRow,
+    TokenRow,
+    TransitionRow,
+    WindowRow,
+    ticket_changes,
+    ticket_from_row,
+    window_from_row,
+)
+
+
+def normalise_url(url: str) -> str:
+    """Accept plain postgres URLs and use psycopg 3 for them."""
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url[len(plain) :]
+    return url
+
+
+def _sqlite_engine(url: str, *, begin: str) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(conn: Any, _record: Any) -> None:
+        conn.isolation_level = None  # we issue BEGIN ourselves, below
+        cursor = conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql(begin)
+
+    return engine
+
+
+class Store:
+    """Owns the engines. `write()` and `read()` open a transaction as a `Tx`."""
+
+    def __init__(self, url: str) -> None:
+        self.url = normalise_url(url)
+        if self.url.startswith("sqlite"):
+            self.dialect = "sqlite"
+            self._writer = _sqlite_engine(self.url, begin="BEGIN IMMEDIATE")
+            self._reader = _sqlite_engine(self.url, begin="BEGIN")
+        else:
+            self.dialect = "postgresql"
+            self._writer = create_engine(self.url, pool_size=10, max_overflow=20)
+            self._reader = self._writer
+
+    def create_all(self) -> None:
+        SQLModel.metadata.create_all(self._writer)
+
+    def dispose(self) -> None:
+        self._writer.dispose()
+        self._reader.dispose()
+
+    @contextmanager
+    def write(self) -> Iterator["Tx"]:
+        with Session(self._writer, expire_on_commit=False) as session, session.begin():
+            yield Tx(session, self.dialect)
+
+    @contextmanager
+    def read(self) -> Iterator["Tx"]:
+        with Session(self._reader, expire_on_commit=False) as session, session.begin():
+            yield Tx(session, self.dialect)
+
+
+class Tx:
+    """One open transaction; every method reads or writes through it."""
+
+    def __init__(self, session: Session, dialect: str) -> None:
+        self.s = session
+        self.dialect = dialect
+
+    # ------------------------------------------------------------ halls
+
+    def hall(self, hall_id: str) -> Hall:
+        row = self.s.get(HallRow, hall_id)
+        if row is None:
+            raise NotFound(f"unknown hall {hall_id!r}")
+        return Hall(
+            id=row.id,
+            name=row.name,
+            timezone=row.timezone,
+            services=frozenset(row.services) if row.services is not None else None,
+            policy=Policy(**(row.policy or {})),
+        )
+
+    def hall_exists(self, hall_id: str) -> bool:
+        return self.s.get(HallRow, hall_id) is not None
+
+    def add_hall(self, hall: Hall, now: datetime) -> None:
+        services = sorted(hall.services) if hall.services is not None else None
+        self.s.add(
+            HallRow(id=hall.id, name=hall.name, timezone=hall.timezone, services=services,
+                    policy={}, created_at=now)
+        )
+        self.s.flush()
+
+    def set_policy(self, hall_id: str, policy: dict[str, int]) -> None:
+        row = self.s.get(HallRow, hall_id)
+        if row is None:
+            raise NotFound(f"unknown hall {hall_id!r}")
+        row.policy = policy
+        self.s.add(row)
+
+    def halls(self) -> list[Hall]:
+        return [self.hall(h) for h in self.s.scalars(select(HallRow.id).order_by(HallRow.id))]
+
+    # ------------------------------------------------------------ windows
+
+    def windows(self, hall_id: str) -> list[Window]:
+        rows = self.s.scalars(
+            select(WindowRow).where(WindowRow.hall_id == hall_id).order_by(WindowRow.number)
+        )
+        return [window_from_row(r) for r in rows]
+
+    def window(self, hall_id: str, number: int) -> Window:
+        row = self.s.get(WindowRow, (hall_id, number))
+        if row is None:
+            raise NotFound(f"hall {hall_id!r} has no window {number}")
+        return window_from_row(row)
+
+    def put_window(self, window: Window) -> None:
+        """Create a window or replace its label, skills and lane (not its state)."""
+        row = self.s.get(WindowRow, (window.hall, window.number)) or WindowRow(
+            hall_id=window.hall, number=window.number, label=window.label
+        )
+        row.label = window.label
+        row.accepts_all = window.skills.accepts_all
+        row.services = sorted(window.skills.services)
+        row.categories = sorted(window.skills.categories)
+        row.lane = window.lane.value
+        row.version += 1
+        self.s.add(row)
+        self.s.flush()
+
+    def save_window(self, window: Window) -> Window:
+        result = self.s.execute(
+            update(WindowRow)
+            .where(
+                WindowRow.hall_id == window.hall,
+                WindowRow.number == window.number,
+                WindowRow.version == window.version,
+            )
+            .values(
+                state=window.state.value,
+                ticket_id=window.ticket_id,
+                state_since=window.state_since,
+                version=window.version + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise StaleState(f"window {window.number} changed meanwhile")
+        return replace(window, version=window.version + 1)
+
+    # ------------------------------------------------------------ tickets
+
+    def ticket(self, ticket_id: str) -> Ticket:
+        row = self.s.get(TicketRow, ticket_id)
+        if row is None:
+            raise NotFound(f"unknown ticket {ticket_id!r}")
+        return ticket_from_row(row)
+
+    def ticket_row(self, ticket_id: str) -> TicketRow:
+        row = self.s.get(TicketRow, ticket_id)
+        if row is None:
+            raise NotFound(f"unknown ticket {ticket_id!r}")
+        return row
+
+    def ticket_by_number(self, hall_id: str, day: date, number: str) -> Ticket:
+        """The live leg of today's ticket with that number (transfers share it)."""
+        row = self.s.scalars(
+            select(TicketRow)
+            .where(
+                TicketRow.hall_id == hall_id,
+                TicketRow.business_date == day,
+                TicketRow.number == number,
+                TicketRow.transferred_to.is_(None),  # type: ignore[union-attr]
+            )
+            .limit(1)
+        ).first()
+        if row is None:
+            raise NotFound(f"no ticket {number} today in hall {hall_id!r}")
+        return ticket_from_row(row)
+
+    def waiting(self, hall_id: str) -> list[Ticket]:
+        rows = self.s.scalars(
+            select(TicketRow).where(
+                TicketRow.hall_id == hall_id, TicketRow.status == TicketStatus.WAITING.value
+            )
+        )
+        return [ticket_from_row(r) for r in rows]
+
+    def tickets_with_status(self, hall_id: str, statuses: Sequence[TicketStatus]) -> list[Ticket]:
+        rows = self.s.scalars(
+            select(TicketRow).where(
+                TicketRow.hall_id == hall_id,
+                TicketRow.status.in_([s.value for s in statuses]),  # type: ignore[attr-defined]
+            )
+        )
+        return [ticket_from_row(r) for r in rows]
+
+    def day_tickets(self, hall_id: str, day: date) -> list[Ticket]:
+        rows = self.s.scalars(
+            select(TicketRow)
+            .where(TicketRow.hall_id == hall_id, TicketRow.business_date == day)
+            .order_by(TicketRow.issued_at)
+        )
+        return [ticket_from_row(r) for r in rows]
+
+    def recently_called(self, hall_id: str, day: date, limit: int) -> list[Ticket]:
+        rows = self.s.scalars(
+            select(TicketRow)
+            .where(
+                TicketRow.hall_id == hall_id,
+                TicketRow.business_date == day,
+                TicketRow.called_at.is_not(None),  # type: ignore[union-attr]
+            )
+            .order_by(TicketRow.called_at.desc())  # type: ignore[union-attr]
+            .limit(limit)
+        )
+        return [ticket_from_row(r) for r in rows]
+
+    def idempotent(self, hall_id: str, key: str) -> TicketRow | None:
+        return self.s.scalars(
+            select(TicketRow).where(TicketRow.hall_id == hall_id, TicketRow.idem_key == key)
+        ).first()
+
+    def active_for_person(self, hall_id: str, service: str, id_hash: str) -> Ticket | None:
+        row = self.s.scalars(
+            select(TicketRow).where(
+                TicketRow.hall_id == hall_id,
+                TicketRow.service == service,
+                TicketRow.id_hash == id_hash,
+                TicketRow.status.in_(  # type: ignore[attr-defined]
+                    [TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING,
+                     TicketStatus.SUSPENDED]
+                ),
+            )
+        ).first()
+        return ticket_from_row(row) if row else None
+
+    def next_number(self, hall_id: str, day: date, prefix: str) -> int:
+        """Atomically take the next sequence value for (hall, day, prefix)."""
+        dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        stmt = dialect_insert(CounterRow).values(
+            hall_id=hall_id, business_date=day, prefix=prefix, value=1
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["hall_id", "business_date", "prefix"],
+            set_={"value": CounterRow.value + 1},  # type: ignore[operator]
+        ).returning(CounterRow.value)
+        return int(self.s.execute(stmt).scalar_one())
+
+    def add_ticket(
+        self,
+        ticket: Ticket,
+        *,
+        id_hash: str | None = None,
+        id_masked: str | None = None,
+        idem_key: str | None = None,
+        issued_by: str | None = None,
+    ) -> None:
+        """Insert; IntegrityError if the idempotency key or person rule clashes."""
+        self.s.add(
+            TicketRow(
+                id=ticket.id,
+                hall_id=ticket.hall,
+                business_date=ticket.business_date,
+                number=ticket.number,
+                service=ticket.service,
+                category=ticket.category,
+                priority=ticket.priority.value,
+                arrived_at=ticket.arrived_at,
+                issued_at=ticket.issued_at,
+                parent_id=ticket.parent_id,
+                id_hash=id_hash,
+                id_masked=id_masked,
+                idem_key=idem_key,
+                issued_by=issued_by,
+                **ticket_changes(ticket),
+            )
+        )
+        self.s.flush()
+
+    def save_ticket(self, ticket: Ticket, *, transferred_to: str | None = None) -> Ticket:
+        values = ticket_changes(ticket) | {"version": ticket.version + 1}
+        if transferred_to is not None:
+            values["transferred_to"] = transferred_to
+        result = self.s.execute(
+            update(TicketRow)
+            .where(TicketRow.id == ticket.id, TicketRow.version == ticket.version)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise StaleState(f"ticket {ticket.number} changed meanwhile")
+        return replace(ticket, version=ticket.version + 1)
+
+    def record(
+        self, ticket: Ticket, action: str, before: TicketStatus | None, at: datetime, actor: str
+    ) -> None:
+        self.s.add(
+            TransitionRow(
+                hall_id=ticket.hall,
+                ticket_id=ticket.id,
+                action=action,
+                from_status=before.value if before else None,
+                to_status=ticket.status.value,
+                at=at,
+                window=ticket.window,
+                actor=actor,
+            )
+        )
+
+    def transitions(self, ticket_id: str) -> list[TransitionRow]:
+        return list(
+            self.s.scalars(
+                select(TransitionRow)
+                .where(TransitionRow.ticket_id == ticket_id)
+                .order_by(TransitionRow.id)  # type: ignore[arg-type]
+            )
+        )
+
+    def handling_means(self, hall_id: str, day: date) -> dict[str, float]:
+        """Mean handling seconds per service over the day's finished tickets."""
+        rows = self.s.execute(
+            select(TicketRow.service, TicketRow.started_at, TicketRow.finished_at).where(
+                TicketRow.hall_id == hall_id,
+                TicketRow.business_date == day,
+                TicketRow.status == TicketStatus.DONE.value,
+            )
+        )
+        spans: dict[str, list[float]] = {}
+        for service, started, finished in rows:
+            if started and finished:
+                spans.setdefault(service, []).append((finished - started).total_seconds())
+        return {s: sum(v) / len(v) for s, v in spans.items()}
+
+    # ------------------------------------------------------------ events
+
+    def append_events(
+        self, hall_id: str, events: Sequence[tuple[str, dict[str, Any]]], at: datetime
+    ) -> list[EventRow]:
+        """Number and store `events` after the hall's last seq, in this transaction.
+
+        The single UPDATE locks the hall row until commit, so seqs are handed
+        out in commit order across processes and never repeat or skip.
+        """
+        if not events:
+            return []
+        last = self.s.execute(
+            update(HallRow)
+            .where(HallRow.id == hall_id)  # type: ignore[arg-type]
+            .values(seq=HallRow.seq + len(events))
+            .returning(HallRow.seq)
+        ).scalar_one()
+        first = last - len(events) + 1
+        rows = [
+            EventRow(hall_id=hall_id, seq=first + i, type=kind, data=data, at=at)
+            for i, (kind, data) in enumerate(events)
+        ]
+        self.s.add_all(rows)
+        return rows
+
+    def events_since(self, hall_id: str, after: int, limit: int = 1000) -> list[EventRow]:
+        return list(
+            self.s.scalars(
+                select(EventRow)
+                .where(EventRow.hall_id == hall_id, EventRow.seq > after)
+                .order_by(EventRow.seq)  # type: ignore[arg-type]
+                .limit(limit)
+            )
+        )
+
+    def last_seq(self, hall_id: str) -> int:
+        seq = self.s.scalar(select(HallRow.seq).where(HallRow.id == hall_id))
+        if seq is None:
+            raise NotFound(f"unknown hall {hall_id!r}")
+        return int(seq)
+
+    # ------------------------------------------------------------ ratings, tokens, meta
+
+    def add_rating(self, row: RatingRow) -> None:
+        self.s.add(row)
+        self.s.flush()
+
+    def rating(self, ticket_id: str) -> RatingRow | None:
+        return self.s.get(RatingRow, ticket_id)
+
+    def day_ratings(self, hall_id: str, day: date) -> list[RatingRow]:
+        return list(
+            self.s.scalars(
+                select(RatingRow).where(RatingRow.hall_id == hall_id, RatingRow.business_date == day)
+            )
+        )
+
+    def add_token(self, row: TokenRow) -> None:
+        self.s.add(row)
+        self.s.flush()
+
+    def token(self, token_hash: str) -> TokenRow | None:
+        return self.s.scalars(select(TokenRow).where(TokenRow.token_hash == token_hash)).first()
+
+    def delete_tokens(self, hall_id: str, label: str) -> int:
+        rows = list(
+            self.s.scalars(
+                select(TokenRow).where(TokenRow.hall_id == hall_id, TokenRow.label == label)
+            )
+        )
+        for row in rows:
+            self.s.delete(row)
+        return len(rows)
+
+    def meta(self, key: str) -> str | None:
+        row = self.s.get(MetaRow, key)
+        return row.value if row else None
+
+    def set_meta_once(self, key: str, value: str) -> str:
+        """Store `value` under `key` unless set; return what is stored."""
+        existing = self.meta(key)
+        if existing is not None:
+            return existing
+        self.s.add(MetaRow(key=key, value=value))
+        self.s.flush()
+        return value
+
+
+__all__ = ["IntegrityError", "Store", "Tx"]
