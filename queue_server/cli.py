@@ -1,0 +1,116 @@
+"""`queue-server`: serve, init the database, create tokens."""
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from .access import Role, new_token
+from .domain import QueueError
+from .services import HallServices
+from .settings import Settings
+from .store import Store
+
+console = Console()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="queue-server", description="一窗 hall server")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--database-url", help="overrides QUEUE_DATABASE_URL")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", parents=[common], help="run the server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--demo", action="store_true", help="create the demo hall, print tokens")
+
+    init = commands.add_parser("init", parents=[common], help="create the tables")
+    init.add_argument("--demo", action="store_true", help="and the demo hall")
+
+    token = commands.add_parser("token", help="manage tokens")
+    token_commands = token.add_subparsers(dest="token_command", required=True)
+    create = token_commands.add_parser(
+        "create", parents=[common], help="create a token and print it once"
+    )
+    create.add_argument("--role", required=True, choices=[r.value for r in Role])
+    create.add_argument("--hall")
+    create.add_argument("--window", type=int)
+    create.add_argument("--label", default="")
+
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    if args.database_url:
+        settings = settings.with_(database_url=args.database_url)
+    try:
+        return COMMANDS[args.command](settings, args)
+    except QueueError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        return 2
+
+
+def _services(settings: Settings) -> HallServices:
+    settings.ensure_sqlite_dir()
+    store = Store(settings.database_url)
+    store.create_all()
+    return HallServices(store, settings)
+
+
+def cmd_init(settings: Settings, args: argparse.Namespace) -> int:
+    services = _services(settings)
+    if args.demo:
+        from .demo import ensure_demo_hall
+
+        ensure_demo_hall(services)
+    console.print(f"database ready: {settings.database_url}")
+    return 0
+
+
+def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
+    token = _services(settings).issue_token(Role(args.role), args.hall, args.window, args.label)
+    print(token["token"])
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .app import create_app
+
+    if args.demo:
+        from .demo import DEMO_HALL, demo_tokens, ensure_demo_hall
+
+        if settings.admin_token is None:
+            settings = settings.with_(admin_token=new_token())
+        services = _services(settings)
+        ensure_demo_hall(services)
+        tokens = demo_tokens(services)
+        services.store.dispose()
+        _print_tokens(settings, tokens, f"http://{args.host}:{args.port}", DEMO_HALL)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def _print_tokens(
+    settings: Settings, tokens: list[dict[str, Any]], base: str, hall: str
+) -> None:
+    table = Table(title=f"演示大厅 {hall}: tokens for this run (Authorization: Bearer …)")
+    table.add_column("role")
+    table.add_column("window")
+    table.add_column("token")
+    table.add_row("admin", "", settings.admin_token or "")
+    for t in tokens:
+        table.add_row(t["role"], str(t["window"] or ""), t["token"])
+    console.print(table)
+    console.print(f"server: {base}   database: {settings.database_url}")
+    console.print(f"try:  curl {base}/api/services")
+
+
+COMMANDS = {"serve": cmd_serve, "init": cmd_init, "token": cmd_token}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

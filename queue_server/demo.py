@@ -1,0 +1,46 @@
+"""The demo hall `demo`: 8 comprehensive windows, an exit-entry window, a green lane.
+
+Idempotent: creating it twice keeps the first hall; each start hands out a
+fresh set of demo tokens (the previous set is revoked, since tokens are
+stored hashed and cannot be shown again).
+"""
+
+from typing import Any
+
+from .access import Principal, Role
+from .domain import Conflict, Lane
+from .models import HallIn, WindowIn
+from .services import HallServices
+
+DEMO_HALL = "demo"
+DEMO_LABEL = "demo"
+COMPREHENSIVE = range(1, 9)
+EXIT_ENTRY_WINDOW = 9
+GREEN_WINDOW = 10
+
+
+def ensure_demo_hall(services: HallServices) -> None:
+    admin = Principal(Role.ADMIN)
+    try:
+        services.create_hall(admin, HallIn(id=DEMO_HALL, name="市公安局政务服务中心（演示大厅）"))
+    except Conflict:
+        return
+    for n in COMPREHENSIVE:
+        services.put_window(admin, DEMO_HALL, n, WindowIn(label=f"{n}号综合窗口", services="all"))
+    services.put_window(
+        admin, DEMO_HALL, EXIT_ENTRY_WINDOW,
+        WindowIn(label=f"{EXIT_ENTRY_WINDOW}号出入境窗口", categories=["exit_entry"]),
+    )
+    services.put_window(
+        admin, DEMO_HALL, GREEN_WINDOW,
+        WindowIn(label=f"{GREEN_WINDOW}号绿色通道窗口", services="all", lane=Lane.GREEN),
+    )
+
+
+def demo_tokens(services: HallServices) -> list[dict[str, Any]]:
+    """Revoke the previous demo tokens and issue one per device."""
+    services.revoke_labelled_tokens(DEMO_HALL, DEMO_LABEL)
+    wanted: list[tuple[Role, int | None]] = [(Role.KIOSK, None), (Role.DISPLAY, None),
+                                             (Role.SUPERVISOR, None)]
+    wanted += [(Role.WINDOW, n) for n in [*COMPREHENSIVE, EXIT_ENTRY_WINDOW, GREEN_WINDOW]]
+    return [services.issue_token(role, DEMO_HALL, n, DEMO_LABEL) for role, n in wanted]
