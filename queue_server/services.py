@@ -7,7 +7,9 @@ commit are its events handed to the feed: a refused or failed change is never
 announced, and an announced change is always stored.
 """
 
+import random
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from datetime import UTC, date, datetime
@@ -107,14 +109,17 @@ class HallServices:
 
     def _write(self, hall_id: str | None, work: Callable[[Tx, datetime, list[Event]], R]) -> R:
         """Run `work` in a write transaction, retrying races; publish after commit."""
-        for _ in range(MAX_ATTEMPTS):
+        for attempt in range(MAX_ATTEMPTS):
             events: list[Event] = []
             try:
                 with self.store.write() as tx:
+                    if hall_id is not None:
+                        tx.lock_hall(hall_id)
                     now = self.clock()
                     result = work(tx, now, events)
                     rows = tx.append_events(hall_id, events, now) if hall_id else []
             except (StaleState, IntegrityError):
+                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # de-synchronise retries
                 continue
             if rows:
                 self.publish(hall_id or "", [_event_message(r.seq, r.type, r.data, r.at) for r in rows])

@@ -126,6 +126,14 @@ class Tx:
             policy=Policy(**(row.policy or {})),
         )
 
+    def lock_hall(self, hall_id: str) -> None:
+        """Take the hall's row lock until commit (PostgreSQL; SQLite locks the file).
+
+        Writes to one hall then queue in the database instead of colliding:
+        N windows pressing call-next together each get the next ticket in turn.
+        """
+        self.s.execute(select(HallRow.seq).where(HallRow.id == hall_id).with_for_update())
+
     def hall_exists(self, hall_id: str) -> bool:
         return self.s.get(HallRow, hall_id) is not None
 

@@ -1,0 +1,885 @@
+"""The hall's pure rules: ticket and window lifecycles, dispatch, estimates, numbering.
+
+Every case is a row in a table with a fixed `now`; no server, no mocks.
+"""
+
+import itertools
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from queue_server import catalogue
+from queue_server.domain import (
+    TICKET_TRANSITIONS,
+    WINDOW_TRANSITIONS,
+    Entry,
+    Estimate,
+    Hall,
+    InvalidTransition,
+    Lane,
+    Policy,
+    PriorityClass,
+    Skills,
+    Ticket,
+    TicketAction,
+    TicketStatus,
+    Window,
+    WindowAction,
+    WindowState,
+    choose_next,
+    dispatch_order,
+    estimate,
+    format_number,
+    score,
+)
+
+NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # 11:00 in Shanghai
+CATALOGUE = catalogue.load()
+
+S = TicketStatus
+A = TicketAction
+WS = WindowState
+WA = WindowAction
+
+HUKOU = "HZ-SFZ-HL"  # 居民身份证换领, category hukou, prefix A
+PASSPORT = "CRJ-HZ-SC"  # 普通护照首次申领, category exit_entry, prefix B
+LICENCE = "JSR-QM-HZ"  # category driver, prefix C
+VEHICLE = "JDC-ZC-DJ"  # category vehicle, prefix D
+
+
+def ago(minutes: float) -> datetime:
+    return NOW - timedelta(minutes=minutes)
+
+
+def make_ticket(
+    number: str = "A001",
+    *,
+    service: str = HUKOU,
+    waited_min: float = 0,
+    priority: PriorityClass = PriorityClass.NORMAL,
+    status: TicketStatus = TicketStatus.WAITING,
+    entry: Entry = Entry.WALK_IN,
+    directed_window: int | None = None,
+    issued_min: float | None = None,
+    **fields: object,
+) -> Ticket:
+    """A ticket of the Shanghai test hall that arrived `waited_min` minutes before NOW."""
+    svc = CATALOGUE.services[service]
+    arrived = ago(waited_min)
+    ticket = Ticket(
+        id=f"t-{number}-{service}-{entry.value}",
+        hall="main",
+        business_date=date(2026, 11, 25),
+        number=number,
+        service=service,
+        category=svc.category,
+        priority=priority,
+        status=status,
+        arrived_at=arrived,
+        issued_at=arrived if issued_min is None else ago(issued_min),
+        entry=entry,
+        directed_window=directed_window,
+    )
+    return replace(ticket, **fields)  # type: ignore[arg-type]
+
+
+def make_window(
+    number: int = 1,
+    *,
+    state: WindowState = WindowState.OPEN,
+    skills: Skills | None = None,
+    lane: Lane = Lane.STANDARD,
+    ticket_id: str | None = None,
+) -> Window:
+    return Window(
+        hall="main",
+        number=number,
+        label=f"{number}号窗口",
+        skills=skills or Skills(),
+        lane=lane,
+        state=state,
+        ticket_id=ticket_id,
+        state_since=ago(60),
+    )
+
+
+# A ticket in each status, with the times a ticket in that status would carry.
+_CALLED = {"window": 3, "first_called_at": ago(5), "called_at": ago(5)}
+_STARTED = {**_CALLED, "started_at": ago(4)}
+TICKET_IN: dict[TicketStatus, Ticket] = {
+    S.WAITING: make_ticket(waited_min=10),
+    S.CALLED: make_ticket(waited_min=10, status=S.CALLED, **_CALLED),
+    S.SERVING: make_ticket(waited_min=10, status=S.SERVING, **_STARTED),
+    S.SUSPENDED: make_ticket(waited_min=10, status=S.SUSPENDED, **_STARTED),
+    S.DONE: make_ticket(
+        waited_min=10, status=S.DONE, finished_at=ago(1), outcome="办结", **_STARTED
+    ),
+    S.NO_SHOW: make_ticket(waited_min=10, status=S.NO_SHOW, finished_at=ago(1), **_CALLED),
+    S.TRANSFERRED: make_ticket(
+        waited_min=10, status=S.TRANSFERRED, finished_at=ago(1), **_STARTED
+    ),
+    S.CANCELLED: make_ticket(waited_min=10, status=S.CANCELLED, finished_at=ago(1)),
+    S.UNSERVED: make_ticket(waited_min=10, status=S.UNSERVED, finished_at=ago(1)),
+}
+
+
+# ---------------------------------------------------------------- ticket lifecycle
+
+# Written from DESIGN.md ("Lifecycle"), not copied from the code.
+EXPECTED_TICKET_MOVES: dict[tuple[TicketStatus, TicketAction], TicketStatus] = {
+    (S.WAITING, A.CALL): S.CALLED,
+    (S.WAITING, A.CANCEL): S.CANCELLED,
+    (S.WAITING, A.CLOSE_DAY): S.UNSERVED,
+    (S.CALLED, A.RECALL): S.CALLED,
+    (S.CALLED, A.START): S.SERVING,
+    (S.CALLED, A.NO_SHOW): S.NO_SHOW,
+    (S.CALLED, A.TRANSFER): S.TRANSFERRED,
+    (S.SERVING, A.FINISH): S.DONE,
+    (S.SERVING, A.TRANSFER): S.TRANSFERRED,
+    (S.SERVING, A.SUSPEND): S.SUSPENDED,
+    (S.SUSPENDED, A.RESUME): S.WAITING,
+    (S.SUSPENDED, A.CANCEL): S.CANCELLED,
+    (S.SUSPENDED, A.CLOSE_DAY): S.UNSERVED,
+}
+
+ALL_TICKET_PAIRS = list(itertools.product(TicketStatus, TicketAction))
+
+
+def test_every_status_has_a_sample_ticket() -> None:
+    assert set(TICKET_IN) == set(TicketStatus)
+
+
+@pytest.mark.parametrize(
+    ("status", "action"), ALL_TICKET_PAIRS, ids=[f"{s}-{a}" for s, a in ALL_TICKET_PAIRS]
+)
+def test_apply_ticket_follows_the_table_or_refuses(
+    status: TicketStatus, action: TicketAction
+) -> None:
+    ticket = TICKET_IN[status]
+    before = replace(ticket)
+    expected = TICKET_TRANSITIONS.get((status, action))
+    if expected is None:
+        with pytest.raises(InvalidTransition) as refused:
+            apply_ticket(ticket, action, now=NOW, window=5)
+        assert status.value in str(refused.value)
+        assert action.value in str(refused.value)
+    else:
+        after = apply_ticket(ticket, action, now=NOW, window=5)
+        assert after.status is expected
+        assert after.id == ticket.id and after.number == ticket.number
+        assert after.arrived_at == ticket.arrived_at
+    assert ticket == before
+
+
+@pytest.mark.parametrize(
+    ("status", "action"), ALL_TICKET_PAIRS, ids=[f"{s}-{a}" for s, a in ALL_TICKET_PAIRS]
+)
+def test_ticket_moves_match_the_design(status: TicketStatus, action: TicketAction) -> None:
+    expected = EXPECTED_TICKET_MOVES.get((status, action))
+    if expected is None:
+        with pytest.raises(InvalidTransition):
+            apply_ticket(TICKET_IN[status], action, now=NOW, window=5)
+    else:
+        assert apply_ticket(TICKET_IN[status], action, now=NOW, window=5).status is expected
+
+
+@pytest.mark.parametrize(
+    "status", [S.DONE, S.NO_SHOW, S.CANCELLED, S.TRANSFERRED, S.UNSERVED], ids=str
+)
+def test_ended_tickets_refuse_every_action(status: TicketStatus) -> None:
+    for action in TicketAction:
+        with pytest.raises(InvalidTransition):
+            apply_ticket(TICKET_IN[status], action, now=NOW, window=5)
+
+
+def test_call_stamps_window_and_times() -> None:
+    called = apply_ticket(TICKET_IN[S.WAITING], A.CALL, now=NOW, window=7)
+    assert called.window == 7
+    assert called.called_at == NOW
+    assert called.first_called_at == NOW
+    assert called.recalls == 0
+
+
+def test_a_second_call_after_resume_keeps_the_first_call_time() -> None:
+    t1, t2, t3, t4, t5 = (NOW + timedelta(minutes=m) for m in (0, 1, 4, 20, 21))
+    ticket = apply_ticket(TICKET_IN[S.WAITING], A.CALL, now=t1, window=3)
+    ticket = apply_ticket(ticket, A.START, now=t2)
+    ticket = apply_ticket(ticket, A.SUSPEND, now=t3)
+    ticket = apply_ticket(ticket, A.RESUME, now=t4)
+    assert ticket.status is S.WAITING
+    ticket = apply_ticket(ticket, A.CALL, now=t5, window=6)
+    assert ticket.first_called_at == t1
+    assert ticket.called_at == t5
+    assert ticket.window == 6
+
+
+def test_recall_counts_up_to_the_limit_then_refuses_naming_it() -> None:
+    policy = Policy(max_recalls=2)
+    ticket = apply_ticket(TICKET_IN[S.WAITING], A.CALL, now=NOW, window=3, policy=policy)
+    later = NOW + timedelta(seconds=30)
+    ticket = apply_ticket(ticket, A.RECALL, now=later, policy=policy)
+    assert (ticket.recalls, ticket.called_at, ticket.first_called_at) == (1, later, NOW)
+    ticket = apply_ticket(ticket, A.RECALL, now=later, policy=policy)
+    assert ticket.recalls == 2
+    with pytest.raises(InvalidTransition) as refused:
+        apply_ticket(ticket, A.RECALL, now=later, policy=policy)
+    message = str(refused.value)
+    assert "allows 2" in message
+    assert ticket.number in message
+    # no-show is still possible once recalls are used up
+    assert apply_ticket(ticket, A.NO_SHOW, now=later).status is S.NO_SHOW
+
+
+@pytest.mark.parametrize(("max_recalls", "allowed"), [(0, 0), (1, 1), (3, 3)])
+def test_recall_limit_is_a_hall_setting(max_recalls: int, allowed: int) -> None:
+    policy = Policy(max_recalls=max_recalls)
+    ticket = TICKET_IN[S.CALLED]
+    for _ in range(allowed):
+        ticket = apply_ticket(ticket, A.RECALL, now=NOW, policy=policy)
+    assert ticket.recalls == allowed
+    with pytest.raises(InvalidTransition, match=f"allows {max_recalls}"):
+        apply_ticket(ticket, A.RECALL, now=NOW, policy=policy)
+
+
+def test_start_stamps_started_at() -> None:
+    started = apply_ticket(TICKET_IN[S.CALLED], A.START, now=NOW)
+    assert started.started_at == NOW
+    assert started.window == 3
+
+
+def test_finish_stamps_finished_at_and_outcome() -> None:
+    done = apply_ticket(TICKET_IN[S.SERVING], A.FINISH, now=NOW, outcome="已受理")
+    assert done.finished_at == NOW
+    assert done.outcome == "已受理"
+    assert done.started_at == TICKET_IN[S.SERVING].started_at
+
+
+@pytest.mark.parametrize(
+    ("status", "action"),
+    [
+        (S.CALLED, A.NO_SHOW),
+        (S.CALLED, A.TRANSFER),
+        (S.SERVING, A.TRANSFER),
+        (S.WAITING, A.CANCEL),
+        (S.SUSPENDED, A.CANCEL),
+        (S.WAITING, A.CLOSE_DAY),
+        (S.SUSPENDED, A.CLOSE_DAY),
+    ],
+)
+def test_ending_moves_stamp_finished_at(status: TicketStatus, action: TicketAction) -> None:
+    assert apply_ticket(TICKET_IN[status], action, now=NOW).finished_at == NOW
+
+
+def test_resume_returns_to_the_queue_head_at_any_window() -> None:
+    suspended = replace(TICKET_IN[S.SUSPENDED], directed_window=3)
+    resumed = apply_ticket(suspended, A.RESUME, now=NOW)
+    assert resumed.status is S.WAITING
+    assert resumed.entry is Entry.RETURN
+    assert resumed.window is None
+    assert resumed.directed_window is None
+    assert resumed.arrived_at == suspended.arrived_at
+
+
+def test_ticket_status_sets() -> None:
+    assert {s for s in TicketStatus if TICKET_IN[s].active} == {
+        S.WAITING,
+        S.CALLED,
+        S.SERVING,
+        S.SUSPENDED,
+    }
+
+
+@pytest.mark.parametrize(
+    ("priority", "green"),
+    [(p, p is not PriorityClass.NORMAL) for p in PriorityClass],
+    ids=str,
+)
+def test_every_class_but_normal_is_green_channel(priority: PriorityClass, green: bool) -> None:
+    assert make_ticket(priority=priority).green_channel is green
+
+
+# ---------------------------------------------------------------- window lifecycle
+
+EXPECTED_WINDOW_MOVES: dict[tuple[WindowState, WindowAction], WindowState] = {
+    (WS.CLOSED, WA.OPEN): WS.OPEN,
+    (WS.OPEN, WA.PAUSE): WS.PAUSED,
+    (WS.OPEN, WA.CLOSE): WS.CLOSED,
+    (WS.OPEN, WA.CALL): WS.CALLING,
+    (WS.PAUSED, WA.RESUME): WS.OPEN,
+    (WS.PAUSED, WA.CLOSE): WS.CLOSED,
+    (WS.CALLING, WA.RECALL): WS.CALLING,
+    (WS.CALLING, WA.START): WS.SERVING,
+    (WS.CALLING, WA.NO_SHOW): WS.OPEN,
+    (WS.CALLING, WA.TRANSFER): WS.OPEN,
+    (WS.SERVING, WA.FINISH): WS.OPEN,
+    (WS.SERVING, WA.TRANSFER): WS.OPEN,
+    (WS.SERVING, WA.SUSPEND): WS.OPEN,
+}
+
+WINDOW_IN: dict[WindowState, Window] = {
+    WS.CLOSED: make_window(7, state=WS.CLOSED),
+    WS.OPEN: make_window(7, state=WS.OPEN),
+    WS.PAUSED: make_window(7, state=WS.PAUSED),
+    WS.CALLING: make_window(7, state=WS.CALLING, ticket_id="t-A023"),
+    WS.SERVING: make_window(7, state=WS.SERVING, ticket_id="t-A023"),
+}
+
+ALL_WINDOW_PAIRS = list(itertools.product(WindowState, WindowAction))
+
+
+@pytest.mark.parametrize(
+    ("state", "action"), ALL_WINDOW_PAIRS, ids=[f"{s}-{a}" for s, a in ALL_WINDOW_PAIRS]
+)
+def test_apply_window_follows_the_table_or_refuses(
+    state: WindowState, action: WindowAction
+) -> None:
+    window = WINDOW_IN[state]
+    before = replace(window)
+    expected = WINDOW_TRANSITIONS.get((state, action))
+    assert expected == EXPECTED_WINDOW_MOVES.get((state, action))
+    if expected is None:
+        with pytest.raises(InvalidTransition) as refused:
+            apply_window(window, action, now=NOW, ticket_id="t-A024")
+        message = str(refused.value)
+        assert "window 7" in message
+        assert state.value in message
+        assert action.value in message
+    else:
+        assert apply_window(window, action, now=NOW, ticket_id="t-A024").state is expected
+    assert window == before
+
+
+@pytest.mark.parametrize(
+    ("state", "action", "ticket_id", "holds"),
+    [
+        (WS.OPEN, WA.CALL, "t-A024", "t-A024"),
+        (WS.CALLING, WA.RECALL, None, "t-A023"),
+        (WS.CALLING, WA.START, None, "t-A023"),
+        (WS.CALLING, WA.NO_SHOW, None, None),
+        (WS.CALLING, WA.TRANSFER, None, None),
+        (WS.SERVING, WA.FINISH, None, None),
+        (WS.SERVING, WA.TRANSFER, None, None),
+        (WS.SERVING, WA.SUSPEND, None, None),
+        (WS.CLOSED, WA.OPEN, None, None),
+        (WS.OPEN, WA.PAUSE, None, None),
+        (WS.PAUSED, WA.RESUME, None, None),
+        (WS.OPEN, WA.CLOSE, None, None),
+        # a stray ticket id is not held by a window that is not calling or serving
+        (WS.OPEN, WA.PAUSE, "t-A024", None),
+        (WS.SERVING, WA.FINISH, "t-A024", None),
+    ],
+)
+def test_window_holds_a_ticket_only_while_calling_or_serving(
+    state: WindowState, action: WindowAction, ticket_id: str | None, holds: str | None
+) -> None:
+    after = apply_window(WINDOW_IN[state], action, now=NOW, ticket_id=ticket_id)
+    assert after.ticket_id == holds
+
+
+@pytest.mark.parametrize(
+    ("state", "action"), list(EXPECTED_WINDOW_MOVES), ids=[f"{s}-{a}" for s, a in EXPECTED_WINDOW_MOVES]
+)
+def test_state_since_changes_only_with_the_state(
+    state: WindowState, action: WindowAction
+) -> None:
+    window = WINDOW_IN[state]
+    after = apply_window(window, action, now=NOW, ticket_id="t-A024")
+    if after.state is window.state:
+        assert after.state_since == window.state_since
+    else:
+        assert after.state_since == NOW
+
+
+def test_refusal_names_the_ticket_a_busy_window_holds() -> None:
+    with pytest.raises(InvalidTransition, match=r"window 7 is serving \(t-A023\)"):
+        apply_window(WINDOW_IN[WS.SERVING], WA.CLOSE, now=NOW)
+
+
+# ---------------------------------------------------------------- dispatch
+
+EVERYTHING = Skills()
+EXIT_ENTRY_ONLY = Skills(accepts_all=False, categories=frozenset({"exit_entry"}))
+PASSPORT_ONLY = Skills(accepts_all=False, services=frozenset({PASSPORT}))
+DRIVER_AND_HUKOU_ID = Skills(
+    accepts_all=False, services=frozenset({HUKOU}), categories=frozenset({"driver"})
+)
+NOTHING = Skills(accepts_all=False)
+
+DISPATCH_CASES: list[tuple[str, list[Ticket], Window, Policy, str | None]] = [
+    (
+        "fifo among equal tickets",
+        [
+            make_ticket("A002", waited_min=20),
+            make_ticket("A001", waited_min=30),
+            make_ticket("A003", waited_min=10),
+        ],
+        make_window(),
+        Policy(),
+        "A001",
+    ),
+    (
+        "same arrival: lower number first",
+        [make_ticket("A002", waited_min=10), make_ticket("A001", waited_min=10)],
+        make_window(),
+        Policy(),
+        "A001",
+    ),
+    (
+        "equal score: earlier arrival first",
+        [
+            make_ticket("A002", waited_min=0, priority=PriorityClass.ELDERLY),
+            make_ticket("A001", waited_min=20),  # 1200 s waited == the 1200 s boost
+        ],
+        make_window(),
+        Policy(green_boost_s=1200),
+        "A001",
+    ),
+    (
+        "green channel within its boost goes first",
+        [
+            make_ticket("A001", waited_min=10),
+            make_ticket("A002", waited_min=5, priority=PriorityClass.ELDERLY),
+        ],
+        make_window(),
+        Policy(green_boost_s=1200),
+        "A002",
+    ),
+    (
+        "no starvation: a normal ticket that waited longer than the boost",
+        [
+            make_ticket("A001", waited_min=25),
+            make_ticket("A009", waited_min=0, priority=PriorityClass.MILITARY),
+        ],
+        make_window(),
+        Policy(green_boost_s=1200),
+        "A001",
+    ),
+    (
+        "green_boost_s=0 is plain fifo",
+        [
+            make_ticket("A001", waited_min=10),
+            make_ticket("A002", waited_min=5, priority=PriorityClass.ELDERLY),
+        ],
+        make_window(),
+        Policy(green_boost_s=0),
+        "A001",
+    ),
+    (
+        "a larger boost lets a later green ticket pass",
+        [
+            make_ticket("A001", waited_min=25),
+            make_ticket("A009", waited_min=0, priority=PriorityClass.DISABILITY),
+        ],
+        make_window(),
+        Policy(green_boost_s=1800),
+        "A009",
+    ),
+    (
+        "skills: window for one service skips an older ticket of another",
+        [make_ticket("A001", waited_min=60), make_ticket("B001", service=PASSPORT, waited_min=1)],
+        make_window(skills=PASSPORT_ONLY),
+        Policy(),
+        "B001",
+    ),
+    (
+        "skills: window for a category",
+        [
+            make_ticket("A001", waited_min=60),
+            make_ticket("C001", service=LICENCE, waited_min=50),
+            make_ticket("B001", service=PASSPORT, waited_min=5),
+        ],
+        make_window(skills=EXIT_ENTRY_ONLY),
+        Policy(),
+        "B001",
+    ),
+    (
+        "skills: services plus categories",
+        [
+            make_ticket("D001", service=VEHICLE, waited_min=60),
+            make_ticket("B001", service=PASSPORT, waited_min=50),
+            make_ticket("C001", service=LICENCE, waited_min=5),
+            make_ticket("A001", waited_min=3),
+        ],
+        make_window(skills=DRIVER_AND_HUKOU_ID),
+        Policy(),
+        "C001",
+    ),
+    (
+        "skills: no accepted ticket waiting -> None",
+        [make_ticket("A001", waited_min=60), make_ticket("C001", service=LICENCE)],
+        make_window(skills=EXIT_ENTRY_ONLY),
+        Policy(),
+        None,
+    ),
+    (
+        "skills: a window accepting nothing",
+        [make_ticket("A001", waited_min=60)],
+        make_window(skills=NOTHING),
+        Policy(),
+        None,
+    ),
+    (
+        "directed ticket is not called by another window",
+        [make_ticket("A001", waited_min=60, directed_window=5), make_ticket("A002", waited_min=1)],
+        make_window(3),
+        Policy(),
+        "A002",
+    ),
+    (
+        "directed ticket goes to its window",
+        [make_ticket("A002", waited_min=30), make_ticket("A001", waited_min=1, directed_window=5)],
+        make_window(5),
+        Policy(transfer_boost_s=0),
+        "A002",
+    ),
+    (
+        "directed ticket gets the transfer boost at its window",
+        [make_ticket("A002", waited_min=8), make_ticket("A001", waited_min=1, directed_window=5)],
+        make_window(5),
+        Policy(transfer_boost_s=600),
+        "A001",
+    ),
+    (
+        "transfer boost: a transferred visitor does not start again at the back",
+        [
+            make_ticket("A001", waited_min=12),
+            make_ticket("C001", service=HUKOU, waited_min=5, entry=Entry.TRANSFER),
+        ],
+        make_window(),
+        Policy(transfer_boost_s=600),
+        "C001",
+    ),
+    (
+        "transfer boost of 0 is fifo",
+        [
+            make_ticket("A001", waited_min=12),
+            make_ticket("C001", service=HUKOU, waited_min=5, entry=Entry.TRANSFER),
+        ],
+        make_window(),
+        Policy(transfer_boost_s=0),
+        "A001",
+    ),
+    (
+        "appointment inside its slot goes first",
+        [
+            make_ticket("A001", waited_min=14),
+            make_ticket("A002", waited_min=1, entry=Entry.APPOINTMENT),
+        ],
+        make_window(),
+        Policy(appointment_boost_s=900),
+        "A002",
+    ),
+    (
+        "returning from a suspension goes to the head",
+        [
+            make_ticket("A001", waited_min=180),
+            make_ticket("A002", waited_min=170, priority=PriorityClass.ELDERLY),
+            make_ticket("A050", waited_min=1, entry=Entry.RETURN),
+        ],
+        make_window(),
+        Policy(),
+        "A050",
+    ),
+    (
+        "green lane window: green strictly first, whatever the wait",
+        [
+            make_ticket("A001", waited_min=240),
+            make_ticket("A090", waited_min=0, priority=PriorityClass.ELDERLY),
+        ],
+        make_window(lane=Lane.GREEN),
+        Policy(),
+        "A090",
+    ),
+    (
+        "green lane window: strictly first even with no boost",
+        [
+            make_ticket("A001", waited_min=240),
+            make_ticket("A090", waited_min=0, priority=PriorityClass.MINOR),
+        ],
+        make_window(lane=Lane.GREEN),
+        Policy(green_boost_s=0),
+        "A090",
+    ),
+    (
+        "green lane window: normal tickets when no green one waits",
+        [make_ticket("A002", waited_min=10), make_ticket("A001", waited_min=20)],
+        make_window(lane=Lane.GREEN),
+        Policy(),
+        "A001",
+    ),
+    (
+        "standard window: the long-waiting normal ticket first",
+        [
+            make_ticket("A001", waited_min=240),
+            make_ticket("A090", waited_min=0, priority=PriorityClass.ELDERLY),
+        ],
+        make_window(lane=Lane.STANDARD),
+        Policy(),
+        "A001",
+    ),
+    (
+        "non-waiting tickets are ignored",
+        [
+            make_ticket("A001", waited_min=90, status=S.CALLED, window=2),
+            make_ticket("A002", waited_min=80, status=S.SERVING, window=3),
+            make_ticket("A003", waited_min=70, status=S.SUSPENDED, window=4),
+            make_ticket("A004", waited_min=60, status=S.DONE),
+            make_ticket("A005", waited_min=50, status=S.NO_SHOW),
+            make_ticket("A006", waited_min=40, status=S.CANCELLED),
+            make_ticket("A007", waited_min=30, status=S.TRANSFERRED),
+            make_ticket("A008", waited_min=20, status=S.UNSERVED),
+            make_ticket("A009", waited_min=1),
+        ],
+        make_window(),
+        Policy(),
+        "A009",
+    ),
+    (
+        "only non-waiting tickets -> None",
+        [
+            make_ticket("A001", waited_min=90, status=S.CALLED, window=2),
+            make_ticket("A003", waited_min=70, status=S.SUSPENDED, window=4),
+        ],
+        make_window(),
+        Policy(),
+        None,
+    ),
+    ("empty hall -> None", [], make_window(), Policy(), None),
+]
+
+
+@pytest.mark.parametrize(
+    ("waiting", "window", "policy", "expected"),
+    [case[1:] for case in DISPATCH_CASES],
+    ids=[case[0] for case in DISPATCH_CASES],
+)
+def test_choose_next(
+    waiting: list[Ticket], window: Window, policy: Policy, expected: str | None
+) -> None:
+    chosen = choose_next(waiting, window, policy, NOW)
+    assert (chosen.number if chosen else None) == expected
+    # the input order does not matter
+    again = choose_next(list(reversed(waiting)), window, policy, NOW)
+    assert (again.number if again else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("window", "expected"),
+    [
+        (
+            make_window(),
+            ["A050", "A020", "A003", "B001", "A010", "C001", "A001"],
+        ),
+        (make_window(skills=EXIT_ENTRY_ONLY), ["B001"]),
+        (make_window(lane=Lane.GREEN), ["A020", "A050", "A003", "B001", "A010", "C001", "A001"]),
+        (make_window(4), ["A050", "A020", "A003", "B001", "C001", "A001"]),
+    ],
+    ids=["standard", "exit-entry only", "green lane", "not the directed window"],
+)
+def test_dispatch_order(window: Window, expected: list[str]) -> None:
+    policy = Policy(green_boost_s=1200, transfer_boost_s=600, return_boost_s=86_400)
+    waiting = [
+        make_ticket("A001", waited_min=1),  # 60
+        make_ticket("A003", waited_min=50),  # 3000
+        make_ticket("B001", service=PASSPORT, waited_min=40),  # 2400
+        make_ticket("A010", waited_min=12, directed_window=window.number + 1),  # 720 + 600
+        make_ticket("C001", service=LICENCE, waited_min=3, entry=Entry.TRANSFER),  # 180 + 600
+        make_ticket("A020", waited_min=40, priority=PriorityClass.ELDERLY),  # 2400 + 1200
+        make_ticket("A050", waited_min=2, entry=Entry.RETURN),  # 120 + 86400
+        make_ticket("A002", waited_min=100, status=S.CALLED, window=2),
+    ]
+    if window.number == 4:
+        # A010 is directed to window 5 here
+        pass
+    order = [t.number for t in dispatch_order(waiting, window, policy, NOW)]
+    assert order == expected
+
+
+@pytest.mark.parametrize(
+    ("ticket", "policy", "expected"),
+    [
+        (make_ticket(waited_min=10), Policy(), 600),
+        (make_ticket(waited_min=10, priority=PriorityClass.ELDERLY), Policy(), 1800),
+        (make_ticket(waited_min=10, priority=PriorityClass.TALENT), Policy(green_boost_s=60), 660),
+        (make_ticket(waited_min=10, entry=Entry.APPOINTMENT), Policy(), 1500),
+        (make_ticket(waited_min=10, entry=Entry.TRANSFER), Policy(), 1200),
+        (make_ticket(waited_min=10, directed_window=3), Policy(), 1200),
+        (make_ticket(waited_min=10, entry=Entry.RETURN), Policy(), 87_000),
+        (
+            make_ticket(waited_min=10, priority=PriorityClass.OTHER, entry=Entry.APPOINTMENT),
+            Policy(),
+            2700,
+        ),
+        (make_ticket(waited_min=0), Policy(), 0),
+    ],
+)
+def test_score(ticket: Ticket, policy: Policy, expected: float) -> None:
+    assert score(ticket, policy, NOW) == expected
+
+
+SKILL_SETS = [EVERYTHING, EXIT_ENTRY_ONLY, PASSPORT_ONLY, DRIVER_AND_HUKOU_ID, NOTHING]
+
+
+@pytest.mark.parametrize("skills", SKILL_SETS, ids=lambda s: repr(s)[:60])
+@pytest.mark.parametrize("lane", list(Lane), ids=str)
+def test_a_window_never_gets_a_service_it_does_not_accept(skills: Skills, lane: Lane) -> None:
+    window = make_window(5, skills=skills, lane=lane)
+    services = [HUKOU, PASSPORT, LICENCE, VEHICLE, "CRJ-HZ-HF", "JSR-YS-BZ"]
+    waiting = [
+        make_ticket(f"X{i:03d}", service=code, waited_min=i, priority=priority)
+        for i, (code, priority) in enumerate(
+            itertools.product(services, [PriorityClass.NORMAL, PriorityClass.ELDERLY])
+        )
+    ]
+
+    def accepted(t: Ticket) -> bool:
+        return (
+            skills.accepts_all
+            or t.service in skills.services
+            or CATALOGUE.services[t.service].category in skills.categories
+        )
+
+    order = dispatch_order(waiting, window, Policy(), NOW)
+    assert {t.number for t in order} == {t.number for t in waiting if accepted(t)}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="ties are broken by comparing numbers as strings, so A1000 sorts before A999",
+)
+def test_tie_by_number_follows_the_sequence_past_999() -> None:
+    waiting = [make_ticket("A1000", waited_min=10), make_ticket("A999", waited_min=10)]
+    chosen = choose_next(waiting, make_window(), Policy(), NOW)
+    assert chosen is not None and chosen.number == "A999"
+
+
+# ---------------------------------------------------------------- estimates
+
+HANDLING = {HUKOU: 300.0, PASSPORT: 480.0, LICENCE: 360.0}
+
+
+def test_no_estimate_for_a_ticket_that_is_not_waiting() -> None:
+    called = make_ticket("A005", waited_min=5, status=S.CALLED, window=1)
+    ahead = [make_ticket(f"A00{i}", waited_min=10 + i) for i in range(4)]
+    windows = [make_window(1, state=WS.SERVING)]
+    assert estimate(called, ahead, windows, HANDLING, Policy(), NOW) == Estimate(0, 0)
+
+
+@pytest.mark.parametrize(("ahead", "wait_s"), [(0, 0), (1, 300), (2, 600), (5, 1500)])
+def test_wait_grows_with_tickets_ahead(ahead: int, wait_s: int) -> None:
+    mine = make_ticket("A100", waited_min=1)
+    others = [make_ticket(f"A{i:03d}", waited_min=10 + i) for i in range(ahead)]
+    windows = [make_window(1)]
+    est = estimate(mine, [*others, mine], windows, HANDLING, Policy(), NOW)
+    assert est == Estimate(position=ahead, wait_s=wait_s)
+
+
+@pytest.mark.parametrize(("open_windows", "wait_s"), [(1, 1200), (2, 600), (4, 300)])
+def test_wait_shrinks_with_more_open_windows(open_windows: int, wait_s: int) -> None:
+    mine = make_ticket("A100", waited_min=1)
+    others = [make_ticket(f"A{i:03d}", waited_min=10 + i) for i in range(4)]
+    windows = [make_window(n) for n in range(1, open_windows + 1)]
+    windows.append(make_window(9, state=WS.CLOSED))
+    est = estimate(mine, [mine, *others], windows, HANDLING, Policy(), NOW)
+    assert est == Estimate(position=4, wait_s=wait_s)
+
+
+def test_position_counts_only_tickets_competing_for_my_windows() -> None:
+    mine = make_ticket("A100", waited_min=1)
+    waiting = [
+        mine,
+        make_ticket("A001", waited_min=30),  # ahead, same windows
+        make_ticket("B001", service=PASSPORT, waited_min=40),  # only the exit-entry window
+        make_ticket("B002", service=PASSPORT, waited_min=35),
+        make_ticket("C001", service=LICENCE, waited_min=50),  # only window 3
+        make_ticket("A200", waited_min=0),  # behind me
+        make_ticket("A300", waited_min=60, directed_window=4),  # only window 4
+    ]
+    windows = [
+        make_window(1, skills=Skills(accepts_all=False, categories=frozenset({"hukou"}))),
+        make_window(2, skills=EXIT_ENTRY_ONLY),
+        make_window(3, skills=Skills(accepts_all=False, categories=frozenset({"driver"}))),
+        make_window(4, skills=EXIT_ENTRY_ONLY),
+    ]
+    est = estimate(mine, waiting, windows, HANDLING, Policy(), NOW)
+    assert est == Estimate(position=1, wait_s=300)
+
+
+def test_a_shared_window_makes_other_services_compete() -> None:
+    mine = make_ticket("A100", waited_min=1)
+    waiting = [mine, make_ticket("B001", service=PASSPORT, waited_min=40)]
+    windows = [make_window(1, skills=EVERYTHING), make_window(2, skills=EXIT_ENTRY_ONLY)]
+    assert estimate(mine, waiting, windows, HANDLING, Policy(), NOW).position == 1
+
+
+def test_green_ticket_estimate_puts_it_ahead_of_recent_normal_tickets() -> None:
+    mine = make_ticket("A100", waited_min=1, priority=PriorityClass.ELDERLY)
+    waiting = [mine, make_ticket("A001", waited_min=10), make_ticket("A002", waited_min=30)]
+    est = estimate(mine, waiting, [make_window(1)], HANDLING, Policy(), NOW)
+    assert est.position == 1
+
+
+def test_nobody_ahead_and_an_idle_window_means_no_wait() -> None:
+    mine = make_ticket("A100", waited_min=1)
+    windows = [make_window(1, state=WS.SERVING, ticket_id="x"), make_window(2)]
+    assert estimate(mine, [mine], windows, HANDLING, Policy(), NOW) == Estimate(0, 0)
+
+
+def test_nobody_ahead_but_every_window_busy_means_some_wait() -> None:
+    mine = make_ticket("A100", waited_min=1)
+    windows = [make_window(1, state=WS.SERVING, ticket_id="x")]
+    est = estimate(mine, [mine], windows, HANDLING, Policy(), NOW)
+    assert est.position == 0
+    assert 0 < est.wait_s <= HANDLING[HUKOU]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="estimate() counts as 'ahead' tickets only a closed window could take, "
+    "so a visitor whose open window is idle is told others are ahead and to wait",
+)
+def test_tickets_only_a_closed_window_takes_are_not_ahead() -> None:
+    mine = make_ticket("A100", waited_min=1)
+    waiting = [mine, make_ticket("B001", service=PASSPORT, waited_min=40)]
+    windows = [
+        make_window(1, skills=Skills(accepts_all=False, categories=frozenset({"hukou"}))),
+        make_window(2, skills=EVERYTHING, state=WS.CLOSED),
+    ]
+    assert estimate(mine, waiting, windows, HANDLING, Policy(), NOW) == Estimate(0, 0)
+
+
+# ---------------------------------------------------------------- numbering and dates
+
+
+@pytest.mark.parametrize(
+    ("prefix", "sequence", "number"),
+    [("A", 1, "A001"), ("A", 23, "A023"), ("B", 999, "B999"), ("A", 1000, "A1000")],
+)
+def test_format_number(prefix: str, sequence: int, number: str) -> None:
+    assert format_number(prefix, sequence) == number
+
+
+@pytest.mark.parametrize(
+    ("zone", "now", "day"),
+    [
+        ("Asia/Shanghai", datetime(2026, 11, 25, 17, 30, tzinfo=UTC), date(2026, 11, 26)),
+        ("Asia/Shanghai", datetime(2026, 11, 25, 15, 59, 59, tzinfo=UTC), date(2026, 11, 25)),
+        ("Asia/Shanghai", datetime(2026, 11, 25, 16, 0, tzinfo=UTC), date(2026, 11, 26)),
+        ("Asia/Urumqi", datetime(2026, 11, 25, 17, 30, tzinfo=UTC), date(2026, 11, 25)),
+        ("UTC", datetime(2026, 11, 25, 23, 59, tzinfo=UTC), date(2026, 11, 25)),
+    ],
+)
+def test_business_date_is_the_halls_calendar_day(zone: str, now: datetime, day: date) -> None:
+    assert Hall(id="main", name="市民中心", timezone=zone).business_date(now) == day
+
+
+@pytest.mark.parametrize(
+    ("services", "code", "offered"),
+    [(None, HUKOU, True), (frozenset({PASSPORT}), PASSPORT, True), (frozenset({PASSPORT}), HUKOU, False)],
+)
+def test_hall_offers_its_enabled_services(
+    services: frozenset[str] | None, code: str, offered: bool
+) -> None:
+    hall = Hall(id="town", name="镇派出所", timezone="Asia/Shanghai", services=services)
+    assert hall.offers(code) is offered
