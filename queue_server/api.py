@@ -116,15 +116,19 @@ async def healthz(request: Request) -> Response:
 
 async def list_services(request: Request) -> Response:
     catalogue = hub(request).catalogue
-    return ok({
-        "categories": [vars_of(c) for c in catalogue.categories.values()],
-        "services": [vars_of(s) for s in catalogue.services.values()],
-    })
+    return ok(
+        {
+            "categories": [vars_of(c) for c in catalogue.categories.values()],
+            "services": [vars_of(s) for s in catalogue.services.values()],
+        }
+    )
 
 
 def vars_of(obj: Any) -> dict[str, Any]:
-    return {name: (list(v) if isinstance(v := getattr(obj, name), tuple) else v)
-            for name in obj.__slots__}
+    return {
+        name: (list(v) if isinstance(v := getattr(obj, name), tuple) else v)
+        for name in obj.__slots__
+    }
 
 
 async def create_hall(request: Request) -> Response:
@@ -134,14 +138,18 @@ async def create_hall(request: Request) -> Response:
 
 async def get_hall(request: Request) -> Response:
     principal = await who(request)
-    return ok(await run_in_threadpool(hub(request).hall_view, principal,
-                                      request.path_params["hall"]))
+    return ok(
+        await run_in_threadpool(hub(request).hall_view, principal, request.path_params["hall"])
+    )
 
 
 async def put_policy(request: Request) -> Response:
     principal, body = await who(request), await parse(request, PolicyIn)
-    return ok(await run_in_threadpool(hub(request).set_policy, principal,
-                                      request.path_params["hall"], body))
+    return ok(
+        await run_in_threadpool(
+            hub(request).set_policy, principal, request.path_params["hall"], body
+        )
+    )
 
 
 async def put_window(request: Request) -> Response:
@@ -200,8 +208,14 @@ class UnknownAction(QueueError):
 
 async def stats(request: Request) -> Response:
     principal = await who(request)
-    return ok(await run_in_threadpool(hub(request).stats, principal, request.path_params["hall"],
-                                      request.query_params.get("date")))
+    return ok(
+        await run_in_threadpool(
+            hub(request).stats,
+            principal,
+            request.path_params["hall"],
+            request.query_params.get("date"),
+        )
+    )
 
 
 async def board(request: Request) -> Response:

@@ -63,8 +63,11 @@ async def http_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     messages = {404: "no such path; see the API in the README", 405: "method not allowed here"}
     message = messages.get(exc.status_code, exc.detail)
-    return JSONResponse({"error": "http_error", "message": message}, status_code=exc.status_code,
-                        headers=exc.headers)
+    return JSONResponse(
+        {"error": "http_error", "message": message},
+        status_code=exc.status_code,
+        headers=exc.headers,
+    )
 
 
 async def unexpected_error(_request: Request, exc: Exception) -> Response:

@@ -94,9 +94,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_tokens(
-    settings: Settings, tokens: list[dict[str, Any]], base: str, hall: str
-) -> None:
+def _print_tokens(settings: Settings, tokens: list[dict[str, Any]], base: str, hall: str) -> None:
     table = Table(title=f"演示大厅 {hall}: tokens for this run (Authorization: Bearer …)")
     table.add_column("role")
     table.add_column("window")

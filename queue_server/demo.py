@@ -28,11 +28,15 @@ def ensure_demo_hall(services: HallServices) -> None:
     for n in COMPREHENSIVE:
         services.put_window(admin, DEMO_HALL, n, WindowIn(label=f"{n}号综合窗口", services="all"))
     services.put_window(
-        admin, DEMO_HALL, EXIT_ENTRY_WINDOW,
+        admin,
+        DEMO_HALL,
+        EXIT_ENTRY_WINDOW,
         WindowIn(label=f"{EXIT_ENTRY_WINDOW}号出入境窗口", categories=["exit_entry"]),
     )
     services.put_window(
-        admin, DEMO_HALL, GREEN_WINDOW,
+        admin,
+        DEMO_HALL,
+        GREEN_WINDOW,
         WindowIn(label=f"{GREEN_WINDOW}号绿色通道窗口", services="all", lane=Lane.GREEN),
     )
 
@@ -40,7 +44,10 @@ def ensure_demo_hall(services: HallServices) -> None:
 def demo_tokens(services: HallServices) -> list[dict[str, Any]]:
     """Revoke the previous demo tokens and issue one per device."""
     services.revoke_labelled_tokens(DEMO_HALL, DEMO_LABEL)
-    wanted: list[tuple[Role, int | None]] = [(Role.KIOSK, None), (Role.DISPLAY, None),
-                                             (Role.SUPERVISOR, None)]
+    wanted: list[tuple[Role, int | None]] = [
+        (Role.KIOSK, None),
+        (Role.DISPLAY, None),
+        (Role.SUPERVISOR, None),
+    ]
     wanted += [(Role.WINDOW, n) for n in [*COMPREHENSIVE, EXIT_ENTRY_WINDOW, GREEN_WINDOW]]
     return [services.issue_token(role, DEMO_HALL, n, DEMO_LABEL) for role, n in wanted]

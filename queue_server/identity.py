@@ -44,9 +44,7 @@ def parse_resident_id(raw: str, *, today: date) -> ResidentId:
     try:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        raise InvalidInput(
-            f"ID number holds an impossible birth date ({number[6:14]})"
-        ) from None
+        raise InvalidInput(f"ID number holds an impossible birth date ({number[6:14]})") from None
     if born > today or born.year < 1900:
         raise InvalidInput(f"ID number holds an impossible birth date ({number[6:14]})")
     if check_char(number[:17]) != number[17]:

@@ -7,7 +7,8 @@ at class creation. Times are stored as naive UTC and come back aware.
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field as PydanticField
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PydanticField
 from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -239,10 +240,18 @@ def ticket_from_row(row: TicketRow) -> Ticket:
     )
 
 
-TICKET_FIELDS = (
-    "status entry window directed_window first_called_at called_at started_at "
-    "finished_at recalls outcome"
-).split()
+TICKET_FIELDS = [
+    "status",
+    "entry",
+    "window",
+    "directed_window",
+    "first_called_at",
+    "called_at",
+    "started_at",
+    "finished_at",
+    "recalls",
+    "outcome",
+]
 
 
 def ticket_changes(ticket: Ticket) -> dict[str, Any]:

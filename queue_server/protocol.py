@@ -5,6 +5,7 @@ lobby screen, so it carries numbers, services and windows, never a name,
 phone or ID number (a Ticket holds none, by construction).
 """
 
+from datetime import datetime, tzinfo
 from enum import StrEnum
 from typing import Any
 
@@ -67,7 +68,12 @@ def public_ticket(ticket: Ticket, service: Service) -> dict[str, Any]:
     }
 
 
-def public_window(window: Window, ticket_number: str | None) -> dict[str, Any]:
+def local_iso(moment: datetime | None, zone: tzinfo) -> str | None:
+    """ISO 8601 in the hall's time zone (the offset says which)."""
+    return moment.astimezone(zone).isoformat() if moment else None
+
+
+def public_window(window: Window, ticket_number: str | None, zone: tzinfo) -> dict[str, Any]:
     return {
         "number": window.number,
         "label": window.label,
@@ -75,7 +81,7 @@ def public_window(window: Window, ticket_number: str | None) -> dict[str, Any]:
         "state_zh": window_state_zh(window.state),
         "lane": window.lane.value,
         "ticket": ticket_number,
-        "since": window.state_since.isoformat() if window.state_since else None,
+        "since": local_iso(window.state_since, zone),
     }
 
 

@@ -12,7 +12,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import asdict, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -65,6 +65,7 @@ from .protocol import (
     announcement,
     public_ticket,
     public_window,
+    local_iso,
 )
 from .settings import Settings
 from .stats import day_figures
@@ -122,7 +123,9 @@ class HallServices:
                 time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # de-synchronise retries
                 continue
             if rows:
-                self.publish(hall_id or "", [_event_message(r.seq, r.type, r.data, r.at) for r in rows])
+                self.publish(
+                    hall_id or "", [_event_message(r.seq, r.type, r.data, r.at) for r in rows]
+                )
             return result
         raise Conflict("the hall is very busy and this change kept colliding; please retry")
 
@@ -170,12 +173,23 @@ class HallServices:
             if window is not None and hall_id is not None:
                 tx.window(hall_id, window)
             row = TokenRow(
-                id=secrets.token_hex(4), token_hash=token_hash(token), role=role.value,
-                hall_id=hall_id, window=window, label=label, created_at=now,
+                id=secrets.token_hex(4),
+                token_hash=token_hash(token),
+                role=role.value,
+                hall_id=hall_id,
+                window=window,
+                label=label,
+                created_at=now,
             )
             tx.add_token(row)
-            return {"token": token, "id": row.id, "role": role.value, "hall": hall_id,
-                    "window": window, "label": label}
+            return {
+                "token": token,
+                "id": row.id,
+                "role": role.value,
+                "hall": hall_id,
+                "window": window,
+                "label": label,
+            }
 
         return self._write(None, work)
 
@@ -194,7 +208,9 @@ class HallServices:
         if body.services is not None and (bad := self.catalogue.unknown(body.services)):
             raise InvalidInput(f"unknown services: {', '.join(bad)}")
         hall = Hall(
-            id=body.id, name=body.name, timezone=timezone,
+            id=body.id,
+            name=body.name,
+            timezone=timezone,
             services=frozenset(body.services) if body.services is not None else None,
         )
 
@@ -258,11 +274,13 @@ class HallServices:
         def work(tx: Tx, _now: datetime, events: list[Event]) -> dict[str, Any]:
             tx.hall(hall_id)
             try:
-                window = replace(tx.window(hall_id, number), label=body.label, skills=skills,
-                                 lane=body.lane)
+                window = replace(
+                    tx.window(hall_id, number), label=body.label, skills=skills, lane=body.lane
+                )
             except NotFound:
-                window = Window(hall=hall_id, number=number, label=body.label, skills=skills,
-                                lane=body.lane)
+                window = Window(
+                    hall=hall_id, number=number, label=body.label, skills=skills, lane=body.lane
+                )
             tx.put_window(window)
             config = self._window_config(window)
             events.append((EventType.WINDOW_UPDATED, {"window": config}))
@@ -279,8 +297,9 @@ class HallServices:
             raise InvalidInput(f"unknown services or categories: {', '.join(bad)}")
         if not services and not categories:
             raise InvalidInput("a window must accept something: give services, categories or 'all'")
-        return Skills(accepts_all=False, services=frozenset(services),
-                      categories=frozenset(categories))
+        return Skills(
+            accepts_all=False, services=frozenset(services), categories=frozenset(categories)
+        )
 
     # ------------------------------------------------------------ tickets
 
@@ -308,26 +327,45 @@ class HallServices:
                 raise NotFound(f"hall {hall_id!r} does not offer {service.name} ({service.code})")
             today = hall.business_date(now)
             priority = self._priority(body.priority, person, today)
-            if id_hash is not None and (held := tx.active_for_person(hall_id, service.code, id_hash)):
+            if id_hash is not None and (
+                held := tx.active_for_person(hall_id, service.code, id_hash)
+            ):
                 raise DuplicateTicket(
                     f"this person already holds ticket {held.number} for {service.name}"
                 )
             sequence = tx.next_number(hall_id, today, service.prefix)
             ticket = Ticket(
-                id=new_ticket_id(), hall=hall_id, business_date=today,
-                number=format_number(service.prefix, sequence), service=service.code,
-                category=service.category, priority=priority, status=TicketStatus.WAITING,
-                arrived_at=now, issued_at=now,
+                id=new_ticket_id(),
+                hall=hall_id,
+                business_date=today,
+                number=format_number(service.prefix, sequence),
+                service=service.code,
+                category=service.category,
+                priority=priority,
+                status=TicketStatus.WAITING,
+                arrived_at=now,
+                issued_at=now,
             )
-            tx.add_ticket(ticket, id_hash=id_hash, id_masked=person.masked if person else None,
-                          idem_key=idem_key, issued_by=principal.token_id)
+            tx.add_ticket(
+                ticket,
+                id_hash=id_hash,
+                id_masked=person.masked if person else None,
+                idem_key=idem_key,
+                issued_by=principal.token_id,
+            )
             tx.record(ticket, "issue", None, now, principal.actor)
             view = self._ticket_view(tx, ticket)
-            events.append((EventType.TICKET_ISSUED, {
-                "ticket": public_ticket(ticket, service) | {"issued_by": principal.token_id},
-                "position": view["position"],
-                "estimated_wait_s": view["estimated_wait_s"],
-            }))
+            events.append(
+                (
+                    EventType.TICKET_ISSUED,
+                    {
+                        "ticket": public_ticket(ticket, service)
+                        | {"issued_by": principal.token_id},
+                        "position": view["position"],
+                        "estimated_wait_s": view["estimated_wait_s"],
+                    },
+                )
+            )
             return view, True
 
         return self._write(hall_id, work)
@@ -366,8 +404,12 @@ class HallServices:
         service = self.catalogue.service(ticket.service)
         now = self.clock()
         est = estimate(
-            ticket, tx.waiting(hall.id), tx.windows(hall.id),
-            self._handling(tx, hall, now), hall.policy, now,
+            ticket,
+            tx.waiting(hall.id),
+            tx.windows(hall.id),
+            self._handling(tx, hall, now),
+            hall.policy,
+            now,
         )
         zone = hall.zone
         return {
@@ -382,10 +424,11 @@ class HallServices:
             "status": ticket.status.value,
             "position": est.position,
             "estimated_wait_s": est.wait_s,
-            "window": ticket.window if ticket.status in (
-                TicketStatus.CALLED, TicketStatus.SERVING) else None,
-            "issued_at": ticket.issued_at.astimezone(zone).isoformat(),
-            "called_at": ticket.called_at.astimezone(zone).isoformat() if ticket.called_at else None,
+            "window": ticket.window
+            if ticket.status in (TicketStatus.CALLED, TicketStatus.SERVING)
+            else None,
+            "issued_at": local_iso(ticket.issued_at, zone),
+            "called_at": local_iso(ticket.called_at, zone),
         }
 
     def _handling(self, tx: Tx, hall: Hall, now: datetime) -> dict[str, float]:
@@ -409,15 +452,29 @@ class HallServices:
         def work(tx: Tx, now: datetime, events: list[Event]) -> dict[str, Any]:
             ticket = self._live_leg(tx, ticket_id)
             if ticket.status is not TicketStatus.DONE:
-                raise Conflict(f"ticket {ticket.number} is {ticket.status.value}; "
-                               "it can be rated once its service is finished")
+                raise Conflict(
+                    f"ticket {ticket.number} is {ticket.status.value}; "
+                    "it can be rated once its service is finished"
+                )
             if tx.rating(ticket.id) is not None:
                 raise Conflict(f"ticket {ticket.number} has already been rated")
-            tx.add_rating(RatingRow(ticket_id=ticket.id, hall_id=ticket.hall,
-                                    business_date=ticket.business_date, window=ticket.window,
-                                    score=body.score, comment=body.comment, at=now))
-            events.append((EventType.TICKET_RATED, {
-                "number": ticket.number, "window": ticket.window, "score": body.score}))
+            tx.add_rating(
+                RatingRow(
+                    ticket_id=ticket.id,
+                    hall_id=ticket.hall,
+                    business_date=ticket.business_date,
+                    window=ticket.window,
+                    score=body.score,
+                    comment=body.comment,
+                    at=now,
+                )
+            )
+            events.append(
+                (
+                    EventType.TICKET_RATED,
+                    {"number": ticket.number, "window": ticket.window, "score": body.score},
+                )
+            )
             return {"id": ticket_id, "score": body.score}
 
         return self._write(self._hall_of(ticket_id), work)
@@ -458,35 +515,62 @@ class HallServices:
         return self._write(hall_id, work)
 
     def _window_step(
-        self, tx: Tx, window: Window, action: WindowAction, now: datetime, events: list[Event],
+        self,
+        tx: Tx,
+        window: Window,
+        action: WindowAction,
+        now: datetime,
+        events: list[Event],
         ticket_id: str | None = None,
     ) -> Window:
         window = tx.save_window(apply_window(window, action, now=now, ticket_id=ticket_id))
         if action in WINDOW_EVENTS:
-            events.append((WINDOW_EVENTS[action], {"window": public_window(window, None)}))
+            events.append(
+                (
+                    WINDOW_EVENTS[action],
+                    {"window": public_window(window, None, tx.hall(window.hall).zone)},
+                )
+            )
         return window
 
     def _ticket_step(
-        self, tx: Tx, ticket: Ticket, action: TicketAction, now: datetime, actor: str,
-        events: list[Event], *, window: int | None = None, outcome: str | None = None,
+        self,
+        tx: Tx,
+        ticket: Ticket,
+        action: TicketAction,
+        now: datetime,
+        actor: str,
+        events: list[Event],
+        *,
+        window: int | None = None,
+        outcome: str | None = None,
         transferred_to: str | None = None,
     ) -> Ticket:
         policy = tx.hall(ticket.hall).policy
         before = ticket.status
-        changed = apply_ticket(ticket, action, now=now, window=window, policy=policy,
-                               outcome=outcome)
+        changed = apply_ticket(
+            ticket, action, now=now, window=window, policy=policy, outcome=outcome
+        )
         changed = tx.save_ticket(changed, transferred_to=transferred_to)
         tx.record(changed, action.value, before, now, actor)
         data: dict[str, Any] = {
-            "ticket": public_ticket(changed, self.catalogue.service(changed.service))}
+            "ticket": public_ticket(changed, self.catalogue.service(changed.service))
+        }
         if action in (TicketAction.CALL, TicketAction.RECALL) and changed.window is not None:
-            data |= {"window": changed.window,
-                     "announcement": announcement(changed.number, changed.window)}
+            data |= {
+                "window": changed.window,
+                "announcement": announcement(changed.number, changed.window),
+            }
         events.append((TICKET_EVENTS[action], data))
         return changed
 
     def _call(
-        self, tx: Tx, window: Window, wanted: str | None, now: datetime, actor: str,
+        self,
+        tx: Tx,
+        window: Window,
+        wanted: str | None,
+        now: datetime,
+        actor: str,
         events: list[Event],
     ) -> dict[str, Any] | None:
         hall = tx.hall(window.hall)
@@ -500,10 +584,13 @@ class HallServices:
             if ticket.status is not TicketStatus.WAITING:
                 raise Conflict(f"ticket {ticket.number} is {ticket.status.value}, not waiting")
             if not window.accepts(ticket):
-                raise Conflict(f"window {window.number} does not take ticket {ticket.number} "
-                               f"({self.catalogue.service(ticket.service).name})")
-        ticket = self._ticket_step(tx, ticket, TicketAction.CALL, now, actor, events,
-                                   window=window.number)
+                raise Conflict(
+                    f"window {window.number} does not take ticket {ticket.number} "
+                    f"({self.catalogue.service(ticket.service).name})"
+                )
+        ticket = self._ticket_step(
+            tx, ticket, TicketAction.CALL, now, actor, events, window=window.number
+        )
         window = self._window_step(tx, window, WindowAction.CALL, now, events, ticket.id)
         return self._window_view(tx, window, ticket)
 
@@ -519,24 +606,43 @@ class HallServices:
 
     def _current(self, tx: Tx, window: Window) -> Ticket:
         if window.ticket_id is None:
-            raise Conflict(f"window {window.number} is {window.state.value} with no ticket; "
-                           "call one first")
+            raise Conflict(
+                f"window {window.number} is {window.state.value} with no ticket; call one first"
+            )
         return tx.ticket(window.ticket_id)
 
     def _on_current(
-        self, tx: Tx, window: Window, action: str, now: datetime, actor: str,
-        events: list[Event], body: FinishIn | None = None,
+        self,
+        tx: Tx,
+        window: Window,
+        action: str,
+        now: datetime,
+        actor: str,
+        events: list[Event],
+        body: FinishIn | None = None,
     ) -> dict[str, Any]:
         waction = WindowAction(action)
         next_window_state(window, waction)  # the window's state decides first
         ticket = self._current(tx, window)
-        ticket = self._ticket_step(tx, ticket, TicketAction(action), now, actor, events,
-                                   outcome=body.outcome if body else None)
+        ticket = self._ticket_step(
+            tx,
+            ticket,
+            TicketAction(action),
+            now,
+            actor,
+            events,
+            outcome=body.outcome if body else None,
+        )
         window = self._window_step(tx, window, waction, now, events)
         return self._window_view(tx, window, ticket)
 
     def _transfer(
-        self, tx: Tx, window: Window, body: TransferIn, now: datetime, actor: str,
+        self,
+        tx: Tx,
+        window: Window,
+        body: TransferIn,
+        now: datetime,
+        actor: str,
         events: list[Event],
     ) -> dict[str, Any]:
         next_window_state(window, WindowAction.TRANSFER)
@@ -548,10 +654,18 @@ class HallServices:
         if not hall.offers(service.code):
             raise InvalidInput(f"hall {hall.id!r} does not offer {service.name}")
         leg = Ticket(
-            id=new_ticket_id(), hall=hall.id, business_date=ticket.business_date,
-            number=ticket.number, service=service.code, category=service.category,
-            priority=ticket.priority, status=TicketStatus.WAITING, entry=Entry.TRANSFER,
-            arrived_at=ticket.arrived_at, issued_at=now, directed_window=body.window,
+            id=new_ticket_id(),
+            hall=hall.id,
+            business_date=ticket.business_date,
+            number=ticket.number,
+            service=service.code,
+            category=service.category,
+            priority=ticket.priority,
+            status=TicketStatus.WAITING,
+            entry=Entry.TRANSFER,
+            arrived_at=ticket.arrived_at,
+            issued_at=now,
+            directed_window=body.window,
             parent_id=ticket.id,
         )
         if body.window is not None:
@@ -560,8 +674,9 @@ class HallServices:
                 raise InvalidInput("transfer to another window, not to this one")
             if not target.accepts(leg):
                 raise InvalidInput(f"window {target.number} does not accept {service.name}")
-        old = self._ticket_step(tx, ticket, TicketAction.TRANSFER, now, actor, events,
-                                transferred_to=leg.id)
+        old = self._ticket_step(
+            tx, ticket, TicketAction.TRANSFER, now, actor, events, transferred_to=leg.id
+        )
         row = tx.ticket_row(ticket.id)
         tx.add_ticket(leg, id_hash=row.id_hash, id_masked=row.id_masked, issued_by=row.issued_by)
         tx.record(leg, "transfer-in", None, now, actor)
@@ -570,7 +685,12 @@ class HallServices:
         return self._window_view(tx, window, old) | {"new_ticket": self._ticket_view(tx, leg)}
 
     def _resume(
-        self, tx: Tx, window: Window, wanted: str, now: datetime, actor: str,
+        self,
+        tx: Tx,
+        window: Window,
+        wanted: str,
+        now: datetime,
+        actor: str,
         events: list[Event],
     ) -> dict[str, Any]:
         hall = tx.hall(window.hall)
@@ -578,13 +698,15 @@ class HallServices:
         ticket = self._ticket_step(tx, ticket, TicketAction.RESUME, now, actor, events)
         return self._window_view(tx, window) | {"resumed": self._ticket_view(tx, ticket)}
 
-    def _window_view(
-        self, tx: Tx, window: Window, ticket: Ticket | None = None
-    ) -> dict[str, Any]:
+    def _window_view(self, tx: Tx, window: Window, ticket: Ticket | None = None) -> dict[str, Any]:
         """What the clerk's console shows: the window and its ticket (ID masked)."""
         current = ticket or (tx.ticket(window.ticket_id) if window.ticket_id else None)
         view: dict[str, Any] = {
-            "window": public_window(window, current.number if current and window.ticket_id else None)
+            "window": public_window(
+                window,
+                current.number if current and window.ticket_id else None,
+                tx.hall(window.hall).zone,
+            )
         }
         if current is not None:
             service = self.catalogue.service(current.service)
@@ -592,8 +714,9 @@ class HallServices:
             view["ticket"] = public_ticket(current, service) | {
                 "materials": list(service.materials),
                 "id_masked": row.id_masked,
-                "waited_s": round(((current.first_called_at or self.clock()) - current.arrived_at)
-                                  .total_seconds()),
+                "waited_s": round(
+                    ((current.first_called_at or self.clock()) - current.arrived_at).total_seconds()
+                ),
                 "entry": current.entry.value,
             }
         return view
@@ -611,10 +734,14 @@ class HallServices:
         now = self.clock()
         seq = tx.last_seq(hall_id)
         active = tx.tickets_with_status(
-            hall_id, [TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING])
+            hall_id, [TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING]
+        )
         numbers = {t.id: t.number for t in active}
-        calling = sorted((t for t in active if t.status is TicketStatus.CALLED),
-                         key=lambda t: t.called_at or now, reverse=True)
+        calling = sorted(
+            (t for t in active if t.status is TicketStatus.CALLED),
+            key=lambda t: t.called_at or now,
+            reverse=True,
+        )
         waiting = [t for t in active if t.status is TicketStatus.WAITING]
         counts: dict[str, int] = {code: 0 for code in self.catalogue.categories}
         for t in waiting:
@@ -623,8 +750,8 @@ class HallServices:
         return {
             "seq": seq,
             "hall": {"id": hall.id, "name": hall.name, "timezone": hall.timezone},
-            "now_calling": [self._call_entry(t) for t in calling],
-            "last_calls": [self._call_entry(t) for t in last],
+            "now_calling": [self._call_entry(t, hall.zone) for t in calling],
+            "last_calls": [self._call_entry(t, hall.zone) for t in last],
             "waiting": {
                 "total": len(waiting),
                 "green_channel": sum(1 for t in waiting if t.green_channel),
@@ -633,16 +760,19 @@ class HallServices:
                     for c, n in counts.items()
                 ],
             },
-            "windows": [public_window(w, numbers.get(w.ticket_id or "")) for w in tx.windows(hall_id)],
+            "windows": [
+                public_window(w, numbers.get(w.ticket_id or ""), hall.zone)
+                for w in tx.windows(hall_id)
+            ],
         }
 
-    def _call_entry(self, ticket: Ticket) -> dict[str, Any]:
+    def _call_entry(self, ticket: Ticket, zone: tzinfo) -> dict[str, Any]:
         return {
             "number": ticket.number,
             "window": ticket.window,
             "green_channel": ticket.green_channel,
             "service_name": self.catalogue.service(ticket.service).name,
-            "called_at": ticket.called_at.isoformat() if ticket.called_at else None,
+            "called_at": local_iso(ticket.called_at, zone),
         }
 
     def stats(self, principal: Principal, hall_id: str, day: str | None) -> dict[str, Any]:

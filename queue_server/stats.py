@@ -62,7 +62,9 @@ def day_figures(
     waits = [(t, w) for t in visitors if (w := wait_s(t)) is not None]
     handled = [(t, h) for t in tickets if (h := handling_s(t)) is not None]
     in_hall = [
-        s for t in tickets if t.status is TicketStatus.DONE
+        s
+        for t in tickets
+        if t.status is TicketStatus.DONE
         if (s := _seconds(t.finished_at, t.arrived_at)) is not None
     ]
     within = [w <= services[t.service].target_wait_minutes * 60 for t, w in waits]

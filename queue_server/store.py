@@ -16,10 +16,10 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, select, update
+from sqlalchemy import Engine, create_engine, event, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col, select
 
 from .domain import (
     Hall,
@@ -132,7 +132,7 @@ class Tx:
         Writes to one hall then queue in the database instead of colliding:
         N windows pressing call-next together each get the next ticket in turn.
         """
-        self.s.execute(select(HallRow.seq).where(HallRow.id == hall_id).with_for_update())
+        self.s.execute(select(HallRow.seq).where(col(HallRow.id) == hall_id).with_for_update())
 
     def hall_exists(self, hall_id: str) -> bool:
         return self.s.get(HallRow, hall_id) is not None
@@ -140,8 +140,14 @@ class Tx:
     def add_hall(self, hall: Hall, now: datetime) -> None:
         services = sorted(hall.services) if hall.services is not None else None
         self.s.add(
-            HallRow(id=hall.id, name=hall.name, timezone=hall.timezone, services=services,
-                    policy={}, created_at=now)
+            HallRow(
+                id=hall.id,
+                name=hall.name,
+                timezone=hall.timezone,
+                services=services,
+                policy={},
+                created_at=now,
+            )
         )
         self.s.flush()
 
@@ -153,13 +159,13 @@ class Tx:
         self.s.add(row)
 
     def halls(self) -> list[Hall]:
-        return [self.hall(h) for h in self.s.scalars(select(HallRow.id).order_by(HallRow.id))]
+        return [self.hall(h) for h in self.s.scalars(select(HallRow.id).order_by(col(HallRow.id)))]
 
     # ------------------------------------------------------------ windows
 
     def windows(self, hall_id: str) -> list[Window]:
         rows = self.s.scalars(
-            select(WindowRow).where(WindowRow.hall_id == hall_id).order_by(WindowRow.number)
+            select(WindowRow).where(WindowRow.hall_id == hall_id).order_by(col(WindowRow.number))
         )
         return [window_from_row(r) for r in rows]
 
@@ -187,9 +193,9 @@ class Tx:
         result = self.s.execute(
             update(WindowRow)
             .where(
-                WindowRow.hall_id == window.hall,
-                WindowRow.number == window.number,
-                WindowRow.version == window.version,
+                col(WindowRow.hall_id) == window.hall,
+                col(WindowRow.number) == window.number,
+                col(WindowRow.version) == window.version,
             )
             .values(
                 state=window.state.value,
@@ -199,7 +205,7 @@ class Tx:
             )
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if _rowcount(result) != 1:
             raise StaleState(f"window {window.number} changed meanwhile")
         return replace(window, version=window.version + 1)
 
@@ -222,10 +228,10 @@ class Tx:
         row = self.s.scalars(
             select(TicketRow)
             .where(
-                TicketRow.hall_id == hall_id,
-                TicketRow.business_date == day,
-                TicketRow.number == number,
-                TicketRow.transferred_to.is_(None),  # type: ignore[union-attr]
+                col(TicketRow.hall_id) == hall_id,
+                col(TicketRow.business_date) == day,
+                col(TicketRow.number) == number,
+                col(TicketRow.transferred_to).is_(None),
             )
             .limit(1)
         ).first()
@@ -236,7 +242,8 @@ class Tx:
     def waiting(self, hall_id: str) -> list[Ticket]:
         rows = self.s.scalars(
             select(TicketRow).where(
-                TicketRow.hall_id == hall_id, TicketRow.status == TicketStatus.WAITING.value
+                col(TicketRow.hall_id) == hall_id,
+                col(TicketRow.status) == TicketStatus.WAITING.value,
             )
         )
         return [ticket_from_row(r) for r in rows]
@@ -244,8 +251,8 @@ class Tx:
     def tickets_with_status(self, hall_id: str, statuses: Sequence[TicketStatus]) -> list[Ticket]:
         rows = self.s.scalars(
             select(TicketRow).where(
-                TicketRow.hall_id == hall_id,
-                TicketRow.status.in_([s.value for s in statuses]),  # type: ignore[attr-defined]
+                col(TicketRow.hall_id) == hall_id,
+                col(TicketRow.status).in_([s.value for s in statuses]),
             )
         )
         return [ticket_from_row(r) for r in rows]
@@ -253,8 +260,8 @@ class Tx:
     def day_tickets(self, hall_id: str, day: date) -> list[Ticket]:
         rows = self.s.scalars(
             select(TicketRow)
-            .where(TicketRow.hall_id == hall_id, TicketRow.business_date == day)
-            .order_by(TicketRow.issued_at)
+            .where(col(TicketRow.hall_id) == hall_id, col(TicketRow.business_date) == day)
+            .order_by(col(TicketRow.issued_at))
         )
         return [ticket_from_row(r) for r in rows]
 
@@ -262,29 +269,35 @@ class Tx:
         rows = self.s.scalars(
             select(TicketRow)
             .where(
-                TicketRow.hall_id == hall_id,
-                TicketRow.business_date == day,
-                TicketRow.called_at.is_not(None),  # type: ignore[union-attr]
+                col(TicketRow.hall_id) == hall_id,
+                col(TicketRow.business_date) == day,
+                col(TicketRow.called_at).is_not(None),
             )
-            .order_by(TicketRow.called_at.desc())  # type: ignore[union-attr]
+            .order_by(col(TicketRow.called_at).desc())
             .limit(limit)
         )
         return [ticket_from_row(r) for r in rows]
 
     def idempotent(self, hall_id: str, key: str) -> TicketRow | None:
         return self.s.scalars(
-            select(TicketRow).where(TicketRow.hall_id == hall_id, TicketRow.idem_key == key)
+            select(TicketRow).where(
+                col(TicketRow.hall_id) == hall_id, col(TicketRow.idem_key) == key
+            )
         ).first()
 
     def active_for_person(self, hall_id: str, service: str, id_hash: str) -> Ticket | None:
         row = self.s.scalars(
             select(TicketRow).where(
-                TicketRow.hall_id == hall_id,
-                TicketRow.service == service,
-                TicketRow.id_hash == id_hash,
-                TicketRow.status.in_(  # type: ignore[attr-defined]
-                    [TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING,
-                     TicketStatus.SUSPENDED]
+                col(TicketRow.hall_id) == hall_id,
+                col(TicketRow.service) == service,
+                col(TicketRow.id_hash) == id_hash,
+                col(TicketRow.status).in_(
+                    [
+                        TicketStatus.WAITING,
+                        TicketStatus.CALLED,
+                        TicketStatus.SERVING,
+                        TicketStatus.SUSPENDED,
+                    ]
                 ),
             )
         ).first()
@@ -293,14 +306,16 @@ class Tx:
     def next_number(self, hall_id: str, day: date, prefix: str) -> int:
         """Atomically take the next sequence value for (hall, day, prefix)."""
         dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
-        stmt = dialect_insert(CounterRow).values(
-            hall_id=hall_id, business_date=day, prefix=prefix, value=1
+        upsert = (
+            dialect_insert(CounterRow)
+            .values(hall_id=hall_id, business_date=day, prefix=prefix, value=1)
+            .on_conflict_do_update(
+                index_elements=["hall_id", "business_date", "prefix"],
+                set_={"value": col(CounterRow.value) + 1},
+            )
+            .returning(col(CounterRow.value))
         )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["hall_id", "business_date", "prefix"],
-            set_={"value": CounterRow.value + 1},  # type: ignore[operator]
-        ).returning(CounterRow.value)
-        return int(self.s.execute(stmt).scalar_one())
+        return int(self.s.execute(upsert).scalar_one())
 
     def add_ticket(
         self,
@@ -339,11 +354,11 @@ class Tx:
             values["transferred_to"] = transferred_to
         result = self.s.execute(
             update(TicketRow)
-            .where(TicketRow.id == ticket.id, TicketRow.version == ticket.version)
+            .where(col(TicketRow.id) == ticket.id, col(TicketRow.version) == ticket.version)
             .values(**values)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if _rowcount(result) != 1:
             raise StaleState(f"ticket {ticket.number} changed meanwhile")
         return replace(ticket, version=ticket.version + 1)
 
@@ -368,17 +383,19 @@ class Tx:
             self.s.scalars(
                 select(TransitionRow)
                 .where(TransitionRow.ticket_id == ticket_id)
-                .order_by(TransitionRow.id)  # type: ignore[arg-type]
+                .order_by(col(TransitionRow.id))
             )
         )
 
     def handling_means(self, hall_id: str, day: date) -> dict[str, float]:
         """Mean handling seconds per service over the day's finished tickets."""
         rows = self.s.execute(
-            select(TicketRow.service, TicketRow.started_at, TicketRow.finished_at).where(
-                TicketRow.hall_id == hall_id,
-                TicketRow.business_date == day,
-                TicketRow.status == TicketStatus.DONE.value,
+            select(
+                col(TicketRow.service), col(TicketRow.started_at), col(TicketRow.finished_at)
+            ).where(
+                col(TicketRow.hall_id) == hall_id,
+                col(TicketRow.business_date) == day,
+                col(TicketRow.status) == TicketStatus.DONE.value,
             )
         )
         spans: dict[str, list[float]] = {}
@@ -401,9 +418,9 @@ class Tx:
             return []
         last = self.s.execute(
             update(HallRow)
-            .where(HallRow.id == hall_id)  # type: ignore[arg-type]
-            .values(seq=HallRow.seq + len(events))
-            .returning(HallRow.seq)
+            .where(col(HallRow.id) == hall_id)
+            .values(seq=col(HallRow.seq) + len(events))
+            .returning(col(HallRow.seq))
         ).scalar_one()
         first = last - len(events) + 1
         rows = [
@@ -418,13 +435,13 @@ class Tx:
             self.s.scalars(
                 select(EventRow)
                 .where(EventRow.hall_id == hall_id, EventRow.seq > after)
-                .order_by(EventRow.seq)  # type: ignore[arg-type]
+                .order_by(col(EventRow.seq))
                 .limit(limit)
             )
         )
 
     def last_seq(self, hall_id: str) -> int:
-        seq = self.s.scalar(select(HallRow.seq).where(HallRow.id == hall_id))
+        seq = self.s.scalar(select(HallRow.seq).where(col(HallRow.id) == hall_id))
         if seq is None:
             raise NotFound(f"unknown hall {hall_id!r}")
         return int(seq)
@@ -441,7 +458,9 @@ class Tx:
     def day_ratings(self, hall_id: str, day: date) -> list[RatingRow]:
         return list(
             self.s.scalars(
-                select(RatingRow).where(RatingRow.hall_id == hall_id, RatingRow.business_date == day)
+                select(RatingRow).where(
+                    col(RatingRow.hall_id) == hall_id, col(RatingRow.business_date) == day
+                )
             )
         )
 
@@ -450,12 +469,16 @@ class Tx:
         self.s.flush()
 
     def token(self, token_hash: str) -> TokenRow | None:
-        return self.s.scalars(select(TokenRow).where(TokenRow.token_hash == token_hash)).first()
+        return self.s.scalars(
+            select(TokenRow).where(col(TokenRow.token_hash) == token_hash)
+        ).first()
 
     def delete_tokens(self, hall_id: str, label: str) -> int:
         rows = list(
             self.s.scalars(
-                select(TokenRow).where(TokenRow.hall_id == hall_id, TokenRow.label == label)
+                select(TokenRow).where(
+                    col(TokenRow.hall_id) == hall_id, col(TokenRow.label) == label
+                )
             )
         )
         for row in rows:
@@ -477,3 +500,8 @@ class Tx:
 
 
 __all__ = ["IntegrityError", "Store", "Tx"]
+
+
+def _rowcount(result: Any) -> int:
+    """Rows matched by an UPDATE (CursorResult has it; the typed Result does not)."""
+    return int(result.rowcount)

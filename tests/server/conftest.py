@@ -38,7 +38,9 @@ class Hall:
         self.c = client
         self.id = hall
         self.admin = bearer(ADMIN)
-        self.ok(client.post("/api/halls", json={"id": hall, "name": "测试大厅"}, headers=self.admin))
+        self.ok(
+            client.post("/api/halls", json={"id": hall, "name": "测试大厅"}, headers=self.admin)
+        )
         for n in (1, 2, 3):
             self.put_window(n, {"label": f"{n}号窗口", "services": "all"})
         self.put_window(4, {"label": "4号出入境", "categories": ["exit_entry"]})
@@ -55,26 +57,38 @@ class Hall:
         return response.json() if response.content else None
 
     def put_window(self, n: int, body: dict[str, Any]) -> Any:
-        return self.ok(self.c.put(f"/api/halls/{self.id}/windows/{n}", json=body,
-                                  headers=self.admin))
+        return self.ok(
+            self.c.put(f"/api/halls/{self.id}/windows/{n}", json=body, headers=self.admin)
+        )
 
     def token(self, role: str, window: int | None = None) -> dict[str, str]:
         body = {"role": role, "hall": self.id, "window": window}
         return bearer(self.ok(self.c.post("/api/tokens", json=body, headers=self.admin))["token"])
 
-    def issue(self, service: str = ID_CARD, key: str | None = None, **extra: Any) -> httpx2.Response:
+    def issue(
+        self, service: str = ID_CARD, key: str | None = None, **extra: Any
+    ) -> httpx2.Response:
         headers = self.kiosk | ({"Idempotency-Key": key} if key else {})
-        return self.c.post(f"/api/halls/{self.id}/tickets", json={"service": service, **extra},
-                           headers=headers)
+        return self.c.post(
+            f"/api/halls/{self.id}/tickets", json={"service": service, **extra}, headers=headers
+        )
 
     def ticket(self, service: str = ID_CARD, **extra: Any) -> dict[str, Any]:
         result: dict[str, Any] = self.ok(self.issue(service, **extra), 201)
         return result
 
-    def act(self, n: int, action: str, body: dict[str, Any] | None = None,
-            headers: dict[str, str] | None = None) -> httpx2.Response:
-        return self.c.post(f"/api/halls/{self.id}/windows/{n}/{action}", json=body,
-                           headers=headers if headers is not None else self.windows[n])
+    def act(
+        self,
+        n: int,
+        action: str,
+        body: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx2.Response:
+        return self.c.post(
+            f"/api/halls/{self.id}/windows/{n}/{action}",
+            json=body,
+            headers=headers if headers is not None else self.windows[n],
+        )
 
     def do(self, n: int, action: str, body: dict[str, Any] | None = None) -> Any:
         return self.ok(self.act(n, action, body), (200, 204))
@@ -85,13 +99,14 @@ class Hall:
 
     def serve(self, n: int) -> dict[str, Any]:
         """Call next at window n, start and finish; the finished ticket."""
-        called = self.do(n, "call-next")
+        self.do(n, "call-next")
         self.do(n, "start")
         return dict(self.do(n, "finish")["ticket"])
 
     def stats(self) -> dict[str, Any]:
         result: dict[str, Any] = self.ok(
-            self.c.get(f"/api/halls/{self.id}/stats", headers=self.supervisor))
+            self.c.get(f"/api/halls/{self.id}/stats", headers=self.supervisor)
+        )
         return result
 
 

@@ -42,16 +42,28 @@ def test_create_hall_refusals(client: TestClient) -> None:
 def test_window_configuration(hall: Hall, client: TestClient) -> None:
     cfg = hall.put_window(6, {"label": "6号", "services": [ID_CARD], "categories": ["driver"]})
     assert cfg["services"] == [ID_CARD] and cfg["categories"] == ["driver"]
-    for body in ({"label": "x", "categories": ["nope"]}, {"label": "x", "services": []},
-                 {"label": ""}, {"label": "x", "lane": "vip"}):
+    for body in (
+        {"label": "x", "categories": ["nope"]},
+        {"label": "x", "services": []},
+        {"label": ""},
+        {"label": "x", "lane": "vip"},
+    ):
         reply = client.put("/api/halls/h1/windows/6", json=body, headers=ADMIN_H)
         assert reply.status_code == 422, body
-    assert client.put("/api/halls/h1/windows/0", json={"label": "x"},
-                      headers=ADMIN_H).status_code == 422
-    assert client.put("/api/halls/zz/windows/1", json={"label": "x"},
-                      headers=ADMIN_H).status_code == 404
-    assert client.put("/api/halls/h1/windows/6", json={"label": "x"},
-                      headers=hall.supervisor).status_code == 403
+    assert (
+        client.put("/api/halls/h1/windows/0", json={"label": "x"}, headers=ADMIN_H).status_code
+        == 422
+    )
+    assert (
+        client.put("/api/halls/zz/windows/1", json={"label": "x"}, headers=ADMIN_H).status_code
+        == 404
+    )
+    assert (
+        client.put(
+            "/api/halls/h1/windows/6", json={"label": "x"}, headers=hall.supervisor
+        ).status_code
+        == 403
+    )
     view = hall.ok(client.get("/api/halls/h1", headers=hall.kiosk))
     assert [w["number"] for w in view["windows"]] == [1, 2, 3, 4, 5, 6]
 
@@ -67,8 +79,9 @@ def test_token_rules(hall: Hall, client: TestClient) -> None:
     ]
     for body, status in cases:
         assert client.post("/api/tokens", json=body, headers=ADMIN_H).status_code == status, body
-    by_supervisor = client.post("/api/tokens", json={"role": "kiosk", "hall": "h1"},
-                                headers=hall.supervisor)
+    by_supervisor = client.post(
+        "/api/tokens", json={"role": "kiosk", "hall": "h1"}, headers=hall.supervisor
+    )
     assert by_supervisor.status_code == 403
 
 
@@ -81,8 +94,11 @@ def test_board_has_the_calls_windows_and_counts_and_grows_its_seq(hall: Hall) ->
     board = hall.ok(hall.c.get("/api/halls/h1/board", headers=hall.display))
     assert board["seq"] == before["seq"] + 4  # 2 issued, window opened, 1 called
     assert board["now_calling"][0] == {
-        "number": "A001", "window": 2, "green_channel": False,
-        "service_name": "居民身份证换领", "called_at": board["now_calling"][0]["called_at"],
+        "number": "A001",
+        "window": 2,
+        "green_channel": False,
+        "service_name": "居民身份证换领",
+        "called_at": board["now_calling"][0]["called_at"],
     }
     counts = {c["category"]: c["count"] for c in board["waiting"]["by_category"]}
     assert counts["exit_entry"] == 1 and counts["hukou"] == 0
@@ -101,13 +117,25 @@ def test_stats_need_a_supervisor_and_a_real_date(hall: Hall) -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [b"{not json", b"[1, 2]", b'"text"', b"null", b"\xff\xfe", b'{"service": 5}',
-     b'{"service": ["A"]}', b'{"service": "HZ-SFZ-HL", "priority": "king"}',
-     b'{"service": "HZ-SFZ-HL", "id_number": 11010519491231002}', b'{"service": "' + b"x" * 500 + b'"}'],
+    [
+        b"{not json",
+        b"[1, 2]",
+        b'"text"',
+        b"null",
+        b"\xff\xfe",
+        b'{"service": 5}',
+        b'{"service": ["A"]}',
+        b'{"service": "HZ-SFZ-HL", "priority": "king"}',
+        b'{"service": "HZ-SFZ-HL", "id_number": 11010519491231002}',
+        b'{"service": "' + b"x" * 500 + b'"}',
+    ],
 )
 def test_malformed_ticket_bodies_get_4xx_with_a_message(hall: Hall, body: bytes) -> None:
-    reply = hall.c.post("/api/halls/h1/tickets", content=body,
-                        headers=hall.kiosk | {"content-type": "application/json"})
+    reply = hall.c.post(
+        "/api/halls/h1/tickets",
+        content=body,
+        headers=hall.kiosk | {"content-type": "application/json"},
+    )
     assert reply.status_code in (400, 404, 422), reply.text
     assert reply.json()["message"]
     assert hall.stats()["issued"] == 0
@@ -125,12 +153,21 @@ def test_unknown_paths_and_methods_are_json(client: TestClient) -> None:
 
 
 def test_policy_is_admin_only_and_validated(hall: Hall) -> None:
-    assert hall.c.put("/api/halls/h1/policy", json={"green_boost_s": -1},
-                      headers=hall.admin).status_code == 422
-    assert hall.c.put("/api/halls/h1/policy", json={"max_recalls": 1},
-                      headers=hall.supervisor).status_code == 403
-    policy = hall.ok(hall.c.put("/api/halls/h1/policy", json={"max_recalls": 1},
-                                headers=hall.admin))
+    assert (
+        hall.c.put(
+            "/api/halls/h1/policy", json={"green_boost_s": -1}, headers=hall.admin
+        ).status_code
+        == 422
+    )
+    assert (
+        hall.c.put(
+            "/api/halls/h1/policy", json={"max_recalls": 1}, headers=hall.supervisor
+        ).status_code
+        == 403
+    )
+    policy = hall.ok(
+        hall.c.put("/api/halls/h1/policy", json={"max_recalls": 1}, headers=hall.admin)
+    )
     assert policy["max_recalls"] == 1 and policy["green_boost_s"] == 1200
     hall.ticket()
     hall.open(1)

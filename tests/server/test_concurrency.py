@@ -130,8 +130,9 @@ def test_processes_issue_and_call_at_once(db_url: str) -> None:
     called_q: multiprocessing.Queue[list[str]] = ctx.Queue()
     done = ctx.Event()
     issuers = [ctx.Process(target=_issuer_process, args=(db_url, i, issued_q)) for i in range(3)]
-    callers = [ctx.Process(target=_caller_process, args=(db_url, n, done, called_q))
-               for n in (1, 2, 3)]
+    callers = [
+        ctx.Process(target=_caller_process, args=(db_url, n, done, called_q)) for n in (1, 2, 3)
+    ]
     for p in issuers + callers:
         p.start()
     issued = [t for _ in issuers for t in issued_q.get(timeout=120)]

@@ -8,11 +8,11 @@ from tests.conftest import Clock
 from tests.server.conftest import ID_CARD, PASSPORT, Hall, bearer
 
 
-
 def valid_id(first17: str) -> str:
     """Append the ISO 7064 MOD 11-2 check character."""
     weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    return first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, weights)) % 11]
+    total = sum(int(d) * w for d, w in zip(first17, weights, strict=True))
+    return first17 + "10X98765432"[total % 11]
 
 
 ELDER_ID = "11010519491231002X"  # born 1949-12-31: 76 in 2026 (the standard's example)
@@ -120,27 +120,35 @@ def test_issue_refusals(hall: Hall, client: TestClient) -> None:
     assert hall.issue("NO-SUCH").status_code == 404
     no_hall = client.post("/api/halls/nope/tickets", json={"service": ID_CARD}, headers=hall.kiosk)
     assert no_hall.status_code == 403  # a kiosk of h1 has no business elsewhere
-    admin_no_hall = client.post("/api/halls/nope/tickets", json={"service": ID_CARD},
-                                headers=hall.admin)
+    admin_no_hall = client.post(
+        "/api/halls/nope/tickets", json={"service": ID_CARD}, headers=hall.admin
+    )
     assert admin_no_hall.status_code == 404
     anonymous = client.post("/api/halls/h1/tickets", json={"service": ID_CARD})
     assert anonymous.status_code == 401
-    wrong_token = client.post("/api/halls/h1/tickets", json={"service": ID_CARD},
-                              headers=bearer("yc_forged"))
+    wrong_token = client.post(
+        "/api/halls/h1/tickets", json={"service": ID_CARD}, headers=bearer("yc_forged")
+    )
     assert wrong_token.status_code == 401
-    display = client.post("/api/halls/h1/tickets", json={"service": ID_CARD},
-                          headers=hall.display)
+    display = client.post("/api/halls/h1/tickets", json={"service": ID_CARD}, headers=hall.display)
     assert display.status_code == 403
 
 
 def test_hall_with_a_subset_of_services_refuses_the_others(client: TestClient) -> None:
     admin = bearer("admin-secret-for-tests")
-    Hall.ok(client.post("/api/halls", json={"id": "town", "name": "镇便民服务站",
-                                             "services": [ID_CARD]}, headers=admin))
-    kiosk = Hall.ok(client.post("/api/tokens", json={"role": "kiosk", "hall": "town"},
-                                headers=admin))["token"]
-    reply = client.post("/api/halls/town/tickets", json={"service": PASSPORT},
-                        headers=bearer(kiosk))
+    Hall.ok(
+        client.post(
+            "/api/halls",
+            json={"id": "town", "name": "镇便民服务站", "services": [ID_CARD]},
+            headers=admin,
+        )
+    )
+    kiosk = Hall.ok(
+        client.post("/api/tokens", json={"role": "kiosk", "hall": "town"}, headers=admin)
+    )["token"]
+    reply = client.post(
+        "/api/halls/town/tickets", json={"service": PASSPORT}, headers=bearer(kiosk)
+    )
     assert reply.status_code == 404
     assert "does not offer" in reply.json()["message"]
 

@@ -169,8 +169,13 @@ def test_refused_transfer_changes_nothing(hall: Hall) -> None:
     hall.open(1, 4)
     hall.do(1, "call-next")
     hall.do(1, "start")
-    for body, status in (({"window": 4}, 422), ({}, 422), ({"window": 1}, 422),
-                         ({"window": 77}, 404), ({"service": "NOPE"}, 404)):
+    for body, status in (
+        ({"window": 4}, 422),
+        ({}, 422),
+        ({"window": 1}, 422),
+        ({"window": 77}, 404),
+        ({"service": "NOPE"}, 404),
+    ):
         reply = hall.act(1, "transfer", body)
         assert reply.status_code == status, (body, reply.text)
     board = hall.ok(hall.c.get("/api/halls/h1/board", headers=hall.display))
