@@ -282,6 +282,16 @@ class Ticket:
 
 
 @dataclass(frozen=True, slots=True)
+class Step:
+    """One stored transition, as the figures need it."""
+
+    ticket_id: str
+    action: str
+    window: int | None
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     """Per-hall dispatch and lifecycle settings (seconds unless named)."""
 
@@ -421,16 +431,24 @@ def dispatch_order(
     """The tickets `window` may call, best first (ties by arrival, then number)."""
     eligible = [t for t in waiting if t.status is TicketStatus.WAITING and window.accepts(t)]
 
-    def key(t: Ticket) -> tuple[bool, float, datetime, datetime, str]:
-        lane_first = window.lane is Lane.GREEN and t.green_channel
+    def key(t: Ticket) -> tuple[bool, float, datetime, datetime, int, str]:
+        # A green lane serves green tickets strictly first; a visitor back from
+        # a suspension keeps the head of the queue there too.
+        lane_first = window.lane is Lane.GREEN and (t.green_channel or t.entry is Entry.RETURN)
         return (not lane_first, *_rank(t, policy, now))
 
     return sorted(eligible, key=key)
 
 
-def _rank(ticket: Ticket, policy: Policy, now: datetime) -> tuple[float, datetime, datetime, str]:
-    """Sort key of the hall-wide order: best score, then earliest arrival."""
-    return (-score(ticket, policy, now), ticket.arrived_at, ticket.issued_at, ticket.number)
+def _rank(
+    ticket: Ticket, policy: Policy, now: datetime
+) -> tuple[float, datetime, datetime, int, str]:
+    """Sort key of the hall-wide order: best score, then earliest arrival.
+
+    The number breaks the last tie by its length first, so A999 < A1000.
+    """
+    number = ticket.number
+    return (-score(ticket, policy, now), ticket.arrived_at, ticket.issued_at, len(number), number)
 
 
 def choose_next(
@@ -442,6 +460,9 @@ def choose_next(
 
 
 # ---------------------------------------------------------------- estimates
+
+
+_STAFFED = frozenset({WindowState.OPEN, WindowState.CALLING, WindowState.SERVING})
 
 
 @dataclass(frozen=True, slots=True)
@@ -460,16 +481,17 @@ def estimate(
 ) -> Estimate:
     """People ahead of `ticket` and its expected wait.
 
-    Ahead = waiting tickets with a higher score that some window able to take
-    `ticket` could take instead. Their expected handling time (recent mean per
-    service, else the catalogue's minutes) is shared by the open windows that
-    accept `ticket`; with none open, by every window that accepts it. The
-    estimate is deliberately simple; its accuracy is measured by the simulator.
+    Ahead = waiting tickets with a higher score that a staffed window (open,
+    calling or serving) able to take `ticket` could take instead; with none
+    staffed, any window able to take it counts. Their expected handling time
+    (recent mean per service, else the catalogue's minutes) is shared by those
+    windows. Deliberately simple (it ignores green lanes); its accuracy is
+    measured by the simulator.
     """
     if ticket.status is not TicketStatus.WAITING:
         return Estimate(position=0, wait_s=0)
     able = [w for w in windows if w.accepts(ticket)]
-    staffed = [w for w in able if w.state is not WindowState.CLOSED] or able
+    staffed = [w for w in able if w.state in _STAFFED] or able
     mine = _rank(ticket, policy, now)
     ahead = [
         t
@@ -477,7 +499,7 @@ def estimate(
         if t.id != ticket.id
         and t.status is TicketStatus.WAITING
         and _rank(t, policy, now) < mine
-        and any(w.accepts(t) for w in able)
+        and any(w.accepts(t) for w in staffed)
     ]
     work = sum(handling_s.get(t.service, 600.0) for t in ahead)
     busy = [w for w in staffed if w.state in (WindowState.CALLING, WindowState.SERVING)]

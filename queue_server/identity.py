@@ -14,6 +14,10 @@ from .domain import InvalidInput, PriorityClass
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"  # ISO 7064 MOD 11-2, indexed by sum % 11
 
+# A phone keyboard may send full-width digits (０-９, Ｘ): read them as ASCII,
+# so one person always has one hash.
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
+
 ELDERLY_AGE = 60
 MINOR_AGE = 16
 
@@ -36,10 +40,10 @@ def check_char(first17: str) -> str:
 
 def parse_resident_id(raw: str, *, today: date) -> ResidentId:
     """Validate a resident ID number or raise InvalidInput saying what is wrong."""
-    number = raw.strip().replace(" ", "").upper()
+    number = raw.strip().replace(" ", "").translate(_FULL_WIDTH).upper()
     if len(number) != 18:
         raise InvalidInput(f"ID number must have 18 characters, this one has {len(number)}")
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not (number.isascii() and number[:17].isdigit() and number[17] in "0123456789X"):
         raise InvalidInput("ID number must be 17 digits followed by a digit or X")
     try:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))

@@ -63,9 +63,9 @@ from .protocol import (
     WINDOW_EVENTS,
     EventType,
     announcement,
+    local_iso,
     public_ticket,
     public_window,
-    local_iso,
 )
 from .settings import Settings
 from .stats import day_figures
@@ -785,7 +785,8 @@ class HallServices:
                 raise InvalidInput(f"date must look like 2026-11-25, not {day!r}") from None
             tickets = tx.day_tickets(hall_id, when)
             ratings = [r.score for r in tx.day_ratings(hall_id, when)]
-        figures = day_figures(tickets, self.catalogue.services, ratings)
+            steps = tx.day_steps(hall_id, when)
+        figures = day_figures(tickets, self.catalogue.services, ratings, steps)
         return {"hall": hall_id, "date": when.isoformat()} | figures
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from .domain import Service, Ticket, TicketStatus
+from .domain import Service, Step, Ticket, TicketAction, TicketStatus
 
 
 def percentile(sorted_values: Sequence[float], share: float) -> float:
@@ -55,8 +55,14 @@ def day_figures(
     tickets: Sequence[Ticket],
     services: Mapping[str, Service],
     ratings: Iterable[int],
+    steps: Iterable[Step],
 ) -> dict[str, Any]:
-    """Every figure of the supervisor's day report (times in seconds)."""
+    """Every figure of the supervisor's day report (times in seconds).
+
+    `steps` are the day's stored transitions: a window's busy time is the sum
+    of its own service spans, which a ticket's columns alone cannot give once
+    it was suspended at one window and resumed at another.
+    """
     visitors = [t for t in tickets if t.parent_id is None]
     statuses = Counter(t.status for t in tickets)
     waits = [(t, w) for t in visitors if (w := wait_s(t)) is not None]
@@ -92,7 +98,7 @@ def day_figures(
             for channel, green in (("green", True), ("normal", False))
         },
         "by_service": _by_service(visitors, waits, handled, services),
-        "by_window": _by_window(tickets),
+        "by_window": window_figures(steps),
         "ratings": {
             "count": sum(grades.values()),
             "mean": round(sum(g * n for g, n in grades.items()) / sum(grades.values()), 2)
@@ -121,17 +127,20 @@ def _by_service(
     }
 
 
-def _by_window(tickets: Sequence[Ticket]) -> dict[str, Any]:
-    """Served count and busy seconds (start to the end of the leg) per window."""
+_SPAN_ENDS = frozenset({TicketAction.FINISH, TicketAction.TRANSFER, TicketAction.SUSPEND})
+
+
+def window_figures(steps: Iterable[Step]) -> dict[str, Any]:
+    """Served count and busy seconds per window, from start to finish/transfer/suspend."""
     served: Counter[int] = Counter()
     busy: defaultdict[int, float] = defaultdict(float)
-    for t in tickets:
-        if t.window is None:
-            continue
-        if t.status is TicketStatus.DONE:
-            served[t.window] += 1
-        span = _seconds(t.finished_at, t.started_at)
-        if span is not None:
-            busy[t.window] += span
+    spans: dict[str, tuple[int, datetime]] = {}
+    for step in sorted(steps, key=lambda s: s.at):
+        if step.action == TicketAction.START and step.window is not None:
+            spans[step.ticket_id] = (step.window, step.at)
+        elif step.action in _SPAN_ENDS and step.ticket_id in spans:
+            window, since = spans.pop(step.ticket_id)
+            busy[window] += (step.at - since).total_seconds()
+            served[window] += step.action == TicketAction.FINISH
     windows = sorted(set(served) | set(busy))
     return {str(w): {"served": served[w], "busy_s": round(busy[w])} for w in windows}

@@ -26,6 +26,7 @@ from .domain import (
     NotFound,
     Policy,
     StaleState,
+    Step,
     Ticket,
     TicketStatus,
     Window,
@@ -386,6 +387,21 @@ class Tx:
                 .order_by(col(TransitionRow.id))
             )
         )
+
+    def day_steps(self, hall_id: str, day: date) -> list[Step]:
+        """The transitions of the day's tickets, in the order they were stored."""
+        rows = self.s.execute(
+            select(
+                col(TransitionRow.ticket_id),
+                col(TransitionRow.action),
+                col(TransitionRow.window),
+                col(TransitionRow.at),
+            )
+            .join(TicketRow, col(TicketRow.id) == col(TransitionRow.ticket_id))
+            .where(col(TicketRow.hall_id) == hall_id, col(TicketRow.business_date) == day)
+            .order_by(col(TransitionRow.id))
+        )
+        return [Step(ticket_id=t, action=a, window=w, at=at) for t, a, w, at in rows]
 
     def handling_means(self, hall_id: str, day: date) -> dict[str, float]:
         """Mean handling seconds per service over the day's finished tickets."""
