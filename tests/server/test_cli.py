@@ -17,43 +17,17 @@ from queue_server.cli import main
 def test_init_and_token_create(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     url = f"sqlite:///{tmp_path}/cli.db"
     assert main(["init", "--demo", "--database-url", url]) == 0
-    assert (
-        main(
-            [
-                "token",
-                "create",
-                "--role",
-                "window",
-                "--hall",
-                "demo",
-                "--window",
-                "3",
-                "--database-url",
-                url,
-            ]
+
+    def create_window_token(n: int) -> int:
+        return main(
+            f"token create --role window --hall demo --window {n} --database-url {url}".split()
         )
-        == 0
-    )
+
+    assert create_window_token(3) == 0
     token = capsys.readouterr().out.strip().splitlines()[-1]
     assert token.startswith("yc_") and len(token) > 30
     # A window token for a window the hall lacks is refused with a message, not a trace.
-    assert (
-        main(
-            [
-                "token",
-                "create",
-                "--role",
-                "window",
-                "--hall",
-                "demo",
-                "--window",
-                "99",
-                "--database-url",
-                url,
-            ]
-        )
-        == 2
-    )
+    assert create_window_token(99) == 2
     assert "no window 99" in capsys.readouterr().out
 
 
