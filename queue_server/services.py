@@ -12,7 +12,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import asdict, replace
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -22,10 +22,10 @@ from . import catalogue as catalogue_module
 from . import identity
 from .access import Principal, Role, new_token, require, same_secret, token_hash
 from .catalogue import Catalogue
+from .clerk import Desk, Event, new_ticket_id
 from .domain import (
     Conflict,
     DuplicateTicket,
-    Entry,
     Hall,
     InvalidInput,
     NotFound,
@@ -38,16 +38,9 @@ from .domain import (
     TicketStatus,
     Unauthorized,
     Window,
-    WindowAction,
-    apply_ticket,
-    apply_window,
-    choose_next,
-    estimate,
     format_number,
-    next_window_state,
 )
 from .models import (
-    FinishIn,
     HallIn,
     PolicyIn,
     RatingIn,
@@ -55,38 +48,26 @@ from .models import (
     TicketIn,
     TokenIn,
     TokenRow,
-    TransferIn,
     WindowIn,
 )
 from .protocol import (
-    TICKET_EVENTS,
-    WINDOW_EVENTS,
     EventType,
-    announcement,
-    local_iso,
     public_ticket,
-    public_window,
 )
 from .settings import Settings
 from .stats import day_figures
 from .store import Store, Tx
+from .views import board_snapshot, live_leg, ticket_view, waiting_counts
 
-Event = tuple[str, dict[str, Any]]
-Publish = Callable[[str, list[dict[str, Any]]], None]
+Notify = Callable[[str, int], None]  # (hall, last seq) after a commit
 R = TypeVar("R")
 
 MAX_ATTEMPTS = 8
-LAST_CALLS = 10
 SELF_SERVICE_ACTOR = "holder"
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def new_ticket_id() -> str:
-    """Unguessable: the id is the holder's only key to their ticket's status."""
-    return secrets.token_urlsafe(12)
 
 
 class HallServices:
@@ -97,13 +78,13 @@ class HallServices:
         *,
         catalogue: Catalogue | None = None,
         clock: Callable[[], datetime] = utcnow,
-        publish: Publish | None = None,
+        notify: Notify | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
         self.catalogue = catalogue or catalogue_module.load()
         self.clock = clock
-        self.publish = publish or (lambda _hall, _events: None)
+        self.notify = notify or (lambda _hall, _seq: None)
         self._id_key: bytes | None = None
 
     # ------------------------------------------------------------ plumbing
@@ -118,16 +99,26 @@ class HallServices:
                         tx.lock_hall(hall_id)
                     now = self.clock()
                     result = work(tx, now, events)
-                    rows = tx.append_events(hall_id, events, now) if hall_id else []
+                    last_seq = self._append_events(tx, hall_id, events, now)
             except (StaleState, IntegrityError):
                 time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # de-synchronise retries
                 continue
-            if rows:
-                self.publish(
-                    hall_id or "", [_event_message(r.seq, r.type, r.data, r.at) for r in rows]
-                )
+            if hall_id is not None and last_seq is not None:
+                self.notify(hall_id, last_seq)
             return result
         raise Conflict("the hall is very busy and this change kept colliding; please retry")
+
+    def _append_events(
+        self, tx: Tx, hall_id: str | None, events: list[Event], now: datetime
+    ) -> int | None:
+        """Store the events with the hall's next seqs; the last seq, or None if none."""
+        if hall_id is None or not events:
+            return None
+        # Every event carries the queue's counts after the change, so a display
+        # never has to add and subtract, and cannot drift.
+        counts = waiting_counts(tx, self.catalogue, hall_id)
+        rows = tx.append_events(hall_id, [(k, d | {"waiting": counts}) for k, d in events], now)
+        return rows[-1].seq
 
     def id_key(self) -> bytes:
         if self._id_key is None:
@@ -322,7 +313,7 @@ class HallServices:
             if idem_key is not None and (row := tx.idempotent(hall_id, idem_key)) is not None:
                 if row.service != service.code:
                     raise Conflict("this Idempotency-Key was already used for another service")
-                return self._ticket_view(tx, tx.ticket(row.id)), False
+                return ticket_view(tx, self.catalogue, tx.ticket(row.id), now), False
             if not hall.offers(service.code):
                 raise NotFound(f"hall {hall_id!r} does not offer {service.name} ({service.code})")
             today = hall.business_date(now)
@@ -354,7 +345,7 @@ class HallServices:
                 issued_by=principal.token_id,
             )
             tx.record(ticket, "issue", None, now, principal.actor)
-            view = self._ticket_view(tx, ticket)
+            view = ticket_view(tx, self.catalogue, ticket, now)
             events.append(
                 (
                     EventType.TICKET_ISSUED,
@@ -387,60 +378,14 @@ class HallServices:
     def ticket_view(self, ticket_id: str) -> dict[str, Any]:
         """The holder's view (no token: the unguessable id is the key)."""
         with self.store.read() as tx:
-            return self._ticket_view(tx, self._live_leg(tx, ticket_id))
-
-    @staticmethod
-    def _live_leg(tx: Tx, ticket_id: str) -> Ticket:
-        """Follow transfers from the id on the paper to the leg that is live now."""
-        row = tx.ticket_row(ticket_id)
-        for _ in range(50):
-            if row.transferred_to is None:
-                break
-            row = tx.ticket_row(row.transferred_to)
-        return tx.ticket(row.id)
-
-    def _ticket_view(self, tx: Tx, ticket: Ticket) -> dict[str, Any]:
-        hall = tx.hall(ticket.hall)
-        service = self.catalogue.service(ticket.service)
-        now = self.clock()
-        est = estimate(
-            ticket,
-            tx.waiting(hall.id),
-            tx.windows(hall.id),
-            self._handling(tx, hall, now),
-            hall.policy,
-            now,
-        )
-        zone = hall.zone
-        return {
-            "id": ticket.id,
-            "hall": hall.id,
-            "hall_name": hall.name,
-            "number": ticket.number,
-            "service": service.code,
-            "service_name": service.name,
-            "materials": list(service.materials),
-            "green_channel": ticket.green_channel,
-            "status": ticket.status.value,
-            "position": est.position,
-            "estimated_wait_s": est.wait_s,
-            "window": ticket.window
-            if ticket.status in (TicketStatus.CALLED, TicketStatus.SERVING)
-            else None,
-            "issued_at": local_iso(ticket.issued_at, zone),
-            "called_at": local_iso(ticket.called_at, zone),
-        }
-
-    def _handling(self, tx: Tx, hall: Hall, now: datetime) -> dict[str, float]:
-        means = {code: s.minutes * 60.0 for code, s in self.catalogue.services.items()}
-        return means | tx.handling_means(hall.id, hall.business_date(now))
+            return ticket_view(tx, self.catalogue, live_leg(tx, ticket_id), self.clock())
 
     def cancel_ticket(self, ticket_id: str) -> dict[str, Any]:
         """The holder gives up their place (waiting or suspended)."""
 
         def work(tx: Tx, now: datetime, events: list[Event]) -> dict[str, Any]:
-            ticket = self._live_leg(tx, ticket_id)
-            self._ticket_step(tx, ticket, TicketAction.CANCEL, now, SELF_SERVICE_ACTOR, events)
+            desk = Desk(tx, self.catalogue, now, SELF_SERVICE_ACTOR, events)
+            desk.ticket_step(live_leg(tx, ticket_id), TicketAction.CANCEL)
             return {"id": ticket_id, "status": TicketStatus.CANCELLED.value}
 
         hall_id = self._hall_of(ticket_id)
@@ -450,7 +395,7 @@ class HallServices:
         """The visitor's evaluation (评价), once, after the service is done."""
 
         def work(tx: Tx, now: datetime, events: list[Event]) -> dict[str, Any]:
-            ticket = self._live_leg(tx, ticket_id)
+            ticket = live_leg(tx, ticket_id)
             if ticket.status is not TicketStatus.DONE:
                 raise Conflict(
                     f"ticket {ticket.number} is {ticket.status.value}; "
@@ -490,290 +435,19 @@ class HallServices:
     ) -> dict[str, Any] | None:
         """One clerk action on window `number`; None when call-next finds nobody."""
         require(principal, {Role.WINDOW, Role.SUPERVISOR}, hall=hall_id, window=number)
-        actor = principal.actor
 
         def work(tx: Tx, now: datetime, events: list[Event]) -> dict[str, Any] | None:
-            window = tx.window(hall_id, number)
-            match action:
-                case "open" | "pause" | "resume" | "close":
-                    window = self._window_step(tx, window, WindowAction(action), now, events)
-                    return self._window_view(tx, window)
-                case "call-next":
-                    return self._call(tx, window, None, now, actor, events)
-                case "call":
-                    return self._call(tx, window, body.ticket, now, actor, events)
-                case "recall" | "start" | "no-show" | "suspend":
-                    return self._on_current(tx, window, action, now, actor, events)
-                case "finish":
-                    return self._on_current(tx, window, action, now, actor, events, body)
-                case "transfer":
-                    return self._transfer(tx, window, body, now, actor, events)
-                case "resume-ticket":
-                    return self._resume(tx, window, body.ticket, now, actor, events)
-            raise NotFound(f"unknown window action {action!r}")
+            desk = Desk(tx, self.catalogue, now, principal.actor, events)
+            return desk.act(tx.window(hall_id, number), action, body)
 
         return self._write(hall_id, work)
-
-    def _window_step(
-        self,
-        tx: Tx,
-        window: Window,
-        action: WindowAction,
-        now: datetime,
-        events: list[Event],
-        ticket_id: str | None = None,
-    ) -> Window:
-        window = tx.save_window(apply_window(window, action, now=now, ticket_id=ticket_id))
-        if action in WINDOW_EVENTS:
-            events.append(
-                (
-                    WINDOW_EVENTS[action],
-                    {"window": public_window(window, None, tx.hall(window.hall).zone)},
-                )
-            )
-        return window
-
-    def _ticket_step(
-        self,
-        tx: Tx,
-        ticket: Ticket,
-        action: TicketAction,
-        now: datetime,
-        actor: str,
-        events: list[Event],
-        *,
-        window: int | None = None,
-        outcome: str | None = None,
-        transferred_to: str | None = None,
-    ) -> Ticket:
-        policy = tx.hall(ticket.hall).policy
-        before = ticket.status
-        changed = apply_ticket(
-            ticket, action, now=now, window=window, policy=policy, outcome=outcome
-        )
-        changed = tx.save_ticket(changed, transferred_to=transferred_to)
-        tx.record(changed, action.value, before, now, actor)
-        data: dict[str, Any] = {
-            "ticket": public_ticket(changed, self.catalogue.service(changed.service))
-        }
-        if action in (TicketAction.CALL, TicketAction.RECALL) and changed.window is not None:
-            data |= {
-                "window": changed.window,
-                "announcement": announcement(changed.number, changed.window),
-            }
-        events.append((TICKET_EVENTS[action], data))
-        return changed
-
-    def _call(
-        self,
-        tx: Tx,
-        window: Window,
-        wanted: str | None,
-        now: datetime,
-        actor: str,
-        events: list[Event],
-    ) -> dict[str, Any] | None:
-        hall = tx.hall(window.hall)
-        next_window_state(window, WindowAction.CALL)  # a busy window is refused first
-        if wanted is None:
-            ticket = choose_next(tx.waiting(hall.id), window, hall.policy, now)
-            if ticket is None:
-                return None
-        else:
-            ticket = self._find(tx, hall, wanted, now)
-            if ticket.status is not TicketStatus.WAITING:
-                raise Conflict(f"ticket {ticket.number} is {ticket.status.value}, not waiting")
-            if not window.accepts(ticket):
-                raise Conflict(
-                    f"window {window.number} does not take ticket {ticket.number} "
-                    f"({self.catalogue.service(ticket.service).name})"
-                )
-        ticket = self._ticket_step(
-            tx, ticket, TicketAction.CALL, now, actor, events, window=window.number
-        )
-        window = self._window_step(tx, window, WindowAction.CALL, now, events, ticket.id)
-        return self._window_view(tx, window, ticket)
-
-    def _find(self, tx: Tx, hall: Hall, wanted: str, now: datetime) -> Ticket:
-        """A ticket of this hall by id, or by today's number (A023)."""
-        try:
-            ticket = tx.ticket(wanted)
-        except NotFound:
-            return tx.ticket_by_number(hall.id, hall.business_date(now), wanted.upper())
-        if ticket.hall != hall.id:
-            raise NotFound(f"unknown ticket {wanted!r}")
-        return ticket
-
-    def _current(self, tx: Tx, window: Window) -> Ticket:
-        if window.ticket_id is None:
-            raise Conflict(
-                f"window {window.number} is {window.state.value} with no ticket; call one first"
-            )
-        return tx.ticket(window.ticket_id)
-
-    def _on_current(
-        self,
-        tx: Tx,
-        window: Window,
-        action: str,
-        now: datetime,
-        actor: str,
-        events: list[Event],
-        body: FinishIn | None = None,
-    ) -> dict[str, Any]:
-        waction = WindowAction(action)
-        next_window_state(window, waction)  # the window's state decides first
-        ticket = self._current(tx, window)
-        ticket = self._ticket_step(
-            tx,
-            ticket,
-            TicketAction(action),
-            now,
-            actor,
-            events,
-            outcome=body.outcome if body else None,
-        )
-        window = self._window_step(tx, window, waction, now, events)
-        return self._window_view(tx, window, ticket)
-
-    def _transfer(
-        self,
-        tx: Tx,
-        window: Window,
-        body: TransferIn,
-        now: datetime,
-        actor: str,
-        events: list[Event],
-    ) -> dict[str, Any]:
-        next_window_state(window, WindowAction.TRANSFER)
-        ticket = self._current(tx, window)
-        hall = tx.hall(window.hall)
-        if body.service is None and body.window is None:
-            raise InvalidInput("transfer needs a service or a window (or both)")
-        service = self.catalogue.service(body.service or ticket.service)
-        if not hall.offers(service.code):
-            raise InvalidInput(f"hall {hall.id!r} does not offer {service.name}")
-        leg = Ticket(
-            id=new_ticket_id(),
-            hall=hall.id,
-            business_date=ticket.business_date,
-            number=ticket.number,
-            service=service.code,
-            category=service.category,
-            priority=ticket.priority,
-            status=TicketStatus.WAITING,
-            entry=Entry.TRANSFER,
-            arrived_at=ticket.arrived_at,
-            issued_at=now,
-            directed_window=body.window,
-            parent_id=ticket.id,
-        )
-        if body.window is not None:
-            target = tx.window(hall.id, body.window)
-            if target.number == window.number:
-                raise InvalidInput("transfer to another window, not to this one")
-            if not target.accepts(leg):
-                raise InvalidInput(f"window {target.number} does not accept {service.name}")
-        old = self._ticket_step(
-            tx, ticket, TicketAction.TRANSFER, now, actor, events, transferred_to=leg.id
-        )
-        row = tx.ticket_row(ticket.id)
-        tx.add_ticket(leg, id_hash=row.id_hash, id_masked=row.id_masked, issued_by=row.issued_by)
-        tx.record(leg, "transfer-in", None, now, actor)
-        events[-1][1]["to"] = public_ticket(leg, service)
-        window = self._window_step(tx, window, WindowAction.TRANSFER, now, events)
-        return self._window_view(tx, window, old) | {"new_ticket": self._ticket_view(tx, leg)}
-
-    def _resume(
-        self,
-        tx: Tx,
-        window: Window,
-        wanted: str,
-        now: datetime,
-        actor: str,
-        events: list[Event],
-    ) -> dict[str, Any]:
-        hall = tx.hall(window.hall)
-        ticket = self._find(tx, hall, wanted, now)
-        ticket = self._ticket_step(tx, ticket, TicketAction.RESUME, now, actor, events)
-        return self._window_view(tx, window) | {"resumed": self._ticket_view(tx, ticket)}
-
-    def _window_view(self, tx: Tx, window: Window, ticket: Ticket | None = None) -> dict[str, Any]:
-        """What the clerk's console shows: the window and its ticket (ID masked)."""
-        current = ticket or (tx.ticket(window.ticket_id) if window.ticket_id else None)
-        view: dict[str, Any] = {
-            "window": public_window(
-                window,
-                current.number if current and window.ticket_id else None,
-                tx.hall(window.hall).zone,
-            )
-        }
-        if current is not None:
-            service = self.catalogue.service(current.service)
-            row = tx.ticket_row(current.id)
-            view["ticket"] = public_ticket(current, service) | {
-                "materials": list(service.materials),
-                "id_masked": row.id_masked,
-                "waited_s": round(
-                    ((current.first_called_at or self.clock()) - current.arrived_at).total_seconds()
-                ),
-                "entry": current.entry.value,
-            }
-        return view
 
     # ------------------------------------------------------------ board and figures
 
     def board(self, principal: Principal, hall_id: str) -> dict[str, Any]:
         require(principal, set(Role), hall=hall_id)
         with self.store.read() as tx:
-            return self.snapshot(tx, hall_id)
-
-    def snapshot(self, tx: Tx, hall_id: str) -> dict[str, Any]:
-        """The display's whole board and the seq it reflects; no personal data."""
-        hall = tx.hall(hall_id)
-        now = self.clock()
-        seq = tx.last_seq(hall_id)
-        active = tx.tickets_with_status(
-            hall_id, [TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING]
-        )
-        numbers = {t.id: t.number for t in active}
-        calling = sorted(
-            (t for t in active if t.status is TicketStatus.CALLED),
-            key=lambda t: t.called_at or now,
-            reverse=True,
-        )
-        waiting = [t for t in active if t.status is TicketStatus.WAITING]
-        counts: dict[str, int] = {code: 0 for code in self.catalogue.categories}
-        for t in waiting:
-            counts[t.category] += 1
-        last = tx.recently_called(hall_id, hall.business_date(now), LAST_CALLS)
-        return {
-            "seq": seq,
-            "hall": {"id": hall.id, "name": hall.name, "timezone": hall.timezone},
-            "now_calling": [self._call_entry(t, hall.zone) for t in calling],
-            "last_calls": [self._call_entry(t, hall.zone) for t in last],
-            "waiting": {
-                "total": len(waiting),
-                "green_channel": sum(1 for t in waiting if t.green_channel),
-                "by_category": [
-                    {"category": c, "name": self.catalogue.categories[c].name, "count": n}
-                    for c, n in counts.items()
-                ],
-            },
-            "windows": [
-                public_window(w, numbers.get(w.ticket_id or ""), hall.zone)
-                for w in tx.windows(hall_id)
-            ],
-        }
-
-    def _call_entry(self, ticket: Ticket, zone: tzinfo) -> dict[str, Any]:
-        return {
-            "number": ticket.number,
-            "window": ticket.window,
-            "green_channel": ticket.green_channel,
-            "service_name": self.catalogue.service(ticket.service).name,
-            "called_at": local_iso(ticket.called_at, zone),
-        }
+            return board_snapshot(tx, self.catalogue, hall_id, self.clock())
 
     def stats(self, principal: Principal, hall_id: str, day: str | None) -> dict[str, Any]:
         require(principal, {Role.SUPERVISOR}, hall=hall_id)
@@ -792,7 +466,3 @@ class HallServices:
 
 def _policy_dict(policy: Policy) -> dict[str, int]:
     return asdict(policy)
-
-
-def _event_message(seq: int, kind: str, data: dict[str, Any], at: datetime) -> dict[str, Any]:
-    return {"type": kind, "seq": seq, "at": at.isoformat(), "data": data}

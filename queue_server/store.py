@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, update
+from sqlalchemy import Engine, create_engine, event, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
@@ -25,6 +25,7 @@ from .domain import (
     Hall,
     NotFound,
     Policy,
+    PriorityClass,
     StaleState,
     Step,
     Ticket,
@@ -86,7 +87,8 @@ class Store:
         else:
             self.dialect = "postgresql"
             self._writer = create_engine(self.url, pool_size=10, max_overflow=20)
-            self._reader = self._writer
+            # One consistent view per read: a board snapshot and its seq agree.
+            self._reader = self._writer.execution_options(isolation_level="REPEATABLE READ")
 
     def create_all(self) -> None:
         SQLModel.metadata.create_all(self._writer)
@@ -248,6 +250,22 @@ class Tx:
             )
         )
         return [ticket_from_row(r) for r in rows]
+
+    def waiting_counts(self, hall_id: str) -> dict[tuple[str, bool], int]:
+        """Waiting tickets per (category, green channel)."""
+        rows = self.s.execute(
+            select(col(TicketRow.category), col(TicketRow.priority), func.count())
+            .where(
+                col(TicketRow.hall_id) == hall_id,
+                col(TicketRow.status) == TicketStatus.WAITING.value,
+            )
+            .group_by(col(TicketRow.category), col(TicketRow.priority))
+        )
+        counts: dict[tuple[str, bool], int] = {}
+        for category, priority, n in rows:
+            key = (category, PriorityClass(priority).green_channel)
+            counts[key] = counts.get(key, 0) + n
+        return counts
 
     def tickets_with_status(self, hall_id: str, statuses: Sequence[TicketStatus]) -> list[Ticket]:
         rows = self.s.scalars(

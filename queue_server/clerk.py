@@ -1,0 +1,230 @@
+"""The clerk's actions on a window, inside one transaction.
+
+A `Desk` is made per transaction with the caller, the time and the list the
+events go to; each action asks the domain for the next window and ticket
+states, saves them at the versions it read, records the transition and
+describes the event. It never commits: `services.HallServices` does, then
+publishes.
+"""
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from .catalogue import Catalogue
+from .domain import (
+    Conflict,
+    Entry,
+    Hall,
+    InvalidInput,
+    NotFound,
+    Ticket,
+    TicketAction,
+    TicketStatus,
+    Window,
+    WindowAction,
+    apply_ticket,
+    apply_window,
+    choose_next,
+    next_window_state,
+)
+from .models import CallIn, FinishIn, TicketRefIn, TransferIn
+from .protocol import (
+    TICKET_EVENTS,
+    WINDOW_EVENTS,
+    announcement,
+    public_ticket,
+    public_window,
+)
+from .store import Tx
+from .views import ticket_view, window_view
+
+Event = tuple[str, dict[str, Any]]
+
+# Actions on the ticket the window holds: the window and the ticket move together.
+ON_CURRENT = {"recall", "start", "finish", "no-show", "suspend"}
+
+
+def new_ticket_id() -> str:
+    """Unguessable: the id is the holder's only key to their ticket's status."""
+    return secrets.token_urlsafe(12)
+
+
+@dataclass
+class Desk:
+    tx: Tx
+    catalogue: Catalogue
+    now: datetime
+    actor: str
+    events: list[Event] = field(default_factory=list)
+
+    def act(self, window: Window, action: str, body: BaseModel | None) -> dict[str, Any] | None:
+        """Run one window action; None when call-next finds nobody eligible."""
+        if action in {a.value for a in WINDOW_EVENTS}:
+            window = self.window_step(window, WindowAction(action))
+            return window_view(self.tx, self.catalogue, window, self.now)
+        if action == "call-next":
+            return self.call(window, None)
+        if action == "call" and isinstance(body, CallIn):
+            return self.call(window, body.ticket)
+        if action in ON_CURRENT:
+            outcome = body.outcome if isinstance(body, FinishIn) else None
+            return self.on_current(window, action, outcome)
+        if action == "transfer" and isinstance(body, TransferIn):
+            return self.transfer(window, body)
+        if action == "resume-ticket" and isinstance(body, TicketRefIn):
+            return self.resume(window, body.ticket)
+        raise NotFound(f"unknown window action {action!r}")
+
+    # ------------------------------------------------------------ steps
+
+    def window_step(
+        self, window: Window, action: WindowAction, ticket_id: str | None = None
+    ) -> Window:
+        window = self.tx.save_window(
+            apply_window(window, action, now=self.now, ticket_id=ticket_id)
+        )
+        if action in WINDOW_EVENTS:
+            self.events.append((WINDOW_EVENTS[action], {"window": self._public(window)}))
+        return window
+
+    def ticket_step(
+        self,
+        ticket: Ticket,
+        action: TicketAction,
+        *,
+        window: Window | None = None,
+        outcome: str | None = None,
+        transferred_to: str | None = None,
+    ) -> Ticket:
+        """Move `ticket`; its event carries the window's new state when one is given."""
+        hall = self.tx.hall(ticket.hall)
+        before = ticket.status
+        changed = apply_ticket(
+            ticket,
+            action,
+            now=self.now,
+            window=window.number if window else None,
+            policy=hall.policy,
+            outcome=outcome,
+        )
+        changed = self.tx.save_ticket(changed, transferred_to=transferred_to)
+        self.tx.record(changed, action.value, before, self.now, self.actor)
+        data: dict[str, Any] = {
+            "ticket": public_ticket(changed, self.catalogue.service(changed.service))
+        }
+        if window is not None:
+            data["window"] = self._public(window)
+        if action in (TicketAction.CALL, TicketAction.RECALL) and changed.window is not None:
+            data["announcement"] = announcement(changed.number, changed.window)
+        self.events.append((TICKET_EVENTS[action], data))
+        return changed
+
+    def _public(self, window: Window) -> dict[str, Any]:
+        number = None
+        if window.ticket_id is not None:
+            number = self.tx.ticket(window.ticket_id).number
+        return public_window(window, number, self.tx.hall(window.hall).zone)
+
+    # ------------------------------------------------------------ actions
+
+    def call(self, window: Window, wanted: str | None) -> dict[str, Any] | None:
+        """Call the next eligible ticket, or the one named (指呼)."""
+        hall = self.tx.hall(window.hall)
+        next_window_state(window, WindowAction.CALL)  # a busy window is refused first
+        if wanted is None:
+            ticket = choose_next(self.tx.waiting(hall.id), window, hall.policy, self.now)
+            if ticket is None:
+                return None
+        else:
+            ticket = self.find(hall, wanted)
+            if ticket.status is not TicketStatus.WAITING:
+                raise Conflict(f"ticket {ticket.number} is {ticket.status.value}, not waiting")
+            if not window.accepts(ticket):
+                raise Conflict(
+                    f"window {window.number} does not take ticket {ticket.number} "
+                    f"({self.catalogue.service(ticket.service).name})"
+                )
+        window = self.window_step(window, WindowAction.CALL, ticket.id)
+        ticket = self.ticket_step(ticket, TicketAction.CALL, window=window)
+        return window_view(self.tx, self.catalogue, window, self.now, ticket)
+
+    def find(self, hall: Hall, wanted: str) -> Ticket:
+        """A ticket of this hall by id, or by today's number (A023)."""
+        try:
+            ticket = self.tx.ticket(wanted)
+        except NotFound:
+            day = hall.business_date(self.now)
+            return self.tx.ticket_by_number(hall.id, day, wanted.upper())
+        if ticket.hall != hall.id:
+            raise NotFound(f"unknown ticket {wanted!r}")
+        return ticket
+
+    def current(self, window: Window) -> Ticket:
+        if window.ticket_id is None:
+            raise Conflict(
+                f"window {window.number} is {window.state.value} with no ticket; call one first"
+            )
+        return self.tx.ticket(window.ticket_id)
+
+    def on_current(self, window: Window, action: str, outcome: str | None) -> dict[str, Any]:
+        waction = WindowAction(action)
+        next_window_state(window, waction)  # the window's state decides first
+        ticket = self.current(window)
+        window = self.window_step(window, waction)
+        ticket = self.ticket_step(ticket, TicketAction(action), window=window, outcome=outcome)
+        return window_view(self.tx, self.catalogue, window, self.now, ticket)
+
+    def transfer(self, window: Window, body: TransferIn) -> dict[str, Any]:
+        """End this leg and queue a new one (same number, same arrival) elsewhere."""
+        next_window_state(window, WindowAction.TRANSFER)
+        ticket = self.current(window)
+        hall = self.tx.hall(window.hall)
+        if body.service is None and body.window is None:
+            raise InvalidInput("transfer needs a service or a window (or both)")
+        service = self.catalogue.service(body.service or ticket.service)
+        if not hall.offers(service.code):
+            raise InvalidInput(f"hall {hall.id!r} does not offer {service.name}")
+        leg = Ticket(
+            id=new_ticket_id(),
+            hall=hall.id,
+            business_date=ticket.business_date,
+            number=ticket.number,
+            service=service.code,
+            category=service.category,
+            priority=ticket.priority,
+            status=TicketStatus.WAITING,
+            entry=Entry.TRANSFER,
+            arrived_at=ticket.arrived_at,
+            issued_at=self.now,
+            directed_window=body.window,
+            parent_id=ticket.id,
+        )
+        if body.window is not None:
+            target = self.tx.window(hall.id, body.window)
+            if target.number == window.number:
+                raise InvalidInput("transfer to another window, not to this one")
+            if not target.accepts(leg):
+                raise InvalidInput(f"window {target.number} does not accept {service.name}")
+        window = self.window_step(window, WindowAction.TRANSFER)
+        old = self.ticket_step(ticket, TicketAction.TRANSFER, window=window, transferred_to=leg.id)
+        row = self.tx.ticket_row(ticket.id)
+        self.tx.add_ticket(
+            leg, id_hash=row.id_hash, id_masked=row.id_masked, issued_by=row.issued_by
+        )
+        self.tx.record(leg, "transfer-in", None, self.now, self.actor)
+        self.events[-1][1]["to"] = public_ticket(leg, service)
+        return window_view(self.tx, self.catalogue, window, self.now, old) | {
+            "new_ticket": ticket_view(self.tx, self.catalogue, leg, self.now)
+        }
+
+    def resume(self, window: Window, wanted: str) -> dict[str, Any]:
+        """A suspended visitor is back: the head of the queue, at any window."""
+        ticket = self.find(self.tx.hall(window.hall), wanted)
+        ticket = self.ticket_step(ticket, TicketAction.RESUME)
+        return window_view(self.tx, self.catalogue, window, self.now) | {
+            "resumed": ticket_view(self.tx, self.catalogue, ticket, self.now)
+        }
