@@ -1,7 +1,7 @@
-"""Composition root: `create_app()` wires settings, store and routes.
+"""Composition root: `create_app()` wires settings, store, feed and routes.
 
-The lifespan owns every resource (engines now; the feed and the scheduler
-later) and hands them to requests through the lifespan state.
+The lifespan owns every resource (the engines, the doorbell and the hall
+feed) and hands them to requests through the lifespan state.
 """
 
 import logging
@@ -15,8 +15,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from .api import routes
+from . import api, live
+from .broadcast import doorbell_for
 from .domain import QueueError
+from .live import HallFeed
 from .services import HallServices, utcnow
 from .settings import Settings
 from .store import Store
@@ -26,6 +28,7 @@ log = logging.getLogger("queue_server")
 
 class State(TypedDict):
     services: HallServices
+    feed: HallFeed
 
 
 def create_app(
@@ -38,13 +41,19 @@ def create_app(
         settings.ensure_sqlite_dir()
         store = Store(settings.database_url)
         store.create_all()
+        feed = HallFeed(store)
+        doorbell = doorbell_for(settings.redis_url)
+        await doorbell.start(feed.ring, feed.heal)
         try:
-            yield {"services": HallServices(store, settings, clock=clock)}
+            services = HallServices(store, settings, clock=clock, notify=doorbell.ring)
+            yield {"services": services, "feed": feed}
         finally:
+            await feed.stop()
+            await doorbell.stop()
             store.dispose()
 
     return Starlette(
-        routes=routes,
+        routes=[*api.routes, *live.routes],
         lifespan=lifespan,
         exception_handlers={
             QueueError: queue_error,

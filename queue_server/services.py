@@ -446,8 +446,17 @@ class HallServices:
 
     def board(self, principal: Principal, hall_id: str) -> dict[str, Any]:
         require(principal, set(Role), hall=hall_id)
+        return self.snapshot(hall_id)
+
+    def snapshot(self, hall_id: str) -> dict[str, Any]:
+        """The board a display starts from (the caller checked who asks)."""
         with self.store.read() as tx:
             return board_snapshot(tx, self.catalogue, hall_id, self.clock())
+
+    def hall_exists(self, hall_id: str) -> None:
+        """NotFound unless the hall exists."""
+        with self.store.read() as tx:
+            tx.hall(hall_id)
 
     def stats(self, principal: Principal, hall_id: str, day: str | None) -> dict[str, Any]:
         require(principal, {Role.SUPERVISOR}, hall=hall_id)
