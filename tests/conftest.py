@@ -9,9 +9,12 @@ import os
 import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import psycopg
 import pytest
+
+from tests.live import LiveServer
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -75,3 +78,13 @@ class Clock:
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """A real server process on SQLite; stopped after the test."""
+    server = LiveServer(f"sqlite:///{tmp_path}/live.db", tmp_path).start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,0 +1,117 @@
+"""A real server in a subprocess (uvicorn, as `scripts/serve` runs it), for
+tests that need the network: websockets from another process, browsers,
+several processes on one database, restarts."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx2
+
+ADMIN = "live-admin-token"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LiveServer:
+    """`queue-server serve` on a free port; restart() keeps the port and database."""
+
+    def __init__(
+        self,
+        database_url: str,
+        log_dir: Path,
+        *,
+        redis_url: str | None = None,
+        port: int | None = None,
+    ) -> None:
+        self.database_url = database_url
+        self.redis_url = redis_url
+        self.port = port or free_port()
+        self.log_path = log_dir / f"server-{self.port}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.admin = {"Authorization": f"Bearer {ADMIN}"}
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def start(self) -> "LiveServer":
+        env = os.environ | {
+            "QUEUE_DATABASE_URL": self.database_url,
+            "QUEUE_ADMIN_TOKEN": ADMIN,
+            "QUEUE_SECRET_KEY": "live-test-key",
+        }
+        env.pop("QUEUE_REDIS_URL", None)
+        if self.redis_url:
+            env["QUEUE_REDIS_URL"] = self.redis_url
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "queue_server.cli", "serve", "--port", str(self.port)],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log_path.read_text()[-2000:]}")
+            try:
+                if httpx2.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx2.HTTPError:
+                time.sleep(0.05)
+        raise RuntimeError(f"server did not start: {self.log_path.read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def api(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> Any:
+        """Call the API (as admin unless a token is given); the JSON, or None for 204."""
+        headers = {"Authorization": f"Bearer {token}"} if token else self.admin
+        response = httpx2.request(
+            method, f"{self.url}{path}", headers=headers, timeout=10, **kwargs
+        )
+        assert response.status_code < 300, (response.status_code, response.text)
+        return response.json() if response.content else None
+
+    def setup_hall(self, hall: str = "live", windows: int = 3) -> dict[str, str]:
+        """A hall with comprehensive windows 1..n; its tokens by role (and window-N)."""
+        self.api("POST", "/api/halls", json={"id": hall, "name": "实时测试大厅"})
+        tokens = {}
+        for n in range(1, windows + 1):
+            self.api(
+                "PUT",
+                f"/api/halls/{hall}/windows/{n}",
+                json={"label": f"{n}号综合窗口", "services": "all"},
+            )
+            tokens[f"window-{n}"] = self.api(
+                "POST", "/api/tokens", json={"role": "window", "hall": hall, "window": n}
+            )["token"]
+        for role in ("kiosk", "display", "supervisor"):
+            tokens[role] = self.api("POST", "/api/tokens", json={"role": role, "hall": hall})[
+                "token"
+            ]
+        return tokens
