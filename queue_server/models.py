@@ -214,7 +214,8 @@ def window_from_row(row: WindowRow) -> Window:
     )
 
 
-def ticket_from_row(row: TicketRow) -> Ticket:
+def ticket_from_row(row: Any) -> Ticket:
+    """From a TicketRow or a plain result row of the ticket table."""
     return Ticket(
         id=row.id,
         hall=row.hall_id,

@@ -16,7 +16,8 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, update
+from sqlalchemy import Engine, Table, create_engine, event, func, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
@@ -46,6 +47,8 @@ from .models import (
     ticket_from_row,
     window_from_row,
 )
+
+TICKETS: Table = TicketRow.__table__  # type: ignore[attr-defined]
 
 
 def normalise_url(url: str) -> str:
@@ -242,14 +245,15 @@ class Tx:
             raise NotFound(f"no ticket {number} today in hall {hall_id!r}")
         return ticket_from_row(row)
 
+    def _tickets(self, *where: Any, order: Any = None, limit: int | None = None) -> list[Ticket]:
+        """Tickets as plain rows (no ORM instances): lists can be long and hot."""
+        query = sa_select(TICKETS).where(*where).order_by(order).limit(limit)
+        return [ticket_from_row(r) for r in self.s.execute(query)]
+
     def waiting(self, hall_id: str) -> list[Ticket]:
-        rows = self.s.scalars(
-            select(TicketRow).where(
-                col(TicketRow.hall_id) == hall_id,
-                col(TicketRow.status) == TicketStatus.WAITING.value,
-            )
+        return self._tickets(
+            TICKETS.c.hall_id == hall_id, TICKETS.c.status == TicketStatus.WAITING.value
         )
-        return [ticket_from_row(r) for r in rows]
 
     def waiting_counts(self, hall_id: str) -> dict[tuple[str, bool], int]:
         """Waiting tickets per (category, green channel)."""
@@ -268,34 +272,25 @@ class Tx:
         return counts
 
     def tickets_with_status(self, hall_id: str, statuses: Sequence[TicketStatus]) -> list[Ticket]:
-        rows = self.s.scalars(
-            select(TicketRow).where(
-                col(TicketRow.hall_id) == hall_id,
-                col(TicketRow.status).in_([s.value for s in statuses]),
-            )
+        return self._tickets(
+            TICKETS.c.hall_id == hall_id, TICKETS.c.status.in_([s.value for s in statuses])
         )
-        return [ticket_from_row(r) for r in rows]
 
     def day_tickets(self, hall_id: str, day: date) -> list[Ticket]:
-        rows = self.s.scalars(
-            select(TicketRow)
-            .where(col(TicketRow.hall_id) == hall_id, col(TicketRow.business_date) == day)
-            .order_by(col(TicketRow.issued_at))
+        return self._tickets(
+            TICKETS.c.hall_id == hall_id,
+            TICKETS.c.business_date == day,
+            order=TICKETS.c.issued_at,
         )
-        return [ticket_from_row(r) for r in rows]
 
     def recently_called(self, hall_id: str, day: date, limit: int) -> list[Ticket]:
-        rows = self.s.scalars(
-            select(TicketRow)
-            .where(
-                col(TicketRow.hall_id) == hall_id,
-                col(TicketRow.business_date) == day,
-                col(TicketRow.called_at).is_not(None),
-            )
-            .order_by(col(TicketRow.called_at).desc())
-            .limit(limit)
+        return self._tickets(
+            TICKETS.c.hall_id == hall_id,
+            TICKETS.c.business_date == day,
+            TICKETS.c.called_at.is_not(None),
+            order=TICKETS.c.called_at.desc(),
+            limit=limit,
         )
-        return [ticket_from_row(r) for r in rows]
 
     def idempotent(self, hall_id: str, key: str) -> TicketRow | None:
         return self.s.scalars(

@@ -7,14 +7,18 @@ where a missing database is a failure.
 
 import os
 import secrets
+import shutil
+import subprocess
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
 import pytest
+import redis
 
-from tests.live import LiveServer
+from tests.live import LiveServer, free_port
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -31,11 +35,8 @@ _PG_PROBLEM = _postgres_reachable()
 
 
 def require_postgres() -> None:
-    if _PG_PROBLEM is None:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(_PG_PROBLEM)
-    pytest.skip(_PG_PROBLEM)
+    if _PG_PROBLEM is not None:
+        _skip_or_fail(_PG_PROBLEM)
 
 
 @pytest.fixture
@@ -84,6 +85,84 @@ def clock() -> Clock:
 def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     """A real server process on SQLite; stopped after the test."""
     server = LiveServer(f"sqlite:///{tmp_path}/live.db", tmp_path).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def _skip_or_fail(reason: str) -> None:
+    """Skip on a developer machine without the component; fail under CI=true."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The machine's Redis (the feed only publishes rings on it; nothing is stored)."""
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        _skip_or_fail(f"Redis at {REDIS_URL} unreachable: {exc}")
+    finally:
+        client.close()
+    return REDIS_URL
+
+
+class PrivateRedis:
+    """A redis-server of the test's own, so the test may stop and restart it."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.RedisError:
+                time.sleep(0.05)
+        client.close()
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+
+@pytest.fixture
+def private_redis() -> Iterator[PrivateRedis]:
+    if shutil.which("redis-server") is None:
+        _skip_or_fail("redis-server is not installed (apt-get install redis-server)")
+    server = PrivateRedis(free_port())
+    server.start()
     try:
         yield server
     finally:
