@@ -26,6 +26,7 @@ from .domain import (
     TicketStatus,
     Window,
     WindowAction,
+    WindowState,
     apply_ticket,
     apply_window,
     choose_next,
@@ -65,6 +66,9 @@ class Desk:
         """Run one window action; None when call-next finds nobody eligible."""
         if action in {a.value for a in WINDOW_EVENTS}:
             window = self.window_step(window, WindowAction(action))
+            if window.state is WindowState.CLOSED:
+                # Visitors sent to this window must not wait for it until tomorrow.
+                self.tx.release_directed(window.hall, window.number)
             return window_view(self.tx, self.catalogue, window, self.now)
         if action == "call-next":
             return self.call(window, None)

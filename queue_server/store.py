@@ -181,6 +181,19 @@ class Tx:
             raise NotFound(f"hall {hall_id!r} has no window {number}")
         return window_from_row(row)
 
+    def release_directed(self, hall_id: str, number: int) -> None:
+        """Waiting tickets directed to window `number` may go to any window that takes them."""
+        self.s.execute(
+            update(TicketRow)
+            .where(
+                col(TicketRow.hall_id) == hall_id,
+                col(TicketRow.directed_window) == number,
+                col(TicketRow.status) == TicketStatus.WAITING.value,
+            )
+            .values(directed_window=None, version=col(TicketRow.version) + 1)
+            .execution_options(synchronize_session=False)
+        )
+
     def put_window(self, window: Window) -> None:
         """Create a window or replace its label, skills and lane (not its state)."""
         row = self.s.get(WindowRow, (window.hall, window.number)) or WindowRow(

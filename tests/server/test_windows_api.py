@@ -164,6 +164,17 @@ def test_transfer_to_a_window_sends_the_ticket_there_only(hall: Hall) -> None:
     assert hall.do(4, "call-next")["ticket"]["id"] == leg["id"]
 
 
+def test_closing_a_window_releases_the_tickets_sent_to_it(hall: Hall) -> None:
+    hall.ticket(ID_CARD)
+    hall.open(1, 2, 3)
+    hall.do(1, "call-next")
+    hall.do(1, "start")
+    leg = hall.do(1, "transfer", {"window": 3})["new_ticket"]
+    assert hall.act(2, "call-next").status_code == 204
+    hall.do(3, "close")
+    assert hall.do(2, "call-next")["ticket"]["id"] == leg["id"]
+
+
 def test_refused_transfer_changes_nothing(hall: Hall) -> None:
     hall.ticket(ID_CARD)
     hall.open(1, 4)
