@@ -20,6 +20,7 @@ from sqlalchemy import Engine, Table, create_engine, event, func, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, SQLModel, col, select
 
 from .domain import (
@@ -59,8 +60,15 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def _sqlite_engine(url: str, *, begin: str) -> Engine:
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+def _sqlite_engine(url: str, *, begin: str, connections: int) -> Engine:
+    engine = create_engine(
+        url,
+        connect_args={"timeout": 30, "check_same_thread": False},
+        poolclass=QueuePool,
+        pool_size=connections,
+        max_overflow=0,
+        pool_timeout=60,
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(conn: Any, _record: Any) -> None:
@@ -85,8 +93,12 @@ class Store:
         self.url = normalise_url(url)
         if self.url.startswith("sqlite"):
             self.dialect = "sqlite"
-            self._writer = _sqlite_engine(self.url, begin="BEGIN IMMEDIATE")
-            self._reader = _sqlite_engine(self.url, begin="BEGIN")
+            # One writer connection per process: threads queue for it in the pool
+            # (first come, first served) instead of in SQLite's busy handler,
+            # which sleeps up to 100 ms per retry. Atomicity still comes from
+            # SQLite's lock, which also orders writers of other processes.
+            self._writer = _sqlite_engine(self.url, begin="BEGIN IMMEDIATE", connections=1)
+            self._reader = _sqlite_engine(self.url, begin="BEGIN", connections=8)
         else:
             self.dialect = "postgresql"
             self._writer = create_engine(self.url, pool_size=10, max_overflow=20)
