@@ -27,6 +27,7 @@ class Principal:
     hall: str | None = None
     window: int | None = None
     token_id: str = "admin"
+    label: str = ""
 
     @property
     def actor(self) -> str:

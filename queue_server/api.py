@@ -18,6 +18,7 @@ from .access import Principal
 from .domain import InvalidInput, QueueError
 from .models import (
     CallIn,
+    DeviceStatusIn,
     FinishIn,
     HallIn,
     PolicyIn,
@@ -206,6 +207,24 @@ class UnknownAction(QueueError):
     code = "unknown_action"
 
 
+async def whoami(request: Request) -> Response:
+    return ok(hub(request).whoami(await who(request)))
+
+
+async def report_device(request: Request) -> Response:
+    principal, body = await who(request), await parse(request, DeviceStatusIn)
+    return ok(
+        await run_in_threadpool(
+            hub(request).report_device, principal, request.path_params["hall"], body
+        )
+    )
+
+
+async def list_devices(request: Request) -> Response:
+    principal = await who(request)
+    return ok(await run_in_threadpool(hub(request).devices, principal, request.path_params["hall"]))
+
+
 async def stats(request: Request) -> Response:
     principal = await who(request)
     return ok(
@@ -234,7 +253,10 @@ routes = [
     Route("/api/halls/{hall}/tickets", issue_ticket, methods=["POST"]),
     Route("/api/halls/{hall}/stats", stats),
     Route("/api/halls/{hall}/board", board),
+    Route("/api/halls/{hall}/devices", list_devices),
+    Route("/api/halls/{hall}/devices/status", report_device, methods=["POST"]),
     Route("/api/tokens", create_token, methods=["POST"]),
+    Route("/api/whoami", whoami),
     Route("/api/tickets/{id}", get_ticket),
     Route("/api/tickets/{id}/rating", rate_ticket, methods=["POST"]),
     Route("/api/tickets/{id}/cancel", cancel_ticket, methods=["POST"]),

@@ -166,6 +166,18 @@ class TokenRow(SQLModel, table=True):
     created_at: datetime = _time(nullable=False)
 
 
+class DeviceRow(SQLModel, table=True):
+    """The last reported state of a hall device (a ticket machine's printer)."""
+
+    __tablename__ = "device"
+    token_id: str = Field(primary_key=True, max_length=16)
+    hall_id: str = Field(index=True)
+    label: str = ""
+    state: str
+    detail: str | None = None
+    since: datetime = _time(nullable=False)
+
+
 class RatingRow(SQLModel, table=True):
     __tablename__ = "rating"
     ticket_id: str = Field(primary_key=True)
@@ -317,6 +329,11 @@ class TicketRefIn(Body):
 class RatingIn(Body):
     score: int = PydanticField(ge=1, le=5)
     comment: str | None = PydanticField(default=None, max_length=500)
+
+
+class DeviceStatusIn(Body):
+    state: Literal["ok", "offline", "paper_low", "paper_out", "cover_open", "error"]
+    detail: str | None = PydanticField(default=None, max_length=200)
 
 
 class PolicyIn(Body):

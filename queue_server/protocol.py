@@ -30,6 +30,7 @@ class EventType(StrEnum):
     WINDOW_RESUMED = "window.resumed"
     WINDOW_CLOSED = "window.closed"
     WINDOW_UPDATED = "window.updated"
+    DEVICE_STATUS = "device.status"
 
 
 TICKET_EVENTS: dict[TicketAction, EventType] = {
@@ -90,4 +91,27 @@ def announcement(number: str, window: int) -> dict[str, str]:
     return {
         "voice": f"请 {number} 号到 {window} 号窗口办理",
         "screen": f"{number} → {window}号窗口",
+    }
+
+
+DEVICE_STATES_ZH = {
+    "ok": "正常",
+    "offline": "打印机离线",
+    "paper_low": "纸将用尽",
+    "paper_out": "缺纸",
+    "cover_open": "纸仓盖未关",
+    "error": "故障",
+}
+
+
+def public_device(
+    token_id: str, label: str, state: str, detail: str | None, since: datetime, zone: tzinfo
+) -> dict[str, Any]:
+    return {
+        "id": token_id,
+        "label": label,
+        "state": state,
+        "state_zh": DEVICE_STATES_ZH.get(state, state),
+        "detail": detail,
+        "since": local_iso(since, zone),
     }

@@ -12,7 +12,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import asdict, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -41,6 +41,8 @@ from .domain import (
     format_number,
 )
 from .models import (
+    DeviceRow,
+    DeviceStatusIn,
     HallIn,
     PolicyIn,
     RatingIn,
@@ -52,6 +54,7 @@ from .models import (
 )
 from .protocol import (
     EventType,
+    public_device,
     public_ticket,
 )
 from .settings import Settings
@@ -100,7 +103,13 @@ class HallServices:
                     now = self.clock()
                     result = work(tx, now, events)
                     last_seq = self._append_events(tx, hall_id, events, now)
-            except (StaleState, IntegrityError):
+            except IntegrityError:
+                # A unique index caught a concurrent twin (same idempotency key,
+                # same person): the retry sees it and answers. Twice is a bug.
+                if attempt >= 1:
+                    raise
+                continue
+            except StaleState:
                 time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # de-synchronise retries
                 continue
             if hall_id is not None and last_seq is not None:
@@ -141,7 +150,9 @@ class HallServices:
             row = tx.token(token_hash(token))
         if row is None:
             raise Unauthorized("this token is unknown or was revoked")
-        return Principal(Role(row.role), hall=row.hall_id, window=row.window, token_id=row.id)
+        return Principal(
+            Role(row.role), hall=row.hall_id, window=row.window, token_id=row.id, label=row.label
+        )
 
     def create_token(self, principal: Principal, body: TokenIn) -> dict[str, Any]:
         require(principal, set())
@@ -444,6 +455,47 @@ class HallServices:
 
     # ------------------------------------------------------------ board and figures
 
+    # ------------------------------------------------------------ devices
+
+    def report_device(
+        self, principal: Principal, hall_id: str, body: DeviceStatusIn
+    ) -> dict[str, Any]:
+        """A ticket machine reports its printer; a change of state is announced once."""
+        require(principal, {Role.KIOSK}, hall=hall_id)
+
+        def work(tx: Tx, now: datetime, events: list[Event]) -> dict[str, Any]:
+            zone = tx.hall(hall_id).zone
+            row = tx.device(principal.token_id) or DeviceRow(
+                token_id=principal.token_id, hall_id=hall_id, state="", since=now
+            )
+            if (row.state, row.detail) != (body.state, body.detail):
+                row.label, row.state, row.detail, row.since = (
+                    principal.label,
+                    body.state,
+                    body.detail,
+                    now,
+                )
+                tx.save_device(row)
+                events.append((EventType.DEVICE_STATUS, {"device": _device_view(row, zone)}))
+            return _device_view(row, zone)
+
+        return self._write(hall_id, work)
+
+    def devices(self, principal: Principal, hall_id: str) -> list[dict[str, Any]]:
+        require(principal, {Role.KIOSK, Role.SUPERVISOR, Role.DISPLAY}, hall=hall_id)
+        with self.store.read() as tx:
+            zone = tx.hall(hall_id).zone
+            return [_device_view(row, zone) for row in tx.devices(hall_id)]
+
+    def whoami(self, principal: Principal) -> dict[str, Any]:
+        return {
+            "role": principal.role.value,
+            "hall": principal.hall,
+            "window": principal.window,
+            "token_id": principal.token_id,
+            "label": principal.label,
+        }
+
     def board(self, principal: Principal, hall_id: str) -> dict[str, Any]:
         require(principal, set(Role), hall=hall_id)
         return self.snapshot(hall_id)
@@ -471,6 +523,10 @@ class HallServices:
             steps = tx.day_steps(hall_id, when)
         figures = day_figures(tickets, self.catalogue.services, ratings, steps)
         return {"hall": hall_id, "date": when.isoformat()} | figures
+
+
+def _device_view(row: DeviceRow, zone: tzinfo) -> dict[str, Any]:
+    return public_device(row.token_id, row.label, row.state, row.detail, row.since, zone)
 
 
 def _policy_dict(policy: Policy) -> dict[str, int]:

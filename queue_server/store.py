@@ -36,6 +36,7 @@ from .domain import (
 )
 from .models import (
     CounterRow,
+    DeviceRow,
     EventRow,
     HallRow,
     MetaRow,
@@ -538,6 +539,22 @@ class Tx:
         for row in rows:
             self.s.delete(row)
         return len(rows)
+
+    def device(self, token_id: str) -> DeviceRow | None:
+        return self.s.get(DeviceRow, token_id)
+
+    def save_device(self, row: DeviceRow) -> None:
+        self.s.add(row)
+        self.s.flush()
+
+    def devices(self, hall_id: str) -> list[DeviceRow]:
+        return list(
+            self.s.scalars(
+                select(DeviceRow)
+                .where(col(DeviceRow.hall_id) == hall_id)
+                .order_by(col(DeviceRow.token_id))
+            )
+        )
 
     def meta(self, key: str) -> str | None:
         row = self.s.get(MetaRow, key)

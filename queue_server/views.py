@@ -10,7 +10,7 @@ from typing import Any
 
 from .catalogue import Catalogue
 from .domain import Hall, Ticket, TicketStatus, Window, estimate
-from .protocol import local_iso, public_ticket, public_window
+from .protocol import local_iso, public_device, public_ticket, public_window
 from .store import Tx
 
 LAST_CALLS = 10
@@ -118,6 +118,10 @@ def board_snapshot(tx: Tx, catalogue: Catalogue, hall_id: str, now: datetime) ->
         "waiting": waiting_counts(tx, catalogue, hall_id),
         "windows": [
             public_window(w, numbers.get(w.ticket_id or ""), hall.zone) for w in tx.windows(hall_id)
+        ],
+        "devices": [
+            public_device(d.token_id, d.label, d.state, d.detail, d.since, hall.zone)
+            for d in tx.devices(hall_id)
         ],
     }
 

@@ -174,3 +174,27 @@ def test_policy_is_admin_only_and_validated(hall: Hall) -> None:
     hall.do(1, "call-next")
     hall.do(1, "recall")
     assert hall.act(1, "recall").status_code == 409
+
+
+def test_whoami_names_the_token(hall: Hall) -> None:
+    me = hall.ok(hall.c.get("/api/whoami", headers=hall.windows[2]))
+    assert me["role"] == "window" and me["hall"] == "h1" and me["window"] == 2
+    assert me["token_id"] and "token" not in me
+
+
+def test_printer_faults_reach_the_feed_and_the_board_once(hall: Hall) -> None:
+    token = hall.display["Authorization"][7:]
+    url = "/api/halls/h1/devices/status"
+    with hall.c.websocket_connect(f"/ws/halls/h1/board?token={token}") as ws:
+        ws.receive_json()
+        out = hall.ok(hall.c.post(url, json={"state": "paper_out"}, headers=hall.kiosk))
+        assert out["state_zh"] == "缺纸"
+        hall.ok(hall.c.post(url, json={"state": "paper_out"}, headers=hall.kiosk))  # no change
+        hall.ok(hall.c.post(url, json={"state": "ok"}, headers=hall.kiosk))
+        events = [ws.receive_json() for _ in range(2)]
+    assert [e["data"]["device"]["state"] for e in events] == ["paper_out", "ok"]
+    assert events[1]["seq"] == events[0]["seq"] + 1
+    board = hall.ok(hall.c.get("/api/halls/h1/board", headers=hall.supervisor))
+    assert [d["state"] for d in board["devices"]] == ["ok"]
+    assert hall.c.post(url, json={"state": "on fire"}, headers=hall.kiosk).status_code == 422
+    assert hall.c.post(url, json={"state": "ok"}, headers=hall.display).status_code == 403
