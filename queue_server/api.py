@@ -173,6 +173,18 @@ async def issue_ticket(request: Request) -> Response:
     return ok(view, 201 if created else 200)
 
 
+async def issued_since(request: Request) -> Response:
+    principal = await who(request)
+    raw = request.query_params.get("since_seq", "0")
+    if not raw.isdigit():
+        raise InvalidInput("since_seq must be a whole number (a feed seq)")
+    return ok(
+        await run_in_threadpool(
+            hub(request).issued_since, principal, request.path_params["hall"], int(raw)
+        )
+    )
+
+
 async def get_ticket(request: Request) -> Response:
     return ok(await run_in_threadpool(hub(request).ticket_view, request.path_params["id"]))
 
@@ -251,6 +263,7 @@ routes = [
     Route("/api/halls/{hall}/windows/{n:int}", put_window, methods=["PUT"]),
     Route("/api/halls/{hall}/windows/{n:int}/{action}", window_action, methods=["POST"]),
     Route("/api/halls/{hall}/tickets", issue_ticket, methods=["POST"]),
+    Route("/api/halls/{hall}/tickets", issued_since, methods=["GET"]),
     Route("/api/halls/{hall}/stats", stats),
     Route("/api/halls/{hall}/board", board),
     Route("/api/halls/{hall}/devices", list_devices),

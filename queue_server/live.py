@@ -166,7 +166,7 @@ async def board_socket(websocket: WebSocket) -> None:
         principal = await run_in_threadpool(
             services.authenticate, f"Bearer {websocket.query_params.get('token', '')}"
         )
-        require(principal, {Role.DISPLAY, Role.SUPERVISOR, Role.WINDOW}, hall=hall)
+        require(principal, {Role.DISPLAY, Role.SUPERVISOR, Role.WINDOW, Role.KIOSK}, hall=hall)
         await run_in_threadpool(services.hall_exists, hall)
     except QueueError as exc:
         await websocket.send_json({"type": "error", "error": exc.code, "message": str(exc)})

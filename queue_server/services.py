@@ -455,6 +455,29 @@ class HallServices:
 
     # ------------------------------------------------------------ board and figures
 
+    def issued_since(self, principal: Principal, hall_id: str, since_seq: int) -> dict[str, Any]:
+        """Tickets issued after feed seq `since_seq`: a kiosk's own, or all for a supervisor.
+
+        A ticket machine that lost its feed connection catches up with this, so
+        no ticket it issued goes unprinted.
+        """
+        require(principal, {Role.KIOSK, Role.SUPERVISOR}, hall=hall_id)
+        mine = principal.role is Role.KIOSK
+        with self.store.read() as tx:
+            tx.hall(hall_id)
+            now = self.clock()
+            views = []
+            for row in tx.events_since(hall_id, since_seq, limit=5000):
+                ticket = row.data.get("ticket", {})
+                if row.type != EventType.TICKET_ISSUED or (
+                    mine and ticket.get("issued_by") != principal.token_id
+                ):
+                    continue
+                views.append(ticket_view(tx, self.catalogue, tx.ticket(ticket["id"]), now))
+                if len(views) == 200:
+                    break
+        return {"tickets": views}
+
     # ------------------------------------------------------------ devices
 
     def report_device(

@@ -61,8 +61,8 @@ def test_snapshot_then_every_event_in_order(hall: Hall, client: TestClient) -> N
 def test_refused_connections_say_why(hall: Hall, client: TestClient) -> None:
     cases = [
         ("h1", "yc_nonsense", 4401),
-        ("h1", hall.kiosk["Authorization"][7:], 4403),
         ("elsewhere", hall.display["Authorization"][7:], 4403),
+        ("nowhere", "admin-secret-for-tests", 4404),
     ]
     for hall_id, token, code in cases:
         with client.websocket_connect(f"/ws/halls/{hall_id}/board?token={token}") as ws:

@@ -189,3 +189,19 @@ def test_rating_once_after_finish(hall: Hall, client: TestClient) -> None:
     assert twice.status_code == 409
     ratings = hall.stats()["ratings"]
     assert ratings["count"] == 1 and ratings["by_grade"]["4"] == 1 and ratings["mean"] == 4
+
+
+def test_a_kiosk_catches_up_on_its_own_tickets_after_a_seq(hall: Hall, client: TestClient) -> None:
+    other_kiosk = hall.token("kiosk")
+    seq = hall.ok(client.get("/api/halls/h1/board", headers=hall.kiosk))["seq"]
+    mine = hall.ticket()
+    client.post("/api/halls/h1/tickets", json={"service": ID_CARD}, headers=other_kiosk)
+    later = hall.ticket(PASSPORT)
+    listed = hall.ok(client.get(f"/api/halls/h1/tickets?since_seq={seq}", headers=hall.kiosk))
+    assert [t["id"] for t in listed["tickets"]] == [mine["id"], later["id"]]
+    everyone = hall.ok(
+        client.get(f"/api/halls/h1/tickets?since_seq={seq}", headers=hall.supervisor)
+    )
+    assert len(everyone["tickets"]) == 3
+    assert client.get("/api/halls/h1/tickets?since_seq=x", headers=hall.kiosk).status_code == 422
+    assert client.get("/api/halls/h1/tickets", headers=hall.display).status_code == 403
