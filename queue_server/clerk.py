@@ -36,14 +36,14 @@ from .models import CallIn, FinishIn, TicketRefIn, TransferIn
 from .protocol import (
     TICKET_EVENTS,
     WINDOW_EVENTS,
+    Event,
     announcement,
+    local_iso,
     public_ticket,
     public_window,
 )
 from .store import Tx
 from .views import ticket_view, window_view
-
-Event = tuple[str, dict[str, Any]]
 
 # Actions on the ticket the window holds: the window and the ticket move together.
 ON_CURRENT = {"recall", "start", "finish", "no-show", "suspend"}
@@ -92,7 +92,7 @@ class Desk:
             apply_window(window, action, now=self.now, ticket_id=ticket_id)
         )
         if action in WINDOW_EVENTS:
-            self.events.append((WINDOW_EVENTS[action], {"window": self._public(window)}))
+            self.events.append(Event(WINDOW_EVENTS[action], {"window": self._public(window)}))
         return window
 
     def ticket_step(
@@ -124,7 +124,8 @@ class Desk:
             data["window"] = self._public(window)
         if action in (TicketAction.CALL, TicketAction.RECALL) and changed.window is not None:
             data["announcement"] = announcement(changed.number, changed.window)
-        self.events.append((TICKET_EVENTS[action], data))
+            data["called_at"] = local_iso(changed.called_at, hall.zone)
+        self.events.append(Event(TICKET_EVENTS[action], data, ticket_id=changed.id))
         return changed
 
     def _public(self, window: Window) -> dict[str, Any]:
@@ -220,7 +221,7 @@ class Desk:
             leg, id_hash=row.id_hash, id_masked=row.id_masked, issued_by=row.issued_by
         )
         self.tx.record(leg, "transfer-in", None, self.now, self.actor)
-        self.events[-1][1]["to"] = public_ticket(leg, service)
+        self.events[-1].data["to"] = public_ticket(leg, service)
         return window_view(self.tx, self.catalogue, window, self.now, old) | {
             "new_ticket": ticket_view(self.tx, self.catalogue, leg, self.now)
         }

@@ -152,6 +152,7 @@ class EventRow(SQLModel, table=True):
     seq: int = Field(primary_key=True)
     type: str
     data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    ticket_id: str | None = None  # for catch-up queries; not part of the feed
     at: datetime = _time(nullable=False)
 
 

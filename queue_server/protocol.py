@@ -5,6 +5,7 @@ lobby screen, so it carries numbers, services and windows, never a name,
 phone or ID number (a Ticket holds none, by construction).
 """
 
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from enum import StrEnum
 from typing import Any
@@ -33,6 +34,15 @@ class EventType(StrEnum):
     DEVICE_STATUS = "device.status"
 
 
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One change to announce. `ticket_id` is stored with it, never sent."""
+
+    type: EventType
+    data: dict[str, Any]
+    ticket_id: str | None = None
+
+
 TICKET_EVENTS: dict[TicketAction, EventType] = {
     TicketAction.CALL: EventType.TICKET_CALLED,
     TicketAction.RECALL: EventType.TICKET_RECALLED,
@@ -55,9 +65,12 @@ WINDOW_EVENTS: dict[WindowAction, EventType] = {
 
 
 def public_ticket(ticket: Ticket, service: Service) -> dict[str, Any]:
-    """A ticket as a screen may show it: the green mark, never its class."""
+    """A ticket as a screen may show it: the green mark, never its class.
+
+    Not its id either: the id is the holder's key to their ticket (status,
+    cancel, rating), so it never goes on the feed.
+    """
     return {
-        "id": ticket.id,
         "number": ticket.number,
         "service": ticket.service,
         "service_name": service.name,
@@ -87,9 +100,15 @@ def public_window(window: Window, ticket_number: str | None, zone: tzinfo) -> di
 
 
 def announcement(number: str, window: int) -> dict[str, str]:
-    """What the loudspeaker says and the short line a screen shows."""
+    """What the loudspeaker says and the short line a screen shows.
+
+    `speech` is `voice` for a speech synthesiser: halls read a ticket number
+    digit by digit ("A 零二三"), not as a quantity ("A 二十三").
+    """
+    digits = " ".join(number)
     return {
         "voice": f"请 {number} 号到 {window} 号窗口办理",
+        "speech": f"请 {digits} 号，到 {window} 号窗口办理",
         "screen": f"{number} → {window}号窗口",
     }
 

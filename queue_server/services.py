@@ -22,7 +22,7 @@ from . import catalogue as catalogue_module
 from . import identity
 from .access import Principal, Role, new_token, require, same_secret, token_hash
 from .catalogue import Catalogue
-from .clerk import Desk, Event, new_ticket_id
+from .clerk import Desk, new_ticket_id
 from .domain import (
     Conflict,
     DuplicateTicket,
@@ -53,6 +53,7 @@ from .models import (
     WindowIn,
 )
 from .protocol import (
+    Event,
     EventType,
     public_device,
     public_ticket,
@@ -126,7 +127,7 @@ class HallServices:
         # Every event carries the queue's counts after the change, so a display
         # never has to add and subtract, and cannot drift.
         counts = waiting_counts(tx, self.catalogue, hall_id)
-        rows = tx.append_events(hall_id, [(k, d | {"waiting": counts}) for k, d in events], now)
+        rows = tx.append_events(hall_id, events, {"waiting": counts}, now)
         return rows[-1].seq
 
     def id_key(self) -> bytes:
@@ -285,7 +286,7 @@ class HallServices:
                 )
             tx.put_window(window)
             config = self._window_config(window)
-            events.append((EventType.WINDOW_UPDATED, {"window": config}))
+            events.append(Event(EventType.WINDOW_UPDATED, {"window": config}))
             return config
 
         return self._write(hall_id, work)
@@ -357,17 +358,12 @@ class HallServices:
             )
             tx.record(ticket, "issue", None, now, principal.actor)
             view = ticket_view(tx, self.catalogue, ticket, now)
-            events.append(
-                (
-                    EventType.TICKET_ISSUED,
-                    {
-                        "ticket": public_ticket(ticket, service)
-                        | {"issued_by": principal.token_id},
-                        "position": view["position"],
-                        "estimated_wait_s": view["estimated_wait_s"],
-                    },
-                )
-            )
+            data = {
+                "ticket": public_ticket(ticket, service) | {"issued_by": principal.token_id},
+                "position": view["position"],
+                "estimated_wait_s": view["estimated_wait_s"],
+            }
+            events.append(Event(EventType.TICKET_ISSUED, data, ticket_id=ticket.id))
             return view, True
 
         return self._write(hall_id, work)
@@ -425,12 +421,8 @@ class HallServices:
                     at=now,
                 )
             )
-            events.append(
-                (
-                    EventType.TICKET_RATED,
-                    {"number": ticket.number, "window": ticket.window, "score": body.score},
-                )
-            )
+            rated = {"number": ticket.number, "window": ticket.window, "score": body.score}
+            events.append(Event(EventType.TICKET_RATED, rated, ticket_id=ticket.id))
             return {"id": ticket_id, "score": body.score}
 
         return self._write(self._hall_of(ticket_id), work)
@@ -468,12 +460,12 @@ class HallServices:
             now = self.clock()
             views = []
             for row in tx.events_since(hall_id, since_seq, limit=5000):
-                ticket = row.data.get("ticket", {})
-                if row.type != EventType.TICKET_ISSUED or (
-                    mine and ticket.get("issued_by") != principal.token_id
-                ):
+                issued_by = row.data.get("ticket", {}).get("issued_by")
+                if row.type != EventType.TICKET_ISSUED or row.ticket_id is None:
                     continue
-                views.append(ticket_view(tx, self.catalogue, tx.ticket(ticket["id"]), now))
+                if mine and issued_by != principal.token_id:
+                    continue
+                views.append(ticket_view(tx, self.catalogue, tx.ticket(row.ticket_id), now))
                 if len(views) == 200:
                     break
         return {"tickets": views}
@@ -499,7 +491,7 @@ class HallServices:
                     now,
                 )
                 tx.save_device(row)
-                events.append((EventType.DEVICE_STATUS, {"device": _device_view(row, zone)}))
+                events.append(Event(EventType.DEVICE_STATUS, {"device": _device_view(row, zone)}))
             return _device_view(row, zone)
 
         return self._write(hall_id, work)

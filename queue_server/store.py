@@ -49,6 +49,7 @@ from .models import (
     ticket_from_row,
     window_from_row,
 )
+from .protocol import Event
 
 TICKETS: Table = TicketRow.__table__  # type: ignore[attr-defined]
 
@@ -462,9 +463,9 @@ class Tx:
     # ------------------------------------------------------------ events
 
     def append_events(
-        self, hall_id: str, events: Sequence[tuple[str, dict[str, Any]]], at: datetime
+        self, hall_id: str, events: Sequence[Event], extra: dict[str, Any], at: datetime
     ) -> list[EventRow]:
-        """Number and store `events` after the hall's last seq, in this transaction.
+        """Number and store `events` (each with `extra` data) after the hall's last seq.
 
         The single UPDATE locks the hall row until commit, so seqs are handed
         out in commit order across processes and never repeat or skip.
@@ -479,8 +480,15 @@ class Tx:
         ).scalar_one()
         first = last - len(events) + 1
         rows = [
-            EventRow(hall_id=hall_id, seq=first + i, type=kind, data=data, at=at)
-            for i, (kind, data) in enumerate(events)
+            EventRow(
+                hall_id=hall_id,
+                seq=first + i,
+                type=e.type.value,
+                data=e.data | extra,
+                ticket_id=e.ticket_id,
+                at=at,
+            )
+            for i, e in enumerate(events)
         ]
         self.s.add_all(rows)
         return rows

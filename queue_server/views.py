@@ -74,6 +74,7 @@ def window_view(
         service = catalogue.service(current.service)
         waited = (current.first_called_at or now) - current.arrived_at
         view["ticket"] = public_ticket(current, service) | {
+            "id": current.id,
             "materials": list(service.materials),
             "id_masked": tx.ticket_row(current.id).id_masked,
             "waited_s": round(waited.total_seconds()),
