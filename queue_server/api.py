@@ -6,6 +6,7 @@ runs in the thread pool so the event loop stays free for the displays.
 """
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -137,22 +138,6 @@ async def create_hall(request: Request) -> Response:
     return ok(await run_in_threadpool(hub(request).create_hall, principal, body), 201)
 
 
-async def get_hall(request: Request) -> Response:
-    principal = await who(request)
-    return ok(
-        await run_in_threadpool(hub(request).hall_view, principal, request.path_params["hall"])
-    )
-
-
-async def put_policy(request: Request) -> Response:
-    principal, body = await who(request), await parse(request, PolicyIn)
-    return ok(
-        await run_in_threadpool(
-            hub(request).set_policy, principal, request.path_params["hall"], body
-        )
-    )
-
-
 async def put_window(request: Request) -> Response:
     principal, body = await who(request), await parse(request, WindowIn)
     p = request.path_params
@@ -171,18 +156,6 @@ async def issue_ticket(request: Request) -> Response:
         hub(request).issue_ticket, principal, request.path_params["hall"], body, key
     )
     return ok(view, 201 if created else 200)
-
-
-async def issued_since(request: Request) -> Response:
-    principal = await who(request)
-    raw = request.query_params.get("since_seq", "0")
-    if not raw.isdigit():
-        raise InvalidInput("since_seq must be a whole number (a feed seq)")
-    return ok(
-        await run_in_threadpool(
-            hub(request).issued_since, principal, request.path_params["hall"], int(raw)
-        )
-    )
 
 
 async def get_ticket(request: Request) -> Response:
@@ -223,51 +196,44 @@ async def whoami(request: Request) -> Response:
     return ok(hub(request).whoami(await who(request)))
 
 
-async def report_device(request: Request) -> Response:
-    principal, body = await who(request), await parse(request, DeviceStatusIn)
-    return ok(
-        await run_in_threadpool(
-            hub(request).report_device, principal, request.path_params["hall"], body
-        )
-    )
+def hall_route(
+    use_case: Callable[[HallServices], Callable[..., Any]],
+    body: type[BaseModel] | None = None,
+    query: str | None = None,
+) -> Callable[[Request], Awaitable[Response]]:
+    """A handler for the common shape: use_case(principal, hall[, body][, ?query])."""
 
+    async def handler(request: Request) -> Response:
+        args: list[Any] = [await who(request), request.path_params["hall"]]
+        if body is not None:
+            args.append(await parse(request, body))
+        if query is not None:
+            args.append(request.query_params.get(query))
+        return ok(await run_in_threadpool(use_case(hub(request)), *args))
 
-async def list_devices(request: Request) -> Response:
-    principal = await who(request)
-    return ok(await run_in_threadpool(hub(request).devices, principal, request.path_params["hall"]))
-
-
-async def stats(request: Request) -> Response:
-    principal = await who(request)
-    return ok(
-        await run_in_threadpool(
-            hub(request).stats,
-            principal,
-            request.path_params["hall"],
-            request.query_params.get("date"),
-        )
-    )
-
-
-async def board(request: Request) -> Response:
-    principal = await who(request)
-    return ok(await run_in_threadpool(hub(request).board, principal, request.path_params["hall"]))
+    return handler
 
 
 routes = [
     Route("/healthz", healthz),
     Route("/api/services", list_services),
     Route("/api/halls", create_hall, methods=["POST"]),
-    Route("/api/halls/{hall}", get_hall),
-    Route("/api/halls/{hall}/policy", put_policy, methods=["PUT"]),
+    Route("/api/halls/{hall}", hall_route(lambda s: s.hall_view)),
+    Route(
+        "/api/halls/{hall}/policy", hall_route(lambda s: s.set_policy, PolicyIn), methods=["PUT"]
+    ),
     Route("/api/halls/{hall}/windows/{n:int}", put_window, methods=["PUT"]),
     Route("/api/halls/{hall}/windows/{n:int}/{action}", window_action, methods=["POST"]),
     Route("/api/halls/{hall}/tickets", issue_ticket, methods=["POST"]),
-    Route("/api/halls/{hall}/tickets", issued_since, methods=["GET"]),
-    Route("/api/halls/{hall}/stats", stats),
-    Route("/api/halls/{hall}/board", board),
-    Route("/api/halls/{hall}/devices", list_devices),
-    Route("/api/halls/{hall}/devices/status", report_device, methods=["POST"]),
+    Route("/api/halls/{hall}/tickets", hall_route(lambda s: s.issued_since, query="since_seq")),
+    Route("/api/halls/{hall}/stats", hall_route(lambda s: s.stats, query="date")),
+    Route("/api/halls/{hall}/board", hall_route(lambda s: s.board)),
+    Route("/api/halls/{hall}/devices", hall_route(lambda s: s.devices)),
+    Route(
+        "/api/halls/{hall}/devices/status",
+        hall_route(lambda s: s.report_device, DeviceStatusIn),
+        methods=["POST"],
+    ),
     Route("/api/tokens", create_token, methods=["POST"]),
     Route("/api/whoami", whoami),
     Route("/api/tickets/{id}", get_ticket),

@@ -447,19 +447,23 @@ class HallServices:
 
     # ------------------------------------------------------------ board and figures
 
-    def issued_since(self, principal: Principal, hall_id: str, since_seq: int) -> dict[str, Any]:
+    def issued_since(
+        self, principal: Principal, hall_id: str, since_seq: str | None
+    ) -> dict[str, Any]:
         """Tickets issued after feed seq `since_seq`: a kiosk's own, or all for a supervisor.
 
         A ticket machine that lost its feed connection catches up with this, so
         no ticket it issued goes unprinted.
         """
         require(principal, {Role.KIOSK, Role.SUPERVISOR}, hall=hall_id)
+        if since_seq is None or not since_seq.isdigit():
+            raise InvalidInput("since_seq must be a whole number (a feed seq)")
         mine = principal.role is Role.KIOSK
         with self.store.read() as tx:
             tx.hall(hall_id)
             now = self.clock()
             views = []
-            for row in tx.events_since(hall_id, since_seq, limit=5000):
+            for row in tx.events_since(hall_id, int(since_seq), limit=5000):
                 issued_by = row.data.get("ticket", {}).get("issued_by")
                 if row.type != EventType.TICKET_ISSUED or row.ticket_id is None:
                     continue
