@@ -22,6 +22,7 @@ from .models import (
     DeviceStatusIn,
     FinishIn,
     HallIn,
+    HoursIn,
     PolicyIn,
     RatingIn,
     TicketIn,
@@ -222,11 +223,13 @@ routes = [
     Route(
         "/api/halls/{hall}/policy", hall_route(lambda s: s.set_policy, PolicyIn), methods=["PUT"]
     ),
+    Route("/api/halls/{hall}/hours", hall_route(lambda s: s.set_hours, HoursIn), methods=["PUT"]),
     Route("/api/halls/{hall}/windows/{n:int}", put_window, methods=["PUT"]),
     Route("/api/halls/{hall}/windows/{n:int}/{action}", window_action, methods=["POST"]),
     Route("/api/halls/{hall}/tickets", issue_ticket, methods=["POST"]),
     Route("/api/halls/{hall}/tickets", hall_route(lambda s: s.issued_since, query="since_seq")),
     Route("/api/halls/{hall}/stats", hall_route(lambda s: s.stats, query="date")),
+    Route("/api/halls/{hall}/snapshots", hall_route(lambda s: s.snapshots, query="date")),
     Route("/api/halls/{hall}/board", hall_route(lambda s: s.board)),
     Route("/api/halls/{hall}/devices", hall_route(lambda s: s.devices)),
     Route(

@@ -17,7 +17,9 @@ from starlette.responses import JSONResponse, Response
 
 from . import api, live
 from .broadcast import doorbell_for
+from .day import HallDay
 from .domain import QueueError
+from .jobs import Jobs
 from .live import HallFeed
 from .services import HallServices, utcnow
 from .settings import Settings
@@ -44,10 +46,13 @@ def create_app(
         feed = HallFeed(store)
         doorbell = doorbell_for(settings.redis_url)
         await doorbell.start(feed.ring, feed.heal)
+        services = HallServices(store, settings, clock=clock, notify=doorbell.ring)
+        jobs = Jobs(HallDay(services), clock, settings.jobs_interval_s)
+        jobs.start()
         try:
-            services = HallServices(store, settings, clock=clock, notify=doorbell.ring)
             yield {"services": services, "feed": feed}
         finally:
+            jobs.stop()
             await feed.stop()
             await doorbell.stop()
             store.dispose()
@@ -65,7 +70,10 @@ def create_app(
 
 async def queue_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, QueueError)
-    return JSONResponse({"error": exc.code, "message": str(exc)}, status_code=exc.status)
+    body: dict[str, object] = {"error": exc.code, "message": str(exc)}
+    if exc.details:
+        body["details"] = exc.details
+    return JSONResponse(body, status_code=exc.status)
 
 
 async def http_error(_request: Request, exc: Exception) -> Response:

@@ -8,9 +8,11 @@ next state is, and save what it returns. An illegal move raises a
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
+
+from .hours import Hours
 
 # ---------------------------------------------------------------- errors
 
@@ -24,6 +26,10 @@ class QueueError(Exception):
 
     status = 400
     code = "bad_request"
+
+    def __init__(self, message: str, **details: str) -> None:
+        super().__init__(message)
+        self.details = details  # machine-readable facts for the client (e.g. opens_at)
 
 
 class NotFound(QueueError):
@@ -59,6 +65,14 @@ class InvalidTransition(Conflict):
 
 class DuplicateTicket(Conflict):
     code = "duplicate_ticket"
+
+
+class HallClosed(Conflict):
+    code = "hall_closed"
+
+
+class TooLateToday(Conflict):
+    code = "too_late_today"
 
 
 class StaleState(Conflict):
@@ -270,6 +284,7 @@ class Ticket:
     recalls: int = 0
     outcome: str | None = None
     parent_id: str | None = None
+    appointment_at: datetime | None = None  # the booked slot's start
     version: int = 0
 
     @property
@@ -300,11 +315,23 @@ class Policy:
     transfer_boost_s: int = 600
     return_boost_s: int = 86_400  # larger than any day's wait: head of the queue
     max_recalls: int = 2
+    no_show_after_s: int = 120  # after the last allowed recall, the window is freed
+    queue_alert_length: int = 30  # waiting tickets in one category that raise an alert
+    slot_minutes: int = 30
+    appointment_share_pct: int = 30  # share of window time held for bookings
+    checkin_early_min: int = 15
+    checkin_grace_min: int = 10
+    noshow_strikes: int = 3  # missed bookings within strike_days suspend booking
+    strike_days: int = 180
+    ban_days: int = 30
 
-    def boost(self, ticket: Ticket) -> int:
+    def boost(self, ticket: Ticket, now: datetime) -> int:
         boost = self.green_boost_s if ticket.green_channel else 0
         if ticket.entry is Entry.APPOINTMENT:
-            boost += self.appointment_boost_s
+            # Precedence inside the slot: from a few minutes early on, not before.
+            opens = ticket.appointment_at or now
+            if now >= opens - timedelta(minutes=self.checkin_early_min):
+                boost += self.appointment_boost_s
         elif ticket.entry is Entry.TRANSFER or ticket.directed_window is not None:
             boost += self.transfer_boost_s
         elif ticket.entry is Entry.RETURN:
@@ -319,6 +346,7 @@ class Hall:
     timezone: str
     services: frozenset[str] | None = None  # enabled subset; None = whole catalogue
     policy: Policy = Policy()
+    hours: Hours = field(default_factory=Hours)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -422,7 +450,7 @@ def score(ticket: Ticket, policy: Policy, now: datetime) -> float:
     waited longer than the green-channel boost is still served first: the green
     channel gets precedence without starving anyone.
     """
-    return (now - ticket.arrived_at).total_seconds() + policy.boost(ticket)
+    return (now - ticket.arrived_at).total_seconds() + policy.boost(ticket, now)
 
 
 def dispatch_order(
@@ -508,6 +536,40 @@ def estimate(
     servers = max(1, len(staffed))
     wait = (work + residual) / servers if (ahead or len(busy) == len(staffed)) else 0.0
     return Estimate(position=len(ahead), wait_s=round(wait))
+
+
+# ---------------------------------------------------------------- opening hours
+
+
+def admit(hall: Hall, service: Service, now: datetime, wait_s: int) -> None:
+    """Refuse a ticket outside opening hours, or for a service that can no longer
+    be finished before today's closing (the expected wait plus its handling)."""
+    hours, zone = hall.hours, hall.zone
+    if hours.always_open:
+        return
+    if hours.session_at(now, zone) is None:
+        opens = hours.next_opening(now, zone)
+        when = f"{opens.astimezone(zone):%Y-%m-%d %H:%M}" if opens else "a date not yet set"
+        raise HallClosed(
+            f"the hall is closed now; it opens again at {when}",
+            opens_at=opens.isoformat() if opens else "",
+        )
+    closes = hours.day_close(now.astimezone(zone).date(), zone)
+    done = now + timedelta(seconds=wait_s + service.minutes * 60)
+    if closes is not None and done > closes:
+        raise TooLateToday(
+            f"{service.name} can no longer be finished before closing at {closes:%H:%M} today; "
+            "please come back on the next working day or book an appointment",
+            closes_at=closes.isoformat(),
+        )
+
+
+def extra_windows(work_s: float, staffed: int, target_s: float) -> int:
+    """How many more windows would bring the queue's expected wait under target."""
+    if target_s <= 0:
+        return 0
+    needed = -(-work_s // target_s)  # ceiling division
+    return max(0, int(needed) - staffed)
 
 
 # ---------------------------------------------------------------- numbering

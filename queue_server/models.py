@@ -64,6 +64,7 @@ class HallRow(SQLModel, table=True):
     timezone: str
     services: list[str] | None = _json()  # the enabled subset; None = whole catalogue
     policy: dict[str, int] | None = _json()
+    hours: dict[str, Any] | None = _json()  # {"weekly": {...}, "closed_dates": [...]}
     seq: int = 0  # last event sequence number of this hall
     created_at: datetime = _time(nullable=False)
 
@@ -121,6 +122,8 @@ class TicketRow(SQLModel, table=True):
     recalls: int = 0
     outcome: str | None = None
     parent_id: str | None = None
+    appointment_at: datetime | None = _time()
+    appointment_code: str | None = None
     transferred_to: str | None = None
     id_hash: str | None = None
     id_masked: str | None = None
@@ -200,6 +203,76 @@ class CounterRow(SQLModel, table=True):
     value: int = 0
 
 
+class AlertRow(SQLModel, table=True):
+    """An alert raised once: (hall, kind, key) is unique, so two runs raise it once."""
+
+    __tablename__ = "alert"
+    hall_id: str = Field(primary_key=True)
+    kind: str = Field(primary_key=True)
+    key: str = Field(primary_key=True)
+    business_date: date
+    data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    at: datetime = _time(nullable=False)
+
+
+class DayReportRow(SQLModel, table=True):
+    """The day's figures, frozen at closing."""
+
+    __tablename__ = "day_report"
+    hall_id: str = Field(primary_key=True)
+    business_date: date = Field(primary_key=True)
+    figures: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    at: datetime = _time(nullable=False)
+
+
+class FigureSnapshotRow(SQLModel, table=True):
+    """The hall's live figures every few minutes, for the supervisor's charts."""
+
+    __tablename__ = "figure_snapshot"
+    hall_id: str = Field(primary_key=True)
+    at: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
+    business_date: date = Field(index=True)
+    waiting: int
+    in_progress: int
+    served: int
+    mean_wait_s: int | None = None
+    open_windows: int
+
+
+class AppointmentRow(SQLModel, table=True):
+    """A booking (预约). The name is kept for the clerk; the ID number only hashed
+    and masked, the phone only masked."""
+
+    __tablename__ = "appointment"
+    __table_args__ = (
+        Index("ix_appointment_slot", "hall_id", "service", "slot_start"),
+        Index("ix_appointment_person", "id_hash", "business_date"),
+    )
+    code: str = Field(primary_key=True, max_length=16)
+    hall_id: str = Field(foreign_key="hall.id")
+    service: str
+    business_date: date
+    slot_start: datetime = _time(nullable=False)
+    slot_end: datetime = _time(nullable=False)
+    name: str
+    id_hash: str
+    id_masked: str
+    phone_masked: str
+    form: dict[str, Any] | None = _json()
+    status: str  # booked, checked_in, late, cancelled, no_show
+    ticket_id: str | None = None
+    created_at: datetime = _time(nullable=False)
+
+
+class BookingBanRow(SQLModel, table=True):
+    """A person who missed too many bookings may not book until `until`."""
+
+    __tablename__ = "booking_ban"
+    id_hash: str = Field(primary_key=True)
+    until: datetime = _time(nullable=False)
+    strikes: int
+
+
 class MetaRow(SQLModel, table=True):
     __tablename__ = "meta"
     key: str = Field(primary_key=True)
@@ -250,6 +323,7 @@ def ticket_from_row(row: Any) -> Ticket:
         recalls=row.recalls,
         outcome=row.outcome,
         parent_id=row.parent_id,
+        appointment_at=row.appointment_at,
         version=row.version,
     )
 
@@ -343,3 +417,31 @@ class PolicyIn(Body):
     transfer_boost_s: int | None = PydanticField(default=None, ge=0, le=86_400)
     return_boost_s: int | None = PydanticField(default=None, ge=0, le=864_000)
     max_recalls: int | None = PydanticField(default=None, ge=0, le=10)
+    no_show_after_s: int | None = PydanticField(default=None, ge=10, le=3600)
+    queue_alert_length: int | None = PydanticField(default=None, ge=1, le=10_000)
+    slot_minutes: int | None = PydanticField(default=None, ge=5, le=240)
+    appointment_share_pct: int | None = PydanticField(default=None, ge=0, le=100)
+    checkin_early_min: int | None = PydanticField(default=None, ge=0, le=120)
+    checkin_grace_min: int | None = PydanticField(default=None, ge=0, le=120)
+    noshow_strikes: int | None = PydanticField(default=None, ge=1, le=100)
+    strike_days: int | None = PydanticField(default=None, ge=1, le=3650)
+    ban_days: int | None = PydanticField(default=None, ge=0, le=3650)
+
+
+class HoursIn(Body):
+    weekly: dict[str, list[list[str]]] = PydanticField(default_factory=dict)
+    closed_dates: list[str] = PydanticField(default_factory=list, max_length=1000)
+
+
+class AppointmentIn(Body):
+    service: str = PydanticField(min_length=1, max_length=40)
+    slot: datetime  # the slot's start, as GET /slots lists it
+    name: str = PydanticField(min_length=1, max_length=60)
+    id_number: str = PydanticField(min_length=1, max_length=40)
+    phone: str = PydanticField(pattern=r"^\+?[0-9 -]{7,20}$")
+    form: dict[str, Any] | None = None
+
+
+class CheckInIn(Body):
+    code: str | None = PydanticField(default=None, max_length=16)
+    id_number: str | None = PydanticField(default=None, max_length=40)

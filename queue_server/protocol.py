@@ -32,6 +32,8 @@ class EventType(StrEnum):
     WINDOW_CLOSED = "window.closed"
     WINDOW_UPDATED = "window.updated"
     DEVICE_STATUS = "device.status"
+    ALERT_RAISED = "alert.raised"
+    HALL_CLOSED = "hall.closed"
 
 
 @dataclass(frozen=True, slots=True)

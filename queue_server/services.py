@@ -31,6 +31,7 @@ from .domain import (
     NotFound,
     Policy,
     PriorityClass,
+    Service,
     Skills,
     StaleState,
     Ticket,
@@ -38,12 +39,16 @@ from .domain import (
     TicketStatus,
     Unauthorized,
     Window,
+    admit,
+    estimate,
     format_number,
 )
+from .hours import hours_json, parse_hours
 from .models import (
     DeviceRow,
     DeviceStatusIn,
     HallIn,
+    HoursIn,
     PolicyIn,
     RatingIn,
     RatingRow,
@@ -55,13 +60,14 @@ from .models import (
 from .protocol import (
     Event,
     EventType,
+    local_iso,
     public_device,
     public_ticket,
 )
 from .settings import Settings
 from .stats import day_figures
 from .store import Store, Tx
-from .views import board_snapshot, live_leg, ticket_view, waiting_counts
+from .views import board_snapshot, handling_means, live_leg, ticket_view, waiting_counts
 
 Notify = Callable[[str, int], None]  # (hall, last seq) after a commit
 R = TypeVar("R")
@@ -93,7 +99,7 @@ class HallServices:
 
     # ------------------------------------------------------------ plumbing
 
-    def _write(self, hall_id: str | None, work: Callable[[Tx, datetime, list[Event]], R]) -> R:
+    def write(self, hall_id: str | None, work: Callable[[Tx, datetime, list[Event]], R]) -> R:
         """Run `work` in a write transaction, retrying races; publish after commit."""
         for attempt in range(MAX_ATTEMPTS):
             events: list[Event] = []
@@ -194,10 +200,10 @@ class HallServices:
                 "label": label,
             }
 
-        return self._write(None, work)
+        return self.write(None, work)
 
     def revoke_labelled_tokens(self, hall_id: str, label: str) -> int:
-        return self._write(None, lambda tx, _now, _ev: tx.delete_tokens(hall_id, label))
+        return self.write(None, lambda tx, _now, _ev: tx.delete_tokens(hall_id, label))
 
     # ------------------------------------------------------------ halls and windows
 
@@ -223,7 +229,7 @@ class HallServices:
             tx.add_hall(hall, now)
             return self._hall_view(tx, hall.id)
 
-        return self._write(None, work)
+        return self.write(None, work)
 
     def set_policy(self, principal: Principal, hall_id: str, body: PolicyIn) -> dict[str, Any]:
         require(principal, set())
@@ -234,7 +240,21 @@ class HallServices:
             tx.set_policy(hall_id, _policy_dict(merged))
             return _policy_dict(merged)
 
-        return self._write(hall_id, work)
+        return self.write(hall_id, work)
+
+    def set_hours(self, principal: Principal, hall_id: str, body: HoursIn) -> dict[str, Any]:
+        """Weekly sessions and closed dates, in the hall's time zone."""
+        require(principal, set())
+        try:
+            hours = hours_json(parse_hours(body.weekly, body.closed_dates))
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
+
+        def work(tx: Tx, _now: datetime, _events: list[Event]) -> dict[str, Any]:
+            tx.set_hours(hall_id, hours)
+            return hours
+
+        return self.write(hall_id, work)
 
     def hall_view(self, principal: Principal, hall_id: str) -> dict[str, Any]:
         require(principal, set(Role), hall=hall_id)
@@ -249,6 +269,7 @@ class HallServices:
             "name": hall.name,
             "timezone": hall.timezone,
             "policy": _policy_dict(hall.policy),
+            "hours": hours_json(hall.hours),
             "services": [s.code for s in offered],
             "categories": sorted({s.category for s in offered}),
             "windows": [self._window_config(w) for w in tx.windows(hall_id)],
@@ -289,7 +310,7 @@ class HallServices:
             events.append(Event(EventType.WINDOW_UPDATED, {"window": config}))
             return config
 
-        return self._write(hall_id, work)
+        return self.write(hall_id, work)
 
     def _skills(self, body: WindowIn) -> Skills:
         if body.services == "all" or (body.services is None and body.categories is None):
@@ -325,7 +346,7 @@ class HallServices:
             if idem_key is not None and (row := tx.idempotent(hall_id, idem_key)) is not None:
                 if row.service != service.code:
                     raise Conflict("this Idempotency-Key was already used for another service")
-                return ticket_view(tx, self.catalogue, tx.ticket(row.id), now), False
+                return self._view(tx, tx.ticket(row.id), now), False
             if not hall.offers(service.code):
                 raise NotFound(f"hall {hall_id!r} does not offer {service.name} ({service.code})")
             today = hall.business_date(now)
@@ -336,6 +357,7 @@ class HallServices:
                 raise DuplicateTicket(
                     f"this person already holds ticket {held.number} for {service.name}"
                 )
+            self._admit(tx, hall, service, priority, now)
             sequence = tx.next_number(hall_id, today, service.prefix)
             ticket = Ticket(
                 id=new_ticket_id(),
@@ -357,7 +379,7 @@ class HallServices:
                 issued_by=principal.token_id,
             )
             tx.record(ticket, "issue", None, now, principal.actor)
-            view = ticket_view(tx, self.catalogue, ticket, now)
+            view = self._view(tx, ticket, now)
             data = {
                 "ticket": public_ticket(ticket, service) | {"issued_by": principal.token_id},
                 "position": view["position"],
@@ -366,7 +388,29 @@ class HallServices:
             events.append(Event(EventType.TICKET_ISSUED, data, ticket_id=ticket.id))
             return view, True
 
-        return self._write(hall_id, work)
+        return self.write(hall_id, work)
+
+    def _admit(
+        self, tx: Tx, hall: Hall, service: Service, priority: PriorityClass, now: datetime
+    ) -> None:
+        """Opening hours, and whether the service still fits in today."""
+        if hall.hours.always_open:
+            return
+        would_be = Ticket(
+            id="",
+            hall=hall.id,
+            business_date=hall.business_date(now),
+            number="",
+            service=service.code,
+            category=service.category,
+            priority=priority,
+            status=TicketStatus.WAITING,
+            arrived_at=now,
+            issued_at=now,
+        )
+        means = handling_means(tx, self.catalogue, hall, now)
+        wait = estimate(would_be, tx.waiting(hall.id), tx.windows(hall.id), means, hall.policy, now)
+        admit(hall, service, now, wait.wait_s)
 
     @staticmethod
     def _priority(
@@ -382,10 +426,13 @@ class HallServices:
             return by_age
         return claimed
 
+    def _view(self, tx: Tx, ticket: Ticket, now: datetime) -> dict[str, Any]:
+        return ticket_view(tx, self.catalogue, ticket, now, self.settings.public_url)
+
     def ticket_view(self, ticket_id: str) -> dict[str, Any]:
         """The holder's view (no token: the unguessable id is the key)."""
         with self.store.read() as tx:
-            return ticket_view(tx, self.catalogue, live_leg(tx, ticket_id), self.clock())
+            return self._view(tx, live_leg(tx, ticket_id), self.clock())
 
     def cancel_ticket(self, ticket_id: str) -> dict[str, Any]:
         """The holder gives up their place (waiting or suspended)."""
@@ -396,7 +443,7 @@ class HallServices:
             return {"id": ticket_id, "status": TicketStatus.CANCELLED.value}
 
         hall_id = self._hall_of(ticket_id)
-        return self._write(hall_id, work)
+        return self.write(hall_id, work)
 
     def rate(self, ticket_id: str, body: RatingIn) -> dict[str, Any]:
         """The visitor's evaluation (评价), once, after the service is done."""
@@ -425,7 +472,7 @@ class HallServices:
             events.append(Event(EventType.TICKET_RATED, rated, ticket_id=ticket.id))
             return {"id": ticket_id, "score": body.score}
 
-        return self._write(self._hall_of(ticket_id), work)
+        return self.write(self._hall_of(ticket_id), work)
 
     def _hall_of(self, ticket_id: str) -> str:
         with self.store.read() as tx:
@@ -443,7 +490,7 @@ class HallServices:
             desk = Desk(tx, self.catalogue, now, principal.actor, events)
             return desk.act(tx.window(hall_id, number), action, body)
 
-        return self._write(hall_id, work)
+        return self.write(hall_id, work)
 
     # ------------------------------------------------------------ board and figures
 
@@ -469,7 +516,8 @@ class HallServices:
                     continue
                 if mine and issued_by != principal.token_id:
                     continue
-                views.append(ticket_view(tx, self.catalogue, tx.ticket(row.ticket_id), now))
+                view = self._view(tx, tx.ticket(row.ticket_id), now)
+                views.append(view | {"seq": row.seq})
                 if len(views) == 200:
                     break
         return {"tickets": views}
@@ -498,7 +546,7 @@ class HallServices:
                 events.append(Event(EventType.DEVICE_STATUS, {"device": _device_view(row, zone)}))
             return _device_view(row, zone)
 
-        return self._write(hall_id, work)
+        return self.write(hall_id, work)
 
     def devices(self, principal: Principal, hall_id: str) -> list[dict[str, Any]]:
         require(principal, {Role.KIOSK, Role.SUPERVISOR, Role.DISPLAY}, hall=hall_id)
@@ -529,19 +577,40 @@ class HallServices:
         with self.store.read() as tx:
             tx.hall(hall_id)
 
+    def snapshots(self, principal: Principal, hall_id: str, day: str | None) -> dict[str, Any]:
+        """The figures taken every 5 minutes, for the supervisor's charts."""
+        require(principal, {Role.SUPERVISOR}, hall=hall_id)
+        with self.store.read() as tx:
+            hall = tx.hall(hall_id)
+            when = _day(day, hall, self.clock())
+            rows = tx.figure_snapshots(hall_id, when)
+        keys = ("waiting", "in_progress", "served", "mean_wait_s", "open_windows")
+        return {
+            "hall": hall_id,
+            "date": when.isoformat(),
+            "snapshots": [
+                {"at": local_iso(r.at, hall.zone)} | {k: getattr(r, k) for k in keys} for r in rows
+            ],
+        }
+
     def stats(self, principal: Principal, hall_id: str, day: str | None) -> dict[str, Any]:
         require(principal, {Role.SUPERVISOR}, hall=hall_id)
         with self.store.read() as tx:
             hall = tx.hall(hall_id)
-            try:
-                when = date.fromisoformat(day) if day else hall.business_date(self.clock())
-            except ValueError:
-                raise InvalidInput(f"date must look like 2026-11-25, not {day!r}") from None
+            when = _day(day, hall, self.clock())
             tickets = tx.day_tickets(hall_id, when)
             ratings = [r.score for r in tx.day_ratings(hall_id, when)]
             steps = tx.day_steps(hall_id, when)
         figures = day_figures(tickets, self.catalogue.services, ratings, steps)
         return {"hall": hall_id, "date": when.isoformat()} | figures
+
+
+def _day(day: str | None, hall: Hall, now: datetime) -> date:
+    """The `date` query parameter, or the hall's business day now."""
+    try:
+        return date.fromisoformat(day) if day else hall.business_date(now)
+    except ValueError:
+        raise InvalidInput(f"date must look like 2026-11-25, not {day!r}") from None
 
 
 def _device_view(row: DeviceRow, zone: tzinfo) -> dict[str, Any]:

@@ -20,6 +20,7 @@ class Settings:
     redis_url: str | None = None
     public_url: str = "http://127.0.0.1:8000"
     max_body_bytes: int = 64 * 1024
+    jobs_interval_s: float = 15.0  # 0 turns the scheduler off (tests drive the jobs)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -31,6 +32,7 @@ class Settings:
             secret_key=env.get("QUEUE_SECRET_KEY") or None,
             redis_url=env.get("QUEUE_REDIS_URL") or None,
             public_url=env.get("QUEUE_PUBLIC_URL", "http://127.0.0.1:8000"),
+            jobs_interval_s=float(env.get("QUEUE_JOBS_INTERVAL_S", "15")),
         )
         settings.check()
         return settings

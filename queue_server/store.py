@@ -34,10 +34,14 @@ from .domain import (
     TicketStatus,
     Window,
 )
+from .hours import parse_hours
 from .models import (
+    AlertRow,
     CounterRow,
+    DayReportRow,
     DeviceRow,
     EventRow,
+    FigureSnapshotRow,
     HallRow,
     MetaRow,
     RatingRow,
@@ -138,12 +142,14 @@ class Tx:
         row = self.s.get(HallRow, hall_id)
         if row is None:
             raise NotFound(f"unknown hall {hall_id!r}")
+        hours = row.hours or {}
         return Hall(
             id=row.id,
             name=row.name,
             timezone=row.timezone,
             services=frozenset(row.services) if row.services is not None else None,
             policy=Policy(**(row.policy or {})),
+            hours=parse_hours(hours.get("weekly", {}), hours.get("closed_dates", [])),
         )
 
     def lock_hall(self, hall_id: str) -> None:
@@ -170,6 +176,13 @@ class Tx:
             )
         )
         self.s.flush()
+
+    def set_hours(self, hall_id: str, hours: dict[str, Any]) -> None:
+        row = self.s.get(HallRow, hall_id)
+        if row is None:
+            raise NotFound(f"unknown hall {hall_id!r}")
+        row.hours = hours
+        self.s.add(row)
 
     def set_policy(self, hall_id: str, policy: dict[str, int]) -> None:
         row = self.s.get(HallRow, hall_id)
@@ -563,6 +576,51 @@ class Tx:
                 .order_by(col(DeviceRow.token_id))
             )
         )
+
+    def alert(self, hall_id: str, kind: str, key: str) -> AlertRow | None:
+        return self.s.get(AlertRow, (hall_id, kind, key))
+
+    def add_alert(self, row: AlertRow) -> None:
+        self.s.add(row)
+        self.s.flush()
+
+    def day_alerts(self, hall_id: str, day: date) -> list[AlertRow]:
+        return list(
+            self.s.scalars(
+                select(AlertRow)
+                .where(col(AlertRow.hall_id) == hall_id, col(AlertRow.business_date) == day)
+                .order_by(col(AlertRow.at))
+            )
+        )
+
+    def day_report(self, hall_id: str, day: date) -> DayReportRow | None:
+        return self.s.get(DayReportRow, (hall_id, day))
+
+    def add_day_report(self, row: DayReportRow) -> None:
+        self.s.add(row)
+        self.s.flush()
+
+    def figure_snapshot(self, hall_id: str, at: datetime) -> FigureSnapshotRow | None:
+        return self.s.get(FigureSnapshotRow, (hall_id, at))
+
+    def add_figure_snapshot(self, row: FigureSnapshotRow) -> None:
+        self.s.add(row)
+        self.s.flush()
+
+    def figure_snapshots(self, hall_id: str, day: date) -> list[FigureSnapshotRow]:
+        return list(
+            self.s.scalars(
+                select(FigureSnapshotRow)
+                .where(
+                    col(FigureSnapshotRow.hall_id) == hall_id,
+                    col(FigureSnapshotRow.business_date) == day,
+                )
+                .order_by(col(FigureSnapshotRow.at))
+            )
+        )
+
+    def hall_ids(self) -> list[str]:
+        return list(self.s.scalars(select(HallRow.id).order_by(col(HallRow.id))))
 
     def meta(self, key: str) -> str | None:
         row = self.s.get(MetaRow, key)

@@ -32,8 +32,11 @@ def handling_means(tx: Tx, catalogue: Catalogue, hall: Hall, now: datetime) -> d
     return means | tx.handling_means(hall.id, hall.business_date(now))
 
 
-def ticket_view(tx: Tx, catalogue: Catalogue, ticket: Ticket, now: datetime) -> dict[str, Any]:
-    """The holder's view: status, people ahead, estimated wait, window once called."""
+def ticket_view(
+    tx: Tx, catalogue: Catalogue, ticket: Ticket, now: datetime, public_url: str = ""
+) -> dict[str, Any]:
+    """The holder's view: status, people ahead, estimated wait, window once called,
+    and the address of its live status page (what the printed QR code opens)."""
     hall = tx.hall(ticket.hall)
     service = catalogue.service(ticket.service)
     est = estimate(
@@ -60,6 +63,7 @@ def ticket_view(tx: Tx, catalogue: Catalogue, ticket: Ticket, now: datetime) -> 
         "window": ticket.window if at_window else None,
         "issued_at": local_iso(ticket.issued_at, hall.zone),
         "called_at": local_iso(ticket.called_at, hall.zone),
+        "status_url": f"{public_url.rstrip('/')}/t/{ticket.id}",
     }
 
 

@@ -52,6 +52,7 @@ class LiveServer:
             "QUEUE_DATABASE_URL": self.database_url,
             "QUEUE_ADMIN_TOKEN": ADMIN,
             "QUEUE_SECRET_KEY": "live-test-key",
+            "QUEUE_PUBLIC_URL": self.url,
         }
         env.pop("QUEUE_REDIS_URL", None)
         if self.redis_url:

@@ -18,7 +18,10 @@ PASSPORT = "CRJ-HZ-SC"  # 普通护照首次申请, prefix B
 
 @pytest.fixture
 def settings(db_url: str) -> Settings:
-    return Settings(database_url=db_url, admin_token=ADMIN, secret_key="test-key")
+    # The scheduler is off: tests drive the hall's jobs with their own clock.
+    return Settings(
+        database_url=db_url, admin_token=ADMIN, secret_key="test-key", jobs_interval_s=0
+    )
 
 
 @pytest.fixture

@@ -1,0 +1,257 @@
+"""The hall's clock-driven work: closing, auto no-show, over-wait alerts, snapshots.
+
+Each job body takes `now` (tests drive it; the scheduler in jobs.py passes the
+clock) and is idempotent and safe when several server processes run it at
+once: it runs in the hall's write transaction (the hall row lock on
+PostgreSQL, the database lock on SQLite), changes only rows still in the state
+it expects, and records "done once" facts (an alert, the day's report, a
+snapshot) under a primary key, so a second run finds them and does nothing.
+"""
+
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+from .clerk import Desk
+from .domain import (
+    Hall,
+    Ticket,
+    TicketAction,
+    TicketStatus,
+    Window,
+    WindowAction,
+    WindowState,
+    extra_windows,
+)
+from .models import AlertRow, DayReportRow, FigureSnapshotRow
+from .protocol import Event, EventType
+from .services import HallServices
+from .stats import day_figures, wait_s
+from .store import Tx
+from .views import handling_means
+
+SYSTEM = "system:scheduler"
+SNAPSHOT_EVERY = timedelta(minutes=5)
+_STAFFED = (WindowState.OPEN, WindowState.CALLING, WindowState.SERVING)
+
+
+class HallDay:
+    def __init__(self, services: HallServices) -> None:
+        self.services = services
+        self.catalogue = services.catalogue
+
+    def tick(self, now: datetime) -> dict[str, int]:
+        """Run every job for every hall; how many changes each job made."""
+        done: Counter[str] = Counter()
+        with self.services.store.read() as tx:
+            halls = tx.hall_ids()
+        for hall_id in halls:
+            done["no_show"] += self.auto_no_show(hall_id, now)
+            done["alerts"] += self.raise_alerts(hall_id, now)
+            done["snapshots"] += self.snapshot_figures(hall_id, now)
+            done["closed"] += self.close_day(hall_id, now)
+        return dict(done)
+
+    # ------------------------------------------------------------ closing
+
+    def close_day(self, hall_id: str, now: datetime) -> int:
+        """After the day's last session: waiting tickets end as unserved, idle windows
+        close, the day's figures are frozen and announced (once)."""
+
+        def work(tx: Tx, now: datetime, events: list[Event]) -> int:
+            hall = tx.hall(hall_id)
+            day = hall.business_date(now)
+            closes = hall.hours.day_close(day, hall.zone)
+            if hall.hours.always_open or closes is None or now < closes:
+                return 0
+            desk = Desk(tx, self.catalogue, now, SYSTEM, events)
+            left = tx.tickets_with_status(hall_id, [TicketStatus.WAITING, TicketStatus.SUSPENDED])
+            for ticket in left:
+                desk.ticket_step(ticket, TicketAction.CLOSE_DAY)
+            for window in tx.windows(hall_id):
+                if window.state in (WindowState.OPEN, WindowState.PAUSED):
+                    desk.window_step(window, WindowAction.CLOSE)
+            changed = len(left) + len(events)
+            if tx.day_report(hall_id, day) is None:
+                figures = day_figures(
+                    tx.day_tickets(hall_id, day),
+                    self.catalogue.services,
+                    [r.score for r in tx.day_ratings(hall_id, day)],
+                    tx.day_steps(hall_id, day),
+                )
+                tx.add_day_report(
+                    DayReportRow(hall_id=hall_id, business_date=day, figures=figures, at=now)
+                )
+                events.append(Event(EventType.HALL_CLOSED, _closing_summary(day, figures)))
+                changed += 1
+            return changed
+
+        return self.services.write(hall_id, work)
+
+    # ------------------------------------------------------------ no-shows
+
+    def auto_no_show(self, hall_id: str, now: datetime) -> int:
+        """A called ticket still not started `no_show_after_s` after its last allowed
+        recall becomes a no-show, and its window is free again."""
+
+        def work(tx: Tx, now: datetime, events: list[Event]) -> int:
+            hall = tx.hall(hall_id)
+            policy = hall.policy
+            late = now - timedelta(seconds=policy.no_show_after_s)
+            desk = Desk(tx, self.catalogue, now, SYSTEM, events)
+            count = 0
+            for window in tx.windows(hall_id):
+                if window.state is not WindowState.CALLING or window.ticket_id is None:
+                    continue
+                ticket = tx.ticket(window.ticket_id)
+                called = ticket.called_at
+                if ticket.recalls >= policy.max_recalls and called is not None and called <= late:
+                    desk.on_current(window, WindowAction.NO_SHOW.value, None)
+                    count += 1
+            return count
+
+        return self.services.write(hall_id, work)
+
+    # ------------------------------------------------------------ alerts
+
+    def raise_alerts(self, hall_id: str, now: datetime) -> int:
+        """超时预警: once per ticket past its target wait, once a day per category
+        whose queue passes the hall's threshold; each says how many extra windows
+        would bring the waits back under target."""
+
+        def work(tx: Tx, now: datetime, events: list[Event]) -> int:
+            hall = tx.hall(hall_id)
+            waiting = tx.waiting(hall_id)
+            windows = tx.windows(hall_id)
+            means = handling_means(tx, self.catalogue, hall, now)
+            raised = 0
+            for ticket in waiting:
+                target = self.catalogue.service(ticket.service).target_wait_minutes * 60
+                waited = (now - ticket.arrived_at).total_seconds()
+                if waited > target and tx.alert(hall_id, "over_wait", ticket.id) is None:
+                    data = self._over_wait(ticket, waited, target, waiting, windows, means)
+                    raised += self._raise(tx, hall, "over_wait", ticket.id, data, now, events)
+            by_category = Counter(t.category for t in waiting)
+            for category, count in by_category.items():
+                day_key = f"{category}:{hall.business_date(now)}"
+                if count >= hall.policy.queue_alert_length and not tx.alert(
+                    hall_id, "queue_length", day_key
+                ):
+                    data = self._queue(category, waiting, windows, means)
+                    raised += self._raise(tx, hall, "queue_length", day_key, data, now, events)
+            return raised
+
+        return self.services.write(hall_id, work)
+
+    def _raise(
+        self,
+        tx: Tx,
+        hall: Hall,
+        kind: str,
+        key: str,
+        data: dict[str, Any],
+        now: datetime,
+        events: list[Event],
+    ) -> int:
+        data = {"kind": kind} | data
+        tx.add_alert(
+            AlertRow(
+                hall_id=hall.id,
+                kind=kind,
+                key=key,
+                business_date=hall.business_date(now),
+                data=data,
+                at=now,
+            )
+        )
+        events.append(Event(EventType.ALERT_RAISED, {"alert": data}))
+        return 1
+
+    def _over_wait(
+        self,
+        ticket: Ticket,
+        waited: float,
+        target: float,
+        waiting: list[Ticket],
+        windows: list[Window],
+        means: dict[str, float],
+    ) -> dict[str, Any]:
+        able = [w for w in windows if w.accepts(ticket)]
+        competing = [t for t in waiting if any(w.accepts(t) for w in able)]
+        work_s = sum(means.get(t.service, 600.0) for t in competing)
+        staffed = sum(1 for w in able if w.state in _STAFFED)
+        return {
+            "number": ticket.number,
+            "service": ticket.service,
+            "service_name": self.catalogue.service(ticket.service).name,
+            "waited_s": round(waited),
+            "target_s": round(target),
+            "extra_windows": extra_windows(work_s, staffed, target),
+        }
+
+    def _queue(
+        self,
+        category: str,
+        waiting: list[Ticket],
+        windows: list[Window],
+        means: dict[str, float],
+    ) -> dict[str, Any]:
+        queue = [t for t in waiting if t.category == category]
+        target = min(self.catalogue.service(t.service).target_wait_minutes for t in queue) * 60
+        able = [
+            w for w in windows if w.skills.accepts("", category) or any(w.accepts(t) for t in queue)
+        ]
+        staffed = sum(1 for w in able if w.state in _STAFFED)
+        work_s = sum(means.get(t.service, 600.0) for t in queue)
+        return {
+            "category": category,
+            "category_name": self.catalogue.categories[category].name,
+            "waiting": len(queue),
+            "target_s": target,
+            "extra_windows": extra_windows(work_s, staffed, target),
+        }
+
+    # ------------------------------------------------------------ snapshots
+
+    def snapshot_figures(self, hall_id: str, now: datetime) -> int:
+        """The live figures every 5 minutes (one row per slot, whoever writes it)."""
+
+        def work(tx: Tx, now: datetime, _events: list[Event]) -> int:
+            hall = tx.hall(hall_id)
+            slot = _floor(now, SNAPSHOT_EVERY)
+            if tx.figure_snapshot(hall_id, slot) is not None:
+                return 0
+            day = hall.business_date(now)
+            tickets = tx.day_tickets(hall_id, day)
+            waits = [w for t in tickets if t.parent_id is None if (w := wait_s(t)) is not None]
+            statuses = Counter(t.status for t in tickets)
+            tx.add_figure_snapshot(
+                FigureSnapshotRow(
+                    hall_id=hall_id,
+                    at=slot,
+                    business_date=day,
+                    waiting=statuses[TicketStatus.WAITING],
+                    in_progress=statuses[TicketStatus.CALLED] + statuses[TicketStatus.SERVING],
+                    served=statuses[TicketStatus.DONE],
+                    mean_wait_s=round(sum(waits) / len(waits)) if waits else None,
+                    open_windows=sum(1 for w in tx.windows(hall_id) if w.state in _STAFFED),
+                )
+            )
+            return 1
+
+        return self.services.write(hall_id, work)
+
+
+def _floor(moment: datetime, step: timedelta) -> datetime:
+    epoch = datetime(2000, 1, 1, tzinfo=moment.tzinfo)
+    return moment - (moment - epoch) % step
+
+
+def _closing_summary(day: Any, figures: dict[str, Any]) -> dict[str, Any]:
+    """What the feed says at closing: the headline figures, no personal data."""
+    keys = ("issued", "served", "no_show", "cancelled", "unserved", "within_target_share")
+    return (
+        {"date": day.isoformat()}
+        | {k: figures[k] for k in keys}
+        | {"wait_s": figures["wait_s"], "time_in_hall_s": figures["time_in_hall_s"]}
+    )
