@@ -36,7 +36,7 @@ _PG_PROBLEM = _postgres_reachable()
 
 def require_postgres() -> None:
     if _PG_PROBLEM is not None:
-        _skip_or_fail(_PG_PROBLEM)
+        skip_or_fail(_PG_PROBLEM)
 
 
 @pytest.fixture
@@ -94,7 +94,7 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
-def _skip_or_fail(reason: str) -> None:
+def skip_or_fail(reason: str) -> None:
     """Skip on a developer machine without the component; fail under CI=true."""
     if os.environ.get("CI") == "true":
         pytest.fail(reason)
@@ -108,7 +108,7 @@ def redis_url() -> str:
     try:
         client.ping()
     except redis.RedisError as exc:
-        _skip_or_fail(f"Redis at {REDIS_URL} unreachable: {exc}")
+        skip_or_fail(f"Redis at {REDIS_URL} unreachable: {exc}")
     finally:
         client.close()
     return REDIS_URL
@@ -160,7 +160,7 @@ class PrivateRedis:
 @pytest.fixture
 def private_redis() -> Iterator[PrivateRedis]:
     if shutil.which("redis-server") is None:
-        _skip_or_fail("redis-server is not installed (apt-get install redis-server)")
+        skip_or_fail("redis-server is not installed (apt-get install redis-server)")
     server = PrivateRedis(free_port())
     server.start()
     try:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from display_client.voice import ESPEAK, MISSING, Announcer
+from tests.conftest import skip_or_fail
 
 # Writes "start <text>", takes a moment to "speak", writes "end <text>": if two
 # ran at once, their lines would interleave.
@@ -68,8 +69,9 @@ def test_a_failing_command_is_reported_once_and_the_next_call_still_spoken(
     assert "exited with 1" in report[0] and "voice does not exist" in report[0]
 
 
-@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 def test_the_default_voice_reads_the_whole_announcement_in_mandarin() -> None:
+    if shutil.which("espeak-ng") is None:
+        skip_or_fail("espeak-ng is not installed (scripts/install-system-deps)")
     # -x -q: print the phonemes, say nothing. Plain "cmn" switches to English
     # for 请, 号, 到, 口, 办, 理 in espeak-ng 1.51 ("(en)heI…fo@" is "hao four").
     phonemes = subprocess.run(
