@@ -16,9 +16,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .access import Principal
+from .bookings import Bookings
 from .domain import InvalidInput, QueueError
 from .models import (
+    AppointmentIn,
     CallIn,
+    CheckInIn,
     DeviceStatusIn,
     FinishIn,
     HallIn,
@@ -193,6 +196,45 @@ class UnknownAction(QueueError):
     code = "unknown_action"
 
 
+def bookings(request: Request) -> Bookings:
+    found: Bookings = request.state.bookings
+    return found
+
+
+async def slots(request: Request) -> Response:
+    q = request.query_params
+    return ok(
+        await run_in_threadpool(
+            bookings(request).slots, request.path_params["hall"], q.get("service"), q.get("date")
+        )
+    )
+
+
+async def book(request: Request) -> Response:
+    body = await parse(request, AppointmentIn)
+    return ok(
+        await run_in_threadpool(bookings(request).book, request.path_params["hall"], body), 201
+    )
+
+
+async def show_appointment(request: Request) -> Response:
+    return ok(await run_in_threadpool(bookings(request).show, request.path_params["code"]))
+
+
+async def cancel_appointment(request: Request) -> Response:
+    return ok(await run_in_threadpool(bookings(request).cancel, request.path_params["code"]))
+
+
+async def check_in(request: Request) -> Response:
+    principal, body = await who(request), await parse(request, CheckInIn)
+    return ok(
+        await run_in_threadpool(
+            bookings(request).check_in, principal, request.path_params["hall"], body
+        ),
+        201,
+    )
+
+
 async def whoami(request: Request) -> Response:
     return ok(hub(request).whoami(await who(request)))
 
@@ -237,6 +279,11 @@ routes = [
         hall_route(lambda s: s.report_device, DeviceStatusIn),
         methods=["POST"],
     ),
+    Route("/api/halls/{hall}/slots", slots),
+    Route("/api/halls/{hall}/appointments", book, methods=["POST"]),
+    Route("/api/halls/{hall}/appointments/check-in", check_in, methods=["POST"]),
+    Route("/api/appointments/{code}", show_appointment),
+    Route("/api/appointments/{code}/cancel", cancel_appointment, methods=["POST"]),
     Route("/api/tokens", create_token, methods=["POST"]),
     Route("/api/whoami", whoami),
     Route("/api/tickets/{id}", get_ticket),

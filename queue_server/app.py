@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from . import api, live
+from .bookings import Bookings
 from .broadcast import doorbell_for
 from .day import HallDay
 from .domain import QueueError
@@ -30,6 +31,7 @@ log = logging.getLogger("queue_server")
 
 class State(TypedDict):
     services: HallServices
+    bookings: Bookings
     feed: HallFeed
 
 
@@ -50,7 +52,7 @@ def create_app(
         jobs = Jobs(HallDay(services), clock, settings.jobs_interval_s)
         jobs.start()
         try:
-            yield {"services": services, "feed": feed}
+            yield {"services": services, "bookings": Bookings(services), "feed": feed}
         finally:
             jobs.stop()
             await feed.stop()

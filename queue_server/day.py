@@ -1,4 +1,4 @@
-"""The hall's clock-driven work: closing, auto no-show, over-wait alerts, snapshots.
+"""The hall's clock-driven work: closing, auto no-show, alerts, snapshots, bookings.
 
 Each job body takes `now` (tests drive it; the scheduler in jobs.py passes the
 clock) and is idempotent and safe when several server processes run it at
@@ -12,6 +12,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
+from .bookings import Bookings
 from .clerk import Desk
 from .domain import (
     Hall,
@@ -39,6 +40,7 @@ class HallDay:
     def __init__(self, services: HallServices) -> None:
         self.services = services
         self.catalogue = services.catalogue
+        self.bookings = Bookings(services)
 
     def tick(self, now: datetime) -> dict[str, int]:
         """Run every job for every hall; how many changes each job made."""
@@ -49,6 +51,7 @@ class HallDay:
             done["no_show"] += self.auto_no_show(hall_id, now)
             done["alerts"] += self.raise_alerts(hall_id, now)
             done["snapshots"] += self.snapshot_figures(hall_id, now)
+            done["missed_bookings"] += self.bookings.release_missed(hall_id, now)
             done["closed"] += self.close_day(hall_id, now)
         return dict(done)
 

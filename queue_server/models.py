@@ -258,6 +258,7 @@ class AppointmentRow(SQLModel, table=True):
     id_hash: str
     id_masked: str
     phone_masked: str
+    priority: str  # the age class the ID number gave, for the ticket at check-in
     form: dict[str, Any] | None = _json()
     status: str  # booked, checked_in, late, cancelled, no_show
     ticket_id: str | None = None

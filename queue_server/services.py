@@ -11,7 +11,7 @@ import random
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -26,6 +26,7 @@ from .clerk import Desk, new_ticket_id
 from .domain import (
     Conflict,
     DuplicateTicket,
+    Entry,
     Hall,
     InvalidInput,
     NotFound,
@@ -74,6 +75,16 @@ R = TypeVar("R")
 
 MAX_ATTEMPTS = 8
 SELF_SERVICE_ACTOR = "holder"
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """What a ticket keeps about its holder: never the ID number itself."""
+
+    id_hash: str | None = None
+    id_masked: str | None = None
+    idem_key: str | None = None
+    appointment_code: str | None = None
 
 
 def utcnow() -> datetime:
@@ -346,7 +357,7 @@ class HallServices:
             if idem_key is not None and (row := tx.idempotent(hall_id, idem_key)) is not None:
                 if row.service != service.code:
                     raise Conflict("this Idempotency-Key was already used for another service")
-                return self._view(tx, tx.ticket(row.id), now), False
+                return self.view_of(tx, tx.ticket(row.id), now), False
             if not hall.offers(service.code):
                 raise NotFound(f"hall {hall_id!r} does not offer {service.name} ({service.code})")
             today = hall.business_date(now)
@@ -358,37 +369,60 @@ class HallServices:
                     f"this person already holds ticket {held.number} for {service.name}"
                 )
             self._admit(tx, hall, service, priority, now)
-            sequence = tx.next_number(hall_id, today, service.prefix)
-            ticket = Ticket(
-                id=new_ticket_id(),
-                hall=hall_id,
-                business_date=today,
-                number=format_number(service.prefix, sequence),
-                service=service.code,
-                category=service.category,
-                priority=priority,
-                status=TicketStatus.WAITING,
-                arrived_at=now,
-                issued_at=now,
-            )
-            tx.add_ticket(
-                ticket,
-                id_hash=id_hash,
-                id_masked=person.masked if person else None,
-                idem_key=idem_key,
-                issued_by=principal.token_id,
-            )
-            tx.record(ticket, "issue", None, now, principal.actor)
-            view = self._view(tx, ticket, now)
-            data = {
-                "ticket": public_ticket(ticket, service) | {"issued_by": principal.token_id},
-                "position": view["position"],
-                "estimated_wait_s": view["estimated_wait_s"],
-            }
-            events.append(Event(EventType.TICKET_ISSUED, data, ticket_id=ticket.id))
-            return view, True
+            stored = Stored(id_hash, person.masked if person else None, idem_key)
+            ticket = self.new_ticket(tx, hall, service, priority, now, principal, stored, events)
+            return self.view_of(tx, ticket, now), True
 
         return self.write(hall_id, work)
+
+    def new_ticket(
+        self,
+        tx: Tx,
+        hall: Hall,
+        service: Service,
+        priority: PriorityClass,
+        now: datetime,
+        principal: Principal,
+        stored: "Stored",
+        events: list[Event],
+        *,
+        entry: Entry = Entry.WALK_IN,
+        appointment_at: datetime | None = None,
+    ) -> Ticket:
+        """Number, store, record and announce a new waiting ticket (in `tx`)."""
+        today = hall.business_date(now)
+        sequence = tx.next_number(hall.id, today, service.prefix)
+        ticket = Ticket(
+            id=new_ticket_id(),
+            hall=hall.id,
+            business_date=today,
+            number=format_number(service.prefix, sequence),
+            service=service.code,
+            category=service.category,
+            priority=priority,
+            status=TicketStatus.WAITING,
+            entry=entry,
+            arrived_at=now,
+            issued_at=now,
+            appointment_at=appointment_at,
+        )
+        tx.add_ticket(
+            ticket,
+            id_hash=stored.id_hash,
+            id_masked=stored.id_masked,
+            idem_key=stored.idem_key,
+            issued_by=principal.token_id,
+            appointment_code=stored.appointment_code,
+        )
+        tx.record(ticket, "issue", None, now, principal.actor)
+        view = ticket_view(tx, self.catalogue, ticket, now)
+        data = {
+            "ticket": public_ticket(ticket, service) | {"issued_by": principal.token_id},
+            "position": view["position"],
+            "estimated_wait_s": view["estimated_wait_s"],
+        }
+        events.append(Event(EventType.TICKET_ISSUED, data, ticket_id=ticket.id))
+        return ticket
 
     def _admit(
         self, tx: Tx, hall: Hall, service: Service, priority: PriorityClass, now: datetime
@@ -426,13 +460,14 @@ class HallServices:
             return by_age
         return claimed
 
-    def _view(self, tx: Tx, ticket: Ticket, now: datetime) -> dict[str, Any]:
+    def view_of(self, tx: Tx, ticket: Ticket, now: datetime) -> dict[str, Any]:
+        """The holder's view of `ticket`, with its status page address."""
         return ticket_view(tx, self.catalogue, ticket, now, self.settings.public_url)
 
     def ticket_view(self, ticket_id: str) -> dict[str, Any]:
         """The holder's view (no token: the unguessable id is the key)."""
         with self.store.read() as tx:
-            return self._view(tx, live_leg(tx, ticket_id), self.clock())
+            return self.view_of(tx, live_leg(tx, ticket_id), self.clock())
 
     def cancel_ticket(self, ticket_id: str) -> dict[str, Any]:
         """The holder gives up their place (waiting or suspended)."""
@@ -516,7 +551,7 @@ class HallServices:
                     continue
                 if mine and issued_by != principal.token_id:
                     continue
-                view = self._view(tx, tx.ticket(row.ticket_id), now)
+                view = self.view_of(tx, tx.ticket(row.ticket_id), now)
                 views.append(view | {"seq": row.seq})
                 if len(views) == 200:
                     break

@@ -37,6 +37,8 @@ from .domain import (
 from .hours import parse_hours
 from .models import (
     AlertRow,
+    AppointmentRow,
+    BookingBanRow,
     CounterRow,
     DayReportRow,
     DeviceRow,
@@ -379,6 +381,7 @@ class Tx:
         id_masked: str | None = None,
         idem_key: str | None = None,
         issued_by: str | None = None,
+        appointment_code: str | None = None,
     ) -> None:
         """Insert; IntegrityError if the idempotency key or person rule clashes."""
         self.s.add(
@@ -397,6 +400,8 @@ class Tx:
                 id_masked=id_masked,
                 idem_key=idem_key,
                 issued_by=issued_by,
+                appointment_at=ticket.appointment_at,
+                appointment_code=appointment_code,
                 **ticket_changes(ticket),
             )
         )
@@ -621,6 +626,23 @@ class Tx:
 
     def hall_ids(self) -> list[str]:
         return list(self.s.scalars(select(HallRow.id).order_by(col(HallRow.id))))
+
+    def appointment(self, code: str) -> AppointmentRow | None:
+        return self.s.get(AppointmentRow, code)
+
+    def save_appointment(self, row: AppointmentRow) -> None:
+        self.s.add(row)
+        self.s.flush()
+
+    def appointments(self, *where: Any) -> list[AppointmentRow]:
+        return list(self.s.scalars(select(AppointmentRow).where(*where)))
+
+    def ban(self, id_hash: str) -> BookingBanRow | None:
+        return self.s.get(BookingBanRow, id_hash)
+
+    def save_ban(self, row: BookingBanRow) -> None:
+        self.s.merge(row)
+        self.s.flush()
 
     def meta(self, key: str) -> str | None:
         row = self.s.get(MetaRow, key)

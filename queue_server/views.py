@@ -77,13 +77,23 @@ def window_view(
     if current is not None:
         service = catalogue.service(current.service)
         waited = (current.first_called_at or now) - current.arrived_at
+        row = tx.ticket_row(current.id)
         view["ticket"] = public_ticket(current, service) | {
             "id": current.id,
             "materials": list(service.materials),
-            "id_masked": tx.ticket_row(current.id).id_masked,
+            "id_masked": row.id_masked,
             "waited_s": round(waited.total_seconds()),
             "entry": current.entry.value,
         }
+        booking = tx.appointment(row.appointment_code) if row.appointment_code else None
+        if booking is not None:
+            # The clerk sees who booked and the pre-filled application (预填报).
+            view["ticket"]["appointment"] = {
+                "code": booking.code,
+                "name": booking.name,
+                "phone_masked": booking.phone_masked,
+                "form": booking.form,
+            }
     return view
 
 
