@@ -63,18 +63,28 @@ class HallDay:
 
         def work(tx: Tx, now: datetime, events: list[Event]) -> int:
             hall = tx.hall(hall_id)
+            if hall.hours.always_open:
+                return 0
             day = hall.business_date(now)
             closes = hall.hours.day_close(day, hall.zone)
-            if hall.hours.always_open or closes is None or now < closes:
-                return 0
+            closing = closes is not None and now >= closes
             desk = Desk(tx, self.catalogue, now, SYSTEM, events)
-            left = tx.tickets_with_status(hall_id, [TicketStatus.WAITING, TicketStatus.SUSPENDED])
+            # Also tickets left from an earlier day (the server was down at closing).
+            left = [
+                t
+                for t in tx.tickets_with_status(
+                    hall_id, [TicketStatus.WAITING, TicketStatus.SUSPENDED]
+                )
+                if closing or t.business_date < day
+            ]
             for ticket in left:
                 desk.ticket_step(ticket, TicketAction.CLOSE_DAY)
+            if not closing:
+                return len(left)
             for window in tx.windows(hall_id):
                 if window.state in (WindowState.OPEN, WindowState.PAUSED):
                     desk.window_step(window, WindowAction.CLOSE)
-            changed = len(left) + len(events)
+            changed = len(events)  # tickets ended and windows closed
             if tx.day_report(hall_id, day) is None:
                 figures = day_figures(
                     tx.day_tickets(hall_id, day),

@@ -142,6 +142,18 @@ def test_closing_ends_the_day_once_even_when_run_twice_at_once(
     assert day.close_day("h1", clock.now) == 0
 
 
+def test_tickets_left_from_an_earlier_day_end_unserved(
+    hall: Hall, day: HallDay, clock: Clock
+) -> None:
+    set_hours(hall, WEEKDAYS)
+    hall.ticket()
+    clock.advance(24 * 3600)  # the server missed yesterday's closing; Thursday 09:30
+    assert day.close_day("h1", clock.now) == 1
+    yesterday = hall.ok(hall.c.get("/api/halls/h1/stats?date=2026-11-25", headers=hall.supervisor))
+    assert yesterday["unserved"] == 1 and yesterday["waiting"] == 0
+    assert day.close_day("h1", clock.now) == 0
+
+
 # ---------------------------------------------------------------- auto no-show
 
 
