@@ -236,7 +236,7 @@ class Bookings:
             service = self.catalogue.service(row.service)
             on_time = timing is Arrival.ON_TIME
             stored = Stored(row.id_hash, row.id_masked, None, row.code)
-            ticket = self.services.new_ticket(
+            ticket, view = self.services.new_ticket(
                 tx,
                 hall,
                 service,
@@ -251,7 +251,6 @@ class Bookings:
             row.status = (BookingStatus.CHECKED_IN if on_time else BookingStatus.LATE).value
             row.ticket_id = ticket.id
             tx.save_appointment(row)
-            view = self.services.view_of(tx, ticket, now)
             return view | {
                 "appointment": {"code": row.code, "status": row.status, "arrival": timing.value}
             }

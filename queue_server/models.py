@@ -301,6 +301,12 @@ def window_from_row(row: WindowRow) -> Window:
     )
 
 
+# Enum lookups by value, cheaper than calling the enum for every row of a long queue.
+_PRIORITIES = {p.value: p for p in PriorityClass}
+_STATUSES = {s.value: s for s in TicketStatus}
+_ENTRIES = {e.value: e for e in Entry}
+
+
 def ticket_from_row(row: Any) -> Ticket:
     """From a TicketRow or a plain result row of the ticket table."""
     return Ticket(
@@ -310,9 +316,9 @@ def ticket_from_row(row: Any) -> Ticket:
         number=row.number,
         service=row.service,
         category=row.category,
-        priority=PriorityClass(row.priority),
-        status=TicketStatus(row.status),
-        entry=Entry(row.entry),
+        priority=_PRIORITIES[row.priority],
+        status=_STATUSES[row.status],
+        entry=_ENTRIES[row.entry],
         arrived_at=row.arrived_at,
         issued_at=row.issued_at,
         window=row.window,

@@ -74,6 +74,7 @@ Notify = Callable[[str, int], None]  # (hall, last seq) after a commit
 R = TypeVar("R")
 
 MAX_ATTEMPTS = 8
+TOKEN_CACHE_S = 10.0  # a revoked token stops working within this time
 SELF_SERVICE_ACTOR = "holder"
 
 
@@ -107,6 +108,8 @@ class HallServices:
         self.clock = clock
         self.notify = notify or (lambda _hall, _seq: None)
         self._id_key: bytes | None = None
+        # Known tokens, briefly: a device sends its token with every request.
+        self._tokens: dict[str, tuple[Principal, float]] = {}
 
     # ------------------------------------------------------------ plumbing
 
@@ -164,13 +167,21 @@ class HallServices:
         token = authorization.removeprefix("Bearer ").strip()
         if self.settings.admin_token and same_secret(token, self.settings.admin_token):
             return Principal(Role.ADMIN)
+        digest = token_hash(token)
+        cached = self._tokens.get(digest)
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
         with self.store.read() as tx:
-            row = tx.token(token_hash(token))
+            row = tx.token(digest)
         if row is None:
             raise Unauthorized("this token is unknown or was revoked")
-        return Principal(
+        principal = Principal(
             Role(row.role), hall=row.hall_id, window=row.window, token_id=row.id, label=row.label
         )
+        if len(self._tokens) > 10_000:
+            self._tokens.clear()
+        self._tokens[digest] = (principal, time.monotonic() + TOKEN_CACHE_S)
+        return principal
 
     def create_token(self, principal: Principal, body: TokenIn) -> dict[str, Any]:
         require(principal, set())
@@ -214,6 +225,7 @@ class HallServices:
         return self.write(None, work)
 
     def revoke_labelled_tokens(self, hall_id: str, label: str) -> int:
+        self._tokens.clear()
         return self.write(None, lambda tx, _now, _ev: tx.delete_tokens(hall_id, label))
 
     # ------------------------------------------------------------ halls and windows
@@ -370,8 +382,8 @@ class HallServices:
                 )
             self._admit(tx, hall, service, priority, now)
             stored = Stored(id_hash, person.masked if person else None, idem_key)
-            ticket = self.new_ticket(tx, hall, service, priority, now, principal, stored, events)
-            return self.view_of(tx, ticket, now), True
+            _, view = self.new_ticket(tx, hall, service, priority, now, principal, stored, events)
+            return view, True
 
         return self.write(hall_id, work)
 
@@ -388,8 +400,9 @@ class HallServices:
         *,
         entry: Entry = Entry.WALK_IN,
         appointment_at: datetime | None = None,
-    ) -> Ticket:
-        """Number, store, record and announce a new waiting ticket (in `tx`)."""
+    ) -> tuple[Ticket, dict[str, Any]]:
+        """Number, store, record and announce a new waiting ticket (in `tx`);
+        the ticket and its holder's view."""
         today = hall.business_date(now)
         sequence = tx.next_number(hall.id, today, service.prefix)
         ticket = Ticket(
@@ -415,14 +428,14 @@ class HallServices:
             appointment_code=stored.appointment_code,
         )
         tx.record(ticket, "issue", None, now, principal.actor)
-        view = ticket_view(tx, self.catalogue, ticket, now)
+        view = self.view_of(tx, ticket, now)
         data = {
             "ticket": public_ticket(ticket, service) | {"issued_by": principal.token_id},
             "position": view["position"],
             "estimated_wait_s": view["estimated_wait_s"],
         }
         events.append(Event(EventType.TICKET_ISSUED, data, ticket_id=ticket.id))
-        return ticket
+        return ticket, view
 
     def _admit(
         self, tx: Tx, hall: Hall, service: Service, priority: PriorityClass, now: datetime
