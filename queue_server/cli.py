@@ -1,6 +1,8 @@
 """`queue-server`: serve, init the database, create tokens."""
 
 import argparse
+import logging
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -90,8 +92,22 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         tokens = demo_tokens(services)
         services.store.dispose()
         _print_tokens(settings, tokens, f"http://{args.host}:{args.port}", DEMO_HALL)
+    logging.getLogger("uvicorn.access").addFilter(RedactTokens())
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
     return 0
+
+
+class RedactTokens(logging.Filter):
+    """Displays pass their token in the URL (?token=…): keep it out of the access log."""
+
+    PATTERN = re.compile(r"(token=)[^&\s]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                self.PATTERN.sub(r"\1***", a) if isinstance(a, str) else a for a in record.args
+            )
+        return True
 
 
 def _print_tokens(settings: Settings, tokens: list[dict[str, Any]], base: str, hall: str) -> None:

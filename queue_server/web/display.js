@@ -1,0 +1,409 @@
+/*
+ * The shell of the hall screens: socket, reconnection, clock, drawing, voice.
+ *
+ * One script for both pages; <body data-mode="board|window"> says which. The
+ * board's data and the feed's rules live in feed.js (a pure reducer); this file
+ * only moves messages in and pixels and sound out.
+ *
+ * For tests and for whoever looks at a screen with devtools, <body> exposes
+ * data-state (connecting | live | disconnected | error), data-seq (the last
+ * applied seq) and data-voice (off | on | unsupported).
+ */
+(function () {
+  "use strict";
+
+  const Feed = window.YiChuangFeed;
+  const body = document.body;
+  const params = new URLSearchParams(window.location.search);
+
+  const config = {
+    mode: body.dataset.mode,
+    hall: body.dataset.hall,
+    window: Number(body.dataset.window) || null,
+    base: body.dataset.base || "",
+    token: params.get("token") || "",
+    // Heartbeats come every 15 s: three missed ones mean the connection is dead
+    // even if TCP has not noticed (a pulled cable, a frozen server).
+    // `?watchdog_s=` shortens it for tests and diagnosis.
+    deadAfterMs: Math.max(1, Number(params.get("watchdog_s")) || 45) * 1000,
+  };
+
+  const RESYNC_WAIT_MS = 10000; // a resync the server does not answer: start afresh
+  const BACKOFF_MIN_MS = 1000;
+  const BACKOFF_MAX_MS = 30000;
+  const FLASH_MS = 8000; // how long a new call stays highlighted
+  const RECENT_SHOWN = 8;
+
+  // Close codes the server uses for refusals (4000 + HTTP status, docs/feed.md).
+  const REFUSED = {
+    4401: "显示令牌无效或已被撤销",
+    4403: "此令牌无权查看本大厅",
+    4404: "找不到该大厅",
+  };
+
+  const $ = (id) => document.getElementById(id);
+
+  // ------------------------------------------------------------------ connection
+
+  let state = Feed.initialState();
+  let socket = null;
+  let attempts = 0;
+  let lastHeard = 0;
+  let retryTimer = null;
+  let resyncAskedAt = null;
+
+  function feedUrl() {
+    const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
+    const path = `${config.base}/ws/halls/${encodeURIComponent(config.hall)}/board`;
+    return `${scheme}//${window.location.host}${path}?token=${encodeURIComponent(config.token)}`;
+  }
+
+  function connect() {
+    retryTimer = null;
+    const ws = new WebSocket(feedUrl());
+    socket = ws;
+    lastHeard = Date.now(); // the watchdog also bounds a connect that never completes
+    // Each handler first checks that `ws` is still the current socket: a socket
+    // the watchdog gave up on may still fire late events.
+    ws.onmessage = (e) => {
+      if (ws !== socket) return;
+      lastHeard = Date.now();
+      receive(e.data);
+    };
+    ws.onclose = (e) => {
+      if (ws !== socket) return;
+      socket = null;
+      lost(e.code);
+    };
+  }
+
+  function receive(text) {
+    let msg;
+    try {
+      msg = JSON.parse(text);
+    } catch (err) {
+      return; // not ours to understand; the seq rules catch anything lost
+    }
+    const result = Feed.applyMessage(state, msg);
+    state = result.state;
+    if (msg.type === "snapshot") {
+      attempts = 0;
+      resyncAskedAt = null;
+      setConnection("live");
+    }
+    for (const effect of result.effects) perform(effect);
+    render();
+  }
+
+  function perform(effect) {
+    if (effect.type === "resync" && socket && socket.readyState === WebSocket.OPEN) {
+      socket.send(JSON.stringify({ type: "resync" }));
+      resyncAskedAt = Date.now();
+    } else if (effect.type === "call" && concernsThisScreen(effect.call)) {
+      flash();
+      announce(effect.voice);
+    }
+  }
+
+  function concernsThisScreen(call) {
+    return config.mode !== "window" || call.window === config.window;
+  }
+
+  function lost(code) {
+    // Until the next snapshot the board is stale: events must not apply to it.
+    state = { ...state, awaitingSnapshot: true };
+    resyncAskedAt = null;
+    if (REFUSED[code] || state.error) {
+      // A refusal will not heal by itself soon; keep trying slowly in case
+      // an administrator fixes the hall, and keep saying why meanwhile.
+      showRefusal(REFUSED[code] || (state.error && state.error.message));
+      retryLater(BACKOFF_MAX_MS);
+      return;
+    }
+    setConnection("disconnected");
+    retryLater(backoff());
+  }
+
+  // Exponential backoff with jitter: a hall's screens that lost the server
+  // together must not all come back in the same instant.
+  function backoff() {
+    const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** attempts);
+    attempts += 1;
+    return ceiling / 2 + Math.random() * (ceiling / 2);
+  }
+
+  function retryLater(delayMs) {
+    if (retryTimer === null) retryTimer = setTimeout(connect, delayMs);
+  }
+
+  // Heartbeats keep a connection looking alive even when the resync it was
+  // asked for never comes, so an unanswered resync counts as dead too.
+  function watchdog() {
+    const now = Date.now();
+    const silent = now - lastHeard > config.deadAfterMs;
+    const unanswered = resyncAskedAt !== null && now - resyncAskedAt > RESYNC_WAIT_MS;
+    if (socket && (silent || unanswered)) {
+      const dead = socket;
+      socket = null; // its late onclose is ignored
+      dead.close();
+      lost(0);
+    }
+  }
+
+  function setConnection(name) {
+    body.dataset.state = name;
+    const banner = $("banner");
+    banner.textContent = name === "connecting" ? "正在连接大厅…" : "连接中断，正在重连…";
+    banner.hidden = name === "live" || name === "error";
+    if (name !== "error") $("fatal").hidden = true;
+  }
+
+  function showRefusal(reason) {
+    setConnection("error");
+    $("fatal-message").textContent = reason || "连接被服务器拒绝";
+    $("fatal").hidden = false;
+  }
+
+  // ------------------------------------------------------------------ drawing
+
+  function render() {
+    body.dataset.seq = state.seq === null ? "" : String(state.seq);
+    if (state.awaitingSnapshot && state.seq === null) return;
+    tick(); // the first snapshot brings the hall's time zone
+    if (config.mode === "window") renderWindowScreen();
+    else renderBoard();
+  }
+
+  function renderBoard() {
+    $("hall-name").textContent = state.hall ? state.hall.name : "";
+    if (state.hall) document.title = `${state.hall.name} · 叫号综合屏`;
+    const latest = Feed.latestCall(state);
+    renderLatest(latest);
+    renderRecent(state.lastCalls.filter((c) => !latest || c.number !== latest.number));
+    renderWindows(state.windows);
+    renderWaiting(state.waiting);
+  }
+
+  function renderLatest(call) {
+    $("latest").classList.toggle("idle", !call);
+    $("latest-number").textContent = call ? call.number : "今日暂无叫号";
+    $("latest-window").textContent = call ? `${call.window}号窗口` : "";
+    $("latest-service").textContent = call ? call.service_name : "";
+    $("latest-badge").hidden = !(call && call.green_channel);
+  }
+
+  function renderRecent(calls) {
+    const items = calls.slice(0, RECENT_SHOWN).map((c) =>
+      el("li", "recent-item", [
+        el("span", "recent-number", c.number),
+        el("span", "recent-window", `${c.window}号窗口`),
+        c.green_channel ? el("span", "badge green", "绿色通道") : null,
+      ]),
+    );
+    $("recent").replaceChildren(...items);
+  }
+
+  function renderWindows(windows) {
+    const tiles = windows.map((w) =>
+      el("li", `window-tile state-${w.state}`, [
+        el("span", "tile-label", w.label),
+        el("span", "tile-row", [
+          el("span", "tile-ticket", w.ticket || "—"),
+          el("span", "tile-state", w.state_zh),
+        ]),
+      ]),
+    );
+    const grid = $("windows");
+    grid.replaceChildren(...tiles);
+    // Few windows get two wide columns and large type; a big hall gets more, smaller tiles.
+    const columns = windows.length > 18 ? 4 : windows.length > 8 ? 3 : 2;
+    grid.style.setProperty("--columns", String(columns));
+    grid.dataset.dense = String(columns > 2);
+  }
+
+  function renderWaiting(waiting) {
+    const w = waiting || { total: 0, green_channel: 0, by_category: [] };
+    $("waiting-total").textContent = String(w.total);
+    $("waiting-green").textContent = String(w.green_channel);
+    const items = w.by_category.map((c) =>
+      el("li", c.count ? "category" : "category none", [
+        el("span", "category-name", c.name),
+        el("b", "category-count", String(c.count)),
+      ]),
+    );
+    $("waiting-categories").replaceChildren(...items);
+  }
+
+  const WINDOW_NOTES = {
+    calling: (n) => `请 ${n} 号到本窗口办理`,
+    serving: () => "正在办理",
+    open: () => "请留意叫号",
+    paused: () => "暂停服务，请到其他窗口办理",
+    closed: () => "本窗口暂未开放",
+  };
+
+  function renderWindowScreen() {
+    const w = Feed.windowOf(state, config.window);
+    if (!w) {
+      showRefusal(`本大厅没有 ${config.window} 号窗口`);
+      return;
+    }
+    if (body.dataset.state === "error") setConnection("live"); // the window was added since
+    document.title = `${w.label} · 窗口屏`;
+    $("window-label").textContent = w.label;
+    const stateEl = $("window-state");
+    stateEl.textContent = w.state_zh;
+    stateEl.className = `window-state state-${w.state}`;
+    const holding = w.ticket && (w.state === "calling" || w.state === "serving");
+    $("window-current").className = `window-current state-${w.state}${holding ? "" : " idle"}`;
+    $("window-number").textContent = holding ? w.ticket : "—";
+    $("window-badge").hidden = !(holding && Feed.isGreen(state, w.ticket));
+    const note = WINDOW_NOTES[w.state] || (() => "");
+    $("window-note").textContent = note(w.ticket);
+  }
+
+  function el(tag, className, content) {
+    const node = document.createElement(tag);
+    node.className = className;
+    if (Array.isArray(content)) node.append(...content.filter(Boolean));
+    else node.textContent = content; // text only: labels and names are never parsed as HTML
+    return node;
+  }
+
+  // A new call pulses for a few seconds; restarting the animation needs a reflow.
+  let flashTimer = null;
+  function flash() {
+    const target = $(config.mode === "window" ? "window-current" : "latest");
+    target.classList.remove("flash");
+    void target.offsetWidth;
+    target.classList.add("flash");
+    clearTimeout(flashTimer);
+    flashTimer = setTimeout(() => target.classList.remove("flash"), FLASH_MS);
+  }
+
+  // ------------------------------------------------------------------ clock
+
+  const formats = new Map();
+
+  function formatter(zone, options) {
+    const key = `${zone}|${JSON.stringify(options)}`;
+    if (!formats.has(key)) {
+      try {
+        formats.set(key, new Intl.DateTimeFormat("zh-CN", { ...options, timeZone: zone }));
+      } catch (err) {
+        // An unknown zone name: the screen's own time beats no clock at all.
+        formats.set(key, new Intl.DateTimeFormat("zh-CN", options));
+      }
+    }
+    return formats.get(key);
+  }
+
+  function tick() {
+    // The hall's zone, not the screen's: a TV set to UTC must still show Beijing
+    // time. Until the first snapshot says which zone, show no time at all.
+    if (!state.hall) return;
+    const zone = state.hall.timezone;
+    const now = new Date();
+    $("time").textContent = formatter(zone, {
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+      hourCycle: "h23",
+    }).format(now);
+    const date = $("date");
+    if (date) {
+      date.textContent = formatter(zone, {
+        year: "numeric",
+        month: "long",
+        day: "numeric",
+        weekday: "long",
+      }).format(now);
+    }
+  }
+
+  // ------------------------------------------------------------------ voice
+
+  // Speech is queued here rather than in speechSynthesis: each call is said
+  // twice, calls never talk over each other, and a stale backlog is dropped.
+  const voice = { enabled: false, queue: [], speaking: false };
+  const VOICE_GAP_MS = 700;
+  const VOICE_GUARD_MS = 15000; // Chrome sometimes never fires `end`
+  const VOICE_BACKLOG = 6; // three calls; older ones are no longer news
+
+  function voiceSupported() {
+    return "speechSynthesis" in window && typeof window.SpeechSynthesisUtterance === "function";
+  }
+
+  function setupVoice() {
+    const button = $("voice");
+    if (!voiceSupported()) {
+      body.dataset.voice = "unsupported";
+      return;
+    }
+    button.hidden = false;
+    // Browsers start audio only after a user gesture: this click is it.
+    button.addEventListener("click", () => {
+      voice.enabled = true;
+      body.dataset.voice = "on";
+      button.hidden = true;
+      say("语音播报已启用");
+    });
+  }
+
+  function announce(text) {
+    if (!voice.enabled || !text) return;
+    voice.queue.push(text, text);
+    while (voice.queue.length > VOICE_BACKLOG) voice.queue.shift();
+    pump();
+  }
+
+  function say(text) {
+    voice.queue.push(text);
+    pump();
+  }
+
+  function pump() {
+    if (voice.speaking || !voice.queue.length) return;
+    voice.speaking = true;
+    const utterance = new window.SpeechSynthesisUtterance(voice.queue.shift());
+    utterance.lang = "zh-CN";
+    utterance.rate = 0.9;
+    const chinese = window.speechSynthesis
+      .getVoices()
+      .find((v) => v.lang.replace("_", "-").toLowerCase().startsWith("zh-cn"));
+    if (chinese) utterance.voice = chinese;
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(guard);
+      voice.speaking = false;
+      setTimeout(pump, VOICE_GAP_MS);
+    };
+    const guard = setTimeout(finish, VOICE_GUARD_MS);
+    utterance.onend = finish;
+    utterance.onerror = finish;
+    try {
+      window.speechSynthesis.speak(utterance);
+    } catch (err) {
+      finish();
+    }
+  }
+
+  // ------------------------------------------------------------------ start
+
+  function start() {
+    setupVoice();
+    tick();
+    setInterval(tick, 1000);
+    if (!config.token) {
+      showRefusal("显示屏地址缺少令牌：请在地址后加上 ?token=…");
+      return;
+    }
+    setConnection("connecting");
+    setInterval(watchdog, 1000);
+    connect();
+  }
+
+  start();
+})();
