@@ -235,6 +235,26 @@ async def check_in(request: Request) -> Response:
     )
 
 
+async def cancel_by_staff(request: Request) -> Response:
+    principal, p = await who(request), request.path_params
+    return ok(
+        await run_in_threadpool(hub(request).cancel_by_staff, principal, p["hall"], p["ticket"])
+    )
+
+
+async def tickets_csv(request: Request) -> Response:
+    principal, hall = await who(request), request.path_params["hall"]
+    text = await run_in_threadpool(
+        hub(request).tickets_csv, principal, hall, request.query_params.get("date")
+    )
+    # A BOM so that spreadsheet programs read the Chinese as UTF-8.
+    return Response(
+        "\ufeff" + text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{hall}-tickets.csv"'},
+    )
+
+
 async def whoami(request: Request) -> Response:
     return ok(hub(request).whoami(await who(request)))
 
@@ -272,6 +292,9 @@ routes = [
     Route("/api/halls/{hall}/tickets", hall_route(lambda s: s.issued_since, query="since_seq")),
     Route("/api/halls/{hall}/stats", hall_route(lambda s: s.stats, query="date")),
     Route("/api/halls/{hall}/snapshots", hall_route(lambda s: s.snapshots, query="date")),
+    Route("/api/halls/{hall}/queues", hall_route(lambda s: s.queues)),
+    Route("/api/halls/{hall}/tickets.csv", tickets_csv),
+    Route("/api/halls/{hall}/tickets/{ticket}/cancel", cancel_by_staff, methods=["POST"]),
     Route("/api/halls/{hall}/board", hall_route(lambda s: s.board)),
     Route("/api/halls/{hall}/devices", hall_route(lambda s: s.devices)),
     Route(

@@ -91,6 +91,7 @@ class HallDay:
                     self.catalogue.services,
                     [r.score for r in tx.day_ratings(hall_id, day)],
                     tx.day_steps(hall_id, day),
+                    hall.zone,
                 )
                 tx.add_day_report(
                     DayReportRow(hall_id=hall_id, business_date=day, figures=figures, at=now)

@@ -26,7 +26,6 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 WEB = files("queue_server") / "web"
-ASSETS = ("feed.js", "display.js", "display.css")
 
 # Everything the page uses is ours: no CDN, no inline script, and the feed is
 # same-origin ('self' covers ws:/wss: to this host in CSP 3). The token sits in
@@ -51,8 +50,9 @@ def template(name: str) -> Template:
 def assets_version() -> str:
     """A digest of the scripts and styles: a TV never keeps an old copy after an upgrade."""
     digest = hashlib.sha256()
-    for name in ASSETS:
-        digest.update(WEB.joinpath(name).read_bytes())
+    for item in sorted(WEB.iterdir(), key=lambda i: i.name):
+        if item.name.endswith((".js", ".css")):
+            digest.update(item.read_bytes())
     return digest.hexdigest()[:12]
 
 

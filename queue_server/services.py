@@ -7,6 +7,8 @@ commit are its events handed to the feed: a refused or failed change is never
 announced, and an announced change is always stored.
 """
 
+import csv
+import io
 import random
 import secrets
 import time
@@ -66,7 +68,7 @@ from .protocol import (
     public_ticket,
 )
 from .settings import Settings
-from .stats import day_figures
+from .stats import day_figures, handling_s, wait_s
 from .store import Store, Tx
 from .views import board_snapshot, handling_means, live_leg, ticket_view, waiting_counts
 
@@ -493,6 +495,112 @@ class HallServices:
         hall_id = self._hall_of(ticket_id)
         return self.write(hall_id, work)
 
+    def cancel_by_staff(self, principal: Principal, hall_id: str, wanted: str) -> dict[str, Any]:
+        """A supervisor cancels a waiting or suspended ticket, by id or today's number."""
+        require(principal, {Role.SUPERVISOR}, hall=hall_id)
+
+        def work(tx: Tx, now: datetime, events: list[Event]) -> dict[str, Any]:
+            desk = Desk(tx, self.catalogue, now, principal.actor, events)
+            ticket = desk.ticket_step(desk.find(tx.hall(hall_id), wanted), TicketAction.CANCEL)
+            return {"number": ticket.number, "status": ticket.status.value}
+
+        return self.write(hall_id, work)
+
+    def queues(self, principal: Principal, hall_id: str) -> dict[str, Any]:
+        """Who waits, per service and ticket (oldest wait, target), and who is suspended:
+        the supervisor's and the clerk's view of the queue. No personal data."""
+        require(principal, {Role.SUPERVISOR, Role.WINDOW}, hall=hall_id)
+        now = self.clock()
+        with self.store.read() as tx:
+            hall = tx.hall(hall_id)
+            tickets = tx.tickets_with_status(
+                hall_id, [TicketStatus.WAITING, TicketStatus.SUSPENDED]
+            )
+        rows = sorted(tickets, key=lambda t: t.arrived_at)
+        per_service: dict[str, dict[str, Any]] = {}
+        for t in rows:
+            if t.status is not TicketStatus.WAITING:
+                continue
+            service = self.catalogue.service(t.service)
+            entry = per_service.setdefault(
+                t.service,
+                {
+                    "service": t.service,
+                    "service_name": service.name,
+                    "category": t.category,
+                    "waiting": 0,
+                    "oldest_wait_s": round((now - t.arrived_at).total_seconds()),
+                    "target_s": service.target_wait_minutes * 60,
+                },
+            )
+            entry["waiting"] += 1
+        return {
+            "hall": hall.id,
+            "services": sorted(per_service.values(), key=lambda e: -e["oldest_wait_s"]),
+            "tickets": [
+                public_ticket(t, self.catalogue.service(t.service))
+                | {
+                    "waited_s": round((now - t.arrived_at).total_seconds()),
+                    "target_s": self.catalogue.service(t.service).target_wait_minutes * 60,
+                    "entry": t.entry.value,
+                    "directed_window": t.directed_window,
+                }
+                for t in rows
+            ],
+        }
+
+    def tickets_csv(self, principal: Principal, hall_id: str, day: str | None) -> str:
+        """The day's tickets as CSV for the supervisor: times, no ID numbers or names."""
+        require(principal, {Role.SUPERVISOR}, hall=hall_id)
+        with self.store.read() as tx:
+            hall = tx.hall(hall_id)
+            when = _day(day, hall, self.clock())
+            tickets = tx.day_tickets(hall_id, when)
+        out = io.StringIO()
+        writer = csv.writer(out)
+        columns = (
+            "number",
+            "service",
+            "service_name",
+            "category",
+            "green_channel",
+            "status",
+            "window",
+            "issued_at",
+            "first_called_at",
+            "started_at",
+            "finished_at",
+            "wait_s",
+            "handling_s",
+            "recalls",
+            "outcome",
+            "transfer_leg",
+        )
+        writer.writerow(columns)
+        for t in tickets:
+            wait, handled = wait_s(t), handling_s(t)
+            writer.writerow(
+                (
+                    t.number,
+                    t.service,
+                    self.catalogue.service(t.service).name,
+                    t.category,
+                    int(t.green_channel),
+                    t.status.value,
+                    t.window or "",
+                    local_iso(t.issued_at, hall.zone),
+                    local_iso(t.first_called_at, hall.zone) or "",
+                    local_iso(t.started_at, hall.zone) or "",
+                    local_iso(t.finished_at, hall.zone) or "",
+                    "" if wait is None else round(wait),
+                    "" if handled is None else round(handled),
+                    t.recalls,
+                    t.outcome or "",
+                    int(t.parent_id is not None),
+                )
+            )
+        return out.getvalue()
+
     def rate(self, ticket_id: str, body: RatingIn) -> dict[str, Any]:
         """The visitor's evaluation (评价), once, after the service is done."""
 
@@ -649,7 +757,7 @@ class HallServices:
             tickets = tx.day_tickets(hall_id, when)
             ratings = [r.score for r in tx.day_ratings(hall_id, when)]
             steps = tx.day_steps(hall_id, when)
-        figures = day_figures(tickets, self.catalogue.services, ratings, steps)
+        figures = day_figures(tickets, self.catalogue.services, ratings, steps, hall.zone)
         return {"hall": hall_id, "date": when.isoformat()} | figures
 
 

@@ -9,7 +9,7 @@ A transfer makes a new leg with the same number; "issued" counts visitors
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from .domain import Service, Step, Ticket, TicketAction, TicketStatus
@@ -56,6 +56,7 @@ def day_figures(
     services: Mapping[str, Service],
     ratings: Iterable[int],
     steps: Iterable[Step],
+    zone: tzinfo = UTC,
 ) -> dict[str, Any]:
     """Every figure of the supervisor's day report (times in seconds).
 
@@ -99,6 +100,7 @@ def day_figures(
         },
         "by_service": _by_service(visitors, waits, handled, services),
         "by_window": window_figures(steps),
+        "by_hour": _by_hour(visitors, waits, zone),
         "ratings": {
             "count": sum(grades.values()),
             "mean": round(sum(g * n for g, n in grades.items()) / sum(grades.values()), 2)
@@ -125,6 +127,21 @@ def _by_service(
         }
         for code in codes
     }
+
+
+def _by_hour(
+    visitors: Sequence[Ticket], waits: Sequence[tuple[Ticket, float]], zone: tzinfo
+) -> list[dict[str, Any]]:
+    """Arrivals and mean wait per hour of the day (by issue time, hall time zone)."""
+    hours = sorted({t.issued_at.astimezone(zone).hour for t in visitors})
+    return [
+        {
+            "hour": h,
+            "arrivals": sum(1 for t in visitors if t.issued_at.astimezone(zone).hour == h),
+            "wait_s": summary(w for t, w in waits if t.issued_at.astimezone(zone).hour == h),
+        }
+        for h in hours
+    ]
 
 
 _SPAN_ENDS = frozenset({TicketAction.FINISH, TicketAction.TRANSFER, TicketAction.SUSPEND})

@@ -1,5 +1,7 @@
 """Set-up endpoints, the board, and bad input: a clear 4xx, never a 500."""
 
+from typing import Any
+
 import pytest
 from starlette.testclient import TestClient
 
@@ -198,3 +200,36 @@ def test_printer_faults_reach_the_feed_and_the_board_once(hall: Hall) -> None:
     assert [d["state"] for d in board["devices"]] == ["ok"]
     assert hall.c.post(url, json={"state": "on fire"}, headers=hall.kiosk).status_code == 422
     assert hall.c.post(url, json={"state": "ok"}, headers=hall.display).status_code == 403
+
+
+def test_queues_show_who_waits_longest_without_personal_data(hall: Hall, clock: Any) -> None:
+    hall.ticket(ID_CARD, id_number="11010519491231002X")
+    clock.advance(300)
+    hall.ticket("CRJ-HZ-SC")
+    queues = hall.ok(hall.c.get("/api/halls/h1/queues", headers=hall.supervisor))
+    assert [s["service"] for s in queues["services"]] == [ID_CARD, "CRJ-HZ-SC"]
+    assert queues["services"][0]["oldest_wait_s"] == 300
+    assert [t["number"] for t in queues["tickets"]] == ["A001", "B001"]
+    assert "1101" not in str(queues) and "id" not in queues["tickets"][0]
+    assert hall.c.get("/api/halls/h1/queues", headers=hall.display).status_code == 403
+
+
+def test_supervisor_cancels_by_number_and_exports_the_day(hall: Hall) -> None:
+    hall.ticket(ID_CARD, id_number="11010519491231002X")
+    hall.ticket(ID_CARD)
+    done = hall.ok(hall.c.post("/api/halls/h1/tickets/A002/cancel", headers=hall.supervisor))
+    assert done == {"number": "A002", "status": "cancelled"}
+    assert (
+        hall.c.post("/api/halls/h1/tickets/A002/cancel", headers=hall.supervisor).status_code == 409
+    )
+    assert (
+        hall.c.post("/api/halls/h1/tickets/A001/cancel", headers=hall.windows[1]).status_code == 403
+    )
+    reply = hall.c.get("/api/halls/h1/tickets.csv", headers=hall.supervisor)
+    assert reply.status_code == 200 and reply.headers["content-type"].startswith("text/csv")
+    lines = reply.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("number,service,service_name")
+    assert lines[1].startswith("A001,HZ-SFZ-HL,居民身份证换领") and len(lines) == 3
+    assert "1101" not in reply.text and "11010519491231002X" not in reply.text
+    by_hour = hall.stats()["by_hour"]
+    assert by_hour == [{"hour": 9, "arrivals": 2, "wait_s": by_hour[0]["wait_s"]}]

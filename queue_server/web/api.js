@@ -1,0 +1,47 @@
+// Shared by the staff and visitor pages: calls to our REST API with the page's
+// token, and refusals turned into one readable message.
+"use strict";
+
+const Api = (() => {
+  const params = new URLSearchParams(location.search);
+  const token = params.get("token") || "";
+
+  /** The path prefix the server runs under (pages get it in <body data-base>). */
+  function root() {
+    return document.body.dataset.base || "";
+  }
+
+  /**
+   * fetch() our API. Resolves to {ok, status, data}; a refusal carries
+   * data.error and data.message (the server's words) instead of throwing, so
+   * a page can show it. Network failures resolve with status 0.
+   */
+  async function call(method, path, body, headers = {}) {
+    const init = {
+      method,
+      headers: { Authorization: `Bearer ${token}`, ...headers },
+      cache: "no-store",
+    };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    try {
+      const response = await fetch(root() + path, init);
+      const text = await response.text();
+      const data = text ? JSON.parse(text) : null;
+      return { ok: response.ok, status: response.status, data };
+    } catch (error) {
+      return { ok: false, status: 0, data: { error: "network", message: "网络连接失败，请稍后重试" } };
+    }
+  }
+
+  /** A unique key for Idempotency-Key headers: a retry reuses the same one. */
+  function newKey() {
+    const bytes = new Uint8Array(12);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  return { token, call, newKey, root };
+})();
