@@ -1,0 +1,59 @@
+"""The floor the benchmark compares against: what Starlette and uvicorn do at all.
+
+`POST /tickets` answers a small JSON body with no work; `WS /ws` holds
+displays, and `POST /broadcast` sends one message to every one of them, the
+way our feed would, but with no database, no snapshot and no relay.
+
+    uvicorn --app-dir scripts bare_app:app --port 8001
+"""
+
+import json
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+displays: set[WebSocket] = set()
+counter = {"n": 0}
+
+
+async def issue(request: Request) -> Response:
+    body: dict[str, Any] = await request.json()
+    counter["n"] += 1
+    return JSONResponse({"number": f"A{counter['n']:03d}", "service": body.get("service")}, 201)
+
+
+async def broadcast(request: Request) -> Response:
+    text = json.dumps({"type": "ticket.called", "seq": counter["n"]})
+    for ws in list(displays):
+        try:
+            await ws.send_text(text)
+        except (WebSocketDisconnect, RuntimeError):
+            displays.discard(ws)
+    return JSONResponse({"sent": len(displays)})
+
+
+async def board(websocket: WebSocket) -> None:
+    await websocket.accept()
+    await websocket.send_text(json.dumps({"type": "snapshot", "seq": 0}))
+    displays.add(websocket)
+    try:
+        while True:
+            await websocket.receive_text()
+    except WebSocketDisconnect:
+        pass
+    finally:
+        displays.discard(websocket)
+
+
+app = Starlette(
+    routes=[
+        Route("/tickets", issue, methods=["POST"]),
+        Route("/broadcast", broadcast, methods=["POST"]),
+        Route("/healthz", lambda _r: JSONResponse({"status": "ok"})),
+        WebSocketRoute("/ws", board),
+    ]
+)
