@@ -1,0 +1,12 @@
+"""Simulated hall days that drive the real, pure dispatch and estimate (issue 6).
+
+- `day`: a day's inputs: visitors drawn from a seed, the staff (windows, skills,
+  breaks) before and after the one-window reform;
+- `hall`: the event loop on a virtual clock, calling `domain.choose_next` and
+  `domain.estimate`; one `run` is one day of one scenario;
+- `figures`: what the days show, and issue 6's targets checked against them;
+- `candidates`: changes to the domain's dispatch and estimate, tried here
+  before anyone edits `domain.py`.
+
+Pure: the standard library and the domain only; `scripts/simulate` does the I/O.
+"""
