@@ -287,9 +287,9 @@ class Tx:
             raise NotFound(f"no ticket {number} today in hall {hall_id!r}")
         return ticket_from_row(row)
 
-    def _tickets(self, *where: Any, order: Any = None, limit: int | None = None) -> list[Ticket]:
+    def _tickets(self, *where: Any, order: Any = (), limit: int | None = None) -> list[Ticket]:
         """Tickets as plain rows (no ORM instances): lists can be long and hot."""
-        query = sa_select(TICKETS).where(*where).order_by(order).limit(limit)
+        query = sa_select(TICKETS).where(*where).order_by(*order).limit(limit)
         return [ticket_from_row(r) for r in self.s.execute(query)]
 
     def waiting(self, hall_id: str) -> list[Ticket]:
@@ -322,7 +322,7 @@ class Tx:
         return self._tickets(
             TICKETS.c.hall_id == hall_id,
             TICKETS.c.business_date == day,
-            order=TICKETS.c.issued_at,
+            order=(TICKETS.c.issued_at, TICKETS.c.number),  # same-instant tickets by number
         )
 
     def recently_called(self, hall_id: str, day: date, limit: int) -> list[Ticket]:
@@ -330,7 +330,7 @@ class Tx:
             TICKETS.c.hall_id == hall_id,
             TICKETS.c.business_date == day,
             TICKETS.c.called_at.is_not(None),
-            order=TICKETS.c.called_at.desc(),
+            order=(TICKETS.c.called_at.desc(),),
             limit=limit,
         )
 
