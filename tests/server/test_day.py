@@ -235,3 +235,36 @@ def test_figure_snapshots_are_one_per_five_minutes(hall: Hall, day: HallDay, clo
 def test_tick_runs_every_job_for_every_hall(hall: Hall, day: HallDay, clock: Clock) -> None:
     done = day.tick(clock.now + timedelta(hours=10))
     assert set(done) == {"no_show", "alerts", "snapshots", "missed_bookings", "closed"}
+
+
+def test_two_processes_ticking_at_once_change_nothing_twice(
+    hall: Hall, settings: Settings, clock: Clock, client: TestClient
+) -> None:
+    """Two schedulers (separate stores, as two server processes have) run every job
+    at the same instant: each alert, no-show and snapshot happens once."""
+    hall.c.put("/api/halls/h1/policy", json={"queue_alert_length": 2}, headers=hall.admin)
+    for _ in range(3):
+        hall.ticket()
+    hall.open(1)
+    hall.do(1, "call-next")
+    hall.do(1, "recall")
+    hall.do(1, "recall")
+    clock.advance(25 * 60)
+    stores = [Store(settings.database_url) for _ in range(2)]
+    days = [HallDay(HallServices(store, settings, clock=clock)) for store in stores]
+    results: list[dict[str, int]] = []
+    threads = [threading.Thread(target=lambda d=d: results.append(d.tick(clock.now))) for d in days]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        kinds = [d["alert"]["kind"] for k, d in events(days[0]) if k == "alert.raised"]
+    finally:
+        for store in stores:
+            store.dispose()
+    total = {k: sum(r[k] for r in results) for k in results[0]}
+    # One no-show, alerts for 2 waiting tickets past target plus the hukou queue, one snapshot.
+    assert total["no_show"] == 1 and total["snapshots"] == 1
+    assert total["alerts"] == 3
+    assert sorted(kinds) == ["over_wait", "over_wait", "queue_length"]
