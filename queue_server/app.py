@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from . import api, live, pages
+from . import api, live, pages, staff_pages, visitor_pages
 from .bookings import Bookings
 from .broadcast import doorbell_for
 from .day import HallDay
@@ -60,7 +60,13 @@ def create_app(
             store.dispose()
 
     return Starlette(
-        routes=[*api.routes, *live.routes, *pages.routes],
+        routes=[
+            *api.routes,
+            *live.routes,
+            *pages.routes,
+            *visitor_pages.routes,
+            *staff_pages.routes,
+        ],
         lifespan=lifespan,
         exception_handlers={
             QueueError: queue_error,

@@ -80,6 +80,10 @@ TOKEN_CACHE_S = 10.0  # a revoked token stops working within this time
 SELF_SERVICE_ACTOR = "holder"
 
 
+class AppointmentOnly(Conflict):
+    code = "appointment_only"
+
+
 @dataclass(frozen=True, slots=True)
 class Stored:
     """What a ticket keeps about its holder: never the ID number itself."""
@@ -374,6 +378,11 @@ class HallServices:
                 return self.view_of(tx, tx.ticket(row.id), now), False
             if not hall.offers(service.code):
                 raise NotFound(f"hall {hall_id!r} does not offer {service.name} ({service.code})")
+            if not service.walk_in:
+                raise AppointmentOnly(
+                    f"{service.name} is served by appointment only; "
+                    "book it, then check in at the ticket machine"
+                )
             today = hall.business_date(now)
             priority = self._priority(body.priority, person, today)
             if id_hash is not None and (

@@ -26,14 +26,21 @@ const Api = (() => {
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);
     }
+    let response;
     try {
-      const response = await fetch(root() + path, init);
-      const text = await response.text();
-      const data = text ? JSON.parse(text) : null;
-      return { ok: response.ok, status: response.status, data };
+      response = await fetch(root() + path, init);
     } catch (error) {
       return { ok: false, status: 0, data: { error: "network", message: "网络连接失败，请稍后重试" } };
     }
+    // A proxy's error page is not JSON: report its status, not a network failure.
+    const text = await response.text();
+    let data = null;
+    try {
+      data = text ? JSON.parse(text) : null;
+    } catch (error) {
+      data = { error: "http_error", message: `服务器返回错误（${response.status}）` };
+    }
+    return { ok: response.ok, status: response.status, data };
   }
 
   /** A unique key for Idempotency-Key headers: a retry reuses the same one. */

@@ -205,3 +205,9 @@ def test_a_kiosk_catches_up_on_its_own_tickets_after_a_seq(hall: Hall, client: T
     assert len(everyone["tickets"]) == 3
     assert client.get("/api/halls/h1/tickets?since_seq=x", headers=hall.kiosk).status_code == 422
     assert client.get("/api/halls/h1/tickets", headers=hall.display).status_code == 403
+
+
+def test_appointment_only_services_refuse_walk_in_tickets(hall: Hall) -> None:
+    reply = hall.issue("CRJ-WG-JL")  # 外国人工作类居留许可: by appointment only
+    assert reply.status_code == 409 and reply.json()["error"] == "appointment_only"
+    assert "appointment" in reply.json()["message"]

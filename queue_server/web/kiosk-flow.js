@@ -1,0 +1,263 @@
+/*
+ * The ticket machine's flow as a pure reducer: reduce(state, action) -> {state, effects}.
+ *
+ * No DOM, no network, no clock and no randomness here (kiosk.js does the
+ * I/O and passes "today" and fresh idempotency keys in the actions), so the
+ * rules that matter can be read in one place and checked with plain data:
+ *   - one attempt to take a ticket has one Idempotency-Key, kept through
+ *     retries and error screens and dropped only when the attempt is over
+ *     (a ticket was shown, another service was chosen, or the page reset):
+ *     a network blip can never give a second ticket;
+ *   - while a request is on its way, a second tap does nothing;
+ *   - an ID number is checked before it is sent, and a bad one is explained;
+ *   - a service that is not walk-in offers appointment check-in instead.
+ *
+ * Screens: loading, categories, services, materials, idnumber, checkin,
+ * result, error (a refusal, with a way back) and fatal (the page cannot work).
+ * Effects: {type: "issue", body, key} and {type: "checkin", body}.
+ */
+(function (root) {
+  "use strict";
+
+  // In a page the ID rules come from visitor-id.js, loaded first; under Node, require them.
+  const Id = root.YiChuangId || require("./visitor-id.js");
+
+  const CODE_MAX = 12; // appointment codes are 8 characters; leave room, the server decides
+  const CODE_MIN = 4;
+  const CODE_CHARS = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"; // the booking code alphabet: no 0/O, 1/I
+
+  // The on-screen keypads, beside the rules of what each buffer accepts (typeId,
+  // typeCheckin), so a key on screen is never one the reducer would refuse.
+  const EDIT_KEYS = {
+    backspace: { key: "backspace", label: "⌫", aria: "删除", cls: "fn" },
+    clear: { key: "clear", label: "清空", cls: "fn" },
+  };
+  const KEYPADS = {
+    digits: [
+      ..."123456789X0".split("").map((k) => ({ key: k, label: k })),
+      EDIT_KEYS.backspace,
+      { ...EDIT_KEYS.clear, cls: "fn wide" },
+    ],
+    code: [
+      ...CODE_CHARS.split("").map((k) => ({ key: k, label: k })),
+      { ...EDIT_KEYS.backspace, label: "⌫ 删除", cls: "fn half" },
+      { ...EDIT_KEYS.clear, cls: "fn half" },
+    ],
+  };
+
+  // A printer state the visitor must hear about: the ticket will not come out.
+  const PRINTER_FAULTS = {
+    paper_out: "打印机缺纸",
+    offline: "打印机离线",
+    cover_open: "打印机纸仓盖未关好",
+    error: "打印机故障",
+  };
+
+  /**
+   * What the kiosk says about its printer, from its device entry (null when
+   * the printer never reported): {state: unknown | ok | low | fault, chip, note}.
+   * `chip` is the header warning (null: none), `note` the result screen's line.
+   */
+  function printerStatus(device) {
+    const fault = device && PRINTER_FAULTS[device.state];
+    if (fault) return { state: "fault", chip: `⚠ ${fault}`, note: `${fault}，请记下您的号码或扫码查看` };
+    if (!device) {
+      return { state: "unknown", chip: null, note: "号票正在打印；如未出票，请记下您的号码或扫码查看" };
+    }
+    // Low paper still prints: the staff's business, not the visitor's.
+    return { state: device.state === "paper_low" ? "low" : "ok", chip: null, note: "号票正在打印，请取走号票" };
+  }
+
+  function initialState() {
+    return {
+      screen: "loading",
+      category: null,
+      service: null,
+      walkIn: true,
+      idBuffer: "",
+      idCheck: null, // the last check of idBuffer: {ok, …} or {ok: false, reason, message}
+      checkinMode: "code",
+      checkinBuffer: "",
+      checkinCheck: null,
+      key: null, // the Idempotency-Key of the attempt under way
+      pending: null, // the last request, resent unchanged by "retry"
+      busy: false,
+      from: null, // the screen a request was sent from: where "back" returns after a refusal
+      ticket: null,
+      error: null, // {title, message, retry}
+      errorFrom: null,
+      fatal: null,
+    };
+  }
+
+  /** Back to the start, keeping nothing of the last visitor. */
+  function home() {
+    return { ...initialState(), screen: "categories" };
+  }
+
+  function reduce(state, action) {
+    const handler = HANDLERS[action && action.type];
+    if (!handler) return same(state);
+    // A request on its way owns the screen: only its answer (or a fatal) may change it.
+    if (state.busy && !ANSWERS.has(action.type)) return same(state);
+    return handler(state, action);
+  }
+
+  const ANSWERS = new Set(["issued", "refused", "fatal"]);
+
+  function same(state) {
+    return { state, effects: [] };
+  }
+
+  function to(state, changes) {
+    return { state: { ...state, ...changes }, effects: [] };
+  }
+
+  const BACK = {
+    services: () => "categories",
+    materials: () => "services",
+    idnumber: () => "materials",
+    checkin: (state) => (state.service ? "materials" : "categories"),
+    error: (state) => state.errorFrom || "categories",
+  };
+
+  const HANDLERS = {
+    ready: (state) => (state.screen === "loading" ? { state: home(), effects: [] } : same(state)),
+    fatal: (state, action) => to(state, { screen: "fatal", fatal: action.message, busy: false }),
+    home: () => ({ state: home(), effects: [] }),
+
+    category: (state, action) => to(state, { screen: "services", category: action.code }),
+
+    service: (state, action) =>
+      to(state, {
+        screen: "materials",
+        service: action.code,
+        walkIn: action.walkIn !== false,
+        // A new choice is a new attempt: a new key when the visitor takes the ticket.
+        key: state.service === action.code ? state.key : null,
+        pending: null,
+      }),
+
+    back: (state) => {
+      const back = BACK[state.screen];
+      if (!back) return same(state);
+      const changes = { screen: back(state), error: null };
+      if (state.screen === "idnumber" && !(state.idCheck && state.idCheck.ok)) {
+        // Leaving with a half-typed or wrong number: it must not ride along unseen.
+        changes.idBuffer = "";
+        changes.idCheck = null;
+      }
+      return to(state, changes);
+    },
+
+    "id-entry": (state) => (state.walkIn ? to(state, { screen: "idnumber" }) : same(state)),
+
+    "checkin-entry": (state, action) =>
+      to(state, {
+        screen: "checkin",
+        checkinMode: action.mode || state.checkinMode,
+        checkinBuffer: "",
+        checkinCheck: null,
+      }),
+
+    "checkin-mode": (state, action) =>
+      to(state, { checkinMode: action.mode, checkinBuffer: "", checkinCheck: null }),
+
+    key: (state, action) => {
+      if (state.screen === "idnumber") return typeId(state, action);
+      if (state.screen === "checkin") return typeCheckin(state, action);
+      return same(state);
+    },
+
+    take: (state, action) => {
+      if (!state.service || !state.walkIn) return same(state);
+      if (state.screen !== "materials" && state.screen !== "idnumber") return same(state);
+      let idNumber = null;
+      if (state.screen === "idnumber" || state.idBuffer) {
+        const check = Id.check(state.idBuffer, action.today);
+        if (!check.ok) return to(state, { screen: "idnumber", idCheck: check });
+        idNumber = check.number;
+      }
+      const body = { service: state.service };
+      if (idNumber) body.id_number = idNumber;
+      const key = state.key || action.key;
+      const pending = { type: "issue", body, key };
+      return { state: { ...state, key, pending, busy: true, from: state.screen }, effects: [pending] };
+    },
+
+    checkin: (state, action) => {
+      if (state.screen !== "checkin") return same(state);
+      const check = checkinInput(state, action.today);
+      if (!check.ok) return to(state, { checkinCheck: check });
+      const pending = { type: "checkin", body: check.body };
+      return { state: { ...state, pending, busy: true, from: "checkin" }, effects: [pending] };
+    },
+
+    // The last request again, unchanged: the same Idempotency-Key, so at most one ticket.
+    retry: (state) => {
+      if (state.screen !== "error" || !state.pending) return same(state);
+      return { state: { ...state, busy: true, from: state.errorFrom }, effects: [state.pending] };
+    },
+
+    issued: (state, action) =>
+      to(state, { screen: "result", ticket: action.ticket, busy: false, key: null, pending: null }),
+
+    refused: (state, action) =>
+      to(state, {
+        screen: "error",
+        error: action.error,
+        errorFrom: state.from || state.screen,
+        busy: false,
+      }),
+  };
+
+  // ------------------------------------------------------------------ typing
+
+  /** A key typed into a buffer: "backspace", "clear", or one character (letters upper-cased). */
+  function edit(buffer, key, max, allowed) {
+    if (key === "backspace") return buffer.slice(0, -1);
+    if (key === "clear") return "";
+    const char = String(key).toUpperCase();
+    if (buffer.length >= max || !allowed.test(char)) return buffer;
+    return buffer + char;
+  }
+
+  function typeId(state, action) {
+    const idBuffer = edit(state.idBuffer, action.key, Id.LENGTH, /^[0-9X]$/);
+    // Checked as soon as all 18 are in, so a typo shows before "取号" is pressed.
+    const idCheck = idBuffer.length === Id.LENGTH ? Id.check(idBuffer, action.today) : null;
+    return to(state, { idBuffer, idCheck });
+  }
+
+  function typeCheckin(state, action) {
+    const checkinBuffer =
+      state.checkinMode === "id"
+        ? edit(state.checkinBuffer, action.key, Id.LENGTH, /^[0-9X]$/)
+        : edit(state.checkinBuffer, action.key, CODE_MAX, /^[A-Z0-9]$/);
+    const full = state.checkinMode === "id" && checkinBuffer.length === Id.LENGTH;
+    return to(state, { checkinBuffer, checkinCheck: full ? Id.check(checkinBuffer, action.today) : null });
+  }
+
+  function checkinInput(state, today) {
+    if (state.checkinMode === "id") {
+      const check = Id.check(state.checkinBuffer, today);
+      return check.ok ? { ok: true, body: { id_number: check.number } } : check;
+    }
+    if (state.checkinBuffer.length < CODE_MIN) {
+      return { ok: false, reason: "code", message: "请输入完整的预约码（短信或预约页面上的 8 位字母数字）" };
+    }
+    return { ok: true, body: { code: state.checkinBuffer } };
+  }
+
+  /** Seconds of inactivity before the page returns to the start; null: it stays. */
+  function idleLimit(state, limits) {
+    if (state.busy) return null;
+    if (state.screen === "result") return limits.result;
+    if (state.screen === "categories" || state.screen === "loading" || state.screen === "fatal") return null;
+    return limits.other;
+  }
+
+  const api = { initialState, reduce, idleLimit, printerStatus, KEYPADS, CODE_MAX };
+  root.YiChuangKiosk = Object.freeze(api);
+  if (typeof module === "object" && module.exports) module.exports = api;
+})(typeof window !== "undefined" ? window : globalThis);

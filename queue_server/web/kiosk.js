@@ -1,0 +1,532 @@
+/*
+ * The ticket machine's shell: loads the hall, draws the flow, sends requests,
+ * watches the printer, resets after idle time.
+ *
+ * The decisions live in kiosk-flow.js (a pure reducer: screens, typing, the
+ * idempotency key of an attempt) and the wording in visitor-text.js; this
+ * file only moves events in and pixels out.
+ *
+ * Test hooks on <body>: data-screen (the reducer's screen), data-busy (a
+ * request is on its way) and data-printer (unknown | ok | low | fault).
+ * `?idle_s=N` shortens the idle reset for tests and demonstrations.
+ */
+(function () {
+  "use strict";
+
+  const Flow = window.YiChuangKiosk;
+  const Text = window.YiChuangText;
+  const { byId, el, setText, show } = Dom;
+
+  const body = document.body;
+  const params = new URLSearchParams(window.location.search);
+  const hall = body.dataset.hall;
+  const hallPath = `/api/halls/${encodeURIComponent(hall)}`;
+
+  // Seconds without a touch before the page starts over. The result screen is
+  // shorter (the visitor has the ticket) unless the printer failed: then the
+  // number stays up longer, to be written down or scanned.
+  const IDLE = idleSettings(Number(params.get("idle_s")));
+  const SEND_RETRY_MS = [500, 1500, 3000]; // network blips: same request, same key
+  const PRINTER_POLL_MS = 10000;
+  const PRINTER_POLL_RESULT_MS = 2000; // a fault during this very ticket must show
+  const CONFIG_MAX_AGE_MS = 60000;
+  const CONFIG_RETRY_MAX_MS = 30000;
+  const BACK_SCREENS = new Set(["services", "materials", "idnumber", "checkin", "error"]);
+  const HOME_SCREENS = new Set(["services", "materials", "idnumber", "checkin", "result", "error"]);
+
+  let state = Flow.initialState();
+  let config = null; // {me, hall, categories: [...], services: Map, loadedAt}
+  let printer = null; // this kiosk's device entry; null until its printer reports
+  let lastActivity = Date.now();
+  let printerTimer = null;
+  const drawn = {}; // what each list was last built for: rebuilt only when that changes
+
+  function idleSettings(override) {
+    if (override > 0) return { result: override, fault: override, other: override };
+    return { result: 30, fault: 60, other: 60 };
+  }
+
+  // ------------------------------------------------------------------ state
+
+  function dispatch(action) {
+    const before = state.screen;
+    const result = Flow.reduce(state, action);
+    state = result.state;
+    if (state.screen !== before) lastActivity = Date.now(); // each screen gets its full time
+    render();
+    for (const effect of result.effects) perform(effect);
+  }
+
+  function today() {
+    return dayIn(config ? config.hall.timezone : undefined);
+  }
+
+  function dayIn(zone) {
+    // en-CA writes dates as YYYY-MM-DD.
+    try {
+      return new Intl.DateTimeFormat("en-CA", { timeZone: zone }).format(new Date());
+    } catch (err) {
+      return new Intl.DateTimeFormat("en-CA").format(new Date());
+    }
+  }
+
+  // ------------------------------------------------------------------ requests
+
+  async function perform(effect) {
+    const path = effect.type === "issue" ? `${hallPath}/tickets` : `${hallPath}/appointments/check-in`;
+    const headers = effect.key ? { "Idempotency-Key": effect.key } : {};
+    const result = await withRetries(() => Api.call("POST", path, effect.body, headers));
+    if (result.ok) {
+      dispatch({ type: "issued", ticket: result.data });
+      pollPrinter(); // right away: did this ticket print?
+      return;
+    }
+    const options = {
+      todayIso: today(),
+      checkinEarlyMin: config && config.hall.policy ? config.hall.policy.checkin_early_min : 0,
+    };
+    dispatch({ type: "refused", error: Text.explain(result, effect.type, options) });
+  }
+
+  function transient(result) {
+    return result.status === 0 || result.status >= 500;
+  }
+
+  async function withRetries(send) {
+    let result = await send();
+    for (const delay of SEND_RETRY_MS) {
+      if (!transient(result)) break;
+      await sleep(delay);
+      result = await send();
+    }
+    return result;
+  }
+
+  function sleep(ms) {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
+  // ------------------------------------------------------------------ hall data
+
+  async function loadConfig() {
+    const [me, hallView, catalogue] = await Promise.all([
+      Api.call("GET", "/api/whoami"),
+      Api.call("GET", hallPath),
+      Api.call("GET", "/api/services"),
+    ]);
+    const failed = [me, hallView, catalogue].find((r) => !r.ok);
+    if (failed) return transient(failed) ? { retry: true } : { fatal: refusal(failed) };
+    if (me.data.role !== "kiosk") return { fatal: `此令牌不是取号机令牌（而是 ${me.data.role}）` };
+    return { config: buildConfig(me.data, hallView.data, catalogue.data) };
+  }
+
+  function refusal(result) {
+    if (result.status === 401) return "取号机令牌无效或已被撤销";
+    if (result.status === 403) return "此令牌无权在本大厅取号";
+    if (result.status === 404) return `找不到大厅「${hall}」`;
+    return (result.data && result.data.message) || `服务器拒绝了请求（${result.status}）`;
+  }
+
+  /** The hall's offer in catalogue order: categories with their walk-in and appointment services. */
+  function buildConfig(me, hallView, catalogue) {
+    const offered = new Set(hallView.services);
+    const services = new Map();
+    for (const s of catalogue.services) if (offered.has(s.code)) services.set(s.code, s);
+    const categories = catalogue.categories
+      .map((c) => ({ ...c, services: [...services.values()].filter((s) => s.category === c.code) }))
+      .filter((c) => c.services.length > 0);
+    return { me, hall: hallView, categories, services, loadedAt: Date.now() };
+  }
+
+  async function boot() {
+    if (!Api.token) {
+      dispatch({ type: "fatal", message: "取号机地址缺少令牌：请在地址后加上 ?token=…" });
+      return;
+    }
+    for (let attempt = 0; ; attempt += 1) {
+      const loaded = await loadConfig();
+      if (loaded.fatal) {
+        dispatch({ type: "fatal", message: loaded.fatal });
+        return;
+      }
+      if (loaded.config) {
+        useConfig(loaded.config);
+        dispatch({ type: "ready" });
+        pollPrinter();
+        return;
+      }
+      setText("loading-message", `暂时无法连接服务器，正在重试（第 ${attempt + 1} 次）…`);
+      await sleep(Math.min(CONFIG_RETRY_MAX_MS, 1000 * 2 ** attempt));
+    }
+  }
+
+  function useConfig(next) {
+    config = next;
+    setText("hall-name", next.hall.name);
+    document.title = `${next.hall.name} · 自助取号`;
+    for (const key of Object.keys(drawn)) delete drawn[key];
+    tickClock();
+  }
+
+  // Windows open and close during the day: refresh between visitors, quietly.
+  async function refreshConfig() {
+    if (!config || Date.now() - config.loadedAt < CONFIG_MAX_AGE_MS) return;
+    const loaded = await loadConfig();
+    if (loaded.config && state.screen === "categories") {
+      useConfig(loaded.config);
+      render();
+    }
+  }
+
+  // ------------------------------------------------------------------ printer
+
+  async function pollPrinter() {
+    clearTimeout(printerTimer);
+    if (config) {
+      const result = await Api.call("GET", `${hallPath}/devices`);
+      if (result.ok && Array.isArray(result.data)) {
+        printer = result.data.find((d) => d.id === config.me.token_id) || null;
+        renderPrinter();
+      }
+    }
+    const delay = state.screen === "result" ? PRINTER_POLL_RESULT_MS : PRINTER_POLL_MS;
+    printerTimer = setTimeout(pollPrinter, delay);
+  }
+
+  function printerStatus() {
+    return Flow.printerStatus(printer);
+  }
+
+  function renderPrinter() {
+    const status = printerStatus();
+    body.dataset.printer = status.state;
+    show("printer-chip", Boolean(status.chip));
+    setText("printer-chip", status.chip || "");
+    if (state.screen === "result") renderPrintNote();
+  }
+
+  function renderPrintNote() {
+    const status = printerStatus();
+    setText("r-print", status.note);
+    byId("r-print").classList.toggle("alert", status.state === "fault");
+  }
+
+  // ------------------------------------------------------------------ drawing
+
+  const SCREENS = {
+    categories: renderCategories,
+    services: renderServices,
+    materials: renderMaterials,
+    idnumber: renderIdNumber,
+    checkin: renderCheckin,
+    result: renderResult,
+    error: renderError,
+    fatal: () => setText("fatal-message", state.fatal || ""),
+  };
+
+  function render() {
+    body.dataset.screen = state.screen;
+    body.dataset.busy = String(state.busy);
+    const draw = SCREENS[state.screen];
+    if (draw) draw();
+    show("back", BACK_SCREENS.has(state.screen));
+    show("home", HOME_SCREENS.has(state.screen));
+    show("busy", state.busy);
+    setText("busy-message", state.pending && state.pending.type === "checkin" ? "正在签到，请稍候…" : "正在取号，请稍候…");
+    tickIdle();
+  }
+
+  /** Rebuild a list only when what it shows changed (keeps focus for keyboard users). */
+  function once(name, key, build) {
+    if (drawn[name] === key) return;
+    drawn[name] = key;
+    build();
+  }
+
+  function tile(index, action, parts) {
+    const button = el("button", "tile", [el("span", "tile-index", String(index + 1)), ...parts]);
+    button.type = "button";
+    button.addEventListener("click", () => dispatch(action));
+    return el("li", "tile-item", [button]);
+  }
+
+  function renderCategories() {
+    once("categories", config.loadedAt, () => {
+      const tiles = config.categories.map((c, i) =>
+        tile(i, { type: "category", code: c.code }, [
+          el("span", "tile-head", [el("span", "tile-prefix", c.prefix), el("span", "tile-name", c.name)]),
+          el("span", "tile-sub", `${c.services.length} 项业务 · ${c.prefix} 字头号码`),
+        ]),
+      );
+      byId("categories").replaceChildren(...tiles);
+    });
+  }
+
+  function category() {
+    return config.categories.find((c) => c.code === state.category) || { name: "", services: [] };
+  }
+
+  function service() {
+    return config.services.get(state.service) || null;
+  }
+
+  function renderServices() {
+    const current = category();
+    setText("services-title", `${current.name} · 请选择办理事项`);
+    once("services", `${config.loadedAt}|${current.code}`, () => {
+      const tiles = current.services.map((s, i) =>
+        tile(i, { type: "service", code: s.code, walkIn: s.walk_in }, [
+          el("span", "tile-name", s.name),
+          el("span", "tile-sub", [
+            el("span", null, `办理约 ${s.minutes} 分钟`),
+            s.walk_in ? null : el("span", "tag", "需预约"),
+          ]),
+        ]),
+      );
+      byId("services").replaceChildren(...tiles);
+    });
+  }
+
+  function renderMaterials() {
+    const s = service();
+    if (!s) return;
+    setText("m-name", s.name);
+    setText("m-meta", `${category().name} · 办理约 ${s.minutes} 分钟`);
+    once("materials", s.code, () => Dom.fillMaterials(byId("m-list"), s.materials));
+    show("m-walkin", s.walk_in);
+    show("m-appointment", !s.walk_in);
+    const note = windowsNote(s);
+    show("m-note", Boolean(note));
+    setText("m-note", note);
+    const typed = state.idCheck && state.idCheck.ok;
+    show("m-id-status", Boolean(typed));
+    if (typed) setText("m-id-status", `已输入身份证号码（尾号 ${state.idCheck.number.slice(-4)}）`);
+    setText("to-id-label", typed ? "修改身份证号码" : "绿色通道：输入身份证号码");
+  }
+
+  /** Whether a window is there to call this service today, as far as the last hall data knows. */
+  function windowsNote(s) {
+    const accepts = (w) =>
+      w.services === "all" || (w.services || []).includes(s.code) || (w.categories || []).includes(s.category);
+    const able = (config.hall.windows || []).filter(accepts);
+    if (!able.length) return "本大厅暂无窗口受理该事项，请咨询工作人员";
+    const open = able.some((w) => ["open", "calling", "serving"].includes(w.state));
+    return open ? "" : "受理该事项的窗口暂未开放或暂停服务，取号后请留意叫号";
+  }
+
+  function renderIdNumber() {
+    once("id-keypad", "digits", () => buildKeypad(byId("id-keypad"), Flow.KEYPADS.digits));
+    renderEntry("id-display", "id-message", state.idBuffer, state.idCheck, idHint, window.YiChuangId.grouped);
+  }
+
+  function idHint(buffer) {
+    return `已输入 ${buffer.length} / 18 位`;
+  }
+
+  function renderCheckin() {
+    const mode = state.checkinMode;
+    for (const id of ["mode-code", "mode-id"]) {
+      const selected = byId(id).dataset.mode === mode;
+      byId(id).classList.toggle("selected", selected);
+      byId(id).setAttribute("aria-selected", String(selected));
+    }
+    const keys = mode === "id" ? Flow.KEYPADS.digits : Flow.KEYPADS.code;
+    once("checkin-keypad", mode, () => buildKeypad(byId("checkin-keypad"), keys));
+    byId("checkin-keypad").classList.toggle("keypad-digits", mode === "id");
+    byId("checkin-keypad").classList.toggle("keypad-code", mode !== "id");
+    const hint = mode === "id" ? idHint : () => "请输入预约短信或预约页面上的预约码";
+    const shown = mode === "id" ? window.YiChuangId.grouped : (code) => code;
+    renderEntry("checkin-display", "checkin-message", state.checkinBuffer, state.checkinCheck, hint, shown);
+  }
+
+  function renderEntry(displayId, messageId, buffer, check, hint, format) {
+    const display = byId(displayId);
+    display.textContent = format(buffer);
+    display.classList.toggle("empty", !buffer);
+    const message = byId(messageId);
+    message.className = "entry-message";
+    if (check && !check.ok) {
+      message.classList.add("error");
+      message.textContent = check.message;
+    } else if (check && check.ok && "greenByAge" in check) {
+      message.classList.add("ok");
+      message.textContent = check.greenByAge
+        ? "号码有效，符合绿色通道条件"
+        : "号码有效；按年龄不在绿色通道范围，将按普通号办理";
+    } else {
+      message.textContent = hint(buffer);
+    }
+  }
+
+  function buildKeypad(container, keys) {
+    const buttons = keys.map((k) => {
+      const button = el("button", `key ${k.cls || ""}`.trim(), k.label);
+      button.type = "button";
+      button.dataset.key = k.key;
+      button.setAttribute("aria-label", k.aria || k.label);
+      return button;
+    });
+    container.replaceChildren(...buttons);
+  }
+
+  function renderResult() {
+    const t = state.ticket;
+    if (!t) return;
+    setText("r-number", t.number);
+    show("r-green", Boolean(t.green_channel));
+    show("r-appointment", Boolean(t.appointment && t.appointment.arrival === "on_time"));
+    setText("r-service", t.service_name);
+    setText("r-ahead", String(t.position));
+    setText("r-wait", Text.waitText(t.estimated_wait_s));
+    once("qr", t.id, () => {
+      show("r-qr-box", true);
+      byId("r-qr").src = `${Api.root()}/qr.svg?data=${encodeURIComponent(t.status_url)}`;
+    });
+    renderPrintNote();
+  }
+
+  function renderError() {
+    const e = state.error || { title: "", message: "" };
+    setText("e-title", e.title);
+    setText("e-message", e.message);
+    show("e-retry", Boolean(e.retry && state.pending));
+    show("e-back", Boolean(state.errorFrom && state.errorFrom !== "categories"));
+  }
+
+  // ------------------------------------------------------------------ clock and idle
+
+  function tickClock() {
+    const zone = config ? config.hall.timezone : undefined;
+    const options = {
+      month: "long",
+      day: "numeric",
+      weekday: "short",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    };
+    try {
+      setText("clock", new Intl.DateTimeFormat("zh-CN", { ...options, timeZone: zone }).format(new Date()));
+    } catch (err) {
+      setText("clock", new Intl.DateTimeFormat("zh-CN", options).format(new Date()));
+    }
+  }
+
+  function idleLimits() {
+    return { result: printerStatus().state === "fault" ? IDLE.fault : IDLE.result, other: IDLE.other };
+  }
+
+  function tickIdle() {
+    const limit = Flow.idleLimit(state, idleLimits());
+    const countdown = byId("countdown");
+    if (limit === null) {
+      countdown.textContent = state.screen === "categories" ? "如需帮助，请咨询导办台工作人员" : "";
+      return;
+    }
+    const left = Math.ceil(limit - (Date.now() - lastActivity) / 1000);
+    if (left <= 0) {
+      dispatch({ type: "home" });
+      refreshConfig();
+      return;
+    }
+    countdown.textContent = `${left} 秒后自动返回首页`;
+  }
+
+  function activity() {
+    lastActivity = Date.now();
+  }
+
+  // ------------------------------------------------------------------ input
+
+  const PRIMARY = {
+    materials: () => (service() && service().walk_in ? take() : dispatch({ type: "checkin-entry" })),
+    idnumber: () => take(),
+    checkin: () => dispatch({ type: "checkin", today: today() }),
+    result: () => goHome(),
+    error: () => dispatch({ type: state.error && state.error.retry && state.pending ? "retry" : "back" }),
+  };
+
+  function take() {
+    // A fresh key is offered on every tap; the reducer keeps the attempt's first one.
+    dispatch({ type: "take", key: Api.newKey(), today: today() });
+  }
+
+  function goHome() {
+    dispatch({ type: "home" });
+    refreshConfig();
+  }
+
+  function escape() {
+    if (state.screen === "result") goHome();
+    else dispatch({ type: "back" });
+  }
+
+  function onKeyDown(event) {
+    activity();
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    const key = event.key;
+    const typing = state.screen === "idnumber" || state.screen === "checkin";
+    if (key === "Escape") {
+      event.preventDefault();
+      escape();
+    } else if (typing && /^[0-9a-zA-Z]$/.test(key)) {
+      event.preventDefault();
+      dispatch({ type: "key", key, today: today() });
+    } else if (typing && (key === "Backspace" || key === "Delete")) {
+      event.preventDefault();
+      dispatch({ type: "key", key: key === "Backspace" ? "backspace" : "clear", today: today() });
+    } else if (key === "Enter") {
+      // Elsewhere Enter on a focused button is that button's click. While typing it
+      // always confirms: a code scanner ends with Enter, whatever button was tapped last.
+      if (!typing && event.target instanceof HTMLButtonElement) return;
+      event.preventDefault();
+      if (PRIMARY[state.screen]) PRIMARY[state.screen]();
+    } else if (/^[1-9]$/.test(key) && (state.screen === "categories" || state.screen === "services")) {
+      const list = byId(state.screen);
+      const button = list.querySelectorAll(".tile")[Number(key) - 1];
+      if (button) button.click();
+    }
+  }
+
+  function wire() {
+    document.addEventListener("pointerdown", activity, true);
+    document.addEventListener("keydown", onKeyDown);
+    const clicks = {
+      "to-checkin": () => dispatch({ type: "checkin-entry", mode: "code" }),
+      take: take,
+      "to-id": () => dispatch({ type: "id-entry" }),
+      "m-checkin": () => dispatch({ type: "checkin-entry", mode: "code" }),
+      "id-take": take,
+      "mode-code": () => dispatch({ type: "checkin-mode", mode: "code" }),
+      "mode-id": () => dispatch({ type: "checkin-mode", mode: "id" }),
+      "checkin-go": () => dispatch({ type: "checkin", today: today() }),
+      "r-done": goHome,
+      "e-retry": () => dispatch({ type: "retry" }),
+      "e-back": () => dispatch({ type: "back" }),
+      "e-home": goHome,
+      back: () => dispatch({ type: "back" }),
+      home: goHome,
+    };
+    for (const [id, handler] of Object.entries(clicks)) byId(id).addEventListener("click", handler);
+    for (const id of ["id-keypad", "checkin-keypad"]) {
+      byId(id).addEventListener("click", (event) => {
+        const button = event.target.closest("button[data-key]");
+        if (button) dispatch({ type: "key", key: button.dataset.key, today: today() });
+      });
+    }
+    // A QR code the server would not draw (a misconfigured public address) is
+    // worse than none: hide it, the number and the paper remain.
+    byId("r-qr").addEventListener("error", () => show("r-qr-box", false));
+  }
+
+  function start() {
+    wire();
+    render();
+    tickClock();
+    setInterval(tickClock, 10000);
+    setInterval(tickIdle, 250);
+    boot();
+  }
+
+  start();
+})();

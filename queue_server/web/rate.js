@@ -1,0 +1,147 @@
+/*
+ * The evaluator (评价器): a screen at the window that faces the visitor.
+ *
+ * Idle, it greets; when this window finishes a ticket it asks for a rating
+ * with five big buttons, sends it to POST /api/tickets/{id}/rating, thanks
+ * the visitor and goes back to idle. The ticket's id comes from the clerk
+ * console on the same PC (rate-handoff.js); the feed's ticket.finished at
+ * this window triggers the same prompt when the console's word came first
+ * or got lost. <body data-view> says which screen is up (idle | prompt | thanks).
+ */
+(function () {
+  "use strict";
+
+  const { $, el, button } = StaffUi;
+  const body = document.body;
+  const hall = body.dataset.hall;
+  const number = Number(body.dataset.window);
+
+  // Best first, as evaluators in halls show them; `score` is what the API takes.
+  const GRADES = [
+    { score: 5, label: "非常满意" },
+    { score: 4, label: "满意" },
+    { score: 3, label: "一般" },
+    { score: 2, label: "不满意" },
+    { score: 1, label: "非常不满意" },
+  ];
+  const PROMPT_MS = 90000; // a visitor who walked away: the screen greets the next one
+  const THANKS_MS = 5000;
+
+  let feed = null;
+  let current = null; // the record being rated: {id, number, service_name}
+  let sending = false;
+  const asked = new Set(); // ids already prompted: the handoff and the feed both tell
+  let backTimer = null;
+
+  function start() {
+    buildGrades();
+    StaffUi.startClock(() => (feed && feed.state().hall ? feed.state().hall.timezone : null),
+      () => (feed ? feed.serverNow() : Date.now()));
+    feed = HallSocket.start({ hall, onMessage: received, onRefused: StaffUi.showFatal });
+    if (!Api.token) return;
+    RateHandoff.subscribe(hall, number, prompt);
+    document.addEventListener("keydown", onKey);
+    // Reloaded right after a finish: the visitor may still be standing there.
+    const recent = RateHandoff.latest(hall, number, Date.now());
+    if (recent && Date.now() - recent.at < PROMPT_MS) prompt(recent);
+  }
+
+  function received(msg, { applied, state }) {
+    if (!applied) return;
+    if (msg.type === "snapshot") StaffUi.hideFatal();
+    const data = msg.data || {};
+    const mine = data.window && data.window.number === number;
+    if (msg.type === "ticket.finished" && mine && data.ticket) {
+      const record = RateHandoff.latest(hall, number, Date.now());
+      if (record && record.number === data.ticket.number) prompt(record);
+    }
+    renderIdle(state);
+  }
+
+  // ------------------------------------------------------------ the screens
+
+  function show(view) {
+    body.dataset.view = view;
+    for (const name of ["idle", "prompt", "thanks"]) $(name).hidden = name !== view;
+  }
+
+  function prompt(record) {
+    if (asked.has(record.id)) return;
+    asked.add(record.id);
+    current = record;
+    $("prompt-ticket").textContent = [record.number, record.service_name].filter(Boolean).join(" · ");
+    $("prompt-error").hidden = true;
+    show("prompt");
+    backLater(PROMPT_MS);
+  }
+
+  function thank(note) {
+    $("thanks-note").textContent = note;
+    show("thanks");
+    backLater(THANKS_MS);
+  }
+
+  function backLater(ms) {
+    clearTimeout(backTimer);
+    backTimer = setTimeout(() => {
+      current = null;
+      show("idle");
+    }, ms);
+  }
+
+  function renderIdle(state) {
+    const w = YiChuangFeed.windowOf(state, number);
+    if (state.hall) $("hall-name").textContent = state.hall.name;
+    if (!w) return;
+    $("window-label").textContent = w.label;
+    $("idle-window").textContent = w.label;
+    const paused = w.state === "paused" || w.state === "closed";
+    $("idle-state").textContent = paused ? `本窗口${w.state_zh}` : "";
+  }
+
+  // ------------------------------------------------------------ rating
+
+  function buildGrades() {
+    $("grades").replaceChildren(...GRADES.map((g) => button(
+      `grade grade-${g.score}`,
+      [
+        el("span", "grade-stars", "★".repeat(g.score), { "aria-hidden": "true" }),
+        el("span", "grade-label", g.label),
+      ],
+      () => rate(g.score),
+      { "data-score": g.score },
+    )));
+  }
+
+  async function rate(score) {
+    if (!current || sending) return; // one rating per visit, however often it is tapped
+    sending = true;
+    setButtonsDisabled(true);
+    const record = current;
+    const result = await Api.call("POST", `/api/tickets/${encodeURIComponent(record.id)}/rating`, { score });
+    sending = false;
+    setButtonsDisabled(false);
+    if (result.ok || result.status === 409) {
+      // 409: rated already (a second tap from before); either way the visit is rated.
+      RateHandoff.forget(hall, number, record.id);
+      current = null;
+      thank(result.ok ? "祝您生活愉快" : StaffCore.describeError(result));
+      return;
+    }
+    $("prompt-error").textContent = `${StaffCore.describeError(result, "评价提交")}，请再点一次`;
+    $("prompt-error").hidden = false;
+  }
+
+  function setButtonsDisabled(disabled) {
+    for (const node of $("grades").querySelectorAll("button")) node.disabled = disabled;
+  }
+
+  // Evaluators with hard keys send digits: the digit is the score (5 = 非常满意).
+  function onKey(event) {
+    if (body.dataset.view !== "prompt" || !/^[1-5]$/.test(event.key)) return;
+    event.preventDefault();
+    rate(Number(event.key));
+  }
+
+  start();
+})();
