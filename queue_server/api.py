@@ -255,6 +255,11 @@ async def tickets_csv(request: Request) -> Response:
     )
 
 
+async def get_window(request: Request) -> Response:
+    principal, p = await who(request), request.path_params
+    return ok(await run_in_threadpool(hub(request).window_view, principal, p["hall"], p["n"]))
+
+
 async def whoami(request: Request) -> Response:
     return ok(hub(request).whoami(await who(request)))
 
@@ -287,6 +292,8 @@ routes = [
     ),
     Route("/api/halls/{hall}/hours", hall_route(lambda s: s.set_hours, HoursIn), methods=["PUT"]),
     Route("/api/halls/{hall}/windows/{n:int}", put_window, methods=["PUT"]),
+    Route("/api/halls/{hall}/windows/{n:int}", get_window, methods=["GET"]),
+    Route("/api/halls/{hall}/alerts", hall_route(lambda s: s.alerts, query="date")),
     Route("/api/halls/{hall}/windows/{n:int}/{action}", window_action, methods=["POST"]),
     Route("/api/halls/{hall}/tickets", issue_ticket, methods=["POST"]),
     Route("/api/halls/{hall}/tickets", hall_route(lambda s: s.issued_since, query="since_seq")),

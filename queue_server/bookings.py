@@ -102,7 +102,7 @@ class Bookings:
     def book(self, hall_id: str, body: AppointmentIn) -> dict[str, Any]:
         service = self.catalogue.service(body.service)
         now = self.services.clock()
-        person = identity.parse_resident_id(body.id_number, today=now.date())
+        person = identity.parse_resident_id(body.id_number, today=self.services.local_today(now))
         id_hash = identity.keyed_hash(person, self.services.id_key())
         if body.slot.tzinfo is None:
             raise InvalidInput("slot must carry its offset, as GET /slots lists it")
@@ -219,7 +219,9 @@ class Bookings:
         now = self.services.clock()
         id_hash = None
         if body.id_number:
-            person = identity.parse_resident_id(body.id_number, today=now.date())
+            person = identity.parse_resident_id(
+                body.id_number, today=self.services.local_today(now)
+            )
             id_hash = identity.keyed_hash(person, self.services.id_key())
 
         def work(tx: Tx, now: datetime, events: list[Event]) -> dict[str, Any]:

@@ -70,7 +70,14 @@ from .protocol import (
 from .settings import Settings
 from .stats import day_figures, handling_s, wait_s
 from .store import Store, Tx
-from .views import board_snapshot, handling_means, live_leg, ticket_view, waiting_counts
+from .views import (
+    board_snapshot,
+    handling_means,
+    live_leg,
+    ticket_view,
+    waiting_counts,
+    window_view,
+)
 
 Notify = Callable[[str, int], None]  # (hall, last seq) after a commit
 R = TypeVar("R")
@@ -155,6 +162,29 @@ class HallServices:
         counts = waiting_counts(tx, self.catalogue, hall_id)
         rows = tx.append_events(hall_id, events, {"waiting": counts}, now)
         return rows[-1].seq
+
+    def local_today(self, now: datetime) -> date:
+        """Today in the server's default time zone (a birth date may not be after it)."""
+        return now.astimezone(ZoneInfo(self.settings.timezone)).date()
+
+    def window_view(self, principal: Principal, hall_id: str, number: int) -> dict[str, Any]:
+        """The clerk's view of a window, for a console that opens while it is busy."""
+        require(principal, {Role.WINDOW, Role.SUPERVISOR}, hall=hall_id, window=number)
+        with self.store.read() as tx:
+            return window_view(tx, self.catalogue, tx.window(hall_id, number), self.clock())
+
+    def alerts(self, principal: Principal, hall_id: str, day: str | None) -> dict[str, Any]:
+        """The day's alerts (超时预警), for a supervisor console opened after they fired."""
+        require(principal, {Role.SUPERVISOR}, hall=hall_id)
+        with self.store.read() as tx:
+            hall = tx.hall(hall_id)
+            when = _day(day, hall, self.clock())
+            rows = tx.day_alerts(hall_id, when)
+        return {
+            "hall": hall_id,
+            "date": when.isoformat(),
+            "alerts": [r.data | {"at": local_iso(r.at, hall.zone)} for r in rows],
+        }
 
     def id_key(self) -> bytes:
         if self._id_key is None:
@@ -367,7 +397,7 @@ class HallServices:
         now = self.clock()
         person = None
         if body.id_number:
-            person = identity.parse_resident_id(body.id_number, today=now.date())
+            person = identity.parse_resident_id(body.id_number, today=self.local_today(now))
         id_hash = identity.keyed_hash(person, self.id_key()) if person else None
 
         def work(tx: Tx, now: datetime, events: list[Event]) -> tuple[dict[str, Any], bool]:

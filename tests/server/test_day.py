@@ -198,6 +198,9 @@ def test_over_wait_alerts_are_raised_once_with_the_windows_needed(
     assert first["waited_s"] == 21 * 60 and first["target_s"] == 20 * 60
     # 6 visitors of ~6 minutes on one open window: 2 windows bring it under 20 minutes.
     assert first["extra_windows"] >= 1
+    listed = hall.ok(hall.c.get("/api/halls/h1/alerts", headers=hall.supervisor))["alerts"]
+    assert [a["number"] for a in listed] == [a["number"] for a in alerts]
+    assert listed[0]["at"].endswith("+08:00")
 
 
 def test_a_long_queue_raises_one_alert_per_category_per_day(

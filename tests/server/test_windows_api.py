@@ -244,3 +244,18 @@ def test_every_transition_is_recorded_with_time_window_and_actor(
     assert all(r.window == 3 for r in log[1:])
     assert log[0].actor.startswith("kiosk:") and log[1].actor.startswith("window:")
     assert log[1].at == clock.now and log[0].at == clock.now - timedelta(seconds=30)
+
+
+def test_a_console_opened_later_reads_the_window_and_the_day_s_alerts(
+    hall: Hall, clock: Clock
+) -> None:
+    hall.ticket(ID_CARD, id_number="11010519491231002X")
+    hall.open(2)
+    hall.do(2, "call-next")
+    view = hall.ok(hall.c.get("/api/halls/h1/windows/2", headers=hall.windows[2]))
+    assert view["window"]["state"] == "calling" and view["ticket"]["number"] == "A001"
+    assert view["ticket"]["id_masked"] == "1101**********002X"
+    assert hall.c.get("/api/halls/h1/windows/2", headers=hall.windows[1]).status_code == 403
+    assert hall.c.get("/api/halls/h1/windows/2", headers=hall.display).status_code == 403
+    alerts = hall.ok(hall.c.get("/api/halls/h1/alerts", headers=hall.supervisor))
+    assert alerts["alerts"] == []
