@@ -139,7 +139,7 @@ class HallDay:
             windows = tx.windows(hall_id)
             means = handling_means(tx, self.catalogue, hall, now)
             raised = 0
-            for ticket in waiting:
+            for ticket in sorted(waiting, key=lambda t: (t.arrived_at, t.number)):
                 target = self.catalogue.service(ticket.service).target_wait_minutes * 60
                 waited = (now - ticket.arrived_at).total_seconds()
                 if waited > target and tx.alert(hall_id, "over_wait", ticket.id) is None:

@@ -180,6 +180,8 @@ class HallServices:
             hall = tx.hall(hall_id)
             when = _day(day, hall, self.clock())
             rows = tx.day_alerts(hall_id, when)
+        # Alerts raised in one run share a time: then by ticket number or category.
+        rows.sort(key=lambda r: (r.at, str(r.data.get("number") or r.data.get("category"))))
         return {
             "hall": hall_id,
             "date": when.isoformat(),
