@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -67,7 +67,11 @@ def hub(request: Request) -> HallServices:
 
 
 async def who(request: Request) -> Principal:
-    return await run_in_threadpool(hub(request).authenticate, request.headers.get("authorization"))
+    authorization = request.headers.get("authorization")
+    known = hub(request).cached_principal(authorization)  # most requests: no thread hop
+    if known is not None:
+        return known
+    return await run_in_threadpool(hub(request).authenticate, authorization)
 
 
 async def read_json(request: Request) -> Any:
@@ -76,7 +80,10 @@ async def read_json(request: Request) -> Any:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"request body is larger than {limit} bytes")
-    raw = await request.body()
+    try:
+        raw = await request.body()
+    except ClientDisconnect:
+        raise ClientGone("the client went away before sending its request body") from None
     if len(raw) > limit:
         raise PayloadTooLarge(f"request body is larger than {limit} bytes")
     if not raw.strip():
@@ -90,6 +97,13 @@ async def read_json(request: Request) -> Any:
 class BadJson(QueueError):
     status = 400
     code = "bad_json"
+
+
+class ClientGone(QueueError):
+    """Nobody reads the answer; a refusal, not an error worth a traceback."""
+
+    status = 400
+    code = "client_gone"
 
 
 async def parse(request: Request, model: type[B]) -> B:

@@ -283,7 +283,7 @@ class MetaRow(SQLModel, table=True):
 # ---------------------------------------------------------------- row <-> domain
 
 
-def window_from_row(row: WindowRow) -> Window:
+def window_from_row(row: Any) -> Window:
     return Window(
         hall=row.hall_id,
         number=row.number,

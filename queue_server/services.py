@@ -4,7 +4,9 @@ Each public method is one thing a device or a person does. It runs in one
 database transaction, retried when a concurrent writer got there first
 (StaleState, or a unique index that caught a race), and only after the
 commit are its events handed to the feed: a refused or failed change is never
-announced, and an announced change is always stored.
+announced, and an announced change is always stored. Changes to one hall that
+queue up together share a transaction (group commit), each in its own
+savepoint: one refused change leaves the others of its batch alone.
 """
 
 import csv
@@ -46,6 +48,7 @@ from .domain import (
     estimate,
     format_number,
 )
+from .group_commit import GroupCommit, Job
 from .hours import hours_json, parse_hours
 from .models import (
     DeviceRow,
@@ -123,45 +126,88 @@ class HallServices:
         self._id_key: bytes | None = None
         # Known tokens, briefly: a device sends its token with every request.
         self._tokens: dict[str, tuple[Principal, float]] = {}
+        self._commits = GroupCommit(self._run_batch)
 
     # ------------------------------------------------------------ plumbing
 
     def write(self, hall_id: str | None, work: Callable[[Tx, datetime, list[Event]], R]) -> R:
-        """Run `work` in a write transaction, retrying races; publish after commit."""
+        """Run `work` in a write transaction, retrying races; publish after commit.
+
+        A change to a hall may share its transaction with others queued for
+        the same hall (see `_run_batch`)."""
+        if hall_id is not None:
+            result: R = self._commits.submit(hall_id, work)
+            return result
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                with self.store.write() as tx:
+                    return work(tx, self.clock(), [])
+            except IntegrityError:
+                if attempt >= 1:
+                    raise
+        raise Conflict("this change kept colliding; please retry")
+
+    def _run_batch(self, hall_id: str, jobs: list[Job]) -> None:
+        """Run the queued changes to one hall in one transaction; settle each job
+        after the commit, then ring the feed once."""
+        for attempt in range(MAX_ATTEMPTS):
+            outcomes: list[tuple[Any, BaseException | None]] = []
+            last_seq = None
+            try:
+                with self.store.write() as tx:
+                    tx.lock_hall(hall_id)
+                    for job in jobs:
+                        result, error, seq = self._run_job(tx, hall_id, job)
+                        outcomes.append((result, error))
+                        last_seq = seq or last_seq
+            except (IntegrityError, StaleState):
+                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # de-synchronise retries
+                continue
+            for job, (result, error) in zip(jobs, outcomes, strict=True):
+                if error is not None:
+                    job.fail(error)
+                else:
+                    job.succeed(result)
+            if last_seq is not None:
+                self.notify(hall_id, last_seq)
+            return
+        busy = Conflict("the hall is very busy and this change kept colliding; please retry")
+        for job in jobs:
+            job.fail(busy)
+
+    def _run_job(
+        self, tx: Tx, hall_id: str, job: Job
+    ) -> tuple[Any, BaseException | None, int | None]:
+        """(result, error, last seq) of one change, in its own savepoint."""
         for attempt in range(MAX_ATTEMPTS):
             events: list[Event] = []
             try:
-                with self.store.write() as tx:
-                    if hall_id is not None:
-                        tx.lock_hall(hall_id)
+                with tx.savepoint():
                     now = self.clock()
-                    result = work(tx, now, events)
-                    last_seq = self._append_events(tx, hall_id, events, now)
-            except IntegrityError:
-                # A unique index caught a concurrent twin (same idempotency key,
-                # same person): the retry sees it and answers. Twice is a bug.
+                    result = job.work(tx, now, events)
+                    seq = self._append_events(tx, hall_id, events, now)
+                return result, None, seq
+            except IntegrityError as error:
+                # A unique index caught a twin (same idempotency key, same
+                # person) committed meanwhile: the retry sees it and answers.
                 if attempt >= 1:
-                    raise
-                continue
+                    return None, error, None
             except StaleState:
-                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # de-synchronise retries
                 continue
-            if hall_id is not None and last_seq is not None:
-                self.notify(hall_id, last_seq)
-            return result
-        raise Conflict("the hall is very busy and this change kept colliding; please retry")
+            except Exception as error:  # a refusal (QueueError) or a bug: this job's alone
+                return None, error, None
+        return None, Conflict("this change kept colliding; please retry"), None
 
     def _append_events(
-        self, tx: Tx, hall_id: str | None, events: list[Event], now: datetime
+        self, tx: Tx, hall_id: str, events: list[Event], now: datetime
     ) -> int | None:
         """Store the events with the hall's next seqs; the last seq, or None if none."""
-        if hall_id is None or not events:
+        if not events:
             return None
         # Every event carries the queue's counts after the change, so a display
         # never has to add and subtract, and cannot drift.
         counts = waiting_counts(tx, self.catalogue, hall_id)
-        rows = tx.append_events(hall_id, events, {"waiting": counts}, now)
-        return rows[-1].seq
+        return tx.append_events(hall_id, events, {"waiting": counts}, now)
 
     def local_today(self, now: datetime) -> date:
         """Today in the server's default time zone (a birth date may not be after it)."""
@@ -199,16 +245,21 @@ class HallServices:
 
     # ------------------------------------------------------------ access
 
-    def authenticate(self, authorization: str | None) -> Principal:
-        if not authorization or not authorization.startswith("Bearer "):
-            raise Unauthorized("send 'Authorization: Bearer <token>'; ask an admin for a token")
-        token = authorization.removeprefix("Bearer ").strip()
+    def cached_principal(self, authorization: str | None) -> Principal | None:
+        """The caller when known without the database (the admin, or a token seen
+        lately), else None; Unauthorized for a missing or malformed header."""
+        token = _bearer(authorization)
         if self.settings.admin_token and same_secret(token, self.settings.admin_token):
             return Principal(Role.ADMIN)
-        digest = token_hash(token)
-        cached = self._tokens.get(digest)
+        cached = self._tokens.get(token_hash(token))
         if cached is not None and cached[1] > time.monotonic():
             return cached[0]
+        return None
+
+    def authenticate(self, authorization: str | None) -> Principal:
+        if (known := self.cached_principal(authorization)) is not None:
+            return known
+        digest = token_hash(_bearer(authorization))
         with self.store.read() as tx:
             row = tx.token(digest)
         if row is None:
@@ -404,10 +455,11 @@ class HallServices:
 
         def work(tx: Tx, now: datetime, events: list[Event]) -> tuple[dict[str, Any], bool]:
             hall = tx.hall(hall_id)
-            if idem_key is not None and (row := tx.idempotent(hall_id, idem_key)) is not None:
-                if row.service != service.code:
+            if idem_key is not None and (first := tx.idempotent(hall_id, idem_key)) is not None:
+                first_id, first_service = first
+                if first_service != service.code:
                     raise Conflict("this Idempotency-Key was already used for another service")
-                return self.view_of(tx, tx.ticket(row.id), now), False
+                return self.view_of(tx, tx.ticket(first_id), now), False
             if not hall.offers(service.code):
                 raise NotFound(f"hall {hall_id!r} does not offer {service.name} ({service.code})")
             if not service.walk_in:
@@ -800,6 +852,12 @@ class HallServices:
             steps = tx.day_steps(hall_id, when)
         figures = day_figures(tickets, self.catalogue.services, ratings, steps, hall.zone)
         return {"hall": hall_id, "date": when.isoformat()} | figures
+
+
+def _bearer(authorization: str | None) -> str:
+    if not authorization or not authorization.startswith("Bearer "):
+        raise Unauthorized("send 'Authorization: Bearer <token>'; ask an admin for a token")
+    return authorization.removeprefix("Bearer ").strip()
 
 
 def _day(day: str | None, hall: Hall, now: datetime) -> date:

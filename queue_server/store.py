@@ -7,16 +7,20 @@ processes can share one database:
 - ticket and window rows carry a version; `save_*` updates only the version
   it read and raises StaleState otherwise, and the caller retries;
 - sequences (ticket numbers, the hall's event seq) are single-statement
-  increments in the same transaction as the change they number.
+  increments in the same transaction as the change they number;
+- a transaction that holds its hall's lock (`Tx.lock_hall`) keeps what it
+  read of the hall (queue, windows, means, seq, counters) in step with its own
+  writes, so a batch of writes (services.HallServices.write) reads each once.
 """
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Table, create_engine, event, func, update
+from sqlalchemy import Engine, Table, bindparam, create_engine, event, func, insert, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -58,6 +62,18 @@ from .models import (
 from .protocol import Event
 
 TICKETS: Table = TicketRow.__table__  # type: ignore[attr-defined]
+TRANSITIONS: Table = TransitionRow.__table__  # type: ignore[attr-defined]
+EVENTS: Table = EventRow.__table__  # type: ignore[attr-defined]
+COUNTERS: Table = CounterRow.__table__  # type: ignore[attr-defined]
+WINDOWS: Table = WindowRow.__table__  # type: ignore[attr-defined]
+
+# Hot statements, built once (SQLAlchemy caches their compiled form by identity).
+_INSERT_TICKET = insert(TICKETS)
+_INSERT_STEP = insert(TRANSITIONS)
+_INSERT_EVENT = insert(EVENTS)
+_BY_IDEM_KEY = sa_select(TICKETS.c.id, TICKETS.c.service).where(
+    TICKETS.c.hall_id == bindparam("hall"), TICKETS.c.idem_key == bindparam("key")
+)
 
 
 def normalise_url(url: str) -> str:
@@ -112,6 +128,7 @@ class Store:
             self._writer = create_engine(self.url, pool_size=10, max_overflow=20)
             # One consistent view per read: a board snapshot and its seq agree.
             self._reader = self._writer.execution_options(isolation_level="REPEATABLE READ")
+        self._queues: Queues = {}
 
     def create_all(self) -> None:
         SQLModel.metadata.create_all(self._writer)
@@ -123,7 +140,10 @@ class Store:
     @contextmanager
     def write(self) -> Iterator["Tx"]:
         with Session(self._writer, expire_on_commit=False) as session, session.begin():
-            yield Tx(session, self.dialect)
+            tx = Tx(session, self.dialect, self._queues)
+            yield tx
+            tx.write_deferred()
+        tx.keep_queues()
 
     @contextmanager
     def read(self) -> Iterator["Tx"]:
@@ -131,21 +151,138 @@ class Store:
             yield Tx(session, self.dialect)
 
 
+@dataclass
+class WaitingQueue:
+    """A hall's waiting tickets by id, and how many per (category, green channel)."""
+
+    tickets: dict[str, Ticket]
+    counts: Counter[tuple[str, bool]]
+
+    @classmethod
+    def of(cls, tickets: Sequence[Ticket]) -> "WaitingQueue":
+        counts = Counter((t.category, t.green_channel) for t in tickets)
+        return cls({t.id: t for t in tickets}, counts)
+
+    def copy(self) -> "WaitingQueue":
+        return WaitingQueue(dict(self.tickets), Counter(self.counts))
+
+    def put(self, ticket: Ticket) -> None:
+        """Take in a ticket just stored: kept if waiting, else dropped."""
+        if (old := self.tickets.pop(ticket.id, None)) is not None:
+            self.counts[(old.category, old.green_channel)] -= 1
+        if ticket.status is TicketStatus.WAITING:
+            self.tickets[ticket.id] = ticket
+            self.counts[(ticket.category, ticket.green_channel)] += 1
+
+
+# Each hall's waiting queue as of the hall's seq, kept between transactions by
+# the process that committed them; valid only while the seq has not moved, since
+# every change to a waiting ticket is announced by an event.
+Queues = dict[str, tuple[int, WaitingQueue]]
+
+
+@dataclass
+class _Memo:
+    """What a hall-locked transaction read of its hall, updated by its own writes.
+
+    Reads (queue, windows, means) are dropped when a savepoint rolls back;
+    the deferred sequences (event seq, ticket counters) go back to where the
+    savepoint began and are written once, before commit.
+    """
+
+    halls: dict[str, Hall] = field(default_factory=dict)
+    windows: dict[str, list[Window]] = field(default_factory=dict)
+    waiting: dict[str, WaitingQueue] = field(default_factory=dict)
+    means: dict[tuple[str, date], dict[str, float]] = field(default_factory=dict)
+    seqs: dict[str, int] = field(default_factory=dict)  # halls whose lock we hold
+    counters: dict[tuple[str, date, str], int] = field(default_factory=dict)
+    steps: list[dict[str, Any]] = field(default_factory=list)  # rows not inserted yet
+    # The sequences as the database holds them, to write only what moved.
+    written: tuple[dict[str, int], dict[tuple[str, date, str], int]] = field(
+        default_factory=lambda: ({}, {})
+    )
+
+
+@dataclass(frozen=True)
+class _Mark:
+    seqs: dict[str, int]
+    counters: dict[tuple[str, date, str], int]
+    steps: int
+
+
 class Tx:
     """One open transaction; every method reads or writes through it."""
 
-    def __init__(self, session: Session, dialect: str) -> None:
+    def __init__(self, session: Session, dialect: str, queues: Queues | None = None) -> None:
         self.s = session
         self.dialect = dialect
+        self._memo = _Memo()
+        self._queues: Queues = {} if queues is None else queues
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A part of the transaction that can fail alone (one write of a batch)."""
+        memo = self._memo
+        mark = _Mark(dict(memo.seqs), dict(memo.counters), len(memo.steps))
+        try:
+            with self.s.begin_nested():
+                yield
+        except BaseException:
+            memo.halls.clear()
+            memo.windows.clear()
+            memo.waiting.clear()
+            memo.means.clear()
+            memo.seqs, memo.counters = mark.seqs, mark.counters
+            del memo.steps[mark.steps :]
+            self.s.expire_all()
+            raise
+        # The next part may read rows this one changed with bulk UPDATEs.
+        self.s.expire_all()
+
+    def write_deferred(self) -> None:
+        """Store the sequences and steps kept in memory; called once before commit."""
+        memo = self._memo
+        self._insert_steps()
+        seqs, counters = memo.written
+        for hall_id, seq in memo.seqs.items():
+            if seqs.get(hall_id) != seq:
+                self.s.execute(update(HallRow).where(col(HallRow.id) == hall_id).values(seq=seq))
+        for (hall_id, day, prefix), value in memo.counters.items():
+            if counters.get((hall_id, day, prefix)) != value:
+                self.s.execute(
+                    update(COUNTERS)
+                    .where(
+                        COUNTERS.c.hall_id == hall_id,
+                        COUNTERS.c.business_date == day,
+                        COUNTERS.c.prefix == prefix,
+                    )
+                    .values(value=value)
+                )
+        memo.written = (dict(memo.seqs), dict(memo.counters))
+
+    def keep_queues(self) -> None:
+        """After commit: remember the locked halls' queues as of their new seq."""
+        for hall_id, seq in self._memo.seqs.items():
+            if (queue := self._memo.waiting.get(hall_id)) is not None:
+                self._queues[hall_id] = (seq, queue)
+            else:
+                self._queues.pop(hall_id, None)
+
+    def _insert_steps(self) -> None:
+        if self._memo.steps:
+            self.s.connection().execute(_INSERT_STEP, self._memo.steps)
+            self._memo.steps.clear()
 
     # ------------------------------------------------------------ halls
 
     def hall(self, hall_id: str) -> Hall:
+        if (known := self._memo.halls.get(hall_id)) is not None:
+            return known
         row = self.s.get(HallRow, hall_id)
         if row is None:
             raise NotFound(f"unknown hall {hall_id!r}")
         hours = row.hours or {}
-        return Hall(
+        hall = Hall(
             id=row.id,
             name=row.name,
             timezone=row.timezone,
@@ -153,14 +290,24 @@ class Tx:
             policy=Policy(**(row.policy or {})),
             hours=parse_hours(hours.get("weekly", {}), hours.get("closed_dates", [])),
         )
+        self._memo.halls[hall_id] = hall
+        return hall
 
     def lock_hall(self, hall_id: str) -> None:
         """Take the hall's row lock until commit (PostgreSQL; SQLite locks the file).
 
         Writes to one hall then queue in the database instead of colliding:
         N windows pressing call-next together each get the next ticket in turn.
+        Holding the lock, this transaction numbers the hall's events in memory.
         """
-        self.s.execute(select(HallRow.seq).where(col(HallRow.id) == hall_id).with_for_update())
+        seq = self.s.scalar(select(HallRow.seq).where(col(HallRow.id) == hall_id).with_for_update())
+        if seq is None:
+            return
+        self._memo.seqs[hall_id] = seq
+        self._memo.written[0][hall_id] = seq
+        kept = self._queues.pop(hall_id, None)
+        if kept is not None and kept[0] == seq:
+            self._memo.waiting[hall_id] = kept[1]  # taken: this transaction may change it
 
     def hall_exists(self, hall_id: str) -> bool:
         return self.s.get(HallRow, hall_id) is not None
@@ -185,6 +332,7 @@ class Tx:
             raise NotFound(f"unknown hall {hall_id!r}")
         row.hours = hours
         self.s.add(row)
+        self._memo.halls.pop(hall_id, None)
 
     def set_policy(self, hall_id: str, policy: dict[str, int]) -> None:
         row = self.s.get(HallRow, hall_id)
@@ -192,6 +340,7 @@ class Tx:
             raise NotFound(f"unknown hall {hall_id!r}")
         row.policy = policy
         self.s.add(row)
+        self._memo.halls.pop(hall_id, None)
 
     def halls(self) -> list[Hall]:
         return [self.hall(h) for h in self.s.scalars(select(HallRow.id).order_by(col(HallRow.id)))]
@@ -199,10 +348,14 @@ class Tx:
     # ------------------------------------------------------------ windows
 
     def windows(self, hall_id: str) -> list[Window]:
-        rows = self.s.scalars(
-            select(WindowRow).where(WindowRow.hall_id == hall_id).order_by(col(WindowRow.number))
+        if (known := self._memo.windows.get(hall_id)) is not None:
+            return list(known)
+        rows = self.s.execute(
+            sa_select(WINDOWS).where(WINDOWS.c.hall_id == hall_id).order_by(WINDOWS.c.number)
         )
-        return [window_from_row(r) for r in rows]
+        windows = [window_from_row(r) for r in rows]
+        self._memo.windows[hall_id] = windows
+        return list(windows)
 
     def window(self, hall_id: str, number: int) -> Window:
         row = self.s.get(WindowRow, (hall_id, number))
@@ -222,6 +375,7 @@ class Tx:
             .values(directed_window=None, version=col(TicketRow.version) + 1)
             .execution_options(synchronize_session=False)
         )
+        self._memo.waiting.pop(hall_id, None)
 
     def put_window(self, window: Window) -> None:
         """Create a window or replace its label, skills and lane (not its state)."""
@@ -236,6 +390,7 @@ class Tx:
         row.version += 1
         self.s.add(row)
         self.s.flush()
+        self._memo.windows.pop(window.hall, None)
 
     def save_window(self, window: Window) -> Window:
         result = self.s.execute(
@@ -255,7 +410,12 @@ class Tx:
         )
         if _rowcount(result) != 1:
             raise StaleState(f"window {window.number} changed meanwhile")
-        return replace(window, version=window.version + 1)
+        saved = replace(window, version=window.version + 1)
+        if (known := self._memo.windows.get(window.hall)) is not None:
+            self._memo.windows[window.hall] = [
+                saved if w.number == window.number else w for w in known
+            ]
+        return saved
 
     # ------------------------------------------------------------ tickets
 
@@ -293,12 +453,17 @@ class Tx:
         return [ticket_from_row(r) for r in self.s.execute(query)]
 
     def waiting(self, hall_id: str) -> list[Ticket]:
-        return self._tickets(
-            TICKETS.c.hall_id == hall_id, TICKETS.c.status == TicketStatus.WAITING.value
-        )
+        if (known := self._memo.waiting.get(hall_id)) is None:
+            tickets = self._tickets(
+                TICKETS.c.hall_id == hall_id, TICKETS.c.status == TicketStatus.WAITING.value
+            )
+            known = self._memo.waiting[hall_id] = WaitingQueue.of(tickets)
+        return list(known.tickets.values())
 
     def waiting_counts(self, hall_id: str) -> dict[tuple[str, bool], int]:
         """Waiting tickets per (category, green channel)."""
+        if (known := self._memo.waiting.get(hall_id)) is not None:
+            return {key: n for key, n in known.counts.items() if n > 0}
         rows = self.s.execute(
             select(col(TicketRow.category), col(TicketRow.priority), func.count())
             .where(
@@ -334,12 +499,10 @@ class Tx:
             limit=limit,
         )
 
-    def idempotent(self, hall_id: str, key: str) -> TicketRow | None:
-        return self.s.scalars(
-            select(TicketRow).where(
-                col(TicketRow.hall_id) == hall_id, col(TicketRow.idem_key) == key
-            )
-        ).first()
+    def idempotent(self, hall_id: str, key: str) -> tuple[str, str] | None:
+        """(ticket id, service) of the ticket issued under this Idempotency-Key."""
+        row = self.s.connection().execute(_BY_IDEM_KEY, {"hall": hall_id, "key": key}).first()
+        return (row.id, row.service) if row else None
 
     def active_for_person(self, hall_id: str, service: str, id_hash: str) -> Ticket | None:
         row = self.s.scalars(
@@ -360,7 +523,15 @@ class Tx:
         return ticket_from_row(row) if row else None
 
     def next_number(self, hall_id: str, day: date, prefix: str) -> int:
-        """Atomically take the next sequence value for (hall, day, prefix)."""
+        """Atomically take the next sequence value for (hall, day, prefix).
+
+        Under the hall's lock, only the first number of a transaction goes to
+        the database; the rest count on in memory (written before commit).
+        """
+        key = (hall_id, day, prefix)
+        if (known := self._memo.counters.get(key)) is not None:
+            self._memo.counters[key] = known + 1
+            return known + 1
         dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
         upsert = (
             dialect_insert(CounterRow)
@@ -371,7 +542,10 @@ class Tx:
             )
             .returning(col(CounterRow.value))
         )
-        return int(self.s.execute(upsert).scalar_one())
+        value = int(self.s.execute(upsert).scalar_one())
+        if hall_id in self._memo.seqs:
+            self._memo.counters[key] = self._memo.written[1][key] = value
+        return value
 
     def add_ticket(
         self,
@@ -384,28 +558,28 @@ class Tx:
         appointment_code: str | None = None,
     ) -> None:
         """Insert; IntegrityError if the idempotency key or person rule clashes."""
-        self.s.add(
-            TicketRow(
-                id=ticket.id,
-                hall_id=ticket.hall,
-                business_date=ticket.business_date,
-                number=ticket.number,
-                service=ticket.service,
-                category=ticket.category,
-                priority=ticket.priority.value,
-                arrived_at=ticket.arrived_at,
-                issued_at=ticket.issued_at,
-                parent_id=ticket.parent_id,
-                id_hash=id_hash,
-                id_masked=id_masked,
-                idem_key=idem_key,
-                issued_by=issued_by,
-                appointment_at=ticket.appointment_at,
-                appointment_code=appointment_code,
-                **ticket_changes(ticket),
-            )
-        )
-        self.s.flush()
+        row = ticket_changes(ticket) | {
+            "id": ticket.id,
+            "hall_id": ticket.hall,
+            "business_date": ticket.business_date,
+            "number": ticket.number,
+            "service": ticket.service,
+            "category": ticket.category,
+            "priority": ticket.priority.value,
+            "arrived_at": ticket.arrived_at,
+            "issued_at": ticket.issued_at,
+            "parent_id": ticket.parent_id,
+            "id_hash": id_hash,
+            "id_masked": id_masked,
+            "idem_key": idem_key,
+            "issued_by": issued_by,
+            "appointment_at": ticket.appointment_at,
+            "appointment_code": appointment_code,
+            "transferred_to": None,
+            "version": ticket.version,
+        }
+        self.s.connection().execute(_INSERT_TICKET, row)
+        self._remember(ticket)
 
     def save_ticket(self, ticket: Ticket, *, transferred_to: str | None = None) -> Ticket:
         values = ticket_changes(ticket) | {"version": ticket.version + 1}
@@ -419,25 +593,37 @@ class Tx:
         )
         if _rowcount(result) != 1:
             raise StaleState(f"ticket {ticket.number} changed meanwhile")
-        return replace(ticket, version=ticket.version + 1)
+        saved = replace(ticket, version=ticket.version + 1)
+        self._remember(saved)
+        if saved.status is TicketStatus.DONE:  # today's handling means move
+            for key in [k for k in self._memo.means if k[0] == saved.hall]:
+                del self._memo.means[key]
+        return saved
+
+    def _remember(self, ticket: Ticket) -> None:
+        """Keep the remembered queue in step with a ticket just stored."""
+        if (queue := self._memo.waiting.get(ticket.hall)) is not None:
+            queue.put(ticket)
 
     def record(
         self, ticket: Ticket, action: str, before: TicketStatus | None, at: datetime, actor: str
     ) -> None:
-        self.s.add(
-            TransitionRow(
-                hall_id=ticket.hall,
-                ticket_id=ticket.id,
-                action=action,
-                from_status=before.value if before else None,
-                to_status=ticket.status.value,
-                at=at,
-                window=ticket.window,
-                actor=actor,
-            )
+        """Log a transition; inserted with the others before anyone reads them."""
+        self._memo.steps.append(
+            {
+                "hall_id": ticket.hall,
+                "ticket_id": ticket.id,
+                "action": action,
+                "from_status": before.value if before else None,
+                "to_status": ticket.status.value,
+                "at": at,
+                "window": ticket.window,
+                "actor": actor,
+            }
         )
 
     def transitions(self, ticket_id: str) -> list[TransitionRow]:
+        self._insert_steps()
         return list(
             self.s.scalars(
                 select(TransitionRow)
@@ -448,6 +634,7 @@ class Tx:
 
     def day_steps(self, hall_id: str, day: date) -> list[Step]:
         """The transitions of the day's tickets, in the order they were stored."""
+        self._insert_steps()
         rows = self.s.execute(
             select(
                 col(TransitionRow.ticket_id),
@@ -463,6 +650,8 @@ class Tx:
 
     def handling_means(self, hall_id: str, day: date) -> dict[str, float]:
         """Mean handling seconds per service over the day's finished tickets."""
+        if (known := self._memo.means.get((hall_id, day))) is not None:
+            return dict(known)
         rows = self.s.execute(
             select(
                 col(TicketRow.service), col(TicketRow.started_at), col(TicketRow.finished_at)
@@ -476,40 +665,46 @@ class Tx:
         for service, started, finished in rows:
             if started and finished:
                 spans.setdefault(service, []).append((finished - started).total_seconds())
-        return {s: sum(v) / len(v) for s, v in spans.items()}
+        means = {s: sum(v) / len(v) for s, v in spans.items()}
+        self._memo.means[(hall_id, day)] = means
+        return dict(means)
 
     # ------------------------------------------------------------ events
 
     def append_events(
         self, hall_id: str, events: Sequence[Event], extra: dict[str, Any], at: datetime
-    ) -> list[EventRow]:
-        """Number and store `events` (each with `extra` data) after the hall's last seq.
+    ) -> int:
+        """Number and store `events` (each with `extra` data) after the hall's last
+        seq; the last seq stored.
 
-        The single UPDATE locks the hall row until commit, so seqs are handed
-        out in commit order across processes and never repeat or skip.
+        The hall row stays locked until commit (by `lock_hall`, else by the
+        UPDATE here), so seqs are handed out in commit order across processes
+        and never repeat or skip.
         """
-        if not events:
-            return []
-        last = self.s.execute(
-            update(HallRow)
-            .where(col(HallRow.id) == hall_id)
-            .values(seq=col(HallRow.seq) + len(events))
-            .returning(col(HallRow.seq))
-        ).scalar_one()
+        if (last := self._memo.seqs.get(hall_id)) is not None:
+            last += len(events)
+            self._memo.seqs[hall_id] = last
+        else:
+            last = self.s.execute(
+                update(HallRow)
+                .where(col(HallRow.id) == hall_id)
+                .values(seq=col(HallRow.seq) + len(events))
+                .returning(col(HallRow.seq))
+            ).scalar_one()
         first = last - len(events) + 1
         rows = [
-            EventRow(
-                hall_id=hall_id,
-                seq=first + i,
-                type=e.type.value,
-                data=e.data | extra,
-                ticket_id=e.ticket_id,
-                at=at,
-            )
+            {
+                "hall_id": hall_id,
+                "seq": first + i,
+                "type": e.type.value,
+                "data": e.data | extra,
+                "ticket_id": e.ticket_id,
+                "at": at,
+            }
             for i, e in enumerate(events)
         ]
-        self.s.add_all(rows)
-        return rows
+        self.s.connection().execute(_INSERT_EVENT, rows)
+        return last
 
     def events_since(self, hall_id: str, after: int, limit: int = 1000) -> list[EventRow]:
         return list(
@@ -522,6 +717,8 @@ class Tx:
         )
 
     def last_seq(self, hall_id: str) -> int:
+        if (known := self._memo.seqs.get(hall_id)) is not None:
+            return known
         seq = self.s.scalar(select(HallRow.seq).where(col(HallRow.id) == hall_id))
         if seq is None:
             raise NotFound(f"unknown hall {hall_id!r}")

@@ -1,0 +1,124 @@
+"""Group commit: changes to one hall that queue up together share a transaction,
+yet each caller gets its own answer, and one refusal spoils nothing else."""
+
+import threading
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from queue_server.access import Principal, Role
+from queue_server.domain import DuplicateTicket
+from queue_server.group_commit import GroupCommit, Job
+from queue_server.models import HallIn, TicketIn, WindowIn
+from queue_server.protocol import Event
+from queue_server.services import HallServices
+from queue_server.settings import Settings
+from queue_server.store import Store, Tx
+
+ADMIN = Principal(Role.ADMIN)
+ELDER = "11010519491231002X"  # valid check digit, born 1949
+
+
+def test_jobs_queued_behind_a_batch_run_together_and_each_gets_its_answer() -> None:
+    batches: list[int] = []
+    first_running = threading.Event()
+
+    def run_batch(_key: str, jobs: list[Job]) -> None:
+        batches.append(len(jobs))
+        if len(batches) == 1:
+            first_running.set()
+            time.sleep(0.2)  # the others queue meanwhile
+        for job in jobs:
+            try:
+                job.succeed(job.work())
+            except ValueError as error:
+                job.fail(error)
+
+    commits = GroupCommit(run_batch)
+    answers: dict[int, Any] = {}
+
+    def caller(n: int) -> None:
+        def work() -> int:
+            if n == 3:
+                raise ValueError("refused")
+            return n * 10
+
+        try:
+            answers[n] = commits.submit("hall", work)
+        except ValueError as error:
+            answers[n] = str(error)
+
+    first = threading.Thread(target=caller, args=(0,))
+    first.start()
+    assert first_running.wait(5)
+    others = [threading.Thread(target=caller, args=(n,)) for n in range(1, 9)]
+    for t in others:
+        t.start()
+    for t in [first, *others]:
+        t.join(10)
+    assert batches == [1, 8]
+    assert answers == {n: (n * 10 if n != 3 else "refused") for n in range(9)}
+
+
+def test_a_batch_that_cannot_run_fails_every_caller_in_it() -> None:
+    def broken(_key: str, _jobs: list[Job]) -> None:
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        GroupCommit(broken).submit("hall", lambda: 1)
+
+
+@pytest.fixture
+def hub(db_url: str) -> Iterator[HallServices]:
+    store = Store(db_url)
+    store.create_all()
+    hub = HallServices(store, Settings(database_url=db_url, secret_key="k", jobs_interval_s=0))
+    hub.create_hall(ADMIN, HallIn(id="h", name="大厅"))
+    hub.put_window(ADMIN, "h", 1, WindowIn(label="1", services="all"))
+    yield hub
+    store.dispose()
+
+
+def test_a_refusal_inside_a_batch_leaves_the_other_tickets_of_the_batch(
+    hub: HallServices,
+) -> None:
+    gate = threading.Event()
+    seqs: list[int] = []
+    hub.notify = lambda _hall, seq: seqs.append(seq)
+
+    def hold_the_hall(_tx: Tx, _now: datetime, _events: list[Event]) -> None:
+        gate.wait(5)  # the hall's transaction stays open; the next writes queue
+
+    holder = threading.Thread(target=hub.write, args=("h", hold_the_hall))
+    holder.start()
+    time.sleep(0.1)
+    outcomes: dict[int, Any] = {}
+
+    def kiosk(n: int) -> None:
+        body = TicketIn(service="HZ-SFZ-HL", id_number=ELDER if n in (1, 2) else None)
+        try:
+            outcomes[n] = hub.issue_ticket(ADMIN, "h", body, idem_key=f"key-{n}")[0]["number"]
+        except DuplicateTicket as refusal:
+            outcomes[n] = refusal
+
+    kiosks = [threading.Thread(target=kiosk, args=(n,)) for n in range(5)]
+    for t in kiosks:
+        t.start()
+    time.sleep(0.3)  # all five are queued behind the open transaction
+    gate.set()
+    for t in [holder, *kiosks]:
+        t.join(10)
+
+    refused = [n for n, o in outcomes.items() if isinstance(o, DuplicateTicket)]
+    numbers = sorted(o for o in outcomes.values() if isinstance(o, str))
+    assert len(refused) == 1 and refused[0] in (1, 2)  # the same person twice: one refused
+    assert numbers == ["A001", "A002", "A003", "A004"]  # no gap left by the refusal
+    assert seqs and seqs[-1] == 4 + 1  # window.updated, then four ticket.issued
+    with hub.store.read() as tx:
+        stored = tx.events_since("h", 0)
+        assert [e.seq for e in stored] == [1, 2, 3, 4, 5]
+        assert [e.data["waiting"]["total"] for e in stored[1:]] == [1, 2, 3, 4]
+        assert len(tx.waiting("h")) == 4
