@@ -66,11 +66,14 @@ TRANSITIONS: Table = TransitionRow.__table__  # type: ignore[attr-defined]
 EVENTS: Table = EventRow.__table__  # type: ignore[attr-defined]
 COUNTERS: Table = CounterRow.__table__  # type: ignore[attr-defined]
 WINDOWS: Table = WindowRow.__table__  # type: ignore[attr-defined]
+HALLS: Table = HallRow.__table__  # type: ignore[attr-defined]
 
 # Hot statements, built once (SQLAlchemy caches their compiled form by identity).
 _INSERT_TICKET = insert(TICKETS)
 _INSERT_STEP = insert(TRANSITIONS)
 _INSERT_EVENT = insert(EVENTS)
+_HALL = sa_select(HALLS).where(HALLS.c.id == bindparam("hall"))
+_LOCK_HALL = _HALL.with_for_update()
 _BY_IDEM_KEY = sa_select(TICKETS.c.id, TICKETS.c.service).where(
     TICKETS.c.hall_id == bindparam("hall"), TICKETS.c.idem_key == bindparam("key")
 )
@@ -128,7 +131,7 @@ class Store:
             self._writer = create_engine(self.url, pool_size=10, max_overflow=20)
             # One consistent view per read: a board snapshot and its seq agree.
             self._reader = self._writer.execution_options(isolation_level="REPEATABLE READ")
-        self._queues: Queues = {}
+        self._kept: Kept = {}
 
     def create_all(self) -> None:
         SQLModel.metadata.create_all(self._writer)
@@ -140,10 +143,10 @@ class Store:
     @contextmanager
     def write(self) -> Iterator["Tx"]:
         with Session(self._writer, expire_on_commit=False) as session, session.begin():
-            tx = Tx(session, self.dialect, self._queues)
+            tx = Tx(session, self.dialect, self._kept)
             yield tx
             tx.write_deferred()
-        tx.keep_queues()
+        tx.keep()
 
     @contextmanager
     def read(self) -> Iterator["Tx"]:
@@ -175,10 +178,21 @@ class WaitingQueue:
             self.counts[(ticket.category, ticket.green_channel)] += 1
 
 
-# Each hall's waiting queue as of the hall's seq, kept between transactions by
-# the process that committed them; valid only while the seq has not moved, since
-# every change to a waiting ticket is announced by an event.
-Queues = dict[str, tuple[int, WaitingQueue]]
+@dataclass
+class KeptHall:
+    """What a committed transaction knew of a hall, for the next one to start from."""
+
+    waiting: WaitingQueue | None
+    windows: list[Window] | None
+    means: dict[date, dict[str, float]]
+    counters: dict[tuple[date, str], int]
+
+
+# Per hall, its state as of the hall's seq, kept between transactions by the
+# process that committed them. Valid only while the seq has not moved: every
+# change to tickets, windows and numbering is announced by an event (the hall's
+# own row, which changes silently, is read afresh under its lock).
+Kept = dict[str, tuple[int, KeptHall]]
 
 
 @dataclass
@@ -213,11 +227,11 @@ class _Mark:
 class Tx:
     """One open transaction; every method reads or writes through it."""
 
-    def __init__(self, session: Session, dialect: str, queues: Queues | None = None) -> None:
+    def __init__(self, session: Session, dialect: str, kept: Kept | None = None) -> None:
         self.s = session
         self.dialect = dialect
         self._memo = _Memo()
-        self._queues: Queues = {} if queues is None else queues
+        self._kept: Kept = {} if kept is None else kept
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
@@ -260,13 +274,34 @@ class Tx:
                 )
         memo.written = (dict(memo.seqs), dict(memo.counters))
 
-    def keep_queues(self) -> None:
-        """After commit: remember the locked halls' queues as of their new seq."""
-        for hall_id, seq in self._memo.seqs.items():
-            if (queue := self._memo.waiting.get(hall_id)) is not None:
-                self._queues[hall_id] = (seq, queue)
-            else:
-                self._queues.pop(hall_id, None)
+    def keep(self) -> None:
+        """After commit: keep what we know of the locked halls, as of their new seq."""
+        memo = self._memo
+        for hall_id, seq in memo.seqs.items():
+            self._kept[hall_id] = (
+                seq,
+                KeptHall(
+                    waiting=memo.waiting.get(hall_id),
+                    windows=memo.windows.get(hall_id),
+                    means={d: m for (h, d), m in memo.means.items() if h == hall_id},
+                    counters={(d, p): v for (h, d, p), v in memo.counters.items() if h == hall_id},
+                ),
+            )
+
+    def _start_from_kept(self, hall_id: str, seq: int) -> None:
+        """Begin with what the last transaction on this hall knew, if still current."""
+        found = self._kept.pop(hall_id, None)  # taken: this transaction may change it
+        if found is None or found[0] != seq:
+            return
+        kept, memo = found[1], self._memo
+        if kept.waiting is not None:
+            memo.waiting[hall_id] = kept.waiting
+        if kept.windows is not None:
+            memo.windows[hall_id] = kept.windows
+        memo.means |= {(hall_id, d): m for d, m in kept.means.items()}
+        counters = {(hall_id, d, p): v for (d, p), v in kept.counters.items()}
+        memo.counters |= counters
+        memo.written[1].update(counters)
 
     def _insert_steps(self) -> None:
         if self._memo.steps:
@@ -278,9 +313,12 @@ class Tx:
     def hall(self, hall_id: str) -> Hall:
         if (known := self._memo.halls.get(hall_id)) is not None:
             return known
-        row = self.s.get(HallRow, hall_id)
+        row = self.s.connection().execute(_HALL, {"hall": hall_id}).first()
         if row is None:
             raise NotFound(f"unknown hall {hall_id!r}")
+        return self._remember_hall(row)
+
+    def _remember_hall(self, row: Any) -> Hall:
         hours = row.hours or {}
         hall = Hall(
             id=row.id,
@@ -290,7 +328,7 @@ class Tx:
             policy=Policy(**(row.policy or {})),
             hours=parse_hours(hours.get("weekly", {}), hours.get("closed_dates", [])),
         )
-        self._memo.halls[hall_id] = hall
+        self._memo.halls[row.id] = hall
         return hall
 
     def lock_hall(self, hall_id: str) -> None:
@@ -300,14 +338,13 @@ class Tx:
         N windows pressing call-next together each get the next ticket in turn.
         Holding the lock, this transaction numbers the hall's events in memory.
         """
-        seq = self.s.scalar(select(HallRow.seq).where(col(HallRow.id) == hall_id).with_for_update())
-        if seq is None:
+        row = self.s.connection().execute(_LOCK_HALL, {"hall": hall_id}).first()
+        if row is None:
             return
-        self._memo.seqs[hall_id] = seq
-        self._memo.written[0][hall_id] = seq
-        kept = self._queues.pop(hall_id, None)
-        if kept is not None and kept[0] == seq:
-            self._memo.waiting[hall_id] = kept[1]  # taken: this transaction may change it
+        self._remember_hall(row)
+        self._memo.seqs[hall_id] = row.seq
+        self._memo.written[0][hall_id] = row.seq
+        self._start_from_kept(hall_id, row.seq)
 
     def hall_exists(self, hall_id: str) -> bool:
         return self.s.get(HallRow, hall_id) is not None
@@ -332,6 +369,7 @@ class Tx:
             raise NotFound(f"unknown hall {hall_id!r}")
         row.hours = hours
         self.s.add(row)
+        self.s.flush()  # hall() reads the row with Core, past the session
         self._memo.halls.pop(hall_id, None)
 
     def set_policy(self, hall_id: str, policy: dict[str, int]) -> None:
@@ -340,6 +378,7 @@ class Tx:
             raise NotFound(f"unknown hall {hall_id!r}")
         row.policy = policy
         self.s.add(row)
+        self.s.flush()  # hall() reads the row with Core, past the session
         self._memo.halls.pop(hall_id, None)
 
     def halls(self) -> list[Hall]:

@@ -122,3 +122,36 @@ def test_a_refusal_inside_a_batch_leaves_the_other_tickets_of_the_batch(
         assert [e.seq for e in stored] == [1, 2, 3, 4, 5]
         assert [e.data["waiting"]["total"] for e in stored[1:]] == [1, 2, 3, 4]
         assert len(tx.waiting("h")) == 4
+
+
+def test_what_one_process_keeps_between_transactions_yields_to_another_process(
+    db_url: str,
+) -> None:
+    """Two servers on one database: each sees the other's tickets and calls, and
+    numbering stays gapless, although each keeps the queue between its writes."""
+    hubs = []
+    for _ in range(2):
+        store = Store(db_url)
+        store.create_all()
+        hubs.append(HallServices(store, Settings(database_url=db_url, secret_key="k")))
+    a, b = hubs
+    a.create_hall(ADMIN, HallIn(id="h", name="大厅"))
+    a.put_window(ADMIN, "h", 1, WindowIn(label="1", services="all"))
+
+    def issue(hub: HallServices) -> tuple[str, int]:
+        view = hub.issue_ticket(ADMIN, "h", TicketIn(service="HZ-SFZ-HL"), idem_key=None)[0]
+        return view["number"], view["position"]
+
+    try:
+        assert issue(a) == ("A001", 0)
+        assert issue(b) == ("A002", 1)
+        assert issue(a) == ("A003", 2)  # a's kept queue had only A001
+        b.window_action(ADMIN, "h", 1, "open", None)
+        called = b.window_action(ADMIN, "h", 1, "call-next", None)
+        assert called is not None and called["ticket"]["number"] == "A001"
+        assert issue(a) == ("A004", 2)  # A001 left the queue through b
+        with a.store.read() as tx:
+            assert sorted(t.number for t in tx.waiting("h")) == ["A002", "A003", "A004"]
+    finally:
+        for hub in hubs:
+            hub.store.dispose()
