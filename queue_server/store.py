@@ -151,7 +151,7 @@ class Store:
     @contextmanager
     def read(self) -> Iterator["Tx"]:
         with Session(self._reader, expire_on_commit=False) as session, session.begin():
-            yield Tx(session, self.dialect)
+            yield Tx(session, self.dialect, self._kept, reading=True)
 
 
 @dataclass
@@ -227,11 +227,14 @@ class _Mark:
 class Tx:
     """One open transaction; every method reads or writes through it."""
 
-    def __init__(self, session: Session, dialect: str, kept: Kept | None = None) -> None:
+    def __init__(
+        self, session: Session, dialect: str, kept: Kept | None = None, *, reading: bool = False
+    ) -> None:
         self.s = session
         self.dialect = dialect
         self._memo = _Memo()
         self._kept: Kept = {} if kept is None else kept
+        self._reading = reading
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
@@ -295,13 +298,20 @@ class Tx:
             return
         kept, memo = found[1], self._memo
         if kept.waiting is not None:
-            memo.waiting[hall_id] = kept.waiting
+            memo.waiting[hall_id] = kept.waiting.copy()  # readers may hold the original
         if kept.windows is not None:
             memo.windows[hall_id] = kept.windows
         memo.means |= {(hall_id, d): m for d, m in kept.means.items()}
         counters = {(hall_id, d, p): v for (d, p), v in kept.counters.items()}
         memo.counters |= counters
         memo.written[1].update(counters)
+
+    def _peek_kept(self, hall_id: str) -> KeptHall | None:
+        """For a read: the kept state of the hall, if it is what this snapshot sees."""
+        if not self._reading or (found := self._kept.get(hall_id)) is None:
+            return None
+        seq, kept = found
+        return kept if seq == self.last_seq(hall_id) else None
 
     def _insert_steps(self) -> None:
         if self._memo.steps:
@@ -389,6 +399,8 @@ class Tx:
     def windows(self, hall_id: str) -> list[Window]:
         if (known := self._memo.windows.get(hall_id)) is not None:
             return list(known)
+        if (kept := self._peek_kept(hall_id)) is not None and kept.windows is not None:
+            return list(kept.windows)
         rows = self.s.execute(
             sa_select(WINDOWS).where(WINDOWS.c.hall_id == hall_id).order_by(WINDOWS.c.number)
         )
@@ -492,6 +504,8 @@ class Tx:
         return [ticket_from_row(r) for r in self.s.execute(query)]
 
     def waiting(self, hall_id: str) -> list[Ticket]:
+        if (kept := self._peek_kept(hall_id)) is not None and kept.waiting is not None:
+            return list(kept.waiting.tickets.values())
         if (known := self._memo.waiting.get(hall_id)) is None:
             tickets = self._tickets(
                 TICKETS.c.hall_id == hall_id, TICKETS.c.status == TicketStatus.WAITING.value
@@ -501,7 +515,9 @@ class Tx:
 
     def waiting_counts(self, hall_id: str) -> dict[tuple[str, bool], int]:
         """Waiting tickets per (category, green channel)."""
-        if (known := self._memo.waiting.get(hall_id)) is not None:
+        kept = self._peek_kept(hall_id)
+        known = self._memo.waiting.get(hall_id) or (kept.waiting if kept else None)
+        if known is not None:
             return {key: n for key, n in known.counts.items() if n > 0}
         rows = self.s.execute(
             select(col(TicketRow.category), col(TicketRow.priority), func.count())
@@ -691,6 +707,8 @@ class Tx:
         """Mean handling seconds per service over the day's finished tickets."""
         if (known := self._memo.means.get((hall_id, day))) is not None:
             return dict(known)
+        if (kept := self._peek_kept(hall_id)) is not None and day in kept.means:
+            return dict(kept.means[day])
         rows = self.s.execute(
             select(
                 col(TicketRow.service), col(TicketRow.started_at), col(TicketRow.finished_at)

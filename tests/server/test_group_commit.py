@@ -138,17 +138,22 @@ def test_what_one_process_keeps_between_transactions_yields_to_another_process(
     a.create_hall(ADMIN, HallIn(id="h", name="大厅"))
     a.put_window(ADMIN, "h", 1, WindowIn(label="1", services="all"))
 
+    ids: dict[str, str] = {}
+
     def issue(hub: HallServices) -> tuple[str, int]:
         view = hub.issue_ticket(ADMIN, "h", TicketIn(service="HZ-SFZ-HL"), idem_key=None)[0]
+        ids[view["number"]] = view["id"]
         return view["number"], view["position"]
 
     try:
         assert issue(a) == ("A001", 0)
         assert issue(b) == ("A002", 1)
         assert issue(a) == ("A003", 2)  # a's kept queue had only A001
+        assert a.ticket_view(ids["A003"])["position"] == 2
         b.window_action(ADMIN, "h", 1, "open", None)
         called = b.window_action(ADMIN, "h", 1, "call-next", None)
         assert called is not None and called["ticket"]["number"] == "A001"
+        assert a.ticket_view(ids["A003"])["position"] == 1  # a's reads see b's call
         assert issue(a) == ("A004", 2)  # A001 left the queue through b
         with a.store.read() as tx:
             assert sorted(t.number for t in tx.waiting("h")) == ["A002", "A003", "A004"]
