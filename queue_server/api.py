@@ -241,12 +241,10 @@ async def cancel_appointment(request: Request) -> Response:
 
 async def check_in(request: Request) -> Response:
     principal, body = await who(request), await parse(request, CheckInIn)
-    return ok(
-        await run_in_threadpool(
-            bookings(request).check_in, principal, request.path_params["hall"], body
-        ),
-        201,
+    view, created = await run_in_threadpool(
+        bookings(request).check_in, principal, request.path_params["hall"], body
     )
+    return ok(view, 201 if created else 200)
 
 
 async def cancel_by_staff(request: Request) -> Response:

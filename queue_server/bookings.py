@@ -38,6 +38,7 @@ from .models import AppointmentIn, AppointmentRow, BookingBanRow, CheckInIn
 from .protocol import Event, local_iso
 from .services import HallServices, Stored
 from .store import Tx
+from .views import live_leg
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
 
@@ -210,9 +211,12 @@ class Bookings:
 
     # ------------------------------------------------------------ check-in
 
-    def check_in(self, principal: Principal, hall_id: str, body: CheckInIn) -> dict[str, Any]:
+    def check_in(
+        self, principal: Principal, hall_id: str, body: CheckInIn
+    ) -> tuple[dict[str, Any], bool]:
         """At the ticket machine, by code or ID number: the booking becomes a ticket
-        with precedence inside its slot, or a walk-in ticket when late."""
+        with precedence inside its slot, or a walk-in ticket when late; (view,
+        created). Checking in again returns the same ticket while it is live."""
         require(principal, {Role.KIOSK, Role.SUPERVISOR}, hall=hall_id)
         if not body.code and not body.id_number:
             raise InvalidInput("check in with the appointment code or the ID number")
@@ -224,9 +228,11 @@ class Bookings:
             )
             id_hash = identity.keyed_hash(person, self.services.id_key())
 
-        def work(tx: Tx, now: datetime, events: list[Event]) -> dict[str, Any]:
+        def work(tx: Tx, now: datetime, events: list[Event]) -> tuple[dict[str, Any], bool]:
             hall = tx.hall(hall_id)
             row = self._todays(tx, hall, body.code, id_hash, now)
+            if row.ticket_id is not None:
+                return self._checked_in(tx, row, now), False
             timing = arrival(hall, row.slot_start, now)
             if timing is Arrival.EARLY:
                 opens = row.slot_start.astimezone(hall.zone)
@@ -255,9 +261,24 @@ class Bookings:
             tx.save_appointment(row)
             return view | {
                 "appointment": {"code": row.code, "status": row.status, "arrival": timing.value}
-            }
+            }, True
 
         return self.services.write(hall_id, work)
+
+    def _checked_in(self, tx: Tx, row: AppointmentRow, now: datetime) -> dict[str, Any]:
+        """A second check-in (a retry after a lost answer, or the visitor again)
+        gets the ticket of the first while it is live, never a second one."""
+        assert row.ticket_id is not None
+        ticket = live_leg(tx, row.ticket_id)
+        if not ticket.active:
+            raise Conflict(
+                f"appointment {row.code} was already used: ticket {ticket.number} "
+                f"is {ticket.status.value}"
+            )
+        arrived = Arrival.ON_TIME if row.status == BookingStatus.CHECKED_IN else Arrival.LATE
+        return self.services.view_of(tx, ticket, now) | {
+            "appointment": {"code": row.code, "status": row.status, "arrival": arrived.value}
+        }
 
     def _todays(
         self, tx: Tx, hall: Hall, code: str | None, id_hash: str | None, now: datetime
@@ -279,7 +300,7 @@ class Bookings:
             if not rows:
                 raise NotFound("no appointment today for this ID number")
             row = rows[0]
-        if row.status != BookingStatus.BOOKED:
+        if row.status not in (BookingStatus.BOOKED, BookingStatus.CHECKED_IN, BookingStatus.LATE):
             raise Conflict(f"appointment {row.code} is {row.status}")
         return row
 

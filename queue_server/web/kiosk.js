@@ -76,6 +76,11 @@
     const path = effect.type === "issue" ? `${hallPath}/tickets` : `${hallPath}/appointments/check-in`;
     const headers = effect.key ? { "Idempotency-Key": effect.key } : {};
     const result = await withRetries(() => Api.call("POST", path, effect.body, headers));
+    if (result.status === 200 && effect.type !== "issue") {
+      // Checked in before: the server answers with the ticket it already gave.
+      dispatch({ type: "refused", error: Text.alreadyCheckedIn(result.data) });
+      return;
+    }
     if (result.ok) {
       dispatch({ type: "issued", ticket: result.data });
       pollPrinter(); // right away: did this ticket print?

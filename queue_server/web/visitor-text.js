@@ -224,6 +224,8 @@
       const parts = localParts(`${day[1]}T00:00`);
       return { title, message: `该预约是 ${parts.date} 的预约，不是今天在本大厅办理`, retry: false };
     }
+    const used = /already used: ticket (\S+) is/.exec(message);
+    if (used) return { title, message: `该预约已使用过（号票 ${used[1]} 已结束）`, retry: false };
     const state = /is (\w+)$/.exec(message);
     const states = {
       checked_in: "该预约已签到，请留意叫号",
@@ -235,8 +237,18 @@
     return { title, message: said || `签到未成功（${message}）`, retry: false };
   }
 
+  /** A second check-in: the same ticket again, nothing printed again. */
+  function alreadyCheckedIn(ticket) {
+    return {
+      title: "已签到",
+      message: `该预约已签到，您的号码是 ${ticket.number}，请留意叫号`,
+      retry: false,
+    };
+  }
+
   const api = {
     STATUS,
+    alreadyCheckedIn,
     statusOf,
     isFinal,
     waitMinutes,

@@ -452,13 +452,14 @@ def test_appointment_check_in_too_early_then_on_time(live_server: LiveServer, pa
     expect(page.locator("#r-number")).to_have_text("A001")
     expect(page.locator("#r-appointment")).to_be_visible()
 
-    # A second check-in with the same code is refused, in Chinese.
+    # A second check-in with the same code gives no second ticket: it says which one.
     page.locator("#r-done").click()
     page.locator("#to-checkin").click()
     page.keyboard.type(soon_code)
     page.keyboard.press("Enter")
     screen(page, "error")
-    expect(page.locator("#e-message")).to_have_text("该预约已签到，请留意叫号")
+    expect(page.locator("#e-title")).to_have_text("已签到")
+    expect(page.locator("#e-message")).to_have_text("该预约已签到，您的号码是 A001，请留意叫号")
 
 
 def test_an_unknown_booking_code_is_explained(live_server: LiveServer, page: Page) -> None:
