@@ -27,6 +27,10 @@ class Catalogue:
                 f"unknown service {code!r}; GET /api/services lists the valid codes"
             ) from None
 
+    def targets(self) -> dict[str, int]:
+        """Each service's target wait in minutes, as a hall's `Policy.targets` holds them."""
+        return {code: s.target_wait_minutes for code, s in self.services.items()}
+
     def unknown(self, services: Iterable[str] = (), categories: Iterable[str] = ()) -> list[str]:
         """The names among `services` and `categories` that the catalogue lacks."""
         return [s for s in services if s not in self.services] + [

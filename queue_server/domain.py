@@ -6,8 +6,8 @@ next state is, and save what it returns. An illegal move raises a
 `QueueError` and changes nothing, so a refused action is never half-applied.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -306,14 +306,25 @@ class Step:
     at: datetime
 
 
+_NORMAL = PriorityClass.NORMAL
+_WAITING = TicketStatus.WAITING
+TARGET_REFERENCE_MIN = 30  # a service with this target wait gets no target boost
+
+
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """Per-hall dispatch and lifecycle settings (seconds unless named)."""
+    """Per-hall dispatch and lifecycle settings (seconds unless named).
+
+    `targets` is not a setting: it is each service's target wait in minutes,
+    from the catalogue, filled in where a hall is loaded. A service missing
+    from it gets no target boost.
+    """
 
     green_boost_s: int = 1200
     appointment_boost_s: int = 900
     transfer_boost_s: int = 600
     return_boost_s: int = 86_400  # larger than any day's wait: head of the queue
+    target_boost_s_per_min: int = 120  # per minute a service's target wait is under 30; 0: off
     max_recalls: int = 2
     no_show_after_s: int = 120  # after the last allowed recall, the window is freed
     queue_alert_length: int = 30  # waiting tickets in one category that raise an alert
@@ -324,9 +335,30 @@ class Policy:
     noshow_strikes: int = 3  # missed bookings within strike_days suspend booking
     strike_days: int = 180
     ban_days: int = 30
+    targets: Mapping[str, int] = field(default_factory=dict, repr=False, hash=False)
+
+    def settings(self) -> dict[str, int]:
+        """The hall's own settings, as stored and shown: everything but `targets`."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "targets"}
+
+    def target_boost(self, service: str) -> int:
+        """Head start from the service's target wait (negative above 30 minutes).
+
+        With the default 120 s a minute, a ticket's score is its wait minus
+        twice its target (plus a constant): the earliest "twice the target"
+        deadline is called first, which keeps the worst overrun of that
+        deadline smallest. Short targets mostly belong to quick items, so
+        normal waits fall too, which pays for the green channel's precedence.
+        """
+        minutes = self.targets.get(service, TARGET_REFERENCE_MIN)
+        return self.target_boost_s_per_min * (TARGET_REFERENCE_MIN - minutes)
+
+    def walk_in_boost(self, service: str, green_channel: bool) -> int:
+        """The boost of a walk-in ticket: its target boost, plus the green channel's."""
+        return self.target_boost(service) + (self.green_boost_s if green_channel else 0)
 
     def boost(self, ticket: Ticket, now: datetime) -> int:
-        boost = self.green_boost_s if ticket.green_channel else 0
+        boost = self.walk_in_boost(ticket.service, ticket.priority is not _NORMAL)
         if ticket.entry is Entry.APPOINTMENT:
             # Precedence inside the slot: from a few minutes early on, not before.
             opens = ticket.appointment_at or now
@@ -448,49 +480,77 @@ def score(ticket: Ticket, policy: Policy, now: datetime) -> float:
 
     A boost is a head start measured in seconds, so a normal ticket that has
     waited longer than the green-channel boost is still served first: the green
-    channel gets precedence without starving anyone.
+    channel gets precedence without starving anyone. The target boost orders
+    services by their target waits the same way (`Policy.target_boost`).
     """
     return (now - ticket.arrived_at).total_seconds() + policy.boost(ticket, now)
+
+
+_Rank = tuple[datetime, datetime, datetime, int, str]
+_BoostKey = tuple[str, PriorityClass, Entry, int | None, datetime | None]
+
+
+def _ranker(policy: Policy, now: datetime) -> Callable[[Ticket], _Rank]:
+    """Sort key of the hall-wide order: best score, then earliest arrival.
+
+    The best score is the earliest arrival moved forward by the boost: the
+    order of `score`, in exact datetime arithmetic. Boosts are worked out
+    once per kind of ticket. The number breaks the last tie by its length
+    first, so A999 < A1000.
+    """
+    boosts: dict[_BoostKey, timedelta] = {}
+
+    def rank(t: Ticket) -> _Rank:
+        key = (t.service, t.priority, t.entry, t.directed_window, t.appointment_at)
+        boost = boosts.get(key)
+        if boost is None:
+            boost = boosts[key] = timedelta(seconds=policy.boost(t, now))
+        return (t.arrived_at - boost, t.arrived_at, t.issued_at, len(t.number), t.number)
+
+    return rank
 
 
 def dispatch_order(
     waiting: Iterable[Ticket], window: Window, policy: Policy, now: datetime
 ) -> list[Ticket]:
     """The tickets `window` may call, best first (ties by arrival, then number)."""
-    eligible = [t for t in waiting if t.status is TicketStatus.WAITING and window.accepts(t)]
-
-    def key(t: Ticket) -> tuple[bool, float, datetime, datetime, int, str]:
-        # A green lane serves green tickets strictly first; a visitor back from
-        # a suspension keeps the head of the queue there too.
-        lane_first = window.lane is Lane.GREEN and (t.green_channel or t.entry is Entry.RETURN)
-        return (not lane_first, *_rank(t, policy, now))
-
-    return sorted(eligible, key=key)
-
-
-def _rank(
-    ticket: Ticket, policy: Policy, now: datetime
-) -> tuple[float, datetime, datetime, int, str]:
-    """Sort key of the hall-wide order: best score, then earliest arrival.
-
-    The number breaks the last tie by its length first, so A999 < A1000.
-    """
-    number = ticket.number
-    return (-score(ticket, policy, now), ticket.arrived_at, ticket.issued_at, len(number), number)
+    eligible = _eligible(waiting, window)
+    rank = _ranker(policy, now)
+    if window.lane is Lane.GREEN:
+        return sorted(eligible, key=lambda t: (_lane_last(t), rank(t)))
+    return sorted(eligible, key=rank)
 
 
 def choose_next(
     waiting: Iterable[Ticket], window: Window, policy: Policy, now: datetime
 ) -> Ticket | None:
     """The ticket `window` should call now, or None when nobody eligible waits."""
-    order = dispatch_order(waiting, window, policy, now)
-    return order[0] if order else None
+    eligible = _eligible(waiting, window)
+    rank = _ranker(policy, now)
+    if window.lane is Lane.GREEN:
+        return min(eligible, key=lambda t: (_lane_last(t), rank(t)), default=None)
+    return min(eligible, key=rank, default=None)
+
+
+def _eligible(waiting: Iterable[Ticket], window: Window) -> list[Ticket]:
+    return [t for t in waiting if t.status is _WAITING and window.accepts(t)]
+
+
+def _lane_last(ticket: Ticket) -> bool:
+    """False for the tickets a green lane calls strictly first: green-channel
+    ones, and a visitor back from a suspension, who keeps the head there too."""
+    return ticket.priority is _NORMAL and ticket.entry is not Entry.RETURN
 
 
 # ---------------------------------------------------------------- estimates
 
 
 _STAFFED = frozenset({WindowState.OPEN, WindowState.CALLING, WindowState.SERVING})
+_BUSY = frozenset({WindowState.CALLING, WindowState.SERVING})
+_WALK_IN = Entry.WALK_IN
+_DEFAULT_HANDLING_S = 600.0  # a service with neither a recent mean nor catalogue minutes
+
+ArrivalKind = tuple[str, str, bool]  # service, its category, green channel
 
 
 @dataclass(frozen=True, slots=True)
@@ -506,36 +566,201 @@ def estimate(
     handling_s: Mapping[str, float],
     policy: Policy,
     now: datetime,
+    *,
+    arrivals: Mapping[ArrivalKind, float] | None = None,
 ) -> Estimate:
     """People ahead of `ticket` and its expected wait.
 
-    Ahead = waiting tickets with a higher score that a staffed window (open,
-    calling or serving) able to take `ticket` could take instead; with none
-    staffed, any window able to take it counts. Their expected handling time
-    (recent mean per service, else the catalogue's minutes) is shared by those
-    windows. Deliberately simple (it ignores green lanes); its accuracy is
-    measured by the simulator.
+    Ahead = waiting tickets that rank before `ticket` in the dispatch order
+    now and that a staffed window (open, calling or serving) able to take
+    `ticket` could take instead; with none staffed, any window able to take
+    it counts. Each needs its service's handling time (`handling_s`: recent
+    means, else the catalogue's minutes).
+
+    Of c such windows, the idle ones call the first tickets ahead at once
+    (no wait if one is left for `ticket`; unstaffed ones count as idle: they
+    call when they open); then windows free up one every mean handling / c,
+    the first after about a mean handling / (busy + 1), or a whole one if
+    all have just started. With every window busy, the wait is about
+    (work ahead + one mean handling) / c.
+
+    Visitors who come later with a larger boost (green channel, a shorter
+    target wait) overtake the ticket while it has waited less than their head
+    start. `arrivals` (the hall's recent arrivals, e.g. today's tickets so
+    far, counted per service, category and green channel) gives their mix:
+    arriving at the windows' pace, each kind adds its share of the work for
+    as long as it overtakes, W = base + sum(share * min(W, head start)).
+    Without `arrivals` that term is left out and waits come out short.
+    Deliberately simple (it ignores green lanes); its accuracy is measured
+    by the simulator.
     """
-    if ticket.status is not TicketStatus.WAITING:
+    if ticket.status is not _WAITING:
         return Estimate(position=0, wait_s=0)
     able = [w for w in windows if w.accepts(ticket)]
     staffed = [w for w in able if w.state in _STAFFED] or able
-    mine = _rank(ticket, policy, now)
-    ahead = [
-        t
-        for t in waiting
-        if t.id != ticket.id
-        and t.status is TicketStatus.WAITING
-        and _rank(t, policy, now) < mine
-        and any(w.accepts(t) for w in staffed)
-    ]
-    work = sum(handling_s.get(t.service, 600.0) for t in ahead)
-    busy = [w for w in staffed if w.state in (WindowState.CALLING, WindowState.SERVING)]
-    # A window busy now frees up on average half a handling time from now.
-    residual = sum(handling_s.get(ticket.service, 600.0) / 2 for _ in busy)
-    servers = max(1, len(staffed))
-    wait = (work + residual) / servers if (ahead or len(busy) == len(staffed)) else 0.0
-    return Estimate(position=len(ahead), wait_s=round(wait))
+    if not staffed:
+        return Estimate(position=0, wait_s=0)
+    mine = policy.boost(ticket, now)
+    known = _Known(staffed, handling_s, policy, now, ticket.arrived_at - timedelta(seconds=mine))
+    position, work = _ahead(ticket, waiting, known)
+    busy = sum(w.state in _BUSY for w in staffed)
+    idle = len(staffed) - busy
+    if position < idle:
+        return Estimate(position=position, wait_s=0)
+    mean = (work + handling_s.get(ticket.service, _DEFAULT_HANDLING_S)) / (position + 1)
+    later = work * (position - idle) / position if position else 0.0
+    base = later / len(staffed) + (mean / (busy + 1) if busy else mean)
+    wait = base
+    if arrivals:
+        waited = (now - ticket.arrived_at).total_seconds()
+        wait = _solve(base, _overtakers(arrivals, known, mine + waited))
+    return Estimate(position=position, wait_s=round(wait))
+
+
+_KindKey = tuple[str, PriorityClass, Entry, int | None, datetime | None, TicketStatus]
+_Kind = tuple[datetime, float]  # such tickets rank ahead if they arrived before; their handling
+_SKIP: _Kind = (datetime.min, 0.0)  # tickets that cannot be ahead (compared by identity)
+
+
+class _Known:
+    """What one estimate works out once per service, boost and kind of ticket.
+
+    Tickets of one kind (everything their boost and windows depend on) rank
+    before the estimated ticket if they arrived before the same instant:
+    its arrival moved forward by its boost, and back by theirs.
+    """
+
+    def __init__(
+        self,
+        staffed: Sequence[Window],
+        handling_s: Mapping[str, float],
+        policy: Policy,
+        now: datetime,
+        rank: datetime,
+    ) -> None:
+        self.staffed = staffed
+        self.everything = all(w.skills.accepts_all for w in staffed)
+        self.numbers = {w.number for w in staffed}
+        self.handling_s = handling_s
+        self.policy = policy
+        self.now = now
+        self.rank = rank  # the estimated ticket's arrival moved forward by its boost
+        self.services: dict[str, tuple[bool, float, int]] = {}
+        self.instants: dict[int, datetime] = {}
+
+    def service(self, service: str, category: str) -> tuple[bool, float, int]:
+        """Whether a staffed window takes it, its handling seconds, its target boost.
+
+        Worked out once per service: a service's category never changes.
+        """
+        found = self.services.get(service)
+        if found is None:
+            takes = self.everything or any(
+                w.skills.accepts(service, category) for w in self.staffed
+            )
+            handling = self.handling_s.get(service, _DEFAULT_HANDLING_S)
+            found = self.services[service] = (takes, handling, self.policy.target_boost(service))
+        return found
+
+    def instant(self, boost: int) -> datetime:
+        """A ticket with `boost` ranks ahead if it arrived before this."""
+        found = self.instants.get(boost)
+        if found is None:
+            found = self.instants[boost] = self.rank + timedelta(seconds=boost)
+        return found
+
+    def walk_ins(self, service: str, category: str) -> tuple[_Kind, _Kind]:
+        """The kinds of the green-channel and of the normal walk-ins of `service`."""
+        takes, handling, boost = self.service(service, category)
+        if not takes:
+            return _SKIP, _SKIP
+        green = self.instant(boost + self.policy.green_boost_s)
+        return (green, handling), (self.instant(boost), handling)
+
+    def kind(self, t: Ticket) -> _Kind:
+        """The kind of any ticket (transferred, directed, booked, not waiting, ...)."""
+        if t.status is not _WAITING:
+            return _SKIP
+        takes, handling, _ = self.service(t.service, t.category)
+        if t.directed_window is not None:
+            takes = t.directed_window in self.numbers and any(w.accepts(t) for w in self.staffed)
+        if not takes:
+            return _SKIP
+        return self.instant(self.policy.boost(t, self.now)), handling
+
+
+def _ahead(ticket: Ticket, waiting: Sequence[Ticket], known: _Known) -> tuple[int, float]:
+    """How many of `waiting` rank before `ticket` and can take its windows, and their work.
+
+    t ranks before `ticket` when t.arrived_at - boost(t) is earlier than
+    ticket.arrived_at - boost(ticket) (as in `_ranker`). The server runs this
+    for every ticket it issues, with up to ~1,000 waiting, so each kind of
+    ticket is worked out once; then a ticket costs a lookup and a comparison.
+    Most are plain walk-ins, looked up by their service alone.
+    """
+    last = (ticket.arrived_at, ticket.issued_at, len(ticket.number), ticket.number)
+    walk_ins: dict[str, tuple[_Kind, _Kind]] = {}
+    others: dict[_KindKey, _Kind] = {}
+    position, work = 0, 0.0
+    for t in waiting:
+        if t.entry is _WALK_IN and t.directed_window is None and t.status is _WAITING:
+            pair = walk_ins.get(t.service)
+            if pair is None:
+                pair = walk_ins[t.service] = known.walk_ins(t.service, t.category)
+            kind = pair[t.priority is _NORMAL]
+        else:
+            key = (t.service, t.priority, t.entry, t.directed_window, t.appointment_at, t.status)
+            kind = others.get(key) or others.setdefault(key, known.kind(t))
+        if kind is _SKIP:
+            continue
+        at = t.arrived_at
+        if at < kind[0] or (
+            at == kind[0]
+            and t.id != ticket.id
+            and (at, t.issued_at, len(t.number), t.number) < last
+        ):
+            position += 1
+            work += kind[1]
+    return position, work
+
+
+def _overtakers(
+    arrivals: Mapping[ArrivalKind, float], known: _Known, mine: float
+) -> list[tuple[float, float]]:
+    """(share of the work, head start in seconds) of each kind of later walk-in
+    that overtakes a ticket whose boost plus wait so far is `mine`. Their
+    boosts are `Policy.walk_in_boost`, from the target boosts known already."""
+    total, found = 0.0, []
+    green_boost = known.policy.green_boost_s
+    for (service, category, green), count in arrivals.items():
+        takes, handling, boost = known.service(service, category)
+        if takes and count > 0:
+            total += count * handling
+            if green:
+                boost += green_boost
+            if boost > mine:
+                found.append((count * handling, boost - mine))
+    if total <= 0:
+        return []
+    return [(work / total, head_start) for work, head_start in found]
+
+
+def _solve(base: float, overtakers: Sequence[tuple[float, float]]) -> float:
+    """The W with W = base + sum(share * min(W, head start)) over (share, head start).
+
+    The right side is piecewise linear in W with a slope below 1 (the shares
+    sum to at most 1), so scan the head starts in order and solve on the
+    segment where the answer falls.
+    """
+    fixed, slope = 0.0, sum(share for share, _ in overtakers)
+    for share, head_start in sorted(overtakers, key=lambda o: o[1]):
+        if slope < 1:
+            wait = (base + fixed) / (1 - slope)
+            if wait <= head_start:
+                return wait
+        fixed += share * head_start
+        slope -= share
+    return base + fixed
 
 
 # ---------------------------------------------------------------- opening hours

@@ -4,7 +4,10 @@ No `from __future__ import annotations` here: SQLModel reads the annotations
 at class creation. Times are stored as naive UTC and come back aware.
 """
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
+from functools import cache
+from types import MappingProxyType
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -14,10 +17,12 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from . import catalogue
 from .domain import (
     ACTIVE_STATUSES,
     Entry,
     Lane,
+    Policy,
     PriorityClass,
     Skills,
     Ticket,
@@ -302,6 +307,20 @@ def window_from_row(row: Any) -> Window:
 
 
 # Enum lookups by value, cheaper than calling the enum for every row of a long queue.
+def hall_policy(stored: Mapping[str, Any] | None) -> Policy:
+    """A hall's stored settings (`HallRow.policy`) with the catalogue's target waits.
+
+    The targets are not stored with the hall: they follow the shipped catalogue.
+    """
+    settings = {k: v for k, v in (stored or {}).items() if k != "targets"}
+    return Policy(**settings, targets=_targets())
+
+
+@cache
+def _targets() -> Mapping[str, int]:
+    return MappingProxyType(catalogue.load().targets())  # shared by every hall: read-only
+
+
 _PRIORITIES = {p.value: p for p in PriorityClass}
 _STATUSES = {s.value: s for s in TicketStatus}
 _ENTRIES = {e.value: e for e in Entry}
@@ -423,6 +442,7 @@ class PolicyIn(Body):
     appointment_boost_s: int | None = PydanticField(default=None, ge=0, le=86_400)
     transfer_boost_s: int | None = PydanticField(default=None, ge=0, le=86_400)
     return_boost_s: int | None = PydanticField(default=None, ge=0, le=864_000)
+    target_boost_s_per_min: int | None = PydanticField(default=None, ge=0, le=600)
     max_recalls: int | None = PydanticField(default=None, ge=0, le=10)
     no_show_after_s: int | None = PydanticField(default=None, ge=10, le=3600)
     queue_alert_length: int | None = PydanticField(default=None, ge=1, le=10_000)

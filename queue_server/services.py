@@ -15,7 +15,7 @@ import random
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -551,7 +551,16 @@ class HallServices:
             issued_at=now,
         )
         means = handling_means(tx, self.catalogue, hall, now)
-        wait = estimate(would_be, tx.waiting(hall.id), tx.windows(hall.id), means, hall.policy, now)
+        arrivals = tx.arrivals(hall.id, hall.business_date(now))
+        wait = estimate(
+            would_be,
+            tx.waiting(hall.id),
+            tx.windows(hall.id),
+            means,
+            hall.policy,
+            now,
+            arrivals=arrivals,
+        )
         admit(hall, service, now, wait.wait_s)
 
     @staticmethod
@@ -873,4 +882,4 @@ def _device_view(row: DeviceRow, zone: tzinfo) -> dict[str, Any]:
 
 
 def _policy_dict(policy: Policy) -> dict[str, int]:
-    return asdict(policy)
+    return policy.settings()

@@ -28,9 +28,9 @@ from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, SQLModel, col, select
 
 from .domain import (
+    ArrivalKind,
     Hall,
     NotFound,
-    Policy,
     PriorityClass,
     StaleState,
     Step,
@@ -55,6 +55,7 @@ from .models import (
     TokenRow,
     TransitionRow,
     WindowRow,
+    hall_policy,
     ticket_changes,
     ticket_from_row,
     window_from_row,
@@ -76,6 +77,15 @@ _HALL = sa_select(HALLS).where(HALLS.c.id == bindparam("hall"))
 _LOCK_HALL = _HALL.with_for_update()
 _BY_IDEM_KEY = sa_select(TICKETS.c.id, TICKETS.c.service).where(
     TICKETS.c.hall_id == bindparam("hall"), TICKETS.c.idem_key == bindparam("key")
+)
+_ARRIVALS = (
+    sa_select(TICKETS.c.service, TICKETS.c.category, TICKETS.c.priority, func.count())
+    .where(
+        TICKETS.c.hall_id == bindparam("hall"),
+        TICKETS.c.business_date == bindparam("day"),
+        TICKETS.c.parent_id.is_(None),  # a transfer leg is not an arrival
+    )
+    .group_by(TICKETS.c.service, TICKETS.c.category, TICKETS.c.priority)
 )
 
 
@@ -185,6 +195,7 @@ class KeptHall:
     waiting: WaitingQueue | None
     windows: list[Window] | None
     means: dict[date, dict[str, float]]
+    arrivals: dict[date, dict[ArrivalKind, int]]
     counters: dict[tuple[date, str], int]
 
 
@@ -208,6 +219,7 @@ class _Memo:
     windows: dict[str, list[Window]] = field(default_factory=dict)
     waiting: dict[str, WaitingQueue] = field(default_factory=dict)
     means: dict[tuple[str, date], dict[str, float]] = field(default_factory=dict)
+    arrivals: dict[tuple[str, date], dict[ArrivalKind, int]] = field(default_factory=dict)
     seqs: dict[str, int] = field(default_factory=dict)  # halls whose lock we hold
     counters: dict[tuple[str, date, str], int] = field(default_factory=dict)
     steps: list[dict[str, Any]] = field(default_factory=list)  # rows not inserted yet
@@ -249,6 +261,7 @@ class Tx:
             memo.windows.clear()
             memo.waiting.clear()
             memo.means.clear()
+            memo.arrivals.clear()
             memo.seqs, memo.counters = mark.seqs, mark.counters
             del memo.steps[mark.steps :]
             self.s.expire_all()
@@ -287,6 +300,7 @@ class Tx:
                     waiting=memo.waiting.get(hall_id),
                     windows=memo.windows.get(hall_id),
                     means={d: m for (h, d), m in memo.means.items() if h == hall_id},
+                    arrivals={d: a for (h, d), a in memo.arrivals.items() if h == hall_id},
                     counters={(d, p): v for (h, d, p), v in memo.counters.items() if h == hall_id},
                 ),
             )
@@ -302,6 +316,7 @@ class Tx:
         if kept.windows is not None:
             memo.windows[hall_id] = kept.windows
         memo.means |= {(hall_id, d): m for d, m in kept.means.items()}
+        memo.arrivals |= {(hall_id, d): dict(a) for d, a in kept.arrivals.items()}
         counters = {(hall_id, d, p): v for (d, p), v in kept.counters.items()}
         memo.counters |= counters
         memo.written[1].update(counters)
@@ -335,7 +350,7 @@ class Tx:
             name=row.name,
             timezone=row.timezone,
             services=frozenset(row.services) if row.services is not None else None,
-            policy=Policy(**(row.policy or {})),
+            policy=hall_policy(row.policy),
             hours=parse_hours(hours.get("weekly", {}), hours.get("closed_dates", [])),
         )
         self._memo.halls[row.id] = hall
@@ -533,6 +548,21 @@ class Tx:
             counts[key] = counts.get(key, 0) + n
         return counts
 
+    def arrivals(self, hall_id: str, day: date) -> dict[ArrivalKind, int]:
+        """The day's tickets so far per (service, category, green channel): the
+        mix of later visitors `domain.estimate` expects to overtake a ticket."""
+        if (known := self._memo.arrivals.get((hall_id, day))) is not None:
+            return dict(known)
+        if (kept := self._peek_kept(hall_id)) is not None and day in kept.arrivals:
+            return dict(kept.arrivals[day])
+        rows = self.s.connection().execute(_ARRIVALS, {"hall": hall_id, "day": day})
+        found: dict[ArrivalKind, int] = {}
+        for service, category, priority, n in rows:
+            key = (service, category, PriorityClass(priority).green_channel)
+            found[key] = found.get(key, 0) + n
+        self._memo.arrivals[(hall_id, day)] = found
+        return dict(found)
+
     def tickets_with_status(self, hall_id: str, statuses: Sequence[TicketStatus]) -> list[Ticket]:
         return self._tickets(
             TICKETS.c.hall_id == hall_id, TICKETS.c.status.in_([s.value for s in statuses])
@@ -635,6 +665,10 @@ class Tx:
         }
         self.s.connection().execute(_INSERT_TICKET, row)
         self._remember(ticket)
+        arrivals = self._memo.arrivals.get((ticket.hall, ticket.business_date))
+        if arrivals is not None and ticket.parent_id is None:
+            kind = (ticket.service, ticket.category, ticket.green_channel)
+            arrivals[kind] = arrivals.get(kind, 0) + 1
 
     def save_ticket(self, ticket: Ticket, *, transferred_to: str | None = None) -> Ticket:
         values = ticket_changes(ticket) | {"version": ticket.version + 1}

@@ -46,6 +46,7 @@ def ticket_view(
         handling_means(tx, catalogue, hall, now),
         hall.policy,
         now,
+        arrivals=tx.arrivals(hall.id, hall.business_date(now)),
     )
     at_window = ticket.status in (TicketStatus.CALLED, TicketStatus.SERVING)
     return {

@@ -14,7 +14,7 @@ import json
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,19 +28,17 @@ from rich.table import Table
 
 from queue_server import catalogue as catalogue_module
 from queue_server.catalogue import Catalogue
-from queue_server.domain import Policy, estimate
+from queue_server.domain import Policy
 from queue_server.simulation import figures
-from queue_server.simulation.candidates import TargetFirst, corrected_estimate
 from queue_server.simulation.day import (
     HallConfig,
     Visitor,
     comprehensive,
     dedicated,
     expected_arrivals,
-    service_mix,
     visitors,
 )
-from queue_server.simulation.hall import FIFO, STRICT, DayResult, Estimator, run
+from queue_server.simulation.hall import FIFO, STRICT, DayResult, run
 
 console = Console()
 if not console.is_terminal:
@@ -53,35 +51,32 @@ class Scenario:
     title: str
     dedicated: bool  # windows per category (before the reform), else comprehensive
     policy: Policy
-    estimator: Estimator = estimate
-    what_if: bool = False  # a candidate change, not the domain as it is
+    tell_arrivals: bool = True  # the estimate knows the day's arrivals so far
+    judged: bool = False  # issue 6's targets are shown for it
     estimate_only: bool = False  # the same dispatch as another scenario: skip its waits
 
 
-def scenarios(config: HallConfig, catalogue: Catalogue) -> list[Scenario]:
-    targets = {code: float(s.target_wait_minutes) for code, s in catalogue.services.items()}
-    corrected = corrected_estimate(service_mix(catalogue), config.green_share)
+def scenarios(catalogue: Catalogue) -> list[Scenario]:
+    ours = Policy(targets=catalogue.targets())  # as the server loads a hall
     return [
-        Scenario("dedicated", "dedicated", True, Policy()),
+        Scenario("dedicated", "dedicated", True, ours),
         Scenario("fifo", "plain FIFO", False, FIFO),
         Scenario("strict", "strict green", False, STRICT),
-        Scenario("ours", "ours: Policy()", False, Policy()),
         Scenario(
-            "ours_corrected",
-            "ours, corrected estimate*",
+            "green_only",
+            "green boost only",
             False,
-            Policy(),
-            corrected,
-            what_if=True,
-            estimate_only=True,
+            replace(ours, target_boost_s_per_min=0),
+            judged=True,
         ),
+        Scenario("ours", "ours: Policy()", False, ours, judged=True),
         Scenario(
-            "target_first",
-            "target-first*",
+            "ours_untold",
+            "ours, estimate without arrivals",
             False,
-            TargetFirst(targets=targets),
-            corrected,
-            what_if=True,
+            ours,
+            tell_arrivals=False,
+            estimate_only=True,
         ),
     ]
 
@@ -91,7 +86,7 @@ def simulate(
 ) -> tuple[list[Scenario], dict[str, list[DayResult]], list[tuple[Visitor, ...]]]:
     days = [visitors(config, catalogue, seed) for seed in seeds]
     staff = {True: dedicated(config, catalogue), False: comprehensive(config)}
-    plan = scenarios(config, catalogue)
+    plan = scenarios(catalogue)
     results = {
         s.key: [
             run(
@@ -100,7 +95,7 @@ def simulate(
                 s.policy,
                 config=config,
                 catalogue=catalogue,
-                estimator=s.estimator,
+                tell_arrivals=s.tell_arrivals,
             )
             for people in days
         ]
@@ -123,6 +118,7 @@ def all_figures(
     policies = {k: figures.policy(k, results[k], fifo) for k in comprehensive_keys}
     guesses = {k: figures.estimates(results[k]) for k in comprehensive_keys}
     fifo_figures = policies["fifo"]
+    waits = [s.key for s in plan if not s.dedicated and not s.estimate_only]
     return {
         "run": {
             "units": "minutes, unless a name ends in _s (seconds) or _pct",
@@ -135,21 +131,24 @@ def all_figures(
             "utilisation": reform.utilisation,
         },
         "config": asdict(config),
-        "scenarios": {s.key: {"title": s.title, "what_if": s.what_if} for s in plan},
+        "scenarios": {s.key: {"title": s.title, "policy": s.policy.settings()} for s in plan},
         "reform": asdict(reform),
-        "policies": {k: asdict(v) for k, v in policies.items()},
+        "policies": {k: asdict(v) for k, v in policies.items() if k in waits},
+        "by_target": {
+            k: [asdict(g) for g in figures.by_target(results[k], green=False)] for k in waits
+        },
         "estimates": {k: asdict(v) for k, v in guesses.items()},
         "targets": [
             asdict(t)
             for t in figures.targets(reform, policies["ours"], fifo_figures, guesses["ours"].all)
         ],
-        "what_if_targets": {
+        "judged_targets": {
             s.key: [
                 asdict(t)
                 for t in figures.targets(reform, policies[s.key], fifo_figures, guesses[s.key].all)
             ]
             for s in plan
-            if s.what_if
+            if s.judged
         },
         "by_issue_time": {
             k: {
@@ -178,7 +177,7 @@ def print_tables(fig: dict[str, Any], plan: Sequence[Scenario], elapsed: float) 
         f"-{run_['seeds'][-1]}, {run_['windows']} windows, offered load {run_['load']:.2f} "
         f"(measured utilisation {run_['utilisation']:.1%}), "
         f"{run_['visitors_per_day']:.0f} visitors a day, green channel "
-        f"{run_['green_share']:.0%}; {elapsed:.1f} s. Times in minutes; * = what-if."
+        f"{run_['green_share']:.0%}; {elapsed:.1f} s. Times in minutes."
     )
     reform = fig["reform"]
     table = Table(title="(a) the one-window reform: same visitors, same staff, our policy")
@@ -202,7 +201,6 @@ def print_tables(fig: dict[str, Any], plan: Sequence[Scenario], elapsed: float) 
     )
 
     titles = {s.key: s.title for s in plan}
-    skip = {s.key for s in plan if s.estimate_only}
     fifo_p90 = fig["policies"]["fifo"]["normal"]["p90"]
     table = Table(title="(b) dispatch policies on comprehensive windows: waits")
     for col in (
@@ -215,8 +213,6 @@ def print_tables(fig: dict[str, Any], plan: Sequence[Scenario], elapsed: float) 
     ):
         table.add_column(col, justify="right")
     for key, p in fig["policies"].items():
-        if key in skip:
-            continue
         rise = 100 * (p["normal"]["p90"] / fifo_p90 - 1) if fifo_p90 else 0.0
         table.add_row(
             titles[key],
@@ -228,7 +224,27 @@ def print_tables(fig: dict[str, Any], plan: Sequence[Scenario], elapsed: float) 
         )
     console.print(table)
 
-    table = Table(title="(c) estimated wait on the ticket vs the wait it then had")
+    targets = sorted({g["target_min"] for groups in fig["by_target"].values() for g in groups})
+    table = Table(title="(c) normal tickets' waits by their service's target wait")
+    table.add_column("policy", justify="right")
+    for minutes in targets:
+        table.add_column(f"{minutes:g}-min target: mean / p90", justify="right")
+    for key, groups in fig["by_target"].items():
+        found = {g["target_min"]: g["waits"] for g in groups}
+        table.add_row(
+            titles[key],
+            *(
+                f"{found[m]['mean']:.1f} / {found[m]['p90']:.1f}" if m in found else "-"
+                for m in targets
+            ),
+        )
+    table.caption = "tickets a day: " + ", ".join(
+        f"{g['target_min']:g} min {g['waits']['count'] / len(run_['seeds']):.0f}"
+        for g in next(iter(fig["by_target"].values()))
+    )
+    console.print(table)
+
+    table = Table(title="(d) estimated wait on the ticket vs the wait it then had")
     for col in ("policy, estimate", "tickets", "MAE", "within ±5", "bias", "bias green / normal"):
         table.add_column(col, justify="right")
     for key, e in fig["estimates"].items():
@@ -246,17 +262,16 @@ def print_tables(fig: dict[str, Any], plan: Sequence[Scenario], elapsed: float) 
     table = Table(title="issue 6 targets")
     table.add_column("target")
     table.add_column("goal")
-    table.add_column(titles["ours"], justify="right")
-    for key in fig["what_if_targets"]:
+    for key in fig["judged_targets"]:
         table.add_column(titles[key], justify="right")
-    columns = [fig["targets"], *fig["what_if_targets"].values()]
+    columns = list(fig["judged_targets"].values())
     for i, target in enumerate(fig["targets"]):
         cells = [
             f"{c[i]['measured']} " + ("[green]✓[/]" if c[i]["met"] else "[red]✗[/]")
             for c in columns
         ]
         table.add_row(target["name"], target["goal"], *cells)
-    table.caption = "(the what-if columns keep the reform figure of our policy)"
+    table.caption = "(every column keeps the reform figure of our policy)"
     console.print(table)
 
 
@@ -266,8 +281,8 @@ POLICY_LINES = (
     ("dedicated", "dedicated windows (before)", "tab:gray"),
     ("fifo", "plain FIFO", "tab:blue"),
     ("strict", "strict green priority", "tab:red"),
+    ("green_only", "green boost only (before issue 6)", "tab:orange"),
     ("ours", "our policy", "tab:green"),
-    ("target_first", "target-first [what-if]", "tab:purple"),
 )
 BUCKET_H = 0.5
 
@@ -322,10 +337,10 @@ def chart(fig: dict[str, Any], days: int, path: Path) -> None:
     plot(bottom, series["ours"]["estimate"], "--", color="tab:green", label="domain estimate")
     plot(
         bottom,
-        series["ours_corrected"]["estimate"],
-        "--",
-        color="tab:orange",
-        label="corrected estimate [what-if]",
+        series["ours_untold"]["estimate"],
+        ":",
+        color="tab:gray",
+        label="domain estimate, not told the day's arrivals",
     )
     bottom.set_title("Our policy: the wait printed on the ticket vs the wait it then had")
     bottom.set_ylabel("mean (min)")

@@ -4,9 +4,10 @@
   breaks) before and after the one-window reform;
 - `hall`: the event loop on a virtual clock, calling `domain.choose_next` and
   `domain.estimate`; one `run` is one day of one scenario;
-- `figures`: what the days show, and issue 6's targets checked against them;
-- `candidates`: changes to the domain's dispatch and estimate, tried here
-  before anyone edits `domain.py`.
+- `figures`: what the days show, and issue 6's targets checked against them.
+
+A change to the dispatch can be tried here first: `hall.run` takes another
+`chooser`, and a `Policy` is a per-hall setting.
 
 Pure: the standard library and the domain only; `scripts/simulate` does the I/O.
 """

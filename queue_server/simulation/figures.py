@@ -130,6 +130,23 @@ def policy(name: str, days: Sequence[DayResult], fifo: Sequence[DayResult]) -> P
 
 
 @dataclass(frozen=True, slots=True)
+class TargetGroup:
+    """The waits of tickets whose service has one target wait: who pays for what."""
+
+    target_min: float
+    waits: Stats
+
+
+def by_target(days: Sequence[DayResult], *, green: bool | None = None) -> tuple[TargetGroup, ...]:
+    """Waits per service target wait, shortest target first; `green` picks one kind."""
+    groups: dict[float, list[float]] = {}
+    for o in outcomes(days):
+        if green is None or o.green is green:
+            groups.setdefault(o.target_wait_s / 60, []).append(o.wait_s)
+    return tuple(TargetGroup(t, stats(waits)) for t, waits in sorted(groups.items()))
+
+
+@dataclass(frozen=True, slots=True)
 class Accuracy:
     """The wait printed on the ticket against the wait it had (called tickets)."""
 

@@ -10,6 +10,7 @@ since midnight, turned into datetimes only for the domain.
 """
 
 import heapq
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from ..catalogue import Catalogue
 from ..domain import (
-    Estimate,
+    ArrivalKind,
     Policy,
     Ticket,
     TicketAction,
@@ -37,13 +38,16 @@ from .day import HallConfig, Staff, Visitor
 HALL = "sim"
 DAY = datetime(2026, 3, 2, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Monday; any day works
 
-FIFO = Policy(green_boost_s=0, appointment_boost_s=0, transfer_boost_s=0, return_boost_s=0)
-STRICT = Policy(green_boost_s=10**7)  # longer than any day: green always first
+FIFO = Policy(
+    green_boost_s=0,
+    appointment_boost_s=0,
+    transfer_boost_s=0,
+    return_boost_s=0,
+    target_boost_s_per_min=0,
+)
+STRICT = Policy(green_boost_s=10**7, target_boost_s_per_min=0)  # green always first, then FIFO
 
 Chooser = Callable[[Iterable[Ticket], Window, Policy, datetime], Ticket | None]
-Estimator = Callable[
-    [Ticket, Sequence[Ticket], Sequence[Window], Mapping[str, float], Policy, datetime], Estimate
-]
 
 # ---------------------------------------------------------------- the day's results
 
@@ -106,7 +110,7 @@ class _Hall:
     config: HallConfig
     policy: Policy
     chooser: Chooser
-    estimator: Estimator
+    tell_arrivals: bool
     people: Sequence[Visitor]
     targets: Mapping[str, float]
     windows: list[Window]
@@ -116,6 +120,7 @@ class _Hall:
     tickets: dict[int, Ticket] = field(default_factory=dict)
     waiting: dict[str, Ticket] = field(default_factory=dict)
     estimates: dict[int, int] = field(default_factory=dict)
+    arrivals: Counter[ArrivalKind] = field(default_factory=Counter)  # today's, so far
     done: dict[str, tuple[float, int]] = field(default_factory=dict)  # service: sum, count
     busy_s: list[float] = field(default_factory=list)
     called_s: list[float] = field(default_factory=list)
@@ -178,8 +183,15 @@ class _Hall:
         )
         self.tickets[index] = ticket
         self.waiting[ticket.id] = ticket
-        guess = self.estimator(
-            ticket, list(self.waiting.values()), self.windows, self.handling, self.policy, at(now)
+        self.arrivals[(ticket.service, ticket.category, ticket.green_channel)] += 1
+        guess = estimate(
+            ticket,
+            list(self.waiting.values()),
+            self.windows,
+            self.handling,
+            self.policy,
+            at(now),
+            arrivals=self.arrivals if self.tell_arrivals else None,
         )
         self.estimates[index] = guess.wait_s
 
@@ -288,18 +300,19 @@ def run(
     config: HallConfig,
     catalogue: Catalogue,
     chooser: Chooser = choose_next,
-    estimator: Estimator = estimate,
+    tell_arrivals: bool = True,
 ) -> DayResult:
     """Simulate one day of `people` at `staff`'s windows under `policy`.
 
-    `chooser` and `estimator` default to the domain's; others can be tried
-    here before the domain changes.
+    `chooser` defaults to the domain's; another can be tried here before the
+    domain changes. Each ticket's estimate is told the day's arrivals so far
+    (by service, category and green channel), unless `tell_arrivals` is false.
     """
     hall = _Hall(
         config=config,
         policy=policy,
         chooser=chooser,
-        estimator=estimator,
+        tell_arrivals=tell_arrivals,
         people=people,
         targets={c: s.target_wait_minutes * 60.0 for c, s in catalogue.services.items()},
         windows=[

@@ -171,6 +171,12 @@ def test_policy_is_admin_only_and_validated(hall: Hall) -> None:
         hall.c.put("/api/halls/h1/policy", json={"max_recalls": 1}, headers=hall.admin)
     )
     assert policy["max_recalls"] == 1 and policy["green_boost_s"] == 1200
+    assert policy["target_boost_s_per_min"] == 120 and "targets" not in policy
+    off = {"target_boost_s_per_min": 0}
+    assert hall.ok(hall.c.put("/api/halls/h1/policy", json=off, headers=hall.admin)) == {
+        **policy,
+        **off,
+    }
     hall.ticket()
     hall.open(1)
     hall.do(1, "call-next")

@@ -27,6 +27,7 @@ from queue_server.domain import (
     Window,
     WindowAction,
     WindowState,
+    _solve,
     apply_ticket,
     apply_window,
     choose_next,
@@ -44,10 +45,13 @@ A = TicketAction
 WS = WindowState
 WA = WindowAction
 
-HUKOU = "HZ-SFZ-HL"  # 居民身份证换领, category hukou, prefix A
-PASSPORT = "CRJ-HZ-SC"  # 普通护照首次申领, category exit_entry, prefix B
-LICENCE = "JSR-QM-HZ"  # category driver, prefix C
-VEHICLE = "JDC-ZC-DJ"  # category vehicle, prefix D
+HUKOU = "HZ-SFZ-HL"  # 居民身份证换领, category hukou, prefix A; target wait 20 min
+PASSPORT = "CRJ-HZ-SC"  # 普通护照首次申领, category exit_entry, prefix B; 20 min
+LICENCE = "JSR-QM-HZ"  # category driver, prefix C; 20 min
+VEHICLE = "JDC-ZC-DJ"  # category vehicle, prefix D; 30 min
+CERTIFICATE = "HZ-HJ-ZM"  # 户籍证明开具, category hukou, prefix A; 15 min
+# As the server loads a hall: each service's target wait from the catalogue.
+TARGET_FIRST = Policy(targets=CATALOGUE.targets())
 
 
 def ago(minutes: float) -> datetime:
@@ -783,9 +787,81 @@ def test_tie_by_number_follows_the_sequence_past_999() -> None:
     assert chosen is not None and chosen.number == "A999"
 
 
+# ---------------------------------------------------------------- target-first
+
+TARGET_CASES: list[tuple[str, list[Ticket], str]] = [
+    (
+        "a 20-minute item overtakes a 30-minute one that came a little earlier",
+        [make_ticket("D001", service=VEHICLE, waited_min=15), make_ticket("A001", waited_min=5)],
+        "A001",
+    ),
+    (
+        "but not one that has waited 20 minutes longer than it (its head start)",
+        [make_ticket("D001", service=VEHICLE, waited_min=21), make_ticket("A001", waited_min=0)],
+        "D001",
+    ),
+    (
+        "a 15-minute item goes before a 20-minute one that came 9 minutes earlier",
+        [make_ticket("A001", waited_min=9), make_ticket("A002", service=CERTIFICATE, waited_min=0)],
+        "A002",
+    ),
+    (
+        "a normal ticket that has waited an hour goes before a fresh green 15-minute item",
+        [
+            make_ticket("D001", service=VEHICLE, waited_min=60),
+            make_ticket("A009", service=CERTIFICATE, priority=PriorityClass.ELDERLY),
+        ],
+        "D001",
+    ),
+    (
+        "a green ticket keeps its 20-minute head start over normal ones of its service",
+        [make_ticket("A001", waited_min=15), make_ticket("A009", priority=PriorityClass.ELDERLY)],
+        "A009",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("waiting", "expected"),
+    [case[1:] for case in TARGET_CASES],
+    ids=[case[0] for case in TARGET_CASES],
+)
+def test_target_first_calls_the_earliest_twice_the_target_deadline_first(
+    waiting: list[Ticket], expected: str
+) -> None:
+    chosen = choose_next(waiting, make_window(), TARGET_FIRST, NOW)
+    assert chosen is not None and chosen.number == expected
+
+
+def test_target_boost_is_per_minute_under_30_and_0_turns_it_off() -> None:
+    assert [TARGET_FIRST.target_boost(s) for s in (CERTIFICATE, HUKOU, VEHICLE)] == [1800, 1200, 0]
+    assert TARGET_FIRST.target_boost("not-in-the-catalogue") == 0
+    assert Policy().target_boost(HUKOU) == 0  # no targets given: no head start
+    off = replace(TARGET_FIRST, target_boost_s_per_min=0)
+    waiting = [
+        make_ticket("D001", service=VEHICLE, waited_min=15),
+        make_ticket("A001", waited_min=5),
+    ]
+    chosen = choose_next(waiting, make_window(), off, NOW)
+    assert chosen is not None and chosen.number == "D001"  # plain wait, as before
+
+
+def test_a_long_target_falls_behind_by_its_minutes_over_30() -> None:
+    policy = Policy(targets={"slow": 40, HUKOU: 20})
+    assert policy.target_boost("slow") == -1200
+    assert score(make_ticket(waited_min=10), policy, NOW) == 600 + 1200
+
+
+def test_the_targets_are_not_a_setting() -> None:
+    settings = TARGET_FIRST.settings()
+    assert "targets" not in settings and settings["target_boost_s_per_min"] == 120
+    assert Policy(**settings) == replace(TARGET_FIRST, targets={})
+    assert "targets" not in repr(TARGET_FIRST)
+
+
 # ---------------------------------------------------------------- estimates
 
-HANDLING = {HUKOU: 300.0, PASSPORT: 480.0, LICENCE: 360.0}
+HANDLING = {HUKOU: 300.0, PASSPORT: 480.0, LICENCE: 360.0, CERTIFICATE: 300.0}
 
 
 def test_no_estimate_for_a_ticket_that_is_not_waiting() -> None:
@@ -871,6 +947,118 @@ def test_tickets_only_a_closed_window_takes_are_not_ahead() -> None:
         make_window(2, skills=EVERYTHING, state=WS.CLOSED),
     ]
     assert estimate(mine, waiting, windows, HANDLING, Policy(), NOW) == Estimate(0, 0)
+
+
+def test_an_idle_window_left_for_me_means_no_wait_even_with_someone_ahead() -> None:
+    mine = make_ticket("A100", waited_min=1)
+    waiting = [mine, make_ticket("A001", waited_min=10)]
+    windows = [make_window(1), make_window(2)]
+    assert estimate(mine, waiting, windows, HANDLING, Policy(), NOW) == Estimate(1, 0)
+
+
+def test_with_every_window_busy_the_work_ahead_is_shared_until_one_frees_up() -> None:
+    mine = make_ticket("A100", waited_min=1)
+    waiting = [mine, *(make_ticket(f"A00{i}", waited_min=10 + i) for i in range(3))]
+    windows = [make_window(n, state=WS.SERVING, ticket_id=f"x{n}") for n in (1, 2)]
+    est = estimate(mine, waiting, windows, HANDLING, Policy(), NOW)
+    # 900 s of work over two windows, plus the first free-up: a mean handling / 3
+    assert est == Estimate(position=3, wait_s=900 // 2 + 300 // 3)
+
+
+def test_a_short_target_ticket_is_estimated_ahead_of_long_target_ones() -> None:
+    mine = make_ticket("A100")  # a 20-minute item, just issued
+    waiting = [
+        mine,
+        make_ticket("D001", service=VEHICLE, waited_min=15),  # a 30-minute item: behind me
+        make_ticket("D002", service=VEHICLE, waited_min=25),  # waited longer than my head start
+    ]
+    windows = [make_window(1, state=WS.SERVING, ticket_id="x")]
+    assert estimate(mine, waiting, windows, HANDLING, TARGET_FIRST, NOW).position == 1
+    assert estimate(mine, waiting, windows, HANDLING, Policy(), NOW).position == 2
+
+
+def test_the_position_is_the_place_in_the_call_order() -> None:
+    services = [HUKOU, PASSPORT, VEHICLE, CERTIFICATE]
+    waiting = [
+        make_ticket(
+            f"X{i:03d}",
+            service=services[i % 4],
+            waited_min=(7 * i) % 50,
+            priority=PriorityClass.MINOR if i % 5 == 0 else PriorityClass.NORMAL,
+            entry=Entry.TRANSFER if i % 11 == 0 else Entry.WALK_IN,
+        )
+        for i in range(40)
+    ]
+    window = make_window(1, state=WS.SERVING, ticket_id="x")
+    order = dispatch_order(waiting, window, TARGET_FIRST, NOW)
+    for place, ticket in enumerate(order):
+        assert estimate(ticket, waiting, [window], HANDLING, TARGET_FIRST, NOW).position == place
+
+
+# One busy window, one normal ticket ahead of mine: base wait 300 + 300 / 2.
+AHEAD = make_ticket("A001", waited_min=5)
+MINE = make_ticket("A100")
+BUSY = [make_window(1, state=WS.SERVING, ticket_id="x")]
+HUKOU_KIND = (HUKOU, "hukou")
+
+
+@pytest.mark.parametrize(
+    ("arrivals", "policy", "wait_s"),
+    [
+        (None, Policy(), 450),
+        ({(*HUKOU_KIND, False): 4}, Policy(), 450),  # nobody overtakes a normal ticket
+        # a quarter of the work is green and overtakes all along: 450 / (1 - 0.25)
+        ({(*HUKOU_KIND, False): 3, (*HUKOU_KIND, True): 1}, Policy(), 600),
+        # ... but only for a minute: 450 + 0.25 * 60
+        ({(*HUKOU_KIND, False): 3, (*HUKOU_KIND, True): 1}, Policy(green_boost_s=60), 465),
+        # later 15-minute items (half the work) overtake a 20-minute item for 10 minutes
+        ({(*HUKOU_KIND, False): 1, (CERTIFICATE, "hukou", False): 1}, TARGET_FIRST, 450 + 300),
+        # a kind no window of mine takes does not count, nor does a kind seen 0 times
+        ({(*HUKOU_KIND, False): 3, (PASSPORT, "exit_entry", True): 9}, Policy(), 450),
+        ({(*HUKOU_KIND, True): 0}, Policy(), 450),
+    ],
+    ids=[
+        "none",
+        "normal only",
+        "green overtake",
+        "short head start",
+        "targets",
+        "other windows",
+        "none seen",
+    ],
+)
+def test_later_arrivals_with_a_head_start_lengthen_the_wait(
+    arrivals: dict[tuple[str, str, bool], float] | None, policy: Policy, wait_s: float
+) -> None:
+    hukou_only = Skills(accepts_all=False, categories=frozenset({"hukou"}))
+    windows = [replace(w, skills=hukou_only) for w in BUSY]
+    est = estimate(MINE, [AHEAD, MINE], windows, HANDLING, policy, NOW, arrivals=arrivals)
+    assert est == Estimate(position=1, wait_s=round(wait_s))
+
+
+def test_nobody_overtakes_a_ticket_that_has_waited_longer_than_any_head_start() -> None:
+    arrivals = {(*HUKOU_KIND, False): 3, (*HUKOU_KIND, True): 1}
+    old = make_ticket("A100", waited_min=21)  # more than the green channel's 20 minutes
+    ahead = make_ticket("A001", waited_min=30)
+    est = estimate(old, [ahead, old], BUSY, HANDLING, Policy(), NOW, arrivals=arrivals)
+    assert est == Estimate(position=1, wait_s=450)
+
+
+@pytest.mark.parametrize(
+    ("base", "overtakers", "wait"),
+    [
+        (600, [], 600),
+        (600, [(0.2, 10_000)], 750),  # overtaken all along: base / (1 - 0.2)
+        (600, [(0.2, 60)], 612),  # overtaken only during the first minute
+        (600, [(0.2, 700), (0.2, 60)], 600 + 12 + 0.2 * 700),  # solved on the last segment
+    ],
+)
+def test_the_overtaking_term_solves_its_fixed_point(
+    base: float, overtakers: list[tuple[float, float]], wait: float
+) -> None:
+    w = _solve(base, overtakers)
+    assert w == pytest.approx(wait)
+    assert w == pytest.approx(base + sum(s * min(w, h) for s, h in overtakers))
 
 
 # ---------------------------------------------------------------- numbering and dates

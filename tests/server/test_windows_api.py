@@ -10,6 +10,8 @@ from tests.conftest import Clock
 from tests.server.conftest import ID_CARD, PASSPORT, Hall
 from tests.server.test_tickets_api import ELDER_ID
 
+VEHICLE = "JDC-ZC-DJ"  # 机动车注册登记, prefix D
+
 
 def test_a_closed_window_cannot_call_and_an_empty_queue_answers_204(hall: Hall) -> None:
     reply = hall.act(1, "call-next")
@@ -128,6 +130,20 @@ def test_green_channel_is_bounded_at_a_standard_window(hall: Hall, clock: Clock)
     hall.do(1, "no-show")
     hall.c.put("/api/halls/h1/policy", json={"green_boost_s": 0}, headers=hall.admin)
     assert hall.do(1, "call-next")["ticket"]["id"] == old["id"]
+
+
+def test_a_short_target_item_goes_before_a_longer_one_issued_a_little_earlier(
+    hall: Hall, clock: Clock
+) -> None:
+    vehicle = hall.ticket(VEHICLE)  # 机动车注册登记: 30-minute target wait
+    clock.advance(300)
+    card = hall.ticket(ID_CARD)  # 20-minute target: a 20-minute head start
+    hall.open(1)
+    assert hall.do(1, "call-next")["ticket"]["id"] == card["id"]
+    hall.do(1, "no-show")
+    hall.ticket(ID_CARD)
+    hall.c.put("/api/halls/h1/policy", json={"target_boost_s_per_min": 0}, headers=hall.admin)
+    assert hall.do(1, "call-next")["ticket"]["id"] == vehicle["id"]  # by wait alone
 
 
 def test_transfer_to_another_service_keeps_number_and_place(

@@ -1,14 +1,11 @@
-"""The figures of simulated days, the targets, and the candidate changes' arithmetic."""
-
-from datetime import UTC, date, datetime
+"""The figures of simulated days and the targets they are judged against."""
 
 import pytest
 
 from queue_server import catalogue
-from queue_server.domain import Policy, PriorityClass, Ticket, TicketStatus
+from queue_server.domain import Policy, TicketStatus
 from queue_server.simulation import figures
-from queue_server.simulation.candidates import TargetFirst, _solve, corrected_estimate
-from queue_server.simulation.day import HallConfig, comprehensive, service_mix, visitors
+from queue_server.simulation.day import HallConfig, comprehensive, visitors
 from queue_server.simulation.hall import DayResult, Outcome, run
 
 CATALOGUE = catalogue.load()
@@ -76,54 +73,39 @@ def test_targets_name_what_was_measured_and_whether_it_was_met() -> None:
     assert rows[0].measured == "+0.0%"
 
 
-@pytest.mark.parametrize(
-    ("base", "overtakers", "wait"),
-    [
-        (600, [], 600),
-        (600, [(0.2, 10_000)], 750),  # overtaken all along: base / (1 - 0.2)
-        (600, [(0.2, 60)], 612),  # overtaken only during the first minute
-        (600, [(0.2, 700), (0.2, 60)], 600 + 12 + 0.2 * 700),  # solved on the last segment
-    ],
-)
-def test_the_overtaking_correction_solves_its_fixed_point(
-    base: float, overtakers: list[tuple[float, float]], wait: float
-) -> None:
-    assert _solve(base, overtakers) == pytest.approx(wait)
-    w = _solve(base, overtakers)
-    assert w == pytest.approx(base + sum(s * min(w, h) for s, h in overtakers))
+def test_waits_by_target_put_each_ticket_under_its_services_target() -> None:
+    day = [
+        result(
+            outcome(0, 10, target_min=20),
+            outcome(1, 30, target_min=30),
+            outcome(2, 20, target_min=20),
+            outcome(3, 1, green=True, target_min=30),
+        )
+    ]
+    groups = figures.by_target(day, green=False)
+    assert [(g.target_min, g.waits.count, g.waits.mean) for g in groups] == [
+        (20, 2, 15.0),
+        (30, 1, 30.0),
+    ]
+    assert [g.waits.count for g in figures.by_target(day)] == [2, 2]
 
 
-def ticket(service: str, priority: PriorityClass) -> Ticket:
-    at = datetime(2026, 3, 2, 1, tzinfo=UTC)
-    return Ticket(
-        id="1",
-        hall="h",
-        business_date=date(2026, 3, 2),
-        number="A001",
-        service=service,
-        category="hukou",
-        priority=priority,
-        status=TicketStatus.WAITING,
-        arrived_at=at,
-        issued_at=at,
-    )
-
-
-def test_target_first_gives_short_targets_a_head_start_on_top_of_the_green_boost() -> None:
-    policy = TargetFirst(targets={"quick": 15.0, "long": 30.0})
-    now = datetime(2026, 3, 2, 2, tzinfo=UTC)
-    green = Policy().green_boost_s
-    assert policy.boost(ticket("long", PriorityClass.NORMAL), now) == 0
-    assert policy.boost(ticket("quick", PriorityClass.NORMAL), now) == 2 * 15 * 60
-    assert policy.boost(ticket("quick", PriorityClass.ELDERLY), now) == 2 * 15 * 60 + green
-
-
-def test_the_corrected_estimate_drives_a_day_like_the_domains() -> None:
+def test_the_estimate_told_the_days_arrivals_only_adds_the_overtakers() -> None:
     config = HallConfig(windows=6, arrivals=150)
     people = list(visitors(config, CATALOGUE, seed=4))
-    guess = corrected_estimate(service_mix(CATALOGUE), config.green_share)
-    day = run(
-        people, comprehensive(config), Policy(), config=config, catalogue=CATALOGUE, estimator=guess
-    )
-    assert len(day.outcomes) == len(people)
-    assert figures.accuracy(day.outcomes).count > 0
+    policy = Policy(targets=CATALOGUE.targets())
+
+    def estimates(tell: bool) -> list[int]:
+        day = run(
+            people,
+            comprehensive(config),
+            policy,
+            config=config,
+            catalogue=CATALOGUE,
+            tell_arrivals=tell,
+        )
+        return [o.estimate_s for o in day.outcomes]
+
+    told, untold = estimates(True), estimates(False)
+    assert all(t >= u for t, u in zip(told, untold, strict=True))  # same dispatch, same queue
+    assert sum(told) > sum(untold)

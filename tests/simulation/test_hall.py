@@ -4,6 +4,7 @@ Small days and hand-made visitors; every case runs in milliseconds.
 """
 
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 
@@ -155,6 +156,20 @@ def test_green_channel_precedence_is_bounded_by_the_boost() -> None:
     assert call_order(day([busy, normal, early_green], staff, policy, config)) == [0, 2, 1]
     late_green = person(2, NINE + 500, green=True)
     assert call_order(day([busy, normal, late_green], staff, policy, config)) == [0, 1, 2]
+
+
+def test_a_short_target_visitor_goes_before_a_long_target_one_who_came_earlier() -> None:
+    # One window busy until 09:10; a vehicle registration (30-minute target)
+    # waits from 09:00:20, an ID-card renewal (20 minutes) comes at 09:03:20.
+    busy = person(0, NINE + 1, handling_s=600)
+    vehicle = person(1, NINE + 20, service="JDC-ZC-DJ")
+    id_card = person(2, NINE + 200)
+    config = HallConfig(windows=1, break_minutes=0)
+    staff = comprehensive(config)
+    ours = Policy(targets=CATALOGUE.targets())
+    assert call_order(day([busy, vehicle, id_card], staff, ours, config)) == [0, 2, 1]
+    plain = replace(ours, target_boost_s_per_min=0)
+    assert call_order(day([busy, vehicle, id_card], staff, plain, config)) == [0, 1, 2]
 
 
 def test_dedicated_windows_follow_the_workload_with_one_per_category() -> None:

@@ -30,11 +30,15 @@ def test_a_small_run_writes_every_figure_and_the_chart(tmp_path: Path) -> None:
     assert figures["run"]["seeds"] == [1, 2]
     reform = figures["reform"]
     assert {"change_pct", "dedicated_in_hall", "comprehensive_in_hall"} <= set(reform)
-    assert {"fifo", "strict", "ours", "target_first"} <= set(figures["policies"])
+    assert {"fifo", "strict", "green_only", "ours"} <= set(figures["policies"])
     for kind in ("green", "normal"):
         assert {"mean", "p90", "max"} <= set(figures["policies"]["ours"][kind])
+    assert {"target_min", "waits"} <= set(figures["by_target"]["ours"][0])
     assert {"mae", "within_5", "bias"} <= set(figures["estimates"]["ours"]["all"])
+    assert {"ours", "ours_untold"} <= set(figures["estimates"])
     assert len(figures["targets"]) == 6
+    assert figures["judged_targets"]["ours"] == figures["targets"]
+    assert figures["scenarios"]["ours"]["policy"]["target_boost_s_per_min"] == 120
     assert all({"name", "goal", "measured", "met"} <= set(t) for t in figures["targets"])
     png = (tmp_path / "waits.png").read_bytes()
     assert png.startswith(b"\x89PNG") and len(png) > 10_000
