@@ -4,12 +4,18 @@
 displays, and `POST /broadcast` sends one message to every one of them, the
 way our feed would, but with no database, no snapshot and no relay.
 
-    uvicorn --app-dir scripts bare_app:app --port 8001
+    python scripts/bare_app.py --port 8001
+
+It is served the way `queue-server serve` serves ours (uvicorn.run, log level
+info, so the access log is written too), so a ratio between the two is the
+price of our work, not of a different server setup.
 """
 
+import argparse
 import json
 from typing import Any
 
+import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -57,3 +63,15 @@ app = Starlette(
         WebSocketRoute("/ws", board),
     ]
 )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8001)
+    args = parser.parse_args()
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,319 +1,274 @@
 """Benchmark the real server over loopback against what the framework does at all.
 
 Starts the servers it measures (uvicorn, as scripts/serve runs it) in
-subprocesses, drives them from this process, prints tables and writes every
-figure as JSON; then stops everything it started. Loops are bounded in count
-and time. Setups:
-- `ours`: one server process on SQLite (the embedded default);
+subprocesses and drives them from other processes: `wrk` issues tickets
+(scripts/bench_load.py; an httpx client in this process when wrk is missing,
+said in the output and the JSON), and worker processes hold the display
+websockets (scripts/bench_displays.py). Prints tables and writes every figure
+as JSON; then stops everything it started. Every loop is bounded in count and
+time. Setups, all started at once and measured in turn at each level, so that
+a ratio compares figures taken moments apart:
 - `bare`: a bare Starlette endpoint and a bare websocket broadcast
   (scripts/bare_app.py), so each figure is also a ratio to the framework;
-- `ours-pg`: two server processes on PostgreSQL + Redis, when both are
-  reachable (clients split over both; displays on B, calls through A).
+- `ours`: one server process on SQLite (the embedded default);
+- `ours_pg_redis_2proc`: two server processes on PostgreSQL + Redis, when
+  both are reachable (issuing split over both; displays on B, calls through A).
 
-    scripts/bench [--quick] [--json var/bench.json] [--skip-pg]
+    scripts/bench [--quick | --smoke] [--setups bare,ours,pg] [--driver auto|wrk|httpx]
+                  [--json var/bench.json]
+
+Exits 1 when a figure is not one: a non-2xx answer, a socket error, a display
+that missed a call or was dropped. Its parts, beside this driver: bench_setups.py
+(what is measured), bench_load.py and bench_issue.lua (issuing),
+bench_displays.py (the displays), bench_proc.py (RSS, other processes' CPU) and
+bench_report.py (ratios, targets, tables).
 """
 
 import argparse
 import asyncio
 import json
 import os
-import secrets
-import socket
-import statistics
-import subprocess
+import platform
+import signal
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
-import psycopg
-import redis
-from rich.console import Console
-from rich.table import Table
-from websockets.asyncio.client import ClientConnection, connect
+from bench_displays import DisplayFleet
+from bench_load import httpx_issuing, percentile, wrk_issuing, wrk_path, wrk_version
+from bench_proc import CpuWatch, rss_mb
+from bench_report import print_report, ratios, targets
+from bench_setups import ISSUE_BODY, Target, start_setups
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from tests.live import LiveServer, free_port  # noqa: E402 (the tests' own harness)
-
-console = Console()
-PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-ISSUE_BODY = {"service": "HZ-SFZ-HL"}
-ISSUING = ((1, 500), (16, 1000), (64, 1000))  # (concurrent clients, tickets)
-SCREENS = ((1, 200), (100, 100), (1000, 50))  # (displays, calls)
+SETUPS = ("bare", "ours", "pg")
 
 
-def percentile(values: list[float], share: float) -> float:
-    data = sorted(values)
-    return data[min(len(data) - 1, max(0, round(share * len(data)) - 1))]
+@dataclass(frozen=True)
+class Plan:
+    """How much work a run does: issuing levels, displays levels, and their bounds."""
+
+    mode: str
+    clients: tuple[int, ...]  # concurrent kiosks, one level each
+    seconds: float  # per issuing level
+    screens: tuple[tuple[int, int], ...]  # (displays, calls)
+    calls_s: float  # at most, per displays level
 
 
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+PLANS = {
+    "full": Plan("full", (1, 16, 64), 3.0, ((1, 200), (100, 100), (1000, 50)), 60.0),
+    "quick": Plan("quick", (1, 16, 64), 1.0, ((1, 20), (100, 10), (1000, 5)), 20.0),
+    "smoke": Plan("smoke", (4,), 1.0, ((5, 5),), 15.0),
+}
+
+
+@dataclass
+class Run:
+    plan: Plan
+    wrk: str | None
+    max_workers: int
+    tmp: Path
+    errors: list[str] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- measurements
 
 
-async def issuing(
-    urls: list[str],
-    path: str,
-    headers: dict[str, str],
-    clients: int,
-    total: int,
-    limit_s: float = 30.0,
-) -> dict[str, Any]:
-    """`clients` concurrent kiosks (spread over `urls`) issue `total` tickets."""
-    latencies: list[float] = []
-    remaining = [total]
-    deadline = time.perf_counter() + limit_s
-
-    async def kiosk(http: httpx.AsyncClient) -> None:
-        while remaining[0] > 0 and time.perf_counter() < deadline:
-            remaining[0] -= 1
-            t0 = time.perf_counter()
-            reply = await http.post(path, json=ISSUE_BODY, headers=headers)
-            latencies.append(time.perf_counter() - t0)
-            assert reply.status_code == 201, reply.text
-
-    per_url = max(1, clients // len(urls))
-    limits = httpx.Limits(max_connections=per_url, max_keepalive_connections=per_url)
-    https = [httpx.AsyncClient(base_url=u, limits=limits, timeout=60) for u in urls]
-    start = time.perf_counter()
-    await asyncio.gather(*(kiosk(https[i % len(https)]) for i in range(clients)))
-    elapsed = time.perf_counter() - start
-    for http in https:
-        await http.aclose()
-    return {
-        "clients": clients,
-        "tickets": len(latencies),
-        "per_s": round(len(latencies) / elapsed),
-        "p50_ms": round(percentile(latencies, 0.5) * 1000, 2),
-        "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
-    }
+async def issuing(run: Run, target: Target, clients: int, pids: list[int]) -> dict[str, Any]:
+    """One issuing level, on a fresh hall."""
+    path, token = target.prepare(clients)
+    ports, urls = [p for p, _ in target.servers], [u for _, u in target.servers]
+    watch = CpuWatch(pids)
+    if run.wrk:
+        level = await wrk_issuing(
+            run.wrk, ports, path, token, ISSUE_BODY, clients, run.plan.seconds
+        )
+    else:
+        level = await httpx_issuing(urls, path, token, ISSUE_BODY, clients, run.plan.seconds)
+    level["other_cpu_pct"] = watch.other_pct()
+    if level["non2xx"] or level["socket_errors"]:
+        run.errors.append(
+            f"{target.name}: issuing at {clients} clients: {level['non2xx']} non-2xx answers"
+            f" ({level['non2xx_sample'][:120]}), {level['socket_errors']} socket errors"
+        )
+    return level
 
 
 async def call_to_screen(
-    ws_url: str,
-    call: Callable[[], Awaitable[None]],
-    after: Callable[[], Awaitable[None]],
-    displays: int,
-    calls: int,
-    pid: int | None,
+    run: Run, target: Target, displays: int, calls: int, pids: list[int]
 ) -> dict[str, Any]:
-    """Latency from the call request to `ticket.called` arriving at every display."""
-    sockets: list[ClientConnection] = []
-    for _ in range(displays):
-        ws = await connect(ws_url, max_size=2**22, open_timeout=60)
-        await ws.recv()  # the snapshot
-        sockets.append(ws)
-    rss = rss_mb(pid) if pid else float("nan")
-    latencies: list[float] = []
-    for _ in range(calls):
-        arrivals = [asyncio.create_task(_until_called(ws)) for ws in sockets]
-        t0 = time.perf_counter()
-        await call()
-        latencies += [t - t0 for t in await asyncio.gather(*arrivals)]
-        await after()
-    await asyncio.gather(*(ws.close() for ws in sockets))
-    return {
+    """One displays level: from the call request to `ticket.called` at each display."""
+    fleet = DisplayFleet(target.ws_url, displays, run.max_workers)
+    watch = CpuWatch(pids)
+    try:
+        started = await fleet.start()
+        rss = [rss_mb(pid) for pid in target.pids]
+        level = await timed_calls(fleet, target, calls, run.plan.calls_s)
+    finally:
+        dropped = await fleet.close()
+    level = {
         "displays": displays,
-        "calls": calls,
-        "p50_ms": round(percentile(latencies, 0.5) * 1000, 2),
-        "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
-        "max_ms": round(max(latencies) * 1000, 2),
-        "mean_ms": round(statistics.fmean(latencies) * 1000, 2),
-        "server_rss_mb": round(rss, 1),
+        "workers": started["workers"],
+        **level,
+        "dropped": dropped["lagged"] + dropped["closed"],
+        "connect_s": started["connect_s"],
+        "server_rss_mb": rss[-1],
+        **({"other_rss_mb": rss[:-1]} if len(rss) > 1 else {}),
+        "other_cpu_pct": watch.other_pct(),
     }
+    problems = {
+        "displays failed to connect": started["failed"],
+        "arrivals missed": level["missed"],
+        "displays dropped": level["dropped"],
+        "drains timed out": level.pop("undrained"),
+        "arrivals before their call": level["negative"],
+    }
+    if any(problems.values()) or started["errors"]:
+        said = ", ".join(f"{n} {what}" for what, n in problems.items() if n)
+        run.errors.append(
+            f"{target.name}: call-to-screen at {displays} displays: {said} {started['errors']}"
+        )
+    return level
 
 
-async def _until_called(ws: ClientConnection) -> float:
-    while True:
-        text = await asyncio.wait_for(ws.recv(), 60)
-        if isinstance(text, str) and '"ticket.called"' in text[:40]:
-            return time.perf_counter()
+async def timed_calls(
+    fleet: DisplayFleet, target: Target, calls: int, limit_s: float
+) -> dict[str, Any]:
+    """`calls` calls, each timed at every display; between two, `after` runs and the
+    displays drain its events (up to the seq it answers), so no call queues behind them."""
+    latencies: list[float] = []
+    requests: list[float] = []
+    missed = undrained = done = 0
+    deadline = time.monotonic() + limit_s
+    for n in range(calls + 1):  # call 0 warms up (first sends, lazy imports): not counted
+        if n and time.monotonic() > deadline:
+            break
+        t0 = time.monotonic()  # the same clock the display workers stamp arrivals with
+        await target.call()
+        answered = time.monotonic()
+        arrivals, missing = await fleet.arrivals(n + 1)
+        if n:
+            done += 1
+            requests.append((answered - t0) * 1000)
+            latencies += [t - t0 for t in arrivals]
+            missed += missing
+        seq = await target.after()
+        if seq is not None:
+            undrained += await fleet.drained(seq)
+    ms = sorted(x * 1000 for x in latencies)
+    return {
+        "calls": done,
+        "samples": len(latencies),
+        "p50_ms": round(percentile(ms, 0.5), 2) if ms else None,
+        "p99_ms": round(percentile(ms, 0.99), 2) if ms else None,
+        "max_ms": round(ms[-1], 2) if ms else None,
+        "mean_ms": round(sum(ms) / len(ms), 2) if ms else None,
+        "call_request_p50_ms": round(percentile(requests, 0.5), 2) if requests else None,
+        "missed": missed,
+        "undrained": undrained,
+        "negative": sum(1 for x in latencies if x < 0),
+    }
 
 
 # ---------------------------------------------------------------- setups
 
 
-async def bench_ours(servers: list[LiveServer], scale: Callable[[int], int]) -> dict[str, Any]:
-    """Issuing through every server; displays on the last, calls through the first."""
-    first, last = servers[0], servers[-1]
-    results: dict[str, Any] = {"issuing": [], "call_to_screen": []}
-    for clients, total in ISSUING:
-        hall = f"issue{clients}"  # a fresh hall each time: the queue starts empty
-        tokens = first.setup_hall(hall, windows=3)
-        path = f"/api/halls/{hall}/tickets"
-        auth = {"Authorization": f"Bearer {tokens['kiosk']}"}
-        urls = [s.url for s in servers]
-        results["issuing"].append(await issuing(urls, path, auth, clients, scale(total)))
-    tokens = first.setup_hall("screen", windows=1)
-    window = {"Authorization": f"Bearer {tokens['window-1']}"}
-    first.api("POST", "/api/halls/screen/windows/1/open", token=tokens["window-1"])
-    async with httpx.AsyncClient(base_url=first.url, timeout=60) as http:
+# ---------------------------------------------------------------- the run
 
-        async def call() -> None:
-            reply = await http.post("/api/halls/screen/windows/1/call-next", headers=window)
-            assert reply.status_code == 200, reply.text
 
-        async def after() -> None:
-            for action in ("start", "finish"):
-                await http.post(f"/api/halls/screen/windows/1/{action}", headers=window)
-            await http.post(
-                "/api/halls/screen/tickets",
-                json=ISSUE_BODY,
-                headers={"Authorization": f"Bearer {tokens['kiosk']}"},
-            )
-
-        await after()  # the first ticket to call
-        ws_url = f"{last.ws_url}/ws/halls/screen/board?token={tokens['display']}"
-        pid = last.process.pid if last.process else None
-        for displays, calls in SCREENS:
-            n = displays if displays == 1 else scale(displays)
-            results["call_to_screen"].append(
-                await call_to_screen(ws_url, call, after, n, scale(calls), pid)
-            )
+async def run_all(plan: Plan, setups: set[str], driver: str, max_workers: int) -> dict[str, Any]:
+    found = wrk_path()
+    if driver == "wrk" and found is None:
+        raise SystemExit(
+            "wrk is not installed (apt-get install wrk, or scripts/install-system-deps)"
+        )
+    wrk = found if driver != "httpx" else None
+    started = time.monotonic()
+    idle = CpuWatch([])
+    await asyncio.sleep(1)
+    results: dict[str, Any] = {
+        "run": {
+            "mode": plan.mode,
+            "started": datetime.now(UTC).isoformat(timespec="seconds"),
+            "cpus": os.cpu_count(),
+            "load_before": [round(x, 2) for x in os.getloadavg()],
+            "other_cpu_pct_before": idle.other_pct(),  # over 1 s, before starting anything
+            "python": platform.python_version(),
+            "issue_driver": wrk_version(wrk) if wrk else "httpx",
+            "issue_driver_note": (
+                "wrk, one thread per server process, in its own process"
+                if wrk
+                else "httpx in the benchmark's own process: it measures the client too"
+                + (" (wrk not found)" if found is None else " (--driver httpx)")
+            ),
+            "issue_seconds_per_level": plan.seconds,
+            "display_workers_max": max_workers,
+        },
+    }
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        run = Run(plan, wrk, max_workers, Path(tmp))
+        async with AsyncExitStack() as stack:
+            found_targets, results["skipped"] = await start_setups(stack, setups, run.tmp)
+            await measure(run, found_targets, results)
+    if "bare" in results:
+        for name in ("ours", "ours_pg_redis_2proc"):
+            if name in results:
+                ratios(results[name], results["bare"])
+    results["targets"] = targets(results)
+    results["errors"] = run.errors
+    results["run"]["seconds"] = round(time.monotonic() - started, 1)
+    results["run"]["load_after"] = [round(x, 2) for x in os.getloadavg()]
     return results
 
 
-async def bench_bare(scale: Callable[[int], int]) -> dict[str, Any]:
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--app-dir",
-            str(ROOT / "scripts"),
-            "bare_app:app",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for(url)
-        results: dict[str, Any] = {"issuing": [], "call_to_screen": []}
-        for clients, total in ISSUING:
-            results["issuing"].append(await issuing([url], "/tickets", {}, clients, scale(total)))
-        async with httpx.AsyncClient(base_url=url, timeout=60) as http:
-
-            async def call() -> None:
-                await http.post("/broadcast")
-
-            async def after() -> None:
-                return None
-
-            for displays, calls in SCREENS:
-                n = displays if displays == 1 else scale(displays)
-                results["call_to_screen"].append(
-                    await call_to_screen(
-                        f"ws://127.0.0.1:{port}/ws", call, after, n, scale(calls), process.pid
-                    )
-                )
-        return results
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def _wait_for(url: str) -> None:
-    for _ in range(100):
-        try:
-            httpx.get(f"{url}/healthz", timeout=1)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    raise RuntimeError(f"{url} did not start")
-
-
-def _pg_and_redis() -> bool:
-    try:
-        with psycopg.connect(PG_URL, connect_timeout=3):
-            pass
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-        return True
-    except (psycopg.Error, redis.RedisError):
-        return False
-
-
-# ---------------------------------------------------------------- report
-
-
-def ratios(ours: dict[str, Any], bare: dict[str, Any]) -> None:
-    for mine, floor in zip(ours["issuing"], bare["issuing"], strict=True):
-        mine["of_bare"] = round(mine["per_s"] / floor["per_s"], 3) if floor["per_s"] else None
-    for mine, floor in zip(ours["call_to_screen"], bare["call_to_screen"], strict=True):
-        mine["x_bare_p99"] = round(mine["p99_ms"] / floor["p99_ms"], 2) if floor["p99_ms"] else None
-
-
-def table(title: str, rows: list[dict[str, Any]]) -> Table:
-    out = Table(title=title)
-    for key in rows[0]:
-        out.add_column(key, justify="right")
-    for row in rows:
-        out.add_row(*(str(v) for v in row.values()))
-    return out
-
-
-async def run(quick: bool, skip_pg: bool) -> dict[str, Any]:
-    scale: Callable[[int], int] = (lambda n: max(1, n // 10)) if quick else (lambda n: n)
-    results: dict[str, Any] = {"cpus": os.cpu_count(), "quick": quick}
-    results["bare"] = await bench_bare(scale)
-    with tempfile.TemporaryDirectory() as tmp:
-        server = LiveServer(f"sqlite:///{tmp}/bench.db", Path(tmp)).start()
-        try:
-            results["ours"] = await bench_ours([server], scale)
-        finally:
-            server.stop()
-        ratios(results["ours"], results["bare"])
-        if not skip_pg and _pg_and_redis():
-            schema = "bench_" + secrets.token_hex(4)
-            with psycopg.connect(PG_URL, autocommit=True) as conn:
-                conn.execute(f"CREATE SCHEMA {schema}")
-            url = (
-                PG_URL.replace("postgresql://", "postgresql+psycopg://")
-                + f"?options=-csearch_path%3D{schema}"
-            )
-            pair = [LiveServer(url, Path(tmp), redis_url=REDIS_URL).start() for _ in range(2)]
-            try:
-                results["ours_pg_redis_2proc"] = await bench_ours(pair, scale)
-            finally:
-                for s in pair:
-                    s.stop()
-                with psycopg.connect(PG_URL, autocommit=True) as conn:
-                    conn.execute(f"DROP SCHEMA {schema} CASCADE")
-    return results
+async def measure(run: Run, found: list[Target], results: dict[str, Any]) -> None:
+    """Each level on every setup in turn, so noise on the machine hits them alike."""
+    every_pid = [pid for t in found for pid in t.pids]
+    for target in found:
+        results[target.name] = {"servers": len(target.servers), "issuing": [], "call_to_screen": []}
+    for clients in run.plan.clients:
+        for target in found:
+            level = await issuing(run, target, clients, every_pid)
+            results[target.name]["issuing"].append(level)
+    for displays, calls in run.plan.screens:
+        for target in found:
+            level = await call_to_screen(run, target, displays, calls, every_pid)
+            results[target.name]["call_to_screen"].append(level)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a tenth of the work (smoke run)")
-    parser.add_argument("--skip-pg", action="store_true", help="SQLite and bare only")
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help="every level, about a tenth of the work")
+    size.add_argument("--smoke", action="store_true", help="one tiny level each (the test suite)")
+    parser.add_argument("--setups", default=",".join(SETUPS), help="any of bare,ours,pg")
+    parser.add_argument("--skip-pg", action="store_true", help="same as leaving pg out of --setups")
+    parser.add_argument("--driver", choices=("auto", "wrk", "httpx"), default="auto")
+    parser.add_argument("--display-workers", type=int, default=8, help="display processes, at most")
     parser.add_argument("--json", type=Path, default=Path("var/bench.json"))
     args = parser.parse_args()
-    socket.setdefaulttimeout(60)
-    results = asyncio.run(run(args.quick, args.skip_pg))
-    for name in ("ours", "bare", "ours_pg_redis_2proc"):
-        if name in results:
-            console.print(table(f"{name}: ticket issuing", results[name]["issuing"]))
-            console.print(table(f"{name}: call-to-screen", results[name]["call_to_screen"]))
+    setups = {s.strip() for s in args.setups.split(",") if s.strip()}
+    if unknown := setups - set(SETUPS):
+        parser.error(f"unknown setups: {', '.join(sorted(unknown))}")
+    if args.skip_pg:
+        setups.discard("pg")
+    plan = PLANS["smoke" if args.smoke else "quick" if args.quick else "full"]
+    # Stopped by SIGTERM as by Ctrl-C, so the servers, wrk and the display workers go too.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        results = asyncio.run(run_all(plan, setups, args.driver, args.display_workers))
+    except KeyboardInterrupt:
+        print("interrupted: everything the benchmark started is stopped; no figures written")
+        return 130
+    print_report(results)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2))
-    console.print(f"figures written to {args.json}")
-    return 0
+    print(f"figures written to {args.json}")
+    return 1 if results["errors"] else 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,179 @@
+"""The benchmark's figures as ratios, targets and rich tables (scripts/bench).
+
+Pure over the results dict that scripts/bench.py builds, apart from printing.
+"""
+
+import sys
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+BUSY_PCT = 10  # other processes' share of the machine above which a figure is suspect
+SETUP_NAMES = {
+    "ours": "ours, SQLite, 1 process",
+    "bare": "bare Starlette",
+    "ours_pg_redis_2proc": "ours, PostgreSQL + Redis, 2 processes",
+}
+ISSUING_COLUMNS = (
+    "clients", "driver", "requests", "per_s", "of_bare", "p50_ms", "p99_ms", "max_ms",
+    "non2xx", "socket_errors", "other_cpu_pct",
+)  # fmt: skip
+SCREEN_COLUMNS = (
+    "displays", "workers", "calls", "samples", "p50_ms", "p99_ms", "max_ms", "x_bare_p99",
+    "call_request_p50_ms", "missed", "dropped", "connect_s", "server_rss_mb", "other_cpu_pct",
+)  # fmt: skip
+
+
+def ratios(ours: dict[str, Any], bare: dict[str, Any]) -> None:
+    """Add each figure's ratio to bare's at the same level (issuing: share; latency: times)."""
+    floors = {level["clients"]: level for level in bare.get("issuing", [])}
+    for mine in ours.get("issuing", []):
+        floor = floors.get(mine["clients"])
+        if floor and floor["per_s"]:
+            mine["of_bare"] = round(mine["per_s"] / floor["per_s"], 3)
+    screens = {level["displays"]: level for level in bare.get("call_to_screen", [])}
+    for mine in ours.get("call_to_screen", []):
+        floor = screens.get(mine["displays"])
+        if floor and floor["p99_ms"] and mine["p99_ms"] is not None:
+            mine["x_bare_p99"] = round(mine["p99_ms"] / floor["p99_ms"], 2)
+
+
+def _level(rows: list[dict[str, Any]], key: str, value: int) -> dict[str, Any] | None:
+    return next((row for row in rows if row[key] == value), None)
+
+
+def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Issue 6's targets, judged on `ours` (SQLite, one process) where the run has the level.
+
+    Each carries its level's other_cpu_pct: a target judged on a busy machine is suspect."""
+    ours = results.get("ours")
+    if not ours:
+        return []
+    found: list[tuple[str, str, dict[str, Any], str, float, bool]] = []
+    if at64 := _level(ours["issuing"], "clients", 64):
+        found += [
+            ("issuing at 64 clients, tickets/s", "≥ 1500", at64, "per_s", 1500, True),
+            ("issuing at 64 clients, share of bare", "≥ 0.3", at64, "of_bare", 0.3, True),
+            ("issuing p99 at 64 clients, ms", "≤ 20", at64, "p99_ms", 20, False),
+        ]
+    if at1000 := _level(ours["call_to_screen"], "displays", 1000):
+        found += [
+            ("call-to-screen p99, 1,000 displays, ms", "≤ 10", at1000, "p99_ms", 10, False),
+            ("server RSS with 1,000 displays, MB", "≤ 150", at1000, "server_rss_mb", 150, False),
+        ]
+    judged = []
+    for name, goal, level, key, limit, at_least in found:
+        measured = level.get(key)
+        if measured is None:
+            continue  # e.g. no bare setup in this run: no share of bare
+        judged.append(
+            {
+                "name": name,
+                "goal": goal,
+                "measured": measured,
+                "met": measured >= limit if at_least else measured <= limit,
+                "other_cpu_pct": level.get("other_cpu_pct"),
+            }
+        )
+    return judged
+
+
+def table(title: str, rows: list[dict[str, Any]], columns: tuple[str, ...]) -> Table:
+    out = Table(title=title, title_justify="left")
+    shown = [c for c in columns if any(c in row for row in rows)]
+    for column in shown:
+        out.add_column(column, justify="left" if column == "driver" else "right")
+    for row in rows:
+        out.add_row(*(_cell(row.get(c)) for c in shown))
+    return out
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.3f}" if value < 1 else f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return escape(str(value))
+
+
+def summary(results: dict[str, Any]) -> Table:
+    """One row a setup, laid out as in docs/performance.md."""
+    out = Table(title="summary", title_justify="left")
+    for column in (
+        "setup",
+        "issuing by clients (tickets/s)",
+        "p99 at most clients (ms)",
+        "call-to-screen p99 by displays (ms)",
+        "RSS, most displays",
+    ):
+        out.add_column(column, justify="left" if column == "setup" else "right")
+    for key, name in SETUP_NAMES.items():
+        if key not in results:
+            continue
+        issuing, screens = results[key]["issuing"], results[key]["call_to_screen"]
+        out.add_row(
+            name,
+            " / ".join(_cell(x["per_s"]) for x in issuing),
+            _cell(issuing[-1]["p99_ms"]) if issuing else "",
+            " / ".join(_cell(x["p99_ms"]) for x in screens),
+            f"{_cell(screens[-1]['server_rss_mb'])} MB" if screens else "",
+        )
+    return out
+
+
+def print_report(results: dict[str, Any], console: Console | None = None) -> None:
+    # Wide enough for the tables when piped to a file (rich assumes 80 columns there).
+    console = console or (Console() if sys.stdout.isatty() else Console(width=150))
+    run = results["run"]
+    console.print(
+        "[bold]scripts/bench[/] "
+        + escape(
+            f"{run['mode']} run of {run['started']}, {run['cpus']} CPUs, load "
+            f"{run['load_before']} -> {run.get('load_after')}, {run.get('seconds')} s; other "
+            f"processes used {run.get('other_cpu_pct_before')} % of the machine before it"
+        )
+    )
+    console.print(escape(f"issuing driver: {run['issue_driver']}; {run['issue_driver_note']}"))
+    worst = max(
+        [
+            run.get("other_cpu_pct_before", 0.0),
+            *(
+                level["other_cpu_pct"]
+                for key in ("ours", "bare")  # on PostgreSQL, "other" includes PostgreSQL
+                for kind in ("issuing", "call_to_screen")
+                for level in results.get(key, {}).get(kind, [])
+            ),
+        ]
+    )
+    if worst > BUSY_PCT:
+        console.print(
+            f"[yellow]other processes used up to {worst} % of the machine during this run "
+            "(other_cpu_pct): those figures are low and noisy; re-run on a quiet machine[/]"
+        )
+    if run["issue_driver"] == "httpx":
+        console.print("[yellow]wrk is not used: issuing figures include this client's own cost[/]")
+    for key, name in SETUP_NAMES.items():
+        if key in results:
+            console.print(
+                table(f"{name}: ticket issuing", results[key]["issuing"], ISSUING_COLUMNS)
+            )
+            console.print(
+                table(f"{name}: call-to-screen", results[key]["call_to_screen"], SCREEN_COLUMNS)
+            )
+    for key, why in results.get("skipped", {}).items():
+        console.print(f"[yellow]skipped {SETUP_NAMES.get(key, key)}: {escape(why)}[/]")
+    console.print(summary(results))
+    if results.get("targets"):
+        out = Table(title="targets (issue 6), ours on SQLite", title_justify="left")
+        for column in ("target", "goal", "measured", "met", "other_cpu_pct"):
+            out.add_column(column)
+        for t in results["targets"]:
+            mark = "[green]met[/]" if t["met"] else "[red]missed[/]"
+            out.add_row(t["name"], t["goal"], _cell(t["measured"]), mark, _cell(t["other_cpu_pct"]))
+        console.print(out)
+    for error in results.get("errors", []):
+        console.print(f"[bold red]error:[/] {escape(error)}")

@@ -1,0 +1,86 @@
+"""Small smoke runs of scripts/bench.py: it starts the servers, drives them from
+other processes (wrk, display workers), prints its tables and writes the JSON
+with every figure. Figures are printed, not judged: no timing assertions, but a
+figure built on an error (a non-2xx answer, a missed call) fails the run."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import PG_URL, require_postgres
+
+ROOT = Path(__file__).resolve().parents[2]
+ISSUING = {"clients", "driver", "requests", "per_s", "p50_ms", "p99_ms", "max_ms", "non2xx"}
+SCREEN = {"displays", "workers", "calls", "samples", "p50_ms", "p99_ms", "max_ms"}
+SCREEN_ALSO = {"missed", "dropped", "server_rss_mb"}
+
+
+def bench(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    out = tmp_path / "bench.json"
+    done = subprocess.run(
+        [sys.executable, "scripts/bench.py", "--smoke", "--json", str(out), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=os.environ | (env or {}),
+    )
+    print(done.stdout)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "Traceback" not in done.stderr and "Warning" not in done.stderr, done.stderr
+    figures: dict[str, Any] = json.loads(out.read_text())
+    assert figures["errors"] == []
+    assert figures["run"]["mode"] == "smoke"
+    assert "summary" in done.stdout
+    return figures
+
+
+def check_setup(setup: dict[str, Any]) -> None:
+    assert len(setup["issuing"]) == 1 and len(setup["call_to_screen"]) == 1
+    issuing, screen = setup["issuing"][0], setup["call_to_screen"][0]
+    assert set(issuing) >= ISSUING
+    assert issuing["requests"] > 0 and issuing["non2xx"] == 0 and issuing["socket_errors"] == 0
+    assert set(screen) >= SCREEN | SCREEN_ALSO
+    assert screen["samples"] == screen["displays"] * screen["calls"] > 0
+    assert screen["missed"] == screen["dropped"] == 0
+    assert screen["server_rss_mb"] > 0
+
+
+def test_a_smoke_run_measures_ours_and_bare_and_writes_every_figure(tmp_path: Path) -> None:
+    # wrk when installed (scripts/install-system-deps installs it under CI=true),
+    # else the httpx fallback, which the output says.
+    figures = bench(tmp_path, "--setups", "bare,ours")
+    driver = figures["run"]["issue_driver"]
+    assert driver.startswith("wrk") or driver == "httpx"
+    for name in ("bare", "ours"):
+        check_setup(figures[name])
+    assert "of_bare" in figures["ours"]["issuing"][0]
+    assert "x_bare_p99" in figures["ours"]["call_to_screen"][0]
+    assert figures["targets"] == []  # a smoke run has none of the targets' levels
+
+
+def test_the_httpx_fallback_says_so(tmp_path: Path) -> None:
+    figures = bench(tmp_path, "--setups", "bare", "--driver", "httpx")
+    assert figures["run"]["issue_driver"] == "httpx"
+    assert "own process" in figures["run"]["issue_driver_note"]
+    check_setup(figures["bare"])
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_a_smoke_run_on_postgresql_and_redis_uses_two_processes(
+    tmp_path: Path, redis_url: str
+) -> None:
+    require_postgres()
+    env = {"BENCH_POSTGRES_URL": PG_URL, "BENCH_REDIS_URL": redis_url}
+    figures = bench(tmp_path, "--setups", "pg", env=env)
+    assert figures["skipped"] == {}
+    setup = figures["ours_pg_redis_2proc"]
+    assert setup["servers"] == 2
+    check_setup(setup)
