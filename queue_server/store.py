@@ -73,6 +73,16 @@ HALLS: Table = HallRow.__table__  # type: ignore[attr-defined]
 _INSERT_TICKET = insert(TICKETS)
 _INSERT_STEP = insert(TRANSITIONS)
 _INSERT_EVENT = insert(EVENTS)
+_SET_SEQ = update(HALLS).where(HALLS.c.id == bindparam("hall")).values(seq=bindparam("new_seq"))
+_SET_COUNTER = (
+    update(COUNTERS)
+    .where(
+        COUNTERS.c.hall_id == bindparam("hall"),
+        COUNTERS.c.business_date == bindparam("day"),
+        COUNTERS.c.prefix == bindparam("prefix_"),
+    )
+    .values(value=bindparam("new_value"))
+)
 _HALL = sa_select(HALLS).where(HALLS.c.id == bindparam("hall"))
 _LOCK_HALL = _HALL.with_for_update()
 _BY_IDEM_KEY = sa_select(TICKETS.c.id, TICKETS.c.service).where(
@@ -274,20 +284,14 @@ class Tx:
         memo = self._memo
         self._insert_steps()
         seqs, counters = memo.written
+        connection = self.s.connection()
         for hall_id, seq in memo.seqs.items():
             if seqs.get(hall_id) != seq:
-                self.s.execute(update(HallRow).where(col(HallRow.id) == hall_id).values(seq=seq))
+                connection.execute(_SET_SEQ, {"hall": hall_id, "new_seq": seq})
         for (hall_id, day, prefix), value in memo.counters.items():
             if counters.get((hall_id, day, prefix)) != value:
-                self.s.execute(
-                    update(COUNTERS)
-                    .where(
-                        COUNTERS.c.hall_id == hall_id,
-                        COUNTERS.c.business_date == day,
-                        COUNTERS.c.prefix == prefix,
-                    )
-                    .values(value=value)
-                )
+                params = {"hall": hall_id, "day": day, "prefix_": prefix, "new_value": value}
+                connection.execute(_SET_COUNTER, params)
         memo.written = (dict(memo.seqs), dict(memo.counters))
 
     def keep(self) -> None:
