@@ -17,10 +17,10 @@ import contextlib
 import logging
 import random
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import redis.asyncio as aioredis
-from redis.exceptions import RedisError
+if TYPE_CHECKING:  # imported when used: a process without Redis does not keep the client
+    import redis.asyncio as aioredis
 
 log = logging.getLogger("queue_server.broadcast")
 
@@ -70,6 +70,8 @@ class RedisDoorbell:
         self._publishing: set[asyncio.Task[None]] = set()
 
     async def start(self, on_ring: Ring, on_heal: Heal) -> None:
+        import redis.asyncio as aioredis
+
         self._loop = asyncio.get_running_loop()
         self._on_ring, self._on_heal = on_ring, on_heal
         self._client = aioredis.Redis.from_url(
@@ -89,6 +91,8 @@ class RedisDoorbell:
             task.add_done_callback(self._publishing.discard)
 
     async def _publish(self, hall: str, seq: int) -> None:
+        from redis.exceptions import RedisError
+
         assert self._client is not None
         try:
             await self._client.publish(f"{self.prefix}:hall:{hall}", str(seq))
@@ -97,6 +101,8 @@ class RedisDoorbell:
             log.warning("redis publish failed: %s", exc)
 
     async def _listen(self) -> None:
+        from redis.exceptions import RedisError
+
         assert self._client is not None
         backoff = 0.1
         while True:

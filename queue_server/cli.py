@@ -5,10 +5,7 @@ import logging
 import re
 import sys
 from collections.abc import Sequence
-from typing import Any
-
-from rich.console import Console
-from rich.table import Table
+from typing import TYPE_CHECKING, Any
 
 from .access import Role, new_token
 from .domain import QueueError
@@ -16,7 +13,22 @@ from .services import HallServices
 from .settings import Settings
 from .store import Store
 
-console = Console()
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+# The only websocket is the hall feed: small JSON messages out, a rare
+# `{"type": "resync"}` in. Compression would keep a zlib context per display
+# (about 40 KB each) and compress every event once per display; frames from a
+# display never need more than a few KB.
+WS_OPTIONS: dict[str, Any] = {"ws_per_message_deflate": False, "ws_max_size": 64 * 1024}
+
+
+def console() -> "Console":
+    """rich, imported when there is something to print: the server does not keep it."""
+    from rich.console import Console
+
+    return Console()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -50,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](settings, args)
     except QueueError as exc:
-        console.print(f"[red]error:[/] {exc}")
+        console().print(f"[red]error:[/] {exc}")
         return 2
 
 
@@ -67,7 +79,7 @@ def cmd_init(settings: Settings, args: argparse.Namespace) -> int:
         from .demo import ensure_demo_hall
 
         ensure_demo_hall(services)
-    console.print(f"database ready: {settings.database_url}")
+    console().print(f"database ready: {settings.database_url}")
     return 0
 
 
@@ -93,7 +105,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         services.store.dispose()
         _print_tokens(settings, tokens, f"http://{args.host}:{args.port}", DEMO_HALL)
     logging.getLogger("uvicorn.access").addFilter(RedactTokens())
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    uvicorn.run(
+        create_app(settings), host=args.host, port=args.port, log_level="info", **WS_OPTIONS
+    )
     return 0
 
 
@@ -111,6 +125,8 @@ class RedactTokens(logging.Filter):
 
 
 def _print_tokens(settings: Settings, tokens: list[dict[str, Any]], base: str, hall: str) -> None:
+    from rich.table import Table
+
     table = Table(title=f"演示大厅 {hall}: tokens for this run (Authorization: Bearer …)")
     table.add_column("role")
     table.add_column("window")
@@ -118,9 +134,10 @@ def _print_tokens(settings: Settings, tokens: list[dict[str, Any]], base: str, h
     table.add_row("admin", "", settings.admin_token or "")
     for t in tokens:
         table.add_row(t["role"], str(t["window"] or ""), t["token"])
-    console.print(table)
-    console.print(f"server: {base}   database: {settings.database_url}")
-    console.print(f"try:  curl {base}/api/services")
+    out = console()
+    out.print(table)
+    out.print(f"server: {base}   database: {settings.database_url}")
+    out.print(f"try:  curl {base}/api/services")
 
 
 COMMANDS = {"serve": cmd_serve, "init": cmd_init, "token": cmd_token}

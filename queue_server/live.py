@@ -7,21 +7,33 @@ a `heartbeat` when idle. A client that sees a gap sends `{"type": "resync"}`
 
 One `HallRelay` per hall with listeners reads new events from the database
 when the doorbell rings (or every `poll_s`, in case a ring was lost),
-serialises each once and offers it to every subscriber's bounded queue. A
-subscriber whose queue is full is not waited for: its queue is replaced by a
-resync marker, and its handler sends it a fresh snapshot instead.
+serialises each once and hands the same message to every subscriber.
+
+A subscriber is sent to straight from the relay while nothing is in flight
+to it, which is the usual case: uvicorn's send hands the frame to the socket
+and returns without waiting, so a thousand displays cost a thousand socket
+writes in one pass, with no task, queue or wake-up per display (those cost
+more than the writes). A send waits only when the display reads too slowly
+and its socket's buffer is full: that send then goes on in a task of its own
+and later messages wait in the subscriber's bounded backlog; a backlog that
+overflows is dropped and the display gets a fresh snapshot instead. So the
+relay never waits for any display. The relay also sends the heartbeats.
 """
 
 import asyncio
 import contextlib
 import json
 import logging
-from dataclasses import dataclass, field
+import time
+import types
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine, Generator
 from datetime import UTC, datetime
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import WebSocketRoute
+from starlette.types import Message
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from .access import Role, require
@@ -32,11 +44,13 @@ from .store import Store
 
 log = logging.getLogger("queue_server.live")
 
-QUEUE_SIZE = 256
+QUEUE_SIZE = 256  # messages a display may fall behind before it is resynced
+READ_BATCH = 1000  # events read at once; a longer burst is read on at once
 HEARTBEAT_S = 15.0
-RESYNC = (-1, "")  # queue marker: this subscriber lagged; send it a new snapshot
+BEAT_EVERY_S = 3.0  # how often a relay looks for displays due a heartbeat
 
-Item = tuple[int, str]  # (seq, serialised message)
+Board = Callable[[], Awaitable[dict[str, Any]]]  # a fresh snapshot of the hall's board
+SEND_ERRORS = (WebSocketDisconnect, RuntimeError, OSError)  # the display is gone
 
 
 def event_message(row: EventRow) -> str:
@@ -46,20 +60,167 @@ def event_message(row: EventRow) -> str:
     )
 
 
-@dataclass(eq=False)
-class Subscriber:
-    queue: asyncio.Queue[Item] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+def text_message(text: str) -> Message:
+    """One ASGI send message; the same object goes to every display."""
+    return {"type": "websocket.send", "text": text}
 
-    def offer(self, item: Item) -> None:
-        try:
-            self.queue.put_nowait(item)
-        except asyncio.QueueFull:
-            while not self.queue.empty():
-                self.queue.get_nowait()
-            self.queue.put_nowait(RESYNC)
+
+class Subscriber:
+    """One display's place in its hall's fan-out.
+
+    `owned` means a coroutine other than the relay is sending to the socket
+    (the first snapshot, a resync, or a send that had to wait); while it
+    holds, `offer` only queues, so the socket sees messages in seq order.
+    `sent` is the seq of the last snapshot or event handed to the socket.
+    """
+
+    def __init__(self, websocket: WebSocket, board: Board) -> None:
+        self.websocket = websocket
+        self.board = board
+        self.sent = -1
+        self.backlog: deque[tuple[int, Message]] = deque()
+        self.owned = True  # by the handler, until its first snapshot is out
+        self.stale = True  # the next thing to send is a fresh snapshot
+        self.closed = False
+        self.last_send = time.monotonic()
+        self._task: asyncio.Task[None] | None = None
+
+    def offer(self, seq: int, message: Message) -> None:
+        """Send event `seq` now, or queue it; never waits."""
+        if self.closed or seq <= self.sent:
+            return  # a snapshot already reflects it
+        if not self.owned:
+            self._send_now(message)
+            self.sent = seq
+        elif self.stale:
+            pass  # a snapshot is due anyway and will reflect it
+        elif len(self.backlog) >= QUEUE_SIZE:
+            self.backlog.clear()  # too far behind: a snapshot replaces the backlog
+            self.stale = True
+        else:
+            self.backlog.append((seq, message))
+
+    def heartbeat(self, now: float, messages: dict[int, Message]) -> None:
+        """A heartbeat if nothing went out for about HEARTBEAT_S (and nothing is in flight).
+
+        Looked at every BEAT_EVERY_S, so the gap between two messages stays
+        within a few seconds of HEARTBEAT_S either way.
+        """
+        if self.owned or self.closed or now - self.last_send < HEARTBEAT_S - BEAT_EVERY_S:
+            return
+        message = messages.get(self.sent)
+        if message is None:
+            heartbeat = {"type": "heartbeat", "seq": self.sent, "at": _now()}
+            message = messages[self.sent] = text_message(json.dumps(heartbeat))
+        self._send_now(message)
 
     def resync(self) -> None:
-        self.offer(RESYNC)
+        """Send a fresh snapshot next (the display asked for one)."""
+        if self.closed:
+            return
+        self.backlog.clear()
+        self.stale = True
+        if not self.owned:
+            self.owned = True
+            self._task = asyncio.create_task(self._in_background(None, None))
+
+    async def drain(self) -> None:
+        """While owning the socket: the snapshot if one is due, then the backlog, in order."""
+        try:
+            while not self.closed:
+                if self.stale:
+                    self.stale = False
+                    board = await self.board()
+                    seq = int(board["seq"])
+                    await self._send({"type": "snapshot", "seq": seq, "at": _now(), "data": board})
+                    self.sent = max(self.sent, seq)
+                elif self.backlog:
+                    seq, message = self.backlog.popleft()
+                    if seq > self.sent:
+                        await self.websocket.send(message)
+                        self.last_send = time.monotonic()
+                        self.sent = seq
+                else:
+                    break
+        except SEND_ERRORS:
+            self.closed = True
+        finally:
+            # Given back in the same step that found nothing left to send, so
+            # the relay's next offer goes straight to the socket.
+            self.owned = False
+
+    async def _send(self, data: dict[str, Any]) -> None:
+        await self.websocket.send_json(data)
+        self.last_send = time.monotonic()
+
+    def _send_now(self, message: Message) -> None:
+        """Hand `message` to the socket without waiting; if the socket makes it
+        wait, that send finishes in a task and the subscriber is owned until then."""
+        self.last_send = time.monotonic()
+        send = self.websocket.send(message)
+        try:
+            waiting = send.send(None)
+        except StopIteration:
+            return  # the usual case: buffered for the socket
+        except SEND_ERRORS:
+            self.closed = True
+            return
+        except Exception:  # never let one display stop the relay for the others
+            log.exception("sending to a display failed; closing it so it reconnects")
+            self.closed = True
+            self._task = asyncio.create_task(self._close())
+            return
+        self.owned = True
+        self._task = asyncio.create_task(self._in_background(send, waiting))
+
+    async def _in_background(self, send: Coroutine[Any, Any, None] | None, waiting: object) -> None:
+        """Finish a send that had to wait (if any), then drain; owned until done."""
+        try:
+            if send is not None:
+                await _resume(send, waiting)
+            await self.drain()
+        except SEND_ERRORS:
+            self.closed = True
+            self.owned = False
+        except Exception:  # e.g. the database failed a snapshot: let the display reconnect
+            log.exception("sending to a display failed; closing it so it reconnects")
+            self.closed = True
+            self.owned = False
+            await self._close()
+
+    async def _close(self) -> None:
+        with contextlib.suppress(*SEND_ERRORS):
+            await self.websocket.close(code=1011)
+
+    async def stop(self) -> None:
+        self.closed = True
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
+@types.coroutine
+def _resume(coro: Coroutine[Any, Any, None], waiting: object) -> Generator[Any, Any, None]:
+    """Go on driving `coro`, already run by hand until it yielded `waiting`.
+
+    This is what `await` does after the first step: whatever the coroutine
+    waits on goes up to the task, and what the task sends or throws back
+    (a result, a cancellation) goes down to the coroutine.
+    """
+    while True:
+        try:
+            value = yield waiting
+        except BaseException as exc:
+            try:
+                waiting = coro.throw(exc)
+            except StopIteration:
+                return
+        else:
+            try:
+                waiting = coro.send(value)
+            except StopIteration:
+                return
 
 
 class HallRelay:
@@ -72,6 +233,7 @@ class HallRelay:
         self.poll_s = poll_s
         self.subscribers: set[Subscriber] = set()
         self._wake = asyncio.Event()
+        self._beat_at = time.monotonic() + BEAT_EVERY_S
         self._task = asyncio.create_task(self._run(), name=f"relay-{hall}")
 
     def ring(self, seq: int) -> None:
@@ -84,22 +246,40 @@ class HallRelay:
     async def _run(self) -> None:
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_s)
+                async with asyncio.timeout(self.poll_s):
+                    await self._wake.wait()
             self._wake.clear()
             try:
                 rows = await run_in_threadpool(self._read)
             except Exception:  # the database blinked: keep the relay, retry next round
                 log.exception("reading events of hall %s failed", self.hall)
+                rows = []
+            self.publish(rows)
+            if len(rows) >= READ_BATCH:
+                self._wake.set()
+            if time.monotonic() >= self._beat_at:
+                self._heartbeats()
+
+    def publish(self, rows: list[EventRow]) -> None:
+        """Hand each new event, serialised once, to every subscriber."""
+        for row in rows:
+            if row.seq <= self.last:
                 continue
-            for row in rows:
-                item = (row.seq, event_message(row))
-                self.last = row.seq
-                for subscriber in list(self.subscribers):
-                    subscriber.offer(item)
+            message = text_message(event_message(row))
+            self.last = row.seq
+            for subscriber in list(self.subscribers):
+                subscriber.offer(row.seq, message)
+
+    def _heartbeats(self) -> None:
+        now = time.monotonic()
+        self._beat_at = now + BEAT_EVERY_S
+        messages: dict[int, Message] = {}  # one heartbeat per seq, shared
+        for subscriber in list(self.subscribers):
+            subscriber.heartbeat(now, messages)
 
     def _read(self) -> list[EventRow]:
         with self.store.read() as tx:
-            return tx.events_since(self.hall, self.last)
+            return tx.events_since(self.hall, self.last, limit=READ_BATCH)
 
     async def stop(self) -> None:
         self._task.cancel()
@@ -124,14 +304,18 @@ class HallFeed:
         for relay in self.relays.values():
             relay.heal()
 
-    async def subscribe(self, hall: str) -> Subscriber:
-        """Listen before taking the snapshot, so no event falls between the two."""
+    async def subscribe(self, hall: str, websocket: WebSocket, board: Board) -> Subscriber:
+        """Listen before taking the snapshot, so no event falls between the two.
+
+        The subscriber starts owned by the caller, who sends its first
+        snapshot with `drain()`.
+        """
         relay = self.relays.get(hall)
         if relay is None:
             last = await run_in_threadpool(self._last_seq, hall)
             relay = self.relays.get(hall) or HallRelay(hall, self.store, last, self.poll_s)
             self.relays[hall] = relay
-        subscriber = Subscriber()
+        subscriber = Subscriber(websocket, board)
         relay.subscribers.add(subscriber)
         return subscriber
 
@@ -140,6 +324,7 @@ class HallFeed:
             return tx.last_seq(hall)
 
     async def unsubscribe(self, hall: str, subscriber: Subscriber) -> None:
+        await subscriber.stop()
         relay = self.relays.get(hall)
         if relay is None:
             return
@@ -172,59 +357,27 @@ async def board_socket(websocket: WebSocket) -> None:
         await websocket.send_json({"type": "error", "error": exc.code, "message": str(exc)})
         await websocket.close(code=4000 + exc.status, reason=exc.code)
         return
-    subscriber = await feed.subscribe(hall)
+
+    async def board() -> dict[str, Any]:
+        snapshot: dict[str, Any] = await run_in_threadpool(services.snapshot, hall)
+        return snapshot
+
+    subscriber = await feed.subscribe(hall, websocket, board)
     try:
-        await _serve(websocket, services, hall, subscriber)
+        await subscriber.drain()
+        await _listen(websocket, subscriber)
     finally:
         await feed.unsubscribe(hall, subscriber)
 
 
-async def _serve(
-    websocket: WebSocket, services: HallServices, hall: str, subscriber: Subscriber
-) -> None:
-    """Race the relay against the client: whichever ends first ends both."""
-    sender = asyncio.create_task(_send_events(websocket, services, hall, subscriber))
-    listener = asyncio.create_task(_listen(websocket, subscriber))
-    done, pending = await asyncio.wait({sender, listener}, return_when=asyncio.FIRST_COMPLETED)
-    for task in pending:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
-            await task
-    for task in done:
-        with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
-            task.result()
-
-
-async def _send_events(
-    websocket: WebSocket, services: HallServices, hall: str, subscriber: Subscriber
-) -> None:
-    sent = await _send_snapshot(websocket, services, hall)
-    while True:
-        try:
-            seq, text = await asyncio.wait_for(subscriber.queue.get(), HEARTBEAT_S)
-        except TimeoutError:
-            await websocket.send_json({"type": "heartbeat", "seq": sent, "at": _now()})
-            continue
-        if (seq, text) == RESYNC:
-            sent = await _send_snapshot(websocket, services, hall)
-        elif seq > sent:  # events the snapshot already reflects are skipped
-            await websocket.send_text(text)
-            sent = seq
-
-
-async def _send_snapshot(websocket: WebSocket, services: HallServices, hall: str) -> int:
-    board: dict[str, Any] = await run_in_threadpool(services.snapshot, hall)
-    seq = int(board["seq"])
-    await websocket.send_json({"type": "snapshot", "seq": seq, "at": _now(), "data": board})
-    return seq
-
-
 async def _listen(websocket: WebSocket, subscriber: Subscriber) -> None:
     """Until the client leaves; `{"type": "resync"}` asks for a fresh snapshot."""
-    while True:
-        text = await websocket.receive_text()
-        with contextlib.suppress(ValueError, AttributeError):
-            if json.loads(text).get("type") == "resync":
+    while not subscriber.closed:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        with contextlib.suppress(ValueError, AttributeError, TypeError):
+            if json.loads(message.get("text") or "").get("type") == "resync":
                 subscriber.resync()
 
 

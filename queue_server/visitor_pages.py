@@ -15,8 +15,6 @@ under the same strict CSP (pages.HEADERS).
 
 import re
 
-import qrcode
-import qrcode.image.svg
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -62,6 +60,10 @@ def is_status_address(data: str, public_url: str) -> bool:
 
 def qr_svg_text(data: str) -> str:
     """A QR code as an SVG document (black on white, a quiet zone of 2 modules)."""
+    # Imported here: qrcode brings Pillow (~5 MB resident) that only this route needs.
+    import qrcode
+    import qrcode.image.svg
+
     image = qrcode.make(
         data,
         image_factory=qrcode.image.svg.SvgPathFillImage,

@@ -2,13 +2,15 @@
 
 import asyncio
 import json
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from starlette.testclient import TestClient
+from starlette.types import Message
+from starlette.websockets import WebSocket
 from websockets.sync.client import ClientConnection, connect
 
-from queue_server.live import QUEUE_SIZE, RESYNC, Subscriber
+from queue_server.live import HEARTBEAT_S, QUEUE_SIZE, Subscriber, text_message
 from tests.live import LiveServer
 from tests.server.conftest import ID_CARD, PASSPORT, Hall
 from tests.server.test_tickets_api import ELDER_ID
@@ -105,17 +107,208 @@ def test_client_asking_for_resync_gets_a_fresh_snapshot(hall: Hall, client: Test
     assert again["data"]["waiting"]["total"] == 1
 
 
-def test_a_lagging_subscriber_is_told_to_resync_not_waited_for() -> None:
-    async def scenario() -> list[tuple[int, str]]:
-        subscriber = Subscriber()
-        for seq in range(1, QUEUE_SIZE + 50):
-            subscriber.offer((seq, f"event {seq}"))  # never blocks the relay
-        return [subscriber.queue.get_nowait() for _ in range(subscriber.queue.qsize())]
+class FakeSocket:
+    """A display's socket: records what is sent; while `gate` is shut, a send waits."""
 
-    queued = asyncio.run(scenario())
-    # The backlog was dropped: first a resync, then only what came after it.
-    assert queued[0] == RESYNC and len(queued) <= QUEUE_SIZE
-    assert [seq for seq, _ in queued[1:]] == list(range(QUEUE_SIZE + 2, QUEUE_SIZE + 50))
+    def __init__(self) -> None:
+        self.gate = asyncio.Event()
+        self.gate.set()
+        self.sent: list[dict[str, Any]] = []
+        self.messages: list[Message] = []
+        self.closed_with: int | None = None
+
+    async def send(self, message: Message) -> None:
+        await self.gate.wait()
+        self.messages.append(message)
+        self.sent.append(json.loads(message["text"]))
+
+    async def send_json(self, data: Any) -> None:
+        await self.send({"type": "websocket.send", "text": json.dumps(data)})
+
+    async def close(self, code: int = 1000) -> None:
+        self.closed_with = code
+
+
+class FakeHall:
+    """The database side: a seq that moves on, and boards that reflect it."""
+
+    def __init__(self) -> None:
+        self.seq = 0
+
+    async def board(self) -> dict[str, Any]:
+        return {"seq": self.seq}
+
+    def event(self) -> tuple[int, Message]:
+        self.seq += 1
+        return self.seq, text_message(json.dumps({"type": "ticket.issued", "seq": self.seq}))
+
+
+async def settle() -> None:
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+
+def subscriber(socket: FakeSocket, hall: FakeHall) -> Subscriber:
+    return Subscriber(cast(WebSocket, socket), hall.board)
+
+
+def test_a_lagging_display_is_resynced_not_waited_for() -> None:
+    async def scenario() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        hall = FakeHall()
+        stalled, reader = FakeSocket(), FakeSocket()
+        subscribers = [subscriber(stalled, hall), subscriber(reader, hall)]
+        for s in subscribers:
+            await s.drain()  # the first snapshot
+        stalled.gate.clear()  # from now on its socket's buffer is full
+        for _ in range(QUEUE_SIZE + 50):
+            seq, message = hall.event()
+            for s in subscribers:
+                s.offer(seq, message)  # returns at once, whoever is stalled
+            assert len(subscribers[0].backlog) <= QUEUE_SIZE
+        assert len(reader.sent) == QUEUE_SIZE + 51  # every event went out as it came
+        stalled.gate.set()
+        await settle()
+        for _ in range(2):
+            seq, message = hall.event()
+            for s in subscribers:
+                s.offer(seq, message)
+        return stalled.sent, reader.sent
+
+    stalled, reader = asyncio.run(scenario())
+    last = QUEUE_SIZE + 50
+    # The stalled display got the send it was in, then a fresh snapshot instead
+    # of its dropped backlog, then everything after it, in order.
+    assert [(m["type"], m["seq"]) for m in stalled] == [
+        ("snapshot", 0),
+        ("ticket.issued", 1),
+        ("snapshot", last),
+        ("ticket.issued", last + 1),
+        ("ticket.issued", last + 2),
+    ]
+    assert [m["seq"] for m in reader] == list(range(last + 3))
+
+
+def test_each_event_is_serialised_once_for_every_display() -> None:
+    async def scenario() -> list[FakeSocket]:
+        hall = FakeHall()
+        sockets = [FakeSocket() for _ in range(3)]
+        subscribers = [subscriber(socket, hall) for socket in sockets]
+        for s in subscribers:
+            await s.drain()
+        seq, message = hall.event()
+        for s in subscribers:
+            s.offer(seq, message)
+        return sockets
+
+    sockets = asyncio.run(scenario())
+    assert all(socket.messages[-1] is sockets[0].messages[-1] for socket in sockets)
+
+
+def test_a_resync_asked_during_a_slow_send_follows_it() -> None:
+    async def scenario() -> list[dict[str, Any]]:
+        hall = FakeHall()
+        socket = FakeSocket()
+        s = subscriber(socket, hall)
+        await s.drain()
+        socket.gate.clear()
+        for _ in range(3):
+            s.offer(*hall.event())  # 1 waits in the socket, 2 and 3 queue behind it
+        s.resync()  # the display asks for a snapshot meanwhile
+        s.offer(*hall.event())
+        socket.gate.set()
+        await settle()
+        s.offer(*hall.event())
+        return socket.sent
+
+    sent = asyncio.run(scenario())
+    assert [(m["type"], m["seq"]) for m in sent] == [
+        ("snapshot", 0),
+        ("ticket.issued", 1),
+        ("snapshot", 4),
+        ("ticket.issued", 5),
+    ]
+
+
+def test_idle_displays_get_a_heartbeat_with_their_last_seq() -> None:
+    async def scenario() -> list[FakeSocket]:
+        hall = FakeHall()
+        hall.event()
+        sockets = [FakeSocket() for _ in range(3)]
+        subscribers = [subscriber(socket, hall) for socket in sockets]
+        for s in subscribers:
+            await s.drain()
+        messages: dict[int, Message] = {}
+        now = subscribers[0].last_send + HEARTBEAT_S
+        subscribers[2].last_send = now - 1  # this one sent something a second ago
+        for s in subscribers:
+            s.heartbeat(now, messages)
+        return sockets
+
+    idle, also_idle, busy = asyncio.run(scenario())
+    assert idle.sent[-1]["type"] == "heartbeat" and idle.sent[-1]["seq"] == 1
+    assert idle.messages[-1] is also_idle.messages[-1]  # one heartbeat per seq, shared
+    assert [m["type"] for m in busy.sent] == ["snapshot"]
+
+
+def test_a_display_that_is_gone_does_not_stop_the_others() -> None:
+    class GoneSocket(FakeSocket):
+        async def send(self, message: Message) -> None:
+            if self.sent:
+                raise OSError("connection reset")
+            await super().send(message)
+
+    async def scenario() -> tuple[Subscriber, FakeSocket]:
+        hall = FakeHall()
+        gone, reader = subscriber(GoneSocket(), hall), subscriber(FakeSocket(), hall)
+        socket = cast(FakeSocket, reader.websocket)
+        for s in (gone, reader):
+            await s.drain()
+        for _ in range(3):
+            seq, message = hall.event()
+            for s in (gone, reader):
+                s.offer(seq, message)
+        return gone, socket
+
+    gone, reader = asyncio.run(scenario())
+    assert gone.closed
+    assert [m["seq"] for m in reader.sent] == [0, 1, 2, 3]
+
+
+def test_a_display_leaving_during_a_slow_send_cancels_it() -> None:
+    async def scenario() -> Subscriber:
+        hall = FakeHall()
+        socket = FakeSocket()
+        s = subscriber(socket, hall)
+        await s.drain()
+        socket.gate.clear()
+        s.offer(*hall.event())  # waits in the socket
+        await settle()
+        await s.stop()  # what unsubscribe does when the handler ends
+        return s
+
+    s = asyncio.run(scenario())
+    assert s.closed and s._task is not None and s._task.cancelled()
+
+
+def test_a_snapshot_that_fails_closes_the_display_so_it_reconnects(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def broken() -> dict[str, Any]:
+        raise ValueError("the database went away")
+
+    async def scenario() -> tuple[Subscriber, FakeSocket]:
+        hall = FakeHall()
+        socket = FakeSocket()
+        s = subscriber(socket, hall)
+        await s.drain()
+        s.board = broken
+        s.resync()
+        await settle()
+        return s, socket
+
+    s, socket = asyncio.run(scenario())
+    assert s.closed and socket.closed_with == 1011
+    assert "closing it so it reconnects" in caplog.text
 
 
 def test_seq_continues_across_a_server_restart(live_server: LiveServer) -> None:
