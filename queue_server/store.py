@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Table, bindparam, create_engine, event, func, insert, update
+from sqlalchemy import Engine, Row, Table, bindparam, create_engine, event, func, insert, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -82,6 +82,16 @@ _SET_COUNTER = (
         COUNTERS.c.prefix == bindparam("prefix_"),
     )
     .values(value=bindparam("new_value"))
+)
+_TICKET = sa_select(TICKETS).where(TICKETS.c.id == bindparam("t_id"))
+# UPDATEs whose SET clause is the parameters named after columns.
+_SAVE_TICKET = update(TICKETS).where(
+    TICKETS.c.id == bindparam("t_id"), TICKETS.c.version == bindparam("t_version")
+)
+_SAVE_WINDOW = update(WINDOWS).where(
+    WINDOWS.c.hall_id == bindparam("w_hall"),
+    WINDOWS.c.number == bindparam("w_number"),
+    WINDOWS.c.version == bindparam("w_version"),
 )
 _HALL = sa_select(HALLS).where(HALLS.c.id == bindparam("hall"))
 _LOCK_HALL = _HALL.with_for_update()
@@ -428,10 +438,10 @@ class Tx:
         return list(windows)
 
     def window(self, hall_id: str, number: int) -> Window:
-        row = self.s.get(WindowRow, (hall_id, number))
-        if row is None:
-            raise NotFound(f"hall {hall_id!r} has no window {number}")
-        return window_from_row(row)
+        for window in self.windows(hall_id):
+            if window.number == number:
+                return window
+        raise NotFound(f"hall {hall_id!r} has no window {number}")
 
     def release_directed(self, hall_id: str, number: int) -> None:
         """Waiting tickets directed to window `number` may go to any window that takes them."""
@@ -463,22 +473,17 @@ class Tx:
         self._memo.windows.pop(window.hall, None)
 
     def save_window(self, window: Window) -> Window:
-        result = self.s.execute(
-            update(WindowRow)
-            .where(
-                col(WindowRow.hall_id) == window.hall,
-                col(WindowRow.number) == window.number,
-                col(WindowRow.version) == window.version,
-            )
-            .values(
-                state=window.state.value,
-                ticket_id=window.ticket_id,
-                state_since=window.state_since,
-                version=window.version + 1,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if _rowcount(result) != 1:
+        values = {
+            "state": window.state.value,
+            "ticket_id": window.ticket_id,
+            "state_since": window.state_since,
+            "version": window.version + 1,
+            "w_hall": window.hall,
+            "w_number": window.number,
+            "w_version": window.version,
+        }
+        result = self.s.connection().execute(_SAVE_WINDOW, values)
+        if result.rowcount != 1:
             raise StaleState(f"window {window.number} changed meanwhile")
         saved = replace(window, version=window.version + 1)
         if (known := self._memo.windows.get(window.hall)) is not None:
@@ -490,13 +495,11 @@ class Tx:
     # ------------------------------------------------------------ tickets
 
     def ticket(self, ticket_id: str) -> Ticket:
-        row = self.s.get(TicketRow, ticket_id)
-        if row is None:
-            raise NotFound(f"unknown ticket {ticket_id!r}")
-        return ticket_from_row(row)
+        return ticket_from_row(self.ticket_row(ticket_id))
 
-    def ticket_row(self, ticket_id: str) -> TicketRow:
-        row = self.s.get(TicketRow, ticket_id)
+    def ticket_row(self, ticket_id: str) -> Row[Any]:
+        """The stored row, with what the domain ticket does not carry (masked ID, ...)."""
+        row = self.s.connection().execute(_TICKET, {"t_id": ticket_id}).first()
         if row is None:
             raise NotFound(f"unknown ticket {ticket_id!r}")
         return row
@@ -678,13 +681,9 @@ class Tx:
         values = ticket_changes(ticket) | {"version": ticket.version + 1}
         if transferred_to is not None:
             values["transferred_to"] = transferred_to
-        result = self.s.execute(
-            update(TicketRow)
-            .where(col(TicketRow.id) == ticket.id, col(TicketRow.version) == ticket.version)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-        if _rowcount(result) != 1:
+        where = {"t_id": ticket.id, "t_version": ticket.version}
+        result = self.s.connection().execute(_SAVE_TICKET, values | where)
+        if result.rowcount != 1:
             raise StaleState(f"ticket {ticket.number} changed meanwhile")
         saved = replace(ticket, version=ticket.version + 1)
         self._remember(saved)
@@ -951,8 +950,3 @@ class Tx:
 
 
 __all__ = ["IntegrityError", "Store", "Tx"]
-
-
-def _rowcount(result: Any) -> int:
-    """Rows matched by an UPDATE (CursorResult has it; the typed Result does not)."""
-    return int(result.rowcount)
