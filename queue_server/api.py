@@ -169,10 +169,9 @@ async def create_token(request: Request) -> Response:
 
 async def issue_ticket(request: Request) -> Response:
     principal, body = await who(request), await parse(request, TicketIn)
-    key = request.headers.get("idempotency-key")
-    view, created = await run_in_threadpool(
-        hub(request).issue_ticket, principal, request.path_params["hall"], body, key
-    )
+    hall, services = request.path_params["hall"], hub(request)
+    work = services.issuing(principal, hall, body, request.headers.get("idempotency-key"))
+    view, created = await services.write_from_loop(hall, work)
     return ok(view, 201 if created else 200)
 
 

@@ -49,6 +49,7 @@ def create_app(
         doorbell = doorbell_for(settings.redis_url)
         await doorbell.start(feed.ring, feed.heal)
         services = HallServices(store, settings, clock=clock, notify=doorbell.ring)
+        services.id_key()  # read (or made) now, not on the event loop by a first ID number
         jobs = Jobs(HallDay(services), clock, settings.jobs_interval_s)
         jobs.start()
         try:

@@ -9,12 +9,21 @@ only after the commit that made its change durable.
 
     commits = GroupCommit(run_batch)
     result = commits.submit("hall-1", work)   # from any thread
+
+    batches = LoopBatches(run_batch)
+    result = await batches.submit("hall-1", work)   # on the event loop
+
+The two may run a batch for the same key at once; the database serialises
+them (the hall's lock), as it does batches of several processes.
 """
 
+import asyncio
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from anyio import to_thread
 
 
 @dataclass(eq=False, slots=True)
@@ -72,3 +81,43 @@ class GroupCommit:
                 self._running.discard(key)
                 self._changed.notify_all()
         return job.outcome()
+
+
+class LoopBatches:
+    """Group commit for callers on the event loop: they wait on the loop, not
+    each in a thread of its own, and one worker thread runs each key's batch."""
+
+    def __init__(self, run_batch: Callable[[str, list[Job]], None]) -> None:
+        self._run_batch = run_batch
+        self._queued: dict[str, list[tuple[Job, asyncio.Future[None]]]] = {}
+        self._drains: dict[str, asyncio.Task[None]] = {}
+
+    async def submit(self, key: str, work: Callable[..., Any]) -> Any:
+        job, settled = Job(work), asyncio.get_running_loop().create_future()
+        self._queued.setdefault(key, []).append((job, settled))
+        if key not in self._drains:
+            self._drains[key] = asyncio.create_task(self._drain(key))
+        await settled
+        return job.outcome()
+
+    async def _drain(self, key: str) -> None:
+        """Run batches of whatever queued for `key` until nothing is left."""
+        try:
+            while queued := self._queued.pop(key, None):
+                jobs = [job for job, _ in queued]
+                try:
+                    await to_thread.run_sync(self._run_batch, key, jobs)
+                except BaseException as error:  # cancelled too: nobody may wait forever
+                    for unsettled in (j for j in jobs if not j.done):
+                        unsettled.fail(error)
+                    if not isinstance(error, Exception):
+                        raise
+                finally:
+                    for _, settled in queued:
+                        if not settled.done():
+                            settled.set_result(None)
+        finally:
+            del self._drains[key]
+            for job, settled in self._queued.pop(key, []):  # only left when cancelled
+                job.fail(RuntimeError("the server is stopping"))
+                settled.set_result(None)

@@ -48,7 +48,7 @@ from .domain import (
     estimate,
     format_number,
 )
-from .group_commit import GroupCommit, Job
+from .group_commit import GroupCommit, Job, LoopBatches
 from .hours import hours_json, parse_hours
 from .models import (
     DeviceRow,
@@ -84,6 +84,7 @@ from .views import (
 
 Notify = Callable[[str, int], None]  # (hall, last seq) after a commit
 R = TypeVar("R")
+Work = Callable[[Tx, datetime, list[Event]], R]  # a change, run inside a hall's transaction
 
 MAX_ATTEMPTS = 8
 TOKEN_CACHE_S = 10.0  # a revoked token stops working within this time
@@ -127,10 +128,17 @@ class HallServices:
         # Known tokens, briefly: a device sends its token with every request.
         self._tokens: dict[str, tuple[Principal, float]] = {}
         self._commits = GroupCommit(self._run_batch)
+        self._loop_batches = LoopBatches(self._run_batch)
 
     # ------------------------------------------------------------ plumbing
 
-    def write(self, hall_id: str | None, work: Callable[[Tx, datetime, list[Event]], R]) -> R:
+    async def write_from_loop(self, hall_id: str, work: Work[R]) -> R:
+        """`write` for the event loop: the caller waits on the loop, not in a thread
+        of its own, and one thread runs each batch (the kiosks' hot path)."""
+        result: R = await self._loop_batches.submit(hall_id, work)
+        return result
+
+    def write(self, hall_id: str | None, work: Work[R]) -> R:
         """Run `work` in a write transaction, retrying races; publish after commit.
 
         A change to a hall may share its transaction with others queued for
@@ -443,6 +451,13 @@ class HallServices:
         self, principal: Principal, hall_id: str, body: TicketIn, idem_key: str | None
     ) -> tuple[dict[str, Any], bool]:
         """Issue a ticket; (view, created). A repeated Idempotency-Key returns the first."""
+        return self.write(hall_id, self.issuing(principal, hall_id, body, idem_key))
+
+    def issuing(
+        self, principal: Principal, hall_id: str, body: TicketIn, idem_key: str | None
+    ) -> Work[tuple[dict[str, Any], bool]]:
+        """Check a ticket request; the change that issues it, for `write` or
+        `write_from_loop`. No I/O: safe on the event loop."""
         require(principal, {Role.KIOSK, Role.SUPERVISOR}, hall=hall_id)
         service = self.catalogue.service(body.service)
         if idem_key is not None and not (0 < len(idem_key) <= 100 and idem_key.isprintable()):
@@ -480,7 +495,7 @@ class HallServices:
             _, view = self.new_ticket(tx, hall, service, priority, now, principal, stored, events)
             return view, True
 
-        return self.write(hall_id, work)
+        return work
 
     def new_ticket(
         self,

@@ -1,6 +1,7 @@
 """Group commit: changes to one hall that queue up together share a transaction,
 yet each caller gets its own answer, and one refusal spoils nothing else."""
 
+import asyncio
 import threading
 import time
 from collections.abc import Iterator
@@ -11,7 +12,7 @@ import pytest
 
 from queue_server.access import Principal, Role
 from queue_server.domain import DuplicateTicket
-from queue_server.group_commit import GroupCommit, Job
+from queue_server.group_commit import GroupCommit, Job, LoopBatches
 from queue_server.models import HallIn, TicketIn, WindowIn
 from queue_server.protocol import Event
 from queue_server.services import HallServices
@@ -160,3 +161,45 @@ def test_what_one_process_keeps_between_transactions_yields_to_another_process(
     finally:
         for hub in hubs:
             hub.store.dispose()
+
+
+def test_callers_on_the_event_loop_share_batches_and_hold_no_thread_while_waiting() -> None:
+    batches: list[int] = []
+    first_running = threading.Event()
+
+    def run_batch(_key: str, jobs: list[Job]) -> None:
+        batches.append(len(jobs))
+        if len(batches) == 1:
+            first_running.set()
+            time.sleep(0.2)
+        for job in jobs:
+            try:
+                job.succeed(job.work())
+            except ValueError as error:
+                job.fail(error)
+
+    async def main() -> list[Any]:
+        loop_batches = LoopBatches(run_batch)
+
+        async def caller(n: int) -> Any:
+            def work() -> int:
+                if n == 3:
+                    raise ValueError("refused")
+                return n * 10
+
+            try:
+                return await loop_batches.submit("hall", work)
+            except ValueError as error:
+                return str(error)
+
+        first = asyncio.create_task(caller(0))
+        await asyncio.to_thread(first_running.wait, 5)
+        threads_before = threading.active_count()
+        others = [asyncio.create_task(caller(n)) for n in range(1, 9)]
+        await asyncio.sleep(0.05)
+        assert threading.active_count() == threads_before  # eight callers, no new thread
+        return await asyncio.gather(first, *others)
+
+    answers = asyncio.run(main())
+    assert batches == [1, 8]
+    assert answers == [n * 10 if n != 3 else "refused" for n in range(9)]
