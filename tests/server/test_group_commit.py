@@ -4,9 +4,9 @@ yet each caller gets its own answer, and one refusal spoils nothing else."""
 import asyncio
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -23,45 +23,58 @@ ADMIN = Principal(Role.ADMIN)
 ELDER = "11010519491231002X"  # valid check digit, born 1949
 
 
-def test_jobs_queued_behind_a_batch_run_together_and_each_gets_its_answer() -> None:
-    batches: list[int] = []
-    first_running = threading.Event()
+class SlowFirstBatch:
+    """A batch runner that holds its first batch 0.2 s, so the next callers queue
+    behind it; caller 3's work is refused, the others answer ten times their n."""
 
-    def run_batch(_key: str, jobs: list[Job]) -> None:
-        batches.append(len(jobs))
-        if len(batches) == 1:
-            first_running.set()
-            time.sleep(0.2)  # the others queue meanwhile
+    def __init__(self) -> None:
+        self.batches: list[int] = []
+        self.first_running = threading.Event()
+
+    def __call__(self, _key: str, jobs: list[Job]) -> None:
+        self.batches.append(len(jobs))
+        if len(self.batches) == 1:
+            self.first_running.set()
+            time.sleep(0.2)
         for job in jobs:
             try:
                 job.succeed(job.work())
             except ValueError as error:
                 job.fail(error)
 
-    commits = GroupCommit(run_batch)
-    answers: dict[int, Any] = {}
-
-    def caller(n: int) -> None:
+    @staticmethod
+    def work(n: int) -> Callable[[], int]:
         def work() -> int:
             if n == 3:
                 raise ValueError("refused")
             return n * 10
 
+        return work
+
+    EXPECTED: ClassVar[list[object]] = [n * 10 if n != 3 else "refused" for n in range(9)]
+
+
+def test_jobs_queued_behind_a_batch_run_together_and_each_gets_its_answer() -> None:
+    run_batch = SlowFirstBatch()
+    commits = GroupCommit(run_batch)
+    answers: dict[int, Any] = {}
+
+    def caller(n: int) -> None:
         try:
-            answers[n] = commits.submit("hall", work)
+            answers[n] = commits.submit("hall", run_batch.work(n))
         except ValueError as error:
             answers[n] = str(error)
 
     first = threading.Thread(target=caller, args=(0,))
     first.start()
-    assert first_running.wait(5)
+    assert run_batch.first_running.wait(5)
     others = [threading.Thread(target=caller, args=(n,)) for n in range(1, 9)]
     for t in others:
         t.start()
     for t in [first, *others]:
         t.join(10)
-    assert batches == [1, 8]
-    assert answers == {n: (n * 10 if n != 3 else "refused") for n in range(9)}
+    assert run_batch.batches == [1, 8]
+    assert [answers[n] for n in range(9)] == SlowFirstBatch.EXPECTED
 
 
 def test_a_batch_that_cannot_run_fails_every_caller_in_it() -> None:
@@ -164,36 +177,19 @@ def test_what_one_process_keeps_between_transactions_yields_to_another_process(
 
 
 def test_callers_on_the_event_loop_share_batches_and_hold_no_thread_while_waiting() -> None:
-    batches: list[int] = []
-    first_running = threading.Event()
-
-    def run_batch(_key: str, jobs: list[Job]) -> None:
-        batches.append(len(jobs))
-        if len(batches) == 1:
-            first_running.set()
-            time.sleep(0.2)
-        for job in jobs:
-            try:
-                job.succeed(job.work())
-            except ValueError as error:
-                job.fail(error)
+    run_batch = SlowFirstBatch()
 
     async def main() -> list[Any]:
         loop_batches = LoopBatches(run_batch)
 
         async def caller(n: int) -> Any:
-            def work() -> int:
-                if n == 3:
-                    raise ValueError("refused")
-                return n * 10
-
             try:
-                return await loop_batches.submit("hall", work)
+                return await loop_batches.submit("hall", run_batch.work(n))
             except ValueError as error:
                 return str(error)
 
         first = asyncio.create_task(caller(0))
-        await asyncio.to_thread(first_running.wait, 5)
+        await asyncio.to_thread(run_batch.first_running.wait, 5)
         threads_before = threading.active_count()
         others = [asyncio.create_task(caller(n)) for n in range(1, 9)]
         await asyncio.sleep(0.05)
@@ -201,5 +197,5 @@ def test_callers_on_the_event_loop_share_batches_and_hold_no_thread_while_waitin
         return await asyncio.gather(first, *others)
 
     answers = asyncio.run(main())
-    assert batches == [1, 8]
-    assert answers == [n * 10 if n != 3 else "refused" for n in range(9)]
+    assert run_batch.batches == [1, 8]
+    assert answers == SlowFirstBatch.EXPECTED
