@@ -77,28 +77,55 @@ def create_app(
     )
 
 
-async def queue_error(_request: Request, exc: Exception) -> Response:
+async def queue_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, QueueError)
-    body: dict[str, object] = {"error": exc.code, "message": str(exc)}
+    english = prefers_english(request.headers.get("accept-language"))
+    body: dict[str, object] = {"error": exc.code, "message": exc.message_for(english)}
     if exc.details:
         body["details"] = exc.details
     return JSONResponse(body, status_code=exc.status)
 
 
-async def http_error(_request: Request, exc: Exception) -> Response:
+HTTP_MESSAGES = {
+    404: ("没有这个地址，请查看 README 中的接口说明", "no such path; see the API in the README"),
+    405: ("此地址不接受该请求方法", "method not allowed here"),
+}
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    messages = {404: "no such path; see the API in the README", 405: "method not allowed here"}
-    message = messages.get(exc.status_code, exc.detail)
+    zh, en = HTTP_MESSAGES.get(exc.status_code, (exc.detail, exc.detail))
+    english = prefers_english(request.headers.get("accept-language"))
     return JSONResponse(
-        {"error": "http_error", "message": message},
+        {"error": "http_error", "message": en if english else zh},
         status_code=exc.status_code,
         headers=exc.headers,
     )
 
 
-async def unexpected_error(_request: Request, exc: Exception) -> Response:
+async def unexpected_error(request: Request, exc: Exception) -> Response:
     # A bug, not a refusal: log it whole, tell the caller nothing internal.
     log.exception("unhandled error", exc_info=exc)
-    return JSONResponse(
-        {"error": "internal", "message": "internal error; the server logged it"}, status_code=500
-    )
+    english = prefers_english(request.headers.get("accept-language"))
+    message = "internal error; the server logged it" if english else "服务器内部错误，已记录日志"
+    return JSONResponse({"error": "internal", "message": message}, status_code=500)
+
+
+def prefers_english(accept_language: str | None) -> bool:
+    """True when the client ranks English above Chinese (the hall's language wins ties).
+
+    `Accept-Language: en` or `en-US,en;q=0.9` → True; `zh-CN,en;q=0.8`, none → False.
+    """
+    best_en = best_zh = 0.0
+    for part in (accept_language or "").split(",")[:20]:
+        tag, _, params = part.strip().partition(";")
+        try:
+            q = float(params.strip()[2:]) if params.strip().startswith("q=") else 1.0
+        except ValueError:
+            q = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        if primary == "en":
+            best_en = max(best_en, q)
+        elif primary == "zh":
+            best_zh = max(best_zh, q)
+    return best_en > best_zh

@@ -27,9 +27,20 @@ class QueueError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, **details: str) -> None:
+    def __init__(
+        self, message: str, *, en: str | None = None, code: str | None = None, **details: str
+    ) -> None:
+        """`message` is for the hall's staff and visitors (Chinese); `en` the same in
+        English for operators and clients that ask for it; `code` a finer stable
+        name than the class's, for clients that must tell refusals apart."""
         super().__init__(message)
+        self.en = en or message
+        if code is not None:
+            self.code = code
         self.details = details  # machine-readable facts for the client (e.g. opens_at)
+
+    def message_for(self, english: bool) -> str:
+        return self.en if english else str(self)
 
 
 class NotFound(QueueError):
