@@ -64,7 +64,8 @@ def ticket_view(
         "window": ticket.window if at_window else None,
         "issued_at": local_iso(ticket.issued_at, hall.zone),
         "called_at": local_iso(ticket.called_at, hall.zone),
-        "status_url": f"{public_url.rstrip('/')}/t/{ticket.id}",
+        # Without a public address the printer and kiosk use the one they reached us by.
+        "status_url": f"{public_url.rstrip('/')}/t/{ticket.id}" if public_url else None,
     }
 
 
