@@ -107,7 +107,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     reasons = Counter(_skip_reason(report) for report in skipped)
     listed = "; ".join(f"{reason} ({n})" for reason, n in reasons.most_common())
     line = (
-        f"{len(skipped)} test{'s' if len(skipped) > 1 else ''} SKIPPED: {listed}. Install what they need with: "
+        f"{len(skipped)} test{'s' if len(skipped) > 1 else ''} SKIPPED: {listed}. "
+        "Install what they need with: "
         "sudo bash scripts/install-system-deps (PostgreSQL and Redis: see README)"
     )
     terminalreporter.write_line(line, yellow=True, bold=True)
