@@ -375,10 +375,10 @@ class Policy:
             opens = ticket.appointment_at or now
             if now >= opens - timedelta(minutes=self.checkin_early_min):
                 boost += self.appointment_boost_s
+        elif ticket.entry is Entry.RETURN:  # sent back to its window or not: the head
+            boost += self.return_boost_s
         elif ticket.entry is Entry.TRANSFER or ticket.directed_window is not None:
             boost += self.transfer_boost_s
-        elif ticket.entry is Entry.RETURN:
-            boost += self.return_boost_s
         return boost
 
 
