@@ -14,13 +14,17 @@ def _call(number: Any, window: Any, green: Any) -> list[Any]:
     return [number, window, bool(green)]
 
 
+def _server_calls(calls: Sequence[Mapping[str, Any]]) -> list[list[Any]]:
+    return [_call(c["number"], c["window"], c["green_channel"]) for c in calls]
+
+
 def server_view(board: Mapping[str, Any]) -> View:
     """The parts of a BOARD every screen draws (docs/feed.md)."""
     waiting = board["waiting"]
     return {
         "seq": board["seq"],
-        "now_calling": [_call(c["number"], c["window"], c["green_channel"]) for c in board["now_calling"]],
-        "last_calls": [_call(c["number"], c["window"], c["green_channel"]) for c in board["last_calls"]],
+        "now_calling": _server_calls(board["now_calling"]),
+        "last_calls": _server_calls(board["last_calls"]),
         "windows": [
             [w["number"], w["label"], w["state"], w["state_zh"], w["lane"], w["ticket"]]
             for w in board["windows"]
@@ -43,7 +47,9 @@ def reducer_view(board: Board) -> View:
         "seq": board.seq,
         "now_calling": _calls(board.now_calling),
         "last_calls": _calls(board.last_calls),
-        "windows": [[w.number, w.label, w.state, w.state_zh, w.lane, w.ticket] for w in board.windows],
+        "windows": [
+            [w.number, w.label, w.state, w.state_zh, w.lane, w.ticket] for w in board.windows
+        ],
         "waiting": [
             board.waiting.total,
             board.waiting.green_channel,
