@@ -95,7 +95,8 @@ const HallSocket = (() => {
       state = result.state;
       if (result.problem) problems(result.problem);
       const msg = parsed.msg;
-      const read = !result.problem || (msg.type === "snapshot" && !state.awaitingSnapshot);
+      // A snapshot is read entry by entry: with some entries left out, it still counts.
+      const read = !result.problem || (Boolean(msg) && msg.type === "snapshot" && !state.awaitingSnapshot);
       if (!read) {
         if (result.effects.length) resync(true);
         document.body.dataset.seq = state.seq === null ? "" : String(state.seq);
