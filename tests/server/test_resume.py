@@ -48,3 +48,26 @@ def test_a_resumed_ticket_keeps_its_call_on_the_board_and_screens_follow(
     resynced = apply(screen, fresh, NOW)
     assert not isinstance(resynced, Resync)
     assert reducer_view(resynced) == server_view(now)
+
+
+def refused(hall: Hall, n: int, action: str, body: Any, status: int, code: str, words: str) -> None:
+    reply = hall.act(n, action, body)
+    assert (reply.status_code, reply.json().get("error")) == (status, code), reply.text
+    assert words in reply.json()["message"]
+    english = hall.c.post(
+        f"/api/halls/h1/windows/{n}/{action}",
+        json=body,
+        headers=hall.windows[n] | {"Accept-Language": "en"},
+    )
+    assert english.json()["error"] == code
+    assert words not in english.json()["message"]
+
+
+def test_clerk_refusals_speak_chinese_with_an_english_twin_and_a_code(hall: Hall) -> None:
+    away = hall.ticket()
+    hall.open(1, 2)
+    hall.do(1, "call", {"ticket": away["number"]})
+    refused(hall, 2, "call", {"ticket": away["number"]}, 409, "ticket_not_waiting", "不在等候中")
+    refused(hall, 1, "transfer", {}, 422, "transfer_needs_target", "转移需要指定事项或窗口")
+    refused(hall, 1, "transfer", {"window": 1}, 422, "transfer_to_same_window", "不能转到本窗口")
+    refused(hall, 1, "transfer", {"window": 4}, 422, "window_does_not_take", "4 号窗口不办理")
