@@ -202,7 +202,7 @@ class Desk:
     def current(self, window: Window) -> Ticket:
         if window.ticket_id is None:
             raise Conflict(
-                f"{window.number} 号窗口{window_state_zh(window.state)}，没有正在办理的号，请先叫号",
+                f"{window.number} 号窗口{window_state_zh(window.state)}，没有在办的号，请先叫号",
                 en=f"window {window.number} is {window.state.value} with no ticket; call one first",
                 code="window_has_no_ticket",
             )
