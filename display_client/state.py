@@ -193,9 +193,10 @@ def _window(data: Mapping[str, Any], before: WindowInfo | None = None) -> Window
     state = _optional_str(data.get("state"), "window state") or (
         before.state if before else "closed"
     )
-    ticket = _optional_str(data["ticket"], "window ticket") if "ticket" in data else None
-    if "ticket" not in data and before is not None:
-        ticket = before.ticket
+    if "ticket" in data:
+        ticket = _optional_str(data["ticket"], "window ticket")
+    else:
+        ticket = before.ticket if before else None
     label = _optional_str(data.get("label"), "window label")
     lane = _optional_str(data.get("lane"), "window lane")
     return WindowInfo(
