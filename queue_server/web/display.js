@@ -7,7 +7,8 @@
  *
  * For tests and for whoever looks at a screen with devtools, <body> exposes
  * data-state (connecting | live | disconnected | error), data-seq (the last
- * applied seq) and data-voice (off | on | unsupported).
+ * applied seq) and data-voice (off | on | unsupported); window.YiChuangBoard
+ * gives feed.js's state and the count of messages skipped as unreadable.
  */
 (function () {
   "use strict";
