@@ -286,7 +286,7 @@ class Ticket:
     arrived_at: datetime  # kept across transfers: the visitor's place in line
     issued_at: datetime
     entry: Entry = Entry.WALK_IN
-    window: int | None = None
+    window: int | None = None  # the window it was last called to (kept: the board's last calls)
     directed_window: int | None = None
     first_called_at: datetime | None = None
     called_at: datetime | None = None
@@ -375,10 +375,10 @@ class Policy:
             opens = ticket.appointment_at or now
             if now >= opens - timedelta(minutes=self.checkin_early_min):
                 boost += self.appointment_boost_s
+        elif ticket.entry is Entry.RETURN:  # sent back to its window or not: the head
+            boost += self.return_boost_s
         elif ticket.entry is Entry.TRANSFER or ticket.directed_window is not None:
             boost += self.transfer_boost_s
-        elif ticket.entry is Entry.RETURN:
-            boost += self.return_boost_s
         return boost
 
 
@@ -466,7 +466,9 @@ def apply_ticket(
         case TicketAction.CLOSE_DAY:
             changes |= {"finished_at": now}
         case TicketAction.RESUME:
-            changes |= {"entry": Entry.RETURN, "window": None, "directed_window": None}
+            # Back at the head of the queue, for `window` (see `resume_window`) or for any
+            # window when None. `window` itself keeps the last call's: the board shows it.
+            changes |= {"entry": Entry.RETURN, "directed_window": window}
         case TicketAction.SUSPEND:
             pass
     return replace(ticket, **changes)  # type: ignore[arg-type]
@@ -541,6 +543,16 @@ def choose_next(
     if window.lane is Lane.GREEN:
         return min(eligible, key=lambda t: (_lane_last(t), rank(t)), default=None)
     return min(eligible, key=rank, default=None)
+
+
+def resume_window(ticket: Ticket, windows: Iterable[Window]) -> int | None:
+    """Where a suspended visitor goes back to: the window that suspended them (its
+    clerk has their file), or None (any window that serves them) when that window
+    is closed or paused now, or no longer takes the service."""
+    home = next((w for w in windows if w.number == ticket.window), None)
+    if home is None or home.state not in _STAFFED:
+        return None
+    return home.number if home.skills.accepts(ticket.service, ticket.category) else None
 
 
 def _eligible(waiting: Iterable[Ticket], window: Window) -> list[Ticket]:

@@ -34,6 +34,7 @@ from queue_server.domain import (
     dispatch_order,
     estimate,
     format_number,
+    resume_window,
     score,
 )
 
@@ -295,14 +296,46 @@ def test_ending_moves_stamp_finished_at(status: TicketStatus, action: TicketActi
     assert apply_ticket(TICKET_IN[status], action, now=NOW).finished_at == NOW
 
 
-def test_resume_returns_to_the_queue_head_at_any_window() -> None:
-    suspended = replace(TICKET_IN[S.SUSPENDED], directed_window=3)
-    resumed = apply_ticket(suspended, A.RESUME, now=NOW)
+@pytest.mark.parametrize("back_to", [3, None])
+def test_resume_returns_to_the_queue_head_for_the_window_given(back_to: int | None) -> None:
+    suspended = replace(TICKET_IN[S.SUSPENDED], directed_window=7)
+    resumed = apply_ticket(suspended, A.RESUME, now=NOW, window=back_to)
     assert resumed.status is S.WAITING
     assert resumed.entry is Entry.RETURN
-    assert resumed.window is None
-    assert resumed.directed_window is None
+    assert resumed.window == 3  # where it was last called: the board's last calls show it
+    assert resumed.directed_window == back_to
     assert resumed.arrived_at == suspended.arrived_at
+
+
+EXIT_ONLY = Skills(accepts_all=False, categories=frozenset({"exit_entry"}))
+
+# The window that suspended the ticket (3), its state and skills -> where the ticket goes back.
+RESUME_CASES = {
+    "open: back to it": (WS.OPEN, None, 3),
+    "calling someone else: back to it": (WS.CALLING, None, 3),
+    "serving someone else: back to it": (WS.SERVING, None, 3),
+    "paused: any window": (WS.PAUSED, None, None),
+    "closed: any window": (WS.CLOSED, None, None),
+    "no longer takes the service: any window": (WS.OPEN, EXIT_ONLY, None),
+    "gone from the hall: any window": (None, None, None),
+}
+
+
+@pytest.mark.parametrize("case", RESUME_CASES, ids=list(RESUME_CASES))
+def test_resume_window(case: str) -> None:
+    state, skills, expected = RESUME_CASES[case]
+    others = [make_window(1), make_window(2, state=WS.PAUSED)]
+    home = [] if state is None else [make_window(3, state=state, skills=skills)]
+    assert resume_window(TICKET_IN[S.SUSPENDED], [*others, *home]) == expected
+
+
+def test_a_ticket_resumed_for_its_window_is_called_there_first_and_nowhere_else() -> None:
+    back = apply_ticket(TICKET_IN[S.SUSPENDED], A.RESUME, now=NOW, window=3)
+    early = make_ticket("A000", waited_min=300)
+    assert choose_next([early, back], make_window(3), Policy(), NOW) == back
+    assert choose_next([early, back], make_window(1), Policy(), NOW) == early
+    anywhere = apply_ticket(TICKET_IN[S.SUSPENDED], A.RESUME, now=NOW)
+    assert choose_next([early, anywhere], make_window(1), Policy(), NOW) == anywhere
 
 
 def test_ticket_status_sets() -> None:

@@ -86,7 +86,7 @@ def test_call_a_specific_number(hall: Hall) -> None:
     assert called["ticket"]["id"] == wanted["id"]
     hall.do(1, "no-show")
     again = hall.act(1, "call", {"ticket": wanted["id"]})
-    assert again.status_code == 409 and "no_show" in again.json()["message"]
+    assert again.status_code == 409 and again.json()["error"] == "ticket_not_waiting"
     assert hall.act(1, "call", {"ticket": "Z999"}).status_code == 404
     assert hall.act(1, "call", {}).status_code == 422
 
@@ -222,7 +222,31 @@ def test_suspended_visitor_returns_to_the_head_of_the_queue(hall: Hall, clock: C
     hall.ticket()  # others keep arriving
     back = hall.do(2, "resume-ticket", {"ticket": away["number"]})
     assert back["resumed"]["status"] == "waiting" and back["resumed"]["position"] == 0
-    assert hall.do(2, "call-next")["ticket"]["id"] == away["id"]  # at any window
+    # Back to window 1, which suspended it (its clerk has the file), not to window 2.
+    assert hall.do(2, "call-next")["ticket"]["id"] != away["id"]
+    assert hall.do(1, "call-next")["ticket"]["id"] == away["id"]
+
+
+def test_a_suspended_visitor_whose_window_paused_returns_to_any_window(hall: Hall) -> None:
+    away = hall.ticket()
+    hall.open(1, 2)
+    hall.do(1, "call-next")
+    hall.do(1, "start")
+    hall.do(1, "suspend")
+    hall.do(1, "pause")
+    hall.do(1, "resume-ticket", {"ticket": away["number"]})
+    assert hall.do(2, "call-next")["ticket"]["id"] == away["id"]
+
+
+def test_a_visitor_sent_back_to_a_window_that_then_pauses_goes_to_any_window(hall: Hall) -> None:
+    away = hall.ticket()
+    hall.open(1, 2)
+    hall.do(1, "call-next")
+    hall.do(1, "start")
+    hall.do(1, "suspend")
+    hall.do(2, "resume-ticket", {"ticket": away["number"]})
+    hall.do(1, "pause")  # its screen says 「暂停服务，请到其他窗口办理」
+    assert hall.do(2, "call-next")["ticket"]["id"] == away["id"]
 
 
 def test_pause_resume_close(hall: Hall) -> None:
