@@ -222,6 +222,7 @@ _WINDOW_STATE_ZH = {
 }
 
 # The words a clerk and a visitor read in refusals (the pages use the same).
+# Actions are keyed by value: a ticket's and a window's "call" read alike.
 _TICKET_STATUS_ZH = {
     _T.WAITING: "等候中",
     _T.CALLED: "已叫号",
