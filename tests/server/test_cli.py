@@ -35,7 +35,7 @@ def test_init_and_token_create(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert token.startswith("yc_") and len(token) > 30
     # A window token for a window the hall lacks is refused with a message, not a trace.
     assert create_window_token(99) == 2
-    assert "no window 99" in capsys.readouterr().out
+    assert "没有 99 号窗口" in capsys.readouterr().out
 
 
 def _free_port() -> int:

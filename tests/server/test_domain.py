@@ -36,6 +36,8 @@ from queue_server.domain import (
     format_number,
     resume_window,
     score,
+    ticket_status_zh,
+    window_state_zh,
 )
 
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # 11:00 in Shanghai
@@ -187,8 +189,8 @@ def test_apply_ticket_follows_the_table_or_refuses(
     if expected is None:
         with pytest.raises(InvalidTransition) as refused:
             apply_ticket(ticket, action, now=NOW, window=5)
-        assert status.value in str(refused.value)
-        assert action.value in str(refused.value)
+        assert f"当前为「{ticket_status_zh(status)}」" in str(refused.value)
+        assert status.value in refused.value.en and action.value in refused.value.en
     else:
         after = apply_ticket(ticket, action, now=NOW, window=5)
         assert after.status is expected
@@ -250,8 +252,9 @@ def test_recall_counts_up_to_the_limit_then_refuses_naming_it() -> None:
     with pytest.raises(InvalidTransition) as refused:
         apply_ticket(ticket, A.RECALL, now=later, policy=policy)
     message = str(refused.value)
-    assert "allows 2" in message
+    assert "上限（2 次），请按「过号」" in message
     assert ticket.number in message
+    assert "allows 2" in refused.value.en and refused.value.code == "recall_limit"
     # no-show is still possible once recalls are used up
     assert apply_ticket(ticket, A.NO_SHOW, now=later).status is S.NO_SHOW
 
@@ -263,8 +266,9 @@ def test_recall_limit_is_a_hall_setting(max_recalls: int, allowed: int) -> None:
     for _ in range(allowed):
         ticket = apply_ticket(ticket, A.RECALL, now=NOW, policy=policy)
     assert ticket.recalls == allowed
-    with pytest.raises(InvalidTransition, match=f"allows {max_recalls}"):
+    with pytest.raises(InvalidTransition, match=f"上限（{max_recalls} 次）") as refused:
         apply_ticket(ticket, A.RECALL, now=NOW, policy=policy)
+    assert f"allows {max_recalls}" in refused.value.en
 
 
 def test_start_stamps_started_at() -> None:
@@ -398,10 +402,11 @@ def test_apply_window_follows_the_table_or_refuses(
     if expected is None:
         with pytest.raises(InvalidTransition) as refused:
             apply_window(window, action, now=NOW, ticket_id="t-A024")
-        message = str(refused.value)
-        assert "window 7" in message
-        assert state.value in message
-        assert action.value in message
+        assert f"7 号窗口当前为「{window_state_zh(state)}」" in str(refused.value)
+        english = refused.value.en
+        assert "window 7" in english
+        assert state.value in english
+        assert action.value in english
     else:
         assert apply_window(window, action, now=NOW, ticket_id="t-A024").state is expected
     assert window == before
@@ -449,8 +454,9 @@ def test_state_since_changes_only_with_the_state(state: WindowState, action: Win
 
 
 def test_refusal_names_the_ticket_a_busy_window_holds() -> None:
-    with pytest.raises(InvalidTransition, match=r"window 7 is serving \(t-A023\)"):
+    with pytest.raises(InvalidTransition) as refused:
         apply_window(WINDOW_IN[WS.SERVING], WA.CLOSE, now=NOW)
+    assert "window 7 is serving (t-A023)" in refused.value.en
 
 
 # ---------------------------------------------------------------- dispatch
