@@ -80,7 +80,9 @@ async def qr_svg(request: Request) -> Response:
             "请给出 ?data=<号票的状态地址>", en="give ?data=<a ticket's status address>"
         )
     services: HallServices = request.state.services
-    if not is_status_address(data, services.settings.public_url):
+    # Without a configured public address, the address this request came in by.
+    ours = services.settings.public_url or str(request.base_url)
+    if not is_status_address(data, ours):
         raise Forbidden(
             "本服务器只为自己的号票状态地址（…/t/<id>）生成二维码",
             en="this server draws QR codes only for its own ticket status addresses (…/t/<id>)",

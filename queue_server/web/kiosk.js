@@ -383,7 +383,9 @@
     setText("r-wait", Text.waitText(t.estimated_wait_s));
     once("qr", t.id, () => {
       show("r-qr-box", true);
-      byId("r-qr").src = `${Api.root()}/qr.svg?data=${encodeURIComponent(t.status_url)}`;
+      // No public address configured: the one this kiosk reached the server by.
+      const statusUrl = t.status_url || `${location.origin}${Api.root()}/t/${t.id}`;
+      byId("r-qr").src = `${Api.root()}/qr.svg?data=${encodeURIComponent(statusUrl)}`;
     });
     renderPrintNote();
   }

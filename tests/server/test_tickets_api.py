@@ -33,6 +33,18 @@ def test_issue_numbers_per_prefix_and_returns_the_holder_view(hall: Hall) -> Non
     assert {"id", "estimated_wait_s", "issued_at", "position"} <= first.keys()
 
 
+def test_without_a_public_address_the_qr_names_the_address_in_use(
+    hall: Hall, client: TestClient
+) -> None:
+    ticket = hall.ticket(ID_CARD)
+    # No QUEUE_PUBLIC_URL: no made-up 127.0.0.1:8000; the kiosk and printer use their own.
+    assert ticket["status_url"] is None
+    ours = f"{client.base_url}/t/{ticket['id']}"
+    assert client.get("/qr.svg", params={"data": ours}).status_code == 200
+    foreign = f"http://elsewhere.example/t/{ticket['id']}"
+    assert client.get("/qr.svg", params={"data": foreign}).status_code == 403
+
+
 def test_numbers_restart_on_the_next_business_day(hall: Hall, clock: Clock) -> None:
     assert hall.ticket()["number"] == "A001"
     clock.advance(15 * 3600)  # 09:30 -> 00:30 next day in Shanghai
