@@ -50,6 +50,7 @@ from .domain import (
 )
 from .group_commit import GroupCommit, Job, LoopBatches
 from .hours import hours_json, parse_hours
+from .id_key import load_id_key
 from .models import (
     DeviceRow,
     DeviceStatusIn,
@@ -243,12 +244,9 @@ class HallServices:
         }
 
     def id_key(self) -> bytes:
+        """The ID-number hash key: from the settings or a file, never the database."""
         if self._id_key is None:
-            key = self.settings.secret_key
-            if key is None:
-                with self.store.write() as tx:
-                    key = tx.set_meta_once("id_hash_key", secrets.token_hex(32))
-            self._id_key = key.encode()
+            self._id_key = load_id_key(self.settings, self.store)
         return self._id_key
 
     # ------------------------------------------------------------ access
@@ -580,7 +578,7 @@ class HallServices:
 
     @staticmethod
     def _priority(
-        claimed: PriorityClass | None, person: identity.ResidentId | None, today: date
+        claimed: PriorityClass | None, person: identity.Document | None, today: date
     ) -> PriorityClass:
         """Age classes come from the ID number only; other classes are claimed."""
         by_age = identity.age_class(person, today) if person else PriorityClass.NORMAL
