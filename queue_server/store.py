@@ -185,8 +185,11 @@ class Store:
         """SQLite: copy the write-ahead log into the file and empty it, so what
         was overwritten lives in neither (no-op on PostgreSQL)."""
         if self.dialect == "sqlite":
-            with self._writer.connect() as conn:
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn = self._writer.raw_connection()  # outside a transaction, as the pragma needs
+            try:
+                conn.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").close()
+            finally:
+                conn.close()
 
     def dispose(self) -> None:
         self._writer.dispose()
