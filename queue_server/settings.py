@@ -21,6 +21,11 @@ class Settings:
     secret_key: str | None = None
     secret_key_file: str | None = None
     production: bool = False  # QUEUE_ENV=production: no generated keys
+    # Where one-time codes go: `log:` writes them to the server log (development;
+    # a real provider comes later), `memory:` keeps them for tests to read.
+    sms_url: str = "log:"
+    # Booking requests one client address may make (limits' notation).
+    booking_rate_limit: str = "10/minute;40/hour"
     redis_url: str | None = None
     public_url: str = "http://127.0.0.1:8000"
     max_body_bytes: int = 64 * 1024
@@ -36,6 +41,8 @@ class Settings:
             secret_key=env.get("QUEUE_SECRET_KEY") or None,
             secret_key_file=env.get("QUEUE_SECRET_KEY_FILE") or None,
             production=env.get("QUEUE_ENV", "").strip().lower() == "production",
+            sms_url=env.get("QUEUE_SMS_URL", "log:"),
+            booking_rate_limit=env.get("QUEUE_BOOKING_RATE_LIMIT", "10/minute;40/hour"),
             redis_url=env.get("QUEUE_REDIS_URL") or None,
             public_url=env.get("QUEUE_PUBLIC_URL", "http://127.0.0.1:8000"),
             jobs_interval_s=float(env.get("QUEUE_JOBS_INTERVAL_S", "15")),

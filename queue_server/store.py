@@ -30,6 +30,7 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    inspect,
     update,
 )
 from sqlalchemy import select as sa_select
@@ -61,6 +62,7 @@ from .models import (
     FigureSnapshotRow,
     HallRow,
     MetaRow,
+    PendingBookingRow,
     RatingRow,
     TicketRow,
     TokenRow,
@@ -180,6 +182,21 @@ class Store:
 
     def create_all(self) -> None:
         SQLModel.metadata.create_all(self._writer)
+        self._add_new_columns()
+
+    def _add_new_columns(self) -> None:
+        """Columns added to a table after a database was made (nullable ones
+        only) are added to that database, so an upgrade keeps its data."""
+        with self._writer.begin() as conn:
+            tables = inspect(conn)
+            for table in SQLModel.metadata.sorted_tables:
+                have = {c["name"] for c in tables.get_columns(table.name)}
+                for column in table.columns:
+                    if column.name not in have and column.nullable:
+                        kind = column.type.compile(dialect=conn.dialect)
+                        conn.exec_driver_sql(
+                            f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'
+                        )
 
     def checkpoint(self) -> None:
         """SQLite: copy the write-ahead log into the file and empty it, so what
@@ -952,6 +969,17 @@ class Tx:
 
     def appointments(self, *where: Any) -> list[AppointmentRow]:
         return list(self.s.scalars(select(AppointmentRow).where(*where)))
+
+    def pending_booking(self, pending_id: str) -> PendingBookingRow | None:
+        return self.s.get(PendingBookingRow, pending_id)
+
+    def save_pending_booking(self, row: PendingBookingRow) -> None:
+        self.s.add(row)
+        self.s.flush()
+
+    def drop_pending_bookings(self, *where: Any) -> None:
+        """Forget pending bookings (a confirmed one, or those past their time)."""
+        self.s.execute(delete(PendingBookingRow).where(*where))
 
     def ban(self, id_hash: str) -> BookingBanRow | None:
         return self.s.get(BookingBanRow, id_hash)
