@@ -79,7 +79,12 @@ class Bookings:
         self.services = services
         self.catalogue = services.catalogue
         self.sms = sms or sms_for(services.settings.sms_url)
-        self.limits = otp.Limits(services.settings.booking_rate_limit)
+        settings = services.settings
+        self.limits = otp.Limits(
+            address=settings.booking_limit_address,
+            id_number=settings.booking_limit_id,
+            phone=settings.booking_limit_phone,
+        )
 
     # ------------------------------------------------------------ slots
 
@@ -213,14 +218,15 @@ class Bookings:
             )
         key = self.services.id_key()
         id_hash = identity.keyed_hash(person, key)
-        self.limits.check("id", id_hash)
-        self.limits.check("phone", phone)
         pending_id, code = secrets.token_urlsafe(18), otp.new_code()
 
         def work(tx: Tx, now: datetime, _events: list[Event]) -> dict[str, Any]:
             hall = tx.hall(hall_id)
             self._offered(hall, service)
             slot = self._open_slot(tx, hall, service, body.slot, now)
+            # Counted once the request is sound: a typo costs the visitor nothing.
+            self.limits.check("id", id_hash)
+            self.limits.check("phone", phone)
             tx.drop_pending_bookings(col(PendingBookingRow.expires_at) <= now)
             expires = now + otp.CODE_TTL
             tx.save_pending_booking(

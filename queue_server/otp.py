@@ -25,8 +25,6 @@ from .domain import InvalidInput, QueueError
 CODE_DIGITS = 6
 CODE_TTL = timedelta(minutes=5)
 CODE_TRIES = 5
-PER_ID = "5/hour;10/day"  # booking requests naming one ID number
-PER_PHONE = "3/10minute;10/day"  # codes sent to one phone
 CONFIRM_PER_ADDRESS = "30/minute"  # code guesses from one address, over all bookings
 
 _MAINLAND_MOBILE = re.compile(r"1[3-9]\d{9}")
@@ -73,12 +71,12 @@ def normalise_phone(raw: str) -> str:
 class Limits:
     """Moving-window limits per (what, who); `check` raises RateLimited."""
 
-    def __init__(self, per_address: str) -> None:
+    def __init__(self, *, address: str, id_number: str, phone: str) -> None:
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
         self._rules: dict[str, list[RateLimitItem]] = {
-            "address": parse_many(per_address),
-            "id": parse_many(PER_ID),
-            "phone": parse_many(PER_PHONE),
+            "address": parse_many(address),
+            "id": parse_many(id_number),
+            "phone": parse_many(phone),
             "confirm": parse_many(CONFIRM_PER_ADDRESS),
         }
 

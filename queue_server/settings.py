@@ -24,8 +24,11 @@ class Settings:
     # Where one-time codes go: `log:` writes them to the server log (development;
     # a real provider comes later), `memory:` keeps them for tests to read.
     sms_url: str = "log:"
-    # Booking requests one client address may make (limits' notation).
-    booking_rate_limit: str = "10/minute;40/hour"
+    # Public booking requests allowed per client address, per ID number and per
+    # phone (codes sent), in the `limits` notation.
+    booking_limit_address: str = "10/minute;40/hour"
+    booking_limit_id: str = "5/hour;10/day"
+    booking_limit_phone: str = "3/10minute;10/day"
     redis_url: str | None = None
     public_url: str = "http://127.0.0.1:8000"
     max_body_bytes: int = 64 * 1024
@@ -42,7 +45,9 @@ class Settings:
             secret_key_file=env.get("QUEUE_SECRET_KEY_FILE") or None,
             production=env.get("QUEUE_ENV", "").strip().lower() == "production",
             sms_url=env.get("QUEUE_SMS_URL", "log:"),
-            booking_rate_limit=env.get("QUEUE_BOOKING_RATE_LIMIT", "10/minute;40/hour"),
+            booking_limit_address=env.get("QUEUE_BOOKING_LIMIT_ADDRESS", "10/minute;40/hour"),
+            booking_limit_id=env.get("QUEUE_BOOKING_LIMIT_ID", "5/hour;10/day"),
+            booking_limit_phone=env.get("QUEUE_BOOKING_LIMIT_PHONE", "3/10minute;10/day"),
             redis_url=env.get("QUEUE_REDIS_URL") or None,
             public_url=env.get("QUEUE_PUBLIC_URL", "http://127.0.0.1:8000"),
             jobs_interval_s=float(env.get("QUEUE_JOBS_INTERVAL_S", "15")),
