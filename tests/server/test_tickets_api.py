@@ -80,15 +80,15 @@ def test_claimed_age_class_without_a_matching_id_is_refused(hall: Hall) -> None:
 
 def test_invalid_id_numbers_are_explained(hall: Hall) -> None:
     cases = {
-        "11010519491231002": "18 characters",
-        "110105194912310021": "check digit",
-        valid_id("11010519490230001"): "birth date",
-        "11010519491231002A": "digit or X",
+        "11010519491231002": ("id_length", "18位"),
+        "110105194912310021": ("id_check_digit", "校验位"),
+        valid_id("11010519490230001"): ("id_birth_date", "出生日期"),
+        "11010519491231002A": ("id_characters", "数字或X"),
     }
-    for number, words in cases.items():
+    for number, (code, words) in cases.items():
         reply = hall.issue(id_number=number)
         assert reply.status_code == 422, number
-        assert words in reply.json()["message"], reply.json()
+        assert reply.json()["error"] == code and words in reply.json()["message"], reply.json()
 
 
 def test_id_number_is_stored_hashed_and_masked_only(hall: Hall, settings: Settings) -> None:
@@ -97,7 +97,7 @@ def test_id_number_is_stored_hashed_and_masked_only(hall: Hall, settings: Settin
     with store.read() as tx:
         row = tx.ticket_row(ticket["id"])
     store.dispose()
-    assert row.id_masked == "1101**********002X"
+    assert row.id_masked == "11***************X"  # province and check character only
     assert row.id_hash and ELDER_ID not in row.id_hash and len(row.id_hash) == 64
     assert ELDER_ID not in str(row._asdict())  # in no column at all
 
