@@ -3,6 +3,7 @@ tests that need the network: websockets from another process, browsers,
 several processes on one database, restarts."""
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -97,6 +98,14 @@ class LiveServer:
         )
         assert response.status_code < 300, (response.status_code, response.text)
         return response.json() if response.content else None
+
+    def book(self, hall: str, body: dict[str, Any]) -> Any:
+        """Book as a visitor does: ask, read the one-time code where the development
+        SMS provider writes it (this server's log), confirm; the booking."""
+        asked = self.api("POST", f"/api/halls/{hall}/appointments", json=body)
+        code = re.findall(r"验证码为(\d{6})", self.log_path.read_text("utf-8"))[-1]
+        confirm = {"pending_id": asked["pending_id"], "code": code}
+        return self.api("POST", f"/api/halls/{hall}/appointments/confirm", json=confirm)
 
     def setup_hall(self, hall: str = "live", windows: int = 3) -> dict[str, str]:
         """A hall with comprehensive windows 1..n; its tokens by role (and window-N)."""
