@@ -32,8 +32,10 @@ class LiveServer:
         *,
         redis_url: str | None = None,
         port: int | None = None,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.database_url = database_url
+        self.env = env or {}
         self.redis_url = redis_url
         self.port = port or free_port()
         self.log_path = log_dir / f"server-{self.port}.log"
@@ -54,7 +56,7 @@ class LiveServer:
             "QUEUE_ADMIN_TOKEN": ADMIN,
             "QUEUE_SECRET_KEY": "live-test-key",
             "QUEUE_PUBLIC_URL": self.url,
-        }
+        } | self.env
         env.pop("QUEUE_REDIS_URL", None)
         if self.redis_url:
             env["QUEUE_REDIS_URL"] = self.redis_url
