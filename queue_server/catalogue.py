@@ -49,7 +49,9 @@ class Catalogue:
             return self.services[code]
         except KeyError:
             raise NotFound(
-                f"unknown service {code!r}; GET /api/services lists the valid codes"
+                f"没有编码为 {code[:40]!r} 的事项，请从事项列表中选择",
+                en=f"unknown service {code[:40]!r}; GET /api/services lists the valid codes",
+                code="service_unknown",
             ) from None
 
     def targets(self) -> dict[str, int]:
