@@ -437,6 +437,7 @@ class TokenIn(Body):
 class TicketIn(Body):
     service: str = PydanticField(min_length=1, max_length=40)
     priority: PriorityClass | None = None
+    document_type: DocumentType = DocumentType.RESIDENT_ID
     id_number: str | None = PydanticField(default=None, max_length=40)
 
 

@@ -463,7 +463,10 @@ class HallServices:
         now = self.clock()
         person = None
         if body.id_number:
-            person = identity.parse_resident_id(body.id_number, today=self.local_today(now))
+            self.catalogue.check_document(service, body.document_type)
+            person = identity.parse_document(
+                body.document_type, body.id_number, today=self.local_today(now)
+            )
         id_hash = identity.keyed_hash(person, self.id_key()) if person else None
 
         def work(tx: Tx, now: datetime, events: list[Event]) -> tuple[dict[str, Any], bool]:

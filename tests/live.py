@@ -51,12 +51,16 @@ class LiveServer:
         return f"ws://127.0.0.1:{self.port}"
 
     def start(self) -> "LiveServer":
-        env = os.environ | {
-            "QUEUE_DATABASE_URL": self.database_url,
-            "QUEUE_ADMIN_TOKEN": ADMIN,
-            "QUEUE_SECRET_KEY": "live-test-key",
-            "QUEUE_PUBLIC_URL": self.url,
-        } | self.env
+        env = (
+            os.environ
+            | {
+                "QUEUE_DATABASE_URL": self.database_url,
+                "QUEUE_ADMIN_TOKEN": ADMIN,
+                "QUEUE_SECRET_KEY": "live-test-key",
+                "QUEUE_PUBLIC_URL": self.url,
+            }
+            | self.env
+        )
         env.pop("QUEUE_REDIS_URL", None)
         if self.redis_url:
             env["QUEUE_REDIS_URL"] = self.redis_url

@@ -116,6 +116,18 @@ def test_one_active_ticket_per_person_and_service(hall: Hall) -> None:
     assert hall.issue(ID_CARD, id_number=ADULT_ID).status_code == 201  # served: may come again
 
 
+def test_a_foreigner_takes_a_ticket_with_a_passport_where_the_item_accepts_it(
+    hall: Hall,
+) -> None:
+    lodging = "CRJ-WG-ZS"  # 外国人住宿登记: resident ID, passport or permanent residence card
+    passport = {"document_type": "passport", "id_number": "C01X00T47"}
+    hall.ticket(lodging, **passport)
+    again = hall.issue(lodging, **passport | {"id_number": "c01x00t47"})
+    assert again.status_code == 409 and again.json()["error"] == "duplicate_ticket"
+    refused = hall.issue(ID_CARD, **passport)  # 身份证换领 takes a resident ID only
+    assert refused.status_code == 422 and refused.json()["error"] == "document_not_accepted"
+
+
 def test_issue_refusals(hall: Hall, client: TestClient) -> None:
     assert hall.issue("NO-SUCH").status_code == 404
     no_hall = client.post("/api/halls/nope/tickets", json={"service": ID_CARD}, headers=hall.kiosk)
