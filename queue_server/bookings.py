@@ -550,10 +550,16 @@ class Bookings:
 
     def release_missed(self, hall_id: str, now: datetime) -> int:
         """Bookings never checked in become no-shows after their grace period; repeated
-        no-shows suspend booking for the person. Idempotent."""
+        no-shows suspend booking for the person; requests whose code expired are
+        forgotten. Idempotent."""
 
         def work(tx: Tx, now: datetime, _events: list[Event]) -> int:
             hall = tx.hall(hall_id)
+            # Requests whose code was never answered: their names go too.
+            tx.drop_pending_bookings(
+                col(PendingBookingRow.hall_id) == hall_id,
+                col(PendingBookingRow.expires_at) <= now,
+            )
             missed = [
                 row
                 for row in tx.appointments(

@@ -312,7 +312,9 @@ def test_a_booking_is_made_only_when_the_phone_answers_the_code(
     assert again.status_code == 404 and again.json()["error"] == "otp_expired"
 
 
-def test_codes_expire_and_allow_few_tries(open_hall: Hall, clock: Clock) -> None:
+def test_codes_expire_and_allow_few_tries(
+    open_hall: Hall, clock: Clock, bookings: Bookings, settings: Settings
+) -> None:
     first = open_hall.ok(ask(open_hall), 202)
     code = sent_code(open_hall.c, "13812345678")
     for _ in range(4):
@@ -327,6 +329,12 @@ def test_codes_expire_and_allow_few_tries(open_hall: Hall, clock: Clock) -> None
     clock.advance(5 * 60 + 1)
     expired = confirm(open_hall, second["pending_id"], code)
     assert expired.status_code == 404 and expired.json()["error"] == "otp_expired"
+    # the scheduler's job forgets the request, and the name it held
+    bookings.release_missed("h1", clock.now)
+    store = Store(settings.database_url)
+    with store.read() as tx:
+        assert tx.pending_booking(second["pending_id"]) is None
+    store.dispose()
 
 
 def test_the_development_provider_logs_the_code_with_the_phone_masked(
