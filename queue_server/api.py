@@ -22,6 +22,7 @@ from .models import (
     AppointmentIn,
     CallIn,
     CheckInIn,
+    ConfirmIn,
     DeviceStatusIn,
     FinishIn,
     HallIn,
@@ -223,11 +224,20 @@ async def slots(request: Request) -> Response:
     )
 
 
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
 async def book(request: Request) -> Response:
-    body = await parse(request, AppointmentIn)
-    return ok(
-        await run_in_threadpool(bookings(request).book, request.path_params["hall"], body), 201
-    )
+    body, hall = await parse(request, AppointmentIn), request.path_params["hall"]
+    pending = await run_in_threadpool(bookings(request).book, hall, body, client_address(request))
+    return ok(pending, 202)
+
+
+async def confirm_booking(request: Request) -> Response:
+    body, hall = await parse(request, ConfirmIn), request.path_params["hall"]
+    made = await run_in_threadpool(bookings(request).confirm, hall, body, client_address(request))
+    return ok(made, 201)
 
 
 async def show_appointment(request: Request) -> Response:
@@ -322,6 +332,7 @@ routes = [
     ),
     Route("/api/halls/{hall}/slots", slots),
     Route("/api/halls/{hall}/appointments", book, methods=["POST"]),
+    Route("/api/halls/{hall}/appointments/confirm", confirm_booking, methods=["POST"]),
     Route("/api/halls/{hall}/appointments/check-in", check_in, methods=["POST"]),
     Route("/api/appointments/{code}", show_appointment),
     Route("/api/appointments/{code}/cancel", cancel_appointment, methods=["POST"]),

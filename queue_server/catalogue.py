@@ -2,30 +2,55 @@
 
 `catalogue.json` holds the categories (with their ticket prefixes) and the
 service items with expected handling minutes, target waits and the materials
-checklist (收件清单). Loaded once; immutable afterwards.
+checklist (收件清单); for some items, the documents a booker may identify with
+(the resident ID when not named) and the fields of the pre-fill form (预填表单).
+Loaded once; immutable afterwards.
 """
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-from .domain import Category, NotFound, Service
+from .domain import Category, InvalidInput, NotFound, Service
+from .forms import FormField, parse_fields
+from .identity import DocumentType
+
+DEFAULT_DOCUMENTS = (DocumentType.RESIDENT_ID,)
 
 
 @dataclass(frozen=True, slots=True)
 class Catalogue:
     categories: dict[str, Category]
     services: dict[str, Service]
+    forms: dict[str, tuple[FormField, ...]] = field(default_factory=dict)
+    documents: dict[str, tuple[DocumentType, ...]] = field(default_factory=dict)
+
+    def form(self, code: str) -> tuple[FormField, ...]:
+        """The service's pre-fill form fields (none for most items)."""
+        return self.forms.get(code, ())
+
+    def accepted_documents(self, code: str) -> tuple[DocumentType, ...]:
+        return self.documents.get(code, DEFAULT_DOCUMENTS)
+
+    def check_document(self, service: Service, kind: DocumentType) -> None:
+        """InvalidInput unless a booker of `service` may identify with `kind`."""
+        accepted = self.accepted_documents(service.code)
+        if kind not in accepted:
+            raise InvalidInput(
+                f"{service.name}可使用的证件为：{'、'.join(d.label for d in accepted)}",
+                en=f"{service.code} accepts: {', '.join(accepted)}",
+                code="document_not_accepted",
+            )
 
     def service(self, code: str) -> Service:
         try:
             return self.services[code]
         except KeyError:
             raise NotFound(
-                f"没有编码为「{code}」的事项，请重新选择（GET /api/services 列出全部事项）",
-                en=f"unknown service {code!r}; GET /api/services lists the valid codes",
+                f"没有编码为「{code[:40]}」的事项，请重新选择（GET /api/services 列出全部事项）",
+                en=f"unknown service {code[:40]!r}; GET /api/services lists the valid codes",
                 code="unknown_service",
             ) from None
 
@@ -57,4 +82,10 @@ def load() -> Catalogue:
         )
         for s in raw["services"]
     }
-    return Catalogue(categories=categories, services=services)
+    forms = {s["code"]: parse_fields(s["form"]) for s in raw["services"] if s.get("form")}
+    documents = {
+        s["code"]: tuple(DocumentType(d) for d in s["documents"])
+        for s in raw["services"]
+        if s.get("documents")
+    }
+    return Catalogue(categories, services, forms, documents)

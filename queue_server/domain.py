@@ -377,6 +377,7 @@ class Policy:
     noshow_strikes: int = 3  # missed bookings within strike_days suspend booking
     strike_days: int = 180
     ban_days: int = 30
+    booking_horizon_days: int = 14  # how far ahead a slot may be booked
     targets: Mapping[str, int] = field(default_factory=dict, repr=False, hash=False)
 
     def settings(self) -> dict[str, int]:

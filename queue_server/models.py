@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from functools import cache
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PydanticField
@@ -30,6 +30,7 @@ from .domain import (
     Window,
     WindowState,
 )
+from .identity import DocumentType
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -268,6 +269,35 @@ class AppointmentRow(SQLModel, table=True):
     status: str  # booked, checked_in, late, cancelled, no_show
     ticket_id: str | None = None
     created_at: datetime = _time(nullable=False)
+    # Added later (nullable, so older databases take them): the document the
+    # booker identified with (None: a resident ID), and the keyed hash of the
+    # verified phone, so missed bookings count against the ID and phone that
+    # made them, not against whoever holds the ID.
+    document_type: str | None = None
+    phone_hash: str | None = None
+
+
+class PendingBookingRow(SQLModel, table=True):
+    """A booking waiting for its phone to answer a one-time code. Short-lived:
+    it holds no ID number or phone, only what the booking will keep, and the
+    code as a keyed hash."""
+
+    __tablename__ = "pending_booking"
+    id: str = Field(primary_key=True, max_length=40)
+    hall_id: str = Field(foreign_key="hall.id")
+    service: str
+    slot_start: datetime = _time(nullable=False)
+    name: str
+    document_type: str
+    id_hash: str
+    id_masked: str
+    phone_hash: str
+    phone_masked: str
+    priority: str
+    form: dict[str, Any] | None = _json()
+    code_hash: str
+    tries: int = 0
+    expires_at: datetime = _time(nullable=False)
 
 
 class BookingBanRow(SQLModel, table=True):
@@ -407,6 +437,7 @@ class TokenIn(Body):
 class TicketIn(Body):
     service: str = PydanticField(min_length=1, max_length=40)
     priority: PriorityClass | None = None
+    document_type: DocumentType = DocumentType.RESIDENT_ID
     id_number: str | None = PydanticField(default=None, max_length=40)
 
 
@@ -453,6 +484,7 @@ class PolicyIn(Body):
     noshow_strikes: int | None = PydanticField(default=None, ge=1, le=100)
     strike_days: int | None = PydanticField(default=None, ge=1, le=3650)
     ban_days: int | None = PydanticField(default=None, ge=0, le=3650)
+    booking_horizon_days: int | None = PydanticField(default=None, ge=0, le=365)
 
 
 class HoursIn(Body):
@@ -460,15 +492,28 @@ class HoursIn(Body):
     closed_dates: list[str] = PydanticField(default_factory=list, max_length=1000)
 
 
+FormValue = Annotated[str, PydanticField(max_length=200)] | Annotated[int, PydanticField(ge=0)]
+
+
 class AppointmentIn(Body):
     service: str = PydanticField(min_length=1, max_length=40)
     slot: datetime  # the slot's start, as GET /slots lists it
     name: str = PydanticField(min_length=1, max_length=60)
+    document_type: DocumentType = DocumentType.RESIDENT_ID
     id_number: str = PydanticField(min_length=1, max_length=40)
     phone: str = PydanticField(pattern=r"^\+?[0-9 -]{7,20}$")
-    form: dict[str, Any] | None = None
+    # checked against the service's fields (catalogue.json); bounded here first
+    form: dict[Annotated[str, PydanticField(max_length=40)], FormValue] | None = PydanticField(
+        default=None, max_length=20
+    )
+
+
+class ConfirmIn(Body):
+    pending_id: str = PydanticField(min_length=1, max_length=40)
+    code: str = PydanticField(min_length=1, max_length=10)
 
 
 class CheckInIn(Body):
     code: str | None = PydanticField(default=None, max_length=16)
+    document_type: DocumentType = DocumentType.RESIDENT_ID
     id_number: str | None = PydanticField(default=None, max_length=40)

@@ -51,6 +51,7 @@ from .domain import (
 )
 from .group_commit import GroupCommit, Job, LoopBatches
 from .hours import HoursError, hours_json, parse_hours
+from .id_key import load_id_key
 from .models import (
     DeviceRow,
     DeviceStatusIn,
@@ -248,12 +249,9 @@ class HallServices:
         }
 
     def id_key(self) -> bytes:
+        """The ID-number hash key: from the settings or a file, never the database."""
         if self._id_key is None:
-            key = self.settings.secret_key
-            if key is None:
-                with self.store.write() as tx:
-                    key = tx.set_meta_once("id_hash_key", secrets.token_hex(32))
-            self._id_key = key.encode()
+            self._id_key = load_id_key(self.settings, self.store)
         return self._id_key
 
     # ------------------------------------------------------------ access
@@ -494,7 +492,10 @@ class HallServices:
         now = self.clock()
         person = None
         if body.id_number:
-            person = identity.parse_resident_id(body.id_number, today=self.local_today(now))
+            self.catalogue.check_document(service, body.document_type)
+            person = identity.parse_document(
+                body.document_type, body.id_number, today=self.local_today(now)
+            )
         id_hash = identity.keyed_hash(person, self.id_key()) if person else None
 
         def work(tx: Tx, now: datetime, events: list[Event]) -> tuple[dict[str, Any], bool]:
@@ -619,7 +620,7 @@ class HallServices:
 
     @staticmethod
     def _priority(
-        claimed: PriorityClass | None, person: identity.ResidentId | None, today: date
+        claimed: PriorityClass | None, person: identity.Document | None, today: date
     ) -> PriorityClass:
         """Age classes come from the ID number only; other classes are claimed."""
         by_age = identity.age_class(person, today) if person else PriorityClass.NORMAL

@@ -15,8 +15,20 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     admin_token: str | None = None
     timezone: str = DEFAULT_TIMEZONE
-    # Key for hashing ID numbers; when unset, one is generated and kept in the database.
+    # Key of the ID-number hash. It never lives in the database: set it in
+    # production (the same on every process); elsewhere, one is generated once
+    # into `secret_key_file` (default: secret.key beside the SQLite file).
     secret_key: str | None = None
+    secret_key_file: str | None = None
+    production: bool = False  # QUEUE_ENV=production: no generated keys
+    # Where one-time codes go: `log:` writes them to the server log (development;
+    # a real provider comes later), `memory:` keeps them for tests to read.
+    sms_url: str = "log:"
+    # Public booking requests allowed per client address, per ID number and per
+    # phone (codes sent), in the `limits` notation.
+    booking_limit_address: str = "10/minute;40/hour"
+    booking_limit_id: str = "5/hour;10/day"
+    booking_limit_phone: str = "3/10minute;10/day"
     redis_url: str | None = None
     # Where phones reach the server (tickets' QR codes); `serve` fills in the
     # address it listens on when unset.
@@ -32,6 +44,12 @@ class Settings:
             admin_token=env.get("QUEUE_ADMIN_TOKEN") or None,
             timezone=env.get("QUEUE_TIMEZONE", DEFAULT_TIMEZONE),
             secret_key=env.get("QUEUE_SECRET_KEY") or None,
+            secret_key_file=env.get("QUEUE_SECRET_KEY_FILE") or None,
+            production=env.get("QUEUE_ENV", "").strip().lower() == "production",
+            sms_url=env.get("QUEUE_SMS_URL", "log:"),
+            booking_limit_address=env.get("QUEUE_BOOKING_LIMIT_ADDRESS", "10/minute;40/hour"),
+            booking_limit_id=env.get("QUEUE_BOOKING_LIMIT_ID", "5/hour;10/day"),
+            booking_limit_phone=env.get("QUEUE_BOOKING_LIMIT_PHONE", "3/10minute;10/day"),
             redis_url=env.get("QUEUE_REDIS_URL") or None,
             public_url=env.get("QUEUE_PUBLIC_URL", "").rstrip("/"),
             jobs_interval_s=float(env.get("QUEUE_JOBS_INTERVAL_S", "15")),
@@ -50,9 +68,29 @@ class Settings:
             raise SystemExit(
                 f"QUEUE_TIMEZONE={self.timezone!r} is not a known time zone (e.g. Asia/Shanghai)"
             ) from None
+        if self.production and not (self.secret_key or self.secret_key_file):
+            raise SystemExit(
+                "QUEUE_ENV=production needs QUEUE_SECRET_KEY (or QUEUE_SECRET_KEY_FILE naming a "
+                "file that holds it): the key of the ID-number hash must not be generated "
+                "beside the data"
+            )
+
+    def key_file(self) -> Path:
+        """Where the ID-number hash key is read from (or generated into) when
+        QUEUE_SECRET_KEY is unset: outside the database, beside its file."""
+        if self.secret_key_file:
+            return Path(self.secret_key_file)
+        if (db := self._sqlite_path()) is not None:
+            return db.parent / "secret.key"
+        return Path("var/secret.key")
+
+    def _sqlite_path(self) -> Path | None:
+        prefix = "sqlite:///"
+        if self.database_url.startswith(prefix) and ":memory:" not in self.database_url:
+            return Path(self.database_url[len(prefix) :].split("?")[0])
+        return None
 
     def ensure_sqlite_dir(self) -> None:
         """Create the folder of a relative or absolute SQLite file if missing."""
-        prefix = "sqlite:///"
-        if self.database_url.startswith(prefix) and ":memory:" not in self.database_url:
-            Path(self.database_url[len(prefix) :]).parent.mkdir(parents=True, exist_ok=True)
+        if (db := self._sqlite_path()) is not None:
+            db.parent.mkdir(parents=True, exist_ok=True)

@@ -14,13 +14,25 @@ processes can share one database:
 """
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Row, Table, bindparam, create_engine, event, func, insert, update
+from sqlalchemy import (
+    Engine,
+    Row,
+    Table,
+    bindparam,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    update,
+)
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -50,6 +62,7 @@ from .models import (
     FigureSnapshotRow,
     HallRow,
     MetaRow,
+    PendingBookingRow,
     RatingRow,
     TicketRow,
     TokenRow,
@@ -68,6 +81,7 @@ EVENTS: Table = EventRow.__table__  # type: ignore[attr-defined]
 COUNTERS: Table = CounterRow.__table__  # type: ignore[attr-defined]
 WINDOWS: Table = WindowRow.__table__  # type: ignore[attr-defined]
 HALLS: Table = HallRow.__table__  # type: ignore[attr-defined]
+APPOINTMENTS: Table = AppointmentRow.__table__  # type: ignore[attr-defined]
 
 # Hot statements, built once (SQLAlchemy caches their compiled form by identity).
 _INSERT_TICKET = insert(TICKETS)
@@ -140,6 +154,9 @@ def _sqlite_engine(url: str, *, begin: str, connections: int) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted or overwritten rows are zeroed, not left in free space: a copy of
+        # the file must not give back personal data or a key that was removed.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -171,6 +188,31 @@ class Store:
 
     def create_all(self) -> None:
         SQLModel.metadata.create_all(self._writer)
+        self._add_new_columns()
+
+    def _add_new_columns(self) -> None:
+        """Columns added to a table after a database was made (nullable ones
+        only) are added to that database, so an upgrade keeps its data."""
+        with self._writer.begin() as conn:
+            tables = inspect(conn)
+            for table in SQLModel.metadata.sorted_tables:
+                have = {c["name"] for c in tables.get_columns(table.name)}
+                for column in table.columns:
+                    if column.name not in have and column.nullable:
+                        kind = column.type.compile(dialect=conn.dialect)
+                        conn.exec_driver_sql(
+                            f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'
+                        )
+
+    def checkpoint(self) -> None:
+        """SQLite: copy the write-ahead log into the file and empty it, so what
+        was overwritten lives in neither (no-op on PostgreSQL)."""
+        if self.dialect == "sqlite":
+            conn = self._writer.raw_connection()  # outside a transaction, as the pragma needs
+            try:
+                conn.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").close()
+            finally:
+                conn.close()
 
     def dispose(self) -> None:
         self._writer.dispose()
@@ -952,6 +994,17 @@ class Tx:
     def appointments(self, *where: Any) -> list[AppointmentRow]:
         return list(self.s.scalars(select(AppointmentRow).where(*where)))
 
+    def pending_booking(self, pending_id: str) -> PendingBookingRow | None:
+        return self.s.get(PendingBookingRow, pending_id)
+
+    def save_pending_booking(self, row: PendingBookingRow) -> None:
+        self.s.add(row)
+        self.s.flush()
+
+    def drop_pending_bookings(self, *where: Any) -> None:
+        """Forget pending bookings (a confirmed one, or those past their time)."""
+        self.s.execute(delete(PendingBookingRow).where(*where))
+
     def ban(self, id_hash: str) -> BookingBanRow | None:
         return self.s.get(BookingBanRow, id_hash)
 
@@ -963,14 +1016,26 @@ class Tx:
         row = self.s.get(MetaRow, key)
         return row.value if row else None
 
-    def set_meta_once(self, key: str, value: str) -> str:
-        """Store `value` under `key` unless set; return what is stored."""
-        existing = self.meta(key)
-        if existing is not None:
-            return existing
-        self.s.add(MetaRow(key=key, value=value))
+    def set_meta(self, key: str, value: str) -> None:
+        self.s.merge(MetaRow(key=key, value=value))
         self.s.flush()
-        return value
+
+    def delete_meta(self, key: str) -> None:
+        self.s.execute(delete(MetaRow).where(col(MetaRow.key) == key))
+
+    def shrink_id_masks(self, mask: Callable[[str], str]) -> int:
+        """Rewrite the ID masks of tickets and bookings as `mask` gives them
+        (masks written before it kept 8 of 18 characters); the rows changed."""
+        changed = 0
+        for table, key in ((TICKETS, TICKETS.c.id), (APPOINTMENTS, APPOINTMENTS.c.code)):
+            rows = self.s.execute(
+                sa_select(key, table.c.id_masked).where(table.c.id_masked.is_not(None))
+            ).all()
+            for row_key, old in rows:
+                if (new := mask(old)) != old:
+                    self.s.execute(update(table).where(key == row_key).values(id_masked=new))
+                    changed += 1
+        return changed
 
 
 __all__ = ["IntegrityError", "Store", "Tx"]

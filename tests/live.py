@@ -3,6 +3,7 @@ tests that need the network: websockets from another process, browsers,
 several processes on one database, restarts."""
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -31,8 +32,10 @@ class LiveServer:
         *,
         redis_url: str | None = None,
         port: int | None = None,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.database_url = database_url
+        self.env = env or {}
         self.redis_url = redis_url
         self.port = port or free_port()
         self.log_path = log_dir / f"server-{self.port}.log"
@@ -48,12 +51,16 @@ class LiveServer:
         return f"ws://127.0.0.1:{self.port}"
 
     def start(self) -> "LiveServer":
-        env = os.environ | {
-            "QUEUE_DATABASE_URL": self.database_url,
-            "QUEUE_ADMIN_TOKEN": ADMIN,
-            "QUEUE_SECRET_KEY": "live-test-key",
-            "QUEUE_PUBLIC_URL": self.url,
-        }
+        env = (
+            os.environ
+            | {
+                "QUEUE_DATABASE_URL": self.database_url,
+                "QUEUE_ADMIN_TOKEN": ADMIN,
+                "QUEUE_SECRET_KEY": "live-test-key",
+                "QUEUE_PUBLIC_URL": self.url,
+            }
+            | self.env
+        )
         env.pop("QUEUE_REDIS_URL", None)
         if self.redis_url:
             env["QUEUE_REDIS_URL"] = self.redis_url
@@ -97,6 +104,14 @@ class LiveServer:
         )
         assert response.status_code < 300, (response.status_code, response.text)
         return response.json() if response.content else None
+
+    def book(self, hall: str, body: dict[str, Any]) -> Any:
+        """Book as a visitor does: ask, read the one-time code where the development
+        SMS provider writes it (this server's log), confirm; the booking."""
+        asked = self.api("POST", f"/api/halls/{hall}/appointments", json=body)
+        code = re.findall(r"验证码为(\d{6})", self.log_path.read_text("utf-8"))[-1]
+        confirm = {"pending_id": asked["pending_id"], "code": code}
+        return self.api("POST", f"/api/halls/{hall}/appointments/confirm", json=confirm)
 
     def setup_hall(self, hall: str = "live", windows: int = 3) -> dict[str, str]:
         """A hall with comprehensive windows 1..n; its tokens by role (and window-N)."""

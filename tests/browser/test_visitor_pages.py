@@ -420,8 +420,9 @@ def test_appointment_check_in_too_early_then_on_time(live_server: LiveServer, pa
             "name": "张三",
             "id_number": id_number,
             "phone": "13800138000",
+            "form": {"reason": "有效期满"},
         }
-        code: str = live_server.api("POST", "/api/halls/noon/appointments", json=body)["code"]
+        code: str = live_server.book("noon", body)["code"]
         return code
 
     early_id, soon_id = resident_id("19800101"), resident_id("19900202")

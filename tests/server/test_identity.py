@@ -1,11 +1,20 @@
 """Resident ID numbers: validation, masking, age classes and the keyed hash."""
 
+import hmac
 from datetime import date
 
 import pytest
 
 from queue_server.domain import InvalidInput, PriorityClass
-from queue_server.identity import ResidentId, age_class, keyed_hash, parse_resident_id
+from queue_server.identity import (
+    Document,
+    DocumentType,
+    age_class,
+    keyed_hash,
+    mask,
+    parse_document,
+    parse_resident_id,
+)
 
 TODAY = date(2026, 11, 25)
 
@@ -55,7 +64,7 @@ def test_the_independent_check_digit(first17: str, check: str) -> None:
 )
 def test_valid_numbers_are_normalised(raw: str, number: str, born: date) -> None:
     person = parse_resident_id(raw, today=TODAY)
-    assert person == ResidentId(number=number, birth_date=born)
+    assert person == Document(DocumentType.RESIDENT_ID, number, born)
 
 
 @pytest.mark.parametrize("check", list("0123456789X"))
@@ -65,8 +74,9 @@ def test_every_check_character_is_accepted(check: str) -> None:
     )
     assert parse_resident_id(number, today=TODAY).number == number
     wrong = number[:17] + ("0" if check != "0" else "1")
-    with pytest.raises(InvalidInput, match="check digit"):
+    with pytest.raises(InvalidInput) as refused:
         parse_resident_id(wrong, today=TODAY)
+    assert refused.value.code == "id_check_digit" and "校验位" in str(refused.value)
 
 
 @pytest.mark.parametrize(
@@ -96,7 +106,8 @@ def test_every_check_character_is_accepted(check: str) -> None:
 def test_bad_numbers_are_refused_saying_why(raw: str, says: str) -> None:
     with pytest.raises(InvalidInput) as refused:
         parse_resident_id(raw, today=TODAY)
-    assert says in str(refused.value)
+    assert says in refused.value.en  # the English twin; the message itself is Chinese
+    assert "身份证号码" in str(refused.value) and refused.value.code.startswith("id_")
 
 
 def test_refusal_maps_to_unprocessable_entity() -> None:
@@ -119,15 +130,17 @@ def test_full_width_digits_are_read_as_ascii() -> None:
 @pytest.mark.parametrize(
     ("raw", "masked"),
     [
-        ("11010519491231002x", "1101**********002X"),
-        ("440106199003071231", "4401**********1231"),
-        ("310115198506158825", "3101**********8825"),
+        ("11010519491231002x", "11***************X"),
+        ("440106199003071231", "44***************1"),
+        ("310115198506158825", "31***************5"),
     ],
 )
-def test_masked_form_keeps_first_and_last_four(raw: str, masked: str) -> None:
+def test_the_mask_keeps_the_province_and_the_check_character_only(raw: str, masked: str) -> None:
     person = parse_resident_id(raw, today=TODAY)
     assert person.masked == masked
-    assert person.number[6:14] not in person.masked  # the birth date is hidden
+    # neither the birth date, the county nor the digit that tells the sex
+    assert sum(c != "*" for c in person.masked) == 3
+    assert mask("1101**********002X") == "11***************X"  # a mask stored before
 
 
 @pytest.mark.parametrize(
@@ -168,3 +181,77 @@ def test_keyed_hash_is_stable_per_key_and_hides_the_number() -> None:
     for part in (person.number, person.number[:6], person.number[6:14], person.number[-4:]):
         assert part.lower() not in digest.lower()
     assert len(digest) == 64
+
+
+def foreign_pr_2023(birth: str) -> str:
+    """A 2023 permanent residence card number: 9, province, nationality, birth, check."""
+    first17 = "911" + "840" + birth + "001"
+    return first17 + mod11_2(first17)
+
+
+@pytest.mark.parametrize(
+    ("kind", "raw", "number", "masked"),
+    [
+        (DocumentType.PASSPORT, "E12345678", "E12345678", "E*******8"),
+        (DocumentType.PASSPORT, " ea 1234567 ", "EA1234567", "E*******7"),
+        (DocumentType.PASSPORT, "５６７８９０１２３", "567890123", "5*******3"),  # full width
+        (DocumentType.PASSPORT, "C01X00T47", "C01X00T47", "C*******7"),  # a German one
+        (DocumentType.HK_MACAO_PERMIT, "H12345678", "H12345678", "H*******8"),
+        (DocumentType.HK_MACAO_PERMIT, "m87654321", "M87654321", "M*******1"),
+        (DocumentType.HK_MACAO_PERMIT, "H1234567890", "H1234567890", "H*********0"),
+        (DocumentType.TAIWAN_PERMIT, "12345678", "12345678", "1******8"),
+        (DocumentType.FOREIGN_PR, "USA110183060101", "USA110183060101", "U*************1"),
+    ],
+)
+def test_other_documents_are_checked_by_their_format(
+    kind: DocumentType, raw: str, number: str, masked: str
+) -> None:
+    document = parse_document(kind, raw, today=TODAY)
+    assert (document.kind, document.number, document.masked) == (kind, number, masked)
+    assert age_class(document, TODAY) is PriorityClass.NORMAL  # no birth date in the number
+
+
+def test_the_2023_permanent_residence_card_is_checked_like_a_resident_id() -> None:
+    number = foreign_pr_2023("19500101")
+    card = parse_document(DocumentType.FOREIGN_PR, number, today=TODAY)
+    assert card.birth_date == date(1950, 1, 1)
+    assert age_class(card, TODAY) is PriorityClass.ELDERLY
+    assert card.masked == "91***************" + number[-1]
+    wrong = number[:17] + ("0" if number[17] != "0" else "1")
+    with pytest.raises(InvalidInput) as refused:
+        parse_document(DocumentType.FOREIGN_PR, wrong, today=TODAY)
+    assert refused.value.code == "id_check_digit"
+
+
+@pytest.mark.parametrize(
+    ("kind", "raw"),
+    [
+        (DocumentType.PASSPORT, "E123"),  # too short
+        (DocumentType.PASSPORT, "ABCDEFGHI"),  # no digit
+        (DocumentType.PASSPORT, "E1234567890123"),  # too long
+        (DocumentType.PASSPORT, "E1234-5678"),
+        (DocumentType.PASSPORT, "E1234５６７Ä"),
+        (DocumentType.HK_MACAO_PERMIT, "12345678"),  # no H or M
+        (DocumentType.HK_MACAO_PERMIT, "K12345678"),
+        (DocumentType.HK_MACAO_PERMIT, "H1234567"),
+        (DocumentType.TAIWAN_PERMIT, "1234567"),
+        (DocumentType.TAIWAN_PERMIT, "T1234567"),
+        (DocumentType.FOREIGN_PR, "US1110183060101"),
+        (DocumentType.FOREIGN_PR, "11010519491231002X"),  # a resident ID, not a PR card
+    ],
+)
+def test_other_documents_refuse_a_wrong_format_saying_which(kind: DocumentType, raw: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        parse_document(kind, raw, today=TODAY)
+    assert refused.value.code == f"{kind.value}_format"
+    assert kind.label in str(refused.value)
+
+
+def test_the_hash_tells_documents_apart_and_keeps_resident_id_hashes() -> None:
+    key = b"k"
+    taiwan = parse_document(DocumentType.TAIWAN_PERMIT, "12345678", today=TODAY)
+    passport = parse_document(DocumentType.PASSPORT, "12345678", today=TODAY)
+    assert keyed_hash(taiwan, key) != keyed_hash(passport, key)
+    resident = parse_document(DocumentType.RESIDENT_ID, "11010519491231002X", today=TODAY)
+    # the hash of a resident ID is what it was before document types (stored hashes match)
+    assert keyed_hash(resident, key) == hmac.new(key, b"11010519491231002X", "sha256").hexdigest()

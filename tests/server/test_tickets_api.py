@@ -92,15 +92,15 @@ def test_claimed_age_class_without_a_matching_id_is_refused(hall: Hall) -> None:
 
 def test_invalid_id_numbers_are_explained(hall: Hall) -> None:
     cases = {
-        "11010519491231002": "18 characters",
-        "110105194912310021": "check digit",
-        valid_id("11010519490230001"): "birth date",
-        "11010519491231002A": "digit or X",
+        "11010519491231002": ("id_length", "18位"),
+        "110105194912310021": ("id_check_digit", "校验位"),
+        valid_id("11010519490230001"): ("id_birth_date", "出生日期"),
+        "11010519491231002A": ("id_characters", "数字或X"),
     }
-    for number, words in cases.items():
+    for number, (code, words) in cases.items():
         reply = hall.issue(id_number=number)
         assert reply.status_code == 422, number
-        assert words in reply.json()["message"], reply.json()
+        assert reply.json()["error"] == code and words in reply.json()["message"], reply.json()
 
 
 def test_id_number_is_stored_hashed_and_masked_only(hall: Hall, settings: Settings) -> None:
@@ -109,7 +109,7 @@ def test_id_number_is_stored_hashed_and_masked_only(hall: Hall, settings: Settin
     with store.read() as tx:
         row = tx.ticket_row(ticket["id"])
     store.dispose()
-    assert row.id_masked == "1101**********002X"
+    assert row.id_masked == "11***************X"  # province and check character only
     assert row.id_hash and ELDER_ID not in row.id_hash and len(row.id_hash) == 64
     assert ELDER_ID not in str(row._asdict())  # in no column at all
 
@@ -126,6 +126,18 @@ def test_one_active_ticket_per_person_and_service(hall: Hall) -> None:
     assert hall.serve(1)["green_channel"] is True  # the elder's passport goes first
     assert hall.serve(1)["number"] == first["number"]
     assert hall.issue(ID_CARD, id_number=ADULT_ID).status_code == 201  # served: may come again
+
+
+def test_a_foreigner_takes_a_ticket_with_a_passport_where_the_item_accepts_it(
+    hall: Hall,
+) -> None:
+    lodging = "CRJ-WG-ZS"  # 外国人住宿登记: resident ID, passport or permanent residence card
+    passport = {"document_type": "passport", "id_number": "C01X00T47"}
+    hall.ticket(lodging, **passport)
+    again = hall.issue(lodging, **passport | {"id_number": "c01x00t47"})
+    assert again.status_code == 409 and again.json()["error"] == "duplicate_ticket"
+    refused = hall.issue(ID_CARD, **passport)  # 身份证换领 takes a resident ID only
+    assert refused.status_code == 422 and refused.json()["error"] == "document_not_accepted"
 
 
 def test_issue_refusals(hall: Hall, client: TestClient) -> None:
