@@ -10,7 +10,7 @@ from functools import cache
 from types import MappingProxyType
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 from pydantic import Field as PydanticField
 from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, text
 from sqlalchemy.engine import Dialect
@@ -173,6 +173,8 @@ class TokenRow(SQLModel, table=True):
     window: int | None = None
     label: str = ""
     created_at: datetime = _time(nullable=False)
+    expires_at: datetime | None = _time()  # None: until revoked
+    revoked_at: datetime | None = _time()
 
 
 class DeviceRow(SQLModel, table=True):
@@ -379,6 +381,9 @@ def ticket_changes(ticket: Ticket) -> dict[str, Any]:
 # ---------------------------------------------------------------- request bodies
 
 
+MAX_TTL_S = 10 * 366 * 86_400  # ten years
+
+
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -386,8 +391,8 @@ class Body(BaseModel):
 class HallIn(Body):
     id: str = PydanticField(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
     name: str = PydanticField(min_length=1, max_length=100)
-    timezone: str | None = None
-    services: list[str] | None = None
+    timezone: str | None = PydanticField(default=None, max_length=64)  # IANA names are short
+    services: list[str] | None = PydanticField(default=None, max_length=500)
 
 
 class WindowIn(Body):
@@ -399,9 +404,12 @@ class WindowIn(Body):
 
 class TokenIn(Body):
     role: Literal["kiosk", "window", "display", "supervisor", "admin"]
-    hall: str | None = None
+    hall: str | None = PydanticField(default=None, max_length=32)
     window: int | None = PydanticField(default=None, ge=1, le=999)
     label: str = PydanticField(default="", max_length=60)
+    # A lifetime: `ttl_s` seconds from now, or until `expires_at`; neither: until revoked.
+    ttl_s: int | None = PydanticField(default=None, ge=60, le=MAX_TTL_S)
+    expires_at: AwareDatetime | None = None
 
 
 class TicketIn(Body):
