@@ -840,8 +840,13 @@ class HallServices:
         no ticket it issued goes unprinted.
         """
         require(principal, {Role.KIOSK, Role.SUPERVISOR}, hall=hall_id)
-        if since_seq is None or not since_seq.isdigit():
-            raise InvalidInput("since_seq must be a whole number (a feed seq)")
+        # isdigit() alone takes '²'; a seq past 2^63 fits no database column.
+        if since_seq is None or not (since_seq.isascii() and since_seq.isdigit()):
+            raise InvalidInput(
+                "since_seq 须为整数（播报序号）", en="since_seq must be a whole number (a feed seq)"
+            )
+        if len(since_seq) > 18:
+            raise InvalidInput("since_seq 过大", en="since_seq is too large", code="seq_too_large")
         mine = principal.role is Role.KIOSK
         with self.store.read() as tx:
             tx.hall(hall_id)
