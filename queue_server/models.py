@@ -10,7 +10,7 @@ from functools import cache
 from types import MappingProxyType
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, field_validator
 from pydantic import Field as PydanticField
 from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, text
 from sqlalchemy.engine import Dialect
@@ -384,8 +384,26 @@ def ticket_changes(ticket: Ticket) -> dict[str, Any]:
 MAX_TTL_S = 10 * 366 * 86_400  # ten years
 
 
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _times_in_range(cls, value: Any) -> Any:
+        """A time far from now (year 1 at +14:00) breaks arithmetic and zone
+        conversions downstream: refuse it here, where the field is named."""
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            try:
+                in_range = EARLIEST <= value <= LATEST
+            except OverflowError:
+                in_range = False
+            if not in_range:
+                raise ValueError("a time between 1970 and 2200, please")
+        return value
 
 
 class HallIn(Body):
