@@ -23,6 +23,7 @@ from display_client.client import (
     Options,
     Patience,
     backoff,
+    bearer_subprotocols,
     board_url,
     parse_args,
     run,
@@ -178,7 +179,7 @@ def test_a_refused_token_exits_with_code_2_and_says_why(
     with client(live_server, "yc_not-a-token", tmp_path) as feed:
         assert feed.process.wait(timeout=WAIT_S) == 2
         feed.wait_for("the error", kind("error"))
-    assert "unknown or was revoked" in (tmp_path / "client.err").read_text()
+    assert "令牌无效" in (tmp_path / "client.err").read_text()
 
 
 def test_voice_announces_each_call_from_the_server_twice(
@@ -342,19 +343,21 @@ def test_a_close_with_a_refusal_code_ends_the_client() -> None:
 @pytest.mark.parametrize(
     ("server", "url"),
     [
-        ("http://127.0.0.1:8000", "ws://127.0.0.1:8000/ws/halls/demo/board?token=yc_a"),
-        ("https://hall.example/", "wss://hall.example/ws/halls/demo/board?token=yc_a"),
-        ("https://example.cn/queue", "wss://example.cn/queue/ws/halls/demo/board?token=yc_a"),
+        ("http://127.0.0.1:8000", "ws://127.0.0.1:8000/ws/halls/demo/board"),
+        ("https://hall.example/", "wss://hall.example/ws/halls/demo/board"),
+        ("https://example.cn/queue", "wss://example.cn/queue/ws/halls/demo/board"),
     ],
 )
 def test_the_feed_url_follows_the_server_url(server: str, url: str) -> None:
-    assert board_url(server, "demo", "yc_a") == url
+    assert board_url(server, "demo") == url
 
 
-def test_the_token_is_escaped_and_odd_servers_are_refused() -> None:
-    assert board_url("http://h", "demo", "a+b&c").endswith("?token=a%2Bb%26c")
+def test_the_token_rides_in_the_subprotocols_and_odd_servers_are_refused() -> None:
+    assert bearer_subprotocols("yc_a-b") == ["yichuang", "bearer.yc_a-b"]
+    with pytest.raises(ValueError, match="header"):
+        bearer_subprotocols("a b")
     with pytest.raises(ValueError, match="http"):
-        board_url("ftp://h", "demo", "t")
+        board_url("ftp://h", "demo")
 
 
 def test_backoff_grows_with_jitter_and_is_capped() -> None:
