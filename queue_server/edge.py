@@ -105,7 +105,9 @@ class Guard:
         except QueueError as exc:
             await refusal(exc, headers.get("accept-language"))(scope, receive, send)
             return
-        await self.app(scope, self.bounded(receive), stamped(scope["path"], send))
+        has_body = headers.get("content-length", "0") != "0" or "transfer-encoding" in headers
+        exchange = Exchange(self, receive, send, scope["path"], has_body)
+        await self.app(scope, exchange.receive, exchange.send)
 
     def check_headers(self, method: str, headers: Headers) -> None:
         declared = headers.get("content-length")
@@ -121,47 +123,51 @@ class Guard:
                 en="send the request body as JSON (Content-Type: application/json)",
             )
 
-    def bounded(self, receive: Receive) -> Receive:
-        """`receive`, refusing the body past the limit or when it stalls."""
-        received = 0
-        complete = False
 
-        async def bounded_receive() -> Message:
-            nonlocal received, complete
-            if complete:  # later receives wait for a disconnect: no deadline
-                return await receive()
-            try:
-                async with asyncio.timeout(self.body_timeout_s):
-                    message = await receive()
-            except TimeoutError:
-                raise BodyTimeout(
-                    f"请求内容 {self.body_timeout_s:g} 秒内未送达，连接已关闭",
-                    en=f"the request body did not arrive within {self.body_timeout_s:g} s",
-                ) from None
-            if message["type"] != "http.request":
-                complete = True
-                return message
-            received += len(message.get("body", b""))
-            if received > self.limit:
-                raise too_large(self.limit)
-            complete = not message.get("more_body", False)
+class Exchange:
+    """One request through the Guard: its body bounded in size and time, its
+    answer stamped. An answer that leaves before the body was read whole (a
+    refusal, a route that reads none) closes the connection, so the server
+    is not left reading and discarding the rest of a huge body."""
+
+    def __init__(self, guard: Guard, receive: Receive, send: Send, path: str, body: bool) -> None:
+        self.guard = guard
+        self._receive = receive
+        self._send = send
+        self.api = path.startswith("/api/")
+        self.received = 0
+        self.complete = not body
+
+    async def receive(self) -> Message:
+        if self.complete:  # later receives wait for a disconnect: no deadline
+            return await self._receive()
+        timeout_s = self.guard.body_timeout_s
+        try:
+            async with asyncio.timeout(timeout_s):
+                message = await self._receive()
+        except TimeoutError:
+            raise BodyTimeout(
+                f"请求内容 {timeout_s:g} 秒内未送达，连接已关闭",
+                en=f"the request body did not arrive within {timeout_s:g} s",
+            ) from None
+        if message["type"] != "http.request":
+            self.complete = True
             return message
+        self.received += len(message.get("body", b""))
+        if self.received > self.guard.limit:
+            raise too_large(self.guard.limit)
+        self.complete = not message.get("more_body", False)
+        return message
 
-        return bounded_receive
-
-
-def stamped(path: str, send: Send) -> Send:
-    api = path.startswith("/api/")
-
-    async def stamped_send(message: Message) -> None:
+    async def send(self, message: Message) -> None:
         if message["type"] == "http.response.start":
             headers = MutableHeaders(scope=message)
             headers["X-Content-Type-Options"] = "nosniff"
-            if api and "cache-control" not in headers:
+            if self.api and "cache-control" not in headers:
                 headers["Cache-Control"] = "no-store"
-        await send(message)
-
-    return stamped_send
+            if not self.complete:
+                headers["Connection"] = "close"
+        await self._send(message)
 
 
 def header_timeout_protocol(timeout_s: float) -> type[HttpToolsProtocol]:
