@@ -396,7 +396,7 @@ class HallServices:
         timezone = body.timezone or self.settings.timezone
         try:
             ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: 'Asia' is a folder
             raise InvalidInput(f"unknown time zone {timezone!r} (e.g. Asia/Shanghai)") from None
         if body.services is not None and (bad := self.catalogue.unknown(body.services)):
             raise InvalidInput(f"unknown services: {', '.join(bad)}")

@@ -55,7 +55,7 @@ class Settings:
         """Fail at start-up, with a message, on a setting that cannot work."""
         try:
             ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: 'Asia' is a folder
             raise SystemExit(
                 f"QUEUE_TIMEZONE={self.timezone!r} is not a known time zone (e.g. Asia/Shanghai)"
             ) from None

@@ -277,10 +277,13 @@ def test_a_message_the_client_cannot_read_is_resynced_over() -> None:
 
 
 def test_a_silent_connection_is_dropped_and_made_again() -> None:
-    connections: list[str] = []
+    connections: list[tuple[str, str]] = []
 
     async def feed(websocket: ServerConnection) -> None:
-        connections.append(websocket.request.path if websocket.request else "")
+        request = websocket.request
+        assert request is not None
+        protocols = request.headers.get("Sec-WebSocket-Protocol", "")
+        connections.append((request.path, protocols))
         await websocket.send(json.dumps(snapshot(5)))
         await websocket.wait_closed()  # and then never a heartbeat
 
@@ -296,7 +299,7 @@ def test_a_silent_connection_is_dropped_and_made_again() -> None:
                 await task
 
     asyncio.run(scenario())
-    assert connections[0] == "/ws/halls/demo/board?token=t"
+    assert connections[0] == ("/ws/halls/demo/board", "yichuang, bearer.t")  # no token in the URL
     assert connections[1] == connections[0]
 
 

@@ -9,18 +9,23 @@ values, or bodies over the limit (declared or chunked). The websocket gets
 hostile tokens and messages. The rule: never a 5xx, no traceback in the
 server log, and the server's peak memory stays bounded.
 
-FUZZ_REQUESTS sets how many requests to send (default 2,000: well under a
-minute); e.g. `FUZZ_REQUESTS=20000 pytest tests/server/test_fuzz.py`.
+FUZZ_REQUESTS sets how many requests to send on SQLite (default 2,000: well
+under a minute), half as many on PostgreSQL; e.g.
+`FUZZ_REQUESTS=20000 pytest tests/server/test_fuzz.py`.
 """
 
 import json
 import os
 import re
+import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import httpx2
+import psycopg
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -31,6 +36,7 @@ from websockets.sync.client import connect
 
 from queue_server import models
 from queue_server.app import create_app
+from tests.conftest import PG_URL, require_postgres
 from tests.live import LiveServer
 from tests.server.test_edge_live import peak_rss_kb
 
@@ -75,6 +81,8 @@ HOSTILE_TEXT = [
     "2026-02-30",
     "2026-11-25T10:00:00+08:00",
     "Asia/" + "x" * 300,
+    "Asia",
+    "Etc",
     "HZ-SFZ-HL",
     "CRJ-HZ-SC",
     "all",
@@ -257,8 +265,9 @@ bodies = st.one_of(field_bodies(), json_values.map(lambda v: json.dumps(v).encod
 class Target:
     """The server under fuzz, the hall's real ids, and what was sent."""
 
-    def __init__(self, server: LiveServer) -> None:
+    def __init__(self, server: LiveServer, requests: int) -> None:
         self.server = server
+        self.requests = requests
         self.client = httpx2.Client(base_url=server.url, timeout=30)
         self.tokens = server.setup_hall(HALL, windows=5)
         self.tokens["admin"] = server.admin["Authorization"].removeprefix("Bearer ")
@@ -375,18 +384,41 @@ def requests(draw: st.DrawFn, target: Target) -> dict[str, Any]:
     return request
 
 
-@pytest.fixture(scope="module")
-def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
+@contextmanager
+def database(kind: str, tmp: Path) -> Iterator[str]:
+    """A fresh SQLite file, or a PostgreSQL schema of its own (dropped after)."""
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp}/fuzz.db"
+        return
+    require_postgres()
+    schema = "fuzz_" + secrets.token_hex(6)
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    base = PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+    try:
+        yield f"{base}?options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def target(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Target]:
     tmp = tmp_path_factory.mktemp("fuzz")
-    os.environ["QUEUE_AUTH_FAILURES"] = "0"  # bogus tokens all the way, not 429s
-    try:
-        server = LiveServer(f"sqlite:///{tmp}/fuzz.db", tmp).start()
-    finally:
-        del os.environ["QUEUE_AUTH_FAILURES"]
-    try:
-        yield Target(server)
-    finally:
-        server.stop()
+    with database(request.param, tmp) as url:
+        os.environ["QUEUE_AUTH_FAILURES"] = "0"  # bogus tokens all the way, not 429s
+        try:
+            server = LiveServer(url, tmp).start()
+        finally:
+            del os.environ["QUEUE_AUTH_FAILURES"]
+        try:
+            yield Target(server, REQUESTS if request.param == "sqlite" else REQUESTS // 2)
+        finally:
+            server.stop()
 
 
 @pytest.mark.slow
@@ -395,7 +427,7 @@ def test_no_request_gets_a_5xx_and_memory_stays_bounded(target: Target) -> None:
     pid = target.server.process.pid
     before = peak_rss_kb(pid)
     fuzz = settings(
-        max_examples=REQUESTS,
+        max_examples=target.requests,
         deadline=None,
         database=None,
         phases=[Phase.generate],
@@ -413,7 +445,7 @@ def test_no_request_gets_a_5xx_and_memory_stays_bounded(target: Target) -> None:
     growth_mb = (peak_rss_kb(pid) - before) / 1024
     log = target.server.log_path.read_text()
     print(f"fuzz: {target.sent} requests, {len(target.failures)} failures, +{growth_mb:.1f} MB")
-    assert target.sent >= REQUESTS
+    assert target.sent >= target.requests
     assert not target.failures, "\n".join(target.failures[:20])
     assert "Traceback" not in log and "unhandled error" not in log, log[-3000:]
     assert growth_mb < 64, f"peak RSS grew {growth_mb:.1f} MB"
