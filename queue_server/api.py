@@ -64,11 +64,11 @@ def hub(request: Request) -> HallServices:
 
 async def who(request: Request) -> Principal:
     authorization = request.headers.get("authorization")
-    known = hub(request).cached_principal(authorization)  # most requests: no thread hop
+    known = hub(request).tokens.cached_principal(authorization)  # most requests: no thread hop
     if known is not None:
         return known
     address = request.client.host if request.client else None
-    return await run_in_threadpool(hub(request).authenticate, authorization, address)
+    return await run_in_threadpool(hub(request).tokens.authenticate, authorization, address)
 
 
 MAX_DEPTH = 32  # no request body of ours nests deeper; json and pydantic recurse per level
@@ -190,18 +190,18 @@ async def put_window(request: Request) -> Response:
 
 async def create_token(request: Request) -> Response:
     principal, body = await who(request), await parse(request, TokenIn)
-    return ok(await run_in_threadpool(hub(request).create_token, principal, body), 201)
+    return ok(await run_in_threadpool(hub(request).tokens.create, principal, body), 201)
 
 
 async def list_tokens(request: Request) -> Response:
     principal, hall = await who(request), request.query_params.get("hall")
-    return ok(await run_in_threadpool(hub(request).list_tokens, principal, hall))
+    return ok(await run_in_threadpool(hub(request).tokens.list, principal, hall))
 
 
 async def revoke_token(request: Request) -> Response:
     principal = await who(request)
     services, token_id = hub(request), request.path_params["id"]
-    view = await run_in_threadpool(services.revoke_token, principal, token_id)
+    view = await run_in_threadpool(services.tokens.revoke, principal, token_id)
     doorbell: Doorbell = request.state.doorbell
     await doorbell.tokens_revoked()  # answered once every other process has been told
     return ok(view)

@@ -53,8 +53,8 @@ def create_app(
         doorbell = doorbell_for(settings.redis_url)
         await doorbell.start(feed.ring, feed.heal)
         services = HallServices(store, settings, clock=clock, notify=doorbell.ring)
-        services.token_cache_trusted = doorbell.reliable
-        doorbell.on_revoke = services.forget_tokens
+        services.tokens.cache_trusted = doorbell.reliable
+        doorbell.on_revoke = services.tokens.forget
         services.id_key()  # read (or made) now, not on the event loop by a first ID number
         jobs = Jobs(HallDay(services), clock, settings.jobs_interval_s)
         jobs.start()

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 from .access import Principal, Role, new_token
 from .domain import QueueError
 from .edge import header_timeout_protocol
-from .services import TOKEN_CACHE_S, HallServices
+from .services import HallServices
 from .settings import Settings
 from .store import Store
+from .tokens import TOKEN_CACHE_S
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -92,14 +93,14 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
     services = _services(settings)
     admin = Principal(Role.ADMIN)
     if args.token_command == "list":
-        _print_token_list(services.list_tokens(admin, args.hall)["tokens"])
+        _print_token_list(services.tokens.list(admin, args.hall)["tokens"])
     elif args.token_command == "revoke":
-        revoked = services.revoke_token(admin, args.id)
+        revoked = services.tokens.revoke(admin, args.id)
         _tell_servers(settings)
         print(f"{revoked['id']} revoked at {revoked['revoked_at']}")
     else:
         expires_at = services.clock() + timedelta(seconds=args.ttl) if args.ttl else None
-        token = services.issue_token(
+        token = services.tokens.issue(
             Role(args.role), args.hall, args.window, args.label, expires_at
         )
         print(token["token"])

@@ -357,7 +357,7 @@ async def board_socket(websocket: WebSocket) -> None:
     address = websocket.client.host if websocket.client else None
     try:
         principal = await run_in_threadpool(
-            services.authenticate, f"Bearer {socket_token(websocket)}", address
+            services.tokens.authenticate, f"Bearer {socket_token(websocket)}", address
         )
         require(principal, {Role.DISPLAY, Role.SUPERVISOR, Role.WINDOW, Role.KIOSK}, hall=hall)
         await run_in_threadpool(services.hall_exists, hall)
