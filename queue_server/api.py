@@ -15,6 +15,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from . import openapi
 from .access import Principal
 from .bookings import Bookings
 from .broadcast import Doorbell
@@ -158,6 +159,10 @@ def ok(data: Any, status: int = 200) -> JSONResponse:
 
 async def healthz(request: Request) -> Response:
     return ok({"status": "ok"})
+
+
+async def openapi_json(request: Request) -> Response:
+    return ok(openapi.describe(request.app.routes))
 
 
 async def list_services(request: Request) -> Response:
@@ -338,6 +343,7 @@ def hall_route(
 routes = [
     Route("/healthz", healthz),
     Route("/api/services", list_services),
+    Route("/api/openapi.json", openapi_json),
     Route("/api/halls", create_hall, methods=["POST"]),
     Route("/api/halls/{hall}", hall_route(lambda s: s.hall_view)),
     Route(

@@ -36,6 +36,7 @@ from websockets.sync.client import connect
 
 from queue_server import models
 from queue_server.app import create_app
+from queue_server.openapi import DOCS
 from tests.conftest import PG_URL, require_postgres
 from tests.live import LiveServer
 from tests.server.test_edge_live import peak_rss_kb
@@ -178,24 +179,7 @@ GOOD: dict[str, Any] = {
     "weekly": {"mon": [["09:00", "12:00"]]},
     "closed_dates": ["2026-12-25"],
 }
-ROUTE_MODELS: dict[tuple[str, str], list[type[BaseModel]]] = {
-    ("POST", "/api/halls"): [models.HallIn],
-    ("PUT", "/api/halls/{hall}/policy"): [models.PolicyIn],
-    ("PUT", "/api/halls/{hall}/hours"): [models.HoursIn],
-    ("PUT", "/api/halls/{hall}/windows/{n:int}"): [models.WindowIn],
-    ("POST", "/api/halls/{hall}/windows/{n:int}/{action}"): [
-        models.CallIn,
-        models.FinishIn,
-        models.TransferIn,
-        models.TicketRefIn,
-    ],
-    ("POST", "/api/halls/{hall}/tickets"): [models.TicketIn],
-    ("POST", "/api/halls/{hall}/devices/status"): [models.DeviceStatusIn],
-    ("POST", "/api/halls/{hall}/appointments"): [models.AppointmentIn],
-    ("POST", "/api/halls/{hall}/appointments/check-in"): [models.CheckInIn],
-    ("POST", "/api/tokens"): [models.TokenIn],
-    ("POST", "/api/tickets/{id}/rating"): [models.RatingIn],
-}
+ROUTE_MODELS = {route: doc.body for route, doc in DOCS.items() if doc.body}  # the API's own
 
 
 HOSTILE_TIMES = [
