@@ -100,13 +100,13 @@ class Guard:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
+        has_body = headers.get("content-length", "0") != "0" or "transfer-encoding" in headers
+        exchange = Exchange(self, receive, send, scope["path"], has_body)
         try:
             self.check_headers(scope["method"], headers)
         except QueueError as exc:
-            await refusal(exc, headers.get("accept-language"))(scope, receive, send)
+            await refusal(exc, headers.get("accept-language"))(scope, receive, exchange.send)
             return
-        has_body = headers.get("content-length", "0") != "0" or "transfer-encoding" in headers
-        exchange = Exchange(self, receive, send, scope["path"], has_body)
         await self.app(scope, exchange.receive, exchange.send)
 
     def check_headers(self, method: str, headers: Headers) -> None:

@@ -48,6 +48,7 @@ def test_a_declared_length_past_the_limit_is_refused_before_any_route(hall: Hall
     )
     assert reply.status_code == 413
     assert reply.json()["message"] == "request body is larger than 65536 bytes"
+    assert reply.headers["x-content-type-options"] == "nosniff"
 
 
 # ---------------------------------------------------------------- 18: JSON only
@@ -72,6 +73,7 @@ def test_a_state_change_refuses_a_body_that_is_not_json(
     reply = hall.c.post(f"/api/tickets/{ticket['id']}/cancel", content=body, headers=headers)
     assert reply.status_code == 415, reply.text
     assert reply.json()["error"] == "unsupported_media_type"
+    assert reply.headers["x-content-type-options"] == "nosniff"
     assert hall.c.get(f"/api/tickets/{ticket['id']}").json()["status"] == "waiting"
 
 

@@ -287,6 +287,7 @@ class Target:
             # A refused huge body may be cut off mid-send: fine; anything else is not.
             if not huge:
                 self.failures.append(f"{method} {path}: {exc!r}")
+            self.client.close()
             self.client = httpx2.Client(base_url=self.server.url, timeout=30)
             return
         if reply.status_code >= 500:
@@ -400,7 +401,9 @@ def target(
         finally:
             del os.environ["QUEUE_AUTH_FAILURES"]
         try:
-            yield Target(server, REQUESTS if request.param == "sqlite" else REQUESTS // 2)
+            target = Target(server, REQUESTS if request.param == "sqlite" else REQUESTS // 2)
+            yield target
+            target.client.close()
         finally:
             server.stop()
 
