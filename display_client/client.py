@@ -17,6 +17,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -24,12 +25,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from io import TextIOWrapper
 from typing import Any, TextIO
-from urllib.parse import quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from rich.console import Console, RenderableType
 from rich.live import Live
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, WebSocketException
+from websockets.typing import Subprotocol
 
 from .state import Board, Resync, apply, disconnected, new_call
 from .view import render, render_window
@@ -62,14 +64,25 @@ class Patience:
     resync_s: float = 10.0  # a resync request unanswered this long: reconnect instead
 
 
-def board_url(server: str, hall: str, token: str) -> str:
+def board_url(server: str, hall: str) -> str:
     """The feed's ws:// (or wss:// for https) URL under the server's base URL."""
     parts = urlsplit(server)
     scheme = {"http": "ws", "https": "wss", "ws": "ws", "wss": "wss"}.get(parts.scheme)
     if scheme is None or not parts.netloc:
         raise ValueError(f"the server must be an http:// or https:// URL, not {server!r}")
     path = f"{parts.path.rstrip('/')}/ws/halls/{quote(hall, safe='')}/board"
-    return urlunsplit((scheme, parts.netloc, path, urlencode({"token": token}), ""))
+    return urlunsplit((scheme, parts.netloc, path, "", ""))
+
+
+def bearer_subprotocols(token: str) -> list[Subprotocol]:
+    """The token rides in the handshake's Sec-WebSocket-Protocol, not in the URL,
+    so no server or proxy log line holds it."""
+    if not HEADER_TOKEN.fullmatch(token):
+        raise ValueError("the token has characters a websocket header cannot carry")
+    return [Subprotocol("yichuang"), Subprotocol(f"bearer.{token}")]
+
+
+HEADER_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 token characters
 
 
 def backoff(attempt: int, rng: random.Random) -> float:
@@ -178,14 +191,21 @@ class Display:
         return render(self.board, self.clock(), notice=notice, compact=self.compact())
 
 
-async def follow(url: str, display: Display, patience: Patience = Patience()) -> int:
+async def follow(
+    url: str,
+    display: Display,
+    patience: Patience = Patience(),
+    subprotocols: Sequence[Subprotocol] = (),
+) -> int:
     """Keep the display fed until the server refuses it; returns EXIT_REFUSED."""
     rng = random.Random()
     attempt = 0
     while True:
         seen = display.snapshots
         try:
-            async with connect(url, open_timeout=10, close_timeout=2) as websocket:
+            async with connect(
+                url, subprotocols=list(subprotocols) or None, open_timeout=10, close_timeout=2
+            ) as websocket:
                 reason = await _receive(websocket, display, patience)
         except ConnectionClosed as exc:
             code = exc.rcvd.code if exc.rcvd else None
@@ -237,7 +257,7 @@ async def run(
     voice_command: Sequence[str] = ESPEAK,
 ) -> int:
     """Draw (or print) the hall's board until refused or cancelled."""
-    url = board_url(options.server, options.hall, options.token)
+    url = board_url(options.server, options.hall)
     display = Display(options, out)
     _stop_on_sigterm()
     async with contextlib.AsyncExitStack() as stack:
@@ -258,7 +278,7 @@ async def run(
                     vertical_overflow="crop",
                 )
             )
-        code = await follow(url, display, patience)
+        code = await follow(url, display, patience, bearer_subprotocols(options.token))
     if code == EXIT_REFUSED and not options.jsonl:
         print(f"display-client: {display.status}", file=sys.stderr)  # after the screen is gone
     return code
@@ -297,7 +317,8 @@ def parse_args(argv: Sequence[str] | None) -> Options:
     if args.window is not None and args.window < 1:
         parser.error("--window takes a window number, 1 or more")
     try:
-        board_url(args.server, args.hall, args.token)
+        board_url(args.server, args.hall)
+        bearer_subprotocols(args.token)
     except ValueError as exc:
         parser.error(str(exc))
     return Options(args.server, args.hall, args.token, args.voice, args.jsonl, args.window)

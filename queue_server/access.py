@@ -6,11 +6,14 @@ admin, a hall; a window token also names its window and acts on it alone.
 
 import hashlib
 import hmac
+import math
 import secrets
+import threading
+from collections import deque
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .domain import Forbidden
+from .domain import Forbidden, QueueError
 
 
 class Role(StrEnum):
@@ -49,11 +52,23 @@ def require(
         return
     if principal.role not in roles:
         allowed = ", ".join(sorted(r.value for r in roles | {Role.ADMIN}))
-        raise Forbidden(f"a {principal.role.value} token cannot do this; it needs: {allowed}")
+        raise Forbidden(
+            f"此令牌（{principal.role.value}）无权进行此操作，需要：{allowed}",
+            en=f"a {principal.role.value} token cannot do this; it needs: {allowed}",
+            code="wrong_role",
+        )
     if hall is not None and principal.hall != hall:
-        raise Forbidden(f"this token belongs to hall {principal.hall!r}, not {hall!r}")
+        raise Forbidden(
+            f"此令牌属于大厅 {principal.hall}，不能操作大厅 {hall}",
+            en=f"this token belongs to hall {principal.hall!r}, not {hall!r}",
+            code="wrong_hall",
+        )
     if principal.role is Role.WINDOW and window is not None and principal.window != window:
-        raise Forbidden(f"this token acts on window {principal.window} only, not window {window}")
+        raise Forbidden(
+            f"此令牌只能操作 {principal.window} 号窗口，不能操作 {window} 号窗口",
+            en=f"this token acts on window {principal.window} only, not window {window}",
+            code="wrong_window",
+        )
 
 
 def new_token() -> str:
@@ -67,3 +82,58 @@ def token_hash(token: str) -> str:
 
 def same_secret(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
+
+
+class TooManyFailures(QueueError):
+    status = 429
+    code = "too_many_failures"
+
+
+class FailureWindow:
+    """Failed token checks per client address within a sliding window.
+
+    After `limit` failures within `window_s`, the address is refused (429)
+    until its oldest counted failure leaves the window. Thread-safe: token
+    checks run in the thread pool. Times are arguments (monotonic seconds).
+    """
+
+    MAX_ADDRESSES = 10_000  # past this, addresses with no recent failure are forgotten
+
+    def __init__(self, limit: int, window_s: float) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def check(self, address: str, now: float) -> None:
+        """Raise TooManyFailures while `address` is over the limit (a limit of 0: never)."""
+        if self.limit <= 0:
+            return
+        with self._lock:
+            times = self._failures.get(address)
+            if times is None:
+                return
+            while times and times[0] <= now - self.window_s:
+                times.popleft()
+            if len(times) < self.limit:
+                return
+            wait = math.ceil(times[0] + self.window_s - now)
+        raise TooManyFailures(
+            f"令牌错误次数过多，请 {wait} 秒后再试",
+            en=f"too many failed token checks from this address; retry in {wait} s",
+            retry_after_s=str(wait),
+        )
+
+    def failed(self, address: str, now: float) -> None:
+        with self._lock:
+            if len(self._failures) >= self.MAX_ADDRESSES:
+                self._forget_quiet(now)
+            times = self._failures.setdefault(address, deque(maxlen=self.limit))
+            times.append(now)
+
+    def _forget_quiet(self, now: float) -> None:
+        quiet = [a for a, t in self._failures.items() if not t or t[-1] <= now - self.window_s]
+        for address in quiet:
+            del self._failures[address]
+        if len(self._failures) >= self.MAX_ADDRESSES:  # a flood from many addresses
+            self._failures.clear()

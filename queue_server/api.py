@@ -15,8 +15,10 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from . import openapi
 from .access import Principal
 from .bookings import Bookings
+from .broadcast import Doorbell
 from .domain import InvalidInput, QueueError
 from .models import (
     AppointmentIn,
@@ -38,11 +40,6 @@ from .models import (
 from .services import HallServices
 
 B = TypeVar("B", bound=BaseModel)
-
-
-class PayloadTooLarge(QueueError):
-    status = 413
-    code = "payload_too_large"
 
 
 ACTION_BODIES: dict[str, type[BaseModel] | None] = {
@@ -69,30 +66,57 @@ def hub(request: Request) -> HallServices:
 
 async def who(request: Request) -> Principal:
     authorization = request.headers.get("authorization")
-    known = hub(request).cached_principal(authorization)  # most requests: no thread hop
+    known = hub(request).tokens.cached_principal(authorization)  # most requests: no thread hop
     if known is not None:
         return known
-    return await run_in_threadpool(hub(request).authenticate, authorization)
+    address = request.client.host if request.client else None
+    return await run_in_threadpool(hub(request).tokens.authenticate, authorization, address)
+
+
+MAX_DEPTH = 32  # no request body of ours nests deeper; json and pydantic recurse per level
 
 
 async def read_json(request: Request) -> Any:
-    """The body as JSON; {} when empty. 413 past the size limit, 400 when malformed."""
-    limit = hub(request).settings.max_body_bytes
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"request body is larger than {limit} bytes")
+    """The body as JSON; {} when empty; 400 when malformed or nested past MAX_DEPTH.
+
+    The size limit and the read deadline are the edge's (edge.Guard), met
+    while the body streams in.
+    """
     try:
         raw = await request.body()
     except ClientDisconnect:
-        raise ClientGone("the client went away before sending its request body") from None
-    if len(raw) > limit:
-        raise PayloadTooLarge(f"request body is larger than {limit} bytes")
+        raise ClientGone(
+            "客户端在发送请求内容前已断开",
+            en="the client went away before sending its request body",
+        ) from None
     if not raw.strip():
         return {}
     try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BadJson(f"request body is not valid JSON: {exc}") from None
+        data = json.loads(raw)
+    except (ValueError, RecursionError) as exc:  # ValueError: bad JSON, bad UTF-8, huge ints
+        raise BadJson(
+            "请求内容不是有效的 JSON", en=f"request body is not valid JSON: {str(exc)[:200]}"
+        ) from None
+    if depth(data) > MAX_DEPTH:
+        raise BadJson(
+            f"请求内容嵌套超过 {MAX_DEPTH} 层",
+            en=f"request body nests deeper than {MAX_DEPTH} levels",
+            code="too_deep",
+        )
+    return data
+
+
+def depth(value: Any) -> int:
+    """How deep `value` nests (a scalar is 0), without recursing."""
+    deepest, level = 0, [(value, 0)]
+    while level:
+        item, d = level.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, d + 1)
+            if d + 1 <= MAX_DEPTH:
+                children = item.values() if isinstance(item, dict) else item
+                level.extend((child, d + 1) for child in children)
+    return deepest
 
 
 class BadJson(QueueError):
@@ -112,16 +136,19 @@ async def parse(request: Request, model: type[B]) -> B:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise InvalidInput(describe(exc)) from None
+        fields = "、".join(dict.fromkeys(where(e) for e in exc.errors()))
+        raise InvalidInput(
+            f"请求内容有误，请检查：{fields}", en=describe(exc), code="invalid_body"
+        ) from None
+
+
+def where(error: Any) -> str:
+    return ".".join(str(p) for p in error["loc"]) or "body"
 
 
 def describe(exc: ValidationError) -> str:
     """Pydantic's errors as one line a person can act on: 'score: ...; service: ...'."""
-    parts = []
-    for error in exc.errors():
-        where = ".".join(str(p) for p in error["loc"]) or "body"
-        parts.append(f"{where}: {error['msg']}")
-    return "; ".join(parts)
+    return "; ".join(f"{where(error)}: {error['msg']}" for error in exc.errors())
 
 
 def ok(data: Any, status: int = 200) -> JSONResponse:
@@ -133,6 +160,10 @@ def ok(data: Any, status: int = 200) -> JSONResponse:
 
 async def healthz(request: Request) -> Response:
     return ok({"status": "ok"})
+
+
+async def openapi_json(request: Request) -> Response:
+    return ok(openapi.describe(request.app.routes))
 
 
 async def list_services(request: Request) -> Response:
@@ -165,7 +196,21 @@ async def put_window(request: Request) -> Response:
 
 async def create_token(request: Request) -> Response:
     principal, body = await who(request), await parse(request, TokenIn)
-    return ok(await run_in_threadpool(hub(request).create_token, principal, body), 201)
+    return ok(await run_in_threadpool(hub(request).tokens.create, principal, body), 201)
+
+
+async def list_tokens(request: Request) -> Response:
+    principal, hall = await who(request), request.query_params.get("hall")
+    return ok(await run_in_threadpool(hub(request).tokens.list, principal, hall))
+
+
+async def revoke_token(request: Request) -> Response:
+    principal = await who(request)
+    services, token_id = hub(request), request.path_params["id"]
+    view = await run_in_threadpool(services.tokens.revoke, principal, token_id)
+    doorbell: Doorbell = request.state.doorbell
+    await doorbell.tokens_revoked()  # answered once every other process has been told
+    return ok(view)
 
 
 async def issue_ticket(request: Request) -> Response:
@@ -193,8 +238,10 @@ async def window_action(request: Request) -> Response:
     p = request.path_params
     action = p["action"]
     if action not in ACTION_BODIES:
+        known = ", ".join(ACTION_BODIES)
         raise UnknownAction(
-            f"unknown window action {action!r}; use one of: {', '.join(ACTION_BODIES)}"
+            f"没有“{action[:40]}”这个窗口操作，可用：{known}",
+            en=f"unknown window action {action[:40]!r}; use one of: {known}",
         )
     principal = await who(request)
     model = ACTION_BODIES[action]
@@ -306,6 +353,7 @@ def hall_route(
 routes = [
     Route("/healthz", healthz),
     Route("/api/services", list_services),
+    Route("/api/openapi.json", openapi_json),
     Route("/api/halls", create_hall, methods=["POST"]),
     Route("/api/halls/{hall}", hall_route(lambda s: s.hall_view)),
     Route(
@@ -337,6 +385,9 @@ routes = [
     Route("/api/appointments/{code}", show_appointment),
     Route("/api/appointments/{code}/cancel", cancel_appointment, methods=["POST"]),
     Route("/api/tokens", create_token, methods=["POST"]),
+    Route("/api/tokens", list_tokens, methods=["GET"]),
+    Route("/api/tokens/{id}", revoke_token, methods=["DELETE"]),
+    Route("/api/tokens/{id}/revoke", revoke_token, methods=["POST"]),
     Route("/api/whoami", whoami),
     Route("/api/tickets/{id}", get_ticket),
     Route("/api/tickets/{id}/rating", rate_ticket, methods=["POST"]),

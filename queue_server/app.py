@@ -12,14 +12,16 @@ from typing import TypedDict
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from . import api, live, pages, staff_pages, visitor_pages
 from .bookings import Bookings
-from .broadcast import doorbell_for
+from .broadcast import Doorbell, doorbell_for
 from .day import HallDay
 from .domain import QueueError
+from .edge import Guard, prefers_english, redact_server_logs, refusal
 from .jobs import Jobs
 from .live import HallFeed
 from .services import HallServices, utcnow
@@ -33,6 +35,7 @@ class State(TypedDict):
     services: HallServices
     bookings: Bookings
     feed: HallFeed
+    doorbell: Doorbell
 
 
 def create_app(
@@ -42,6 +45,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[State]:
+        redact_server_logs()
         settings.ensure_sqlite_dir()
         store = Store(settings.database_url)
         store.create_all()
@@ -49,11 +53,18 @@ def create_app(
         doorbell = doorbell_for(settings.redis_url)
         await doorbell.start(feed.ring, feed.heal)
         services = HallServices(store, settings, clock=clock, notify=doorbell.ring)
+        services.tokens.cache_trusted = doorbell.reliable
+        doorbell.on_revoke = services.tokens.forget
         services.id_key()  # read (or made) now, not on the event loop by a first ID number
         jobs = Jobs(HallDay(services), clock, settings.jobs_interval_s)
         jobs.start()
         try:
-            yield {"services": services, "bookings": Bookings(services), "feed": feed}
+            yield {
+                "services": services,
+                "bookings": Bookings(services),
+                "feed": feed,
+                "doorbell": doorbell,
+            }
         finally:
             jobs.stop()
             await feed.stop()
@@ -69,6 +80,13 @@ def create_app(
             *staff_pages.routes,
         ],
         lifespan=lifespan,
+        middleware=[
+            Middleware(
+                Guard,
+                max_body_bytes=settings.max_body_bytes,
+                body_timeout_s=settings.body_timeout_s,
+            )
+        ],
         exception_handlers={
             QueueError: queue_error,
             HTTPException: http_error,
@@ -79,11 +97,7 @@ def create_app(
 
 async def queue_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, QueueError)
-    english = prefers_english(request.headers.get("accept-language"))
-    body: dict[str, object] = {"error": exc.code, "message": exc.message_for(english)}
-    if exc.details:
-        body["details"] = exc.details
-    return JSONResponse(body, status_code=exc.status)
+    return refusal(exc, request.headers.get("accept-language"))
 
 
 HTTP_MESSAGES = {
@@ -109,23 +123,3 @@ async def unexpected_error(request: Request, exc: Exception) -> Response:
     english = prefers_english(request.headers.get("accept-language"))
     message = "internal error; the server logged it" if english else "服务器内部错误，已记录日志"
     return JSONResponse({"error": "internal", "message": message}, status_code=500)
-
-
-def prefers_english(accept_language: str | None) -> bool:
-    """True when the client ranks English above Chinese (the hall's language wins ties).
-
-    `Accept-Language: en` or `en-US,en;q=0.9` → True; `zh-CN,en;q=0.8`, none → False.
-    """
-    best_en = best_zh = 0.0
-    for part in (accept_language or "").split(",")[:20]:
-        tag, _, params = part.strip().partition(";")
-        try:
-            q = float(params.strip()[2:]) if params.strip().startswith("q=") else 1.0
-        except ValueError:
-            q = 0.0
-        primary = tag.strip().lower().split("-")[0]
-        if primary == "en":
-            best_en = max(best_en, q)
-        elif primary == "zh":
-            best_zh = max(best_zh, q)
-    return best_en > best_zh

@@ -26,6 +26,7 @@ log = logging.getLogger("queue_server.broadcast")
 
 Ring = Callable[[str, int], None]  # (hall, seq), called in the event loop
 Heal = Callable[[], None]  # "you may have missed rings": re-read every hall
+Forget = Callable[[], None]  # "a token was revoked": forget the tokens you know
 
 
 class Doorbell(Protocol):
@@ -36,11 +37,24 @@ class Doorbell(Protocol):
 
     async def stop(self) -> None: ...
 
+    # Token revocation reaches every process the same way: `on_revoke` is
+    # called in each (the revoking one has already forgotten its tokens).
+    on_revoke: Forget
+
+    async def tokens_revoked(self) -> None:
+        """Tell every other process; returns once the message is out."""
+
+    def reliable(self) -> bool:
+        """True while a revocation reaches every process at once."""
+
 
 class MemoryDoorbell:
+    """One process: a revocation is known wherever it matters at once."""
+
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._on_ring: Ring = lambda _hall, _seq: None
+        self.on_revoke: Forget = lambda: None
 
     async def start(self, on_ring: Ring, on_heal: Heal) -> None:
         self._loop = asyncio.get_running_loop()
@@ -52,6 +66,12 @@ class MemoryDoorbell:
 
     async def stop(self) -> None:
         self._loop = None
+
+    async def tokens_revoked(self) -> None:
+        pass
+
+    def reliable(self) -> bool:
+        return True
 
 
 class RedisDoorbell:
@@ -65,6 +85,7 @@ class RedisDoorbell:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._on_ring: Ring = lambda _hall, _seq: None
         self._on_heal: Heal = lambda: None
+        self.on_revoke: Forget = lambda: None
         self._client: aioredis.Redis | None = None
         self._listener: asyncio.Task[None] | None = None
         self._publishing: set[asyncio.Task[None]] = set()
@@ -109,8 +130,10 @@ class RedisDoorbell:
             try:
                 async with self._client.pubsub() as pubsub:
                     await pubsub.psubscribe(f"{self.prefix}:hall:*")
+                    await pubsub.subscribe(self._tokens_channel)
                     if not self.healthy:
                         log.info("redis feed connected")
+                    self.on_revoke()  # revocations too may have been lost
                     self.healthy, backoff = True, 0.1
                     self._on_heal()  # rings may have been lost while we were away
                     async for message in pubsub.listen():
@@ -124,7 +147,27 @@ class RedisDoorbell:
             await asyncio.sleep(backoff * random.uniform(0.5, 1.5))
             backoff = min(backoff * 2, self.max_backoff_s)
 
+    @property
+    def _tokens_channel(self) -> str:
+        return f"{self.prefix}:tokens"
+
+    async def tokens_revoked(self) -> None:
+        from redis.exceptions import RedisError
+
+        if self._client is None:
+            return
+        try:
+            await self._client.publish(self._tokens_channel, b"revoked")
+        except (RedisError, OSError) as exc:
+            log.warning("redis publish of a revocation failed: %s", exc)  # caches untrusted
+
+    def reliable(self) -> bool:
+        return self.healthy
+
     def _deliver(self, message: dict[str, object]) -> None:
+        if message.get("type") == "message":
+            self.on_revoke()  # the one plain channel: a token was revoked
+            return
         if message.get("type") != "pmessage":
             return
         channel, data = message.get("channel"), message.get("data")

@@ -2,19 +2,20 @@
 
 import argparse
 import ipaddress
-import logging
-import re
 import socket
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .access import Role, new_token
+from .access import Principal, Role, new_token
 from .domain import QueueError
+from .edge import header_timeout_protocol
 from .services import HallServices
 from .settings import Settings
 from .store import Store
+from .tokens import TOKEN_CACHE_S
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -57,6 +58,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     create.add_argument("--hall")
     create.add_argument("--window", type=int)
     create.add_argument("--label", default="")
+    create.add_argument("--ttl", type=duration, help="lifetime, e.g. 3600, 90m, 8h, 30d")
+    listing = token_commands.add_parser("list", parents=[common], help="list tokens (no secrets)")
+    listing.add_argument("--hall")
+    revoke = token_commands.add_parser("revoke", parents=[common], help="revoke a token by id")
+    revoke.add_argument("id")
 
     args = parser.parse_args(argv)
     settings = Settings.from_env()
@@ -87,9 +93,65 @@ def cmd_init(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
-    token = _services(settings).issue_token(Role(args.role), args.hall, args.window, args.label)
-    print(token["token"])
+    services = _services(settings)
+    admin = Principal(Role.ADMIN)
+    if args.token_command == "list":
+        _print_token_list(services.tokens.list(admin, args.hall)["tokens"])
+    elif args.token_command == "revoke":
+        revoked = services.tokens.revoke(admin, args.id)
+        _tell_servers(settings)
+        print(f"{revoked['id']} revoked at {revoked['revoked_at']}")
+    else:
+        expires_at = services.clock() + timedelta(seconds=args.ttl) if args.ttl else None
+        token = services.tokens.issue(
+            Role(args.role), args.hall, args.window, args.label, expires_at
+        )
+        print(token["token"])
     return 0
+
+
+def duration(text: str) -> int:
+    """Seconds from '3600', '3600s', '90m', '8h' or '30d'."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
+    number, unit = (text[:-1], text[-1]) if text[-1:] in units else (text, "s")
+    if not number.isascii() or not number.isdigit() or not int(number) * units[unit] >= 60:
+        raise argparse.ArgumentTypeError(f"{text!r}: give at least 60 s, e.g. 3600, 90m, 8h, 30d")
+    return int(number) * units[unit]
+
+
+def _tell_servers(settings: Settings) -> None:
+    """Servers sharing Redis forget the revoked token at once; without Redis, a
+    server that saw it lately still accepts it for up to TOKEN_CACHE_S seconds."""
+    if settings.redis_url is None:
+        print(f"(no QUEUE_REDIS_URL: running servers stop accepting it within {TOKEN_CACHE_S:g} s)")
+        return
+    import redis
+
+    client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=2)
+    try:
+        client.publish("yichuang:tokens", b"revoked")
+    finally:
+        client.close()
+
+
+def _print_token_list(tokens: list[dict[str, Any]]) -> None:
+    from rich.table import Table
+
+    table = Table(title="tokens")
+    for column in ("id", "role", "hall", "window", "label", "created", "expires", "state"):
+        table.add_column(column)
+    for t in tokens:
+        table.add_row(
+            t["id"],
+            t["role"],
+            t["hall"] or "",
+            str(t["window"] or ""),
+            t["label"],
+            t["created_at"][:19],
+            (t["expires_at"] or "")[:19],
+            t["state"],
+        )
+    console().print(table)
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -110,9 +172,13 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         services.store.dispose()
         _print_tokens(settings, tokens, f"http://{args.host}:{args.port}", DEMO_HALL)
     _warn_if_phones_cannot_reach(settings.public_url)
-    logging.getLogger("uvicorn.access").addFilter(RedactTokens())
     uvicorn.run(
-        create_app(settings), host=args.host, port=args.port, log_level="info", **WS_OPTIONS
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        http=header_timeout_protocol(settings.header_timeout_s),
+        **WS_OPTIONS,
     )
     return 0
 
@@ -161,19 +227,6 @@ def _warn_if_phones_cannot_reach(public_url: str) -> None:
         "Serve on the hall network (--host 0.0.0.0) and/or set QUEUE_PUBLIC_URL to the "
         "address phones reach, e.g. QUEUE_PUBLIC_URL=http://192.168.1.20:8000"
     )
-
-
-class RedactTokens(logging.Filter):
-    """Displays pass their token in the URL (?token=…): keep it out of the access log."""
-
-    PATTERN = re.compile(r"(token=)[^&\s]+")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(
-                self.PATTERN.sub(r"\1***", a) if isinstance(a, str) else a for a in record.args
-            )
-        return True
 
 
 def _print_tokens(settings: Settings, tokens: list[dict[str, Any]], base: str, hall: str) -> None:

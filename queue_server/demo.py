@@ -51,11 +51,11 @@ def ensure_demo_hall(services: HallServices) -> None:
 
 def demo_tokens(services: HallServices) -> list[dict[str, Any]]:
     """Revoke the previous demo tokens and issue one per device."""
-    services.revoke_labelled_tokens(DEMO_HALL, DEMO_LABEL)
+    services.tokens.revoke_labelled(DEMO_HALL, DEMO_LABEL)
     wanted: list[tuple[Role, int | None]] = [
         (Role.KIOSK, None),
         (Role.DISPLAY, None),
         (Role.SUPERVISOR, None),
     ]
     wanted += [(Role.WINDOW, n) for n in [*COMPREHENSIVE, EXIT_ENTRY_WINDOW, GREEN_WINDOW]]
-    return [services.issue_token(role, DEMO_HALL, n, DEMO_LABEL) for role, n in wanted]
+    return [services.tokens.issue(role, DEMO_HALL, n, DEMO_LABEL) for role, n in wanted]

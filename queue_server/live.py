@@ -1,6 +1,7 @@
 """The live hall feed: per-hall relays and the display websocket.
 
-`WS /ws/halls/{hall}/board?token=…` sends one `snapshot` (with the `seq` it
+`WS /ws/halls/{hall}/board` (the token in the subprotocols `yichuang`,
+`bearer.<token>`, or in `?token=…`) sends one `snapshot` (with the `seq` it
 reflects), then every event of the hall in seq order, each exactly once, and
 a `heartbeat` when idle. A client that sees a gap sends `{"type": "resync"}`
 (or reconnects) and gets a fresh snapshot.
@@ -38,6 +39,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from .access import Role, require
 from .domain import QueueError
+from .edge import prefers_english
 from .models import EventRow
 from .services import HallServices
 from .store import Store
@@ -342,19 +344,27 @@ class HallFeed:
 # ---------------------------------------------------------------- the websocket
 
 
+SUBPROTOCOL = "yichuang"  # offered with "bearer.<token>": the token stays out of the URL
+BEARER_PREFIX = "bearer."
+
+
 async def board_socket(websocket: WebSocket) -> None:
     services: HallServices = websocket.state.services
     feed: HallFeed = websocket.state.feed
     hall = websocket.path_params["hall"]
-    await websocket.accept()
+    offered = websocket.scope.get("subprotocols") or []
+    await websocket.accept(subprotocol=SUBPROTOCOL if SUBPROTOCOL in offered else None)
+    address = websocket.client.host if websocket.client else None
     try:
         principal = await run_in_threadpool(
-            services.authenticate, f"Bearer {websocket.query_params.get('token', '')}"
+            services.tokens.authenticate, f"Bearer {socket_token(websocket)}", address
         )
         require(principal, {Role.DISPLAY, Role.SUPERVISOR, Role.WINDOW, Role.KIOSK}, hall=hall)
         await run_in_threadpool(services.hall_exists, hall)
     except QueueError as exc:
-        await websocket.send_json({"type": "error", "error": exc.code, "message": str(exc)})
+        english = prefers_english(websocket.headers.get("accept-language"))
+        message = exc.message_for(english)
+        await websocket.send_json({"type": "error", "error": exc.code, "message": message})
         await websocket.close(code=4000 + exc.status, reason=exc.code)
         return
 
@@ -379,6 +389,14 @@ async def _listen(websocket: WebSocket, subscriber: Subscriber) -> None:
         with contextlib.suppress(ValueError, AttributeError, TypeError):
             if json.loads(message.get("text") or "").get("type") == "resync":
                 subscriber.resync()
+
+
+def socket_token(websocket: WebSocket) -> str:
+    """The token from the `bearer.<token>` subprotocol, else from `?token=`."""
+    for protocol in websocket.scope.get("subprotocols") or []:
+        if protocol.startswith(BEARER_PREFIX):
+            return str(protocol[len(BEARER_PREFIX) :])
+    return websocket.query_params.get("token", "")
 
 
 def _now() -> str:

@@ -10,7 +10,7 @@ from functools import cache
 from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, field_validator
 from pydantic import Field as PydanticField
 from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, text
 from sqlalchemy.engine import Dialect
@@ -174,6 +174,8 @@ class TokenRow(SQLModel, table=True):
     window: int | None = None
     label: str = ""
     created_at: datetime = _time(nullable=False)
+    expires_at: datetime | None = _time()  # None: until revoked
+    revoked_at: datetime | None = _time()
 
 
 class DeviceRow(SQLModel, table=True):
@@ -409,15 +411,36 @@ def ticket_changes(ticket: Ticket) -> dict[str, Any]:
 # ---------------------------------------------------------------- request bodies
 
 
+MAX_TTL_S = 10 * 366 * 86_400  # ten years
+
+
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _times_in_range(cls, value: Any) -> Any:
+        """A time far from now (year 1 at +14:00) breaks arithmetic and zone
+        conversions downstream: refuse it here, where the field is named."""
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            try:
+                in_range = EARLIEST <= value <= LATEST
+            except OverflowError:
+                in_range = False
+            if not in_range:
+                raise ValueError("a time between 1970 and 2200, please")
+        return value
 
 
 class HallIn(Body):
     id: str = PydanticField(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
     name: str = PydanticField(min_length=1, max_length=100)
-    timezone: str | None = None
-    services: list[str] | None = None
+    timezone: str | None = PydanticField(default=None, max_length=64)  # IANA names are short
+    services: list[str] | None = PydanticField(default=None, max_length=500)
 
 
 class WindowIn(Body):
@@ -429,9 +452,12 @@ class WindowIn(Body):
 
 class TokenIn(Body):
     role: Literal["kiosk", "window", "display", "supervisor", "admin"]
-    hall: str | None = None
+    hall: str | None = PydanticField(default=None, max_length=32)
     window: int | None = PydanticField(default=None, ge=1, le=999)
     label: str = PydanticField(default="", max_length=60)
+    # A lifetime: `ttl_s` seconds from now, or until `expires_at`; neither: until revoked.
+    ttl_s: int | None = PydanticField(default=None, ge=60, le=MAX_TTL_S)
+    expires_at: AwareDatetime | None = None
 
 
 class TicketIn(Body):

@@ -12,7 +12,6 @@ savepoint: one refused change leaves the others of its batch alone.
 import csv
 import io
 import random
-import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -24,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from . import catalogue as catalogue_module
 from . import identity
-from .access import Principal, Role, new_token, require, same_secret, token_hash
+from .access import Principal, Role, require
 from .catalogue import Catalogue
 from .clerk import Desk, new_ticket_id
 from .domain import (
@@ -42,7 +41,6 @@ from .domain import (
     Ticket,
     TicketAction,
     TicketStatus,
-    Unauthorized,
     Window,
     admit,
     estimate,
@@ -61,8 +59,6 @@ from .models import (
     RatingIn,
     RatingRow,
     TicketIn,
-    TokenIn,
-    TokenRow,
     WindowIn,
 )
 from .protocol import (
@@ -75,6 +71,7 @@ from .protocol import (
 from .settings import Settings
 from .stats import day_figures, handling_s, wait_s
 from .store import Store, Tx
+from .tokens import Tokens
 from .views import (
     board_snapshot,
     handling_means,
@@ -89,7 +86,6 @@ R = TypeVar("R")
 Work = Callable[[Tx, datetime, list[Event]], R]  # a change, run inside a hall's transaction
 
 MAX_ATTEMPTS = 8
-TOKEN_CACHE_S = 10.0  # a revoked token stops working within this time
 SELF_SERVICE_ACTOR = "holder"
 
 
@@ -131,8 +127,7 @@ class HallServices:
         self.clock = clock
         self.notify = notify or (lambda _hall, _seq: None)
         self._id_key: bytes | None = None
-        # Known tokens, briefly: a device sends its token with every request.
-        self._tokens: dict[str, tuple[Principal, float]] = {}
+        self.tokens = Tokens(store, settings, self.write, clock)
         self._commits = GroupCommit(self._run_batch)
         self._loop_batches = LoopBatches(self._run_batch)
 
@@ -254,86 +249,6 @@ class HallServices:
             self._id_key = load_id_key(self.settings, self.store)
         return self._id_key
 
-    # ------------------------------------------------------------ access
-
-    def cached_principal(self, authorization: str | None) -> Principal | None:
-        """The caller when known without the database (the admin, or a token seen
-        lately), else None; Unauthorized for a missing or malformed header."""
-        token = _bearer(authorization)
-        if self.settings.admin_token and same_secret(token, self.settings.admin_token):
-            return Principal(Role.ADMIN)
-        cached = self._tokens.get(token_hash(token))
-        if cached is not None and cached[1] > time.monotonic():
-            return cached[0]
-        return None
-
-    def authenticate(self, authorization: str | None) -> Principal:
-        if (known := self.cached_principal(authorization)) is not None:
-            return known
-        digest = token_hash(_bearer(authorization))
-        with self.store.read() as tx:
-            row = tx.token(digest)
-        if row is None:
-            raise Unauthorized(
-                "令牌无效或已被撤销，请联系管理员", en="this token is unknown or was revoked"
-            )
-        principal = Principal(
-            Role(row.role), hall=row.hall_id, window=row.window, token_id=row.id, label=row.label
-        )
-        if len(self._tokens) > 10_000:
-            self._tokens.clear()
-        self._tokens[digest] = (principal, time.monotonic() + TOKEN_CACHE_S)
-        return principal
-
-    def create_token(self, principal: Principal, body: TokenIn) -> dict[str, Any]:
-        require(principal, set())
-        return self.issue_token(Role(body.role), body.hall, body.window, body.label)
-
-    def issue_token(
-        self, role: Role, hall_id: str | None, window: int | None, label: str = ""
-    ) -> dict[str, Any]:
-        if role is not Role.ADMIN and hall_id is None:
-            raise InvalidInput(
-                f"{role.value} 令牌须指定大厅", en=f"a {role.value} token needs a hall"
-            )
-        if role is Role.WINDOW and window is None:
-            raise InvalidInput("窗口令牌须指定窗口号", en="a window token needs a window number")
-        if role is not Role.WINDOW and window is not None:
-            raise InvalidInput(
-                "只有窗口令牌才能指定窗口号", en="only a window token takes a window number"
-            )
-        token = new_token()
-
-        def work(tx: Tx, now: datetime, _events: list[Event]) -> dict[str, Any]:
-            if hall_id is not None:
-                tx.hall(hall_id)
-            if window is not None and hall_id is not None:
-                tx.window(hall_id, window)
-            row = TokenRow(
-                id=secrets.token_hex(4),
-                token_hash=token_hash(token),
-                role=role.value,
-                hall_id=hall_id,
-                window=window,
-                label=label,
-                created_at=now,
-            )
-            tx.add_token(row)
-            return {
-                "token": token,
-                "id": row.id,
-                "role": role.value,
-                "hall": hall_id,
-                "window": window,
-                "label": label,
-            }
-
-        return self.write(None, work)
-
-    def revoke_labelled_tokens(self, hall_id: str, label: str) -> int:
-        self._tokens.clear()
-        return self.write(None, lambda tx, _now, _ev: tx.delete_tokens(hall_id, label))
-
     # ------------------------------------------------------------ halls and windows
 
     def create_hall(self, principal: Principal, body: HallIn) -> dict[str, Any]:
@@ -341,10 +256,10 @@ class HallServices:
         timezone = body.timezone or self.settings.timezone
         try:
             ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: 'Asia' is a folder
             raise InvalidInput(
-                f"未知时区 {timezone!r}（例如 Asia/Shanghai）",
-                en=f"unknown time zone {timezone!r} (e.g. Asia/Shanghai)",
+                f"未知时区 {timezone[:64]!r}（例如 Asia/Shanghai）",
+                en=f"unknown time zone {timezone[:64]!r} (e.g. Asia/Shanghai)",
             ) from None
         if body.services is not None and (bad := self.catalogue.unknown(body.services)):
             raise InvalidInput(
@@ -825,11 +740,13 @@ class HallServices:
         no ticket it issued goes unprinted.
         """
         require(principal, {Role.KIOSK, Role.SUPERVISOR}, hall=hall_id)
-        if since_seq is None or not since_seq.isdigit():
+        # isdigit() alone takes '²'; a seq past 2^63 fits no database column.
+        if since_seq is None or not (since_seq.isascii() and since_seq.isdigit()):
             raise InvalidInput(
-                "since_seq 应为整数（推送序号）",
-                en="since_seq must be a whole number (a feed seq)",
+                "since_seq 须为整数（播报序号）", en="since_seq must be a whole number (a feed seq)"
             )
+        if len(since_seq) > 18:
+            raise InvalidInput("since_seq 过大", en="since_seq is too large", code="seq_too_large")
         mine = principal.role is Role.KIOSK
         with self.store.read() as tx:
             tx.hall(hall_id)
@@ -935,16 +852,6 @@ def collided() -> StaleState:
     return StaleState(
         "系统繁忙，请稍候再试一次", en="this change kept colliding with others; please retry"
     )
-
-
-def _bearer(authorization: str | None) -> str:
-    if not authorization or not authorization.startswith("Bearer "):
-        raise Unauthorized(
-            "请求须带 Authorization: Bearer <令牌>；令牌请向管理员索取",
-            en="send 'Authorization: Bearer <token>'; ask an admin for a token",
-            code="no_token",
-        )
-    return authorization.removeprefix("Bearer ").strip()
 
 
 def _day(day: str | None, hall: Hall, now: datetime) -> date:

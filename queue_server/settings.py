@@ -34,6 +34,12 @@ class Settings:
     # address it listens on when unset.
     public_url: str = ""
     max_body_bytes: int = 64 * 1024
+    body_timeout_s: float = 20.0  # a request body that stalls this long is refused (408)
+    header_timeout_s: float = 10.0  # a connection whose request headers take longer is closed
+    # Bad tokens from one client address: after `auth_failures` within
+    # `auth_window_s`, its unknown tokens are refused with 429 until the window passes.
+    auth_failures: int = 20
+    auth_window_s: float = 60.0
     jobs_interval_s: float = 15.0  # 0 turns the scheduler off (tests drive the jobs)
 
     @classmethod
@@ -53,6 +59,11 @@ class Settings:
             redis_url=env.get("QUEUE_REDIS_URL") or None,
             public_url=env.get("QUEUE_PUBLIC_URL", "").rstrip("/"),
             jobs_interval_s=float(env.get("QUEUE_JOBS_INTERVAL_S", "15")),
+            max_body_bytes=int(env.get("QUEUE_MAX_BODY_BYTES", str(64 * 1024))),
+            body_timeout_s=float(env.get("QUEUE_BODY_TIMEOUT_S", "20")),
+            header_timeout_s=float(env.get("QUEUE_HEADER_TIMEOUT_S", "10")),
+            auth_failures=int(env.get("QUEUE_AUTH_FAILURES", "20")),
+            auth_window_s=float(env.get("QUEUE_AUTH_WINDOW_S", "60")),
         )
         settings.check()
         return settings
@@ -64,7 +75,7 @@ class Settings:
         """Fail at start-up, with a message, on a setting that cannot work."""
         try:
             ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: 'Asia' is a folder
             raise SystemExit(
                 f"QUEUE_TIMEZONE={self.timezone!r} is not a known time zone (e.g. Asia/Shanghai)"
             ) from None

@@ -188,15 +188,15 @@ class Store:
 
     def create_all(self) -> None:
         SQLModel.metadata.create_all(self._writer)
-        self._add_new_columns()
+        self._add_missing_columns()
 
-    def _add_new_columns(self) -> None:
-        """Columns added to a table after a database was made (nullable ones
-        only) are added to that database, so an upgrade keeps its data."""
+    def _add_missing_columns(self) -> None:
+        """A database made by an older version lacks the nullable columns added
+        since (e.g. `token.expires_at`); add them, as NULL, so it keeps working."""
         with self._writer.begin() as conn:
-            tables = inspect(conn)
+            found = inspect(conn)
             for table in SQLModel.metadata.sorted_tables:
-                have = {c["name"] for c in tables.get_columns(table.name)}
+                have = {c["name"] for c in found.get_columns(table.name)}
                 for column in table.columns:
                     if column.name not in have and column.nullable:
                         kind = column.type.compile(dialect=conn.dialect)
@@ -910,6 +910,26 @@ class Tx:
         return self.s.scalars(
             select(TokenRow).where(col(TokenRow.token_hash) == token_hash)
         ).first()
+
+    def token_by_id(self, token_id: str) -> TokenRow:
+        row = self.s.get(TokenRow, token_id)
+        if row is None:
+            raise NotFound(
+                f"没有编号为 {token_id[:16]} 的令牌",
+                en=f"no token with id {token_id[:16]!r}",
+                code="unknown_token",
+            )
+        return row
+
+    def tokens(self, hall_id: str | None) -> list[TokenRow]:
+        query = select(TokenRow).order_by(col(TokenRow.created_at), col(TokenRow.id))
+        if hall_id is not None:
+            query = query.where(col(TokenRow.hall_id) == hall_id)
+        return list(self.s.scalars(query))
+
+    def save_token(self, row: TokenRow) -> None:
+        self.s.add(row)
+        self.s.flush()
 
     def delete_tokens(self, hall_id: str, label: str) -> int:
         rows = list(

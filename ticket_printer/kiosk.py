@@ -42,7 +42,15 @@ from .escpos_render import Unprintable
 from .feed import CatchUp, FeedCursor, Skipped
 from .journal import Journal
 from .layout import TicketData, layout
-from .server import HallClient, NotSupported, Refused, ServerError, Unreachable, feed_url
+from .server import (
+    HallClient,
+    NotSupported,
+    Refused,
+    ServerError,
+    Unreachable,
+    feed_subprotocols,
+    feed_url,
+)
 from .status import PrinterFault, PrinterState, Status
 
 log = logging.getLogger("ticket_printer.kiosk")
@@ -261,12 +269,15 @@ class Kiosk:
     async def feed_loop(self) -> None:
         """Follow the feed until refused; reconnects with backoff and jitter."""
         assert self.cursor is not None
-        url = feed_url(self.options.server, self.options.hall, self.options.token)
+        url = feed_url(self.options.server, self.options.hall)
+        subprotocols = feed_subprotocols(self.options.token)
         rng = random.Random()
         attempt = 0
         while True:
             try:
-                async with connect(url, open_timeout=10, close_timeout=2) as websocket:
+                async with connect(
+                    url, subprotocols=subprotocols, open_timeout=10, close_timeout=2
+                ) as websocket:
                     attempt = 0
                     reason = await self._receive(websocket)
             except ConnectionClosed as exc:

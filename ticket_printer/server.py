@@ -11,9 +11,10 @@ Refusals carry the server's own message (`{"error", "message"}`).
 
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
+from websockets.typing import Subprotocol
 
 from .status import PrinterState, Status
 
@@ -39,14 +40,19 @@ class NotSupported(ServerError):
     """The server has no such endpoint (an older server)."""
 
 
-def feed_url(server: str, hall: str, token: str) -> str:
+def feed_url(server: str, hall: str) -> str:
     """The hall feed's ws:// (wss:// for https) URL under the server's base URL."""
     parts = urlsplit(server)
     scheme = {"http": "ws", "https": "wss"}.get(parts.scheme)
     if scheme is None or not parts.netloc:
         raise ValueError(f"the server must be an http:// or https:// URL, not {server!r}")
     path = f"{parts.path.rstrip('/')}/ws/halls/{quote(hall, safe='')}/board"
-    return urlunsplit((scheme, parts.netloc, path, urlencode({"token": token}), ""))
+    return urlunsplit((scheme, parts.netloc, path, "", ""))
+
+
+def feed_subprotocols(token: str) -> list[Subprotocol]:
+    """The token rides in the handshake's Sec-WebSocket-Protocol, out of every URL log."""
+    return [Subprotocol("yichuang"), Subprotocol(f"bearer.{token}")]
 
 
 class HallClient:

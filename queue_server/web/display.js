@@ -56,12 +56,12 @@
   function feedUrl() {
     const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
     const path = `${config.base}/ws/halls/${encodeURIComponent(config.hall)}/board`;
-    return `${scheme}//${window.location.host}${path}?token=${encodeURIComponent(config.token)}`;
+    return `${scheme}//${window.location.host}${path}`; // the token rides in the subprotocols
   }
 
   function connect() {
     retryTimer = null;
-    const ws = new WebSocket(feedUrl());
+    const ws = new WebSocket(feedUrl(), ["yichuang", `bearer.${config.token}`]);
     socket = ws;
     lastHeard = Date.now(); // the watchdog also bounds a connect that never completes
     // Each handler first checks that `ws` is still the current socket: a socket

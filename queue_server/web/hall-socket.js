@@ -63,12 +63,12 @@ const HallSocket = (() => {
     function url() {
       const scheme = location.protocol === "https:" ? "wss:" : "ws:";
       const path = `${Api.root()}/ws/halls/${encodeURIComponent(config.hall)}/board`;
-      return `${scheme}//${location.host}${path}?token=${encodeURIComponent(config.token)}`;
+      return `${scheme}//${location.host}${path}`; // the token rides in the subprotocols
     }
 
     function connect() {
       retryTimer = null;
-      const ws = new WebSocket(url());
+      const ws = new WebSocket(url(), ["yichuang", `bearer.${config.token}`]);
       socket = ws;
       lastHeard = Date.now(); // the watchdog also bounds a connect that never completes
       // A socket the watchdog gave up on may still fire late events: ignore them.

@@ -143,9 +143,10 @@ def test_take_a_ticket_by_touch(live_server: LiveServer, kiosk_page: Page) -> No
     qr = page.locator("#r-qr")
     expect(qr).to_be_visible()
     expect(qr).to_have_attribute("src", re.compile(r"/qr\.svg\?data=.*%2Ft%2F"))
-    page.wait_for_function(
-        "document.getElementById('r-qr').naturalWidth > 0", timeout=WAIT_MS
-    )  # the server drew it
+    # The server drew it. (wait_for_function would poll with eval, which the
+    # page's CSP forbids whenever the image is not loaded at the first look.)
+    expect(qr).to_have_js_property("complete", True, timeout=WAIT_MS)
+    assert qr.evaluate("img => img.naturalWidth") > 0
     expect(page.locator("#countdown")).to_contain_text("秒后自动返回首页")
     assert issued(live_server, tokens) == 1
 

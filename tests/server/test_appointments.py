@@ -453,9 +453,9 @@ def test_limits_per_id_number_and_per_phone(db_url: str, clock: Clock) -> None:
         ({"hukou_place": "西城"}, "form_required"),  # the reason is required
         ({"reason": "想换"}, "form_choice"),
         ({"reason": "有效期满", "hukou_place": "长" * 61}, "form_too_long"),
-        ({"reason": {"nested": "object"}}, "invalid_input"),
-        ({f"k{n}": "v" for n in range(21)}, "invalid_input"),  # more fields than any form
-        ({"reason": "x" * 30_000}, "invalid_input"),  # bounded before the fields are read
+        ({"reason": {"nested": "object"}}, "invalid_body"),
+        ({f"k{n}": "v" for n in range(21)}, "invalid_body"),  # more fields than any form
+        ({"reason": "x" * 30_000}, "invalid_body"),  # bounded before the fields are read
     ],
 )
 def test_the_form_follows_the_services_fields(
@@ -496,8 +496,10 @@ def test_booking_is_open_up_to_the_halls_horizon(open_hall: Hall) -> None:
     half_year = ask(open_hall, slot="2027-05-25T10:00:00+08:00")
     assert half_year.status_code == 409 and half_year.json()["error"] == "beyond_horizon"
     assert slots(open_hall, "9999-12-31") == []
-    odd = ask(open_hall, slot="9999-12-31T23:59:00-14:00")  # past the calendar in UTC
-    assert odd.status_code == 422 and odd.json()["error"] == "slot_unknown"
+    odd = ask(
+        open_hall, slot="9999-12-31T23:59:00-14:00"
+    )  # past the calendar in UTC: refused with the body
+    assert odd.status_code == 422 and odd.json()["error"] == "invalid_body"
     open_hall.ok(
         open_hall.c.put(
             "/api/halls/h1/policy", json={"booking_horizon_days": 30}, headers=open_hall.admin
@@ -548,7 +550,7 @@ def test_foreigners_book_with_a_passport_and_check_in_with_it(
         ("CRJ-GAT-JZZ", "hk_macao_permit", "H1234567", "hk_macao_permit_format"),
         ("CRJ-GAT-JZZ", "taiwan_permit", "T2345678", "taiwan_permit_format"),
         (VISA, "foreign_pr", "US1110183060101", "foreign_pr_format"),
-        (VISA, "driving_licence", "123456", "invalid_input"),
+        (VISA, "driving_licence", "123456", "invalid_body"),
     ],
 )
 def test_each_document_is_checked_by_its_format_and_the_service(

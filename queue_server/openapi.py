@@ -1,0 +1,159 @@
+"""`GET /api/openapi.json`: the HTTP API as OpenAPI 3.1, from the app's own route table.
+
+Every HTTP route appears, with its methods and typed path parameters, so a
+new route is never missing. `DOCS` adds what the table cannot say: a summary,
+who may call it, its request body (the pydantic models' JSON Schema) and its
+query parameters. The websocket feed is described in docs/feed.md.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+from starlette.routing import BaseRoute, Route
+
+from .models import (
+    AppointmentIn,
+    CallIn,
+    CheckInIn,
+    DeviceStatusIn,
+    FinishIn,
+    HallIn,
+    HoursIn,
+    PolicyIn,
+    RatingIn,
+    TicketIn,
+    TicketRefIn,
+    TokenIn,
+    TransferIn,
+    WindowIn,
+)
+
+PUBLIC = "public"
+
+
+@dataclass(frozen=True, slots=True)
+class Doc:
+    summary: str
+    who: str = PUBLIC
+    body: tuple[type[BaseModel], ...] = ()  # several: the body is one of them
+    query: tuple[str, ...] = ()
+
+
+HALL = "/api/halls/{hall}"
+DOCS: dict[tuple[str, str], Doc] = {
+    ("GET", "/healthz"): Doc("liveness"),
+    ("GET", "/api/services"): Doc("the catalogue of categories and service items"),
+    ("GET", "/api/openapi.json"): Doc("this description"),
+    ("POST", "/api/halls"): Doc("create a hall", "admin", (HallIn,)),
+    ("GET", HALL): Doc("hall, policy, offered services, windows", "any token of the hall"),
+    ("PUT", f"{HALL}/policy"): Doc("dispatch settings of the hall", "admin", (PolicyIn,)),
+    ("PUT", f"{HALL}/hours"): Doc("opening hours", "admin", (HoursIn,)),
+    ("PUT", f"{HALL}/windows/{{n:int}}"): Doc("create or change a window", "admin", (WindowIn,)),
+    ("GET", f"{HALL}/windows/{{n:int}}"): Doc("the clerk's view", "the window's token, supervisor"),
+    ("GET", f"{HALL}/alerts"): Doc("the day's alerts", "supervisor", query=("date",)),
+    ("POST", f"{HALL}/windows/{{n:int}}/{{action}}"): Doc(
+        "a window action: open, pause, resume, close, call-next, call, recall, start, "
+        "finish, no-show, transfer, suspend, resume-ticket",
+        "the window's token, supervisor",
+        (CallIn, FinishIn, TransferIn, TicketRefIn),
+    ),
+    ("POST", f"{HALL}/tickets"): Doc("issue a ticket", "kiosk, supervisor", (TicketIn,)),
+    ("GET", f"{HALL}/tickets"): Doc(
+        "tickets issued after a feed seq", "kiosk, supervisor", query=("since_seq",)
+    ),
+    ("GET", f"{HALL}/stats"): Doc("the day's figures", "supervisor", query=("date",)),
+    ("GET", f"{HALL}/snapshots"): Doc("figures every 5 minutes", "supervisor", query=("date",)),
+    ("GET", f"{HALL}/queues"): Doc("waiting per service", "window, supervisor"),
+    ("GET", f"{HALL}/tickets.csv"): Doc("the day's tickets as CSV", "supervisor", query=("date",)),
+    ("POST", f"{HALL}/tickets/{{ticket}}/cancel"): Doc("cancel a ticket", "supervisor"),
+    ("GET", f"{HALL}/board"): Doc("the display snapshot", "any token of the hall"),
+    ("GET", f"{HALL}/devices"): Doc("each device's last state", "kiosk, display, supervisor"),
+    ("POST", f"{HALL}/devices/status"): Doc("a printer's state", "kiosk", (DeviceStatusIn,)),
+    ("GET", f"{HALL}/slots"): Doc("appointment slots", query=("service", "date")),
+    ("POST", f"{HALL}/appointments"): Doc("book an appointment", body=(AppointmentIn,)),
+    ("POST", f"{HALL}/appointments/check-in"): Doc("check in a booking", "kiosk", (CheckInIn,)),
+    ("GET", "/api/appointments/{code}"): Doc("a booking (the code is the key)"),
+    ("POST", "/api/appointments/{code}/cancel"): Doc("cancel a booking"),
+    ("POST", "/api/tokens"): Doc("create a token, shown once", "admin", (TokenIn,)),
+    ("GET", "/api/tokens"): Doc("every token, without its secret", "admin", query=("hall",)),
+    ("DELETE", "/api/tokens/{id}"): Doc("revoke a token at once", "admin"),
+    ("POST", "/api/tokens/{id}/revoke"): Doc("revoke a token at once", "admin"),
+    ("GET", "/api/whoami"): Doc("the caller's role, hall and window", "any token"),
+    ("GET", "/api/tickets/{id}"): Doc("the holder's view (the id is the key)"),
+    ("POST", "/api/tickets/{id}/rating"): Doc("rate the service", body=(RatingIn,)),
+    ("POST", "/api/tickets/{id}/cancel"): Doc("the holder gives up the ticket"),
+}
+
+REFUSAL = {
+    "type": "object",
+    "required": ["error", "message"],
+    "properties": {
+        "error": {"type": "string", "description": "a stable code"},
+        "message": {"type": "string", "description": "Chinese, or English on Accept-Language: en"},
+        "details": {"type": "object"},
+    },
+}
+
+
+def describe(routes: list[BaseRoute]) -> dict[str, Any]:
+    """The OpenAPI document of `routes` (an app's route table)."""
+    models = sorted({m for doc in DOCS.values() for m in doc.body}, key=lambda m: m.__name__)
+    _, schemas = models_json_schema(
+        [(m, "validation") for m in models], ref_template="#/components/schemas/{model}"
+    )
+    paths: dict[str, dict[str, Any]] = {}
+    for route in routes:
+        if not isinstance(route, Route):
+            continue  # the websocket feed and the static files
+        for method in sorted((route.methods or set()) - {"HEAD"}):
+            doc = DOCS.get((method, route.path), Doc("(not described yet)", "see the README"))
+            plain, operation = _operation(route, method, doc)
+            paths.setdefault(plain, {})[method.lower()] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "一窗 yichuang",
+            "version": "1",
+            "description": "Hall queue and dispatch API. Refusals are JSON {error, message}; "
+            "the live feed is WS /ws/halls/{hall}/board (docs/feed.md).",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas.get("$defs", {}) | {"Refusal": REFUSAL},
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+def _operation(route: Route, method: str, doc: Doc) -> tuple[str, dict[str, Any]]:
+    plain = route.path
+    parameters: list[dict[str, Any]] = []
+    for name, convertor in route.param_convertors.items():
+        kind = "integer" if type(convertor).__name__ == "IntegerConvertor" else "string"
+        plain = plain.replace(f"{{{name}:int}}", f"{{{name}}}")
+        parameters.append({"name": name, "in": "path", "required": True, "schema": {"type": kind}})
+    parameters += [
+        {"name": q, "in": "query", "required": False, "schema": {"type": "string"}}
+        for q in doc.query
+    ]
+    refusal = {"application/json": {"schema": {"$ref": "#/components/schemas/Refusal"}}}
+    operation: dict[str, Any] = {
+        "summary": doc.summary,
+        "description": f"who: {doc.who}",
+        "parameters": parameters,
+        "responses": {
+            "2XX": {"description": "done"},
+            "4XX": {"description": "refused", "content": refusal},
+        },
+        "security": [] if doc.who == PUBLIC else [{"bearer": []}],
+    }
+    if doc.body:
+        refs = [{"$ref": f"#/components/schemas/{m.__name__}"} for m in doc.body]
+        schema = refs[0] if len(refs) == 1 else {"oneOf": refs}
+        operation["requestBody"] = {
+            "required": False,
+            "content": {"application/json": {"schema": schema}},
+        }
+    return plain, operation
