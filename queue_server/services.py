@@ -9,8 +9,6 @@ queue up together share a transaction (group commit), each in its own
 savepoint: one refused change leaves the others of its batch alone.
 """
 
-import csv
-import io
 import random
 import secrets
 import time
@@ -23,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.exc import IntegrityError
 
 from . import catalogue as catalogue_module
-from . import identity
+from . import export, identity
 from .access import Principal, Role, new_token, require, same_secret, token_hash
 from .catalogue import Catalogue
 from .clerk import Desk, new_ticket_id
@@ -51,6 +49,8 @@ from .domain import (
 from .group_commit import GroupCommit, Job, LoopBatches
 from .hours import hours_json, parse_hours
 from .models import (
+    AlertAckRow,
+    AlertRow,
     DeviceRow,
     DeviceStatusIn,
     HallIn,
@@ -71,9 +71,10 @@ from .protocol import (
     public_ticket,
 )
 from .settings import Settings
-from .stats import day_figures, handling_s, wait_s
+from .stats import day_figures
 from .store import Store, Tx
 from .views import (
+    alert_view,
     board_snapshot,
     handling_means,
     live_leg,
@@ -228,19 +229,46 @@ class HallServices:
             return window_view(tx, self.catalogue, tx.window(hall_id, number), self.clock())
 
     def alerts(self, principal: Principal, hall_id: str, day: str | None) -> dict[str, Any]:
-        """The day's alerts (超时预警), for a supervisor console opened after they fired."""
+        """The day's alerts (超时预警), oldest first, each with whether and by whom it
+        was acknowledged: a console opened after they fired shows them all."""
         require(principal, {Role.SUPERVISOR}, hall=hall_id)
         with self.store.read() as tx:
             hall = tx.hall(hall_id)
             when = _day(day, hall, self.clock())
             rows = tx.day_alerts(hall_id, when)
+            acks = tx.alert_acks(hall_id, [r.public_id for r in rows])
         # Alerts raised in one run share a time: then by ticket number or category.
         rows.sort(key=lambda r: (r.at, str(r.data.get("number") or r.data.get("category"))))
         return {
             "hall": hall_id,
             "date": when.isoformat(),
-            "alerts": [r.data | {"at": local_iso(r.at, hall.zone)} for r in rows],
+            "alerts": [alert_view(r, acks.get(r.public_id), hall.zone) for r in rows],
         }
+
+    def ack_alert(self, principal: Principal, hall_id: str, alert_id: str) -> dict[str, Any]:
+        """A supervisor has seen to an alert: recorded once (who, when) and announced
+        (`alert.acked`) so every console drops it from its open alerts. Acknowledging
+        it again answers the first acknowledgement and changes nothing."""
+        require(principal, {Role.SUPERVISOR}, hall=hall_id)
+
+        def work(tx: Tx, now: datetime, events: list[Event]) -> dict[str, Any]:
+            hall = tx.hall(hall_id)
+            row = _find_alert(tx, hall_id, alert_id)
+            ack = tx.alert_acks(hall_id, [alert_id]).get(alert_id)
+            if ack is None:
+                ack = AlertAckRow(
+                    hall_id=hall_id,
+                    alert_id=alert_id,
+                    by=principal.actor,
+                    by_label=principal.label or principal.role.value,
+                    at=now,
+                )
+                tx.add_alert_ack(ack)
+                view = alert_view(row, ack, hall.zone)
+                events.append(Event(EventType.ALERT_ACKED, {"alert": view}))
+            return alert_view(row, ack, hall.zone)
+
+        return self.write(hall_id, work)
 
     def id_key(self) -> bytes:
         if self._id_key is None:
@@ -666,60 +694,26 @@ class HallServices:
             ],
         }
 
-    def tickets_csv(self, principal: Principal, hall_id: str, day: str | None) -> str:
+    def tickets_csv(
+        self, principal: Principal, hall_id: str, day: str | None, *, english: bool = False
+    ) -> str:
         """The day's tickets as CSV for the supervisor: times, no ID numbers or names."""
         require(principal, {Role.SUPERVISOR}, hall=hall_id)
         with self.store.read() as tx:
             hall = tx.hall(hall_id)
             when = _day(day, hall, self.clock())
             tickets = tx.day_tickets(hall_id, when)
-        out = io.StringIO()
-        writer = csv.writer(out)
-        columns = (
-            "number",
-            "service",
-            "service_name",
-            "category",
-            "green_channel",
-            "status",
-            "window",
-            "issued_at",
-            "first_called_at",
-            "started_at",
-            "finished_at",
-            "wait_s",
-            "handling_s",
-            "recalls",
-            "outcome",
-            "transfer_leg",
-        )
-        writer.writerow(columns)
-        for t in tickets:
-            wait, handled = wait_s(t), handling_s(t)
-            writer.writerow(
-                (
-                    t.number,
-                    t.service,
-                    self.catalogue.service(t.service).name,
-                    t.category,
-                    int(t.green_channel),
-                    t.status.value,
-                    t.window or "",
-                    local_iso(t.issued_at, hall.zone),
-                    local_iso(t.first_called_at, hall.zone) or "",
-                    local_iso(t.started_at, hall.zone) or "",
-                    local_iso(t.finished_at, hall.zone) or "",
-                    "" if wait is None else round(wait),
-                    "" if handled is None else round(handled),
-                    t.recalls,
-                    t.outcome or "",
-                    int(t.parent_id is not None),
-                )
-            )
-        return out.getvalue()
+        return export.tickets_csv(tickets, self.catalogue, hall.zone, english=english)
 
-    def rate(self, ticket_id: str, body: RatingIn) -> dict[str, Any]:
-        """The visitor's evaluation (评价), once, after the service is done."""
+    def rate(
+        self, ticket_id: str, body: RatingIn, rater: Principal | None = None
+    ) -> dict[str, Any]:
+        """The visitor's evaluation (评价), once, after the service is done.
+
+        Anyone holding the ticket's id may rate it (the holder's phone page). A
+        window's token (the evaluator beside the window) may rate only the
+        visitor it has just served: once the window has called someone else,
+        its screen faces another person."""
 
         def work(tx: Tx, now: datetime, events: list[Event]) -> dict[str, Any]:
             ticket = live_leg(tx, ticket_id)
@@ -728,6 +722,8 @@ class HallServices:
                     f"ticket {ticket.number} is {ticket.status.value}; "
                     "it can be rated once its service is finished"
                 )
+            if rater is not None and rater.role is Role.WINDOW:
+                _check_evaluator(tx, rater, ticket, now)
             if tx.rating(ticket.id) is not None:
                 raise Conflict(f"ticket {ticket.number} has already been rated")
             tx.add_rating(
@@ -890,6 +886,42 @@ def _day(day: str | None, hall: Hall, now: datetime) -> date:
         return date.fromisoformat(day) if day else hall.business_date(now)
     except ValueError:
         raise InvalidInput(f"date must look like 2026-11-25, not {day!r}") from None
+
+
+def _check_evaluator(tx: Tx, rater: Principal, ticket: Ticket, now: datetime) -> None:
+    """A window's evaluator rates only the ticket its window served last."""
+    hall = tx.hall(ticket.hall)
+    last = (
+        tx.last_called_at(hall.id, hall.business_date(now), rater.window)
+        if rater.hall == ticket.hall and rater.window is not None
+        else None
+    )
+    if last is None or last.id != ticket.id:
+        raise Conflict(
+            f"{ticket.number} 号已离开本窗口，评价器只能评价本窗口刚办理的号码；"
+            "办事人可扫号票上的二维码在手机上评价",
+            en=f"ticket {ticket.number} has left window {rater.window}; the window's "
+            "evaluator rates only the visitor it has just served (the holder can still "
+            "rate from the ticket's status page)",
+            code="rating_not_at_window",
+        )
+
+
+def _find_alert(tx: Tx, hall_id: str, alert_id: str) -> AlertRow:
+    """The alert an id names (its day is the id's first part), else NotFound."""
+    unknown = NotFound(
+        f"本大厅没有编号为 {alert_id} 的预警",
+        en=f"hall {hall_id} has no alert {alert_id!r}",
+        code="unknown_alert",
+    )
+    try:
+        day = datetime.strptime(alert_id.partition("-")[0], "%Y%m%d").date()
+    except ValueError:
+        raise unknown from None
+    found = [r for r in tx.day_alerts(hall_id, day) if r.public_id == alert_id]
+    if not found:
+        raise unknown
+    return found[0]
 
 
 def _device_view(row: DeviceRow, zone: tzinfo) -> dict[str, Any]:
