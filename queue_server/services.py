@@ -418,6 +418,7 @@ class HallServices:
             "timezone": hall.timezone,
             "policy": _policy_dict(hall.policy),
             "hours": hours_json(hall.hours),
+            **_opening_now(hall, self.clock()),
             "services": [s.code for s in offered],
             "categories": sorted({s.category for s in offered}),
             "windows": [self._window_config(w) for w in tx.windows(hall_id)],
@@ -888,15 +889,31 @@ def _day(day: str | None, hall: Hall, now: datetime) -> date:
         raise InvalidInput(f"date must look like 2026-11-25, not {day!r}") from None
 
 
+def _opening_now(hall: Hall, now: datetime) -> dict[str, Any]:
+    """Whether the hall takes tickets now, and else when it opens next (the kiosk
+    says so on its first screen rather than after a visitor chose an item)."""
+    hours, zone = hall.hours, hall.zone
+    if hours.always_open or hours.session_at(now, zone) is not None:
+        return {"open_now": True, "opens_at": None}
+    return {"open_now": False, "opens_at": local_iso(hours.next_opening(now, zone), zone)}
+
+
 def _check_evaluator(tx: Tx, rater: Principal, ticket: Ticket, now: datetime) -> None:
-    """A window's evaluator rates only the ticket its window served last."""
+    """A window's evaluator rates only the ticket its window served last: its own
+    window's, finished today, and no one called to that window since."""
     hall = tx.hall(ticket.hall)
-    last = (
-        tx.last_called_at(hall.id, hall.business_date(now), rater.window)
-        if rater.hall == ticket.hall and rater.window is not None
-        else None
+    finished, window = ticket.finished_at, ticket.window
+    at_window = (
+        finished is not None
+        and window is not None
+        and (rater.hall, rater.window) == (ticket.hall, window)
+        and ticket.business_date == hall.business_date(now)
+        and all(
+            t.id == ticket.id
+            for t in tx.called_since(hall.id, ticket.business_date, window, finished)
+        )
     )
-    if last is None or last.id != ticket.id:
+    if not at_window:
         raise Conflict(
             f"{ticket.number} 号已离开本窗口，评价器只能评价本窗口刚办理的号码；"
             "办事人可扫号票上的二维码在手机上评价",

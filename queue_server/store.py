@@ -592,17 +592,14 @@ class Tx:
             limit=limit,
         )
 
-    def last_called_at(self, hall_id: str, day: date, window: int) -> Ticket | None:
-        """The ticket window `window` called last on `day` (its visitor, or the one before)."""
-        found = self._tickets(
+    def called_since(self, hall_id: str, day: date, window: int, since: datetime) -> list[Ticket]:
+        """The tickets window `window` has called (or recalled) after `since` on `day`."""
+        return self._tickets(
             TICKETS.c.hall_id == hall_id,
             TICKETS.c.business_date == day,
             TICKETS.c.window == window,
-            TICKETS.c.called_at.is_not(None),
-            order=(TICKETS.c.called_at.desc(),),
-            limit=1,
+            TICKETS.c.called_at > since,
         )
-        return found[0] if found else None
 
     def idempotent(self, hall_id: str, key: str) -> tuple[str, str] | None:
         """(ticket id, service) of the ticket issued under this Idempotency-Key."""
