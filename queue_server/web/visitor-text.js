@@ -46,6 +46,21 @@
     return minutes === 0 ? "即将叫号" : `约 ${minutes} 分钟`;
   }
 
+  /**
+   * The wait as a waiting holder should read it (kiosk result, status page):
+   * {wait, note}. With no open window taking the item (`windows_open` 0) an
+   * estimate would promise what nobody can keep: say so instead. `note` is
+   * the neutral line on why later numbers may be called first, or null.
+   */
+  function queueFacts(view) {
+    const noWindow = view.windows_open === 0;
+    return {
+      wait: noWindow ? "暂无窗口办理" : waitText(view.estimated_wait_s),
+      noWindow: noWindow ? "目前没有开放的窗口办理该事项，窗口开放后按顺序叫号，请留意大厅屏幕" : null,
+      order: view.order_note || null,
+    };
+  }
+
   function aheadText(position) {
     const n = Number(position) || 0;
     return n === 0 ? "您是下一位" : `前面还有 ${n} 人`;
@@ -142,14 +157,7 @@
       return { title: "取号机未授权", message: "本机令牌无效或已被撤销，请联系工作人员", retry: false };
     }
     if (status === 422) return invalid(message);
-    if (data.error === "hall_closed") {
-      const when = details.opens_at ? whenText(details.opens_at, today) : "";
-      return {
-        title: "大厅现在不办理业务",
-        message: when ? `本大厅将于 ${when} 开始办理，请届时再来取号` : "本大厅暂停取号，开放时间请咨询工作人员",
-        retry: false,
-      };
-    }
+    if (data.error === "hall_closed") return { ...hallClosed(details.opens_at, today), retry: false };
     if (data.error === "too_late_today") {
       const closes = localParts(details.closes_at);
       return {
@@ -182,6 +190,15 @@
         : { title: "暂不能评价", message: "业务办结后才能评价", retry: false };
     }
     return { title: "操作未完成", message: message || `服务器拒绝了请求（${status}）`, retry: false };
+  }
+
+  /** {title, message} of a closed hall; `opensAt` is the next opening (ISO), if any. */
+  function hallClosed(opensAt, todayIso) {
+    const when = opensAt ? whenText(opensAt, todayIso) : "";
+    return {
+      title: "大厅现在不办理业务",
+      message: when ? `本大厅将于 ${when} 开始办理，请届时再来取号` : "本大厅暂停取号，开放时间请咨询工作人员",
+    };
   }
 
   function invalid(message) {
@@ -253,6 +270,8 @@
     isFinal,
     waitMinutes,
     waitText,
+    queueFacts,
+    hallClosed,
     aheadText,
     localParts,
     whenText,
