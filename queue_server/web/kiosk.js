@@ -260,6 +260,7 @@
     const closed = config.hall.open_now === false;
     show("closed-note", closed);
     show("categories", !closed);
+    show("green-hint", !closed);
     setText("categories-title", closed ? "暂停取号" : "请选择业务类别");
     if (closed) setText("closed-message", Text.hallClosed(config.hall.opens_at, today()).message);
     once("categories", config.loadedAt, () => {
