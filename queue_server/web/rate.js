@@ -95,8 +95,10 @@
     backLater(PROMPT_MS);
   }
 
-  function thank(note, title = "感谢您的评价！") {
-    $("thanks-title").textContent = title;
+  /** The closing screen: thanks, or (`unrated`) why no rating was taken. */
+  function thank(note, unrated = false) {
+    $("thanks-title").textContent = unrated ? "未记录评价" : "感谢您的评价！";
+    $("thanks").classList.toggle("unrated", unrated);
     $("thanks-note").textContent = note;
     show("thanks");
     backLater(THANKS_MS);
@@ -146,7 +148,7 @@
       // The window has called someone else meanwhile: this screen faces another person.
       RateHandoff.forget(hall, number, record.id);
       current = null;
-      thank("该号码已离开本窗口，可扫描号票上的二维码在手机上评价", "未记录评价");
+      thank("该号码已离开本窗口，可扫描号票上的二维码在手机上评价", true);
       return;
     }
     if (result.ok || result.status === 409) {
