@@ -264,7 +264,10 @@ class HallServices:
                     at=now,
                 )
                 tx.add_alert_ack(ack)
+                # Who acknowledged stays with the supervisors (GET …/alerts): the
+                # feed also reaches displays, and a token's label may name a person.
                 view = alert_view(row, ack, hall.zone)
+                view["acked"] = {"at": view["acked"]["at"]}
                 events.append(Event(EventType.ALERT_ACKED, {"alert": view}))
             return alert_view(row, ack, hall.zone)
 
