@@ -111,8 +111,13 @@ def order_reasons(
     staffed = [w for w in windows if w.state in STAFFED]
     able = [w for w in staffed if w.accepts(ticket)] or [w for w in windows if w.accepts(ticket)]
     later = [t for t in waiting if t.arrived_at > ticket.arrived_at and t.id != ticket.id]
+    if not later:
+        return []  # the newest ticket (the kiosk's answer): nobody can overtake it
+    # Windows alike in what they take order the queue alike: one order per kind.
+    directed = {t.directed_window for t in later}
+    kinds = {(w.skills, w.lane, w.number if w.number in directed else None): w for w in able}
     found: set[str] = set()
-    for window in able:
+    for window in kinds.values():
         order = dispatch_order([*later, ticket], window, policy, now)
         for other in order[: order.index(ticket)]:
             found |= _head_starts(other, ticket, policy)

@@ -924,6 +924,11 @@ PURE_CASES = """
              SupervisorCore.alertText({kind: "queue_length", category_name: "户政", waiting: 31,
                                        extra_windows: 0})],
     windowActions: ["closed", "open", "paused", "calling"].map(SupervisorCore.windowActions),
+    alertLists: (() => {
+      const lists = SupervisorCore.alertLists([{id: "a", acked: null}, {id: "b", acked: {at: "x"}},
+                                               {id: "c", acked: null}]);
+      return [lists.open.map((a) => a.id), lists.done.map((a) => a.id)];
+    })(),
   };
 }
 """
@@ -977,3 +982,5 @@ def test_the_pages_rules_as_data(live_server: LiveServer, page: Page) -> None:
         ["resume", "close"],
         ["transfer"],
     ]
+    # Open alerts newest first; the acknowledged ones are the day's history.
+    assert result["alertLists"] == [["c", "a"], ["b"]]

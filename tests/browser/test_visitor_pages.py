@@ -831,3 +831,41 @@ def test_id_rules_and_the_kiosk_flow_as_pure_functions(live_server: LiveServer, 
         "printer": ["unknown", "ok", "low", "fault"],
         "idle": [None, 30, 60, None],
     }
+
+
+TEXT_CASES = """
+() => {
+  const T = window.YiChuangText;
+  const waiting = {status: "waiting", estimated_wait_s: 0, position: 6};
+  return {
+    noWindow: T.queueFacts({...waiting, windows_open: 0}),
+    open: T.queueFacts({...waiting, windows_open: 2, estimated_wait_s: 600,
+                        order_note: "办理时限较短的事项优先叫号"}),
+    closed: [T.hallClosed("2026-11-26T09:00:00+08:00", "2026-11-25"), T.hallClosed(null, "")],
+  };
+}
+"""
+
+
+def test_what_the_visitor_reads_as_pure_functions(live_server: LiveServer, page: Page) -> None:
+    page.goto(f"{live_server.url}/kiosk/live")
+    screen(page, "fatal")
+    assert page.evaluate(TEXT_CASES) == {
+        # Six ahead and no window: never "即将叫号".
+        "noWindow": {
+            "wait": "暂无窗口办理",
+            "noWindow": "目前没有开放的窗口办理该事项，窗口开放后按顺序叫号，请留意大厅屏幕",
+            "order": None,
+        },
+        "open": {"wait": "约 10 分钟", "noWindow": None, "order": "办理时限较短的事项优先叫号"},
+        "closed": [
+            {
+                "title": "大厅现在不办理业务",
+                "message": "本大厅将于 明天 09:00 开始办理，请届时再来取号",
+            },
+            {
+                "title": "大厅现在不办理业务",
+                "message": "本大厅暂停取号，开放时间请咨询工作人员",
+            },
+        ],
+    }
