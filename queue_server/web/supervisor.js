@@ -48,6 +48,7 @@
     await loadConfig();
     setInterval(() => refresh("queues"), QUEUES_EVERY_MS);
     setInterval(() => refresh("stats"), STATS_EVERY_MS);
+    setInterval(() => refresh("alerts"), STATS_EVERY_MS); // one missed while the feed was away
   }
 
   function zone() {
