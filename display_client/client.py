@@ -20,7 +20,7 @@ import random
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from io import TextIOWrapper
 from typing import Any, TextIO
@@ -62,10 +62,6 @@ class Patience:
     resync_s: float = 10.0  # a resync request unanswered this long: reconnect instead
 
 
-class Refused(Exception):
-    """The server refused this display; the message says why."""
-
-
 def board_url(server: str, hall: str, token: str) -> str:
     """The feed's ws:// (or wss:// for https) URL under the server's base URL."""
     parts = urlsplit(server)
@@ -105,39 +101,56 @@ class Display:
         self.voice_problem: str | None = None
         self.announcer: Announcer | None = None
         self.console: Console | None = None  # the terminal, when drawing
+        self.refusal: str | None = None  # the server's `error` message, before its close
+        self.skipped = 0  # messages (or parts) that could not be read
+        self.said: set[str] = set()  # the kinds of those already logged
 
     def handle(self, text: str) -> str | None:
-        """Take one message; the reply to send (a resync request), if any."""
+        """Take one message; the reply to send (a resync request), if any.
+
+        Whatever arrives, the board keeps drawing: a message that cannot be read
+        is skipped, said once per kind (`unreadable`), and a fresh snapshot is
+        asked for, since it may have hidden a change.
+        """
         try:
-            message: dict[str, Any] = json.loads(text)
+            message: Any = json.loads(text)
         except ValueError:
-            self.note(f"ignored a message that is not JSON: {text[:80]!r}")
-            return None
-        if self.options.jsonl:
+            message = None
+        if self.options.jsonl and message is not None:
             self.out.write(json.dumps(message, ensure_ascii=False) + "\n")
             self.out.flush()
-        if message.get("type") == "error":
-            raise Refused(str(message.get("message") or message.get("error") or "refused"))
+        kind = message.get("type") if isinstance(message, dict) else None
+        if kind == "error":
+            # A refusal: the close that follows carries its code (docs/feed.md).
+            self.refusal = str(message.get("message") or message.get("error") or "refused")
+            return None
         before = self.board
-        try:
-            result = apply(before, message, self.clock())
-        except (KeyError, TypeError, ValueError) as exc:
-            # A message we cannot read may hide a change: start again from a snapshot.
-            self.note(f"could not read a {message.get('type')!r} message ({exc!r}); resyncing")
-            if message.get("type") == "snapshot" or before.awaiting_snapshot:
-                return None
-            result = Resync(replace(before, awaiting_snapshot=True), before.seq or 0, 0)
+        result = apply(before, message, self.clock())
         if isinstance(result, Resync):
+            if message is None:
+                self.unreadable("a message that is not JSON")
+            elif result.reason:
+                self.unreadable(result.reason)
             self.board = result.board
-            return RESYNC
+            # Already waiting for a snapshot: the resync deadline takes it from here.
+            return None if before.awaiting_snapshot else RESYNC
         self.board = result
-        if message.get("type") == "snapshot":
+        if kind == "snapshot":
             self.snapshots += 1
             self.status = None
+            for reason in result.unread:
+                self.unreadable(f"snapshot: left out {reason}")
         call = new_call(before, result)
         if call and self.announcer and self.options.window in (None, call.call.window):
             self.announcer.say(call.voice)  # a window's own screen announces only its calls
         return None
+
+    def unreadable(self, reason: str) -> None:
+        """Count a message (or part) that could not be read; say each kind once."""
+        self.skipped += 1
+        if reason not in self.said:
+            self.said.add(reason)
+            self.note(f"skipped what could not be read ({reason}); resyncing")
 
     def lost(self, reason: str, retry_in: float) -> None:
         self.board = disconnected(self.board)
@@ -174,13 +187,10 @@ async def follow(url: str, display: Display, patience: Patience = Patience()) ->
         try:
             async with connect(url, open_timeout=10, close_timeout=2) as websocket:
                 reason = await _receive(websocket, display, patience)
-        except Refused as exc:
-            display.note(f"refused by the server: {exc}")
-            return EXIT_REFUSED
         except ConnectionClosed as exc:
             code = exc.rcvd.code if exc.rcvd else None
             if code in REFUSAL_CODES:
-                why = exc.rcvd.reason if exc.rcvd else ""
+                why = display.refusal or (exc.rcvd.reason if exc.rcvd else "")
                 display.note(f"refused by the server: {code} {why}")
                 return EXIT_REFUSED
             reason = f"connection closed, code {code}"

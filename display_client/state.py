@@ -7,10 +7,10 @@ I/O or reads a clock: the time a message was received is an argument, so the
 same messages always give the same board.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 LAST_CALLS = 10
 
@@ -94,6 +94,7 @@ class Board:
     waiting: Waiting = Waiting()
     flash: Flash | None = None
     last_message_at: datetime | None = None
+    unread: tuple[str, ...] = ()  # what the last snapshot held that could not be read
 
     def window(self, number: int) -> WindowInfo | None:
         return next((w for w in self.windows if w.number == number), None)
@@ -101,7 +102,8 @@ class Board:
 
 @dataclass(frozen=True)
 class Resync:
-    """The feed skipped from `expected` to `got`: send `{"type": "resync"}`.
+    """The feed skipped from `expected` to `got`, or a message could not be read
+    (`reason` says why): send `{"type": "resync"}`.
 
     `board` is the board to keep meanwhile (marked as awaiting the snapshot,
     so the events still in flight are not taken for further gaps).
@@ -110,21 +112,76 @@ class Resync:
     board: Board
     expected: int
     got: int
+    reason: str | None = None
 
 
 # ---------------------------------------------------------------- parsing
 
 
+_T = TypeVar("_T")
+
+
+class Unreadable(ValueError):
+    """A message, or a part of one, without the shape docs/feed.md gives it.
+
+    The text names the field and the type found, never a value: it is logged
+    once per kind, and a value would make every occurrence a new kind.
+    """
+
+
+def _map(value: Any, what: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise Unreadable(f"{what} is {type(value).__name__}, not an object")
+    return value
+
+
+def _list(value: Any, what: str) -> list[Any] | tuple[Any, ...]:
+    if not isinstance(value, list | tuple):
+        raise Unreadable(f"{what} is {type(value).__name__}, not a list")
+    return value
+
+
+def _int(value: Any, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Unreadable(f"{what} is {type(value).__name__}, not a whole number")
+    return value
+
+
+def _str(value: Any, what: str) -> str:
+    if not isinstance(value, str):
+        raise Unreadable(f"{what} is {type(value).__name__}, not text")
+    return value
+
+
+def _optional_str(value: Any, what: str) -> str | None:
+    return None if value is None else _str(value, what)
+
+
+def _bool(value: Any, what: str) -> bool:
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise Unreadable(f"{what} is {type(value).__name__}, not true or false")
+    return value
+
+
 def _time(value: Any) -> datetime | None:
-    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
+    """A time if it reads as one: a bad one only costs the clock shown beside a call."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
 
 
-def _call(data: Mapping[str, Any]) -> Call:
+def _call(data: Any) -> Call:
+    data = _map(data, "call")
     return Call(
-        number=str(data["number"]),
-        window=int(data["window"]),
-        green_channel=bool(data.get("green_channel", False)),
-        service_name=str(data.get("service_name") or ""),
+        number=_str(data.get("number"), "call number"),
+        window=_int(data.get("window"), "call window"),
+        green_channel=_bool(data.get("green_channel"), "call green_channel"),
+        service_name=_optional_str(data.get("service_name"), "call service_name") or "",
         called_at=_time(data.get("called_at")),
     )
 
@@ -132,29 +189,59 @@ def _call(data: Mapping[str, Any]) -> Call:
 def _window(data: Mapping[str, Any], before: WindowInfo | None = None) -> WindowInfo:
     """A window from a WINDOW, or from a `window.updated` configuration merged
     into what was known (the configuration carries no ticket or `since`)."""
-    state = str(data.get("state") or (before.state if before else "closed"))
-    ticket = data.get("ticket", before.ticket if before else None)
-    since = _time(data.get("since")) or (before.since if before else None)
+    number = _int(data.get("number"), "window number")
+    state = _optional_str(data.get("state"), "window state") or (
+        before.state if before else "closed"
+    )
+    if "ticket" in data:
+        ticket = _optional_str(data["ticket"], "window ticket")
+    else:
+        ticket = before.ticket if before else None
+    label = _optional_str(data.get("label"), "window label")
+    lane = _optional_str(data.get("lane"), "window lane")
     return WindowInfo(
-        number=int(data["number"]),
-        label=str(data.get("label") or (before.label if before else f"{data['number']}号窗口")),
+        number=number,
+        label=label or (before.label if before else f"{number}号窗口"),
         state=state,
-        state_zh=str(data.get("state_zh") or STATE_ZH.get(state, state)),
-        lane=str(data.get("lane") or (before.lane if before else "standard")),
-        ticket=str(ticket) if ticket and state in HOLDING else None,
-        since=since,
+        state_zh=_optional_str(data.get("state_zh"), "window state_zh")
+        or STATE_ZH.get(state, state),
+        lane=lane or (before.lane if before else "standard"),
+        ticket=ticket if ticket and state in HOLDING else None,
+        since=_time(data.get("since")) or (before.since if before else None),
     )
 
 
-def _waiting(data: Mapping[str, Any]) -> Waiting:
+def _waiting(data: Any) -> Waiting:
+    data = _map(data, "waiting")
+    categories = []
+    for entry in _list(data.get("by_category", ()), "waiting by_category"):
+        c = _map(entry, "waiting category")
+        code = _str(c.get("category"), "waiting category code")
+        name = _optional_str(c.get("name"), "waiting category name") or code
+        categories.append(CategoryCount(code, name, _int(c.get("count"), "waiting count")))
     return Waiting(
-        total=int(data.get("total", 0)),
-        green_channel=int(data.get("green_channel", 0)),
-        by_category=tuple(
-            CategoryCount(str(c["category"]), str(c.get("name") or c["category"]), int(c["count"]))
-            for c in data.get("by_category", ())
-        ),
+        total=_int(data.get("total", 0), "waiting total"),
+        green_channel=_int(data.get("green_channel", 0), "waiting green_channel"),
+        by_category=tuple(categories),
     )
+
+
+def _entries(items: Any, what: str, read: Callable[[Any], _T], unread: list[str]) -> list[_T]:
+    """The entries of a snapshot list that can be read; what could not, in `unread`."""
+    if items is None:
+        return []
+    try:
+        listed = _list(items, what)
+    except Unreadable as exc:
+        unread.append(str(exc))
+        return []
+    read_ok = []
+    for item in listed:
+        try:
+            read_ok.append(read(item))
+        except Unreadable as exc:
+            unread.append(f"{what}: {exc}")
+    return read_ok
 
 
 # ---------------------------------------------------------------- the reducer
@@ -165,32 +252,52 @@ def from_snapshot(
 ) -> Board:
     """The whole board from a `snapshot`; connected, at the snapshot's seq.
 
+    Entries that cannot be read (a call without a window, a window without a
+    number, ...) are left out and named in `Board.unread`: a screen shows the
+    rest rather than nothing, since asking again would bring the same snapshot.
+    Raises Unreadable only when the snapshot has no board or no seq at all.
+
     A flash from `before` survives if the snapshot still shows that call as the
     newest, so a resync neither drops a fresh highlight nor repeats a call.
     """
-    data = message["data"]
-    hall = data.get("hall", {})
-    last_calls = tuple(_call(c) for c in data.get("last_calls", ()))[:LAST_CALLS]
+    data = _map(message.get("data"), "snapshot data")
+    seq = _int(message.get("seq", data.get("seq")), "snapshot seq")
+    unread: list[str] = []
+    hall: Mapping[str, Any] = {}
+    try:
+        hall = _map(data.get("hall", {}), "hall")
+        names = [_optional_str(hall.get(k), f"hall {k}") for k in ("id", "name", "timezone")]
+    except Unreadable as exc:
+        unread.append(str(exc))
+        names = [None, None, None]
+    last_calls = tuple(_entries(data.get("last_calls"), "last_calls", _call, unread))
+    windows = _entries(data.get("windows"), "windows", lambda w: _window(_map(w, "window")), unread)
+    try:
+        waiting = _waiting(data.get("waiting", {}))
+    except Unreadable as exc:
+        unread.append(str(exc))
+        waiting = Waiting()
     flash = before.flash if before else None
     if flash and not (last_calls and same_call(last_calls[0], flash.call)):
         flash = None
     return Board(
-        hall_id=str(hall.get("id", "")),
-        hall_name=str(hall.get("name", "")),
-        timezone=str(hall.get("timezone") or "Asia/Shanghai"),
-        seq=int(message.get("seq", data.get("seq", 0))),
+        hall_id=names[0] or "",
+        hall_name=names[1] or "",
+        timezone=names[2] or "Asia/Shanghai",
+        seq=seq,
         connected=True,
-        now_calling=tuple(_call(c) for c in data.get("now_calling", ())),
-        last_calls=last_calls,
-        windows=tuple(sorted((_window(w) for w in data.get("windows", ())), key=_number)),
-        waiting=_waiting(data.get("waiting", {})),
+        now_calling=tuple(_entries(data.get("now_calling"), "now_calling", _call, unread)),
+        last_calls=last_calls[:LAST_CALLS],
+        windows=tuple(sorted({w.number: w for w in windows}.values(), key=_number)),
+        waiting=waiting,
         flash=flash,
         last_message_at=now or _time(message.get("at")),
+        unread=tuple(unread),
     )
 
 
-def apply(board: Board, message: Message, now: datetime | None = None) -> Board | Resync:
-    """Fold one feed message into the board.
+def apply(board: Board, message: Any, now: datetime | None = None) -> Board | Resync:
+    """Fold one feed message into the board. Never raises, whatever `message` is.
 
     `now` is when the client received it (the flash fades by the client's
     clock, so a server clock that is off neither hides a call nor keeps it
@@ -202,18 +309,31 @@ def apply(board: Board, message: Message, now: datetime | None = None) -> Board 
     - a `heartbeat` moves nothing but `last_message_at`; a heartbeat whose
       `seq` is ahead of the board also reveals a gap.
     - while a resync is awaited, events are ignored until the snapshot.
-    - `error` and unknown message kinds leave the board unchanged.
+    - an `error` leaves the board unchanged (the close that follows says more);
+      an event of a kind not known here moves `seq` and the counts.
+    - a message that cannot be read (not an object, no seq, a field of the
+      wrong type, ...) is skipped: `Resync` with its `reason`, since it may
+      have hidden a change.
     """
+    try:
+        return _apply(board, _map(message, "message"), now)
+    except (Unreadable, LookupError, TypeError, ValueError, AttributeError) as exc:
+        kind = message.get("type") if isinstance(message, Mapping) else None
+        reason = f"{kind if isinstance(kind, str) else 'message'}: {exc}"
+        return Resync(replace(board, awaiting_snapshot=True), (board.seq or 0) + 1, 0, reason)
+
+
+def _apply(board: Board, message: Mapping[str, Any], now: datetime | None) -> Board | Resync:
     received = now or _time(message.get("at"))
     kind = message.get("type")
     if kind == "snapshot":
         return from_snapshot(message, received, board)
+    if kind == "error":
+        return board
+    seq = _int(message.get("seq"), "seq")
     if board.seq is None:
         return board  # nothing is known yet; the server sends a snapshot first
     seen = replace(board, last_message_at=received or board.last_message_at)
-    if kind == "error" or "seq" not in message:
-        return board
-    seq = int(message["seq"])
     if board.awaiting_snapshot:
         return seen
     if kind == "heartbeat":
@@ -224,7 +344,8 @@ def apply(board: Board, message: Message, now: datetime | None = None) -> Board 
         return board
     if seq > board.seq + 1:
         return Resync(replace(seen, awaiting_snapshot=True), board.seq + 1, seq)
-    return _event(replace(seen, seq=seq), str(kind), message.get("data") or {}, received)
+    data = _map(message.get("data") or {}, "data")
+    return _event(replace(seen, seq=seq), _str(kind, "type"), data, received)
 
 
 def disconnected(board: Board) -> Board:
@@ -257,28 +378,40 @@ _LEAVES_CALL = frozenset(
 
 
 def _event(board: Board, kind: str, data: Mapping[str, Any], now: datetime | None) -> Board:
-    """Apply one in-order event. Unknown kinds still move `seq` and the counts."""
+    """Apply one in-order event. Unknown kinds still move `seq` and the counts.
+
+    Raises Unreadable when a field it needs is missing or of the wrong type.
+    """
     if "waiting" in data:
         board = replace(board, waiting=_waiting(data["waiting"]))
     window = data.get("window")
-    if isinstance(window, Mapping):  # ticket.rated carries only the window's number
-        board = _put_window(board, window)
-    ticket = data.get("ticket")
-    if kind in ("ticket.called", "ticket.recalled") and isinstance(ticket, Mapping):
-        at = int(window["number"]) if isinstance(window, Mapping) else None
-        board = _called(board, ticket, at, data.get("announcement") or {}, now)
-    elif kind in _LEAVES_CALL and isinstance(ticket, Mapping):
+    if kind.startswith("window.") or isinstance(window, Mapping):
+        # ticket.rated carries only the window's number, not a WINDOW
+        board = _put_window(board, _map(window, "window"))
+    if kind in ("ticket.called", "ticket.recalled"):
+        ticket = _map(data.get("ticket"), "ticket")
+        at = _int(window["number"], "window number") if isinstance(window, Mapping) else None
+        announcement = data.get("announcement")
+        announcement = _map(announcement, "announcement") if announcement is not None else {}
+        board = _called(board, ticket, at, announcement, _time(data.get("called_at")), now)
+    elif kind in _LEAVES_CALL:
+        ticket = _map(data.get("ticket"), "ticket")
+        number = _str(ticket.get("number"), "ticket number")
+        at = ticket.get("window")
         board = replace(
-            board, now_calling=tuple(c for c in board.now_calling if not _is(c, ticket))
+            board,
+            now_calling=tuple(
+                c for c in board.now_calling if c.number != number or at not in (None, c.window)
+            ),
         )
     if kind.startswith("window.") and isinstance(window, Mapping):
-        board = _drop_stale_calls(board, int(window["number"]))
+        board = _drop_stale_calls(board, _int(window["number"], "window number"))
     return board
 
 
 def _put_window(board: Board, data: Mapping[str, Any]) -> Board:
     """Replace (or add, for a new window) one window, keeping them by number."""
-    number = int(data["number"])
+    number = _int(data.get("number"), "window number")
     updated = _window(data, board.window(number))
     others = [w for w in board.windows if w.number != number]
     return replace(board, windows=tuple(sorted([*others, updated], key=_number)))
@@ -289,31 +422,33 @@ def _called(
     ticket: Mapping[str, Any],
     window: int | None,
     announcement: Mapping[str, Any],
+    called_at: datetime | None,
     now: datetime | None,
 ) -> Board:
-    """A call or recall: it goes on top of both lists, once, and flashes."""
-    at = ticket.get("window") or window
-    if at is None:
-        raise KeyError("a call without a window")
+    """A call or recall: it goes on top of both lists, once per number, and flashes.
+
+    Once per number, as the server's snapshot keeps them: a visitor called
+    again (after a transfer or a suspension) is shown where they go now.
+    """
+    where = ticket.get("window")
     call = Call(
-        number=str(ticket["number"]),
-        window=int(at),
-        green_channel=bool(ticket.get("green_channel", False)),
-        service_name=str(ticket.get("service_name") or ""),
-        called_at=now,
+        number=_str(ticket.get("number"), "ticket number"),
+        window=_int(where if where is not None else window, "ticket window"),
+        green_channel=_bool(ticket.get("green_channel"), "ticket green_channel"),
+        service_name=_optional_str(ticket.get("service_name"), "ticket service_name") or "",
+        called_at=called_at or now,
     )
-    now_calling = (call, *(c for c in board.now_calling if not same_call(c, call)))
-    last_calls = (call, *(c for c in board.last_calls if not same_call(c, call)))
+    voice = announcement.get("speech") or announcement.get("voice")
+    now_calling = (call, *(c for c in board.now_calling if c.number != call.number))
+    last_calls = (call, *(c for c in board.last_calls if c.number != call.number))
     flash = Flash(
         call=call,
         # `speech` spells the number digit by digit, as halls read it aloud.
-        voice=str(
-            announcement.get("speech")
-            or announcement.get("voice")
-            or f"请 {call.number} 号到 {call.window} 号窗口办理"
-        ),
+        voice=voice
+        if isinstance(voice, str) and voice
+        else f"请 {call.number} 号到 {call.window} 号窗口办理",
         seq=board.seq or 0,
-        at=now or datetime.min,
+        at=now or datetime.min,  # it fades by the client's clock
     )
     return replace(board, now_calling=now_calling, last_calls=last_calls[:LAST_CALLS], flash=flash)
 
@@ -329,12 +464,6 @@ def _drop_stale_calls(board: Board, number: int) -> Board:
         if c.window != number or (window.state == "calling" and window.ticket in (None, c.number))
     )
     return replace(board, now_calling=kept)
-
-
-def _is(call: Call, ticket: Mapping[str, Any]) -> bool:
-    """Whether `call` is this ticket's (at its window, when the ticket says which)."""
-    window = ticket.get("window")
-    return call.number == ticket.get("number") and window in (None, call.window)
 
 
 def same_call(a: Call, b: Call) -> bool:

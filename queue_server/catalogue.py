@@ -24,7 +24,9 @@ class Catalogue:
             return self.services[code]
         except KeyError:
             raise NotFound(
-                f"unknown service {code!r}; GET /api/services lists the valid codes"
+                f"没有编码为「{code}」的事项，请重新选择（GET /api/services 列出全部事项）",
+                en=f"unknown service {code!r}; GET /api/services lists the valid codes",
+                code="unknown_service",
             ) from None
 
     def targets(self) -> dict[str, int]:

@@ -31,6 +31,8 @@ from .domain import (
     apply_window,
     choose_next,
     next_window_state,
+    resume_window,
+    window_state_zh,
 )
 from .models import CallIn, FinishIn, TicketRefIn, TransferIn
 from .protocol import (
@@ -44,6 +46,18 @@ from .protocol import (
 )
 from .store import Tx
 from .views import ticket_view, window_view
+
+STATUS_ZH = {
+    TicketStatus.WAITING: "等候中",
+    TicketStatus.CALLED: "已叫号",
+    TicketStatus.SERVING: "正在办理",
+    TicketStatus.DONE: "已办结",
+    TicketStatus.NO_SHOW: "已过号",
+    TicketStatus.CANCELLED: "已取消",
+    TicketStatus.TRANSFERRED: "已转移",
+    TicketStatus.SUSPENDED: "已挂起",
+    TicketStatus.UNSERVED: "今日未办理",
+}
 
 # Actions on the ticket the window holds: the window and the ticket move together.
 ON_CURRENT = {"recall", "start", "finish", "no-show", "suspend"}
@@ -66,8 +80,9 @@ class Desk:
         """Run one window action; None when call-next finds nobody eligible."""
         if action in {a.value for a in WINDOW_EVENTS}:
             window = self.window_step(window, WindowAction(action))
-            if window.state is WindowState.CLOSED:
-                # Visitors sent to this window must not wait for it until tomorrow.
+            if window.state in (WindowState.CLOSED, WindowState.PAUSED):
+                # Visitors sent to this window must not wait for it until tomorrow, nor
+                # through a break: its screen tells them to go to another window.
                 self.tx.release_directed(window.hall, window.number)
             return window_view(self.tx, self.catalogue, window, self.now)
         if action == "call-next":
@@ -81,7 +96,11 @@ class Desk:
             return self.transfer(window, body)
         if action == "resume-ticket" and isinstance(body, TicketRefIn):
             return self.resume(window, body.ticket)
-        raise NotFound(f"unknown window action {action!r}")
+        raise NotFound(
+            f"窗口没有“{action}”这项操作",
+            en=f"unknown window action {action!r}",
+            code="unknown_window_action",
+        )
 
     # ------------------------------------------------------------ steps
 
@@ -103,15 +122,17 @@ class Desk:
         window: Window | None = None,
         outcome: str | None = None,
         transferred_to: str | None = None,
+        back_to: int | None = None,
     ) -> Ticket:
-        """Move `ticket`; its event carries the window's new state when one is given."""
+        """Move `ticket`; its event carries the window's new state when one is given.
+        `back_to` is the window a resumed ticket returns to (None: any)."""
         hall = self.tx.hall(ticket.hall)
         before = ticket.status
         changed = apply_ticket(
             ticket,
             action,
             now=self.now,
-            window=window.number if window else None,
+            window=window.number if window else back_to,
             policy=hall.policy,
             outcome=outcome,
         )
@@ -147,11 +168,17 @@ class Desk:
         else:
             ticket = self.find(hall, wanted)
             if ticket.status is not TicketStatus.WAITING:
-                raise Conflict(f"ticket {ticket.number} is {ticket.status.value}, not waiting")
-            if not window.accepts(ticket):
                 raise Conflict(
-                    f"window {window.number} does not take ticket {ticket.number} "
-                    f"({self.catalogue.service(ticket.service).name})"
+                    f"{ticket.number} 号当前{STATUS_ZH[ticket.status]}，不在等候中，不能叫号",
+                    en=f"ticket {ticket.number} is {ticket.status.value}, not waiting",
+                    code="ticket_not_waiting",
+                )
+            if not window.accepts(ticket):
+                name = self.catalogue.service(ticket.service).name
+                raise Conflict(
+                    f"{window.number} 号窗口不办理 {ticket.number} 号的事项（{name}）",
+                    en=f"window {window.number} does not take ticket {ticket.number} ({name})",
+                    code="window_does_not_take",
                 )
         window = self.window_step(window, WindowAction.CALL, ticket.id)
         ticket = self.ticket_step(ticket, TicketAction.CALL, window=window)
@@ -165,13 +192,19 @@ class Desk:
             day = hall.business_date(self.now)
             return self.tx.ticket_by_number(hall.id, day, wanted.upper())
         if ticket.hall != hall.id:
-            raise NotFound(f"unknown ticket {wanted!r}")
+            raise NotFound(
+                f"本大厅没有号码或编号为 {wanted} 的票",
+                en=f"unknown ticket {wanted!r}",
+                code="unknown_ticket",
+            )
         return ticket
 
     def current(self, window: Window) -> Ticket:
         if window.ticket_id is None:
             raise Conflict(
-                f"window {window.number} is {window.state.value} with no ticket; call one first"
+                f"{window.number} 号窗口{window_state_zh(window.state)}，没有在办的号，请先叫号",
+                en=f"window {window.number} is {window.state.value} with no ticket; call one first",
+                code="window_has_no_ticket",
             )
         return self.tx.ticket(window.ticket_id)
 
@@ -189,10 +222,18 @@ class Desk:
         ticket = self.current(window)
         hall = self.tx.hall(window.hall)
         if body.service is None and body.window is None:
-            raise InvalidInput("transfer needs a service or a window (or both)")
+            raise InvalidInput(
+                "转移需要指定事项或窗口（或两者）",
+                en="transfer needs a service or a window (or both)",
+                code="transfer_needs_target",
+            )
         service = self.catalogue.service(body.service or ticket.service)
         if not hall.offers(service.code):
-            raise InvalidInput(f"hall {hall.id!r} does not offer {service.name}")
+            raise InvalidInput(
+                f"本大厅不办理{service.name}",
+                en=f"hall {hall.id!r} does not offer {service.name}",
+                code="service_not_offered",
+            )
         leg = Ticket(
             id=new_ticket_id(),
             hall=hall.id,
@@ -211,9 +252,17 @@ class Desk:
         if body.window is not None:
             target = self.tx.window(hall.id, body.window)
             if target.number == window.number:
-                raise InvalidInput("transfer to another window, not to this one")
+                raise InvalidInput(
+                    "请转移到其他窗口，不能转到本窗口",
+                    en="transfer to another window, not to this one",
+                    code="transfer_to_same_window",
+                )
             if not target.accepts(leg):
-                raise InvalidInput(f"window {target.number} does not accept {service.name}")
+                raise InvalidInput(
+                    f"{target.number} 号窗口不办理{service.name}",
+                    en=f"window {target.number} does not accept {service.name}",
+                    code="window_does_not_take",
+                )
         window = self.window_step(window, WindowAction.TRANSFER)
         old = self.ticket_step(ticket, TicketAction.TRANSFER, window=window, transferred_to=leg.id)
         row = self.tx.ticket_row(ticket.id)
@@ -227,9 +276,11 @@ class Desk:
         }
 
     def resume(self, window: Window, wanted: str) -> dict[str, Any]:
-        """A suspended visitor is back: the head of the queue, at any window."""
+        """A suspended visitor is back: the head of the queue, at the window that
+        suspended them while it serves, else at any window (`resume_window`)."""
         ticket = self.find(self.tx.hall(window.hall), wanted)
-        ticket = self.ticket_step(ticket, TicketAction.RESUME)
+        back_to = resume_window(ticket, self.tx.windows(window.hall))
+        ticket = self.ticket_step(ticket, TicketAction.RESUME, back_to=back_to)
         return window_view(self.tx, self.catalogue, window, self.now) | {
             "resumed": ticket_view(self.tx, self.catalogue, ticket, self.now)
         }

@@ -1,11 +1,14 @@
 """`queue-server`: serve, init the database, create tokens."""
 
 import argparse
+import ipaddress
 import logging
 import re
+import socket
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from .access import Role, new_token
 from .domain import QueueError
@@ -94,6 +97,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from .app import create_app
 
+    if not settings.public_url:
+        settings = settings.with_(public_url=served_url(args.host, args.port))
     if args.demo:
         from .demo import DEMO_HALL, demo_tokens, ensure_demo_hall
 
@@ -104,11 +109,58 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         tokens = demo_tokens(services)
         services.store.dispose()
         _print_tokens(settings, tokens, f"http://{args.host}:{args.port}", DEMO_HALL)
+    _warn_if_phones_cannot_reach(settings.public_url)
     logging.getLogger("uvicorn.access").addFilter(RedactTokens())
     uvicorn.run(
         create_app(settings), host=args.host, port=args.port, log_level="info", **WS_OPTIONS
     )
     return 0
+
+
+def served_url(host: str, port: int) -> str:
+    """The address this server answers on, as a phone would open it.
+
+    A wildcard host (0.0.0.0, ::) listens on every interface: name the
+    machine's own network address, since a phone cannot open 0.0.0.0.
+    """
+    if host in ("", "0.0.0.0", "::"):
+        host = lan_address() or "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def lan_address() -> str | None:
+    """This machine's first non-loopback IPv4 address (from its host name), if any."""
+    try:
+        infos = socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
+    except OSError:
+        return None
+    for *_rest, sockaddr in infos:
+        address = str(sockaddr[0])
+        if not ipaddress.ip_address(address).is_loopback:
+            return address
+    return None
+
+
+def is_loopback_url(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name: the operator chose it
+
+
+def _warn_if_phones_cannot_reach(public_url: str) -> None:
+    if not is_loopback_url(public_url):
+        console().print(f"public address (tickets' QR codes): {public_url}")
+        return
+    console().print(
+        f"[bold red]注意 / WARNING:[/] tickets' QR codes point to {public_url}, a loopback "
+        "address: visitors' phones cannot open it (取号单二维码在手机上打不开).\n"
+        "Serve on the hall network (--host 0.0.0.0) and/or set QUEUE_PUBLIC_URL to the "
+        "address phones reach, e.g. QUEUE_PUBLIC_URL=http://192.168.1.20:8000"
+    )
 
 
 class RedactTokens(logging.Filter):
@@ -138,6 +190,31 @@ def _print_tokens(settings: Settings, tokens: list[dict[str, Any]], base: str, h
     out.print(table)
     out.print(f"server: {base}   database: {settings.database_url}")
     out.print(f"try:  curl {base}/api/services")
+    out.print("open these on the hall's devices (每台设备打开对应地址):")
+    for name, url in device_urls(settings.public_url or base, hall, tokens):
+        out.print(f"  {name:<24} {url}", soft_wrap=True, highlight=False)
+
+
+def device_urls(base: str, hall: str, tokens: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Each device's page, token included, in the order a hall sets them up."""
+    by_role = {t["role"]: t["token"] for t in tokens if t["window"] is None}
+    urls = [
+        ("取号机 kiosk", f"{base}/kiosk/{hall}?token={by_role['kiosk']}"),
+        ("综合屏 lobby TV", f"{base}/display/{hall}?token={by_role['display']}"),
+        ("主管 supervisor", f"{base}/supervisor/{hall}?token={by_role['supervisor']}"),
+    ]
+    for t in tokens:
+        if t["window"] is not None:
+            n, token = t["window"], t["token"]
+            urls += [
+                (f"{n}号窗口 clerk", f"{base}/window/{hall}/{n}?token={token}"),
+                (f"{n}号评价器 evaluator", f"{base}/window/{hall}/{n}/rate?token={token}"),
+                (
+                    f"{n}号窗口屏 window screen",
+                    f"{base}/display/{hall}/window/{n}?token={by_role['display']}",
+                ),
+            ]
+    return urls
 
 
 COMMANDS = {"serve": cmd_serve, "init": cmd_init, "token": cmd_token}

@@ -9,7 +9,8 @@ from typing import Any
 
 from .access import Principal, Role
 from .domain import Conflict, Lane
-from .models import HallIn, WindowIn
+from .hours import WEEKDAYS
+from .models import HallIn, HoursIn, WindowIn
 from .services import HallServices
 
 DEMO_HALL = "demo"
@@ -17,6 +18,9 @@ DEMO_LABEL = "demo"
 COMPREHENSIVE = range(1, 9)
 EXIT_ENTRY_WINDOW = 9
 GREEN_WINDOW = 10
+# Open all day, every day, so that hours, closing and appointment slots can be
+# tried whenever someone starts the demo (a real hall sets 09:00-12:00 and so on).
+DEMO_HOURS = HoursIn(weekly={day: [["00:00", "23:59"]] for day in WEEKDAYS})
 
 
 def ensure_demo_hall(services: HallServices) -> None:
@@ -24,7 +28,11 @@ def ensure_demo_hall(services: HallServices) -> None:
     try:
         services.create_hall(admin, HallIn(id=DEMO_HALL, name="市公安局政务服务中心（演示大厅）"))
     except Conflict:
+        # A demo database made before the demo had hours gets them now.
+        if not services.hall_view(admin, DEMO_HALL)["hours"]["weekly"]:
+            services.set_hours(admin, DEMO_HALL, DEMO_HOURS)
         return
+    services.set_hours(admin, DEMO_HALL, DEMO_HOURS)
     for n in COMPREHENSIVE:
         services.put_window(admin, DEMO_HALL, n, WindowIn(label=f"{n}号综合窗口", services="all"))
     services.put_window(

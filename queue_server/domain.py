@@ -221,6 +221,37 @@ _WINDOW_STATE_ZH = {
     _W.PAUSED: "暂停服务",
 }
 
+# The words a clerk and a visitor read in refusals (the pages use the same).
+# Actions are keyed by value: a ticket's and a window's "call" read alike.
+_TICKET_STATUS_ZH = {
+    _T.WAITING: "等候中",
+    _T.CALLED: "已叫号",
+    _T.SERVING: "办理中",
+    _T.DONE: "已办结",
+    _T.NO_SHOW: "已过号",
+    _T.CANCELLED: "已取消",
+    _T.TRANSFERRED: "已转办",
+    _T.SUSPENDED: "挂起",
+    _T.UNSERVED: "未办理",
+}
+
+_ACTION_ZH: Mapping[str, str] = {
+    "open": "开窗",
+    "pause": "暂停",
+    "resume": "恢复服务",
+    "close": "关窗",
+    "call": "叫号",
+    "recall": "重呼",
+    "start": "开始办理",
+    "finish": "办结",
+    "no-show": "过号",
+    "transfer": "转办",
+    "suspend": "挂起",
+    "resume-ticket": "恢复挂起号",
+    "cancel": "取消",
+    "close-day": "日终结转",
+}
+
 # ---------------------------------------------------------------- objects
 
 
@@ -286,7 +317,7 @@ class Ticket:
     arrived_at: datetime  # kept across transfers: the visitor's place in line
     issued_at: datetime
     entry: Entry = Entry.WALK_IN
-    window: int | None = None
+    window: int | None = None  # the window it was last called to (kept: the board's last calls)
     directed_window: int | None = None
     first_called_at: datetime | None = None
     called_at: datetime | None = None
@@ -375,10 +406,10 @@ class Policy:
             opens = ticket.appointment_at or now
             if now >= opens - timedelta(minutes=self.checkin_early_min):
                 boost += self.appointment_boost_s
+        elif ticket.entry is Entry.RETURN:  # sent back to its window or not: the head
+            boost += self.return_boost_s
         elif ticket.entry is Entry.TRANSFER or ticket.directed_window is not None:
             boost += self.transfer_boost_s
-        elif ticket.entry is Entry.RETURN:
-            boost += self.return_boost_s
         return boost
 
 
@@ -410,12 +441,17 @@ def window_state_zh(state: WindowState) -> str:
     return _WINDOW_STATE_ZH[state]
 
 
+def ticket_status_zh(status: TicketStatus) -> str:
+    return _TICKET_STATUS_ZH[status]
+
+
 def next_ticket_status(status: TicketStatus, action: TicketAction) -> TicketStatus:
     try:
         return TICKET_TRANSITIONS[(status, action)]
     except KeyError:
         raise InvalidTransition(
-            f"ticket is {status.value}; '{action.value}' is not allowed in that state"
+            f"该号码当前为「{ticket_status_zh(status)}」，不能{_ACTION_ZH[action.value]}",
+            en=f"ticket is {status.value}; '{action.value}' is not allowed in that state",
         ) from None
 
 
@@ -425,8 +461,10 @@ def next_window_state(window: Window, action: WindowAction) -> WindowState:
     except KeyError:
         current = f" ({window.ticket_id})" if window.ticket_id else ""
         raise InvalidTransition(
-            f"window {window.number} is {window.state.value}{current}; "
-            f"'{action.value}' is not allowed in that state"
+            f"{window.number} 号窗口当前为「{window_state_zh(window.state)}」，"
+            f"不能{_ACTION_ZH[action.value]}",
+            en=f"window {window.number} is {window.state.value}{current}; "
+            f"'{action.value}' is not allowed in that state",
         ) from None
 
 
@@ -443,8 +481,11 @@ def apply_ticket(
     status = next_ticket_status(ticket.status, action)
     if action is TicketAction.RECALL and ticket.recalls >= policy.max_recalls:
         raise InvalidTransition(
-            f"ticket {ticket.number} was already recalled {ticket.recalls} times "
-            f"(the hall allows {policy.max_recalls}); mark it no-show instead"
+            f"{ticket.number} 已重呼 {ticket.recalls} 次，达到本大厅上限"
+            f"（{policy.max_recalls} 次），请按「过号」",
+            en=f"ticket {ticket.number} was already recalled {ticket.recalls} times "
+            f"(the hall allows {policy.max_recalls}); mark it no-show instead",
+            code="recall_limit",
         )
     changes: dict[str, object] = {"status": status}
     match action:
@@ -466,7 +507,9 @@ def apply_ticket(
         case TicketAction.CLOSE_DAY:
             changes |= {"finished_at": now}
         case TicketAction.RESUME:
-            changes |= {"entry": Entry.RETURN, "window": None, "directed_window": None}
+            # Back at the head of the queue, for `window` (see `resume_window`) or for any
+            # window when None. `window` itself keeps the last call's: the board shows it.
+            changes |= {"entry": Entry.RETURN, "directed_window": window}
         case TicketAction.SUSPEND:
             pass
     return replace(ticket, **changes)  # type: ignore[arg-type]
@@ -541,6 +584,16 @@ def choose_next(
     if window.lane is Lane.GREEN:
         return min(eligible, key=lambda t: (_lane_last(t), rank(t)), default=None)
     return min(eligible, key=rank, default=None)
+
+
+def resume_window(ticket: Ticket, windows: Iterable[Window]) -> int | None:
+    """Where a suspended visitor goes back to: the window that suspended them (its
+    clerk has their file), or None (any window that serves them) when that window
+    is closed or paused now, or no longer takes the service."""
+    home = next((w for w in windows if w.number == ticket.window), None)
+    if home is None or home.state not in _STAFFED:
+        return None
+    return home.number if home.skills.accepts(ticket.service, ticket.category) else None
 
 
 def _eligible(waiting: Iterable[Ticket], window: Window) -> list[Ticket]:
@@ -785,17 +838,22 @@ def admit(hall: Hall, service: Service, now: datetime, wait_s: int) -> None:
         return
     if hours.session_at(now, zone) is None:
         opens = hours.next_opening(now, zone)
-        when = f"{opens.astimezone(zone):%Y-%m-%d %H:%M}" if opens else "a date not yet set"
+        when = f"{opens.astimezone(zone):%Y-%m-%d %H:%M}" if opens else ""
         raise HallClosed(
-            f"the hall is closed now; it opens again at {when}",
+            f"大厅现在不办理业务，将于 {when} 开始办理，请届时再来"
+            if opens
+            else "大厅现在不办理业务，开放时间请咨询工作人员",
+            en=f"the hall is closed now; it opens again at {when or 'a date not yet set'}",
             opens_at=opens.isoformat() if opens else "",
         )
     closes = hours.day_close(now.astimezone(zone).date(), zone)
     done = now + timedelta(seconds=wait_s + service.minutes * 60)
     if closes is not None and done > closes:
         raise TooLateToday(
-            f"{service.name} can no longer be finished before closing at {closes:%H:%M} today; "
-            "please come back on the next working day or book an appointment",
+            f"本大厅今天 {closes:%H:%M} 停止办理，按目前排队情况「{service.name}」今天无法办结，"
+            "请下一个工作日再来，或在网上预约",
+            en=f"{service.name} can no longer be finished before closing at {closes:%H:%M} "
+            "today; please come back on the next working day or book an appointment",
             closes_at=closes.isoformat(),
         )
 

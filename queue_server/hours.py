@@ -3,7 +3,7 @@
 Pure (standard library only: the domain's Hall holds an `Hours`). Times are
 wall-clock times in the hall's time zone; a hall without hours is always open
 (the demo hall, and tests, run at any hour). Malformed input raises
-ValueError with a message a person can act on.
+HoursError with a message a person can act on.
 """
 
 from collections.abc import Iterator, Mapping
@@ -13,7 +13,17 @@ from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAYS_ZH = dict(zip(WEEKDAYS, "一二三四五六日", strict=True))
 Session = tuple[time, time]
+
+
+class HoursError(ValueError):
+    """Malformed hours: the message in Chinese, `en` its English twin (this
+    module sits below the domain's QueueError, which the caller raises)."""
+
+    def __init__(self, message: str, *, en: str) -> None:
+        super().__init__(message)
+        self.en = en
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,29 +78,47 @@ def parse_hours(weekly: Mapping[str, list[list[str]]], closed: list[str]) -> Hou
     parsed: dict[int, tuple[Session, ...]] = {}
     for name, sessions in weekly.items():
         if name not in WEEKDAYS:
-            raise ValueError(f"unknown weekday {name!r}; use {', '.join(WEEKDAYS)}")
+            raise HoursError(
+                f"没有「{name}」这一天：星期请写成 {', '.join(WEEKDAYS)}",
+                en=f"unknown weekday {name!r}; use {', '.join(WEEKDAYS)}",
+            )
         spans = sorted(_session(name, pair) for pair in sessions)
         for (_s1, e1), (s2, _e2) in pairwise(spans):
             if s2 < e1:
-                raise ValueError(f"{name}: sessions overlap ({e1:%H:%M} > {s2:%H:%M})")
+                raise HoursError(
+                    f"周{WEEKDAYS_ZH[name]}的时段重叠（{e1:%H:%M} 晚于 {s2:%H:%M}）",
+                    en=f"{name}: sessions overlap ({e1:%H:%M} > {s2:%H:%M})",
+                )
         if spans:
             parsed[WEEKDAYS.index(name)] = tuple(spans)
     try:
         dates = frozenset(date.fromisoformat(d) for d in closed)
     except ValueError as exc:
-        raise ValueError(f"closed dates must look like 2026-10-01: {exc}") from None
+        raise HoursError(
+            "不办公日期应写成 2026-10-01 这样的格式",
+            en=f"closed dates must look like 2026-10-01: {exc}",
+        ) from None
     return Hours(weekly=parsed, closed_dates=dates)
 
 
 def _session(day: str, pair: list[str]) -> Session:
     if len(pair) != 2:
-        raise ValueError(f"{day}: a session is [start, end], e.g. ['09:00', '12:00']")
+        raise HoursError(
+            f"周{WEEKDAYS_ZH[day]}：每个时段写成 [开始, 结束]，例如 ['09:00', '12:00']",
+            en=f"{day}: a session is [start, end], e.g. ['09:00', '12:00']",
+        )
     try:
         start, end = time.fromisoformat(pair[0]), time.fromisoformat(pair[1])
     except ValueError:
-        raise ValueError(f"{day}: times look like 09:00, not {pair!r}") from None
+        raise HoursError(
+            f"周{WEEKDAYS_ZH[day]}：时间应写成 09:00 这样的格式，而不是 {pair!r}",
+            en=f"{day}: times look like 09:00, not {pair!r}",
+        ) from None
     if not start < end:
-        raise ValueError(f"{day}: a session must end after it starts ({pair[0]}-{pair[1]})")
+        raise HoursError(
+            f"周{WEEKDAYS_ZH[day]}：时段的结束时间应晚于开始时间（{pair[0]}-{pair[1]}）",
+            en=f"{day}: a session must end after it starts ({pair[0]}-{pair[1]})",
+        )
     return start, end
 
 

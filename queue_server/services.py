@@ -45,9 +45,10 @@ from .domain import (
     admit,
     estimate,
     format_number,
+    ticket_status_zh,
 )
 from .group_commit import GroupCommit, Job, LoopBatches
-from .hours import hours_json, parse_hours
+from .hours import HoursError, hours_json, parse_hours
 from .models import (
     AlertAckRow,
     AlertRow,
@@ -94,6 +95,10 @@ SELF_SERVICE_ACTOR = "holder"
 
 class AppointmentOnly(Conflict):
     code = "appointment_only"
+
+
+# The green channels the ID number proves, in the visitor's words.
+GREEN_CHANNEL_ZH = {PriorityClass.ELDERLY: "老年人", PriorityClass.MINOR: "未成年人"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +159,7 @@ class HallServices:
             except IntegrityError:
                 if attempt >= 1:
                     raise
-        raise Conflict("this change kept colliding; please retry")
+        raise collided()
 
     def _run_batch(self, hall_id: str, jobs: list[Job]) -> None:
         """Run the queued changes to one hall in one transaction; settle each job
@@ -180,7 +185,7 @@ class HallServices:
             if last_seq is not None:
                 self.notify(hall_id, last_seq)
             return
-        busy = Conflict("the hall is very busy and this change kept colliding; please retry")
+        busy = collided()
         for job in jobs:
             job.fail(busy)
 
@@ -205,7 +210,7 @@ class HallServices:
                 continue
             except Exception as error:  # a refusal (QueueError) or a bug: this job's alone
                 return None, error, None
-        return None, Conflict("this change kept colliding; please retry"), None
+        return None, collided(), None
 
     def _append_events(
         self, tx: Tx, hall_id: str, events: list[Event], now: datetime
@@ -302,7 +307,9 @@ class HallServices:
         with self.store.read() as tx:
             row = tx.token(digest)
         if row is None:
-            raise Unauthorized("this token is unknown or was revoked")
+            raise Unauthorized(
+                "令牌无效或已被撤销，请联系管理员", en="this token is unknown or was revoked"
+            )
         principal = Principal(
             Role(row.role), hall=row.hall_id, window=row.window, token_id=row.id, label=row.label
         )
@@ -319,11 +326,15 @@ class HallServices:
         self, role: Role, hall_id: str | None, window: int | None, label: str = ""
     ) -> dict[str, Any]:
         if role is not Role.ADMIN and hall_id is None:
-            raise InvalidInput(f"a {role.value} token needs a hall")
+            raise InvalidInput(
+                f"{role.value} 令牌须指定大厅", en=f"a {role.value} token needs a hall"
+            )
         if role is Role.WINDOW and window is None:
-            raise InvalidInput("a window token needs a window number")
+            raise InvalidInput("窗口令牌须指定窗口号", en="a window token needs a window number")
         if role is not Role.WINDOW and window is not None:
-            raise InvalidInput("only a window token takes a window number")
+            raise InvalidInput(
+                "只有窗口令牌才能指定窗口号", en="only a window token takes a window number"
+            )
         token = new_token()
 
         def work(tx: Tx, now: datetime, _events: list[Event]) -> dict[str, Any]:
@@ -364,9 +375,14 @@ class HallServices:
         try:
             ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise InvalidInput(f"unknown time zone {timezone!r} (e.g. Asia/Shanghai)") from None
+            raise InvalidInput(
+                f"未知时区 {timezone!r}（例如 Asia/Shanghai）",
+                en=f"unknown time zone {timezone!r} (e.g. Asia/Shanghai)",
+            ) from None
         if body.services is not None and (bad := self.catalogue.unknown(body.services)):
-            raise InvalidInput(f"unknown services: {', '.join(bad)}")
+            raise InvalidInput(
+                f"没有这些事项编码：{', '.join(bad)}", en=f"unknown services: {', '.join(bad)}"
+            )
         hall = Hall(
             id=body.id,
             name=body.name,
@@ -376,7 +392,11 @@ class HallServices:
 
         def work(tx: Tx, now: datetime, _events: list[Event]) -> dict[str, Any]:
             if tx.hall_exists(hall.id):
-                raise Conflict(f"hall {hall.id!r} already exists")
+                raise Conflict(
+                    f"大厅「{hall.id}」已存在",
+                    en=f"hall {hall.id!r} already exists",
+                    code="hall_exists",
+                )
             tx.add_hall(hall, now)
             return self._hall_view(tx, hall.id)
 
@@ -398,8 +418,8 @@ class HallServices:
         require(principal, set())
         try:
             hours = hours_json(parse_hours(body.weekly, body.closed_dates))
-        except ValueError as exc:
-            raise InvalidInput(str(exc)) from None
+        except HoursError as exc:
+            raise InvalidInput(str(exc), en=exc.en) from None
 
         def work(tx: Tx, _now: datetime, _events: list[Event]) -> dict[str, Any]:
             tx.set_hours(hall_id, hours)
@@ -444,7 +464,7 @@ class HallServices:
     ) -> dict[str, Any]:
         require(principal, set())
         if not 1 <= number <= 999:
-            raise InvalidInput("window numbers run from 1 to 999")
+            raise InvalidInput("窗口号应在 1 到 999 之间", en="window numbers run from 1 to 999")
         skills = self._skills(body)
 
         def work(tx: Tx, _now: datetime, events: list[Event]) -> dict[str, Any]:
@@ -470,9 +490,15 @@ class HallServices:
         services = body.services or []
         categories = body.categories or []
         if bad := self.catalogue.unknown(services, categories):
-            raise InvalidInput(f"unknown services or categories: {', '.join(bad)}")
+            raise InvalidInput(
+                f"没有这些事项或类别：{', '.join(bad)}",
+                en=f"unknown services or categories: {', '.join(bad)}",
+            )
         if not services and not categories:
-            raise InvalidInput("a window must accept something: give services, categories or 'all'")
+            raise InvalidInput(
+                "窗口至少要办理一项业务：请给出事项、类别或 'all'",
+                en="a window must accept something: give services, categories or 'all'",
+            )
         return Skills(
             accepts_all=False, services=frozenset(services), categories=frozenset(categories)
         )
@@ -493,7 +519,10 @@ class HallServices:
         require(principal, {Role.KIOSK, Role.SUPERVISOR}, hall=hall_id)
         service = self.catalogue.service(body.service)
         if idem_key is not None and not (0 < len(idem_key) <= 100 and idem_key.isprintable()):
-            raise InvalidInput("Idempotency-Key must be 1 to 100 printable characters")
+            raise InvalidInput(
+                "Idempotency-Key 应为 1 到 100 个可打印字符",
+                en="Idempotency-Key must be 1 to 100 printable characters",
+            )
         now = self.clock()
         person = None
         if body.id_number:
@@ -505,14 +534,23 @@ class HallServices:
             if idem_key is not None and (first := tx.idempotent(hall_id, idem_key)) is not None:
                 first_id, first_service = first
                 if first_service != service.code:
-                    raise Conflict("this Idempotency-Key was already used for another service")
+                    raise Conflict(
+                        "此 Idempotency-Key 已用于另一事项的取号",
+                        en="this Idempotency-Key was already used for another service",
+                        code="idempotency_key_reused",
+                    )
                 return self.view_of(tx, tx.ticket(first_id), now), False
             if not hall.offers(service.code):
-                raise NotFound(f"hall {hall_id!r} does not offer {service.name} ({service.code})")
+                raise NotFound(
+                    f"本大厅不办理「{service.name}」，请咨询工作人员",
+                    en=f"hall {hall_id!r} does not offer {service.name} ({service.code})",
+                    code="service_not_offered",
+                )
             if not service.walk_in:
                 raise AppointmentOnly(
-                    f"{service.name} is served by appointment only; "
-                    "book it, then check in at the ticket machine"
+                    f"「{service.name}」需预约办理：请先预约，再到取号机签到",
+                    en=f"{service.name} is served by appointment only; "
+                    "book it, then check in at the ticket machine",
                 )
             today = hall.business_date(now)
             priority = self._priority(body.priority, person, today)
@@ -520,7 +558,8 @@ class HallServices:
                 held := tx.active_for_person(hall_id, service.code, id_hash)
             ):
                 raise DuplicateTicket(
-                    f"this person already holds ticket {held.number} for {service.name}"
+                    f"您已领取「{service.name}」的号码 {held.number}，请留意叫号，无需重复取号",
+                    en=f"this person already holds ticket {held.number} for {service.name}",
                 )
             self._admit(tx, hall, service, priority, now)
             stored = Stored(id_hash, person.masked if person else None, idem_key)
@@ -618,7 +657,9 @@ class HallServices:
         by_age = identity.age_class(person, today) if person else PriorityClass.NORMAL
         if claimed in (PriorityClass.ELDERLY, PriorityClass.MINOR) and claimed is not by_age:
             raise InvalidInput(
-                f"the {claimed.value} green channel needs a resident ID number that shows it"
+                f"{GREEN_CHANNEL_ZH[claimed]}绿色通道需要能证明年龄的身份证号码",
+                en=f"the {claimed.value} green channel needs a resident ID number that shows it",
+                code="green_channel_needs_id",
             )
         if claimed is None or claimed is PriorityClass.NORMAL:
             return by_age
@@ -723,13 +764,20 @@ class HallServices:
             ticket = live_leg(tx, ticket_id)
             if ticket.status is not TicketStatus.DONE:
                 raise Conflict(
-                    f"ticket {ticket.number} is {ticket.status.value}; "
-                    "it can be rated once its service is finished"
+                    f"{ticket.number} 号当前为「{ticket_status_zh(ticket.status)}」，"
+                    "业务办结后才能评价",
+                    en=f"ticket {ticket.number} is {ticket.status.value}; "
+                    "it can be rated once its service is finished",
+                    code="not_finished",
                 )
             if rater is not None and rater.role is Role.WINDOW:
                 _check_evaluator(tx, rater, ticket, now)
             if tx.rating(ticket.id) is not None:
-                raise Conflict(f"ticket {ticket.number} has already been rated")
+                raise Conflict(
+                    f"{ticket.number} 号已评价过，感谢您的反馈",
+                    en=f"ticket {ticket.number} has already been rated",
+                    code="already_rated",
+                )
             tx.add_rating(
                 RatingRow(
                     ticket_id=ticket.id,
@@ -777,7 +825,10 @@ class HallServices:
         """
         require(principal, {Role.KIOSK, Role.SUPERVISOR}, hall=hall_id)
         if since_seq is None or not since_seq.isdigit():
-            raise InvalidInput("since_seq must be a whole number (a feed seq)")
+            raise InvalidInput(
+                "since_seq 应为整数（推送序号）",
+                en="since_seq must be a whole number (a feed seq)",
+            )
         mine = principal.role is Role.KIOSK
         with self.store.read() as tx:
             tx.hall(hall_id)
@@ -878,9 +929,20 @@ class HallServices:
         return {"hall": hall_id, "date": when.isoformat()} | figures
 
 
+def collided() -> StaleState:
+    """The refusal after every retry of a change met a concurrent one."""
+    return StaleState(
+        "系统繁忙，请稍候再试一次", en="this change kept colliding with others; please retry"
+    )
+
+
 def _bearer(authorization: str | None) -> str:
     if not authorization or not authorization.startswith("Bearer "):
-        raise Unauthorized("send 'Authorization: Bearer <token>'; ask an admin for a token")
+        raise Unauthorized(
+            "请求须带 Authorization: Bearer <令牌>；令牌请向管理员索取",
+            en="send 'Authorization: Bearer <token>'; ask an admin for a token",
+            code="no_token",
+        )
     return authorization.removeprefix("Bearer ").strip()
 
 
@@ -889,7 +951,10 @@ def _day(day: str | None, hall: Hall, now: datetime) -> date:
     try:
         return date.fromisoformat(day) if day else hall.business_date(now)
     except ValueError:
-        raise InvalidInput(f"date must look like 2026-11-25, not {day!r}") from None
+        raise InvalidInput(
+            f"日期应写成 2026-11-25 这样的格式，而不是 {day!r}",
+            en=f"date must look like 2026-11-25, not {day!r}",
+        ) from None
 
 
 def _opening_now(hall: Hall, now: datetime) -> dict[str, Any]:

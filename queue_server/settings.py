@@ -18,7 +18,9 @@ class Settings:
     # Key for hashing ID numbers; when unset, one is generated and kept in the database.
     secret_key: str | None = None
     redis_url: str | None = None
-    public_url: str = "http://127.0.0.1:8000"
+    # Where phones reach the server (tickets' QR codes); `serve` fills in the
+    # address it listens on when unset.
+    public_url: str = ""
     max_body_bytes: int = 64 * 1024
     jobs_interval_s: float = 15.0  # 0 turns the scheduler off (tests drive the jobs)
 
@@ -31,7 +33,7 @@ class Settings:
             timezone=env.get("QUEUE_TIMEZONE", DEFAULT_TIMEZONE),
             secret_key=env.get("QUEUE_SECRET_KEY") or None,
             redis_url=env.get("QUEUE_REDIS_URL") or None,
-            public_url=env.get("QUEUE_PUBLIC_URL", "http://127.0.0.1:8000"),
+            public_url=env.get("QUEUE_PUBLIC_URL", "").rstrip("/"),
             jobs_interval_s=float(env.get("QUEUE_JOBS_INTERVAL_S", "15")),
         )
         settings.check()

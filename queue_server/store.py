@@ -110,6 +110,12 @@ _ARRIVALS = (
 )
 
 
+def unknown_hall(hall_id: str) -> NotFound:
+    return NotFound(
+        f"找不到大厅「{hall_id}」，请核对地址", en=f"unknown hall {hall_id!r}", code="unknown_hall"
+    )
+
+
 def normalise_url(url: str) -> str:
     """Accept plain postgres URLs and use psycopg 3 for them."""
     for plain in ("postgresql://", "postgres://"):
@@ -355,7 +361,7 @@ class Tx:
             return known
         row = self.s.connection().execute(_HALL, {"hall": hall_id}).first()
         if row is None:
-            raise NotFound(f"unknown hall {hall_id!r}")
+            raise unknown_hall(hall_id)
         return self._remember_hall(row)
 
     def _remember_hall(self, row: Any) -> Hall:
@@ -406,7 +412,7 @@ class Tx:
     def set_hours(self, hall_id: str, hours: dict[str, Any]) -> None:
         row = self.s.get(HallRow, hall_id)
         if row is None:
-            raise NotFound(f"unknown hall {hall_id!r}")
+            raise unknown_hall(hall_id)
         row.hours = hours
         self.s.add(row)
         self.s.flush()  # hall() reads the row with Core, past the session
@@ -415,7 +421,7 @@ class Tx:
     def set_policy(self, hall_id: str, policy: dict[str, int]) -> None:
         row = self.s.get(HallRow, hall_id)
         if row is None:
-            raise NotFound(f"unknown hall {hall_id!r}")
+            raise unknown_hall(hall_id)
         row.policy = policy
         self.s.add(row)
         self.s.flush()  # hall() reads the row with Core, past the session
@@ -442,7 +448,11 @@ class Tx:
         for window in self.windows(hall_id):
             if window.number == number:
                 return window
-        raise NotFound(f"hall {hall_id!r} has no window {number}")
+        raise NotFound(
+            f"本大厅没有 {number} 号窗口",
+            en=f"hall {hall_id!r} has no window {number}",
+            code="unknown_window",
+        )
 
     def release_directed(self, hall_id: str, number: int) -> None:
         """Waiting tickets directed to window `number` may go to any window that takes them."""
@@ -485,7 +495,10 @@ class Tx:
         }
         result = self.s.connection().execute(_SAVE_WINDOW, values)
         if result.rowcount != 1:
-            raise StaleState(f"window {window.number} changed meanwhile")
+            raise StaleState(
+                f"{window.number} 号窗口刚被其他设备改动，请核对后重试",
+                en=f"window {window.number} changed meanwhile",
+            )
         saved = replace(window, version=window.version + 1)
         if (known := self._memo.windows.get(window.hall)) is not None:
             self._memo.windows[window.hall] = [
@@ -502,7 +515,11 @@ class Tx:
         """The stored row, with what the domain ticket does not carry (masked ID, ...)."""
         row = self.s.connection().execute(_TICKET, {"t_id": ticket_id}).first()
         if row is None:
-            raise NotFound(f"unknown ticket {ticket_id!r}")
+            raise NotFound(
+                "找不到这张号票，请核对号票地址或号码",
+                en=f"unknown ticket {ticket_id!r}",
+                code="unknown_ticket",
+            )
         return row
 
     def ticket_by_number(self, hall_id: str, day: date, number: str) -> Ticket:
@@ -518,7 +535,11 @@ class Tx:
             .limit(1)
         ).first()
         if row is None:
-            raise NotFound(f"no ticket {number} today in hall {hall_id!r}")
+            raise NotFound(
+                f"今天没有 {number} 号",
+                en=f"no ticket {number} today in hall {hall_id!r}",
+                code="unknown_ticket",
+            )
         return ticket_from_row(row)
 
     def _tickets(self, *where: Any, order: Any = (), limit: int | None = None) -> list[Ticket]:
@@ -694,7 +715,10 @@ class Tx:
         where = {"t_id": ticket.id, "t_version": ticket.version}
         result = self.s.connection().execute(_SAVE_TICKET, values | where)
         if result.rowcount != 1:
-            raise StaleState(f"ticket {ticket.number} changed meanwhile")
+            raise StaleState(
+                f"{ticket.number} 号刚被其他设备改动，请核对后重试",
+                en=f"ticket {ticket.number} changed meanwhile",
+            )
         saved = replace(ticket, version=ticket.version + 1)
         self._remember(saved)
         if saved.status is TicketStatus.DONE:  # today's handling means move
@@ -825,7 +849,7 @@ class Tx:
             return known
         seq = self.s.scalar(select(HallRow.seq).where(col(HallRow.id) == hall_id))
         if seq is None:
-            raise NotFound(f"unknown hall {hall_id!r}")
+            raise unknown_hall(hall_id)
         return int(seq)
 
     # ------------------------------------------------------------ ratings, tokens, meta

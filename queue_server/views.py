@@ -78,7 +78,8 @@ def ticket_view(
         "window": ticket.window if at_window else None,
         "issued_at": local_iso(ticket.issued_at, hall.zone),
         "called_at": local_iso(ticket.called_at, hall.zone),
-        "status_url": f"{public_url.rstrip('/')}/t/{ticket.id}",
+        # Without a public address the printer and kiosk use the one they reached us by.
+        "status_url": f"{public_url.rstrip('/')}/t/{ticket.id}" if public_url else None,
         # Staffed windows that take this ticket: 0 means nobody can call it now,
         # and the estimate only says what happens once one opens.
         "windows_open": sum(1 for w in windows if w.accepts(ticket) and w.state in STAFFED),
@@ -216,7 +217,7 @@ def board_snapshot(tx: Tx, catalogue: Catalogue, hall_id: str, now: datetime) ->
         key=lambda t: t.called_at or now,
         reverse=True,
     )
-    last = tx.recently_called(hall_id, hall.business_date(now), LAST_CALLS)
+    last = last_calls(tx, hall, now)
     return {
         "seq": seq,
         "hall": {"id": hall.id, "name": hall.name, "timezone": hall.timezone},
@@ -231,6 +232,27 @@ def board_snapshot(tx: Tx, catalogue: Catalogue, hall_id: str, now: datetime) ->
             for d in tx.devices(hall_id)
         ],
     }
+
+
+def last_calls(tx: Tx, hall: Hall, now: datetime) -> list[Ticket]:
+    """The day's last LAST_CALLS calls, newest first, one per number.
+
+    A number called again (back from a transfer or a suspension) shows only
+    where it was called last: the old window would send the visitor astray.
+    The screens fold the feed's calls by the same rule, so they agree with
+    this snapshot whatever happened in between. A call without a window
+    (rows written before resumed tickets kept theirs) is left out.
+    """
+    day, limit = hall.business_date(now), LAST_CALLS
+    while True:
+        rows = tx.recently_called(hall.id, day, limit)
+        calls: dict[str, Ticket] = {}
+        for t in rows:
+            if t.window is not None:
+                calls.setdefault(t.number, t)
+        if len(calls) >= LAST_CALLS or len(rows) < limit:
+            return list(calls.values())[:LAST_CALLS]
+        limit *= 4  # repeated numbers filled the page: read further back
 
 
 def call_entry(catalogue: Catalogue, ticket: Ticket, zone: tzinfo) -> dict[str, Any]:

@@ -76,11 +76,14 @@ def qr_svg_text(data: str) -> str:
 async def qr_svg(request: Request) -> Response:
     data = request.query_params.get("data", "")
     if not data:
-        raise InvalidInput("give ?data=<a ticket's status address>")
+        raise InvalidInput(
+            "请给出 ?data=<号票的状态地址>", en="give ?data=<a ticket's status address>"
+        )
     services: HallServices = request.state.services
     if not is_status_address(data, services.settings.public_url):
         raise Forbidden(
-            "this server draws QR codes only for its own ticket status addresses (…/t/<id>)"
+            "本服务器只为自己的号票状态地址（…/t/<id>）生成二维码",
+            en="this server draws QR codes only for its own ticket status addresses (…/t/<id>)",
         )
     return Response(qr_svg_text(data), media_type="image/svg+xml", headers=QR_HEADERS)
 

@@ -10,6 +10,7 @@ import secrets
 import shutil
 import subprocess
 import time
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -92,6 +93,33 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
 
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say at the end which tests were skipped for want of a component, and the fix.
+
+    A green run that skipped the browser tests proves much less than one that
+    ran them; the line must not hide in the dots. scripts/test prints it last.
+    """
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped:
+        return
+    reasons = Counter(_skip_reason(report) for report in skipped)
+    listed = "; ".join(f"{reason} ({n})" for reason, n in reasons.most_common())
+    line = (
+        f"{len(skipped)} test{'s' if len(skipped) > 1 else ''} SKIPPED: {listed}. "
+        "Install what they need with: "
+        "sudo bash scripts/install-system-deps (PostgreSQL and Redis: see README)"
+    )
+    terminalreporter.write_line(line, yellow=True, bold=True)
+    if report_path := os.environ.get("YC_SKIP_REPORT"):
+        Path(report_path).write_text(line + "\n", encoding="utf-8")
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+    return reason.removeprefix("Skipped: ")[:160]
 
 
 def skip_or_fail(reason: str) -> None:

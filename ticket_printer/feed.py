@@ -30,25 +30,44 @@ class Issued:
     ticket_id: str | None = None
 
 
-Action = CatchUp | Issued
+@dataclass(frozen=True)
+class Skipped:
+    """A message that could not be read (`reason` names the field and the type
+    found, never a value, so the kiosk can say each kind once). It may have been
+    one of this kiosk's tickets: a `CatchUp` follows it whenever there is a seq
+    to catch up from."""
+
+    reason: str
+
+
+Action = CatchUp | Issued | Skipped
+
+
+def _seq(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 class FeedCursor:
     """Turns feed messages into what the kiosk must do; remembers the last seq.
 
     `last` is None until the first snapshot when the kiosk has no memory of
-    an earlier run: then there is nothing to catch up on.
+    an earlier run: then there is nothing to catch up on. Any message at all
+    may come in (a newer server, a broken proxy): `take` never raises.
     """
 
     def __init__(self, me: str, last: int | None = None) -> None:
         self.me = me
         self.last = last
 
-    def take(self, message: Mapping[str, Any]) -> list[Action]:
+    def take(self, message: Any) -> list[Action]:
+        if not isinstance(message, Mapping):
+            return self._skip(f"a message that is {type(message).__name__}, not an object")
         kind = message.get("type")
-        seq = message.get("seq")
-        if not isinstance(seq, int) or kind == "error":
+        if kind == "error":
             return []
+        seq = _seq(message.get("seq"))
+        if seq is None:
+            return self._skip(f"{kind!s:.40}: seq is {type(message.get('seq')).__name__}")
         actions: list[Action] = []
         if kind in ("snapshot", "heartbeat"):
             # A snapshot (or an idle heartbeat) ahead of us: events were missed.
@@ -63,8 +82,22 @@ class FeedCursor:
             actions.append(CatchUp(self.last))
         self.last = seq
         if kind == "ticket.issued":
-            ticket = (message.get("data") or {}).get("ticket") or {}
-            if ticket.get("issued_by") == self.me:
-                ticket_id = str(ticket["id"]) if ticket.get("id") else None
-                actions.append(Issued(str(ticket.get("number", "?")), seq, ticket_id))
+            actions += self._issued(message.get("data"), seq)
+        return actions
+
+    def _issued(self, data: Any, seq: int) -> list[Action]:
+        ticket = data.get("ticket") if isinstance(data, Mapping) else None
+        if not isinstance(ticket, Mapping) or not isinstance(ticket.get("number"), str):
+            # Ours or not, it cannot be told: the server's list of our tickets can.
+            return [Skipped("ticket.issued: no ticket with a number"), CatchUp(seq - 1)]
+        if ticket.get("issued_by") != self.me:
+            return []
+        ticket_id = ticket.get("id")
+        return [Issued(ticket["number"], seq, ticket_id if isinstance(ticket_id, str) else None)]
+
+    def _skip(self, reason: str) -> list[Action]:
+        """Skip it; catch up, in case it was one of ours, from the last seq seen."""
+        actions: list[Action] = [Skipped(reason)]
+        if self.last is not None:
+            actions.append(CatchUp(self.last))
         return actions

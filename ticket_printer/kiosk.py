@@ -39,7 +39,7 @@ from websockets.exceptions import ConnectionClosed, WebSocketException
 
 from .device import TicketPrinter
 from .escpos_render import Unprintable
-from .feed import CatchUp, FeedCursor
+from .feed import CatchUp, FeedCursor, Skipped
 from .journal import Journal
 from .layout import TicketData, layout
 from .server import HallClient, NotSupported, Refused, ServerError, Unreachable, feed_url
@@ -94,6 +94,8 @@ class Kiosk:
         self._printer_lock = asyncio.Lock()
         self._warned_no_catch_up = False
         self._saved: int | None = None
+        self.unreadable = 0  # feed messages that could not be read
+        self._said: set[str] = set()  # the kinds of those already logged
 
     # -- the queue
 
@@ -289,16 +291,19 @@ class Kiosk:
             except TimeoutError:
                 return f"no message for {self.options.silence_s:g} s"
             try:
-                message = json.loads(frame)
+                message: Any = json.loads(frame)
             except ValueError:
-                continue
-            if message.get("type") == "error":
+                message = frame  # the cursor skips it, and catches up
+            kind = message.get("type") if isinstance(message, dict) else None
+            if kind == "error":
                 log.error("the feed refused: %s", message.get("message"))
                 continue  # the close that follows carries the code
-            if message.get("type") == "snapshot":
+            if kind == "snapshot":
                 log.info("following hall %s from seq %s", self.options.hall, message.get("seq"))
             for action in self.cursor.take(message):
-                if isinstance(action, CatchUp):
+                if isinstance(action, Skipped):
+                    self.skipped(action.reason)
+                elif isinstance(action, CatchUp):
                     log.info("events after seq %d were missed; catching up", action.since)
                     await self.catch_up(action.since)
                 else:
@@ -308,6 +313,13 @@ class Kiosk:
                     else:
                         await self.catch_up(action.seq - 1)
             self.save_cursor()
+
+    def skipped(self, reason: str) -> None:
+        """A feed message that could not be read: said once per kind, counted always."""
+        self.unreadable += 1
+        if reason not in self._said:
+            self._said.add(reason)
+            log.warning("skipped a feed message that could not be read (%s); catching up", reason)
 
     # -- start
 

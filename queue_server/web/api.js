@@ -19,7 +19,9 @@ const Api = (() => {
   async function call(method, path, body, headers = {}) {
     const init = {
       method,
-      headers: { Authorization: `Bearer ${token}`, ...headers },
+      // The pages speak Chinese whatever the browser's language: ask the
+      // server for its refusals in Chinese too (it gives English on request).
+      headers: { Authorization: `Bearer ${token}`, "Accept-Language": "zh-CN", ...headers },
       cache: "no-store",
     };
     if (body !== undefined) {

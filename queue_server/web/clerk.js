@@ -117,7 +117,7 @@
       if (w) model.window = w;
     }
     if (msg.type === "ticket.recalled" && mine && model.detail && data.ticket &&
-        data.ticket.number === model.detail.number) {
+        data.ticket.number === model.detail.number && Number.isInteger(data.ticket.recalls)) {
       model.detail = { ...model.detail, recalls: data.ticket.recalls };
     }
     // A window's skills changed: what waits for it changes too.

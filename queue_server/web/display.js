@@ -7,7 +7,8 @@
  *
  * For tests and for whoever looks at a screen with devtools, <body> exposes
  * data-state (connecting | live | disconnected | error), data-seq (the last
- * applied seq) and data-voice (off | on | unsupported).
+ * applied seq) and data-voice (off | on | unsupported); window.YiChuangBoard
+ * gives feed.js's state and the count of messages skipped as unreadable.
  */
 (function () {
   "use strict";
@@ -77,16 +78,16 @@
     };
   }
 
+  // Whatever arrives, the screen keeps drawing: what cannot be read is skipped,
+  // said once per kind on the console, and a fresh snapshot is asked for.
+  const problems = Feed.onceEach((problem) => console.warn(`叫号屏：已跳过无法读取的消息（${problem}），正在重新同步`));
+
   function receive(text) {
-    let msg;
-    try {
-      msg = JSON.parse(text);
-    } catch (err) {
-      return; // not ours to understand; the seq rules catch anything lost
-    }
-    const result = Feed.applyMessage(state, msg);
+    const parsed = Feed.parse(text);
+    const result = "msg" in parsed ? Feed.applyMessage(state, parsed.msg) : Feed.skip(state, parsed.problem);
+    if (result.problem) problems(result.problem);
     state = result.state;
-    if (msg.type === "snapshot") {
+    if (parsed.msg && parsed.msg.type === "snapshot" && !state.awaitingSnapshot) {
       attempts = 0;
       resyncAskedAt = null;
       setConnection("live");
@@ -96,9 +97,13 @@
   }
 
   function perform(effect) {
-    if (effect.type === "resync" && socket && socket.readyState === WebSocket.OPEN) {
-      socket.send(JSON.stringify({ type: "resync" }));
-      resyncAskedAt = Date.now();
+    if (effect.type === "resync") {
+      // One at a time: a server that keeps sending what cannot be read gets one
+      // request, and the watchdog reconnects if no good snapshot follows.
+      if (resyncAskedAt === null && socket && socket.readyState === WebSocket.OPEN) {
+        socket.send(JSON.stringify({ type: "resync" }));
+        resyncAskedAt = Date.now();
+      }
     } else if (effect.type === "call" && concernsThisScreen(effect.call)) {
       flash();
       announce(effect.voice);
@@ -113,7 +118,7 @@
     // Until the next snapshot the board is stale: events must not apply to it.
     state = { ...state, awaitingSnapshot: true };
     resyncAskedAt = null;
-    if (REFUSED[code] || state.error) {
+    if (REFUSED[code] || (code >= 4000 && state.error)) {
       // A refusal will not heal by itself soon; keep trying slowly in case
       // an administrator fixes the hall, and keep saying why meanwhile.
       showRefusal(REFUSED[code] || (state.error && state.error.message));
@@ -169,9 +174,14 @@
   function render() {
     body.dataset.seq = state.seq === null ? "" : String(state.seq);
     if (state.awaitingSnapshot && state.seq === null) return;
-    tick(); // the first snapshot brings the hall's time zone
-    if (config.mode === "window") renderWindowScreen();
-    else renderBoard();
+    try {
+      tick(); // the first snapshot brings the hall's time zone
+      if (config.mode === "window") renderWindowScreen();
+      else renderBoard();
+    } catch (err) {
+      // Never a dead screen: what drew stays, the next message draws again.
+      problems(`drawing: ${err && err.message}`);
+    }
   }
 
   function renderBoard() {
@@ -404,6 +414,9 @@
     setInterval(watchdog, 1000);
     connect();
   }
+
+  // For tests and devtools: the board as the reducer holds it, and the problems seen.
+  window.YiChuangBoard = Object.freeze({ state: () => state, problems: () => problems });
 
   start();
 })();

@@ -53,44 +53,150 @@
     };
   }
 
+  /**
+   * Fold one message into the board: {state, effects, problem}. Never throws,
+   * whatever `msg` is. `problem` names what could not be read (for the shell
+   * to log once per kind); such a message is skipped, and a resync asked for
+   * since it may have hidden a change. A snapshot is read entry by entry: what
+   * cannot be read is left out (and named), the rest is drawn, because asking
+   * again would bring the same snapshot.
+   */
   function applyMessage(state, msg) {
-    if (!msg || typeof msg !== "object") return unchanged(state);
-    switch (msg.type) {
-      case "snapshot":
-        return { state: fromSnapshot(msg), effects: [] };
-      case "heartbeat":
-        return heartbeat(state, msg);
-      case "error":
-        return { state: { ...state, error: { code: msg.error, message: msg.message } }, effects: [] };
-      default:
-        return event(state, msg);
+    try {
+      const object = need(msg, isObject, "message", "an object");
+      switch (object.type) {
+        case "snapshot":
+          return fromSnapshot(object);
+        case "heartbeat":
+          return heartbeat(state, object);
+        case "error":
+          return { state: { ...state, error: { code: object.error, message: text(object.message) } }, effects: [] };
+        default:
+          return event(state, object);
+      }
+    } catch (err) {
+      const kind = isObject(msg) && typeof msg.type === "string" ? msg.type.slice(0, 40) : "message";
+      return skip(state, `${kind}: ${err && err.message ? err.message : String(err)}`);
     }
+  }
+
+  // Asks for a snapshot unless one is awaited already; a page that has none at
+  // all yet asks too (the shell sends one resync at a time).
+  function skip(state, problem) {
+    const ask = !state.awaitingSnapshot || state.seq === null;
+    return { state: { ...state, awaitingSnapshot: true }, effects: ask ? [{ type: "resync" }] : [], problem };
   }
 
   function unchanged(state) {
     return { state, effects: [] };
   }
 
+  // ---------------------------------------------------------------- reading
+
+  const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+  const isInt = (v) => Number.isInteger(v);
+  const isText = (v) => typeof v === "string";
+  const isTextOrNull = (v) => v === null || v === undefined || typeof v === "string";
+  const isFlag = (v) => v === null || v === undefined || typeof v === "boolean";
+
+  function kindOf(value) {
+    return value === null ? "null" : Array.isArray(value) ? "list" : typeof value;
+  }
+
+  /** `value` if `test` accepts it; else throws a problem naming the field and the type found. */
+  function need(value, test, what, wanted) {
+    if (!test(value)) throw new Error(`${what} is ${kindOf(value)}, not ${wanted}`);
+    return value;
+  }
+
+  function text(value) {
+    return typeof value === "string" ? value : null;
+  }
+
+  function readCall(c) {
+    need(c, isObject, "call", "an object");
+    need(c.number, isText, "call number", "text");
+    need(c.window, isInt, "call window", "a whole number");
+    need(c.green_channel, isFlag, "call green_channel", "true or false");
+    need(c.service_name, isTextOrNull, "call service_name", "text");
+    return c;
+  }
+
+  function readWindow(w) {
+    need(w, isObject, "window", "an object");
+    need(w.number, isInt, "window number", "a whole number");
+    for (const key of ["label", "state", "state_zh", "lane", "ticket", "since"]) {
+      need(w[key], isTextOrNull, `window ${key}`, "text");
+    }
+    return w;
+  }
+
+  function readWaiting(w) {
+    need(w, isObject, "waiting", "an object");
+    need(w.total, isInt, "waiting total", "a whole number");
+    need(w.green_channel, isInt, "waiting green_channel", "a whole number");
+    for (const c of need(w.by_category, Array.isArray, "waiting by_category", "a list")) {
+      need(c, isObject, "waiting category", "an object");
+      need(c.category, isText, "waiting category code", "text");
+      need(c.name, isTextOrNull, "waiting category name", "text");
+      need(c.count, isInt, "waiting count", "a whole number");
+    }
+    return w;
+  }
+
+  /** The entries of a snapshot list that can be read; what could not, in `problems`. */
+  function entries(list, what, read, problems) {
+    if (list === undefined || list === null) return [];
+    if (!Array.isArray(list)) {
+      problems.push(`${what} is ${kindOf(list)}, not a list`);
+      return [];
+    }
+    const kept = [];
+    for (const item of list) {
+      try {
+        kept.push(read(item));
+      } catch (err) {
+        problems.push(`${what}: ${err.message}`);
+      }
+    }
+    return kept;
+  }
+
   function fromSnapshot(msg) {
-    const board = msg.data || {};
-    return {
-      seq: msg.seq,
+    const board = need(msg.data, isObject, "snapshot data", "an object");
+    const seq = need(msg.seq, isInt, "snapshot seq", "a whole number");
+    const problems = [];
+    let hall = null;
+    if (isObject(board.hall) && isText(board.hall.name) && isTextOrNull(board.hall.timezone)) {
+      hall = { ...board.hall, timezone: board.hall.timezone || "Asia/Shanghai" };
+    } else {
+      problems.push(`hall is ${kindOf(board.hall)} or lacks a name`);
+    }
+    let waiting = null;
+    try {
+      waiting = readWaiting(board.waiting);
+    } catch (err) {
+      problems.push(err.message);
+    }
+    const windows = entries(board.windows, "windows", readWindow, problems).map(pickWindow);
+    const state = {
+      seq,
       awaitingSnapshot: false,
-      hall: board.hall || null,
-      nowCalling: board.now_calling || [],
-      lastCalls: board.last_calls || [],
-      waiting: board.waiting || null,
-      windows: (board.windows || []).map(pickWindow),
+      hall,
+      nowCalling: entries(board.now_calling, "now_calling", readCall, problems),
+      lastCalls: entries(board.last_calls, "last_calls", readCall, problems).slice(0, RECENT_CALLS),
+      waiting,
+      windows: [...new Map(windows.map((w) => [w.number, w])).values()].sort((a, b) => a.number - b.number),
       error: null,
     };
+    return { state, effects: [], problem: problems.length ? `snapshot: left out ${problems.join("; ")}` : null };
   }
 
   // A heartbeat repeats the seq of the last event the server sent us: a larger
   // one than ours means an event was lost on the way.
   function heartbeat(state, msg) {
-    if (state.awaitingSnapshot || typeof msg.seq !== "number" || msg.seq <= state.seq) {
-      return unchanged(state);
-    }
+    const seq = need(msg.seq, isInt, "heartbeat seq", "a whole number");
+    if (state.awaitingSnapshot || seq <= state.seq) return unchanged(state);
     return resync(state);
   }
 
@@ -99,34 +205,36 @@
   }
 
   function event(state, msg) {
+    const seq = need(msg.seq, isInt, "seq", "a whole number");
     // Until a snapshot arrives the board has nothing to apply events to; the
     // snapshot that follows a resync already reflects whatever comes before it.
-    if (state.awaitingSnapshot || typeof msg.seq !== "number") return unchanged(state);
-    if (msg.seq <= state.seq) return unchanged(state);
-    if (msg.seq > state.seq + 1) return resync(state);
-    return applyEvent({ ...state, seq: msg.seq }, msg);
+    if (state.awaitingSnapshot || seq <= state.seq) return unchanged(state);
+    if (seq > state.seq + 1) return resync(state);
+    return applyEvent({ ...state, seq }, msg);
   }
 
   // Unknown event types still advance seq, so a newer server never looks like a gap.
   function applyEvent(state, msg) {
-    const data = msg.data || {};
+    const type = need(msg.type, isText, "type", "text");
+    const data = msg.data === undefined || msg.data === null ? {} : need(msg.data, isObject, "data", "an object");
     const next = { ...state };
     const effects = [];
-    if (data.waiting) next.waiting = data.waiting;
-    if (data.window && typeof data.window === "object") {
-      next.windows = upsertWindow(next.windows, data.window);
+    if (data.waiting !== undefined) next.waiting = readWaiting(data.waiting);
+    if (type.startsWith("window.") || isObject(data.window)) {
+      // ticket.rated carries only the window's number, not a WINDOW
+      next.windows = upsertWindow(next.windows, readWindow(data.window));
     }
-    if (msg.type === "ticket.called" || msg.type === "ticket.recalled") {
+    if (type === "ticket.called" || type === "ticket.recalled") {
       const call = callOf(msg);
       next.nowCalling = [call, ...without(next.nowCalling, call.number)];
       next.lastCalls = [call, ...without(next.lastCalls, call.number)].slice(0, RECENT_CALLS);
       // `speech` spells the number digit by digit, as halls read it aloud.
-      const voice = data.announcement
-        ? data.announcement.speech || data.announcement.voice
-        : null;
+      const announcement = isObject(data.announcement) ? data.announcement : {};
+      const voice = text(announcement.speech) || text(announcement.voice);
       effects.push({ type: "call", call, voice: voice || null });
-    } else if (ENDS_CALL.has(msg.type) && data.ticket) {
-      next.nowCalling = without(next.nowCalling, data.ticket.number);
+    } else if (ENDS_CALL.has(type)) {
+      const ticket = need(data.ticket, isObject, "ticket", "an object");
+      next.nowCalling = without(next.nowCalling, need(ticket.number, isText, "ticket number", "text"));
     }
     return { state: next, effects };
   }
@@ -134,14 +242,18 @@
   // The same shape as a snapshot's CALL entries.
   function callOf(msg) {
     const data = msg.data;
-    const ticket = data.ticket || {};
-    const window = data.window && typeof data.window === "object" ? data.window.number : null;
+    const ticket = need(data.ticket, isObject, "ticket", "an object");
+    const window = isObject(data.window) ? data.window.number : ticket.window;
     return {
-      number: ticket.number,
-      window: window != null ? window : ticket.window,
+      ...readCall({
+        number: ticket.number,
+        window,
+        green_channel: ticket.green_channel,
+        service_name: ticket.service_name,
+      }),
       green_channel: Boolean(ticket.green_channel),
       service_name: ticket.service_name || "",
-      called_at: msg.at || null,
+      called_at: text(data.called_at) || text(msg.at),
       recall: msg.type === "ticket.recalled",
     };
   }
@@ -182,7 +294,34 @@
     return [...state.nowCalling, ...state.lastCalls].some((c) => c.number === number && c.green_channel);
   }
 
-  const api = { initialState, applyMessage, latestCall, windowOf, isGreen, STATE_ZH };
+  /**
+   * A logger that says each problem once (a broken server may send the same
+   * fault with every message) and counts them all: `log.count`, `log.said`.
+   */
+  function onceEach(write) {
+    const said = new Set();
+    const log = (problem) => {
+      log.count += 1;
+      if (said.has(problem)) return;
+      said.add(problem);
+      log.said.push(problem);
+      write(problem);
+    };
+    log.count = 0;
+    log.said = [];
+    return log;
+  }
+
+  /** The message in a websocket frame, or {problem} when it is not JSON. */
+  function parse(frame) {
+    try {
+      return { msg: JSON.parse(frame) };
+    } catch (err) {
+      return { problem: "a message that is not JSON" };
+    }
+  }
+
+  const api = { initialState, applyMessage, skip, parse, onceEach, latestCall, windowOf, isGreen, STATE_ZH };
   root.YiChuangFeed = Object.freeze(api);
   if (typeof module === "object" && module.exports) module.exports = api;
 })(typeof window !== "undefined" ? window : globalThis);

@@ -84,19 +84,27 @@ const HallSocket = (() => {
       };
     }
 
+    // Whatever arrives, the page keeps working: what cannot be read is skipped,
+    // said once per kind on the console, and a fresh snapshot is asked for.
+    const problems = Feed.onceEach((problem) => console.warn(`大厅消息：已跳过无法读取的消息（${problem}），正在重新同步`));
+
     function receive(text) {
-      let msg;
-      try {
-        msg = JSON.parse(text);
-      } catch (err) {
-        return; // not ours to understand; the seq rules catch anything lost
-      }
-      if (!msg || typeof msg !== "object") return;
+      const parsed = Feed.parse(text);
       const before = state;
-      const result = Feed.applyMessage(state, msg);
+      const result = "msg" in parsed ? Feed.applyMessage(state, parsed.msg) : Feed.skip(state, parsed.problem);
       state = result.state;
-      if (msg.at && (msg.type === "snapshot" || msg.type === "heartbeat")) {
-        skewMs = Date.parse(msg.at) - Date.now();
+      if (result.problem) problems(result.problem);
+      const msg = parsed.msg;
+      // A snapshot is read entry by entry: with some entries left out, it still counts.
+      const read = !result.problem || (Boolean(msg) && msg.type === "snapshot" && !state.awaitingSnapshot);
+      if (!read) {
+        if (result.effects.length) resync(true);
+        document.body.dataset.seq = state.seq === null ? "" : String(state.seq);
+        return; // the page never sees what could not be read
+      }
+      const at = typeof msg.at === "string" ? Date.parse(msg.at) : NaN;
+      if (!Number.isNaN(at) && (msg.type === "snapshot" || msg.type === "heartbeat")) {
+        skewMs = at - Date.now();
       }
       if (msg.type === "snapshot") {
         attempts = 0;
@@ -104,13 +112,25 @@ const HallSocket = (() => {
         setConnection("live");
       }
       for (const effect of result.effects) {
-        if (effect.type === "resync") resync();
+        if (effect.type === "resync") resync(true);
       }
       document.body.dataset.seq = state.seq === null ? "" : String(state.seq);
-      onMessage(msg, { applied: wasApplied(before, state, msg), state });
+      try {
+        onMessage(msg, { applied: wasApplied(before, state, msg), state });
+      } catch (err) {
+        // The page could not take it in: start it again from a fresh snapshot
+        // (not after a snapshot: asking again would bring the same one).
+        problems(`${String(msg.type).slice(0, 40)}: the page could not take it in (${err && err.message})`);
+        if (msg.type !== "snapshot") {
+          state = { ...state, awaitingSnapshot: true };
+          resync(true);
+        }
+      }
     }
 
-    function resync() {
+    /** Ask for a fresh snapshot; `once`: not while one asked for is still awaited. */
+    function resync(once) {
+      if (once === true && resyncAskedAt !== null) return;
       if (socket && socket.readyState === WebSocket.OPEN) {
         socket.send(JSON.stringify({ type: "resync" }));
         resyncAskedAt = Date.now();
@@ -120,7 +140,7 @@ const HallSocket = (() => {
     function lost(code) {
       state = { ...state, awaitingSnapshot: true }; // stale until the next snapshot
       resyncAskedAt = null;
-      const reason = REFUSED[code] || (state.error && state.error.message);
+      const reason = REFUSED[code] || (code >= 4000 && state.error && state.error.message);
       if (reason) {
         // A refusal does not heal by itself soon: retry slowly, say why meanwhile.
         setConnection("error");
@@ -177,6 +197,7 @@ const HallSocket = (() => {
 
     return {
       state: () => state,
+      problems: () => problems,
       serverNow: () => Date.now() + skewMs,
       resync,
       live: () => document.body.dataset.state === "live",

@@ -125,10 +125,8 @@
     return { config: buildConfig(me.data, hallView.data, catalogue.data) };
   }
 
+  /** Why the machine cannot start: the server's words (Chinese), or the status. */
   function refusal(result) {
-    if (result.status === 401) return "取号机令牌无效或已被撤销";
-    if (result.status === 403) return "此令牌无权在本大厅取号";
-    if (result.status === 404) return `找不到大厅「${hall}」`;
     return (result.data && result.data.message) || `服务器拒绝了请求（${result.status}）`;
   }
 

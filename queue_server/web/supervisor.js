@@ -90,15 +90,18 @@
     const data = msg.data || {};
     if (msg.type === "snapshot") {
       if (model.hall) StaffUi.hideFatal();
-      model.devices = data.devices || [];
-    } else if (msg.type === "device.status" && data.device) {
+      // Only what can be drawn: hall-socket.js has checked the board, not these.
+      model.devices = Array.isArray(data.devices)
+        ? data.devices.filter((d) => isObject(d) && typeof d.id === "string")
+        : [];
+    } else if (msg.type === "device.status" && isObject(data.device) && typeof data.device.id === "string") {
       model.devices = [data.device, ...model.devices.filter((d) => d.id !== data.device.id)];
     } else if (msg.type === "alert.raised" || msg.type === "alert.acked") {
       schedule("alerts", 0);
     } else if (msg.type === "window.updated") {
       reloadHall();
     }
-    if (data.ticket && data.ticket.number) {
+    if (isObject(data.ticket) && typeof data.ticket.number === "string") {
       model.services.set(data.ticket.number, { service: data.ticket.service, category: data.ticket.category });
     }
     schedule("queues", QUEUES_DEBOUNCE_MS);
@@ -109,6 +112,10 @@
   async function reloadHall() {
     const result = await Api.call("GET", hallPath);
     if (result.ok) model.hall = result.data;
+  }
+
+  function isObject(value) {
+    return value !== null && typeof value === "object" && !Array.isArray(value);
   }
 
   // ------------------------------------------------------------ REST refreshes

@@ -48,9 +48,10 @@
 
   /**
    * The wait as a waiting holder should read it (kiosk result, status page):
-   * {wait, note}. With no open window taking the item (`windows_open` 0) an
-   * estimate would promise what nobody can keep: say so instead. `note` is
-   * the neutral line on why later numbers may be called first, or null.
+   * {wait, noWindow, order}. With no open window taking the item
+   * (`windows_open` 0) an estimate would promise what nobody can keep: say so
+   * instead. `order` is the neutral line on why later numbers may be called
+   * first, or null.
    */
   function queueFacts(view) {
     const noWindow = view.windows_open === 0;
@@ -122,14 +123,20 @@
 
   // ------------------------------------------------------------------ refusals
 
-  // The server explains ID numbers in English (identity.py); the visitor reads Chinese.
-  const ID_MESSAGES = [
-    [/18 characters/, "身份证号码应为 18 位，请核对"],
-    [/17 digits/, "身份证号码只能包含数字和最后一位的 X"],
-    [/birth date/, "身份证号码中的出生日期不存在，请核对"],
-    [/check digit/, "身份证号码校验位不符，可能有数字输错，请核对后重新输入"],
-    [/green channel needs/, "该绿色通道需要能证明年龄的身份证号码"],
-  ];
+  // The server words each refusal for the visitor (Chinese, with a stable
+  // `error` code); the page adds a title, and acts by the code where it must.
+  const TITLES = {
+    hall_closed: "大厅现在不办理业务",
+    too_late_today: "今日已来不及办理该事项",
+    duplicate_ticket: "您已取过号",
+    appointment_only: "该事项需预约办理",
+    already_rated: "已评价",
+    not_finished: "暂不能评价",
+  };
+
+  // When the code says nothing more, the call that was refused does, then the status.
+  const CONTEXT_TITLES = { checkin: "无法签到", cancel: "无法取消", rate: "暂不能评价" };
+  const STATUS_TITLES = { 404: "未找到", 422: "输入有误" };
 
   const NETWORK = {
     title: "网络连接失败",
@@ -139,16 +146,15 @@
 
   /**
    * A refused or failed API call as {title, message, retry}: `retry` is true
-   * when trying again unchanged may work (network, server trouble).
-   * `context` names the call: "issue", "checkin", "ticket", "cancel", "rate";
-   * `todayIso` and `checkinEarlyMin` help say when.
+   * when trying again unchanged may work (network, server trouble, a change
+   * that met another one). `context` names the call: "issue", "checkin",
+   * "ticket", "cancel", "rate"; `todayIso` and `checkinEarlyMin` help say when.
    */
   function explain(result, context, options = {}) {
     const status = result ? result.status : 0;
     const data = (result && result.data) || {};
-    const message = String(data.message || "");
     const details = data.details || {};
-    const today = options.todayIso || "";
+    const said = String(data.message || "") || `服务器拒绝了请求（${status}）`;
     if (status === 0) return NETWORK;
     if (status >= 500) {
       return { title: "服务器暂时无法处理", message: "请稍后重试；如多次失败请联系工作人员", retry: true };
@@ -156,102 +162,33 @@
     if (status === 401 || status === 403) {
       return { title: "取号机未授权", message: "本机令牌无效或已被撤销，请联系工作人员", retry: false };
     }
-    if (status === 422) return invalid(message);
-    if (data.error === "hall_closed") return { ...hallClosed(details.opens_at, today), retry: false };
-    if (data.error === "too_late_today") {
-      const closes = localParts(details.closes_at);
-      return {
-        title: "今日已来不及办理该事项",
-        message:
-          (closes ? `本大厅今天 ${closes.time} 停止办理，` : "") +
-          "按目前排队情况该事项今天无法办结，请下一个工作日再来，或在网上预约",
-        retry: false,
-      };
+    if (data.error === "stale_state") return { title: "系统繁忙", message: "请稍候再试一次", retry: true };
+    if (data.error === "hall_closed" && details.opens_at) {
+      return { ...hallClosed(details.opens_at, options.todayIso || ""), retry: false };
     }
-    if (data.error === "duplicate_ticket") {
-      const held = /ticket (\S+)/.exec(message);
-      return {
-        title: "您已取过号",
-        message: held ? `您已领取该事项的号码 ${held[1]}，请留意叫号，无需重复取号` : "您已领取该事项的号码，无需重复取号",
-        retry: false,
-      };
-    }
-    if (data.error === "conflict" && /retry/.test(message)) {
-      return { title: "系统繁忙", message: "请稍候再试一次", retry: true };
-    }
-    if (context === "checkin") return checkinRefusal(status, message, details, options);
-    if (status === 404) return notFound(context);
-    if (context === "cancel") {
-      return { title: "无法取消", message: "号码当前的状态不能取消（已叫号或已结束）", retry: false };
-    }
-    if (context === "rate") {
-      return /already/.test(message)
-        ? { title: "已评价", message: "您已评价过本次服务，感谢您的反馈", retry: false }
-        : { title: "暂不能评价", message: "业务办结后才能评价", retry: false };
-    }
-    return { title: "操作未完成", message: message || `服务器拒绝了请求（${status}）`, retry: false };
+    if (context === "checkin" && details.slot_start) return tooEarly(details.slot_start, options);
+    const title = TITLES[data.error] || CONTEXT_TITLES[context] || STATUS_TITLES[status] || "操作未完成";
+    return { title, message: said, retry: false };
   }
 
   /** {title, message} of a closed hall; `opensAt` is the next opening (ISO), if any. */
   function hallClosed(opensAt, todayIso) {
+    // "明天 09:00" reads better than the server's full date.
     const when = opensAt ? whenText(opensAt, todayIso) : "";
     return {
-      title: "大厅现在不办理业务",
+      title: TITLES.hall_closed,
       message: when ? `本大厅将于 ${when} 开始办理，请届时再来取号` : "本大厅暂停取号，开放时间请咨询工作人员",
     };
   }
 
-  function invalid(message) {
-    const known = ID_MESSAGES.find(([pattern]) => pattern.test(message));
+  function tooEarly(slotStart, options) {
+    const slot = localParts(slotStart);
+    const from = minutesBefore(slotStart, options.checkinEarlyMin || 0);
     return {
-      title: "输入有误",
-      message: known ? known[1] : `请核对输入的内容（${message}）`,
+      title: "还未到签到时间",
+      message: `您预约的是 ${slot ? slot.time : ""} 的时段，请于 ${from} 以后再来签到`,
       retry: false,
     };
-  }
-
-  function notFound(context) {
-    const messages = {
-      issue: "本大厅暂不办理该事项，请咨询工作人员",
-      ticket: "找不到这张号票，请核对地址或重新扫码",
-      cancel: "找不到这张号票",
-      rate: "找不到这张号票",
-    };
-    return { title: "未找到", message: messages[context] || "未找到", retry: false };
-  }
-
-  function checkinRefusal(status, message, details, options) {
-    const title = "无法签到";
-    if (details.slot_start) {
-      const slot = localParts(details.slot_start);
-      const from = minutesBefore(details.slot_start, options.checkinEarlyMin || 0);
-      return {
-        title: "还未到签到时间",
-        message: `您预约的是 ${slot ? slot.time : ""} 的时段，请于 ${from} 以后再来签到`,
-        retry: false,
-      };
-    }
-    if (status === 404) {
-      return /ID number/.test(message)
-        ? { title, message: "今天没有该身份证号码的预约，可返回首页直接取号", retry: false }
-        : { title, message: "预约码不存在，请核对后重新输入", retry: false };
-    }
-    const day = /is for (\d{4}-\d{2}-\d{2})/.exec(message);
-    if (day) {
-      const parts = localParts(`${day[1]}T00:00`);
-      return { title, message: `该预约是 ${parts.date} 的预约，不是今天在本大厅办理`, retry: false };
-    }
-    const used = /already used: ticket (\S+) is/.exec(message);
-    if (used) return { title, message: `该预约已使用过（号票 ${used[1]} 已结束）`, retry: false };
-    const state = /is (\w+)$/.exec(message);
-    const states = {
-      checked_in: "该预约已签到，请留意叫号",
-      late: "该预约已签到，请留意叫号",
-      cancelled: "该预约已取消",
-      no_show: "该预约已过时效（未按时签到）",
-    };
-    const said = state && states[state[1]];
-    return { title, message: said || `签到未成功（${message}）`, retry: false };
   }
 
   /** A second check-in: the same ticket again, nothing printed again. */

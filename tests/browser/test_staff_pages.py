@@ -391,7 +391,7 @@ def test_a_call_refused_by_the_server_is_explained_and_healed(
     assert act(live_server, tokens, 1, "call-next")["ticket"]["number"] == "A001"
 
     page.keyboard.press("Space")
-    expect(page.locator("#message")).to_have_text("窗口当前为「叫号中」，不能叫号")
+    expect(page.locator("#message")).to_have_text("1 号窗口当前为「叫号中」，不能叫号")
     expect(page.locator("#message")).to_have_class(re.compile(r"\berror\b"))
     expect_window_state(page, "calling")  # from the snapshot the resync brought
     expect(page.locator("#ticket-number")).to_have_text("A001")
@@ -892,7 +892,8 @@ PURE_CASES = """
     const r = StaffCore.queueForWindow(queues, hallWindows[w]);
     return [r.count, r.green, r.oldestWaitS, r.waiting.map((x) => x.number), r.suspended.length];
   };
-  const refused = (status, message) => StaffCore.describeError({status, data: {message}}, "叫号");
+  const refused = (status, error, message) =>
+    StaffCore.describeError({status, data: {error, message}}, "叫号");
   const g = HourChart.geometry([{hour: 9, arrivals: 12, wait_s: {mean: 600}},
                                 {hour: 10, arrivals: 3, wait_s: {mean: null}}], 600, 300);
   return {
@@ -905,12 +906,11 @@ PURE_CASES = """
              ClerkCore.enabled("recall", "calling", {recalls: 2, maxRecalls: 2})],
     queues: {all: q("all"), exit: q("exit"), one: q("one")},
     errors: [
-      refused(409, "window 1 is calling (abc); 'call' is not allowed in that state"),
-      refused(409, "ticket A001 was already recalled 2 times (the hall allows 2); "
-                   + "mark it no-show instead"),
-      refused(404, "no ticket A099 today in hall 'live'"),
-      refused(403, "this token acts on window 1 only, not window 2"),
-      refused(500, "internal error; the server logged it"),
+      refused(409, "invalid_transition", "1 号窗口当前为「叫号中」，不能叫号"),
+      refused(409, "recall_limit", "A001 已重呼 2 次，达到本大厅上限（2 次），请按「过号」"),
+      refused(404, "unknown_ticket", "今天没有 A099 号"),
+      refused(500, "internal", "服务器内部错误，已记录日志"),
+      refused(502, "http_error", undefined),
       StaffCore.describeError({status: 0, data: {}}, "叫号"),
     ],
     durations: [45, 300, 3900, null].map(StaffCore.formatDuration),
@@ -953,12 +953,12 @@ def test_the_pages_rules_as_data(live_server: LiveServer, page: Page) -> None:
         "exit": [2, 1, 900, ["B001", "B002"], 1],
         "one": [1, 0, 300, ["A001"], 1],
     }
-    assert result["errors"] == [
-        "窗口当前为「叫号中」，不能叫号",
-        "已重呼 2 次，达到本大厅上限（2 次），请按「过号」",
+    assert result["errors"] == [  # the server's words, as they are, unless it had none
+        "1 号窗口当前为「叫号中」，不能叫号",
+        "A001 已重呼 2 次，达到本大厅上限（2 次），请按「过号」",
         "今天没有 A099 号",
-        "此令牌只能操作 1 号窗口",
-        "叫号失败（HTTP 500）：internal error; the server logged it",
+        "叫号失败（HTTP 500）：服务器内部错误，已记录日志",
+        "叫号失败（HTTP 502）",
         "网络连接失败，请检查网络后重试",
     ]
     assert result["durations"] == ["45秒", "5分", "1小时05分", None]

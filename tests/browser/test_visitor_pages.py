@@ -42,10 +42,12 @@ def resident_id(birth: str, sequence: str = "123") -> str:
 
 
 @contextmanager
-def open_page(browser: Browser, viewport: dict[str, int], *, touch: bool = False) -> Iterator[Page]:
+def open_page(
+    browser: Browser, viewport: dict[str, int], *, touch: bool = False, locale: str = "zh-CN"
+) -> Iterator[Page]:
     """A fresh page of the given size; the test fails if the page threw."""
     context = browser.new_context(
-        viewport=viewport, has_touch=touch, locale="zh-CN", timezone_id="UTC"
+        viewport=viewport, has_touch=touch, locale=locale, timezone_id="UTC"
     )
     context.set_default_timeout(WAIT_MS)
     errors: list[str] = []
@@ -539,9 +541,13 @@ def test_an_unknown_booking_code_is_explained(live_server: LiveServer, page: Pag
     page.keyboard.press("Enter")
     expect(page.locator("#checkin-message")).to_contain_text("请输入完整的预约码")
     page.keyboard.type("CDEFGH")
-    page.keyboard.press("Enter")
+    with page.expect_response(re.compile(r"/check-in$")) as answered:
+        page.keyboard.press("Enter")
     screen(page, "error")
-    expect(page.locator("#e-message")).to_have_text("预约码不存在，请核对后重新输入")
+    expect(page.locator("#e-title")).to_have_text("无法签到")
+    # The server's words for the refusal, asked for in Chinese, are shown as they are.
+    assert answered.value.request.headers["accept-language"] == "zh-CN"
+    expect(page.locator("#e-message")).to_have_text(answered.value.json()["message"])
     page.locator("#e-back").click()
     screen(page, "checkin")
 
@@ -699,6 +705,33 @@ def test_status_page_for_an_unknown_ticket(live_server: LiveServer, phone: Page)
     expect(phone.locator("#ticket")).to_be_hidden()
 
 
+def test_an_english_browser_still_reads_the_refusal_in_chinese(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    # A kiosk PC left in English: the server's refusal must still be the hall's language.
+    tokens = live_server.setup_hall()
+    adult = resident_id("19800101")
+    held = live_server.api(
+        "POST",
+        "/api/halls/live/tickets",
+        token=tokens["kiosk"],
+        json={"service": ID_CARD, "id_number": adult},
+    )
+    with open_page(browser, PORTRAIT, touch=True, locale="en-US") as page:
+        page.goto(kiosk_url(live_server, tokens["kiosk"]))
+        choose(page)
+        page.locator("#to-id").tap()
+        type_keys(page, "id-keypad", adult)
+        page.locator("#id-take").tap()
+        screen(page, "error")
+        expect(page.locator("#e-title")).to_have_text("您已取过号")
+        expect(page.locator("#e-message")).to_have_text(
+            f"您已领取「居民身份证换领」的号码 {held['number']}，请留意叫号，无需重复取号"
+        )
+        expect(page.locator("#e-retry")).to_be_hidden()
+    assert issued(live_server, tokens) == 1
+
+
 # ---------------------------------------------------------------- the QR route; the pages over HTTP
 
 
@@ -761,6 +794,32 @@ ID_CASES = """() => {
   };
 }"""
 
+EXPLAIN_CASES = """() => {
+  const T = YiChuangText;
+  const say = (status, error, message, context, details = {}) => {
+    const r = T.explain({status, data: {error, message, details}}, context,
+                        {todayIso: "2026-11-25", checkinEarlyMin: 15});
+    return [r.title, r.message, r.retry];
+  };
+  return {
+    network: [T.explain({status: 0, data: {}}, "issue").title, T.explain(null, "issue").retry],
+    server: ((r) => [r.title, r.retry])(T.explain({status: 500, data: {}}, "issue")),
+    stale: say(409, "stale_state", "A001 号刚被其他设备改动，请核对后重试", "issue"),
+    closed: say(409, "hall_closed", "大厅现在不办理业务，将于 2026-11-26 09:00 开始办理", "issue",
+                {opens_at: "2026-11-26T09:00:00+08:00"}),
+    closedUnknown: say(409, "hall_closed", "大厅现在不办理业务，开放时间请咨询工作人员", "issue",
+                       {opens_at: ""}),
+    duplicate: say(409, "duplicate_ticket", "您已领取「居民身份证换领」的号码 A001", "issue"),
+    tooEarly: say(409, "conflict", "还未到签到时间", "checkin",
+                  {slot_start: "2026-11-25T10:00:00+08:00"}),
+    checkin: say(409, "conflict", "该预约已取消", "checkin"),
+    rated: say(409, "already_rated", "A001 号已评价过，感谢您的反馈", "rate"),
+    cancel: say(409, "invalid_transition", "该号码当前为「已叫号」，不能取消", "cancel"),
+    invalid: say(422, "invalid_input", "身份证号码校验位不符", "issue"),
+    silent: say(404, undefined, undefined, "ticket"),
+  };
+}"""
+
 FLOW_CASES = """() => {
   const K = YiChuangKiosk;
   let s = K.initialState();
@@ -819,6 +878,24 @@ def test_id_rules_and_the_kiosk_flow_as_pure_functions(live_server: LiveServer, 
         "feb30": "birth_date",
         "future": "birth_date",
         "checkDigit": "check_digit",
+    }
+    assert page.evaluate(EXPLAIN_CASES) == {
+        "network": ["网络连接失败", True],
+        "server": ["服务器暂时无法处理", True],
+        "stale": ["系统繁忙", "请稍候再试一次", True],
+        "closed": ["大厅现在不办理业务", "本大厅将于 明天 09:00 开始办理，请届时再来取号", False],
+        "closedUnknown": [
+            "大厅现在不办理业务",
+            "大厅现在不办理业务，开放时间请咨询工作人员",
+            False,
+        ],
+        "duplicate": ["您已取过号", "您已领取「居民身份证换领」的号码 A001", False],
+        "tooEarly": ["还未到签到时间", "您预约的是 10:00 的时段，请于 09:45 以后再来签到", False],
+        "checkin": ["无法签到", "该预约已取消", False],
+        "rated": ["已评价", "A001 号已评价过，感谢您的反馈", False],
+        "cancel": ["无法取消", "该号码当前为「已叫号」，不能取消", False],
+        "invalid": ["输入有误", "身份证号码校验位不符", False],
+        "silent": ["未找到", "服务器拒绝了请求（404）", False],
     }
     assert page.evaluate(FLOW_CASES) == {
         "first": [["issue", "k1", ID_CARD]],

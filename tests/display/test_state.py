@@ -140,7 +140,7 @@ CASES: dict[str, tuple[list[dict[str, Any]], list[Any], list[Any], dict[int, Any
         [("A022", 2), ("A021", 1)],
         {2: ("open", None)},
     ),
-    "the transferred leg called elsewhere is a new line": (
+    "the transferred leg called elsewhere replaces its old line": (
         [
             event(
                 "ticket.transferred", 41, ticket=ticket("A022", 2, "transferred"), window=window(2)
@@ -148,7 +148,7 @@ CASES: dict[str, tuple[list[dict[str, Any]], list[Any], list[Any], dict[int, Any
             called(42, "A022", 5),
         ],
         [("A022", 5)],
-        [("A022", 5), ("A022", 2), ("A021", 1)],
+        [("A022", 5), ("A021", 1)],
         {2: ("open", None), 5: ("calling", "A022")},
     ),
     "suspended frees the window": (

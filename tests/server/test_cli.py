@@ -7,12 +7,18 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx2
 import pytest
+from starlette.testclient import TestClient
 
-from queue_server.cli import RedactTokens, main
+from queue_server.app import create_app
+from queue_server.cli import RedactTokens, is_loopback_url, main, served_url
+from queue_server.settings import Settings
+from tests.conftest import Clock
 
 
 def test_init_and_token_create(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -29,7 +35,7 @@ def test_init_and_token_create(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert token.startswith("yc_") and len(token) > 30
     # A window token for a window the hall lacks is refused with a message, not a trace.
     assert create_window_token(99) == 2
-    assert "no window 99" in capsys.readouterr().out
+    assert "没有 99 号窗口" in capsys.readouterr().out
 
 
 def _free_port() -> int:
@@ -74,6 +80,16 @@ def test_serve_demo_prints_working_tokens(tmp_path: Path) -> None:
                 headers={"Authorization": f"Bearer {tokens['kiosk']}"},
             )
             assert ticket.status_code == 201 and ticket.json()["number"] == "A001"
+            # The QR code points to the port actually served, not a fixed 8000.
+            assert ticket.json()["status_url"].startswith(f"http://127.0.0.1:{port}/t/")
+            # Loopback is unreachable from phones: the operator is told so, and how to fix it.
+            assert "WARNING" in printed and "QUEUE_PUBLIC_URL" in printed
+            # Every device's page is printed ready to open, with its token.
+            kiosk_url = f"http://127.0.0.1:{port}/kiosk/demo?token={tokens['kiosk']}"
+            assert kiosk_url in printed
+            assert f"/window/demo/9?token={windows['9']}" in printed
+            assert f"/supervisor/demo?token={tokens['supervisor']}" in printed
+            assert http.get(kiosk_url).status_code == 200
             w9 = {"Authorization": f"Bearer {windows['9']}"}
             assert http.post(f"{base}/halls/demo/windows/9/open", headers=w9).status_code == 200
             # Window 9 takes exit-entry only: the ID-card ticket is not its to call.
@@ -100,3 +116,35 @@ def test_tokens_never_reach_the_access_log() -> None:
     assert RedactTokens().filter(record)
     assert "yc_secret" not in record.getMessage()
     assert "token=***&x=1" in record.getMessage()
+
+
+def test_the_public_address_is_the_one_served() -> None:
+    assert served_url("127.0.0.1", 8080) == "http://127.0.0.1:8080"
+    assert served_url("::1", 8080) == "http://[::1]:8080"
+    # 0.0.0.0 cannot be opened by a phone: the machine's own address is named instead.
+    assert "0.0.0.0" not in served_url("0.0.0.0", 8080)
+    assert served_url("hall.example.cn", 80) == "http://hall.example.cn:80"
+    assert is_loopback_url("http://127.0.0.1:8000") and is_loopback_url("http://localhost:1")
+    assert is_loopback_url("http://[::1]:8000")
+    assert not is_loopback_url("http://192.168.1.20:8000")
+    assert not is_loopback_url("https://hall.example.cn")
+
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.mark.parametrize("hour", [3, 11, 22])  # Shanghai time: night, noon, evening
+def test_the_demo_hall_offers_appointments_at_any_hour(tmp_path: Path, hour: int) -> None:
+    url = f"sqlite:///{tmp_path}/demo.db"
+    assert main(["init", "--demo", "--database-url", url]) == 0
+    clock = Clock(datetime(2026, 12, 5, hour, tzinfo=SHANGHAI))
+    settings = Settings(database_url=url, jobs_interval_s=0, secret_key="k")
+    today = clock.now.date()
+    with TestClient(create_app(settings, clock=clock)) as client:
+        for day in (today, today + timedelta(days=1)):
+            # 外国人签证 is appointment-only: the demo must not make it a dead end.
+            answer = client.get(f"/api/halls/demo/slots?service=CRJ-WG-QZ&date={day}")
+            assert answer.status_code == 200, answer.text
+            free = [s for s in answer.json()["slots"] if s["free"] > 0]
+            later = [s for s in free if datetime.fromisoformat(s["start"]) > clock.now]
+            assert later, (day, answer.json())

@@ -34,7 +34,10 @@ from queue_server.domain import (
     dispatch_order,
     estimate,
     format_number,
+    resume_window,
     score,
+    ticket_status_zh,
+    window_state_zh,
 )
 
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # 11:00 in Shanghai
@@ -186,8 +189,8 @@ def test_apply_ticket_follows_the_table_or_refuses(
     if expected is None:
         with pytest.raises(InvalidTransition) as refused:
             apply_ticket(ticket, action, now=NOW, window=5)
-        assert status.value in str(refused.value)
-        assert action.value in str(refused.value)
+        assert f"当前为「{ticket_status_zh(status)}」" in str(refused.value)
+        assert status.value in refused.value.en and action.value in refused.value.en
     else:
         after = apply_ticket(ticket, action, now=NOW, window=5)
         assert after.status is expected
@@ -249,8 +252,9 @@ def test_recall_counts_up_to_the_limit_then_refuses_naming_it() -> None:
     with pytest.raises(InvalidTransition) as refused:
         apply_ticket(ticket, A.RECALL, now=later, policy=policy)
     message = str(refused.value)
-    assert "allows 2" in message
+    assert "上限（2 次），请按「过号」" in message
     assert ticket.number in message
+    assert "allows 2" in refused.value.en and refused.value.code == "recall_limit"
     # no-show is still possible once recalls are used up
     assert apply_ticket(ticket, A.NO_SHOW, now=later).status is S.NO_SHOW
 
@@ -262,8 +266,9 @@ def test_recall_limit_is_a_hall_setting(max_recalls: int, allowed: int) -> None:
     for _ in range(allowed):
         ticket = apply_ticket(ticket, A.RECALL, now=NOW, policy=policy)
     assert ticket.recalls == allowed
-    with pytest.raises(InvalidTransition, match=f"allows {max_recalls}"):
+    with pytest.raises(InvalidTransition, match=f"上限（{max_recalls} 次）") as refused:
         apply_ticket(ticket, A.RECALL, now=NOW, policy=policy)
+    assert f"allows {max_recalls}" in refused.value.en
 
 
 def test_start_stamps_started_at() -> None:
@@ -295,14 +300,46 @@ def test_ending_moves_stamp_finished_at(status: TicketStatus, action: TicketActi
     assert apply_ticket(TICKET_IN[status], action, now=NOW).finished_at == NOW
 
 
-def test_resume_returns_to_the_queue_head_at_any_window() -> None:
-    suspended = replace(TICKET_IN[S.SUSPENDED], directed_window=3)
-    resumed = apply_ticket(suspended, A.RESUME, now=NOW)
+@pytest.mark.parametrize("back_to", [3, None])
+def test_resume_returns_to_the_queue_head_for_the_window_given(back_to: int | None) -> None:
+    suspended = replace(TICKET_IN[S.SUSPENDED], directed_window=7)
+    resumed = apply_ticket(suspended, A.RESUME, now=NOW, window=back_to)
     assert resumed.status is S.WAITING
     assert resumed.entry is Entry.RETURN
-    assert resumed.window is None
-    assert resumed.directed_window is None
+    assert resumed.window == 3  # where it was last called: the board's last calls show it
+    assert resumed.directed_window == back_to
     assert resumed.arrived_at == suspended.arrived_at
+
+
+EXIT_ONLY = Skills(accepts_all=False, categories=frozenset({"exit_entry"}))
+
+# The window that suspended the ticket (3), its state and skills -> where the ticket goes back.
+RESUME_CASES = {
+    "open: back to it": (WS.OPEN, None, 3),
+    "calling someone else: back to it": (WS.CALLING, None, 3),
+    "serving someone else: back to it": (WS.SERVING, None, 3),
+    "paused: any window": (WS.PAUSED, None, None),
+    "closed: any window": (WS.CLOSED, None, None),
+    "no longer takes the service: any window": (WS.OPEN, EXIT_ONLY, None),
+    "gone from the hall: any window": (None, None, None),
+}
+
+
+@pytest.mark.parametrize("case", RESUME_CASES, ids=list(RESUME_CASES))
+def test_resume_window(case: str) -> None:
+    state, skills, expected = RESUME_CASES[case]
+    others = [make_window(1), make_window(2, state=WS.PAUSED)]
+    home = [] if state is None else [make_window(3, state=state, skills=skills)]
+    assert resume_window(TICKET_IN[S.SUSPENDED], [*others, *home]) == expected
+
+
+def test_a_ticket_resumed_for_its_window_is_called_there_first_and_nowhere_else() -> None:
+    back = apply_ticket(TICKET_IN[S.SUSPENDED], A.RESUME, now=NOW, window=3)
+    early = make_ticket("A000", waited_min=300)
+    assert choose_next([early, back], make_window(3), Policy(), NOW) == back
+    assert choose_next([early, back], make_window(1), Policy(), NOW) == early
+    anywhere = apply_ticket(TICKET_IN[S.SUSPENDED], A.RESUME, now=NOW)
+    assert choose_next([early, anywhere], make_window(1), Policy(), NOW) == anywhere
 
 
 def test_ticket_status_sets() -> None:
@@ -365,10 +402,11 @@ def test_apply_window_follows_the_table_or_refuses(
     if expected is None:
         with pytest.raises(InvalidTransition) as refused:
             apply_window(window, action, now=NOW, ticket_id="t-A024")
-        message = str(refused.value)
-        assert "window 7" in message
-        assert state.value in message
-        assert action.value in message
+        assert f"7 号窗口当前为「{window_state_zh(state)}」" in str(refused.value)
+        english = refused.value.en
+        assert "window 7" in english
+        assert state.value in english
+        assert action.value in english
     else:
         assert apply_window(window, action, now=NOW, ticket_id="t-A024").state is expected
     assert window == before
@@ -416,8 +454,9 @@ def test_state_since_changes_only_with_the_state(state: WindowState, action: Win
 
 
 def test_refusal_names_the_ticket_a_busy_window_holds() -> None:
-    with pytest.raises(InvalidTransition, match=r"window 7 is serving \(t-A023\)"):
+    with pytest.raises(InvalidTransition) as refused:
         apply_window(WINDOW_IN[WS.SERVING], WA.CLOSE, now=NOW)
+    assert "window 7 is serving (t-A023)" in refused.value.en
 
 
 # ---------------------------------------------------------------- dispatch

@@ -15,8 +15,10 @@ VEHICLE = "JDC-ZC-DJ"  # 机动车注册登记, prefix D
 
 def test_a_closed_window_cannot_call_and_an_empty_queue_answers_204(hall: Hall) -> None:
     reply = hall.act(1, "call-next")
-    assert reply.status_code == 409
-    assert "window 1 is closed" in reply.json()["message"]
+    assert reply.status_code == 409 and reply.json()["error"] == "invalid_transition"
+    assert reply.json()["message"] == "1 号窗口当前为「未开启」，不能叫号"
+    english = hall.act(1, "call-next", headers=hall.windows[1] | {"Accept-Language": "en"})
+    assert "window 1 is closed" in english.json()["message"]
     hall.open(1)
     assert hall.act(1, "call-next").status_code == 204
 
@@ -32,7 +34,8 @@ def test_full_lifecycle_call_recall_start_finish(hall: Hall, clock: Clock) -> No
     assert hall.do(1, "recall")["ticket"]["recalls"] == 1
     assert hall.do(1, "recall")["ticket"]["recalls"] == 2
     third = hall.act(1, "recall")
-    assert third.status_code == 409 and "no-show" in third.json()["message"]
+    assert third.status_code == 409 and third.json()["error"] == "recall_limit"
+    assert "请按「过号」" in third.json()["message"]
     assert hall.do(1, "start")["window"]["state"] == "serving"
     clock.advance(120)
     done = hall.do(1, "finish", {"outcome": "办结"})
@@ -46,13 +49,14 @@ def test_full_lifecycle_call_recall_start_finish(hall: Hall, clock: Clock) -> No
 def test_actions_that_do_not_fit_the_state_are_409_and_change_nothing(hall: Hall) -> None:
     hall.ticket()
     hall.open(1)
+    english = hall.windows[1] | {"Accept-Language": "en"}
     for action in ("start", "finish", "recall", "no-show", "suspend", "resume", "open"):
-        reply = hall.act(1, action)
+        reply = hall.act(1, action, headers=english)
         assert reply.status_code == 409, action
         assert "open" in reply.json()["message"], action
     hall.do(1, "call-next")
     for action in ("call-next", "pause", "close", "finish", "suspend"):
-        reply = hall.act(1, action)
+        reply = hall.act(1, action, headers=english)
         assert reply.status_code == 409, action
         assert "calling" in reply.json()["message"]
     board = hall.ok(hall.c.get("/api/halls/h1/board", headers=hall.display))
@@ -86,7 +90,7 @@ def test_call_a_specific_number(hall: Hall) -> None:
     assert called["ticket"]["id"] == wanted["id"]
     hall.do(1, "no-show")
     again = hall.act(1, "call", {"ticket": wanted["id"]})
-    assert again.status_code == 409 and "no_show" in again.json()["message"]
+    assert again.status_code == 409 and again.json()["error"] == "ticket_not_waiting"
     assert hall.act(1, "call", {"ticket": "Z999"}).status_code == 404
     assert hall.act(1, "call", {}).status_code == 422
 
@@ -222,7 +226,31 @@ def test_suspended_visitor_returns_to_the_head_of_the_queue(hall: Hall, clock: C
     hall.ticket()  # others keep arriving
     back = hall.do(2, "resume-ticket", {"ticket": away["number"]})
     assert back["resumed"]["status"] == "waiting" and back["resumed"]["position"] == 0
-    assert hall.do(2, "call-next")["ticket"]["id"] == away["id"]  # at any window
+    # Back to window 1, which suspended it (its clerk has the file), not to window 2.
+    assert hall.do(2, "call-next")["ticket"]["id"] != away["id"]
+    assert hall.do(1, "call-next")["ticket"]["id"] == away["id"]
+
+
+def test_a_suspended_visitor_whose_window_paused_returns_to_any_window(hall: Hall) -> None:
+    away = hall.ticket()
+    hall.open(1, 2)
+    hall.do(1, "call-next")
+    hall.do(1, "start")
+    hall.do(1, "suspend")
+    hall.do(1, "pause")
+    hall.do(1, "resume-ticket", {"ticket": away["number"]})
+    assert hall.do(2, "call-next")["ticket"]["id"] == away["id"]
+
+
+def test_a_visitor_sent_back_to_a_window_that_then_pauses_goes_to_any_window(hall: Hall) -> None:
+    away = hall.ticket()
+    hall.open(1, 2)
+    hall.do(1, "call-next")
+    hall.do(1, "start")
+    hall.do(1, "suspend")
+    hall.do(2, "resume-ticket", {"ticket": away["number"]})
+    hall.do(1, "pause")  # its screen says 「暂停服务，请到其他窗口办理」
+    assert hall.do(2, "call-next")["ticket"]["id"] == away["id"]
 
 
 def test_pause_resume_close(hall: Hall) -> None:
