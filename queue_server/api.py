@@ -7,6 +7,7 @@ runs in the thread pool so the event loop stays free for the displays.
 
 import json
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -20,6 +21,7 @@ from .access import Principal
 from .bookings import Bookings
 from .broadcast import Doorbell
 from .domain import InvalidInput, QueueError
+from .edge import prefers_english
 from .models import (
     AppointmentIn,
     CallIn,
@@ -227,7 +229,17 @@ async def get_ticket(request: Request) -> Response:
 
 async def rate_ticket(request: Request) -> Response:
     body = await parse(request, RatingIn)
-    return ok(await run_in_threadpool(hub(request).rate, request.path_params["id"], body), 201)
+    # Public (the holder rates from the phone), but a caller that shows a token is
+    # held to its role: a window's evaluator rates only the visitor it just served.
+    rater = await who(request) if _has_token(request) else None
+    args = (request.path_params["id"], body, rater)
+    return ok(await run_in_threadpool(hub(request).rate, *args), 201)
+
+
+def _has_token(request: Request) -> bool:
+    """Whether the request carries a token (pages without one send "Bearer ")."""
+    _scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return bool(token.strip())
 
 
 async def cancel_ticket(request: Request) -> Response:
@@ -313,7 +325,10 @@ async def cancel_by_staff(request: Request) -> Response:
 async def tickets_csv(request: Request) -> Response:
     principal, hall = await who(request), request.path_params["hall"]
     text = await run_in_threadpool(
-        hub(request).tickets_csv, principal, hall, request.query_params.get("date")
+        partial(hub(request).tickets_csv, english=csv_in_english(request)),
+        principal,
+        hall,
+        request.query_params.get("date"),
     )
     # A BOM so that spreadsheet programs read the Chinese as UTF-8.
     return Response(
@@ -321,6 +336,19 @@ async def tickets_csv(request: Request) -> Response:
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{hall}-tickets.csv"'},
     )
+
+
+async def ack_alert(request: Request) -> Response:
+    principal, p = await who(request), request.path_params
+    return ok(await run_in_threadpool(hub(request).ack_alert, principal, p["hall"], p["alert"]))
+
+
+def csv_in_english(request: Request) -> bool:
+    """`?lang=en` (or `zh`) decides; without it, the client's Accept-Language."""
+    lang = request.query_params.get("lang", "").lower()
+    if lang in ("en", "zh"):
+        return lang == "en"
+    return prefers_english(request.headers.get("accept-language"))
 
 
 async def get_window(request: Request) -> Response:
@@ -363,6 +391,7 @@ routes = [
     Route("/api/halls/{hall}/windows/{n:int}", put_window, methods=["PUT"]),
     Route("/api/halls/{hall}/windows/{n:int}", get_window, methods=["GET"]),
     Route("/api/halls/{hall}/alerts", hall_route(lambda s: s.alerts, query="date")),
+    Route("/api/halls/{hall}/alerts/{alert}/ack", ack_alert, methods=["POST"]),
     Route("/api/halls/{hall}/windows/{n:int}/{action}", window_action, methods=["POST"]),
     Route("/api/halls/{hall}/tickets", issue_ticket, methods=["POST"]),
     Route("/api/halls/{hall}/tickets", hall_route(lambda s: s.issued_since, query="since_seq")),

@@ -29,7 +29,7 @@ from .protocol import Event, EventType
 from .services import HallServices
 from .stats import day_figures, wait_s
 from .store import Tx
-from .views import handling_means
+from .views import alert_view, handling_means
 
 SYSTEM = "system:scheduler"
 SNAPSHOT_EVERY = timedelta(minutes=5)
@@ -167,18 +167,16 @@ class HallDay:
         now: datetime,
         events: list[Event],
     ) -> int:
-        data = {"kind": kind} | data
-        tx.add_alert(
-            AlertRow(
-                hall_id=hall.id,
-                kind=kind,
-                key=key,
-                business_date=hall.business_date(now),
-                data=data,
-                at=now,
-            )
+        row = AlertRow(
+            hall_id=hall.id,
+            kind=kind,
+            key=key,
+            business_date=hall.business_date(now),
+            data={"kind": kind} | data,
+            at=now,
         )
-        events.append(Event(EventType.ALERT_RAISED, {"alert": data}))
+        tx.add_alert(row)
+        events.append(Event(EventType.ALERT_RAISED, {"alert": alert_view(row, None, hall.zone)}))
         return 1
 
     def _over_wait(

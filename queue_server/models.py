@@ -4,6 +4,7 @@ No `from __future__ import annotations` here: SQLModel reads the annotations
 at class creation. Times are stored as naive UTC and come back aware.
 """
 
+import hashlib
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from functools import cache
@@ -220,6 +221,27 @@ class AlertRow(SQLModel, table=True):
     key: str = Field(primary_key=True)
     business_date: date
     data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    at: datetime = _time(nullable=False)
+
+    @property
+    def public_id(self) -> str:
+        """The alert's id in the API: its day, then a digest of (kind, key).
+
+        The key of an over-wait alert is a ticket id, the holder's secret: only a
+        short digest of it leaves the server. The day lets a lookup stay inside
+        one business day's alerts."""
+        digest = hashlib.sha256(f"{self.kind}:{self.key}".encode()).hexdigest()[:12]
+        return f"{self.business_date:%Y%m%d}-{digest}"
+
+
+class AlertAckRow(SQLModel, table=True):
+    """A supervisor acknowledged an alert (once): who and when."""
+
+    __tablename__ = "alert_ack"
+    hall_id: str = Field(primary_key=True)
+    alert_id: str = Field(primary_key=True)  # AlertRow.public_id
+    by: str  # the principal's actor (role, token id, hall)
+    by_label: str  # the token's label, as the console shows it
     at: datetime = _time(nullable=False)
 
 

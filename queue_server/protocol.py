@@ -33,6 +33,7 @@ class EventType(StrEnum):
     WINDOW_UPDATED = "window.updated"
     DEVICE_STATUS = "device.status"
     ALERT_RAISED = "alert.raised"
+    ALERT_ACKED = "alert.acked"
     HALL_CLOSED = "hall.closed"
 
 

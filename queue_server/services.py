@@ -9,8 +9,6 @@ queue up together share a transaction (group commit), each in its own
 savepoint: one refused change leaves the others of its batch alone.
 """
 
-import csv
-import io
 import random
 import time
 from collections.abc import Callable
@@ -22,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.exc import IntegrityError
 
 from . import catalogue as catalogue_module
-from . import identity
+from . import export, identity
 from .access import Principal, Role, require
 from .catalogue import Catalogue
 from .clerk import Desk, new_ticket_id
@@ -51,6 +49,8 @@ from .group_commit import GroupCommit, Job, LoopBatches
 from .hours import HoursError, hours_json, parse_hours
 from .id_key import load_id_key
 from .models import (
+    AlertAckRow,
+    AlertRow,
     DeviceRow,
     DeviceStatusIn,
     HallIn,
@@ -69,10 +69,11 @@ from .protocol import (
     public_ticket,
 )
 from .settings import Settings
-from .stats import day_figures, handling_s, wait_s
+from .stats import day_figures
 from .store import Store, Tx
 from .tokens import Tokens
 from .views import (
+    alert_view,
     board_snapshot,
     handling_means,
     live_leg,
@@ -229,19 +230,49 @@ class HallServices:
             return window_view(tx, self.catalogue, tx.window(hall_id, number), self.clock())
 
     def alerts(self, principal: Principal, hall_id: str, day: str | None) -> dict[str, Any]:
-        """The day's alerts (超时预警), for a supervisor console opened after they fired."""
+        """The day's alerts (超时预警), oldest first, each with whether and by whom it
+        was acknowledged: a console opened after they fired shows them all."""
         require(principal, {Role.SUPERVISOR}, hall=hall_id)
         with self.store.read() as tx:
             hall = tx.hall(hall_id)
             when = _day(day, hall, self.clock())
             rows = tx.day_alerts(hall_id, when)
+            acks = tx.alert_acks(hall_id, [r.public_id for r in rows])
         # Alerts raised in one run share a time: then by ticket number or category.
         rows.sort(key=lambda r: (r.at, str(r.data.get("number") or r.data.get("category"))))
         return {
             "hall": hall_id,
             "date": when.isoformat(),
-            "alerts": [r.data | {"at": local_iso(r.at, hall.zone)} for r in rows],
+            "alerts": [alert_view(r, acks.get(r.public_id), hall.zone) for r in rows],
         }
+
+    def ack_alert(self, principal: Principal, hall_id: str, alert_id: str) -> dict[str, Any]:
+        """A supervisor has seen to an alert: recorded once (who, when) and announced
+        (`alert.acked`) so every console drops it from its open alerts. Acknowledging
+        it again answers the first acknowledgement and changes nothing."""
+        require(principal, {Role.SUPERVISOR}, hall=hall_id)
+
+        def work(tx: Tx, now: datetime, events: list[Event]) -> dict[str, Any]:
+            hall = tx.hall(hall_id)
+            row = _find_alert(tx, hall_id, alert_id)
+            ack = tx.alert_acks(hall_id, [alert_id]).get(alert_id)
+            if ack is None:
+                ack = AlertAckRow(
+                    hall_id=hall_id,
+                    alert_id=alert_id,
+                    by=principal.actor,
+                    by_label=principal.label or principal.role.value,
+                    at=now,
+                )
+                tx.add_alert_ack(ack)
+                # Who acknowledged stays with the supervisors (GET …/alerts): the
+                # feed also reaches displays, and a token's label may name a person.
+                view = alert_view(row, ack, hall.zone)
+                view["acked"] = {"at": view["acked"]["at"]}
+                events.append(Event(EventType.ALERT_ACKED, {"alert": view}))
+            return alert_view(row, ack, hall.zone)
+
+        return self.write(hall_id, work)
 
     def id_key(self) -> bytes:
         """The ID-number hash key: from the settings or a file, never the database."""
@@ -323,6 +354,7 @@ class HallServices:
             "timezone": hall.timezone,
             "policy": _policy_dict(hall.policy),
             "hours": hours_json(hall.hours),
+            **_opening_now(hall, self.clock()),
             "services": [s.code for s in offered],
             "categories": sorted({s.category for s in offered}),
             "windows": [self._window_config(w) for w in tx.windows(hall_id)],
@@ -623,60 +655,26 @@ class HallServices:
             ],
         }
 
-    def tickets_csv(self, principal: Principal, hall_id: str, day: str | None) -> str:
+    def tickets_csv(
+        self, principal: Principal, hall_id: str, day: str | None, *, english: bool = False
+    ) -> str:
         """The day's tickets as CSV for the supervisor: times, no ID numbers or names."""
         require(principal, {Role.SUPERVISOR}, hall=hall_id)
         with self.store.read() as tx:
             hall = tx.hall(hall_id)
             when = _day(day, hall, self.clock())
             tickets = tx.day_tickets(hall_id, when)
-        out = io.StringIO()
-        writer = csv.writer(out)
-        columns = (
-            "number",
-            "service",
-            "service_name",
-            "category",
-            "green_channel",
-            "status",
-            "window",
-            "issued_at",
-            "first_called_at",
-            "started_at",
-            "finished_at",
-            "wait_s",
-            "handling_s",
-            "recalls",
-            "outcome",
-            "transfer_leg",
-        )
-        writer.writerow(columns)
-        for t in tickets:
-            wait, handled = wait_s(t), handling_s(t)
-            writer.writerow(
-                (
-                    t.number,
-                    t.service,
-                    self.catalogue.service(t.service).name,
-                    t.category,
-                    int(t.green_channel),
-                    t.status.value,
-                    t.window or "",
-                    local_iso(t.issued_at, hall.zone),
-                    local_iso(t.first_called_at, hall.zone) or "",
-                    local_iso(t.started_at, hall.zone) or "",
-                    local_iso(t.finished_at, hall.zone) or "",
-                    "" if wait is None else round(wait),
-                    "" if handled is None else round(handled),
-                    t.recalls,
-                    t.outcome or "",
-                    int(t.parent_id is not None),
-                )
-            )
-        return out.getvalue()
+        return export.tickets_csv(tickets, self.catalogue, hall.zone, english=english)
 
-    def rate(self, ticket_id: str, body: RatingIn) -> dict[str, Any]:
-        """The visitor's evaluation (评价), once, after the service is done."""
+    def rate(
+        self, ticket_id: str, body: RatingIn, rater: Principal | None = None
+    ) -> dict[str, Any]:
+        """The visitor's evaluation (评价), once, after the service is done.
+
+        Anyone holding the ticket's id may rate it (the holder's phone page). A
+        window's token (the evaluator beside the window) may rate only the
+        visitor it has just served: once the window has called someone else,
+        its screen faces another person."""
 
         def work(tx: Tx, now: datetime, events: list[Event]) -> dict[str, Any]:
             ticket = live_leg(tx, ticket_id)
@@ -688,6 +686,8 @@ class HallServices:
                     "it can be rated once its service is finished",
                     code="not_finished",
                 )
+            if rater is not None and rater.role is Role.WINDOW:
+                _check_evaluator(tx, rater, ticket, now)
             if tx.rating(ticket.id) is not None:
                 raise Conflict(
                     f"{ticket.number} 号已评价过，感谢您的反馈",
@@ -863,6 +863,58 @@ def _day(day: str | None, hall: Hall, now: datetime) -> date:
             f"日期应写成 2026-11-25 这样的格式，而不是 {day!r}",
             en=f"date must look like 2026-11-25, not {day!r}",
         ) from None
+
+
+def _opening_now(hall: Hall, now: datetime) -> dict[str, Any]:
+    """Whether the hall takes tickets now, and else when it opens next (the kiosk
+    says so on its first screen rather than after a visitor chose an item)."""
+    hours, zone = hall.hours, hall.zone
+    if hours.always_open or hours.session_at(now, zone) is not None:
+        return {"open_now": True, "opens_at": None}
+    return {"open_now": False, "opens_at": local_iso(hours.next_opening(now, zone), zone)}
+
+
+def _check_evaluator(tx: Tx, rater: Principal, ticket: Ticket, now: datetime) -> None:
+    """A window's evaluator rates only the ticket its window served last: its own
+    window's, finished today, and no one called to that window since."""
+    hall = tx.hall(ticket.hall)
+    finished, window = ticket.finished_at, ticket.window
+    at_window = (
+        finished is not None
+        and window is not None
+        and (rater.hall, rater.window) == (ticket.hall, window)
+        and ticket.business_date == hall.business_date(now)
+        and all(
+            t.id == ticket.id
+            for t in tx.called_since(hall.id, ticket.business_date, window, finished)
+        )
+    )
+    if not at_window:
+        raise Conflict(
+            f"{ticket.number} 号已离开本窗口，评价器只能评价本窗口刚办理的号码；"
+            "办事人可扫号票上的二维码在手机上评价",
+            en=f"ticket {ticket.number} has left window {rater.window}; the window's "
+            "evaluator rates only the visitor it has just served (the holder can still "
+            "rate from the ticket's status page)",
+            code="rating_not_at_window",
+        )
+
+
+def _find_alert(tx: Tx, hall_id: str, alert_id: str) -> AlertRow:
+    """The alert an id names (its day is the id's first part), else NotFound."""
+    unknown = NotFound(
+        f"本大厅没有编号为 {alert_id} 的预警",
+        en=f"hall {hall_id} has no alert {alert_id!r}",
+        code="unknown_alert",
+    )
+    try:
+        day = datetime.strptime(alert_id.partition("-")[0], "%Y%m%d").date()
+    except ValueError:
+        raise unknown from None
+    found = [r for r in tx.day_alerts(hall_id, day) if r.public_id == alert_id]
+    if not found:
+        raise unknown
+    return found[0]
 
 
 def _device_view(row: DeviceRow, zone: tzinfo) -> dict[str, Any]:

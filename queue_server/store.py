@@ -52,6 +52,7 @@ from .domain import (
 )
 from .hours import parse_hours
 from .models import (
+    AlertAckRow,
     AlertRow,
     AppointmentRow,
     BookingBanRow,
@@ -654,6 +655,15 @@ class Tx:
             limit=limit,
         )
 
+    def called_since(self, hall_id: str, day: date, window: int, since: datetime) -> list[Ticket]:
+        """The tickets window `window` has called (or recalled) after `since` on `day`."""
+        return self._tickets(
+            TICKETS.c.hall_id == hall_id,
+            TICKETS.c.business_date == day,
+            TICKETS.c.window == window,
+            TICKETS.c.called_at > since,
+        )
+
     def idempotent(self, hall_id: str, key: str) -> tuple[str, str] | None:
         """(ticket id, service) of the ticket issued under this Idempotency-Key."""
         row = self.s.connection().execute(_BY_IDEM_KEY, {"hall": hall_id, "key": key}).first()
@@ -974,6 +984,20 @@ class Tx:
                 .order_by(col(AlertRow.at))
             )
         )
+
+    def alert_acks(self, hall_id: str, alert_ids: list[str]) -> dict[str, AlertAckRow]:
+        if not alert_ids:
+            return {}
+        rows = self.s.scalars(
+            select(AlertAckRow).where(
+                col(AlertAckRow.hall_id) == hall_id, col(AlertAckRow.alert_id).in_(alert_ids)
+            )
+        )
+        return {row.alert_id: row for row in rows}
+
+    def add_alert_ack(self, row: AlertAckRow) -> None:
+        self.s.add(row)
+        self.s.flush()
 
     def day_report(self, hall_id: str, day: date) -> DayReportRow | None:
         return self.s.get(DayReportRow, (hall_id, day))

@@ -2,14 +2,26 @@
 
 - the holder's view of their ticket (no personal data),
 - the clerk's view of a window (the masked ID number, for the clerk only),
-- the display board snapshot and the waiting counts (no personal data).
+- the display board snapshot and the waiting counts (no personal data),
+- an alert as the supervisor console shows it.
 """
 
 from datetime import datetime, tzinfo
 from typing import Any
 
 from .catalogue import Catalogue
-from .domain import Hall, Ticket, TicketStatus, Window, estimate
+from .domain import (
+    Entry,
+    Hall,
+    Policy,
+    Ticket,
+    TicketStatus,
+    Window,
+    WindowState,
+    dispatch_order,
+    estimate,
+)
+from .models import AlertAckRow, AlertRow
 from .protocol import local_iso, public_device, public_ticket, public_window
 from .store import Tx
 
@@ -39,16 +51,18 @@ def ticket_view(
     and the address of its live status page (what the printed QR code opens)."""
     hall = tx.hall(ticket.hall)
     service = catalogue.service(ticket.service)
+    waiting, windows = tx.waiting(hall.id), tx.windows(hall.id)
     est = estimate(
         ticket,
-        tx.waiting(hall.id),
-        tx.windows(hall.id),
+        waiting,
+        windows,
         handling_means(tx, catalogue, hall, now),
         hall.policy,
         now,
         arrivals=tx.arrivals(hall.id, hall.business_date(now)),
     )
     at_window = ticket.status in (TicketStatus.CALLED, TicketStatus.SERVING)
+    reasons = order_reasons(ticket, waiting, windows, hall.policy, now)
     return {
         "id": ticket.id,
         "hall": hall.id,
@@ -66,7 +80,84 @@ def ticket_view(
         "called_at": local_iso(ticket.called_at, hall.zone),
         # Without a public address the printer and kiosk use the one they reached us by.
         "status_url": f"{public_url.rstrip('/')}/t/{ticket.id}" if public_url else None,
+        # Staffed windows that take this ticket: 0 means nobody can call it now,
+        # and the estimate only says what happens once one opens.
+        "windows_open": sum(1 for w in windows if w.accepts(ticket) and w.state in STAFFED),
+        "order_reasons": reasons,
+        "order_note": order_note(reasons),
     }
+
+
+STAFFED = (WindowState.OPEN, WindowState.CALLING, WindowState.SERVING)
+
+# Why a ticket taken later may be called first, in the order the note names them.
+ORDER_REASONS_ZH = {
+    "short_target": "办理时限较短的事项",
+    "appointment": "按时签到的预约号",
+    "green_channel": "绿色通道号",
+    "transfer": "转办的号码",
+    "return": "补齐材料返回的号码",
+}
+
+
+def order_reasons(
+    ticket: Ticket, waiting: list[Ticket], windows: list[Window], policy: Policy, now: datetime
+) -> list[str]:
+    """Why tickets taken after `ticket` are called before it: the kinds of head start
+    they have (ORDER_REASONS_ZH), and "dedicated_window" when a window that cannot
+    take `ticket` serves later tickets of its category. Kinds, never which ticket
+    has which: the public learns that the green channel exists, not who is in it."""
+    if ticket.status is not TicketStatus.WAITING:
+        return []
+    staffed = [w for w in windows if w.state in STAFFED]
+    able = [w for w in staffed if w.accepts(ticket)] or [w for w in windows if w.accepts(ticket)]
+    later = [t for t in waiting if t.arrived_at > ticket.arrived_at and t.id != ticket.id]
+    if not later:
+        return []  # the newest ticket (the kiosk's answer): nobody can overtake it
+    # Windows alike in what they take order the queue alike: one order per kind.
+    directed = {t.directed_window for t in later}
+    kinds = {(w.skills, w.lane, w.number if w.number in directed else None): w for w in able}
+    found: set[str] = set()
+    for window in kinds.values():
+        order = dispatch_order([*later, ticket], window, policy, now)
+        for other in order[: order.index(ticket)]:
+            found |= _head_starts(other, ticket, policy)
+    if any(
+        not w.accepts(ticket) and w.accepts(t)
+        for w in staffed
+        for t in later
+        if t.category == ticket.category
+    ):
+        found.add("dedicated_window")
+    return [r for r in (*ORDER_REASONS_ZH, "dedicated_window") if r in found]
+
+
+def _head_starts(other: Ticket, mine: Ticket, policy: Policy) -> set[str]:
+    kinds = set()
+    if policy.target_boost(other.service) > policy.target_boost(mine.service):
+        kinds.add("short_target")
+    if other.green_channel and not mine.green_channel:
+        kinds.add("green_channel")
+    if other.entry is Entry.APPOINTMENT:
+        kinds.add("appointment")
+    elif other.entry is Entry.TRANSFER or other.directed_window is not None:
+        kinds.add("transfer")
+    elif other.entry is Entry.RETURN:
+        kinds.add("return")
+    return kinds
+
+
+def order_note(reasons: list[str]) -> str | None:
+    """One neutral line for the holder and the board: why later numbers go first."""
+    if not reasons:
+        return None
+    parts = []
+    ahead = [ORDER_REASONS_ZH[r] for r in reasons if r in ORDER_REASONS_ZH]
+    if ahead:
+        parts.append("、".join(ahead) + "优先叫号")
+    if "dedicated_window" in reasons:
+        parts.append("部分窗口专办特定事项")
+    return "；".join(parts) + "，取号晚于您的号码可能先被叫到"
 
 
 def window_view(
@@ -172,3 +263,9 @@ def call_entry(catalogue: Catalogue, ticket: Ticket, zone: tzinfo) -> dict[str, 
         "service_name": catalogue.service(ticket.service).name,
         "called_at": local_iso(ticket.called_at, zone),
     }
+
+
+def alert_view(row: AlertRow, ack: AlertAckRow | None, zone: tzinfo) -> dict[str, Any]:
+    """An alert for the supervisor: what it says, its id, when, and who acknowledged it."""
+    acked = ack and {"by": ack.by_label or ack.by, "at": local_iso(ack.at, zone)}
+    return row.data | {"id": row.public_id, "at": local_iso(row.at, zone), "acked": acked or None}

@@ -5,9 +5,11 @@
  *   - the window's state: the hall feed (hall-socket.js), and the answer of
  *     each action at once (the feed confirms it a moment later);
  *   - the current ticket's details (materials, masked ID number, booking):
- *     only action answers carry them, so the last one is kept in
- *     sessionStorage and a reload of this tab shows them again; otherwise
- *     the feed's call entry (number, service, green mark) stands in;
+ *     the answer of each action, or GET /api/halls/{hall}/windows/{n} when
+ *     the window holds a ticket this page did not call (a reload, another
+ *     tab, a supervisor's step); until that answer the feed's call entry
+ *     (number, service, green mark) stands in. Nothing personal is kept in
+ *     the browser's storage;
  *   - how many wait for this window: GET /queues filtered by the window's
  *     skills (GET /api/halls/{hall}), refreshed after feed events.
  *
@@ -24,7 +26,6 @@
   const hall = body.dataset.hall;
   const number = Number(body.dataset.window);
   const hallPath = `/api/halls/${encodeURIComponent(hall)}`;
-  const DETAIL_KEY = `yichuang.clerk.${hall}.${number}`;
   const QUEUE_DEBOUNCE_MS = 400;
   const QUEUE_EVERY_MS = 30000; // waits grow without events; refresh them anyway
   const CONFIG_RETRY_MS = 3000;
@@ -50,7 +51,6 @@
     StaffUi.startClock(() => (feed && feed.state().hall ? feed.state().hall.timezone : null),
       () => (feed ? feed.serverNow() : Date.now()));
     setInterval(renderSince, 1000);
-    model.detail = restoreDetail();
     buildButtons();
     feed = HallSocket.start({ hall, onMessage: received, onRefused: StaffUi.showFatal });
     if (!Api.token) return;
@@ -233,7 +233,6 @@
     // A new ticket starts from the default outcome; the same one keeps the clerk's pick.
     const sameTicket = before && model.detail && before.number === model.detail.number;
     if (!sameTicket) model.outcome = OUTCOMES[0];
-    saveDetail();
     StaffUi.showMessage(doneText(action, data), "ok");
     if (action === "finish" && data.ticket) {
       const { id, number: finished, service_name: serviceName } = data.ticket;
@@ -289,20 +288,20 @@
 
   // ------------------------------------------------------------ the ticket's details
 
-  function saveDetail() {
-    try {
-      if (model.detail) sessionStorage.setItem(DETAIL_KEY, JSON.stringify(model.detail));
-      else sessionStorage.removeItem(DETAIL_KEY);
-    } catch (err) {
-      // private mode: details just do not survive a reload
-    }
-  }
+  // The number whose details are being fetched: one request per ticket at a time.
+  let detailFetching = null;
 
-  function restoreDetail() {
-    try {
-      return JSON.parse(sessionStorage.getItem(DETAIL_KEY) || "null");
-    } catch (err) {
-      return null;
+  /** Fetch the clerk's view of the window for a ticket this page has no details of. */
+  async function fetchDetail(ticketNumber) {
+    if (detailFetching === ticketNumber || !Api.token) return;
+    detailFetching = ticketNumber;
+    const result = await Api.call("GET", `${hallPath}/windows/${number}`);
+    detailFetching = null;
+    const w = model.window;
+    // Still the ticket the window holds (the clerk may have moved on meanwhile).
+    if (result.ok && result.data.ticket && w && result.data.window.ticket === w.ticket) {
+      model.detail = result.data.ticket;
+      render();
     }
   }
 
@@ -336,7 +335,9 @@
     body.dataset.windowState = state || "";
     body.dataset.busy = model.busy || "";
     renderTop();
-    renderTicket(currentTicket());
+    const ticket = currentTicket();
+    if (ticket && ticket.partial && model.hall) fetchDetail(ticket.number);
+    renderTicket(ticket);
     renderQueue();
     renderCallNext(state);
     renderActions(state);
@@ -389,7 +390,7 @@
     const rows = [];
     const add = (term, value, id) => rows.push(fact(term, value, id));
     if (ticket.partial) {
-      add("说明", "此号码不是在本页叫的：等候时间、证件号与预约信息在本页叫号后显示");
+      add("说明", "正在读取该号码的详情（等候时间、证件号与预约信息）…");
       return rows;
     }
     add("已等候", StaffCore.formatDuration(ticket.waited_s) || "—", "fact-waited");

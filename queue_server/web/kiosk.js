@@ -254,6 +254,13 @@
   }
 
   function renderCategories() {
+    // A closed hall says so before anyone picks an item the server would refuse.
+    const closed = config.hall.open_now === false;
+    show("closed-note", closed);
+    show("categories", !closed);
+    show("green-hint", !closed);
+    setText("categories-title", closed ? "暂停取号" : "请选择业务类别");
+    if (closed) setText("closed-message", Text.hallClosed(config.hall.opens_at, today()).message);
     once("categories", config.loadedAt, () => {
       const tiles = config.categories.map((c, i) =>
         tile(i, { type: "category", code: c.code }, [
@@ -307,14 +314,21 @@
     setText("to-id-label", typed ? "修改身份证号码" : "绿色通道：输入身份证号码");
   }
 
-  /** Whether a window is there to call this service today, as far as the last hall data knows. */
+  /**
+   * Whether a window is there to call this service now, as far as the last hall
+   * data knows. A walk-in may still take a ticket for when one opens; an
+   * appointment-only item is never "取号" here, so its note says only the fact.
+   */
   function windowsNote(s) {
     const accepts = (w) =>
       w.services === "all" || (w.services || []).includes(s.code) || (w.categories || []).includes(s.category);
     const able = (config.hall.windows || []).filter(accepts);
     if (!able.length) return "本大厅暂无窗口受理该事项，请咨询工作人员";
     const open = able.some((w) => ["open", "calling", "serving"].includes(w.state));
-    return open ? "" : "受理该事项的窗口暂未开放或暂停服务，取号后请留意叫号";
+    if (open) return "";
+    return s.walk_in
+      ? "目前没有开放的窗口受理该事项：可以取号，窗口开放后按顺序叫号"
+      : "受理该事项的窗口目前未开放";
   }
 
   function renderIdNumber() {
@@ -380,7 +394,12 @@
     show("r-appointment", Boolean(t.appointment && t.appointment.arrival === "on_time"));
     setText("r-service", t.service_name);
     setText("r-ahead", String(t.position));
-    setText("r-wait", Text.waitText(t.estimated_wait_s));
+    const facts = Text.queueFacts(t);
+    setText("r-wait", facts.wait);
+    show("r-nowindow", Boolean(facts.noWindow));
+    setText("r-nowindow", facts.noWindow || "");
+    show("r-order", Boolean(facts.order));
+    setText("r-order", facts.order || "");
     once("qr", t.id, () => {
       show("r-qr-box", true);
       // No public address configured: the one this kiosk reached the server by.
@@ -530,6 +549,7 @@
     tickClock();
     setInterval(tickClock, 10000);
     setInterval(tickIdle, 250);
+    setInterval(refreshConfig, CONFIG_MAX_AGE_MS / 4); // a hall opening or closing shows on its own
     boot();
   }
 

@@ -7,6 +7,11 @@
  * console on the same PC (rate-handoff.js); the feed's ticket.finished at
  * this window triggers the same prompt when the console's word came first
  * or got lost. <body data-view> says which screen is up (idle | prompt | thanks).
+ *
+ * It asks only about the visitor who just left this window: the moment the
+ * window holds another ticket (a call, seen on the feed), the prompt goes
+ * back to idle, and the server refuses this window's rating of a ticket that
+ * has left it (the holder may still rate from the phone page).
  */
 (function () {
   "use strict";
@@ -49,6 +54,7 @@
   function received(msg, { applied, state }) {
     if (!applied) return;
     if (msg.type === "snapshot") StaffUi.hideFatal();
+    if (current && movedOn(current, state)) reset();
     const data = msg.data || {};
     const mine = data.window && data.window.number === number;
     if (msg.type === "ticket.finished" && mine && data.ticket) {
@@ -65,8 +71,22 @@
     for (const name of ["idle", "prompt", "thanks"]) $(name).hidden = name !== view;
   }
 
+  /** Whether the window now holds a ticket other than `record`'s: a new visitor stands there. */
+  function movedOn(record, state) {
+    const w = state && YiChuangFeed.windowOf(state, number);
+    return Boolean(w && w.ticket && w.ticket !== record.number);
+  }
+
+  function reset() {
+    if (current) RateHandoff.forget(hall, number, current.id);
+    current = null;
+    clearTimeout(backTimer);
+    show("idle");
+  }
+
   function prompt(record) {
     if (asked.has(record.id)) return;
+    if (feed && movedOn(record, feed.state())) return; // word of a visitor already gone
     asked.add(record.id);
     current = record;
     $("prompt-ticket").textContent = [record.number, record.service_name].filter(Boolean).join(" · ");
@@ -75,7 +95,10 @@
     backLater(PROMPT_MS);
   }
 
-  function thank(note) {
+  /** The closing screen: thanks, or (`unrated`) why no rating was taken. */
+  function thank(note, unrated = false) {
+    $("thanks-title").textContent = unrated ? "未记录评价" : "感谢您的评价！";
+    $("thanks").classList.toggle("unrated", unrated);
     $("thanks-note").textContent = note;
     show("thanks");
     backLater(THANKS_MS);
@@ -121,6 +144,13 @@
     const result = await Api.call("POST", `/api/tickets/${encodeURIComponent(record.id)}/rating`, { score });
     sending = false;
     setButtonsDisabled(false);
+    if (result.data && result.data.error === "rating_not_at_window") {
+      // The window has called someone else meanwhile: this screen faces another person.
+      RateHandoff.forget(hall, number, record.id);
+      current = null;
+      thank("该号码已离开本窗口，可扫描号票上的二维码在手机上评价", true);
+      return;
+    }
     if (result.ok || result.status === 409) {
       // 409: rated already (a second tap from before); either way the visit is rated.
       RateHandoff.forget(hall, number, record.id);

@@ -94,11 +94,22 @@ const StaffUi = (() => {
     while (container.children.length > items.length) container.lastElementChild.remove();
   }
 
-  /** Typing in a field or using a dialog: page shortcuts must stay out of the way. */
+  // Inputs that take typed text; a checkbox or a radio button takes no letters.
+  const TEXT_TYPES = new Set([
+    "text", "search", "number", "tel", "email", "password", "url", "date", "time", "datetime-local", "month", "week",
+  ]);
+
+  /**
+   * Typing in a text field or using a dialog: page shortcuts must stay out of
+   * the way. A focused checkbox (a material just ticked with the mouse) or
+   * button is not typing: the shortcuts work whatever else has focus.
+   */
   function typingOrDialog(event) {
-    const target = event.target;
     if (document.querySelector("dialog[open]")) return true;
-    return Boolean(target && target.closest && target.closest("input, textarea, select, [contenteditable]"));
+    const target = event.target;
+    const field = target && target.closest && target.closest("input, textarea, select, [contenteditable]");
+    if (!field) return false;
+    return field.tagName !== "INPUT" || TEXT_TYPES.has(field.type);
   }
 
   return Object.freeze({

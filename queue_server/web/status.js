@@ -99,7 +99,12 @@
     const waiting = view.status === "waiting";
     show("s-queue", waiting);
     setText("s-ahead", String(view.position));
-    setText("s-wait", Text.waitText(view.estimated_wait_s));
+    const facts = Text.queueFacts(view);
+    setText("s-wait", facts.wait);
+    show("s-nowindow", waiting && Boolean(facts.noWindow));
+    setText("s-nowindow", facts.noWindow || "");
+    show("s-order", waiting && Boolean(facts.order));
+    setText("s-order", facts.order || "");
     const issued = Text.localParts(view.issued_at);
     setText("s-issued", issued ? `${issued.date} ${issued.time}` : "—");
     show("materials-box", !Text.isFinal(view));

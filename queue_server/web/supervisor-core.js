@@ -101,6 +101,19 @@ const SupervisorCore = (() => {
     return { title: "预警", detail: alert.kind || "" };
   }
 
+  /**
+   * The day's alerts (GET /alerts, oldest first) as the console lists them:
+   * `open` (not yet acknowledged) newest first, and `done` (the history,
+   * acknowledged) newest first too.
+   */
+  function alertLists(alerts) {
+    const newestFirst = [...(alerts || [])].reverse();
+    return {
+      open: newestFirst.filter((a) => !a.acked),
+      done: newestFirst.filter((a) => a.acked),
+    };
+  }
+
   /** Devices in trouble first; an ok printer needs no one's attention. */
   function deviceRows(devices) {
     return [...devices].sort((a, b) => Number(b.state !== "ok") - Number(a.state !== "ok"));
@@ -154,6 +167,7 @@ const SupervisorCore = (() => {
     serviceRows,
     ticketRows,
     alertText,
+    alertLists,
     deviceRows,
     kpis,
     ratingRows,

@@ -2,11 +2,13 @@
  * The supervisor console: the shell around SupervisorCore and HourChart.
  *
  * Live from the hall feed: windows (state, ticket, time in state), waiting
- * counts, alerts (alert.raised) and printer faults (device.status, and the
- * snapshot's devices). From the REST API, refreshed after feed events
- * (debounced) and on a timer: the queues (GET /queues) and today's figures
- * (GET /stats). Alerts exist only as feed events: the console keeps those it
- * saw while open (the server has no list of past alerts to reload).
+ * counts and printer faults (device.status, and the snapshot's devices).
+ * From the REST API, refreshed after feed events (debounced) and on a timer:
+ * the queues (GET /queues) and today's figures (GET /stats). Alerts come
+ * from GET /alerts (the day's, so a console opened late shows them all),
+ * reloaded on every alert.raised and alert.acked: an alert stays open until
+ * a supervisor acknowledges it (POST /alerts/{id}/ack, on any console), and
+ * then moves to the day's history with who and when.
  */
 (function () {
   "use strict";
@@ -21,14 +23,13 @@
   const QUEUES_EVERY_MS = 20000; // waits grow between events
   const STATS_EVERY_MS = 60000;
   const CONFIG_RETRY_MS = 3000;
-  const ALERTS_KEPT = 50;
 
   const model = {
     hall: null, // GET /api/halls/{hall}
     catalogue: null, // GET /api/services
     queues: null, // GET /queues
     stats: null, // GET /stats
-    alerts: [], // newest first: {seq, at, alert}
+    alerts: [], // GET /alerts: the day's, oldest first, each with `acked` (null or {by, at})
     devices: [], // the snapshot's, updated by device.status
     services: new Map(), // ticket number -> {service, category}, learnt from feed events
     busy: null, // the action in flight
@@ -47,6 +48,7 @@
     await loadConfig();
     setInterval(() => refresh("queues"), QUEUES_EVERY_MS);
     setInterval(() => refresh("stats"), STATS_EVERY_MS);
+    setInterval(() => refresh("alerts"), STATS_EVERY_MS); // one missed while the feed was away
   }
 
   function zone() {
@@ -77,6 +79,7 @@
     model.catalogue = catalogue.data;
     refresh("queues");
     refresh("stats");
+    refresh("alerts");
     renderAll();
   }
 
@@ -93,8 +96,8 @@
         : [];
     } else if (msg.type === "device.status" && isObject(data.device) && typeof data.device.id === "string") {
       model.devices = [data.device, ...model.devices.filter((d) => d.id !== data.device.id)];
-    } else if (msg.type === "alert.raised" && isObject(data.alert)) {
-      model.alerts = [{ seq: msg.seq, at: msg.at, alert: data.alert }, ...model.alerts].slice(0, ALERTS_KEPT);
+    } else if (msg.type === "alert.raised" || msg.type === "alert.acked") {
+      schedule("alerts", 0);
     } else if (msg.type === "window.updated") {
       reloadHall();
     }
@@ -121,6 +124,7 @@
   const loaders = {
     queues: { path: "/queues", apply: (data) => { model.queues = data; renderQueues(); } },
     stats: { path: "/stats", apply: (data) => { model.stats = data; renderFigures(); } },
+    alerts: { path: "/alerts", apply: (data) => { model.alerts = data.alerts; renderAlerts(); } },
   };
   const timers = {};
   const loading = {};
@@ -177,6 +181,13 @@
     if (!yes) return;
     const path = `${hallPath}/tickets/${encodeURIComponent(ticket.number)}/cancel`;
     await send(path, undefined, `取消 ${ticket.number}`);
+  }
+
+  /** Acknowledge an alert: it leaves the open list on every console (alert.acked). */
+  async function ackAlert(alert) {
+    if (model.busy) return;
+    await send(`${hallPath}/alerts/${encodeURIComponent(alert.id)}/ack`, undefined, `确认预警 ${Core.alertText(alert).title}`);
+    schedule("alerts", 0);
   }
 
   /** POST one action; every action button is disabled until it is answered. */
@@ -359,21 +370,33 @@
 
   function renderAlerts() {
     const z = zone();
-    syncList($("alerts"), model.alerts, (a) => a.seq, (a) => {
-      const words = Core.alertText(a.alert);
-      const item = el("li", `alert kind-${a.alert.kind}`, [
-        el("span", "alert-time", z && a.at ? StaffCore.hallTime(new Date(a.at), z) : ""),
+    const at = (iso) => (z && iso ? StaffCore.hallTime(new Date(iso), z) : "");
+    const { open, done } = Core.alertLists(model.alerts);
+    syncList($("alerts"), open, (a) => a.id, (a) => {
+      const words = Core.alertText(a);
+      return el("li", `alert kind-${a.kind}`, [
+        el("span", "alert-time", at(a.at)),
         el("b", "alert-title", words.title),
         el("span", "alert-detail", words.detail),
-        button("alert-dismiss", "知道了", () => {
-          model.alerts = model.alerts.filter((x) => x.seq !== a.seq);
-          renderAlerts();
-        }),
-      ]);
-      return item;
+        button("alert-ack", "确认处理", () => ackAlert(a), { "aria-label": `确认 ${words.title}` }),
+      ], { "data-alert": a.id });
+    }, (node) => {
+      node.querySelector(".alert-ack").disabled = Boolean(model.busy);
+    });
+    syncList($("alerts-done"), done, (a) => a.id, (a) => {
+      const words = Core.alertText(a);
+      return el("li", `alert done kind-${a.kind}`, [
+        el("span", "alert-time", at(a.at)),
+        el("b", "alert-title", words.title),
+        el("span", "alert-detail", words.detail),
+        el("span", "alert-acked", `${at(a.acked.at)} ${a.acked.by} 已确认`),
+      ], { "data-alert": a.id });
     }, () => {});
-    $("alerts-empty").hidden = model.alerts.length > 0;
-    $("alerts-count").textContent = model.alerts.length ? `${model.alerts.length} 条` : "";
+    $("alerts-empty").hidden = open.length > 0;
+    $("alerts-empty").textContent = done.length ? "预警均已处理" : "暂无预警";
+    $("alerts-count").textContent = open.length ? `${open.length} 条待处理` : "";
+    $("alerts-history").hidden = !done.length;
+    $("alerts-done-count").textContent = String(done.length);
     syncList($("devices"), Core.deviceRows(model.devices), (d) => d.id, () => el("li", "device"), (node, d) => {
       node.className = `device${d.state === "ok" ? " ok" : " fault"}`;
       const since = z && d.since ? `（${StaffCore.hallTime(new Date(d.since), z)} 起）` : "";

@@ -46,6 +46,22 @@
     return minutes === 0 ? "即将叫号" : `约 ${minutes} 分钟`;
   }
 
+  /**
+   * The wait as a waiting holder should read it (kiosk result, status page):
+   * {wait, noWindow, order}. With no open window taking the item
+   * (`windows_open` 0) an estimate would promise what nobody can keep: say so
+   * instead. `order` is the neutral line on why later numbers may be called
+   * first, or null.
+   */
+  function queueFacts(view) {
+    const noWindow = view.windows_open === 0;
+    return {
+      wait: noWindow ? "暂无窗口办理" : waitText(view.estimated_wait_s),
+      noWindow: noWindow ? "目前没有开放的窗口办理该事项，窗口开放后按顺序叫号，请留意大厅屏幕" : null,
+      order: view.order_note || null,
+    };
+  }
+
   function aheadText(position) {
     const n = Number(position) || 0;
     return n === 0 ? "您是下一位" : `前面还有 ${n} 人`;
@@ -148,13 +164,21 @@
     }
     if (data.error === "stale_state") return { title: "系统繁忙", message: "请稍候再试一次", retry: true };
     if (data.error === "hall_closed" && details.opens_at) {
-      // "明天 09:00" reads better than the server's full date.
-      const when = whenText(details.opens_at, options.todayIso || "");
-      return { title: TITLES.hall_closed, message: `本大厅将于 ${when} 开始办理，请届时再来取号`, retry: false };
+      return { ...hallClosed(details.opens_at, options.todayIso || ""), retry: false };
     }
     if (context === "checkin" && details.slot_start) return tooEarly(details.slot_start, options);
     const title = TITLES[data.error] || CONTEXT_TITLES[context] || STATUS_TITLES[status] || "操作未完成";
     return { title, message: said, retry: false };
+  }
+
+  /** {title, message} of a closed hall; `opensAt` is the next opening (ISO), if any. */
+  function hallClosed(opensAt, todayIso) {
+    // "明天 09:00" reads better than the server's full date.
+    const when = opensAt ? whenText(opensAt, todayIso) : "";
+    return {
+      title: TITLES.hall_closed,
+      message: when ? `本大厅将于 ${when} 开始办理，请届时再来取号` : "本大厅暂停取号，开放时间请咨询工作人员",
+    };
   }
 
   function tooEarly(slotStart, options) {
@@ -183,6 +207,8 @@
     isFinal,
     waitMinutes,
     waitText,
+    queueFacts,
+    hallClosed,
     aheadText,
     localParts,
     whenText,

@@ -186,6 +186,107 @@ def test_clerk_calls_starts_and_finishes_a_ticket(live_server: LiveServer, page:
 
 
 @browser
+def test_keys_work_after_a_material_is_ticked_with_the_mouse(
+    live_server: LiveServer, page: Page
+) -> None:
+    tokens = live_server.setup_hall()
+    issue(live_server, tokens)
+    issue(live_server, tokens)
+    act(live_server, tokens, 1, "open")
+    open_clerk(page, live_server, tokens)
+    page.keyboard.press("Space")
+    expect_window_state(page, "calling")
+    first = page.locator("#material-0")
+    first.click()  # the clerk ticks a material: focus stays on the checkbox
+    expect(first).to_be_checked()
+    page.keyboard.press("s")
+    expect_window_state(page, "serving")
+    second = page.locator("#material-1")
+    second.click()
+    page.keyboard.press("3")  # the outcome
+    expect(page.locator('button[data-outcome="补正材料"]')).to_have_attribute(
+        "aria-checked", "true"
+    )
+    expect(second).to_be_checked()
+    page.keyboard.press("f")
+    expect_window_state(page, "open")
+    page.keyboard.press("Space")  # calls the next visitor, whatever had focus before
+    expect_window_state(page, "calling")
+    expect(page.locator("#ticket-number")).to_have_text("A002")
+    page.locator("#material-0").click()
+    page.keyboard.press("Space")  # not a calling-state key: the box keeps its own meaning
+    expect(page.locator("#material-0")).not_to_be_checked()
+    page.keyboard.press("n")
+    expect_window_state(page, "open")
+    assert stats(live_server, tokens)["ratings"]["count"] == 0
+
+
+@browser
+def test_the_evaluator_resets_when_its_window_calls_the_next_visitor(
+    live_server: LiveServer, page: Page, second_page: Page
+) -> None:
+    tokens = live_server.setup_hall()
+    first = issue(live_server, tokens)
+    issue(live_server, tokens)
+    act(live_server, tokens, 1, "open")
+    rate = second_page
+    rate.set_viewport_size(RATE_SCREEN)
+    rate.goto(rate_url(live_server, tokens["window-1"]))
+    expect_live(rate)
+    open_clerk(page, live_server, tokens)
+    for key, state in (("Space", "calling"), ("s", "serving"), ("f", "open")):
+        page.keyboard.press(key)
+        expect_window_state(page, state)
+    expect_window_state(page, "open")
+    expect(rate.locator("body")).to_have_attribute("data-view", "prompt")
+    expect(rate.locator("#prompt-ticket")).to_contain_text(first["number"])
+    page.keyboard.press("Space")  # A002 steps up: A001 has left the window
+    expect_window_state(page, "calling")
+    expect(rate.locator("body")).to_have_attribute("data-view", "idle")
+    rate.keyboard.press("5")  # nothing to rate now
+    expect(rate.locator("body")).to_have_attribute("data-view", "idle")
+    rate.reload()  # nor after a reload: the window holds someone else
+    expect_live(rate)
+    expect(rate.locator("body")).to_have_attribute("data-view", "idle")
+    assert stats(live_server, tokens)["ratings"]["count"] == 0
+
+
+@browser
+def test_the_evaluator_says_so_when_the_server_refuses_a_gone_visitor(
+    live_server: LiveServer, page: Page, second_page: Page
+) -> None:
+    # The evaluator misses the call (its feed is cut): the server still refuses.
+    tokens = live_server.setup_hall()
+    issue(live_server, tokens)
+    issue(live_server, tokens)
+    act(live_server, tokens, 1, "open")
+    rate = second_page
+    deaf = {"now": False}
+
+    def relay(ws: WebSocketRoute) -> None:
+        server = ws.connect_to_server()
+        server.on_message(lambda message: None if deaf["now"] else ws.send(message))
+        ws.on_message(server.send)
+
+    rate.route_web_socket(re.compile(r"/ws/halls/"), relay)
+    rate.set_viewport_size(RATE_SCREEN)
+    rate.goto(rate_url(live_server, tokens["window-1"]))
+    expect_live(rate)
+    open_clerk(page, live_server, tokens)
+    for key, state in (("Space", "calling"), ("s", "serving"), ("f", "open")):
+        page.keyboard.press(key)
+        expect_window_state(page, state)
+    expect(rate.locator("body")).to_have_attribute("data-view", "prompt")
+    deaf["now"] = True
+    act(live_server, tokens, 1, "call-next")
+    rate.locator('button[data-score="5"]').click()
+    expect(rate.locator("body")).to_have_attribute("data-view", "thanks")
+    expect(rate.locator("#thanks-title")).to_have_text("未记录评价")
+    expect(rate.locator("#thanks-note")).to_contain_text("手机上评价")
+    assert stats(live_server, tokens)["ratings"]["count"] == 0
+
+
+@browser
 def test_only_state_fitting_buttons_are_enabled(live_server: LiveServer, page: Page) -> None:
     tokens = live_server.setup_hall()
     live_server.api("PUT", f"/api/halls/{HALL}/policy", json={"max_recalls": 1})
@@ -315,7 +416,9 @@ def test_a_ticket_called_elsewhere_shows_what_the_hall_knows(
     expect(page.locator("#ticket-green")).to_be_visible()
     expect(page.locator("#ticket-service")).to_have_text("居民身份证换领")
     expect(page.locator("#materials")).to_contain_text("原居民身份证")
-    expect(page.locator("#ticket-facts")).to_contain_text("不是在本页叫的")
+    # The window's view (GET …/windows/1) fills in what the feed never carries.
+    expect(page.locator("#fact-id")).to_have_text("1101**********002X")
+    expect(page.locator("#fact-waited")).to_be_visible()
     page.keyboard.press("s")  # and the clerk carries on from here
     expect_window_state(page, "serving")
 
@@ -403,7 +506,7 @@ def appointment_hall(server: LiveServer) -> tuple[dict[str, str], str]:
 
 @browser
 def test_clerk_sees_the_booking_of_an_appointment_ticket(
-    live_server: LiveServer, page: Page
+    live_server: LiveServer, page: Page, second_page: Page
 ) -> None:
     tokens, today = appointment_hall(live_server)
     slots = httpx2.get(
@@ -440,6 +543,15 @@ def test_clerk_sees_the_booking_of_an_appointment_ticket(
     expect(box).to_contain_text("换领原因")
     expect(box).to_contain_text("有效期满")
     expect(page.locator("#fact-id")).to_have_text(re.compile(r"^11\*+6$"))
+
+    # A console opened afresh (a reload, a new tab) shows the same, from the server.
+    for reopened in (page, second_page):
+        reopened.set_viewport_size(CLERK_SCREEN)
+        reopened.goto(clerk_url(live_server, tokens["window-1"]))
+        expect(reopened.locator("#appointment")).to_contain_text("预约人：张三")
+        expect(reopened.locator("#appointment")).to_contain_text("有效期满")
+        expect(reopened.locator("#fact-id")).to_have_text(re.compile(r"^1101\*+0016$"))
+    assert page.evaluate("() => sessionStorage.length + localStorage.length") == 0
 
 
 @browser
@@ -657,8 +769,45 @@ def test_supervisor_shows_alerts_and_printer_faults(
     expect(page.locator("#devices .device.fault")).to_contain_text("缺纸")
     expect(page.locator("#devices .device.fault")).to_contain_text("纸仓空")
 
-    alert.locator(".alert-dismiss").click()
+    alert.locator(".alert-ack").click()
     expect(alert).to_have_count(0)
+    expect(page.locator("#alerts-empty")).to_have_text("预警均已处理")
+    history = page.locator("#alerts-done .alert")
+    expect(history).to_have_count(1)
+    expect(history).to_contain_text("户政 排队过长")
+    expect(history).to_contain_text("已确认")
+
+
+@browser
+def test_a_console_opened_late_shows_the_days_alerts_until_acknowledged(
+    fast_jobs_server: LiveServer, page: Page, second_page: Page
+) -> None:
+    server = fast_jobs_server
+    tokens = server.setup_hall()
+    server.api("PUT", f"/api/halls/{HALL}/policy", json={"queue_alert_length": 2})
+    issue(server, tokens)
+    issue(server, tokens, service=FIRST_ID_CARD)
+    path = f"/api/halls/{HALL}/alerts"
+    deadline = datetime.now(UTC) + timedelta(seconds=10)
+    while not server.api("GET", path, token=tokens["supervisor"])["alerts"]:
+        assert datetime.now(UTC) < deadline, "the scheduler raised no alert"
+    # Both consoles open after the alert fired: each loads the day's alerts.
+    consoles = (page, second_page)
+    for console in consoles:
+        console.set_viewport_size({"width": 1920, "height": 1080})
+        console.goto(supervisor_url(server, tokens["supervisor"]))
+        expect(console.locator("#alerts .alert")).to_contain_text("户政 排队过长")
+        expect(console.locator("#alerts-empty")).to_be_hidden()
+        expect(console.locator("#alerts-count")).to_have_text("1 条待处理")
+    page.locator("#alerts .alert-ack").click()
+    for console in consoles:  # the other console hears alert.acked
+        expect(console.locator("#alerts .alert")).to_have_count(0)
+        expect(console.locator("#alerts-done .alert")).to_have_count(1)
+    [listed] = server.api("GET", path, token=tokens["supervisor"])["alerts"]
+    assert listed["acked"]["by"] and listed["acked"]["at"]
+    page.reload()  # the history stays for the day
+    expect(page.locator("#alerts-done-count")).to_have_text("1")
+    expect(page.locator("#alerts .alert")).to_have_count(0)
 
 
 @browser
@@ -716,9 +865,7 @@ def test_supervisor_exports_the_days_tickets_as_csv(
     download.save_as(saved)
     text = saved.read_text(encoding="utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert [(r["number"], r["green_channel"], r["status"]) for r in rows] == [
-        ("A001", "1", "waiting")
-    ]
+    assert [(r["号码"], r["绿色通道"], r["状态"]) for r in rows] == [("A001", "是", "等候中")]
     assert ELDER_ID not in text and "1101**" not in text
 
 
@@ -775,6 +922,11 @@ PURE_CASES = """
              SupervisorCore.alertText({kind: "queue_length", category_name: "户政", waiting: 31,
                                        extra_windows: 0})],
     windowActions: ["closed", "open", "paused", "calling"].map(SupervisorCore.windowActions),
+    alertLists: (() => {
+      const lists = SupervisorCore.alertLists([{id: "a", acked: null}, {id: "b", acked: {at: "x"}},
+                                               {id: "c", acked: null}]);
+      return [lists.open.map((a) => a.id), lists.done.map((a) => a.id)];
+    })(),
   };
 }
 """
@@ -828,3 +980,5 @@ def test_the_pages_rules_as_data(live_server: LiveServer, page: Page) -> None:
         ["resume", "close"],
         ["transfer"],
     ]
+    # Open alerts newest first; the acknowledged ones are the day's history.
+    assert result["alertLists"] == [["c", "a"], ["b"]]

@@ -361,15 +361,83 @@ def test_a_closed_hall_says_when_it_opens(live_server: LiveServer, page: Page) -
         json={"weekly": every_day, "closed_dates": [hall_local_today()]},
     )
     page.goto(kiosk_url(live_server, tokens["kiosk"]))
-    choose_by_click(page)
-    page.locator("#take").click()
-    screen(page, "error")
-    expect(page.locator("#e-title")).to_have_text("大厅现在不办理业务")
-    expect(page.locator("#e-message")).to_have_text(
+    # On the first screen, before anyone picks an item the server would refuse.
+    screen(page, "categories")
+    expect(page.locator("#closed-note")).to_be_visible()
+    expect(page.locator("#closed-title")).to_have_text("大厅现在不办理业务")
+    expect(page.locator("#closed-message")).to_have_text(
         "本大厅将于 明天 09:00 开始办理，请届时再来取号"
     )
-    expect(page.locator("#e-retry")).to_be_hidden()
+    expect(page.locator("#categories")).to_be_hidden()
     assert issued(live_server, tokens) == 0
+
+
+def test_a_kiosk_learns_that_the_hall_opened(live_server: LiveServer, page: Page) -> None:
+    tokens = live_server.setup_hall()
+    every_day = {d: [["09:00", "17:00"]] for d in WEEK}
+    hours = {"weekly": every_day, "closed_dates": [hall_local_today()]}
+    live_server.api("PUT", "/api/halls/live/hours", json=hours)
+    page.clock.install()
+    page.goto(kiosk_url(live_server, tokens["kiosk"]))
+    expect(page.locator("#closed-note")).to_be_visible()
+    live_server.api("PUT", "/api/halls/live/hours", json={"weekly": {}, "closed_dates": []})
+    page.clock.run_for(90_000)  # the kiosk refreshes the hall's data between visitors
+    expect(page.locator("#closed-note")).to_be_hidden()
+    expect(page.locator("#categories .tile")).to_have_count(6)
+
+
+def test_no_open_window_is_said_honestly(live_server: LiveServer, page: Page) -> None:
+    tokens = live_server.setup_hall()  # every window closed
+    for _ in range(2):
+        live_server.api(
+            "POST", "/api/halls/live/tickets", token=tokens["kiosk"], json={"service": ID_CARD}
+        )
+    page.goto(kiosk_url(live_server, tokens["kiosk"]))
+    choose_by_click(page)
+    expect(page.locator("#m-note")).to_have_text(
+        "目前没有开放的窗口受理该事项：可以取号，窗口开放后按顺序叫号"
+    )
+    page.locator("#take").click()
+    screen(page, "result")
+    expect(page.locator("#r-ahead")).to_have_text("2")
+    expect(page.locator("#r-wait")).to_have_text("暂无窗口办理")  # never "即将叫号"
+    expect(page.locator("#r-nowindow")).to_contain_text("目前没有开放的窗口办理该事项")
+
+    live_server.api("POST", "/api/halls/live/windows/1/open", token=tokens["window-1"])
+    page.locator("#r-done").click()
+    with page.expect_response(re.compile(r"/tickets$")):
+        choose_by_click(page)
+        page.locator("#take").click()
+    screen(page, "result")
+    expect(page.locator("#r-wait")).to_have_text(re.compile(r"^约 \d+ 分钟$"))
+    expect(page.locator("#r-nowindow")).to_be_hidden()
+
+
+def test_an_appointment_only_item_never_says_take_a_ticket(
+    live_server: LiveServer, page: Page
+) -> None:
+    tokens = live_server.setup_hall()  # every window closed
+    page.goto(kiosk_url(live_server, tokens["kiosk"]))
+    screen(page, "categories")
+    page.locator("#categories .tile", has_text="出入境").click()
+    page.locator("#services .tile", has_text="外国人签证延期").click()
+    screen(page, "materials")
+    expect(page.locator("#m-appointment")).to_contain_text("该事项需预约办理")
+    expect(page.locator("#m-note")).to_have_text("受理该事项的窗口目前未开放")
+    assert "取号后" not in page.locator(".m-actions").inner_text()
+
+
+def test_a_long_hall_name_is_never_cut_in_portrait(
+    live_server: LiveServer, kiosk_page: Page
+) -> None:
+    name = "市公安局政务服务中心（演示大厅）"
+    live_server.api("POST", "/api/halls", json={"id": "long", "name": name})
+    kiosk = live_server.api("POST", "/api/tokens", json={"role": "kiosk", "hall": "long"})["token"]
+    kiosk_page.goto(kiosk_url(live_server, kiosk, hall="long"))
+    hall = kiosk_page.locator("#hall-name")
+    expect(hall).to_have_text(name)
+    cut = hall.evaluate("(e) => [e.scrollWidth - e.clientWidth, e.scrollHeight - e.clientHeight]")
+    assert cut[0] <= 0 and cut[1] <= 1, cut
 
 
 # ---------------------------------------------------------------- a hall's hours and bookings
@@ -573,6 +641,42 @@ def test_status_page_follows_the_ticket_to_the_window_and_the_rating(
     page.reload()  # and the page remembers it was rated
     expect(page.locator("#rating-message")).to_contain_text("感谢您的评价")
     expect(page.locator("#rating-buttons")).to_be_hidden()
+
+
+def test_status_page_explains_why_a_later_number_goes_first(
+    live_server: LiveServer, phone: Page
+) -> None:
+    tokens = live_server.setup_hall()
+
+    def take(service: str) -> Any:
+        path = "/api/halls/live/tickets"
+        return live_server.api("POST", path, token=tokens["kiosk"], json={"service": service})
+
+    slow = take("HZ-QR-TK")  # 户口迁移（投靠亲属）: target 30 minutes
+    take("HZ-HJ-ZM")  # 户籍证明开具, taken later: target 15 minutes
+    phone.goto(slow["status_url"])
+    expect(phone.locator("#s-ahead")).to_have_text("1")
+    expect(phone.locator("#s-wait")).to_have_text("暂无窗口办理")
+    expect(phone.locator("#s-nowindow")).to_be_visible()
+    order = phone.locator("#s-order")
+    expect(order).to_have_text("办理时限较短的事项优先叫号，取号晚于您的号码可能先被叫到")
+    live_server.api("POST", "/api/halls/live/windows/1/open", token=tokens["window-1"])
+    phone.reload()
+    expect(phone.locator("#s-nowindow")).to_be_hidden()
+    expect(phone.locator("#s-wait")).to_have_text(re.compile("分钟|即将叫号"))
+    expect(order).to_be_visible()
+
+
+def test_the_board_says_the_order_is_not_strictly_by_number(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    tokens = live_server.setup_hall()
+    with open_page(browser, LANDSCAPE) as page:
+        page.goto(f"{live_server.url}/display/live?token={tokens['display']}")
+        note = page.locator(".order-note")
+        expect(note).to_be_visible()
+        expect(note).to_contain_text("号码不一定按取号先后叫出")
+        assert "老" not in note.inner_text()
 
 
 def test_status_page_cancels_only_after_confirmation(live_server: LiveServer, phone: Page) -> None:
@@ -805,4 +909,42 @@ def test_id_rules_and_the_kiosk_flow_as_pure_functions(live_server: LiveServer, 
         "notWalkIn": 0,
         "printer": ["unknown", "ok", "low", "fault"],
         "idle": [None, 30, 60, None],
+    }
+
+
+TEXT_CASES = """
+() => {
+  const T = window.YiChuangText;
+  const waiting = {status: "waiting", estimated_wait_s: 0, position: 6};
+  return {
+    noWindow: T.queueFacts({...waiting, windows_open: 0}),
+    open: T.queueFacts({...waiting, windows_open: 2, estimated_wait_s: 600,
+                        order_note: "办理时限较短的事项优先叫号"}),
+    closed: [T.hallClosed("2026-11-26T09:00:00+08:00", "2026-11-25"), T.hallClosed(null, "")],
+  };
+}
+"""
+
+
+def test_what_the_visitor_reads_as_pure_functions(live_server: LiveServer, page: Page) -> None:
+    page.goto(f"{live_server.url}/kiosk/live")
+    screen(page, "fatal")
+    assert page.evaluate(TEXT_CASES) == {
+        # Six ahead and no window: never "即将叫号".
+        "noWindow": {
+            "wait": "暂无窗口办理",
+            "noWindow": "目前没有开放的窗口办理该事项，窗口开放后按顺序叫号，请留意大厅屏幕",
+            "order": None,
+        },
+        "open": {"wait": "约 10 分钟", "noWindow": None, "order": "办理时限较短的事项优先叫号"},
+        "closed": [
+            {
+                "title": "大厅现在不办理业务",
+                "message": "本大厅将于 明天 09:00 开始办理，请届时再来取号",
+            },
+            {
+                "title": "大厅现在不办理业务",
+                "message": "本大厅暂停取号，开放时间请咨询工作人员",
+            },
+        ],
     }

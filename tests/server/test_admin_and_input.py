@@ -234,7 +234,7 @@ def test_supervisor_cancels_by_number_and_exports_the_day(hall: Hall) -> None:
     reply = hall.c.get("/api/halls/h1/tickets.csv", headers=hall.supervisor)
     assert reply.status_code == 200 and reply.headers["content-type"].startswith("text/csv")
     lines = reply.content.decode("utf-8-sig").splitlines()
-    assert lines[0].startswith("number,service,service_name")
+    assert lines[0].startswith("号码,事项编码,事项名称")
     assert lines[1].startswith("A001,HZ-SFZ-HL,居民身份证换领") and len(lines) == 3
     assert "1101" not in reply.text and "11010519491231002X" not in reply.text
     by_hour = hall.stats()["by_hour"]
