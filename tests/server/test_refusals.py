@@ -68,7 +68,7 @@ CASES: list[tuple[Send, int, str, str, str]] = [
     # send, status, error, words of the Chinese message, words of the English one
     (bad_json, 400, "bad_json", "", "not valid JSON"),
     (no_token, 401, "no_token", "令牌", "Authorization: Bearer"),
-    (unknown_token, 401, "unauthorized", "令牌无效或已被撤销", "unknown or was revoked"),
+    (unknown_token, 401, "bad_token", "令牌无效", "unknown, expired or was revoked"),
     (foreign_qr, 403, "forbidden", "二维码", "QR codes only"),
     (unknown_hall, 404, "unknown_hall", "找不到大厅「nowhere」", "unknown hall 'nowhere'"),
     (unknown_ticket, 404, "unknown_ticket", "找不到这张号票", "unknown ticket"),
@@ -80,7 +80,7 @@ CASES: list[tuple[Send, int, str, str, str]] = [
         "1 号窗口当前为「未开启」，不能叫号",
         "closed",
     ),
-    (bad_since_seq, 422, "invalid_input", "since_seq 应为整数", "whole number"),
+    (bad_since_seq, 422, "invalid_input", "since_seq 须为整数", "whole number"),
     (bad_hours, 422, "invalid_input", "周一：时段的结束时间应晚于开始时间", "must end after"),
 ]
 
