@@ -17,6 +17,7 @@ from .models import (
     AppointmentIn,
     CallIn,
     CheckInIn,
+    ConfirmIn,
     DeviceStatusIn,
     FinishIn,
     HallIn,
@@ -53,6 +54,7 @@ DOCS: dict[tuple[str, str], Doc] = {
     ("PUT", f"{HALL}/windows/{{n:int}}"): Doc("create or change a window", "admin", (WindowIn,)),
     ("GET", f"{HALL}/windows/{{n:int}}"): Doc("the clerk's view", "the window's token, supervisor"),
     ("GET", f"{HALL}/alerts"): Doc("the day's alerts", "supervisor", query=("date",)),
+    ("POST", f"{HALL}/alerts/{{alert}}/ack"): Doc("acknowledge an alert", "supervisor"),
     ("POST", f"{HALL}/windows/{{n:int}}/{{action}}"): Doc(
         "a window action: open, pause, resume, close, call-next, call, recall, start, "
         "finish, no-show, transfer, suspend, resume-ticket",
@@ -66,13 +68,18 @@ DOCS: dict[tuple[str, str], Doc] = {
     ("GET", f"{HALL}/stats"): Doc("the day's figures", "supervisor", query=("date",)),
     ("GET", f"{HALL}/snapshots"): Doc("figures every 5 minutes", "supervisor", query=("date",)),
     ("GET", f"{HALL}/queues"): Doc("waiting per service", "window, supervisor"),
-    ("GET", f"{HALL}/tickets.csv"): Doc("the day's tickets as CSV", "supervisor", query=("date",)),
+    ("GET", f"{HALL}/tickets.csv"): Doc(
+        "the day's tickets as CSV", "supervisor", query=("date", "lang")
+    ),
     ("POST", f"{HALL}/tickets/{{ticket}}/cancel"): Doc("cancel a ticket", "supervisor"),
     ("GET", f"{HALL}/board"): Doc("the display snapshot", "any token of the hall"),
     ("GET", f"{HALL}/devices"): Doc("each device's last state", "kiosk, display, supervisor"),
     ("POST", f"{HALL}/devices/status"): Doc("a printer's state", "kiosk", (DeviceStatusIn,)),
     ("GET", f"{HALL}/slots"): Doc("appointment slots", query=("service", "date")),
     ("POST", f"{HALL}/appointments"): Doc("book an appointment", body=(AppointmentIn,)),
+    ("POST", f"{HALL}/appointments/confirm"): Doc(
+        "confirm a booking with the code texted to the phone", body=(ConfirmIn,)
+    ),
     ("POST", f"{HALL}/appointments/check-in"): Doc("check in a booking", "kiosk", (CheckInIn,)),
     ("GET", "/api/appointments/{code}"): Doc("a booking (the code is the key)"),
     ("POST", "/api/appointments/{code}/cancel"): Doc("cancel a booking"),

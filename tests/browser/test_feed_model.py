@@ -34,7 +34,14 @@ import httpx2
 import pytest
 from playwright.sync_api import Page, expect
 
-from display_client.client import Display, Options, Patience, board_url, follow
+from display_client.client import (
+    Display,
+    Options,
+    Patience,
+    bearer_subprotocols,
+    board_url,
+    follow,
+)
 from tests.feed_views import View, browser_view, reducer_view, server_view
 from tests.live import LiveServer
 from tests.printer.test_kiosk import MemoryPrinter
@@ -289,8 +296,9 @@ class Clients:
 
     def __init__(self, server: LiveServer, hall: Hall, page: Page, tmp_path: Path) -> None:
         self.display = Display(Options(server.url, HALL, hall.tokens["display"]), io.StringIO())
-        url = board_url(server.url, HALL, hall.tokens["display"])
-        self.display_loop = Background(lambda: follow(url, self.display, Patience()))
+        url = board_url(server.url, HALL)
+        bearer = bearer_subprotocols(hall.tokens["display"])
+        self.display_loop = Background(lambda: follow(url, self.display, Patience(), bearer))
         self.printer = MemoryPrinter()
         self.kiosks: list[Kiosk] = []
         options = KioskOptions(server.url, HALL, hall.tokens["kiosk"], tmp_path / "kiosk.journal")
