@@ -53,7 +53,7 @@ from .models import (
     PendingBookingRow,
 )
 from .protocol import Event, local_iso
-from .services import HallServices, Stored
+from .services import HallServices, Stored, parse_date
 from .sms import SmsProvider, sms_for
 from .store import Tx
 from .views import live_leg
@@ -99,7 +99,7 @@ class Bookings:
                 code="slots_query",
             )
         service = self.catalogue.service(service_code)
-        when = _date(day)
+        when = parse_date(day)
         now = self.services.clock()
         with self.services.store.read() as tx:
             hall = tx.hall(hall_id)
@@ -598,14 +598,3 @@ _STATUS_ZH = {
     BookingStatus.CANCELLED: "已取消",
     BookingStatus.NO_SHOW: "已过期未到",
 }
-
-
-def _date(day: str) -> date:
-    try:
-        return date.fromisoformat(day)
-    except ValueError:
-        raise InvalidInput(
-            "日期格式应为 2026-11-25",
-            en=f"date must look like 2026-11-25, not {day[:40]!r}",
-            code="date_format",
-        ) from None

@@ -856,12 +856,18 @@ def collided() -> StaleState:
 
 def _day(day: str | None, hall: Hall, now: datetime) -> date:
     """The `date` query parameter, or the hall's business day now."""
+    return parse_date(day) if day else hall.business_date(now)
+
+
+def parse_date(day: str) -> date:
+    """A YYYY-MM-DD query parameter, or a refusal that says how to write it."""
     try:
-        return date.fromisoformat(day) if day else hall.business_date(now)
+        return date.fromisoformat(day)
     except ValueError:
         raise InvalidInput(
-            f"日期应写成 2026-11-25 这样的格式，而不是 {day!r}",
-            en=f"date must look like 2026-11-25, not {day!r}",
+            f"日期应写成 2026-11-25 这样的格式，而不是 {day[:40]!r}",
+            en=f"date must look like 2026-11-25, not {day[:40]!r}",
+            code="date_format",
         ) from None
 
 

@@ -153,3 +153,11 @@ def test_a_second_ticket_for_the_same_person_names_the_first_in_chinese(hall: Ha
 )
 def test_prefers_english_ranks_the_header(header: str | None, english: bool) -> None:
     assert prefers_english(header) is english
+
+
+def test_a_malformed_date_is_refused_with_how_to_write_it(hall: Hall) -> None:
+    for path in ("stats", "snapshots", "alerts", "tickets.csv"):
+        reply = hall.c.get(f"/api/halls/h1/{path}?date=25.11.2026", headers=hall.supervisor)
+        assert reply.status_code == 422, (path, reply.text)
+        assert reply.json()["error"] == "date_format"
+        assert "2026-11-25" in reply.json()["message"]
