@@ -99,6 +99,12 @@ async def read_json(request: Request) -> Any:
         raise BadJson(
             "请求内容不是有效的 JSON", en=f"request body is not valid JSON: {str(exc)[:200]}"
         ) from None
+    if b"\\u0000" in raw:  # valid JSON, but no text column of PostgreSQL can hold it
+        raise BadJson(
+            "请求内容含有空字符（\\u0000）",
+            en="request body holds a NUL character (\\u0000)",
+            code="bad_characters",
+        )
     if depth(data) > MAX_DEPTH:
         raise BadJson(
             f"请求内容嵌套超过 {MAX_DEPTH} 层",

@@ -96,6 +96,10 @@ class Guard:
         self.body_timeout_s = body_timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and has_nul(scope):
+            await receive()  # the handshake: refused before it is accepted (HTTP 403)
+            await send({"type": "websocket.close", "code": 1008})
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -103,6 +107,11 @@ class Guard:
         has_body = headers.get("content-length", "0") != "0" or "transfer-encoding" in headers
         exchange = Exchange(self, receive, send, scope["path"], has_body)
         try:
+            if has_nul(scope):
+                raise BadCharacters(
+                    "地址中含有空字符（%00），请检查链接",
+                    en="the address holds a NUL character (%00); check the link",
+                )
             self.check_headers(scope["method"], headers)
         except QueueError as exc:
             await refusal(exc, headers.get("accept-language"))(scope, receive, exchange.send)
@@ -122,6 +131,17 @@ class Guard:
                 "请求内容须为 JSON（Content-Type: application/json）",
                 en="send the request body as JSON (Content-Type: application/json)",
             )
+
+
+class BadCharacters(QueueError):
+    status = 400
+    code = "bad_characters"
+
+
+def has_nul(scope: Scope) -> bool:
+    """A NUL in the path or query: no id, hall or code holds one, and PostgreSQL
+    refuses to compare text with it (an error, not a miss) if it got that far."""
+    return "\x00" in scope["path"] or b"%00" in scope["query_string"]
 
 
 class Exchange:
