@@ -185,6 +185,7 @@
   async function ask(action) {
     switch (ACTIONS[action].dialog) {
       case "number": {
+        await refreshQueue(); // the list as it is now, not as the last feed event left it
         const picked = await StaffDialogs.number(model.queue.waiting);
         return picked && { ticket: picked };
       }

@@ -430,6 +430,7 @@ def test_call_by_number_suspend_resume_and_transfer(live_server: LiveServer, pag
     second = issue(live_server, tokens, service=FIRST_ID_CARD)
     act(live_server, tokens, 1, "open")
     open_clerk(page, live_server, tokens)
+    expect(page.locator("#queue-count")).to_have_text("2")
 
     page.keyboard.press("c")  # 指定叫号
     dialog = page.locator("dialog.picker")
