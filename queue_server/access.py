@@ -13,7 +13,7 @@ from collections import deque
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .domain import Forbidden, QueueError
+from .errors import Forbidden, TooManyFailures
 
 
 class Role(StrEnum):
@@ -82,11 +82,6 @@ def token_hash(token: str) -> str:
 
 def same_secret(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
-
-
-class TooManyFailures(QueueError):
-    status = 429
-    code = "too_many_failures"
 
 
 class FailureWindow:

@@ -20,8 +20,8 @@ from . import openapi
 from .access import Principal
 from .bookings import Bookings
 from .broadcast import Doorbell
-from .domain import InvalidInput, QueueError
 from .edge import prefers_english
+from .errors import BadJson, ClientGone, InvalidInput, NotFound
 from .models import (
     AppointmentIn,
     CallIn,
@@ -125,18 +125,6 @@ def depth(value: Any) -> int:
                 children = item.values() if isinstance(item, dict) else item
                 level.extend((child, d + 1) for child in children)
     return deepest
-
-
-class BadJson(QueueError):
-    status = 400
-    code = "bad_json"
-
-
-class ClientGone(QueueError):
-    """Nobody reads the answer; a refusal, not an error worth a traceback."""
-
-    status = 400
-    code = "client_gone"
 
 
 async def parse(request: Request, model: type[B]) -> B:
@@ -257,9 +245,10 @@ async def window_action(request: Request) -> Response:
     action = p["action"]
     if action not in ACTION_BODIES:
         known = ", ".join(ACTION_BODIES)
-        raise UnknownAction(
+        raise NotFound(
             f"没有“{action[:40]}”这个窗口操作，可用：{known}",
             en=f"unknown window action {action[:40]!r}; use one of: {known}",
+            code="unknown_action",
         )
     principal = await who(request)
     model = ACTION_BODIES[action]
@@ -268,11 +257,6 @@ async def window_action(request: Request) -> Response:
         hub(request).window_action, principal, p["hall"], p["n"], action, body
     )
     return Response(status_code=204) if result is None else ok(result)
-
-
-class UnknownAction(QueueError):
-    status = 404
-    code = "unknown_action"
 
 
 def bookings(request: Request) -> Bookings:

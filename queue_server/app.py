@@ -20,8 +20,8 @@ from . import api, live, pages, staff_pages, visitor_pages
 from .bookings import Bookings
 from .broadcast import Doorbell, doorbell_for
 from .day import HallDay
-from .domain import QueueError
 from .edge import Guard, prefers_english, redact_server_logs, refusal
+from .errors import QueueError
 from .jobs import Jobs
 from .live import HallFeed
 from .services import HallServices, utcnow

@@ -31,17 +31,8 @@ from .appointments import (
     is_missed,
     mask_phone,
 )
-from .domain import (
-    Conflict,
-    Entry,
-    Hall,
-    InvalidInput,
-    NotFound,
-    PriorityClass,
-    QueueError,
-    Service,
-    StaleState,
-)
+from .domain import Entry, Hall, PriorityClass, Service
+from .errors import Conflict, InvalidInput, NotFound, QueueError, StaleState
 from .forms import check_form
 from .identity import DocumentType
 from .models import (
@@ -52,7 +43,8 @@ from .models import (
     ConfirmIn,
     PendingBookingRow,
 )
-from .protocol import Event, local_iso
+from .protocol import Event
+from .public import local_iso
 from .services import HallServices, Stored, parse_date
 from .sms import SmsProvider, sms_for
 from .store import Tx

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-from .domain import Category, InvalidInput, NotFound, Service
+from .domain import Category, Service
+from .errors import InvalidInput, NotFound
 from .forms import FormField, parse_fields
 from .identity import DocumentType
 

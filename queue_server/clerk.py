@@ -15,30 +15,25 @@ from typing import Any
 from pydantic import BaseModel
 
 from .catalogue import Catalogue
+from .dispatch import choose_next, resume_window
 from .domain import (
-    Conflict,
     Entry,
     Hall,
-    InvalidInput,
-    NotFound,
     Ticket,
     TicketAction,
-    TicketStatus,
     Window,
     WindowAction,
-    WindowState,
     apply_ticket,
     apply_window,
-    choose_next,
     next_window_state,
-    resume_window,
     window_state_zh,
 )
+from .errors import Conflict, InvalidInput, NotFound
 from .models import CallIn, FinishIn, TicketRefIn, TransferIn
-from .protocol import (
+from .protocol import Event, TicketStatus, WindowState
+from .public import (
     TICKET_EVENTS,
     WINDOW_EVENTS,
-    Event,
     announcement,
     local_iso,
     public_ticket,

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 
 from . import schema
 from .access import Principal, Role, new_token
-from .domain import QueueError
 from .edge import header_timeout_protocol
+from .errors import QueueError
 from .services import HallServices
 from .settings import Settings
 from .store import Store

@@ -14,18 +14,10 @@ from typing import Any
 
 from .bookings import Bookings
 from .clerk import Desk
-from .domain import (
-    Hall,
-    Ticket,
-    TicketAction,
-    TicketStatus,
-    Window,
-    WindowAction,
-    WindowState,
-    extra_windows,
-)
+from .domain import Hall, Ticket, TicketAction, Window, WindowAction
+from .estimate import extra_windows
 from .models import AlertRow, DayReportRow, FigureSnapshotRow
-from .protocol import Event, EventType
+from .protocol import Event, EventType, TicketStatus, WindowState
 from .services import HallServices
 from .stats import day_figures, wait_s
 from .store import Tx

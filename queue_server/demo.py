@@ -8,7 +8,8 @@ stored hashed and cannot be shown again).
 from typing import Any
 
 from .access import Principal, Role
-from .domain import Conflict, Lane
+from .domain import Lane
+from .errors import Conflict
 from .hours import WEEKDAYS
 from .models import HallIn, HoursIn, WindowIn
 from .services import HallServices

@@ -23,25 +23,51 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from .domain import QueueError
+from .errors import (
+    BadCharacters,
+    BadJson,
+    BodyTimeout,
+    ClientGone,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    NotJson,
+    PayloadTooLarge,
+    QueueError,
+    TooMany,
+    Unauthorized,
+)
 
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CLOSE_AFTER = frozenset({408, 413})  # the rest of such a body is not worth reading
 
+# The one table from a refusal to its HTTP status; the nearest class listed wins.
+STATUS: dict[type[QueueError], int] = {
+    QueueError: 400,
+    BadJson: 400,
+    BadCharacters: 400,
+    ClientGone: 400,
+    Unauthorized: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    BodyTimeout: 408,
+    Conflict: 409,
+    PayloadTooLarge: 413,
+    NotJson: 415,
+    InvalidInput: 422,
+    TooMany: 429,
+}
 
-class PayloadTooLarge(QueueError):
-    status = 413
-    code = "payload_too_large"
+
+def http_status(exc: QueueError) -> int:
+    return next(STATUS[c] for c in type(exc).__mro__ if c in STATUS)
 
 
-class BodyTimeout(QueueError):
-    status = 408
-    code = "body_timeout"
-
-
-class NotJson(QueueError):
-    status = 415
-    code = "unsupported_media_type"
+def close_code(exc: QueueError) -> int:
+    """The websocket close code of a refusal: 4000 + its HTTP status (4401, 4404 …),
+    in the range RFC 6455 leaves to applications."""
+    return 4000 + http_status(exc)
 
 
 def too_large(limit: int) -> PayloadTooLarge:
@@ -80,11 +106,12 @@ def refusal(exc: QueueError, accept_language: str | None) -> JSONResponse:
     if exc.details:
         body["details"] = exc.details
     headers = {}
-    if exc.status in CLOSE_AFTER:
+    status = http_status(exc)
+    if status in CLOSE_AFTER:
         headers["Connection"] = "close"
     if "retry_after_s" in exc.details:
         headers["Retry-After"] = exc.details["retry_after_s"]
-    return JSONResponse(body, status_code=exc.status, headers=headers)
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 class Guard:
@@ -131,11 +158,6 @@ class Guard:
                 "请求内容须为 JSON（Content-Type: application/json）",
                 en="send the request body as JSON (Content-Type: application/json)",
             )
-
-
-class BadCharacters(QueueError):
-    status = 400
-    code = "bad_characters"
 
 
 def has_nul(scope: Scope) -> bool:

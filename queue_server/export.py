@@ -16,8 +16,9 @@ from collections.abc import Iterable
 from datetime import tzinfo
 
 from .catalogue import Catalogue
-from .domain import Ticket, TicketStatus
-from .protocol import local_iso
+from .domain import Ticket
+from .protocol import TicketStatus
+from .public import local_iso
 from .stats import handling_s, wait_s
 
 # (English header, Chinese header), in column order.

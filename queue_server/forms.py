@@ -12,7 +12,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from .domain import InvalidInput
+from .errors import InvalidInput
 
 
 class FieldType(StrEnum):

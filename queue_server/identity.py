@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from .domain import InvalidInput, PriorityClass
+from .domain import PriorityClass
+from .errors import InvalidInput
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"  # ISO 7064 MOD 11-2, indexed by sum % 11

@@ -38,8 +38,8 @@ from starlette.types import Message
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from .access import Role, require
-from .domain import QueueError
-from .edge import prefers_english
+from .edge import close_code, prefers_english
+from .errors import QueueError
 from .models import EventRow
 from .services import HallServices
 from .store import Store
@@ -365,7 +365,7 @@ async def board_socket(websocket: WebSocket) -> None:
         english = prefers_english(websocket.headers.get("accept-language"))
         message = exc.message_for(english)
         await websocket.send_json({"type": "error", "error": exc.code, "message": message})
-        await websocket.close(code=4000 + exc.status, reason=exc.code)
+        await websocket.close(code=close_code(exc), reason=exc.code)
         return
 
     async def board() -> dict[str, Any]:

@@ -19,19 +19,9 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from . import catalogue
-from .domain import (
-    ACTIVE_STATUSES,
-    Entry,
-    Lane,
-    Policy,
-    PriorityClass,
-    Skills,
-    Ticket,
-    TicketStatus,
-    Window,
-    WindowState,
-)
+from .domain import ACTIVE_STATUSES, Entry, Lane, Policy, PriorityClass, Skills, Ticket, Window
 from .identity import DocumentType
+from .protocol import TicketStatus, WindowState
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -20,7 +20,7 @@ from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
-from .domain import InvalidInput, QueueError
+from .errors import InvalidInput, RateLimited
 
 CODE_DIGITS = 6
 CODE_TTL = timedelta(minutes=5)
@@ -29,11 +29,6 @@ CONFIRM_PER_ADDRESS = "30/minute"  # code guesses from one address, over all boo
 
 _MAINLAND_MOBILE = re.compile(r"1[3-9]\d{9}")
 _INTERNATIONAL = re.compile(r"\+[1-9]\d{7,14}")  # E.164
-
-
-class RateLimited(QueueError):
-    status = 429
-    code = "rate_limited"
 
 
 def new_code() -> str:

@@ -25,26 +25,20 @@ from .access import Principal, Role, require
 from .catalogue import Catalogue
 from .clerk import Desk, new_ticket_id
 from .domain import (
-    Conflict,
-    DuplicateTicket,
     Entry,
     Hall,
-    InvalidInput,
-    NotFound,
     Policy,
     PriorityClass,
     Service,
     Skills,
-    StaleState,
     Ticket,
     TicketAction,
-    TicketStatus,
     Window,
-    admit,
-    estimate,
     format_number,
     ticket_status_zh,
 )
+from .errors import AppointmentOnly, Conflict, DuplicateTicket, InvalidInput, NotFound, StaleState
+from .estimate import admit, estimate
 from .group_commit import GroupCommit, Job, LoopBatches
 from .hours import HoursError, hours_json, parse_hours
 from .id_key import load_id_key
@@ -61,13 +55,8 @@ from .models import (
     TicketIn,
     WindowIn,
 )
-from .protocol import (
-    Event,
-    EventType,
-    local_iso,
-    public_device,
-    public_ticket,
-)
+from .protocol import Event, EventType, TicketStatus
+from .public import local_iso, public_device, public_ticket
 from .settings import Settings
 from .stats import day_figures
 from .store import Store, Tx
@@ -88,10 +77,6 @@ Work = Callable[[Tx, datetime, list[Event]], R]  # a change, run inside a hall's
 
 MAX_ATTEMPTS = 8
 SELF_SERVICE_ACTOR = "holder"
-
-
-class AppointmentOnly(Conflict):
-    code = "appointment_only"
 
 
 # The green channels the ID number proves, in the visitor's words.

@@ -12,7 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from .domain import Service, Step, Ticket, TicketAction, TicketStatus
+from .domain import Service, Step, Ticket, TicketAction
+from .protocol import TicketStatus
 
 
 def percentile(sorted_values: Sequence[float], share: float) -> float:

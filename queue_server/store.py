@@ -38,17 +38,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, col, select
 
-from .domain import (
-    ArrivalKind,
-    Hall,
-    NotFound,
-    PriorityClass,
-    StaleState,
-    Step,
-    Ticket,
-    TicketStatus,
-    Window,
-)
+from .domain import Hall, PriorityClass, Step, Ticket, Window
+from .errors import NotFound, StaleState
+from .estimate import ArrivalKind
 from .hours import parse_hours
 from .models import (
     AlertAckRow,
@@ -73,7 +65,7 @@ from .models import (
     ticket_from_row,
     window_from_row,
 )
-from .protocol import Event
+from .protocol import Event, TicketStatus
 
 TICKETS: Table = TicketRow.__table__  # type: ignore[attr-defined]
 TRANSITIONS: Table = TransitionRow.__table__  # type: ignore[attr-defined]

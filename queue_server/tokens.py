@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from .access import FailureWindow, Principal, Role, new_token, require, same_secret, token_hash
-from .domain import InvalidInput, Unauthorized
+from .errors import InvalidInput, Unauthorized
 from .models import MAX_TTL_S, TokenIn, TokenRow
 from .protocol import Event
 from .settings import Settings

@@ -10,19 +10,12 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from .catalogue import Catalogue
-from .domain import (
-    Entry,
-    Hall,
-    Policy,
-    Ticket,
-    TicketStatus,
-    Window,
-    WindowState,
-    dispatch_order,
-    estimate,
-)
+from .dispatch import dispatch_order
+from .domain import STAFFED, Entry, Hall, Policy, Ticket, Window
+from .estimate import estimate
 from .models import AlertAckRow, AlertRow
-from .protocol import local_iso, public_device, public_ticket, public_window
+from .protocol import TicketStatus
+from .public import local_iso, public_device, public_ticket, public_window
 from .store import Tx
 
 LAST_CALLS = 10
@@ -87,8 +80,6 @@ def ticket_view(
         "order_note": order_note(reasons),
     }
 
-
-STAFFED = (WindowState.OPEN, WindowState.CALLING, WindowState.SERVING)
 
 # Why a ticket taken later may be called first, in the order the note names them.
 ORDER_REASONS_ZH = {

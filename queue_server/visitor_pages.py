@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .domain import Forbidden, InvalidInput
+from .errors import Forbidden, InvalidInput
 from .pages import render
 from .services import HallServices
 

@@ -9,7 +9,7 @@ compared with themself under another policy.
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from ..domain import TicketStatus
+from ..protocol import TicketStatus
 from ..stats import percentile
 from .hall import DayResult, Outcome
 

@@ -18,21 +18,19 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from ..catalogue import Catalogue
+from ..dispatch import choose_next
 from ..domain import (
-    ArrivalKind,
     Policy,
     Ticket,
     TicketAction,
-    TicketStatus,
     Window,
     WindowAction,
-    WindowState,
     apply_ticket,
     apply_window,
-    choose_next,
-    estimate,
     format_number,
 )
+from ..estimate import ArrivalKind, estimate
+from ..protocol import TicketStatus, WindowState
 from .day import HallConfig, Staff, Visitor
 
 HALL = "sim"

@@ -10,35 +10,29 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from queue_server import catalogue
+from queue_server.dispatch import choose_next, dispatch_order, resume_window, score
 from queue_server.domain import (
     TICKET_TRANSITIONS,
     WINDOW_TRANSITIONS,
     Entry,
-    Estimate,
     Hall,
-    InvalidTransition,
     Lane,
     Policy,
     PriorityClass,
     Skills,
     Ticket,
     TicketAction,
-    TicketStatus,
     Window,
     WindowAction,
-    WindowState,
-    _solve,
     apply_ticket,
     apply_window,
-    choose_next,
-    dispatch_order,
-    estimate,
     format_number,
-    resume_window,
-    score,
     ticket_status_zh,
     window_state_zh,
 )
+from queue_server.errors import InvalidTransition
+from queue_server.estimate import Estimate, _solve, estimate
+from queue_server.protocol import TicketStatus, WindowState
 
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # 11:00 in Shanghai
 CATALOGUE = catalogue.load()

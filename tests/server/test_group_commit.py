@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 import pytest
 
 from queue_server.access import Principal, Role
-from queue_server.domain import DuplicateTicket
+from queue_server.errors import DuplicateTicket
 from queue_server.group_commit import GroupCommit, Job, LoopBatches
 from queue_server.models import HallIn, TicketIn, WindowIn
 from queue_server.protocol import Event

@@ -5,7 +5,9 @@ from datetime import date
 
 import pytest
 
-from queue_server.domain import InvalidInput, PriorityClass
+from queue_server.domain import PriorityClass
+from queue_server.edge import http_status
+from queue_server.errors import InvalidInput
 from queue_server.identity import (
     Document,
     DocumentType,
@@ -113,7 +115,7 @@ def test_bad_numbers_are_refused_saying_why(raw: str, says: str) -> None:
 def test_refusal_maps_to_unprocessable_entity() -> None:
     with pytest.raises(InvalidInput) as refused:
         parse_resident_id("123", today=TODAY)
-    assert refused.value.status == 422
+    assert http_status(refused.value) == 422
 
 
 def test_superscript_digit_is_refused_as_invalid_input() -> None:

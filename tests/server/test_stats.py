@@ -7,14 +7,8 @@ from typing import Any
 import pytest
 
 from queue_server import catalogue
-from queue_server.domain import (
-    Entry,
-    PriorityClass,
-    Step,
-    Ticket,
-    TicketAction,
-    TicketStatus,
-)
+from queue_server.domain import Entry, PriorityClass, Step, Ticket, TicketAction
+from queue_server.protocol import TicketStatus
 from queue_server.stats import day_figures, percentile, summary, window_figures
 
 SERVICES = catalogue.load().services

@@ -3,7 +3,8 @@
 import pytest
 
 from queue_server import catalogue
-from queue_server.domain import Policy, TicketStatus
+from queue_server.domain import Policy
+from queue_server.protocol import TicketStatus
 from queue_server.simulation import figures
 from queue_server.simulation.day import HallConfig, comprehensive, visitors
 from queue_server.simulation.hall import DayResult, Outcome, run

@@ -9,7 +9,8 @@ from dataclasses import replace
 import pytest
 
 from queue_server import catalogue
-from queue_server.domain import Policy, PriorityClass, Skills, TicketStatus
+from queue_server.domain import Policy, PriorityClass, Skills
+from queue_server.protocol import TicketStatus
 from queue_server.simulation import figures
 from queue_server.simulation.day import (
     HallConfig,
