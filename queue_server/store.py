@@ -22,9 +22,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from .hall_rows import HallRows, Kept
 from .records import Records
@@ -88,22 +88,16 @@ class Store:
         self._kept: Kept = {}
 
     def create_all(self) -> None:
-        SQLModel.metadata.create_all(self._writer)
-        self._add_missing_columns()
+        """Ready the database for this code: an empty one gets every table;
+        any other must be at the newest migration (else schema.SchemaError,
+        and this store is closed)."""
+        from .schema import prepare  # schema imports this module
 
-    def _add_missing_columns(self) -> None:
-        """A database made by an older version lacks the nullable columns added
-        since (e.g. `token.expires_at`); add them, as NULL, so it keeps working."""
-        with self._writer.begin() as conn:
-            found = inspect(conn)
-            for table in SQLModel.metadata.sorted_tables:
-                have = {c["name"] for c in found.get_columns(table.name)}
-                for column in table.columns:
-                    if column.name not in have and column.nullable:
-                        kind = column.type.compile(dialect=conn.dialect)
-                        conn.exec_driver_sql(
-                            f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'
-                        )
+        try:
+            prepare(self._writer)
+        except BaseException:
+            self.dispose()
+            raise
 
     def checkpoint(self) -> None:
         """SQLite: copy the write-ahead log into the file and empty it, so what
