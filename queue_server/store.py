@@ -14,8 +14,9 @@ processes can share one database:
   announced by an event. The next transaction (or a read at that seq) starts
   from it instead of reading the queue again.
 
-The queries themselves live in `hall_rows` (the hall, its tickets, windows and
-events) and `records` (ratings, tokens, devices, alerts, bookings, meta).
+The queries live in `state_rows` (the hall's state), `hall_rows` (the hall,
+its windows and events), `ticket_rows` (tickets) and `records` (ratings,
+tokens, devices, alerts, bookings, meta).
 """
 
 from collections.abc import Iterator
@@ -26,8 +27,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
-from .hall_rows import HallRows, Kept
 from .records import Records
+from .state_rows import Kept, StateRows
 
 
 def normalise_url(url: str) -> str:
@@ -127,7 +128,7 @@ class Store:
             yield Tx(session, self.dialect, self._kept, reading=True)
 
 
-class Tx(HallRows, Records):
+class Tx(StateRows, Records):
     """One open transaction; every method reads or writes through it."""
 
 
