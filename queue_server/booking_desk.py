@@ -28,9 +28,10 @@ from .appointments import (
 from .booking_rows import booking_of, booking_view, find_booking, save_booking
 from .domain import Entry, Hall, PriorityClass
 from .errors import Conflict, InvalidInput, NotFound
+from .issuing import Stored
 from .models import AppointmentRow, BookingBanRow, CheckInIn, PendingBookingRow
 from .protocol import Event
-from .services import HallServices, Stored
+from .services import HallServices
 from .store import Tx
 from .views import live_leg
 
@@ -113,7 +114,7 @@ class BookingDesk:
         on_time = booking.status is BookingStatus.CHECKED_IN
         ticket, view = self.services.new_ticket(
             tx,
-            hall,
+            self.services.state(tx, hall.id, now),
             self.catalogue.service(row.service),
             PriorityClass(row.priority),
             now,
@@ -143,7 +144,8 @@ class BookingDesk:
                 code="appointment_used",
             )
         arrived = Arrival.ON_TIME if row.status == BookingStatus.CHECKED_IN else Arrival.LATE
-        return self.services.view_of(tx, ticket, now) | {
+        state = self.services.state(tx, ticket.hall, now)
+        return self.services.view_of(state, ticket, now) | {
             "appointment": {"code": row.code, "status": row.status, "arrival": arrived.value}
         }
 

@@ -18,7 +18,7 @@ from .domain import Hall, Service
 from .errors import Conflict, InvalidInput, NotFound
 from .models import AppointmentRow
 from .public import local_iso
-from .services import parse_date
+from .reports import parse_date
 from .store import Store, Tx
 
 
