@@ -201,16 +201,17 @@ class HallState:
         *,
         check_hours: bool = False,
         issued_by: str | None = None,
+        told: bool = True,
     ) -> tuple[Estimate, Move]:
         """Queue a new ticket numbered `next_number` (its first leg: an arrival).
 
         Its estimate is worked out once, as the ticket will wait; with
         `check_hours`, a ticket the hall cannot serve before closing is refused
-        (`estimate.admit`) and nothing changes."""
+        (`estimate.admit`) and nothing changes. `told` as for `estimate`."""
         kind = (ticket.service, ticket.category, ticket.green_channel)
         self.day.arrivals[kind] += 1
         try:
-            guess = self.estimate(ticket, now)
+            guess = self.estimate(ticket, now, told=told)
             if check_hours:
                 admit(self.hall, self.service(ticket.service), now, guess.wait_s)
         except BaseException:

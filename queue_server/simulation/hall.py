@@ -10,7 +10,6 @@ since midnight, turned into datetimes only for the domain.
 """
 
 import heapq
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,22 +18,15 @@ from zoneinfo import ZoneInfo
 
 from ..catalogue import Catalogue
 from ..dispatch import choose_next
-from ..domain import (
-    Policy,
-    Ticket,
-    TicketAction,
-    Window,
-    WindowAction,
-    apply_ticket,
-    apply_window,
-    format_number,
-)
-from ..estimate import ArrivalKind, estimate
+from ..domain import Hall, Policy, Ticket, TicketAction, Window, WindowAction
+from ..hall_state import Day, HallState, Move, new_ticket, windows_in_order
 from ..protocol import TicketStatus, WindowState
 from .day import HallConfig, Staff, Visitor
 
 HALL = "sim"
-DAY = datetime(2026, 3, 2, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Monday; any day works
+ACTOR = "simulator"
+ZONE = ZoneInfo("Asia/Shanghai")
+DAY = datetime(2026, 3, 2, tzinfo=ZONE)  # a Monday; any day works
 
 FIFO = Policy(
     green_boost_s=0,
@@ -103,26 +95,20 @@ class Event:
 
 @dataclass
 class _Hall:
-    """The mutable state of one simulated day; `run` owns it."""
+    """One simulated day: the hall's state and the day's schedule; `run` owns it."""
 
     config: HallConfig
-    policy: Policy
     chooser: Chooser
     tell_arrivals: bool
     people: Sequence[Visitor]
     targets: Mapping[str, float]
-    windows: list[Window]
+    state: HallState
     break_at: list[float | None]
-    handling: dict[str, float]  # the estimate's recent means, seeded by the catalogue
     queue: list[tuple[float, int, Event]] = field(default_factory=list)
-    tickets: dict[int, Ticket] = field(default_factory=dict)
-    waiting: dict[str, Ticket] = field(default_factory=dict)
+    tickets: dict[int, Ticket] = field(default_factory=dict)  # every visitor's, as it ends
     estimates: dict[int, int] = field(default_factory=dict)
-    arrivals: Counter[ArrivalKind] = field(default_factory=Counter)  # today's, so far
-    done: dict[str, tuple[float, int]] = field(default_factory=dict)  # service: sum, count
     busy_s: list[float] = field(default_factory=list)
     called_s: list[float] = field(default_factory=list)
-    numbers: dict[str, int] = field(default_factory=dict)
     phase: Phase = Phase.SHUT
     seq: int = 0
 
@@ -131,66 +117,39 @@ class _Hall:
         heapq.heappush(self.queue, (at, self.seq, Event(kind, target)))
 
     def window(self, number: int) -> Window:
-        return self.windows[number - 1]
+        return self.state.windows[number]
 
-    def move(
-        self, number: int, action: WindowAction, now: float, ticket: str | None = None
-    ) -> None:
-        self.windows[number - 1] = apply_window(
-            self.window(number), action, now=at(now), ticket_id=ticket
-        )
+    def moved(self, move: Move) -> None:
+        """Keep every visitor's ticket as its last move left it."""
+        for ticket, _ in move.tickets:
+            self.tickets[int(ticket.id)] = ticket
+
+    def move(self, number: int, action: WindowAction, now: float) -> None:
+        self.moved(self.state.open_or_close(number, action, at(now)))
+
+    def act(self, number: int, action: TicketAction, now: float) -> Ticket:
+        """Recall, start, finish or no-show the ticket window `number` holds."""
+        move, _, ticket = self.state.on_current(number, action.value, at(now), ACTOR)
+        self.moved(move)
+        return ticket
 
     def held(self, number: int) -> Ticket:
-        ticket_id = self.window(number).ticket_id
-        assert ticket_id is not None, f"window {number} holds no ticket"
-        return self.tickets[int(ticket_id)]
-
-    def step(
-        self, ticket: Ticket, action: TicketAction, now: float, window: int | None = None
-    ) -> Ticket:
-        moved = apply_ticket(ticket, action, now=at(now), window=window, policy=self.policy)
-        self.tickets[int(ticket.id)] = moved
-        if moved.status is TicketStatus.WAITING:
-            self.waiting[moved.id] = moved
-        else:
-            self.waiting.pop(moved.id, None)
-        return moved
+        return self.state.current(self.window(number))
 
     # -------------------------------------------------------- handlers
 
     def on_session(self, now: float, _: int) -> None:
         self.phase = Phase.OPEN
-        for w in self.windows:
+        for w in self.state.window_list():
             if w.state is WindowState.CLOSED:
                 self.move(w.number, WindowAction.OPEN, now)
 
     def on_arrive(self, now: float, index: int) -> None:
         person = self.people[index]
-        self.numbers[person.prefix] = self.numbers.get(person.prefix, 0) + 1
-        ticket = Ticket(
-            id=str(index),
-            hall=HALL,
-            business_date=DAY.date(),
-            number=format_number(person.prefix, self.numbers[person.prefix]),
-            service=person.service,
-            category=person.category,
-            priority=person.priority,
-            status=TicketStatus.WAITING,
-            arrived_at=at(now),
-            issued_at=at(now),
-        )
+        service = self.state.service(person.service)
+        ticket = new_ticket(self.state, service, person.priority, at(now), ticket_id=str(index))
+        guess, _ = self.state.issue(ticket, at(now), ACTOR, told=self.tell_arrivals)
         self.tickets[index] = ticket
-        self.waiting[ticket.id] = ticket
-        self.arrivals[(ticket.service, ticket.category, ticket.green_channel)] += 1
-        guess = estimate(
-            ticket,
-            list(self.waiting.values()),
-            self.windows,
-            self.handling,
-            self.policy,
-            at(now),
-            arrivals=self.arrivals if self.tell_arrivals else None,
-        )
         self.estimates[index] = guess.wait_s
 
     def on_break(self, now: float, number: int) -> None:
@@ -207,33 +166,25 @@ class _Hall:
             self.move(number, action, now)
 
     def on_start(self, now: float, number: int) -> None:
-        self.step(self.held(number), TicketAction.START, now, number)
-        self.move(number, WindowAction.START, now)
-        self.schedule(now + self.people[int(self.held(number).id)].handling_s, Kind.FINISH, number)
+        ticket = self.act(number, TicketAction.START, now)
+        self.schedule(now + self.people[int(ticket.id)].handling_s, Kind.FINISH, number)
 
     def on_finish(self, now: float, number: int) -> None:
-        ticket = self.step(self.held(number), TicketAction.FINISH, now, number)
-        assert ticket.started_at is not None
-        total, count = self.done.get(ticket.service, (0.0, 0))
-        self.done[ticket.service] = (total + (now - seconds(ticket.started_at)), count + 1)
-        self.handling[ticket.service] = self.done[ticket.service][0] / (count + 1)
-        self.move(number, WindowAction.FINISH, now)
+        self.act(number, TicketAction.FINISH, now)
         self.free(now, number)
 
     def on_recall(self, now: float, number: int) -> None:
-        ticket = self.step(self.held(number), TicketAction.RECALL, now, number)
-        self.move(number, WindowAction.RECALL, now)
-        more = ticket.recalls < self.policy.max_recalls
+        ticket = self.act(number, TicketAction.RECALL, now)
+        more = ticket.recalls < self.state.hall.policy.max_recalls
         self.schedule(now + self.config.recall_gap_s, Kind.RECALL if more else Kind.NO_SHOW, number)
 
     def on_no_show(self, now: float, number: int) -> None:
-        self.step(self.held(number), TicketAction.NO_SHOW, now, number)
-        self.move(number, WindowAction.NO_SHOW, now)
+        self.act(number, TicketAction.NO_SHOW, now)
         self.free(now, number)
 
     def on_session_end(self, now: float, session: int) -> None:
         self.phase = Phase.OVERTIME
-        for w in self.windows:
+        for w in self.state.window_list():
             if w.state is WindowState.PAUSED:
                 self.move(w.number, WindowAction.CLOSE, now)
         self.schedule(now + 60.0 * self.config.overtime_minutes, Kind.CUTOFF, session)
@@ -241,8 +192,8 @@ class _Hall:
     def on_cutoff(self, now: float, session: int) -> None:
         self.phase = Phase.SHUT
         if session == len(self.config.sessions) - 1:
-            for ticket in list(self.waiting.values()):
-                self.step(ticket, TicketAction.CLOSE_DAY, now)
+            for ticket in self.state.queue():
+                self.moved(self.state.end(ticket, TicketAction.CLOSE_DAY, at(now), ACTOR))
 
     # -------------------------------------------------------- calling
 
@@ -260,22 +211,23 @@ class _Hall:
 
     def dispatch(self, now: float) -> None:
         """Every idle window calls its next ticket, in window order; idle ones close when due."""
-        for w in list(self.windows):
+        policy = self.state.hall.policy
+        for w in self.state.window_list():
             if w.state is not WindowState.OPEN:
                 continue
             chosen = None
             if self.phase is not Phase.SHUT:
-                chosen = self.chooser(self.waiting.values(), w, self.policy, at(now))
+                chosen = self.chooser(self.state.waiting.tickets.values(), w, policy, at(now))
             if chosen is None:
                 if self.phase is not Phase.OPEN:
                     self.move(w.number, WindowAction.CLOSE, now)
                 continue
-            self.step(chosen, TicketAction.CALL, now, w.number)
-            self.move(w.number, WindowAction.CALL, now, chosen.id)
+            move, _ = self.state.call(w.number, chosen, at(now), ACTOR)
+            self.moved(move)
             self.called_s[w.number - 1] = now
             person = self.people[int(chosen.id)]
             if person.absent:
-                recall = Kind.RECALL if self.policy.max_recalls > 0 else Kind.NO_SHOW
+                recall = Kind.RECALL if policy.max_recalls > 0 else Kind.NO_SHOW
                 self.schedule(now + self.config.recall_gap_s, recall, w.number)
             else:
                 self.schedule(now + person.walk_s, Kind.START, w.number)
@@ -306,19 +258,25 @@ def run(
     domain changes. Each ticket's estimate is told the day's arrivals so far
     (by service, category and green channel), unless `tell_arrivals` is false.
     """
+    windows = [
+        Window(hall=HALL, number=i + 1, label=label, skills=skills)
+        for i, (skills, label) in enumerate(zip(staff.skills, staff.labels, strict=True))
+    ]
+    state = HallState(
+        hall=Hall(id=HALL, name="模拟大厅", timezone=ZONE.key, policy=policy),
+        services=catalogue.services,
+        windows=windows_in_order(windows),
+        tickets={},
+        day=Day(DAY.date()),
+    )
     hall = _Hall(
         config=config,
-        policy=policy,
         chooser=chooser,
         tell_arrivals=tell_arrivals,
         people=people,
         targets={c: s.target_wait_minutes * 60.0 for c, s in catalogue.services.items()},
-        windows=[
-            Window(hall=HALL, number=i + 1, label=label, skills=skills)
-            for i, (skills, label) in enumerate(zip(staff.skills, staff.labels, strict=True))
-        ],
+        state=state,
         break_at=list(staff.break_at_s),
-        handling={c: s.minutes * 60.0 for c, s in catalogue.services.items()},
         busy_s=[0.0] * len(staff.skills),
         called_s=[0.0] * len(staff.skills),
     )
