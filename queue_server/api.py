@@ -18,11 +18,7 @@ from starlette.routing import Route
 
 from . import openapi
 from .access import Principal
-from .bookings import Bookings
-from .broadcast import Doorbell
-from .edge import prefers_english
-from .errors import BadJson, ClientGone, InvalidInput, NotFound
-from .models import (
+from .bodies import (
     AppointmentIn,
     CallIn,
     CheckInIn,
@@ -39,6 +35,10 @@ from .models import (
     TransferIn,
     WindowIn,
 )
+from .bookings import Bookings
+from .broadcast import Doorbell
+from .edge import prefers_english
+from .errors import BadJson, ClientGone, InvalidInput, NotFound
 from .services import HallServices
 
 B = TypeVar("B", bound=BaseModel)

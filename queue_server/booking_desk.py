@@ -25,11 +25,12 @@ from .appointments import (
     check_in_action,
     is_missed,
 )
+from .bodies import CheckInIn
 from .booking_rows import booking_of, booking_view, find_booking, save_booking
 from .domain import Entry, Hall, PriorityClass
 from .errors import Conflict, InvalidInput, NotFound
 from .issuing import Stored
-from .models import AppointmentRow, BookingBanRow, CheckInIn, PendingBookingRow
+from .models import AppointmentRow, BookingBanRow, PendingBookingRow
 from .protocol import Event
 from .services import HallServices
 from .store import Tx

@@ -18,12 +18,13 @@ from sqlmodel import col
 
 from . import identity, otp
 from .appointments import ACTIVE_BOOKINGS, BookingStatus, ban_key, mask_phone
+from .bodies import AppointmentIn, ConfirmIn
 from .booking_rows import booking_view
 from .booking_slots import check_offered, open_slot
 from .domain import Hall, Service
 from .errors import Conflict, InvalidInput, NotFound, QueueError, StaleState
 from .forms import check_form
-from .models import AppointmentIn, AppointmentRow, ConfirmIn, PendingBookingRow
+from .models import AppointmentRow, PendingBookingRow
 from .protocol import Event
 from .public import local_iso
 from .services import HallServices

@@ -18,10 +18,10 @@ from datetime import datetime
 from typing import Any
 
 from .access import Principal
+from .bodies import AppointmentIn, CheckInIn, ConfirmIn
 from .booking_desk import BookingDesk
 from .booking_requests import BookingRequests
 from .booking_slots import list_slots
-from .models import AppointmentIn, CheckInIn, ConfirmIn
 from .services import HallServices
 from .sms import SmsProvider, sms_for
 

@@ -8,10 +8,10 @@ stored hashed and cannot be shown again).
 from typing import Any
 
 from .access import Principal, Role
+from .bodies import HallIn, HoursIn, WindowIn
 from .domain import Lane
 from .errors import Conflict
 from .hours import WEEKDAYS
-from .models import HallIn, HoursIn, WindowIn
 from .services import HallServices
 
 DEMO_HALL = "demo"

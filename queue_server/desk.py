@@ -13,10 +13,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from .access import Principal, Role, require
+from .bodies import CallIn, FinishIn, TicketRefIn, TransferIn
 from .domain import Ticket, TicketAction, WindowAction, next_window_state
 from .errors import InvalidInput, NotFound
 from .hall_state import ON_CURRENT, HallState
-from .models import CallIn, FinishIn, TicketRefIn, TransferIn
 from .protocol import Event
 from .public import WINDOW_EVENTS
 from .store import Tx

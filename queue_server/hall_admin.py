@@ -7,10 +7,11 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .access import Principal, Role, require
+from .bodies import DeviceStatusIn, HallIn, HoursIn, PolicyIn, WindowIn
 from .domain import Hall, Policy, Skills, Window
 from .errors import Conflict, InvalidInput, NotFound
 from .hours import HoursError, hours_json, parse_hours
-from .models import DeviceRow, DeviceStatusIn, HallIn, HoursIn, PolicyIn, WindowIn
+from .models import DeviceRow
 from .protocol import Event, EventType
 from .public import local_iso, public_device
 from .store import Tx

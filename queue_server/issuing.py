@@ -11,11 +11,12 @@ from typing import Any
 
 from . import identity
 from .access import Principal, Role, require
+from .bodies import RatingIn, TicketIn
 from .desk import new_ticket_id
 from .domain import Entry, PriorityClass, Service, Ticket, TicketAction, ticket_status_zh
 from .errors import AppointmentOnly, Conflict, DuplicateTicket, InvalidInput, NotFound
 from .hall_state import HallState, new_ticket
-from .models import RatingIn, RatingRow, TicketIn
+from .models import RatingRow
 from .protocol import Event, EventType, TicketStatus
 from .store import Tx
 from .transactions import Runner, Work

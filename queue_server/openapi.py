@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 from starlette.routing import BaseRoute, Route
 
-from .models import (
+from .bodies import (
     AppointmentIn,
     CallIn,
     CheckInIn,

@@ -16,8 +16,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from .access import FailureWindow, Principal, Role, new_token, require, same_secret, token_hash
+from .bodies import MAX_TTL_S, TokenIn
 from .errors import InvalidInput, Unauthorized
-from .models import MAX_TTL_S, TokenIn, TokenRow
+from .models import TokenRow
 from .protocol import Event
 from .settings import Settings
 from .store import Store, Tx

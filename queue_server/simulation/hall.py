@@ -258,17 +258,7 @@ def run(
     domain changes. Each ticket's estimate is told the day's arrivals so far
     (by service, category and green channel), unless `tell_arrivals` is false.
     """
-    windows = [
-        Window(hall=HALL, number=i + 1, label=label, skills=skills)
-        for i, (skills, label) in enumerate(zip(staff.skills, staff.labels, strict=True))
-    ]
-    state = HallState(
-        hall=Hall(id=HALL, name="模拟大厅", timezone=ZONE.key, policy=policy),
-        services=catalogue.services,
-        windows=windows_in_order(windows),
-        tickets={},
-        day=Day(DAY.date()),
-    )
+    state = _opening(staff, policy, catalogue)
     hall = _Hall(
         config=config,
         chooser=chooser,
@@ -310,6 +300,21 @@ def run(
         labels=staff.labels,
         busy_s=tuple(hall.busy_s),
         staffed_s=config.staffed_s(),
+    )
+
+
+def _opening(staff: Staff, policy: Policy, catalogue: Catalogue) -> HallState:
+    """The simulated hall before its first visitor: every window closed."""
+    windows = [
+        Window(hall=HALL, number=i + 1, label=label, skills=skills)
+        for i, (skills, label) in enumerate(zip(staff.skills, staff.labels, strict=True))
+    ]
+    return HallState(
+        hall=Hall(id=HALL, name="模拟大厅", timezone=ZONE.key, policy=policy),
+        services=catalogue.services,
+        windows=windows_in_order(windows),
+        tickets={},
+        day=Day(DAY.date()),
     )
 
 

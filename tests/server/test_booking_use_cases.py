@@ -11,9 +11,9 @@ from starlette.testclient import TestClient
 
 from queue_server import catalogue
 from queue_server.access import Principal, Role
+from queue_server.bodies import AppointmentIn, CheckInIn, ConfirmIn
 from queue_server.bookings import Bookings
 from queue_server.catalogue import Catalogue
-from queue_server.models import AppointmentIn, CheckInIn, ConfirmIn
 from queue_server.services import HallServices
 from queue_server.settings import Settings
 from queue_server.sms import MemorySms

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from queue_server.access import Principal, Role
-from queue_server.models import HallIn, TicketIn, WindowIn
+from queue_server.bodies import HallIn, TicketIn, WindowIn
 from queue_server.services import HallServices
 from queue_server.settings import Settings
 from queue_server.store import Store

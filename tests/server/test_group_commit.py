@@ -11,9 +11,9 @@ from typing import Any, ClassVar
 import pytest
 
 from queue_server.access import Principal, Role
+from queue_server.bodies import HallIn, TicketIn, WindowIn
 from queue_server.errors import DuplicateTicket
 from queue_server.group_commit import GroupCommit, Job, LoopBatches
-from queue_server.models import HallIn, TicketIn, WindowIn
 from queue_server.protocol import Event
 from queue_server.services import HallServices
 from queue_server.settings import Settings

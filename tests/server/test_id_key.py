@@ -9,10 +9,11 @@ import pytest
 from sqlmodel import col, select
 
 from queue_server.access import Principal, Role
+from queue_server.bodies import TicketIn
 from queue_server.demo import DEMO_HALL, ensure_demo_hall
 from queue_server.errors import DuplicateTicket
 from queue_server.id_key import LEGACY_META_KEY, MASKS_META_KEY
-from queue_server.models import MetaRow, TicketIn, TicketRow
+from queue_server.models import MetaRow, TicketRow
 from queue_server.services import HallServices
 from queue_server.settings import Settings
 from queue_server.store import Store

@@ -1,0 +1,147 @@
+"""Request bodies (pydantic): what each route accepts, checked before any use case runs.
+
+Unknown fields are refused, strings stripped, and times kept within a range
+the arithmetic downstream can take.
+"""
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, field_validator
+from pydantic import Field as PydanticField
+
+from .domain import Lane, PriorityClass
+from .identity import DocumentType
+
+MAX_TTL_S = 10 * 366 * 86_400  # ten years
+
+
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _times_in_range(cls, value: Any) -> Any:
+        """A time far from now (year 1 at +14:00) breaks arithmetic and zone
+        conversions downstream: refuse it here, where the field is named."""
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            try:
+                in_range = EARLIEST <= value <= LATEST
+            except OverflowError:
+                in_range = False
+            if not in_range:
+                raise ValueError("a time between 1970 and 2200, please")
+        return value
+
+
+class HallIn(Body):
+    id: str = PydanticField(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
+    name: str = PydanticField(min_length=1, max_length=100)
+    timezone: str | None = PydanticField(default=None, max_length=64)  # IANA names are short
+    services: list[str] | None = PydanticField(default=None, max_length=500)
+
+
+class WindowIn(Body):
+    label: str = PydanticField(min_length=1, max_length=40)
+    services: list[str] | Literal["all"] | None = None
+    categories: list[str] | None = None
+    lane: Lane = Lane.STANDARD
+
+
+class TokenIn(Body):
+    role: Literal["kiosk", "window", "display", "supervisor", "admin"]
+    hall: str | None = PydanticField(default=None, max_length=32)
+    window: int | None = PydanticField(default=None, ge=1, le=999)
+    label: str = PydanticField(default="", max_length=60)
+    # A lifetime: `ttl_s` seconds from now, or until `expires_at`; neither: until revoked.
+    ttl_s: int | None = PydanticField(default=None, ge=60, le=MAX_TTL_S)
+    expires_at: AwareDatetime | None = None
+
+
+class TicketIn(Body):
+    service: str = PydanticField(min_length=1, max_length=40)
+    priority: PriorityClass | None = None
+    document_type: DocumentType = DocumentType.RESIDENT_ID
+    id_number: str | None = PydanticField(default=None, max_length=40)
+
+
+class CallIn(Body):
+    ticket: str = PydanticField(min_length=1, max_length=40)  # a ticket id or its number
+
+
+class FinishIn(Body):
+    outcome: str | None = PydanticField(default=None, max_length=40)
+
+
+class TransferIn(Body):
+    service: str | None = PydanticField(default=None, max_length=40)
+    window: int | None = PydanticField(default=None, ge=1, le=999)
+
+
+class TicketRefIn(Body):
+    ticket: str = PydanticField(min_length=1, max_length=40)
+
+
+class RatingIn(Body):
+    score: int = PydanticField(ge=1, le=5)
+    comment: str | None = PydanticField(default=None, max_length=500)
+
+
+class DeviceStatusIn(Body):
+    state: Literal["ok", "offline", "paper_low", "paper_out", "cover_open", "error"]
+    detail: str | None = PydanticField(default=None, max_length=200)
+
+
+class PolicyIn(Body):
+    green_boost_s: int | None = PydanticField(default=None, ge=0, le=86_400)
+    appointment_boost_s: int | None = PydanticField(default=None, ge=0, le=86_400)
+    transfer_boost_s: int | None = PydanticField(default=None, ge=0, le=86_400)
+    return_boost_s: int | None = PydanticField(default=None, ge=0, le=864_000)
+    target_boost_s_per_min: int | None = PydanticField(default=None, ge=0, le=600)
+    max_recalls: int | None = PydanticField(default=None, ge=0, le=10)
+    no_show_after_s: int | None = PydanticField(default=None, ge=10, le=3600)
+    queue_alert_length: int | None = PydanticField(default=None, ge=1, le=10_000)
+    slot_minutes: int | None = PydanticField(default=None, ge=5, le=240)
+    appointment_share_pct: int | None = PydanticField(default=None, ge=0, le=100)
+    checkin_early_min: int | None = PydanticField(default=None, ge=0, le=120)
+    checkin_grace_min: int | None = PydanticField(default=None, ge=0, le=120)
+    noshow_strikes: int | None = PydanticField(default=None, ge=1, le=100)
+    strike_days: int | None = PydanticField(default=None, ge=1, le=3650)
+    ban_days: int | None = PydanticField(default=None, ge=0, le=3650)
+    booking_horizon_days: int | None = PydanticField(default=None, ge=0, le=365)
+
+
+class HoursIn(Body):
+    weekly: dict[str, list[list[str]]] = PydanticField(default_factory=dict)
+    closed_dates: list[str] = PydanticField(default_factory=list, max_length=1000)
+
+
+FormValue = Annotated[str, PydanticField(max_length=200)] | Annotated[int, PydanticField(ge=0)]
+
+
+class AppointmentIn(Body):
+    service: str = PydanticField(min_length=1, max_length=40)
+    slot: datetime  # the slot's start, as GET /slots lists it
+    name: str = PydanticField(min_length=1, max_length=60)
+    document_type: DocumentType = DocumentType.RESIDENT_ID
+    id_number: str = PydanticField(min_length=1, max_length=40)
+    phone: str = PydanticField(pattern=r"^\+?[0-9 -]{7,20}$")
+    # checked against the service's fields (catalogue.json); bounded here first
+    form: dict[Annotated[str, PydanticField(max_length=40)], FormValue] | None = PydanticField(
+        default=None, max_length=20
+    )
+
+
+class ConfirmIn(Body):
+    pending_id: str = PydanticField(min_length=1, max_length=40)
+    code: str = PydanticField(min_length=1, max_length=10)
+
+
+class CheckInIn(Body):
+    code: str | None = PydanticField(default=None, max_length=16)
+    document_type: DocumentType = DocumentType.RESIDENT_ID
+    id_number: str | None = PydanticField(default=None, max_length=40)
