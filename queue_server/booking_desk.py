@@ -16,6 +16,7 @@ from sqlmodel import col
 from . import identity
 from .access import Principal, Role, require
 from .appointments import (
+    ACTIVE_BOOKINGS,
     Arrival,
     BookingAction,
     BookingStatus,
@@ -35,6 +36,8 @@ from .protocol import Event
 from .services import HallServices
 from .store import Tx
 from .views import live_leg
+
+_LIVE = frozenset(s.value for s in ACTIVE_BOOKINGS)
 
 
 class BookingDesk:
@@ -177,7 +180,9 @@ class BookingDesk:
                 en="no appointment today for this ID number",
                 code="appointment_none_today",
             )
-        return rows[0]
+        # A booking cancelled earlier may share the day with the one made after it.
+        live = [r for r in rows if r.status in _LIVE]
+        return min(live or rows, key=lambda r: r.slot_start)
 
     # ------------------------------------------------------------ missed bookings
 

@@ -217,6 +217,23 @@ def test_check_in_early_on_time_and_late(open_hall: Hall, clock: Clock) -> None:
     assert nobody.status_code == 404
 
 
+def test_check_in_by_id_finds_the_booking_made_after_a_cancelled_one(
+    open_hall: Hall, clock: Clock
+) -> None:
+    """A visitor cancels the day before and books the same day again: checking in
+    with the ID number finds the live booking, not the cancelled one."""
+    first = open_hall.ok(book(open_hall), 201)
+    open_hall.ok(open_hall.c.post(f"/api/appointments/{first['code']}/cancel"))
+    second = open_hall.ok(book(open_hall), 201)
+    clock.advance(24 * 3600 - 10 * 60 + 25 * 60)  # Thursday 09:45, inside the check-in window
+    url = "/api/halls/h1/appointments/check-in"
+    ticket = open_hall.ok(
+        open_hall.c.post(url, json={"id_number": ADULT_ID}, headers=open_hall.kiosk), 201
+    )
+    assert ticket["appointment"]["code"] == second["code"]
+    assert ticket["appointment"]["status"] == "checked_in"
+
+
 def test_appointment_precedence_in_dispatch_and_the_clerk_sees_the_booking(
     open_hall: Hall, clock: Clock
 ) -> None:
