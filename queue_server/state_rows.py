@@ -111,6 +111,7 @@ class StateRows(HallRows):
             state = self._kept.get(hall_id)
             if state is None or state.seq != self.last_seq(hall_id):
                 state = self._load_state(hall, catalogue, day)
+                self._keep_if_newer(state)
         elif reading and hall_id not in self._states and hall_id in self._fresh:
             state = self._fresh[hall_id]
         else:
@@ -118,6 +119,15 @@ class StateRows(HallRows):
         if state.day.date != day:
             state = replace(state, day=self._load_day(hall_id, day))
         return replace(state, hall=hall, services=catalogue.services)
+
+    def _keep_if_newer(self, state: HallState) -> None:
+        """A reader's state, loaded in one snapshot at its seq, serves the next
+        transactions too (another process's writes, or a restart, left none
+        newer). Whoever uses a kept state checks its seq first, so one kept a
+        moment too late is never used."""
+        kept = self._kept.get(state.hall.id)
+        if kept is None or kept.seq < state.seq:
+            self._kept[state.hall.id] = state
 
     def _own_state(self, hall: Hall, catalogue: Catalogue, day: date) -> HallState:
         state = self._states.get(hall.id)
