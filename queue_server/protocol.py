@@ -165,7 +165,7 @@ def seq_verdict(last: int, seq: int, kind: str | None = None) -> SeqVerdict:
     """
     if seq <= last:
         return SeqVerdict.STALE
-    if seq == last + 1 and kind not in _REPORTS_SEQ:
+    if seq == last + 1 and not (isinstance(kind, str) and kind in _REPORTS_SEQ):
         return SeqVerdict.APPLY
     return SeqVerdict.RESYNC
 
