@@ -99,12 +99,9 @@ def direct_imports(module: str) -> list[Import]:
             if node.level:
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join([*anchor, base] if base else anchor)
-            if node.module is None:  # `from . import x`: x is a module, or a name in the package
-                for alias in node.names:
-                    name = f"{base}.{alias.name}"
-                    found.append(Import(module, name if source(name) else base, node.lineno))
-            else:
-                found.append(Import(module, base, node.lineno))
+            for alias in node.names:  # `from a import b`: b is a module, or a name in a
+                name = f"{base}.{alias.name}"
+                found.append(Import(module, name if source(name) else base, node.lineno))
     return found
 
 
@@ -205,3 +202,6 @@ def test_the_reader_resolves_relative_imports() -> None:
     names = {i.name for i in direct_imports("queue_server.estimate")}
     assert {"queue_server.domain", "queue_server.protocol", "datetime"} <= names
     assert any(i.name == "queue_server.catalogue" for i in direct_imports("queue_server.services"))
+    assert {"display_client.state", "queue_server.protocol"} <= {
+        i.name for i in direct_imports("display_client.client")
+    }
