@@ -56,7 +56,7 @@ from .models import (
     WindowIn,
 )
 from .protocol import Event, EventType, TicketStatus
-from .public import local_iso, public_device, public_ticket
+from .public import local_iso, public_device, public_ticket, public_window
 from .settings import Settings
 from .stats import day_figures
 from .store import Store, Tx
@@ -376,9 +376,12 @@ class HallServices:
                     hall=hall_id, number=number, label=body.label, skills=skills, lane=body.lane
                 )
             tx.put_window(window)
-            config = self._window_config(window)
-            events.append(Event(EventType.WINDOW_UPDATED, {"window": config}))
-            return config
+            # The feed gets the window as every window event carries it (the
+            # skills are for GET /api/halls/{hall}); the caller, its configuration.
+            held = tx.ticket(window.ticket_id).number if window.ticket_id else None
+            shown = public_window(window, held, tx.hall(hall_id).zone)
+            events.append(Event(EventType.WINDOW_UPDATED, {"window": shown}))
+            return self._window_config(window)
 
         return self.write(hall_id, work)
 
