@@ -145,6 +145,10 @@ class Event:
 # ---------------------------------------------------------------- the sequence rule
 
 
+# Messages that state how far the server is, rather than change the board.
+REPORTS_SEQ = frozenset({MessageType.SNAPSHOT, MessageType.HEARTBEAT})
+
+
 class SeqVerdict(StrEnum):
     APPLY = "apply"  # the very next event: apply it
     STALE = "stale"  # at or below the last one applied: a duplicate, ignore it
@@ -165,12 +169,10 @@ def seq_verdict(last: int, seq: int, kind: str | None = None) -> SeqVerdict:
     """
     if seq <= last:
         return SeqVerdict.STALE
-    if seq == last + 1 and not (isinstance(kind, str) and kind in _REPORTS_SEQ):
+    if seq == last + 1 and not (isinstance(kind, str) and kind in REPORTS_SEQ):
         return SeqVerdict.APPLY
     return SeqVerdict.RESYNC
 
-
-_REPORTS_SEQ = frozenset({MessageType.SNAPSHOT, MessageType.HEARTBEAT})
 
 # ---------------------------------------------------------------- encoding
 
