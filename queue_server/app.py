@@ -24,9 +24,10 @@ from .edge import Guard, prefers_english, redact_server_logs, refusal
 from .errors import QueueError
 from .jobs import Jobs
 from .live import HallFeed
-from .services import HallServices, utcnow
+from .services import HallServices
 from .settings import Settings
 from .store import Store
+from .transactions import utcnow
 
 log = logging.getLogger("queue_server")
 

@@ -35,6 +35,7 @@ from .domain import Entry, Hall, PriorityClass, Service
 from .errors import Conflict, InvalidInput, NotFound, QueueError, StaleState
 from .forms import check_form
 from .identity import DocumentType
+from .issuing import Stored
 from .models import (
     AppointmentIn,
     AppointmentRow,
@@ -45,7 +46,8 @@ from .models import (
 )
 from .protocol import Event
 from .public import local_iso
-from .services import HallServices, Stored, parse_date
+from .reports import parse_date
+from .services import HallServices
 from .sms import SmsProvider, sms_for
 from .store import Tx
 from .views import live_leg
@@ -468,7 +470,7 @@ class Bookings:
             stored = Stored(row.id_hash, row.id_masked, None, row.code)
             ticket, view = self.services.new_ticket(
                 tx,
-                hall,
+                self.services.state(tx, hall_id, now),
                 service,
                 PriorityClass(row.priority),
                 now,
@@ -500,7 +502,7 @@ class Bookings:
                 code="appointment_used",
             )
         arrived = Arrival.ON_TIME if row.status == BookingStatus.CHECKED_IN else Arrival.LATE
-        return self.services.view_of(tx, ticket, now) | {
+        return self.services.view_of(self.services.state(tx, ticket.hall, now), ticket, now) | {
             "appointment": {"code": row.code, "status": row.status, "arrival": arrived.value}
         }
 

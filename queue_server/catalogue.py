@@ -8,10 +8,11 @@ Loaded once; immutable afterwards.
 """
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from types import MappingProxyType
 
 from .domain import Category, Service
 from .errors import InvalidInput, NotFound
@@ -27,6 +28,12 @@ class Catalogue:
     services: dict[str, Service]
     forms: dict[str, tuple[FormField, ...]] = field(default_factory=dict)
     documents: dict[str, tuple[DocumentType, ...]] = field(default_factory=dict)
+    # Each service's target wait in minutes, as a hall's `Policy.targets` holds them.
+    target_waits: Mapping[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        waits = {code: s.target_wait_minutes for code, s in self.services.items()}
+        object.__setattr__(self, "target_waits", MappingProxyType(waits))  # frozen: set once
 
     def form(self, code: str) -> tuple[FormField, ...]:
         """The service's pre-fill form fields (none for most items)."""
@@ -57,7 +64,7 @@ class Catalogue:
 
     def targets(self) -> dict[str, int]:
         """Each service's target wait in minutes, as a hall's `Policy.targets` holds them."""
-        return {code: s.target_wait_minutes for code, s in self.services.items()}
+        return dict(self.target_waits)
 
     def unknown(self, services: Iterable[str] = (), categories: Iterable[str] = ()) -> list[str]:
         """The names among `services` and `categories` that the catalogue lacks."""

@@ -1,4 +1,4 @@
-"""`queue-server`: serve, init the database, create tokens."""
+"""`queue-server`: serve, init or migrate the database, create tokens."""
 
 import argparse
 import ipaddress
@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from . import schema
 from .access import Principal, Role, new_token
 from .edge import header_timeout_protocol
 from .errors import QueueError
@@ -48,6 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     init = commands.add_parser("init", parents=[common], help="create the tables")
     init.add_argument("--demo", action="store_true", help="and the demo hall")
+    commands.add_parser("migrate", parents=[common], help="upgrade the database to this version")
 
     token = commands.add_parser("token", help="manage tokens")
     token_commands = token.add_subparsers(dest="token_command", required=True)
@@ -70,16 +72,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = settings.with_(database_url=args.database_url)
     try:
         return COMMANDS[args.command](settings, args)
-    except QueueError as exc:
+    except (QueueError, schema.SchemaError) as exc:
         console().print(f"[red]error:[/] {exc}")
         return 2
 
 
-def _services(settings: Settings) -> HallServices:
+def _store(settings: Settings) -> Store:
+    """The database, made if empty; SchemaError if it is not at this code's schema."""
     settings.ensure_sqlite_dir()
     store = Store(settings.database_url)
     store.create_all()
-    return HallServices(store, settings)
+    return store
+
+
+def _services(settings: Settings) -> HallServices:
+    return HallServices(_store(settings), settings)
 
 
 def cmd_init(settings: Settings, args: argparse.Namespace) -> int:
@@ -89,6 +96,18 @@ def cmd_init(settings: Settings, args: argparse.Namespace) -> int:
 
         ensure_demo_hall(services)
     console().print(f"database ready: {settings.database_url}")
+    return 0
+
+
+def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
+    settings.ensure_sqlite_dir()
+    before, after = schema.upgrade(settings.database_url)
+    out = console()
+    out.print(f"database: {settings.database_url}")
+    if before == after:
+        out.print(f"schema already at revision {after} (数据库已是最新版本)")
+    else:
+        out.print(f"schema migrated from revision {before or 'empty'} to {after} (数据库已升级)")
     return 0
 
 
@@ -171,6 +190,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         tokens = demo_tokens(services)
         services.store.dispose()
         _print_tokens(settings, tokens, f"http://{args.host}:{args.port}", DEMO_HALL)
+    else:
+        _store(settings).dispose()  # a database behind is refused here, not in a traceback
     _warn_if_phones_cannot_reach(settings.public_url)
     uvicorn.run(
         create_app(settings),
@@ -270,7 +291,7 @@ def device_urls(base: str, hall: str, tokens: list[dict[str, Any]]) -> list[tupl
     return urls
 
 
-COMMANDS = {"serve": cmd_serve, "init": cmd_init, "token": cmd_token}
+COMMANDS = {"serve": cmd_serve, "init": cmd_init, "migrate": cmd_migrate, "token": cmd_token}
 
 
 if __name__ == "__main__":

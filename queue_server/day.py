@@ -13,19 +13,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .bookings import Bookings
-from .clerk import Desk
-from .domain import Hall, Ticket, TicketAction, Window, WindowAction
+from .domain import STAFFED, Hall, Ticket, TicketAction, Window, WindowAction
 from .estimate import extra_windows
 from .models import AlertRow, DayReportRow, FigureSnapshotRow
 from .protocol import Event, EventType, TicketStatus, WindowState
 from .services import HallServices
 from .stats import day_figures, wait_s
 from .store import Tx
-from .views import alert_view, handling_means
+from .views import alert_view
 
 SYSTEM = "system:scheduler"
 SNAPSHOT_EVERY = timedelta(minutes=5)
-_STAFFED = (WindowState.OPEN, WindowState.CALLING, WindowState.SERVING)
+_LEFT = (TicketStatus.WAITING, TicketStatus.SUSPENDED)  # what closing ends as unserved
 
 
 class HallDay:
@@ -60,22 +59,22 @@ class HallDay:
             day = hall.business_date(now)
             closes = hall.hours.day_close(day, hall.zone)
             closing = closes is not None and now >= closes
-            desk = Desk(tx, self.catalogue, now, SYSTEM, events)
+            state = self.services.state(tx, hall_id, now)
             # Also tickets left from an earlier day (the server was down at closing).
             left = [
                 t
-                for t in tx.tickets_with_status(
-                    hall_id, [TicketStatus.WAITING, TicketStatus.SUSPENDED]
-                )
-                if closing or t.business_date < day
+                for t in state.tickets.values()
+                if t.status in _LEFT and (closing or t.business_date < day)
             ]
             for ticket in left:
-                desk.ticket_step(ticket, TicketAction.CLOSE_DAY)
+                move = state.end(ticket, TicketAction.CLOSE_DAY, now, SYSTEM)
+                self.services.apply(tx, state, move, events)
             if not closing:
                 return len(left)
-            for window in tx.windows(hall_id):
+            for window in state.window_list():
                 if window.state in (WindowState.OPEN, WindowState.PAUSED):
-                    desk.window_step(window, WindowAction.CLOSE)
+                    move = state.open_or_close(window.number, WindowAction.CLOSE, now)
+                    self.services.apply(tx, state, move, events)
             changed = len(events)  # tickets ended and windows closed
             if tx.day_report(hall_id, day) is None:
                 figures = day_figures(
@@ -101,18 +100,18 @@ class HallDay:
         recall becomes a no-show, and its window is free again."""
 
         def work(tx: Tx, now: datetime, events: list[Event]) -> int:
-            hall = tx.hall(hall_id)
-            policy = hall.policy
+            state = self.services.state(tx, hall_id, now)
+            policy = state.hall.policy
             late = now - timedelta(seconds=policy.no_show_after_s)
-            desk = Desk(tx, self.catalogue, now, SYSTEM, events)
             count = 0
-            for window in tx.windows(hall_id):
+            for window in state.window_list():
                 if window.state is not WindowState.CALLING or window.ticket_id is None:
                     continue
-                ticket = tx.ticket(window.ticket_id)
+                ticket = state.current(window)
                 called = ticket.called_at
                 if ticket.recalls >= policy.max_recalls and called is not None and called <= late:
-                    desk.on_current(window, WindowAction.NO_SHOW.value, None)
+                    move, _, _ = state.on_current(window.number, "no-show", now, SYSTEM)
+                    self.services.apply(tx, state, move, events)
                     count += 1
             return count
 
@@ -126,10 +125,13 @@ class HallDay:
         would bring the waits back under target."""
 
         def work(tx: Tx, now: datetime, events: list[Event]) -> int:
-            hall = tx.hall(hall_id)
-            waiting = tx.waiting(hall_id)
-            windows = tx.windows(hall_id)
-            means = handling_means(tx, self.catalogue, hall, now)
+            state = self.services.state(tx, hall_id, now, reading=True)
+            hall, waiting, windows, means = (
+                state.hall,
+                state.queue(),
+                state.window_list(),
+                state.means(),
+            )
             raised = 0
             for ticket in sorted(waiting, key=lambda t: (t.arrived_at, t.number)):
                 target = self.catalogue.service(ticket.service).target_wait_minutes * 60
@@ -183,7 +185,7 @@ class HallDay:
         able = [w for w in windows if w.accepts(ticket)]
         competing = [t for t in waiting if any(w.accepts(t) for w in able)]
         work_s = sum(means.get(t.service, 600.0) for t in competing)
-        staffed = sum(1 for w in able if w.state in _STAFFED)
+        staffed = sum(1 for w in able if w.state in STAFFED)
         return {
             "number": ticket.number,
             "service": ticket.service,
@@ -205,7 +207,7 @@ class HallDay:
         able = [
             w for w in windows if w.skills.accepts("", category) or any(w.accepts(t) for t in queue)
         ]
-        staffed = sum(1 for w in able if w.state in _STAFFED)
+        staffed = sum(1 for w in able if w.state in STAFFED)
         work_s = sum(means.get(t.service, 600.0) for t in queue)
         return {
             "category": category,
@@ -238,7 +240,7 @@ class HallDay:
                     in_progress=statuses[TicketStatus.CALLED] + statuses[TicketStatus.SERVING],
                     served=statuses[TicketStatus.DONE],
                     mean_wait_s=round(sum(waits) / len(waits)) if waits else None,
-                    open_windows=sum(1 for w in tx.windows(hall_id) if w.state in _STAFFED),
+                    open_windows=sum(1 for w in tx.windows(hall_id) if w.state in STAFFED),
                 )
             )
             return 1

@@ -13,9 +13,11 @@ import os
 import secrets
 from pathlib import Path
 
+from sqlalchemy.exc import IntegrityError
+
 from . import identity
 from .settings import Settings
-from .store import IntegrityError, Store
+from .store import Store
 
 log = logging.getLogger("queue_server")
 

@@ -5,10 +5,7 @@ at class creation. Times are stored as naive UTC and come back aware.
 """
 
 import hashlib
-from collections.abc import Mapping
 from datetime import UTC, date, datetime
-from functools import cache
-from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, field_validator
@@ -18,8 +15,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-from . import catalogue
-from .domain import ACTIVE_STATUSES, Entry, Lane, Policy, PriorityClass, Skills, Ticket, Window
+from .domain import ACTIVE_STATUSES, Entry, Lane, PriorityClass, Skills, Ticket, Window
 from .identity import DocumentType
 from .protocol import TicketStatus, WindowState
 
@@ -351,20 +347,6 @@ def window_from_row(row: Any) -> Window:
 
 
 # Enum lookups by value, cheaper than calling the enum for every row of a long queue.
-def hall_policy(stored: Mapping[str, Any] | None) -> Policy:
-    """A hall's stored settings (`HallRow.policy`) with the catalogue's target waits.
-
-    The targets are not stored with the hall: they follow the shipped catalogue.
-    """
-    settings = {k: v for k, v in (stored or {}).items() if k != "targets"}
-    return Policy(**settings, targets=_targets())
-
-
-@cache
-def _targets() -> Mapping[str, int]:
-    return MappingProxyType(catalogue.load().targets())  # shared by every hall: read-only
-
-
 _PRIORITIES = {p.value: p for p in PriorityClass}
 _STATUSES = {s.value: s for s in TicketStatus}
 _ENTRIES = {e.value: e for e in Entry}

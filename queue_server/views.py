@@ -1,4 +1,4 @@
-"""Read models built inside a transaction: what each kind of caller sees.
+"""Read models: what each kind of caller sees, from the hall's state and rows.
 
 - the holder's view of their ticket (no personal data),
 - the clerk's view of a window (the masked ID number, for the clerk only),
@@ -12,13 +12,15 @@ from typing import Any
 from .catalogue import Catalogue
 from .dispatch import dispatch_order
 from .domain import STAFFED, Entry, Hall, Policy, Ticket, Window
-from .estimate import estimate
+from .estimate import Estimate
+from .hall_state import HallState
 from .models import AlertAckRow, AlertRow
 from .protocol import TicketStatus
 from .public import local_iso, public_device, public_ticket, public_window
 from .store import Tx
 
 LAST_CALLS = 10
+_AT_WINDOW = (TicketStatus.CALLED, TicketStatus.SERVING)
 
 
 def live_leg(tx: Tx, ticket_id: str) -> Ticket:
@@ -31,29 +33,21 @@ def live_leg(tx: Tx, ticket_id: str) -> Ticket:
     return tx.ticket(row.id)
 
 
-def handling_means(tx: Tx, catalogue: Catalogue, hall: Hall, now: datetime) -> dict[str, float]:
-    """Today's mean handling seconds per service, else the catalogue's minutes."""
-    means = {code: s.minutes * 60.0 for code, s in catalogue.services.items()}
-    return means | tx.handling_means(hall.id, hall.business_date(now))
-
-
 def ticket_view(
-    tx: Tx, catalogue: Catalogue, ticket: Ticket, now: datetime, public_url: str = ""
+    state: HallState,
+    catalogue: Catalogue,
+    ticket: Ticket,
+    now: datetime,
+    public_url: str = "",
+    est: Estimate | None = None,
 ) -> dict[str, Any]:
-    """The holder's view: status, people ahead, estimated wait, window once called,
-    and the address of its live status page (what the printed QR code opens)."""
-    hall = tx.hall(ticket.hall)
+    """The holder's view: status, people ahead, estimated wait (`est` if worked
+    out already), window once called, and the address of its live status page
+    (what the printed QR code opens)."""
+    hall = state.hall
     service = catalogue.service(ticket.service)
-    waiting, windows = tx.waiting(hall.id), tx.windows(hall.id)
-    est = estimate(
-        ticket,
-        waiting,
-        windows,
-        handling_means(tx, catalogue, hall, now),
-        hall.policy,
-        now,
-        arrivals=tx.arrivals(hall.id, hall.business_date(now)),
-    )
+    waiting, windows = state.queue(), state.window_list()
+    est = est or state.estimate(ticket, now)
     at_window = ticket.status in (TicketStatus.CALLED, TicketStatus.SERVING)
     reasons = order_reasons(ticket, waiting, windows, hall.policy, now)
     return {
@@ -152,14 +146,14 @@ def order_note(reasons: list[str]) -> str | None:
 
 
 def window_view(
-    tx: Tx, catalogue: Catalogue, window: Window, now: datetime, ticket: Ticket | None = None
+    tx: Tx, state: HallState, window: Window, now: datetime, ticket: Ticket | None = None
 ) -> dict[str, Any]:
     """The clerk's console: the window, and its ticket with the masked ID number."""
     current = ticket or (tx.ticket(window.ticket_id) if window.ticket_id else None)
     holding = current.number if current and window.ticket_id else None
-    view: dict[str, Any] = {"window": public_window(window, holding, tx.hall(window.hall).zone)}
+    view: dict[str, Any] = {"window": public_window(window, holding, state.hall.zone)}
     if current is not None:
-        service = catalogue.service(current.service)
+        service = state.service(current.service)
         waited = (current.first_called_at or now) - current.arrived_at
         row = tx.ticket_row(current.id)
         view["ticket"] = public_ticket(current, service) | {
@@ -181,9 +175,9 @@ def window_view(
     return view
 
 
-def waiting_counts(tx: Tx, catalogue: Catalogue, hall_id: str) -> dict[str, Any]:
+def waiting_counts(state: HallState, catalogue: Catalogue) -> dict[str, Any]:
     """How many wait, in total, in the green channel and per category."""
-    counts = tx.waiting_counts(hall_id)
+    counts = {key: n for key, n in state.waiting.counts.items() if n > 0}
     per_category = {code: 0 for code in catalogue.categories}
     for (category, _green), n in counts.items():
         per_category[category] = per_category.get(category, 0) + n
@@ -197,12 +191,10 @@ def waiting_counts(tx: Tx, catalogue: Catalogue, hall_id: str) -> dict[str, Any]
     }
 
 
-def board_snapshot(tx: Tx, catalogue: Catalogue, hall_id: str, now: datetime) -> dict[str, Any]:
+def board_snapshot(tx: Tx, state: HallState, catalogue: Catalogue, now: datetime) -> dict[str, Any]:
     """The display's whole board and the `seq` of the last event it reflects."""
-    hall = tx.hall(hall_id)
-    seq = tx.last_seq(hall_id)  # read first: the rest is at least this fresh
-    held = tx.tickets_with_status(hall_id, [TicketStatus.CALLED, TicketStatus.SERVING])
-    numbers = {t.id: t.number for t in held}
+    hall, hall_id, seq = state.hall, state.hall.id, state.seq
+    held = [t for t in state.tickets.values() if t.status in _AT_WINDOW]
     calling = sorted(
         (t for t in held if t.status is TicketStatus.CALLED),
         key=lambda t: t.called_at or now,
@@ -214,10 +206,8 @@ def board_snapshot(tx: Tx, catalogue: Catalogue, hall_id: str, now: datetime) ->
         "hall": {"id": hall.id, "name": hall.name, "timezone": hall.timezone},
         "now_calling": [call_entry(catalogue, t, hall.zone) for t in calling],
         "last_calls": [call_entry(catalogue, t, hall.zone) for t in last],
-        "waiting": waiting_counts(tx, catalogue, hall_id),
-        "windows": [
-            public_window(w, numbers.get(w.ticket_id or ""), hall.zone) for w in tx.windows(hall_id)
-        ],
+        "waiting": waiting_counts(state, catalogue),
+        "windows": [state.public_window(w) for w in state.window_list()],
         "devices": [
             public_device(d.token_id, d.label, d.state, d.detail, d.since, hall.zone)
             for d in tx.devices(hall_id)

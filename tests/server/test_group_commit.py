@@ -135,7 +135,7 @@ def test_a_refusal_inside_a_batch_leaves_the_other_tickets_of_the_batch(
         stored = tx.events_since("h", 0)
         assert [e.seq for e in stored] == [1, 2, 3, 4, 5]
         assert [e.data["waiting"]["total"] for e in stored[1:]] == [1, 2, 3, 4]
-        assert len(tx.waiting("h")) == 4
+        assert len(hub.state(tx, "h", hub.clock()).queue()) == 4
 
 
 def test_what_one_process_keeps_between_transactions_yields_to_another_process(
@@ -170,7 +170,8 @@ def test_what_one_process_keeps_between_transactions_yields_to_another_process(
         assert a.ticket_view(ids["A003"])["position"] == 1  # a's reads see b's call
         assert issue(a) == ("A004", 2)  # A001 left the queue through b
         with a.store.read() as tx:
-            assert sorted(t.number for t in tx.waiting("h")) == ["A002", "A003", "A004"]
+            waiting = a.state(tx, "h", a.clock()).queue()
+            assert sorted(t.number for t in waiting) == ["A002", "A003", "A004"]
     finally:
         for hub in hubs:
             hub.store.dispose()

@@ -1,0 +1,212 @@
+"""Setting a hall up: the hall, its policy and hours, its windows, and the
+devices that report to it (ticket machines' printers)."""
+
+from dataclasses import replace
+from datetime import datetime, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .access import Principal, Role, require
+from .domain import Hall, Policy, Skills, Window
+from .errors import Conflict, InvalidInput, NotFound
+from .hours import HoursError, hours_json, parse_hours
+from .models import DeviceRow, DeviceStatusIn, HallIn, HoursIn, PolicyIn, WindowIn
+from .protocol import Event, EventType
+from .public import local_iso, public_device
+from .store import Tx
+from .transactions import Runner
+
+
+class HallAdmin(Runner):
+    def create_hall(self, principal: Principal, body: HallIn) -> dict[str, Any]:
+        require(principal, set())
+        timezone = body.timezone or self.settings.timezone
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: 'Asia' is a folder
+            raise InvalidInput(
+                f"未知时区 {timezone[:64]!r}（例如 Asia/Shanghai）",
+                en=f"unknown time zone {timezone[:64]!r} (e.g. Asia/Shanghai)",
+            ) from None
+        if body.services is not None and (bad := self.catalogue.unknown(body.services)):
+            raise InvalidInput(
+                f"没有这些事项编码：{', '.join(bad)}", en=f"unknown services: {', '.join(bad)}"
+            )
+        hall = Hall(
+            id=body.id,
+            name=body.name,
+            timezone=timezone,
+            services=frozenset(body.services) if body.services is not None else None,
+        )
+
+        def work(tx: Tx, now: datetime, _events: list[Event]) -> dict[str, Any]:
+            if tx.hall_exists(hall.id):
+                raise Conflict(
+                    f"大厅「{hall.id}」已存在",
+                    en=f"hall {hall.id!r} already exists",
+                    code="hall_exists",
+                )
+            tx.add_hall(hall, now)
+            return self._hall_view(tx, hall.id)
+
+        return self.write(None, work)
+
+    def set_policy(self, principal: Principal, hall_id: str, body: PolicyIn) -> dict[str, Any]:
+        require(principal, set())
+
+        def work(tx: Tx, _now: datetime, _events: list[Event]) -> dict[str, Any]:
+            current = tx.hall(hall_id).policy
+            merged = replace(current, **body.model_dump(exclude_none=True))
+            tx.set_hall(hall_id, policy=_policy_dict(merged))
+            return _policy_dict(merged)
+
+        return self.write(hall_id, work)
+
+    def set_hours(self, principal: Principal, hall_id: str, body: HoursIn) -> dict[str, Any]:
+        """Weekly sessions and closed dates, in the hall's time zone."""
+        require(principal, set())
+        try:
+            hours = hours_json(parse_hours(body.weekly, body.closed_dates))
+        except HoursError as exc:
+            raise InvalidInput(str(exc), en=exc.en) from None
+
+        def work(tx: Tx, _now: datetime, _events: list[Event]) -> dict[str, Any]:
+            tx.set_hall(hall_id, hours=hours)
+            return hours
+
+        return self.write(hall_id, work)
+
+    def hall_view(self, principal: Principal, hall_id: str) -> dict[str, Any]:
+        require(principal, set(Role), hall=hall_id)
+        with self.store.read() as tx:
+            return self._hall_view(tx, hall_id)
+
+    def _hall_view(self, tx: Tx, hall_id: str) -> dict[str, Any]:
+        hall = tx.hall(hall_id)
+        offered = [s for s in self.catalogue.services.values() if hall.offers(s.code)]
+        return {
+            "id": hall.id,
+            "name": hall.name,
+            "timezone": hall.timezone,
+            "policy": _policy_dict(hall.policy),
+            "hours": hours_json(hall.hours),
+            **_opening_now(hall, self.clock()),
+            "services": [s.code for s in offered],
+            "categories": sorted({s.category for s in offered}),
+            "windows": [self._window_config(w) for w in tx.windows(hall_id)],
+        }
+
+    @staticmethod
+    def _window_config(window: Window) -> dict[str, Any]:
+        skills = window.skills
+        return {
+            "number": window.number,
+            "label": window.label,
+            "services": "all" if skills.accepts_all else sorted(skills.services),
+            "categories": sorted(skills.categories),
+            "lane": window.lane.value,
+            "state": window.state.value,
+        }
+
+    def put_window(
+        self, principal: Principal, hall_id: str, number: int, body: WindowIn
+    ) -> dict[str, Any]:
+        require(principal, set())
+        if not 1 <= number <= 999:
+            raise InvalidInput("窗口号应在 1 到 999 之间", en="window numbers run from 1 to 999")
+        skills = self._skills(body)
+
+        def work(tx: Tx, now: datetime, events: list[Event]) -> dict[str, Any]:
+            state = self.state(tx, hall_id, now)
+            try:
+                window = replace(
+                    state.window(number), label=body.label, skills=skills, lane=body.lane
+                )
+            except NotFound:
+                window = Window(
+                    hall=hall_id, number=number, label=body.label, skills=skills, lane=body.lane
+                )
+            self.apply(tx, state, state.configure(window), events)
+            # The feed gets the window as every window event carries it (the
+            # skills are for GET /api/halls/{hall}); the caller, its configuration.
+            events.append(Event(EventType.WINDOW_UPDATED, {"window": state.public_window(window)}))
+            return self._window_config(window)
+
+        return self.write(hall_id, work)
+
+    def _skills(self, body: WindowIn) -> Skills:
+        if body.services == "all" or (body.services is None and body.categories is None):
+            return Skills(accepts_all=True)
+        services = body.services or []
+        categories = body.categories or []
+        if bad := self.catalogue.unknown(services, categories):
+            raise InvalidInput(
+                f"没有这些事项或类别：{', '.join(bad)}",
+                en=f"unknown services or categories: {', '.join(bad)}",
+            )
+        if not services and not categories:
+            raise InvalidInput(
+                "窗口至少要办理一项业务：请给出事项、类别或 'all'",
+                en="a window must accept something: give services, categories or 'all'",
+            )
+        return Skills(
+            accepts_all=False, services=frozenset(services), categories=frozenset(categories)
+        )
+
+    # ------------------------------------------------------------ tickets
+
+    def report_device(
+        self, principal: Principal, hall_id: str, body: DeviceStatusIn
+    ) -> dict[str, Any]:
+        """A ticket machine reports its printer; a change of state is announced once."""
+        require(principal, {Role.KIOSK}, hall=hall_id)
+
+        def work(tx: Tx, now: datetime, events: list[Event]) -> dict[str, Any]:
+            zone = tx.hall(hall_id).zone
+            row = tx.device(principal.token_id) or DeviceRow(
+                token_id=principal.token_id, hall_id=hall_id, state="", since=now
+            )
+            if (row.state, row.detail) != (body.state, body.detail):
+                row.label, row.state, row.detail, row.since = (
+                    principal.label,
+                    body.state,
+                    body.detail,
+                    now,
+                )
+                tx.save_device(row)
+                events.append(Event(EventType.DEVICE_STATUS, {"device": _device_view(row, zone)}))
+            return _device_view(row, zone)
+
+        return self.write(hall_id, work)
+
+    def devices(self, principal: Principal, hall_id: str) -> list[dict[str, Any]]:
+        require(principal, {Role.KIOSK, Role.SUPERVISOR, Role.DISPLAY}, hall=hall_id)
+        with self.store.read() as tx:
+            zone = tx.hall(hall_id).zone
+            return [_device_view(row, zone) for row in tx.devices(hall_id)]
+
+    def whoami(self, principal: Principal) -> dict[str, Any]:
+        return {
+            "role": principal.role.value,
+            "hall": principal.hall,
+            "window": principal.window,
+            "token_id": principal.token_id,
+            "label": principal.label,
+        }
+
+
+def _opening_now(hall: Hall, now: datetime) -> dict[str, Any]:
+    """Whether the hall takes tickets now, and else when it opens next (the kiosk
+    says so on its first screen rather than after a visitor chose an item)."""
+    hours, zone = hall.hours, hall.zone
+    if hours.always_open or hours.session_at(now, zone) is not None:
+        return {"open_now": True, "opens_at": None}
+    return {"open_now": False, "opens_at": local_iso(hours.next_opening(now, zone), zone)}
+
+
+def _device_view(row: DeviceRow, zone: tzinfo) -> dict[str, Any]:
+    return public_device(row.token_id, row.label, row.state, row.detail, row.since, zone)
+
+
+def _policy_dict(policy: Policy) -> dict[str, int]:
+    return policy.settings()

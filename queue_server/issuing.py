@@ -1,0 +1,303 @@
+"""Issuing tickets, and what their holders do with them: look, cancel, rate.
+
+A ticket machine (or a supervisor) asks for a ticket; the request is checked
+before any I/O (the ID number parsed and hashed, the green channel proved),
+then one change numbers it, works out its estimate once and queues it.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from . import identity
+from .access import Principal, Role, require
+from .desk import new_ticket_id
+from .domain import Entry, PriorityClass, Service, Ticket, TicketAction, ticket_status_zh
+from .errors import AppointmentOnly, Conflict, DuplicateTicket, InvalidInput, NotFound
+from .hall_state import HallState, new_ticket
+from .models import RatingIn, RatingRow, TicketIn
+from .protocol import Event, EventType, TicketStatus
+from .store import Tx
+from .transactions import Runner, Work
+from .views import live_leg, ticket_view
+
+SELF_SERVICE_ACTOR = "holder"
+
+# The green channels the ID number proves, in the visitor's words.
+GREEN_CHANNEL_ZH = {PriorityClass.ELDERLY: "老年人", PriorityClass.MINOR: "未成年人"}
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """What a ticket keeps about its holder: never the ID number itself."""
+
+    id_hash: str | None = None
+    id_masked: str | None = None
+    idem_key: str | None = None
+    appointment_code: str | None = None
+
+
+class Issuing(Runner):
+    def issue_ticket(
+        self, principal: Principal, hall_id: str, body: TicketIn, idem_key: str | None
+    ) -> tuple[dict[str, Any], bool]:
+        """Issue a ticket; (view, created). A repeated Idempotency-Key returns the first."""
+        return self.write(hall_id, self.issuing(principal, hall_id, body, idem_key))
+
+    def issuing(
+        self, principal: Principal, hall_id: str, body: TicketIn, idem_key: str | None
+    ) -> Work[tuple[dict[str, Any], bool]]:
+        """Check a ticket request; the change that issues it, for `write` or
+        `write_from_loop`. No I/O: safe on the event loop."""
+        require(principal, {Role.KIOSK, Role.SUPERVISOR}, hall=hall_id)
+        service = self.catalogue.service(body.service)
+        if idem_key is not None and not (0 < len(idem_key) <= 100 and idem_key.isprintable()):
+            raise InvalidInput(
+                "Idempotency-Key 应为 1 到 100 个可打印字符",
+                en="Idempotency-Key must be 1 to 100 printable characters",
+            )
+        person = None
+        if body.id_number:
+            self.catalogue.check_document(service, body.document_type)
+            person = identity.parse_document(
+                body.document_type, body.id_number, today=self.local_today(self.clock())
+            )
+        id_hash = identity.keyed_hash(person, self.id_key()) if person else None
+        stored = Stored(id_hash, person.masked if person else None, idem_key)
+
+        def work(tx: Tx, now: datetime, events: list[Event]) -> tuple[dict[str, Any], bool]:
+            if idem_key is not None and (first := tx.idempotent(hall_id, idem_key)) is not None:
+                return self._again(tx, hall_id, service, first, now), False
+            state = self.state(tx, hall_id, now)
+            self._check_offered(state, service)
+            priority = self._priority(body.priority, person, state.day.date)
+            if id_hash is not None and (
+                held := tx.active_for_person(hall_id, service.code, id_hash)
+            ):
+                raise DuplicateTicket(
+                    f"您已领取「{service.name}」的号码 {held.number}，请留意叫号，无需重复取号",
+                    en=f"this person already holds ticket {held.number} for {service.name}",
+                )
+            _, view = self.new_ticket(
+                tx, state, service, priority, now, principal, stored, events, check_hours=True
+            )
+            return view, True
+
+        return work
+
+    def _again(
+        self, tx: Tx, hall_id: str, service: Service, first: tuple[str, str], now: datetime
+    ) -> dict[str, Any]:
+        """The answer to a retried request: the ticket its key issued first."""
+        first_id, first_service = first
+        if first_service != service.code:
+            raise Conflict(
+                "此 Idempotency-Key 已用于另一事项的取号",
+                en="this Idempotency-Key was already used for another service",
+                code="idempotency_key_reused",
+            )
+        return self.view_of(self.state(tx, hall_id, now), tx.ticket(first_id), now)
+
+    @staticmethod
+    def _check_offered(state: HallState, service: Service) -> None:
+        if not state.hall.offers(service.code):
+            raise NotFound(
+                f"本大厅不办理「{service.name}」，请咨询工作人员",
+                en=f"hall {state.hall.id!r} does not offer {service.name} ({service.code})",
+                code="service_not_offered",
+            )
+        if not service.walk_in:
+            raise AppointmentOnly(
+                f"「{service.name}」需预约办理：请先预约，再到取号机签到",
+                en=f"{service.name} is served by appointment only; "
+                "book it, then check in at the ticket machine",
+            )
+
+    def new_ticket(
+        self,
+        tx: Tx,
+        state: HallState,
+        service: Service,
+        priority: PriorityClass,
+        now: datetime,
+        principal: Principal,
+        stored: Stored,
+        events: list[Event],
+        *,
+        entry: Entry = Entry.WALK_IN,
+        appointment_at: datetime | None = None,
+        check_hours: bool = False,
+    ) -> tuple[Ticket, dict[str, Any]]:
+        """Number, store, record and announce a new waiting ticket (in `tx`);
+        the ticket and its holder's view. With `check_hours`, a ticket the hall
+        cannot serve before closing is refused."""
+        ticket = new_ticket(
+            state,
+            service,
+            priority,
+            now,
+            ticket_id=new_ticket_id(),
+            entry=entry,
+            appointment_at=appointment_at,
+        )
+        est, move = state.issue(
+            ticket, now, principal.actor, check_hours=check_hours, issued_by=principal.token_id
+        )
+        holder = {
+            "id_hash": stored.id_hash,
+            "id_masked": stored.id_masked,
+            "idem_key": stored.idem_key,
+            "issued_by": principal.token_id,
+            "appointment_code": stored.appointment_code,
+        }
+        self.apply(tx, state, move, events, **holder)
+        return ticket, self.view_of(state, ticket, now, est)
+
+    @staticmethod
+    def _priority(
+        claimed: PriorityClass | None, person: identity.Document | None, today: date
+    ) -> PriorityClass:
+        """Age classes come from the ID number only; other classes are claimed."""
+        by_age = identity.age_class(person, today) if person else PriorityClass.NORMAL
+        if claimed in (PriorityClass.ELDERLY, PriorityClass.MINOR) and claimed is not by_age:
+            raise InvalidInput(
+                f"{GREEN_CHANNEL_ZH[claimed]}绿色通道需要能证明年龄的身份证号码",
+                en=f"the {claimed.value} green channel needs a resident ID number that shows it",
+                code="green_channel_needs_id",
+            )
+        if claimed is None or claimed is PriorityClass.NORMAL:
+            return by_age
+        return claimed
+
+    def view_of(
+        self, state: HallState, ticket: Ticket, now: datetime, est: Any = None
+    ) -> dict[str, Any]:
+        """The holder's view of `ticket`, with its status page address."""
+        return ticket_view(state, self.catalogue, ticket, now, self.settings.public_url, est)
+
+    def ticket_view(self, ticket_id: str) -> dict[str, Any]:
+        """The holder's view (no token: the unguessable id is the key)."""
+        with self.store.read() as tx:
+            ticket, now = live_leg(tx, ticket_id), self.clock()
+            return self.view_of(self.state(tx, ticket.hall, now), ticket, now)
+
+    def cancel_ticket(self, ticket_id: str) -> dict[str, Any]:
+        """The holder gives up their place (waiting or suspended)."""
+
+        def work(tx: Tx, now: datetime, events: list[Event]) -> dict[str, Any]:
+            ticket = live_leg(tx, ticket_id)
+            state = self.state(tx, ticket.hall, now)
+            ticket = state.tickets.get(ticket.id, ticket)
+            self.apply(
+                tx, state, state.end(ticket, TicketAction.CANCEL, now, SELF_SERVICE_ACTOR), events
+            )
+            return {"id": ticket_id, "status": TicketStatus.CANCELLED.value}
+
+        return self.write(self._hall_of(ticket_id), work)
+
+    def rate(
+        self, ticket_id: str, body: RatingIn, rater: Principal | None = None
+    ) -> dict[str, Any]:
+        """The visitor's evaluation (评价), once, after the service is done.
+
+        Anyone holding the ticket's id may rate it (the holder's phone page). A
+        window's token (the evaluator beside the window) may rate only the
+        visitor it has just served: once the window has called someone else,
+        its screen faces another person."""
+
+        def work(tx: Tx, now: datetime, events: list[Event]) -> dict[str, Any]:
+            ticket = live_leg(tx, ticket_id)
+            _check_rateable(tx, ticket, rater, now)
+            tx.add_rating(
+                RatingRow(
+                    ticket_id=ticket.id,
+                    hall_id=ticket.hall,
+                    business_date=ticket.business_date,
+                    window=ticket.window,
+                    score=body.score,
+                    comment=body.comment,
+                    at=now,
+                )
+            )
+            rated = {"number": ticket.number, "window": ticket.window, "score": body.score}
+            events.append(Event(EventType.TICKET_RATED, rated, ticket_id=ticket.id))
+            return {"id": ticket_id, "score": body.score}
+
+        return self.write(self._hall_of(ticket_id), work)
+
+    def _hall_of(self, ticket_id: str) -> str:
+        with self.store.read() as tx:
+            return tx.ticket(ticket_id).hall
+
+    def issued_since(
+        self, principal: Principal, hall_id: str, since_seq: str | None
+    ) -> dict[str, Any]:
+        """Tickets issued after feed seq `since_seq`: a kiosk's own, or all for a supervisor.
+
+        A ticket machine that lost its feed connection catches up with this, so
+        no ticket it issued goes unprinted.
+        """
+        require(principal, {Role.KIOSK, Role.SUPERVISOR}, hall=hall_id)
+        after = _seq_param(since_seq)
+        mine = principal.token_id if principal.role is Role.KIOSK else None
+        with self.store.read() as tx:
+            now = self.clock()
+            state = self.state(tx, hall_id, now)
+            issued = tx.issued_after(hall_id, after, by=mine, limit=200)
+            views = [self.view_of(state, ticket, now) | {"seq": seq} for seq, ticket in issued]
+        return {"tickets": views}
+
+
+def _seq_param(since_seq: str | None) -> int:
+    # isdigit() alone takes '²'; a seq past 2^63 fits no database column.
+    if since_seq is None or not (since_seq.isascii() and since_seq.isdigit()):
+        raise InvalidInput(
+            "since_seq 须为整数（播报序号）", en="since_seq must be a whole number (a feed seq)"
+        )
+    if len(since_seq) > 18:
+        raise InvalidInput("since_seq 过大", en="since_seq is too large", code="seq_too_large")
+    return int(since_seq)
+
+
+def _check_rateable(tx: Tx, ticket: Ticket, rater: Principal | None, now: datetime) -> None:
+    """A finished ticket, not rated yet; from a window's evaluator, only the
+    ticket its window served last: finished today, no one called there since."""
+    if ticket.status is not TicketStatus.DONE:
+        raise Conflict(
+            f"{ticket.number} 号当前为「{ticket_status_zh(ticket.status)}」，业务办结后才能评价",
+            en=f"ticket {ticket.number} is {ticket.status.value}; "
+            "it can be rated once its service is finished",
+            code="not_finished",
+        )
+    if rater is not None and rater.role is Role.WINDOW:
+        _check_evaluator(tx, rater, ticket, now)
+    if tx.rating(ticket.id) is not None:
+        raise Conflict(
+            f"{ticket.number} 号已评价过，感谢您的反馈",
+            en=f"ticket {ticket.number} has already been rated",
+            code="already_rated",
+        )
+
+
+def _check_evaluator(tx: Tx, rater: Principal, ticket: Ticket, now: datetime) -> None:
+    hall = tx.hall(ticket.hall)
+    finished, window = ticket.finished_at, ticket.window
+    at_window = (
+        finished is not None
+        and window is not None
+        and (rater.hall, rater.window) == (ticket.hall, window)
+        and ticket.business_date == hall.business_date(now)
+        and all(
+            t.id == ticket.id
+            for t in tx.called_since(hall.id, ticket.business_date, window, finished)
+        )
+    )
+    if not at_window:
+        raise Conflict(
+            f"{ticket.number} 号已离开本窗口，评价器只能评价本窗口刚办理的号码；"
+            "办事人可扫号票上的二维码在手机上评价",
+            en=f"ticket {ticket.number} has left window {rater.window}; the window's "
+            "evaluator rates only the visitor it has just served (the holder can still "
+            "rate from the ticket's status page)",
+            code="rating_not_at_window",
+        )

@@ -1,0 +1,196 @@
+"""What supervisors read: the queue, the board, the day's figures and snapshots,
+the tickets as CSV, and the alerts (with their acknowledgement)."""
+
+from datetime import date, datetime
+from typing import Any
+
+from . import export
+from .access import Principal, Role, require
+from .domain import Hall
+from .errors import InvalidInput, NotFound
+from .models import AlertAckRow, AlertRow
+from .protocol import Event, EventType, TicketStatus
+from .public import local_iso, public_ticket
+from .stats import day_figures
+from .store import Tx
+from .transactions import Runner
+from .views import alert_view, board_snapshot
+
+_QUEUED = (TicketStatus.WAITING, TicketStatus.SUSPENDED)
+
+
+class Reports(Runner):
+    def alerts(self, principal: Principal, hall_id: str, day: str | None) -> dict[str, Any]:
+        """The day's alerts (超时预警), oldest first, each with whether and by whom it
+        was acknowledged: a console opened after they fired shows them all."""
+        require(principal, {Role.SUPERVISOR}, hall=hall_id)
+        with self.store.read() as tx:
+            hall = tx.hall(hall_id)
+            when = _day(day, hall, self.clock())
+            rows = tx.day_alerts(hall_id, when)
+            acks = tx.alert_acks(hall_id, [r.public_id for r in rows])
+        # Alerts raised in one run share a time: then by ticket number or category.
+        rows.sort(key=lambda r: (r.at, str(r.data.get("number") or r.data.get("category"))))
+        return {
+            "hall": hall_id,
+            "date": when.isoformat(),
+            "alerts": [alert_view(r, acks.get(r.public_id), hall.zone) for r in rows],
+        }
+
+    def ack_alert(self, principal: Principal, hall_id: str, alert_id: str) -> dict[str, Any]:
+        """A supervisor has seen to an alert: recorded once (who, when) and announced
+        (`alert.acked`) so every console drops it from its open alerts. Acknowledging
+        it again answers the first acknowledgement and changes nothing."""
+        require(principal, {Role.SUPERVISOR}, hall=hall_id)
+
+        def work(tx: Tx, now: datetime, events: list[Event]) -> dict[str, Any]:
+            hall = tx.hall(hall_id)
+            row = _find_alert(tx, hall_id, alert_id)
+            ack = tx.alert_acks(hall_id, [alert_id]).get(alert_id)
+            if ack is None:
+                ack = AlertAckRow(
+                    hall_id=hall_id,
+                    alert_id=alert_id,
+                    by=principal.actor,
+                    by_label=principal.label or principal.role.value,
+                    at=now,
+                )
+                tx.add_alert_ack(ack)
+                # Who acknowledged stays with the supervisors (GET …/alerts): the
+                # feed also reaches displays, and a token's label may name a person.
+                view = alert_view(row, ack, hall.zone)
+                view["acked"] = {"at": view["acked"]["at"]}
+                events.append(Event(EventType.ALERT_ACKED, {"alert": view}))
+            return alert_view(row, ack, hall.zone)
+
+        return self.write(hall_id, work)
+
+    def queues(self, principal: Principal, hall_id: str) -> dict[str, Any]:
+        """Who waits, per service and ticket (oldest wait, target), and who is suspended:
+        the supervisor's and the clerk's view of the queue. No personal data."""
+        require(principal, {Role.SUPERVISOR, Role.WINDOW}, hall=hall_id)
+        now = self.clock()
+        with self.store.read() as tx:
+            state = self.state(tx, hall_id, now)
+        hall = state.hall
+        rows = sorted(
+            (t for t in state.tickets.values() if t.status in _QUEUED), key=lambda t: t.arrived_at
+        )
+        per_service: dict[str, dict[str, Any]] = {}
+        for t in rows:
+            if t.status is not TicketStatus.WAITING:
+                continue
+            service = self.catalogue.service(t.service)
+            entry = per_service.setdefault(
+                t.service,
+                {
+                    "service": t.service,
+                    "service_name": service.name,
+                    "category": t.category,
+                    "waiting": 0,
+                    "oldest_wait_s": round((now - t.arrived_at).total_seconds()),
+                    "target_s": service.target_wait_minutes * 60,
+                },
+            )
+            entry["waiting"] += 1
+        return {
+            "hall": hall.id,
+            "services": sorted(per_service.values(), key=lambda e: -e["oldest_wait_s"]),
+            "tickets": [
+                public_ticket(t, self.catalogue.service(t.service))
+                | {
+                    "waited_s": round((now - t.arrived_at).total_seconds()),
+                    "target_s": self.catalogue.service(t.service).target_wait_minutes * 60,
+                    "entry": t.entry.value,
+                    "directed_window": t.directed_window,
+                }
+                for t in rows
+            ],
+        }
+
+    def tickets_csv(
+        self, principal: Principal, hall_id: str, day: str | None, *, english: bool = False
+    ) -> str:
+        """The day's tickets as CSV for the supervisor: times, no ID numbers or names."""
+        require(principal, {Role.SUPERVISOR}, hall=hall_id)
+        with self.store.read() as tx:
+            hall = tx.hall(hall_id)
+            when = _day(day, hall, self.clock())
+            tickets = tx.day_tickets(hall_id, when)
+        return export.tickets_csv(tickets, self.catalogue, hall.zone, english=english)
+
+    def board(self, principal: Principal, hall_id: str) -> dict[str, Any]:
+        require(principal, set(Role), hall=hall_id)
+        return self.snapshot(hall_id)
+
+    def snapshot(self, hall_id: str) -> dict[str, Any]:
+        """The board a display starts from (the caller checked who asks)."""
+        with self.store.read() as tx:
+            now = self.clock()
+            return board_snapshot(tx, self.state(tx, hall_id, now), self.catalogue, now)
+
+    def hall_exists(self, hall_id: str) -> None:
+        """NotFound unless the hall exists."""
+        with self.store.read() as tx:
+            tx.hall(hall_id)
+
+    def snapshots(self, principal: Principal, hall_id: str, day: str | None) -> dict[str, Any]:
+        """The figures taken every 5 minutes, for the supervisor's charts."""
+        require(principal, {Role.SUPERVISOR}, hall=hall_id)
+        with self.store.read() as tx:
+            hall = tx.hall(hall_id)
+            when = _day(day, hall, self.clock())
+            rows = tx.figure_snapshots(hall_id, when)
+        keys = ("waiting", "in_progress", "served", "mean_wait_s", "open_windows")
+        return {
+            "hall": hall_id,
+            "date": when.isoformat(),
+            "snapshots": [
+                {"at": local_iso(r.at, hall.zone)} | {k: getattr(r, k) for k in keys} for r in rows
+            ],
+        }
+
+    def stats(self, principal: Principal, hall_id: str, day: str | None) -> dict[str, Any]:
+        require(principal, {Role.SUPERVISOR}, hall=hall_id)
+        with self.store.read() as tx:
+            hall = tx.hall(hall_id)
+            when = _day(day, hall, self.clock())
+            tickets = tx.day_tickets(hall_id, when)
+            ratings = [r.score for r in tx.day_ratings(hall_id, when)]
+            steps = tx.day_steps(hall_id, when)
+        figures = day_figures(tickets, self.catalogue.services, ratings, steps, hall.zone)
+        return {"hall": hall_id, "date": when.isoformat()} | figures
+
+
+def _day(day: str | None, hall: Hall, now: datetime) -> date:
+    """The `date` query parameter, or the hall's business day now."""
+    return parse_date(day) if day else hall.business_date(now)
+
+
+def parse_date(day: str) -> date:
+    """A YYYY-MM-DD query parameter, or a refusal that says how to write it."""
+    try:
+        return date.fromisoformat(day)
+    except ValueError:
+        raise InvalidInput(
+            f"日期应写成 2026-11-25 这样的格式，而不是 {day[:40]!r}",
+            en=f"date must look like 2026-11-25, not {day[:40]!r}",
+            code="date_format",
+        ) from None
+
+
+def _find_alert(tx: Tx, hall_id: str, alert_id: str) -> AlertRow:
+    """The alert an id names (its day is the id's first part), else NotFound."""
+    unknown = NotFound(
+        f"本大厅没有编号为 {alert_id} 的预警",
+        en=f"hall {hall_id} has no alert {alert_id!r}",
+        code="unknown_alert",
+    )
+    try:
+        day = datetime.strptime(alert_id.partition("-")[0], "%Y%m%d").date()
+    except ValueError:
+        raise unknown from None
+    found = [r for r in tx.day_alerts(hall_id, day) if r.public_id == alert_id]
+    if not found:
+        raise unknown
+    return found[0]
