@@ -33,6 +33,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, WebSocketException
 from websockets.typing import Subprotocol
 
+from queue_server.protocol import RESYNC_REQUEST, MessageType, Unreadable, decode
+
 from .state import Board, Resync, apply, disconnected, new_call
 from .view import render, render_window
 from .voice import ESPEAK, Announcer
@@ -41,7 +43,7 @@ BACKOFF_MIN_S = 0.5
 BACKOFF_MAX_S = 10.0
 REFUSAL_CODES = frozenset({4401, 4403, 4404})  # 4000 + HTTP status: retrying cannot help
 EXIT_REFUSED = 2
-RESYNC = json.dumps({"type": "resync"})
+RESYNC = RESYNC_REQUEST
 TOKEN_ENV = "DISPLAY_CLIENT_TOKEN"
 COMPACT_BELOW_ROWS = 34  # the full board with the large number needs about this many
 
@@ -125,15 +127,17 @@ class Display:
         is skipped, said once per kind (`unreadable`), and a fresh snapshot is
         asked for, since it may have hidden a change.
         """
+        message: dict[str, Any] | None = None
+        problem = ""
         try:
-            message: Any = json.loads(text)
-        except ValueError:
-            message = None
+            message = decode(text)
+        except Unreadable as exc:
+            problem = str(exc)
         if self.options.jsonl and message is not None:
             self.out.write(json.dumps(message, ensure_ascii=False) + "\n")
             self.out.flush()
-        kind = message.get("type") if isinstance(message, dict) else None
-        if kind == "error":
+        kind = message.get("type") if message is not None else None
+        if message is not None and kind == MessageType.ERROR:
             # A refusal: the close that follows carries its code (docs/feed.md).
             self.refusal = str(message.get("message") or message.get("error") or "refused")
             return None
@@ -141,14 +145,14 @@ class Display:
         result = apply(before, message, self.clock())
         if isinstance(result, Resync):
             if message is None:
-                self.unreadable("a message that is not JSON")
+                self.unreadable(problem)
             elif result.reason:
                 self.unreadable(result.reason)
             self.board = result.board
             # Already waiting for a snapshot: the resync deadline takes it from here.
             return None if before.awaiting_snapshot else RESYNC
         self.board = result
-        if kind == "snapshot":
+        if kind == MessageType.SNAPSHOT:
             self.snapshots += 1
             self.status = None
             for reason in result.unread:

@@ -4,7 +4,9 @@
 one message into it and returns the next `Board`, or a `Resync` when the
 `seq` jumped and the client must ask for a fresh snapshot. Nothing here does
 I/O or reads a clock: the time a message was received is an argument, so the
-same messages always give the same board.
+same messages always give the same board. The names on the wire, and the rule
+for a message's `seq`, come from `queue_server.protocol` (the one module of the
+server a client may import).
 """
 
 from collections.abc import Callable, Mapping
@@ -12,18 +14,20 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
-LAST_CALLS = 10
+from queue_server.protocol import (
+    CALL_EVENTS,
+    ENDS_CALL,
+    HOLDING_STATES,
+    WINDOW_STATE_ZH,
+    MessageType,
+    SeqVerdict,
+    Unreadable,
+    WindowState,
+    seq_of,
+    seq_verdict,
+)
 
-# The server sends `state_zh` with full windows, but `window.updated` carries
-# only the configuration, so the client keeps its own copy of the names.
-STATE_ZH = {
-    "closed": "未开启",
-    "open": "空闲",
-    "calling": "叫号中",
-    "serving": "办理中",
-    "paused": "暂停服务",
-}
-HOLDING = frozenset({"calling", "serving"})  # a window holds a ticket only in these
+LAST_CALLS = 10
 
 Message = Mapping[str, Any]
 
@@ -121,14 +125,6 @@ class Resync:
 _T = TypeVar("_T")
 
 
-class Unreadable(ValueError):
-    """A message, or a part of one, without the shape docs/feed.md gives it.
-
-    The text names the field and the type found, never a value: it is logged
-    once per kind, and a value would make every occurrence a new kind.
-    """
-
-
 def _map(value: Any, what: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise Unreadable(f"{what} is {type(value).__name__}, not an object")
@@ -186,28 +182,22 @@ def _call(data: Any) -> Call:
     )
 
 
-def _window(data: Mapping[str, Any], before: WindowInfo | None = None) -> WindowInfo:
-    """A window from a WINDOW, or from a `window.updated` configuration merged
-    into what was known (the configuration carries no ticket or `since`)."""
+def _window(data: Any) -> WindowInfo:
+    """A window from a WINDOW: a snapshot's entry, or the `window` of any event
+    (every window event, `window.updated` too, carries the whole WINDOW)."""
+    data = _map(data, "window")
     number = _int(data.get("number"), "window number")
-    state = _optional_str(data.get("state"), "window state") or (
-        before.state if before else "closed"
-    )
-    if "ticket" in data:
-        ticket = _optional_str(data["ticket"], "window ticket")
-    else:
-        ticket = before.ticket if before else None
-    label = _optional_str(data.get("label"), "window label")
-    lane = _optional_str(data.get("lane"), "window lane")
+    state = _optional_str(data.get("state"), "window state") or WindowState.CLOSED.value
+    ticket = _optional_str(data.get("ticket"), "window ticket")
     return WindowInfo(
         number=number,
-        label=label or (before.label if before else f"{number}号窗口"),
+        label=_optional_str(data.get("label"), "window label") or f"{number}号窗口",
         state=state,
         state_zh=_optional_str(data.get("state_zh"), "window state_zh")
-        or STATE_ZH.get(state, state),
-        lane=lane or (before.lane if before else "standard"),
-        ticket=ticket if ticket and state in HOLDING else None,
-        since=_time(data.get("since")) or (before.since if before else None),
+        or WINDOW_STATE_ZH.get(state, state),
+        lane=_optional_str(data.get("lane"), "window lane") or "standard",
+        ticket=ticket if ticket and state in HOLDING_STATES else None,
+        since=_time(data.get("since")),
     )
 
 
@@ -271,7 +261,7 @@ def from_snapshot(
         unread.append(str(exc))
         names = [None, None, None]
     last_calls = tuple(_entries(data.get("last_calls"), "last_calls", _call, unread))
-    windows = _entries(data.get("windows"), "windows", lambda w: _window(_map(w, "window")), unread)
+    windows = _entries(data.get("windows"), "windows", _window, unread)
     try:
         waiting = _waiting(data.get("waiting", {}))
     except Unreadable as exc:
@@ -326,24 +316,21 @@ def apply(board: Board, message: Any, now: datetime | None = None) -> Board | Re
 def _apply(board: Board, message: Mapping[str, Any], now: datetime | None) -> Board | Resync:
     received = now or _time(message.get("at"))
     kind = message.get("type")
-    if kind == "snapshot":
+    if kind == MessageType.SNAPSHOT:
         return from_snapshot(message, received, board)
-    if kind == "error":
+    if kind == MessageType.ERROR:
         return board
-    seq = _int(message.get("seq"), "seq")
+    seq = seq_of(message)
     if board.seq is None:
         return board  # nothing is known yet; the server sends a snapshot first
     seen = replace(board, last_message_at=received or board.last_message_at)
     if board.awaiting_snapshot:
         return seen
-    if kind == "heartbeat":
-        if seq > board.seq:
-            return Resync(replace(seen, awaiting_snapshot=True), board.seq + 1, seq)
-        return seen
-    if seq <= board.seq:
-        return board
-    if seq > board.seq + 1:
+    verdict = seq_verdict(board.seq, seq, kind)
+    if verdict is SeqVerdict.RESYNC:
         return Resync(replace(seen, awaiting_snapshot=True), board.seq + 1, seq)
+    if verdict is SeqVerdict.STALE:
+        return seen if kind == MessageType.HEARTBEAT else board
     data = _map(message.get("data") or {}, "data")
     return _event(replace(seen, seq=seq), _str(kind, "type"), data, received)
 
@@ -363,19 +350,6 @@ def new_call(before: Board, after: Board) -> Flash | None:
 
 # ---------------------------------------------------------------- events
 
-# Ticket events after which the ticket no longer stands at a window being called.
-_LEAVES_CALL = frozenset(
-    {
-        "ticket.started",
-        "ticket.finished",
-        "ticket.no_show",
-        "ticket.transferred",
-        "ticket.suspended",
-        "ticket.cancelled",
-        "ticket.unserved",
-    }
-)
-
 
 def _event(board: Board, kind: str, data: Mapping[str, Any], now: datetime | None) -> Board:
     """Apply one in-order event. Unknown kinds still move `seq` and the counts.
@@ -387,14 +361,14 @@ def _event(board: Board, kind: str, data: Mapping[str, Any], now: datetime | Non
     window = data.get("window")
     if kind.startswith("window.") or isinstance(window, Mapping):
         # ticket.rated carries only the window's number, not a WINDOW
-        board = _put_window(board, _map(window, "window"))
-    if kind in ("ticket.called", "ticket.recalled"):
+        board = _put_window(board, window)
+    if kind in CALL_EVENTS:
         ticket = _map(data.get("ticket"), "ticket")
         at = _int(window["number"], "window number") if isinstance(window, Mapping) else None
         announcement = data.get("announcement")
         announcement = _map(announcement, "announcement") if announcement is not None else {}
         board = _called(board, ticket, at, announcement, _time(data.get("called_at")), now)
-    elif kind in _LEAVES_CALL:
+    elif kind in ENDS_CALL:
         ticket = _map(data.get("ticket"), "ticket")
         number = _str(ticket.get("number"), "ticket number")
         at = ticket.get("window")
@@ -409,11 +383,10 @@ def _event(board: Board, kind: str, data: Mapping[str, Any], now: datetime | Non
     return board
 
 
-def _put_window(board: Board, data: Mapping[str, Any]) -> Board:
+def _put_window(board: Board, data: Any) -> Board:
     """Replace (or add, for a new window) one window, keeping them by number."""
-    number = _int(data.get("number"), "window number")
-    updated = _window(data, board.window(number))
-    others = [w for w in board.windows if w.number != number]
+    updated = _window(data)
+    others = [w for w in board.windows if w.number != updated.number]
     return replace(board, windows=tuple(sorted([*others, updated], key=_number)))
 
 
@@ -461,7 +434,8 @@ def _drop_stale_calls(board: Board, number: int) -> Board:
     kept = tuple(
         c
         for c in board.now_calling
-        if c.window != number or (window.state == "calling" and window.ticket in (None, c.number))
+        if c.window != number
+        or (window.state == WindowState.CALLING and window.ticket in (None, c.number))
     )
     return replace(board, now_calling=kept)
 

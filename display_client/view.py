@@ -19,6 +19,8 @@ from rich.styled import Styled
 from rich.table import Table
 from rich.text import Text
 
+from queue_server.protocol import WindowState
+
 from .bigtext import BigText
 from .state import Board, Call, WindowInfo, same_call
 
@@ -26,12 +28,12 @@ FLASH_S = 8.0  # how long a new call stays highlighted
 BANNER = "连接中断，正在重连… / disconnected, reconnecting"
 GREEN_MARK = "绿色通道"  # neutral: never says why a ticket is green-channel
 WEEKDAYS = "一二三四五六日"
-STATE_STYLE = {
-    "closed": "dim",
-    "open": "cyan",
-    "calling": "bold yellow",
-    "serving": "green",
-    "paused": "magenta",
+STATE_STYLE: dict[str, str] = {
+    WindowState.CLOSED: "dim",
+    WindowState.OPEN: "cyan",
+    WindowState.CALLING: "bold yellow",
+    WindowState.SERVING: "green",
+    WindowState.PAUSED: "magenta",
 }
 FLASH_STYLE = "bold black on bright_yellow"
 
@@ -255,7 +257,7 @@ def _window_panel(board: Board, window: WindowInfo, now: datetime) -> Renderable
     flashing = call is not None and is_flashing(board, call, now)
     line = (
         f"请 {window.ticket} 号到本窗口办理"
-        if window.state == "calling"
+        if window.state == WindowState.CALLING
         else f"正在办理 {window.ticket} 号"
     )
     caption = Text(line, justify="center", style="bold")

@@ -128,9 +128,10 @@ class HallAdmin(Runner):
                     hall=hall_id, number=number, label=body.label, skills=skills, lane=body.lane
                 )
             self.apply(tx, state, state.configure(window), events)
-            config = self._window_config(window)
-            events.append(Event(EventType.WINDOW_UPDATED, {"window": config}))
-            return config
+            # The feed gets the window as every window event carries it (the
+            # skills are for GET /api/halls/{hall}); the caller, its configuration.
+            events.append(Event(EventType.WINDOW_UPDATED, {"window": state.public_window(window)}))
+            return self._window_config(window)
 
         return self.write(hall_id, work)
 

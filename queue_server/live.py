@@ -23,7 +23,6 @@ relay never waits for any display. The relay also sends the heartbeats.
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 import types
@@ -41,6 +40,15 @@ from .access import Role, require
 from .edge import close_code, prefers_english
 from .errors import QueueError
 from .models import EventRow
+from .protocol import (
+    MessageType,
+    SeqVerdict,
+    Unreadable,
+    decode,
+    error_message,
+    feed_message,
+    seq_verdict,
+)
 from .services import HallServices
 from .store import Store
 
@@ -56,10 +64,7 @@ SEND_ERRORS = (WebSocketDisconnect, RuntimeError, OSError)  # the display is gon
 
 
 def event_message(row: EventRow) -> str:
-    return json.dumps(
-        {"type": row.type, "seq": row.seq, "at": row.at.isoformat(), "data": row.data},
-        ensure_ascii=False,
-    )
+    return feed_message(row.type, row.seq, row.at, row.data)
 
 
 def text_message(text: str) -> Message:
@@ -89,7 +94,7 @@ class Subscriber:
 
     def offer(self, seq: int, message: Message) -> None:
         """Send event `seq` now, or queue it; never waits."""
-        if self.closed or seq <= self.sent:
+        if self.closed or seq_verdict(self.sent, seq) is SeqVerdict.STALE:
             return  # a snapshot already reflects it
         if not self.owned:
             self._send_now(message)
@@ -112,8 +117,8 @@ class Subscriber:
             return
         message = messages.get(self.sent)
         if message is None:
-            heartbeat = {"type": "heartbeat", "seq": self.sent, "at": _now()}
-            message = messages[self.sent] = text_message(json.dumps(heartbeat))
+            heartbeat = feed_message(MessageType.HEARTBEAT, self.sent, _now())
+            message = messages[self.sent] = text_message(heartbeat)
         self._send_now(message)
 
     def resync(self) -> None:
@@ -134,11 +139,11 @@ class Subscriber:
                     self.stale = False
                     board = await self.board()
                     seq = int(board["seq"])
-                    await self._send({"type": "snapshot", "seq": seq, "at": _now(), "data": board})
+                    await self._send(feed_message(MessageType.SNAPSHOT, seq, _now(), board))
                     self.sent = max(self.sent, seq)
                 elif self.backlog:
                     seq, message = self.backlog.popleft()
-                    if seq > self.sent:
+                    if seq_verdict(self.sent, seq) is not SeqVerdict.STALE:
                         await self.websocket.send(message)
                         self.last_send = time.monotonic()
                         self.sent = seq
@@ -151,8 +156,8 @@ class Subscriber:
             # the relay's next offer goes straight to the socket.
             self.owned = False
 
-    async def _send(self, data: dict[str, Any]) -> None:
-        await self.websocket.send_json(data)
+    async def _send(self, text: str) -> None:
+        await self.websocket.send(text_message(text))
         self.last_send = time.monotonic()
 
     def _send_now(self, message: Message) -> None:
@@ -364,7 +369,7 @@ async def board_socket(websocket: WebSocket) -> None:
     except QueueError as exc:
         english = prefers_english(websocket.headers.get("accept-language"))
         message = exc.message_for(english)
-        await websocket.send_json({"type": "error", "error": exc.code, "message": message})
+        await websocket.send_text(error_message(exc.code, message))
         await websocket.close(code=close_code(exc), reason=exc.code)
         return
 
@@ -386,8 +391,8 @@ async def _listen(websocket: WebSocket, subscriber: Subscriber) -> None:
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
             return
-        with contextlib.suppress(ValueError, AttributeError, TypeError):
-            if json.loads(message.get("text") or "").get("type") == "resync":
+        with contextlib.suppress(Unreadable):
+            if decode(message.get("text") or "").get("type") == MessageType.RESYNC:
                 subscriber.resync()
 
 
@@ -399,8 +404,8 @@ def socket_token(websocket: WebSocket) -> str:
     return websocket.query_params.get("token", "")
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 routes = [WebSocketRoute("/ws/halls/{hall}/board", board_socket)]

@@ -2,7 +2,9 @@
 
 - `GET /display/{hall}?token=…`: the lobby board (综合屏), laid out for 1920x1080.
 - `GET /display/{hall}/window/{n}?token=…`: the screen above window n (窗口屏).
-- `/static/…`: the pages' CSS and JavaScript, from the package's `web/` folder.
+- `/static/…`: the pages' CSS and JavaScript, from the package's `web/` folder;
+  `/static/protocol.js` is generated from `protocol.py` (`protocol_js.py`): the
+  names the pages share with the server.
 
 The pages hold no hall data and check no token: the script reads the token
 from the page's own URL and hands it to the hall feed
@@ -24,6 +26,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+
+from . import protocol_js
 
 WEB = files("queue_server") / "web"
 
@@ -49,7 +53,7 @@ def template(name: str) -> Template:
 @cache
 def assets_version() -> str:
     """A digest of the scripts and styles: a TV never keeps an old copy after an upgrade."""
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(protocol_js.script().encode())
     for item in sorted(WEB.iterdir(), key=lambda i: i.name):
         if item.name.endswith((".js", ".css")):
             digest.update(item.read_bytes())
@@ -72,8 +76,13 @@ async def window_page(request: Request) -> Response:
     return render(request, "window.html", hall=p["hall"], window=str(p["n"]))
 
 
+async def protocol_script(_request: Request) -> Response:
+    return Response(protocol_js.script(), media_type="text/javascript; charset=utf-8")
+
+
 routes = [
     Route("/display/{hall}", board_page),
     Route("/display/{hall}/window/{n:int}", window_page),
+    Route("/static/protocol.js", protocol_script),  # before the folder's mount: it is not a file
     Mount("/static", app=StaticFiles(packages=[("queue_server", "web")]), name="static"),
 ]

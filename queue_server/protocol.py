@@ -1,14 +1,31 @@
-"""The hall feed's vocabulary, shared by the server and its clients.
+"""The hall feed's vocabulary and grammar, shared by the server and its clients.
 
-Standard library only: the display client and the ticket printer import this
-module and nothing else of the server. It holds the event types, the names of
-ticket and window states (with the words a screen shows for them) and the
-device states. The builders of public views live on the server (`public.py`).
+Standard library only, and nothing else of `queue_server`: the display client
+and the ticket printer import this one module of the server package, and
+nothing else of it (tests/test_boundaries.py holds both lines). The browser
+pages get the same names from `/static/protocol.js`, generated from this
+module when the server starts (`protocol_js.py`).
+
+It holds:
+- the names on the wire: message and event types, ticket and window states
+  with the words a screen shows for them, device states;
+- the sequence rule: what a client does with a message of seq n after the
+  last event it applied (`seq_verdict`);
+- the encoding of feed messages (`encode`, `feed_message`, `error_message`)
+  and their first reading on a client (`decode`, `seq_of`).
+
+The builders of public views (what a ticket or window looks like on the feed)
+live on the server, in `public.py`.
 """
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
+
+# ---------------------------------------------------------------- states
 
 
 class TicketStatus(StrEnum):
@@ -31,7 +48,7 @@ class WindowState(StrEnum):
     PAUSED = "paused"
 
 
-WINDOW_STATE_ZH = {
+WINDOW_STATE_ZH: Mapping[str, str] = {
     WindowState.CLOSED: "未开启",
     WindowState.OPEN: "空闲",
     WindowState.CALLING: "叫号中",
@@ -39,14 +56,40 @@ WINDOW_STATE_ZH = {
     WindowState.PAUSED: "暂停服务",
 }
 
-DEVICE_STATES_ZH = {
-    "ok": "正常",
-    "offline": "打印机离线",
-    "paper_low": "纸将用尽",
-    "paper_out": "缺纸",
-    "cover_open": "纸仓盖未关",
-    "error": "故障",
+# A window holds a ticket (its WINDOW's `ticket` is a number) only in these.
+HOLDING_STATES = frozenset({WindowState.CALLING, WindowState.SERVING})
+
+
+class DeviceState(StrEnum):
+    """A ticket machine's printer, as it reports it (`device.status`)."""
+
+    OK = "ok"
+    OFFLINE = "offline"
+    PAPER_LOW = "paper_low"
+    PAPER_OUT = "paper_out"
+    COVER_OPEN = "cover_open"
+    ERROR = "error"
+
+
+DEVICE_STATES_ZH: Mapping[str, str] = {
+    DeviceState.OK: "正常",
+    DeviceState.OFFLINE: "打印机离线",
+    DeviceState.PAPER_LOW: "纸将用尽",
+    DeviceState.PAPER_OUT: "缺纸",
+    DeviceState.COVER_OPEN: "纸仓盖未关",
+    DeviceState.ERROR: "故障",
 }
+
+# ---------------------------------------------------------------- messages
+
+
+class MessageType(StrEnum):
+    """The messages of the feed that are not events."""
+
+    SNAPSHOT = "snapshot"  # the whole board, and the seq it reflects
+    HEARTBEAT = "heartbeat"  # the seq of the last event sent, when idle
+    ERROR = "error"  # a refusal; the close that follows says more
+    RESYNC = "resync"  # from a client: send a fresh snapshot
 
 
 class EventType(StrEnum):
@@ -73,6 +116,23 @@ class EventType(StrEnum):
     HALL_CLOSED = "hall.closed"
 
 
+# The events that call a visitor to a window (a screen flashes and speaks them).
+CALL_EVENTS = frozenset({EventType.TICKET_CALLED, EventType.TICKET_RECALLED})
+
+# After these a ticket no longer stands called at a window.
+ENDS_CALL = frozenset(
+    {
+        EventType.TICKET_STARTED,
+        EventType.TICKET_FINISHED,
+        EventType.TICKET_NO_SHOW,
+        EventType.TICKET_TRANSFERRED,
+        EventType.TICKET_SUSPENDED,
+        EventType.TICKET_CANCELLED,
+        EventType.TICKET_UNSERVED,
+    }
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     """One change to announce. `ticket_id` is stored with it, never sent."""
@@ -80,3 +140,88 @@ class Event:
     type: EventType
     data: dict[str, Any]
     ticket_id: str | None = None
+
+
+# ---------------------------------------------------------------- the sequence rule
+
+
+# Messages that state how far the server is, rather than change the board.
+REPORTS_SEQ = frozenset({MessageType.SNAPSHOT, MessageType.HEARTBEAT})
+
+
+class SeqVerdict(StrEnum):
+    APPLY = "apply"  # the very next event: apply it
+    STALE = "stale"  # at or below the last one applied: a duplicate, ignore it
+    RESYNC = "resync"  # ahead: something was missed; ask for a snapshot (or catch up)
+
+
+def seq_verdict(last: int, seq: int, kind: str | None = None) -> SeqVerdict:
+    """What a client that has applied every event up to `last` does with a
+    message of type `kind` (None: an event) carrying `seq` (docs/feed.md).
+
+    An event applies when it is the next one, `last + 1`. A heartbeat repeats
+    the seq of the last event the server sent, so it is never applied: ahead
+    of `last`, an event was lost on the way. A client that keeps a whole board
+    takes a snapshot without asking (it replaces the board); one that follows
+    the feed without reading snapshots (the ticket printer) judges a snapshot
+    as it judges a heartbeat. The browser pages run the same rule
+    (`seqVerdict` in /static/protocol.js).
+    """
+    if seq <= last:
+        return SeqVerdict.STALE
+    if seq == last + 1 and not (isinstance(kind, str) and kind in REPORTS_SEQ):
+        return SeqVerdict.APPLY
+    return SeqVerdict.RESYNC
+
+
+# ---------------------------------------------------------------- encoding
+
+
+class Unreadable(ValueError):
+    """A message, or a part of one, without the shape docs/feed.md gives it.
+
+    The text names the field and the type found, never a value: clients log it
+    once per kind, and a value would make every occurrence a new kind.
+    """
+
+
+def encode(message: Mapping[str, Any]) -> str:
+    """A message as the text frame that carries it: compact UTF-8 JSON."""
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+
+
+def feed_message(kind: str, seq: int, at: datetime, data: Any = None) -> str:
+    """A snapshot, heartbeat or event: `{"type", "seq", "at", "data"}`, in that
+    order (benchmarks read the type and seq from a frame's start); a heartbeat
+    has no `data`."""
+    message: dict[str, Any] = {"type": kind, "seq": seq, "at": at.isoformat()}
+    if data is not None:
+        message["data"] = data
+    return encode(message)
+
+
+def error_message(code: str, message: str) -> str:
+    """A refusal: `{"type": "error", "error": code, "message": …}`."""
+    return encode({"type": MessageType.ERROR, "error": code, "message": message})
+
+
+RESYNC_REQUEST = encode({"type": MessageType.RESYNC})
+
+
+def decode(frame: str | bytes) -> dict[str, Any]:
+    """The message in a text frame; Unreadable if it is not a JSON object."""
+    try:
+        message = json.loads(frame)
+    except ValueError:
+        raise Unreadable("a message that is not JSON") from None
+    if not isinstance(message, dict):
+        raise Unreadable(f"a message that is {type(message).__name__}, not an object")
+    return message
+
+
+def seq_of(message: Mapping[str, Any], what: str = "seq") -> int:
+    """The message's `seq`, a whole number (not a bool); Unreadable otherwise."""
+    seq = message.get("seq")
+    if isinstance(seq, bool) or not isinstance(seq, int):
+        raise Unreadable(f"{what} is {type(seq).__name__}, not a whole number")
+    return seq

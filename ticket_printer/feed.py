@@ -4,12 +4,22 @@
 ticket it issued (`Issued`), or that events were missed and its tickets must
 be asked for (`CatchUp`). The feed sends a snapshot, then each event once in
 seq order; a snapshot or heartbeat ahead of the last seq seen, or a gap
-between events, means something was missed (docs/feed.md).
+between events, means something was missed (docs/feed.md): the rule is
+`queue_server.protocol.seq_verdict`, a snapshot judged like a heartbeat.
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from queue_server.protocol import (
+    EventType,
+    MessageType,
+    SeqVerdict,
+    Unreadable,
+    seq_of,
+    seq_verdict,
+)
 
 
 @dataclass(frozen=True)
@@ -43,10 +53,6 @@ class Skipped:
 Action = CatchUp | Issued | Skipped
 
 
-def _seq(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 class FeedCursor:
     """Turns feed messages into what the kiosk must do; remembers the last seq.
 
@@ -61,27 +67,27 @@ class FeedCursor:
 
     def take(self, message: Any) -> list[Action]:
         if not isinstance(message, Mapping):
-            return self._skip(f"a message that is {type(message).__name__}, not an object")
+            return self.skip(f"a message that is {type(message).__name__}, not an object")
         kind = message.get("type")
-        if kind == "error":
+        if kind == MessageType.ERROR:
             return []
-        seq = _seq(message.get("seq"))
-        if seq is None:
-            return self._skip(f"{kind!s:.40}: seq is {type(message.get('seq')).__name__}")
+        try:
+            seq = seq_of(message)
+        except Unreadable as exc:
+            return self.skip(f"{kind!s:.40}: {exc}")
+        verdict = SeqVerdict.APPLY if self.last is None else seq_verdict(self.last, seq, kind)
         actions: list[Action] = []
-        if kind in ("snapshot", "heartbeat"):
-            # A snapshot (or an idle heartbeat) ahead of us: events were missed.
-            if self.last is not None and seq > self.last:
-                actions.append(CatchUp(self.last))
-            if self.last is None or seq > self.last or kind == "snapshot":
+        if verdict is SeqVerdict.RESYNC and self.last is not None:
+            # A snapshot (or an idle heartbeat) ahead of us, or a gap: events were missed.
+            actions.append(CatchUp(self.last))
+        if kind in (MessageType.SNAPSHOT, MessageType.HEARTBEAT):
+            if verdict is not SeqVerdict.STALE or kind == MessageType.SNAPSHOT:
                 self.last = seq
             return actions
-        if self.last is not None and seq <= self.last:
+        if verdict is SeqVerdict.STALE:
             return []  # already seen
-        if self.last is not None and seq > self.last + 1:
-            actions.append(CatchUp(self.last))
         self.last = seq
-        if kind == "ticket.issued":
+        if kind == EventType.TICKET_ISSUED:
             actions += self._issued(message.get("data"), seq)
         return actions
 
@@ -95,7 +101,7 @@ class FeedCursor:
         ticket_id = ticket.get("id")
         return [Issued(ticket["number"], seq, ticket_id if isinstance(ticket_id, str) else None)]
 
-    def _skip(self, reason: str) -> list[Action]:
+    def skip(self, reason: str) -> list[Action]:
         """Skip it; catch up, in case it was one of ours, from the last seq seen."""
         actions: list[Action] = [Skipped(reason)]
         if self.last is not None:

@@ -26,7 +26,6 @@ those. Three promises, and how they are kept:
 
 import asyncio
 import contextlib
-import json
 import logging
 import random
 import signal
@@ -37,9 +36,11 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, WebSocketException
 
+from queue_server.protocol import MessageType, Unreadable, decode
+
 from .device import TicketPrinter
 from .escpos_render import Unprintable
-from .feed import CatchUp, FeedCursor, Skipped
+from .feed import Action, CatchUp, FeedCursor, Skipped
 from .journal import Journal
 from .layout import TicketData, layout
 from .server import (
@@ -301,17 +302,7 @@ class Kiosk:
                 frame = await asyncio.wait_for(websocket.recv(), self.options.silence_s)
             except TimeoutError:
                 return f"no message for {self.options.silence_s:g} s"
-            try:
-                message: Any = json.loads(frame)
-            except ValueError:
-                message = frame  # the cursor skips it, and catches up
-            kind = message.get("type") if isinstance(message, dict) else None
-            if kind == "error":
-                log.error("the feed refused: %s", message.get("message"))
-                continue  # the close that follows carries the code
-            if kind == "snapshot":
-                log.info("following hall %s from seq %s", self.options.hall, message.get("seq"))
-            for action in self.cursor.take(message):
+            for action in self._read(frame):
                 if isinstance(action, Skipped):
                     self.skipped(action.reason)
                 elif isinstance(action, CatchUp):
@@ -324,6 +315,21 @@ class Kiosk:
                     else:
                         await self.catch_up(action.seq - 1)
             self.save_cursor()
+
+    def _read(self, frame: str | bytes) -> list[Action]:
+        """What one frame of the feed asks of the kiosk."""
+        assert self.cursor is not None
+        try:
+            message = decode(frame)
+        except Unreadable as exc:
+            return self.cursor.skip(str(exc))  # it may have been one of ours: catch up
+        kind = message.get("type")
+        if kind == MessageType.ERROR:
+            log.error("the feed refused: %s", message.get("message"))
+            return []  # the close that follows carries the code
+        if kind == MessageType.SNAPSHOT:
+            log.info("following hall %s from seq %s", self.options.hall, message.get("seq"))
+        return self.cursor.take(message)
 
     def skipped(self, reason: str) -> None:
         """A feed message that could not be read: said once per kind, counted always."""

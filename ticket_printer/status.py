@@ -1,6 +1,7 @@
 """A printer's state, and how ESC/POS status bytes say it; pure.
 
-The states are the ones the server takes on `POST /api/halls/{hall}/devices/status`.
+The states are the ones the server takes on `POST /api/halls/{hall}/devices/status`
+(`queue_server.protocol.DeviceState`, here under the name `PrinterState`).
 A printer answers each real-time status request `DLE EOT n` with one byte
 whose bits 1 and 4 are always set and bits 0 and 7 always clear (Epson
 ESC/POS; the Chinese printers follow it):
@@ -12,21 +13,13 @@ ESC/POS; the Chinese printers follow it):
 """
 
 from dataclasses import dataclass
-from enum import StrEnum
 
+from queue_server.protocol import DeviceState
 
-class PrinterState(StrEnum):
-    OK = "ok"
-    OFFLINE = "offline"
-    PAPER_LOW = "paper_low"
-    PAPER_OUT = "paper_out"
-    COVER_OPEN = "cover_open"
-    ERROR = "error"
+PrinterState = DeviceState  # the printer's states are the device states on the wire
 
-    @property
-    def printable(self) -> bool:
-        """Whether a ticket sent now comes out (low paper still prints)."""
-        return self in (PrinterState.OK, PrinterState.PAPER_LOW)
+# The states in which a ticket sent now comes out (low paper still prints).
+PRINTABLE = frozenset({PrinterState.OK, PrinterState.PAPER_LOW})
 
 
 @dataclass(frozen=True)
@@ -36,7 +29,7 @@ class Status:
 
     @property
     def printable(self) -> bool:
-        return self.state.printable
+        return self.state in PRINTABLE
 
 
 OK = Status(PrinterState.OK)

@@ -22,6 +22,7 @@
 
   const { $, el, button } = StaffUi;
   const { ACTIONS } = ClerkCore;
+  const { EVENT_TYPES: EVENT, MESSAGE_TYPES: MSG } = window.YiChuangProtocol;
   const body = document.body;
   const hall = body.dataset.hall;
   const number = Number(body.dataset.window);
@@ -109,19 +110,19 @@
 
   function received(msg, { applied, state }) {
     if (!applied) return;
-    if (msg.type === "snapshot" && body.dataset.fatal && model.config) StaffUi.hideFatal();
+    if (msg.type === MSG.SNAPSHOT && body.dataset.fatal && model.config) StaffUi.hideFatal();
     const data = msg.data || {};
-    const mine = msg.type === "snapshot" || (data.window && data.window.number === number);
+    const mine = msg.type === MSG.SNAPSHOT || (data.window && data.window.number === number);
     if (mine) {
       const w = YiChuangFeed.windowOf(state, number);
       if (w) model.window = w;
     }
-    if (msg.type === "ticket.recalled" && mine && model.detail && data.ticket &&
+    if (msg.type === EVENT.TICKET_RECALLED && mine && model.detail && data.ticket &&
         data.ticket.number === model.detail.number && Number.isInteger(data.ticket.recalls)) {
       model.detail = { ...model.detail, recalls: data.ticket.recalls };
     }
     // A window's skills changed: what waits for it changes too.
-    if (msg.type === "window.updated") reloadHall();
+    if (msg.type === EVENT.WINDOW_UPDATED) reloadHall();
     scheduleQueue();
     render();
   }

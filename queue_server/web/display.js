@@ -1,11 +1,12 @@
 /*
- * The shell of the hall screens: socket, reconnection, clock, drawing, voice.
+ * The shell of the hall screens: drawing, clock and voice. The connection
+ * (socket, reconnection with backoff, watchdog, resync) is hall-socket.js's,
+ * shared with the staff pages; the board's data and the feed's rules live in
+ * feed.js (a pure reducer); the names shared with the server come from
+ * /static/protocol.js. This file only turns the board into pixels and sound.
  *
- * One script for both pages; <body data-mode="board|window"> says which. The
- * board's data and the feed's rules live in feed.js (a pure reducer); this file
- * only moves messages in and pixels and sound out.
- *
- * For tests and for whoever looks at a screen with devtools, <body> exposes
+ * One script for both pages; <body data-mode="board|window"> says which. For
+ * tests and for whoever looks at a screen with devtools, <body> exposes
  * data-state (connecting | live | disconnected | error), data-seq (the last
  * applied seq) and data-voice (off | on | unsupported); window.YiChuangBoard
  * gives feed.js's state and the count of messages skipped as unreadable.
@@ -14,157 +15,52 @@
   "use strict";
 
   const Feed = window.YiChuangFeed;
+  const P = window.YiChuangProtocol;
   const body = document.body;
-  const params = new URLSearchParams(window.location.search);
 
   const config = {
     mode: body.dataset.mode,
     hall: body.dataset.hall,
     window: Number(body.dataset.window) || null,
-    base: body.dataset.base || "",
-    token: params.get("token") || "",
-    // Heartbeats come every 15 s: three missed ones mean the connection is dead
-    // even if TCP has not noticed (a pulled cable, a frozen server).
-    // `?watchdog_s=` shortens it for tests and diagnosis.
-    deadAfterMs: Math.max(1, Number(params.get("watchdog_s")) || 45) * 1000,
   };
 
-  const RESYNC_WAIT_MS = 10000; // a resync the server does not answer: start afresh
-  const BACKOFF_MIN_MS = 1000;
-  const BACKOFF_MAX_MS = 30000;
   const FLASH_MS = 8000; // how long a new call stays highlighted
   const RECENT_SHOWN = 8;
 
-  // Close codes the server uses for refusals (4000 + HTTP status, docs/feed.md).
-  const REFUSED = {
+  // The screens' own words for a refusal (the close codes are 4000 + HTTP status).
+  const REFUSALS = {
     4401: "显示令牌无效或已被撤销",
     4403: "此令牌无权查看本大厅",
     4404: "找不到该大厅",
+    missingToken: "显示屏地址缺少令牌：请在地址后加上 ?token=…",
   };
 
   const $ = (id) => document.getElementById(id);
 
   // ------------------------------------------------------------------ connection
 
-  let state = Feed.initialState();
-  let socket = null;
-  let attempts = 0;
-  let lastHeard = 0;
-  let retryTimer = null;
-  let resyncAskedAt = null;
+  let feed = null; // hall-socket.js's handle, once started
 
-  function feedUrl() {
-    const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
-    const path = `${config.base}/ws/halls/${encodeURIComponent(config.hall)}/board`;
-    return `${scheme}//${window.location.host}${path}`; // the token rides in the subprotocols
+  function state() {
+    return feed ? feed.state() : Feed.initialState();
   }
 
-  function connect() {
-    retryTimer = null;
-    const ws = new WebSocket(feedUrl(), ["yichuang", `bearer.${config.token}`]);
-    socket = ws;
-    lastHeard = Date.now(); // the watchdog also bounds a connect that never completes
-    // Each handler first checks that `ws` is still the current socket: a socket
-    // the watchdog gave up on may still fire late events.
-    ws.onmessage = (e) => {
-      if (ws !== socket) return;
-      lastHeard = Date.now();
-      receive(e.data);
-    };
-    ws.onclose = (e) => {
-      if (ws !== socket) return;
-      socket = null;
-      lost(e.code);
-    };
-  }
-
-  // Whatever arrives, the screen keeps drawing: what cannot be read is skipped,
-  // said once per kind on the console, and a fresh snapshot is asked for.
-  const problems = Feed.onceEach((problem) => console.warn(`叫号屏：已跳过无法读取的消息（${problem}），正在重新同步`));
-
-  function receive(text) {
-    const parsed = Feed.parse(text);
-    const result = "msg" in parsed ? Feed.applyMessage(state, parsed.msg) : Feed.skip(state, parsed.problem);
-    if (result.problem) problems(result.problem);
-    state = result.state;
-    if (parsed.msg && parsed.msg.type === "snapshot" && !state.awaitingSnapshot) {
-      attempts = 0;
-      resyncAskedAt = null;
-      setConnection("live");
-    }
-    for (const effect of result.effects) perform(effect);
-    render();
-  }
-
-  function perform(effect) {
-    if (effect.type === "resync") {
-      // One at a time: a server that keeps sending what cannot be read gets one
-      // request, and the watchdog reconnects if no good snapshot follows.
-      if (resyncAskedAt === null && socket && socket.readyState === WebSocket.OPEN) {
-        socket.send(JSON.stringify({ type: "resync" }));
-        resyncAskedAt = Date.now();
+  function received(msg, { effects }) {
+    for (const effect of effects) {
+      if (effect.type === "call" && concernsThisScreen(effect.call)) {
+        flash();
+        announce(effect.voice);
       }
-    } else if (effect.type === "call" && concernsThisScreen(effect.call)) {
-      flash();
-      announce(effect.voice);
     }
+    render();
   }
 
   function concernsThisScreen(call) {
     return config.mode !== "window" || call.window === config.window;
   }
 
-  function lost(code) {
-    // Until the next snapshot the board is stale: events must not apply to it.
-    state = { ...state, awaitingSnapshot: true };
-    resyncAskedAt = null;
-    if (REFUSED[code] || (code >= 4000 && state.error)) {
-      // A refusal will not heal by itself soon; keep trying slowly in case
-      // an administrator fixes the hall, and keep saying why meanwhile.
-      showRefusal(REFUSED[code] || (state.error && state.error.message));
-      retryLater(BACKOFF_MAX_MS);
-      return;
-    }
-    setConnection("disconnected");
-    retryLater(backoff());
-  }
-
-  // Exponential backoff with jitter: a hall's screens that lost the server
-  // together must not all come back in the same instant.
-  function backoff() {
-    const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** attempts);
-    attempts += 1;
-    return ceiling / 2 + Math.random() * (ceiling / 2);
-  }
-
-  function retryLater(delayMs) {
-    if (retryTimer === null) retryTimer = setTimeout(connect, delayMs);
-  }
-
-  // Heartbeats keep a connection looking alive even when the resync it was
-  // asked for never comes, so an unanswered resync counts as dead too.
-  function watchdog() {
-    const now = Date.now();
-    const silent = now - lastHeard > config.deadAfterMs;
-    const unanswered = resyncAskedAt !== null && now - resyncAskedAt > RESYNC_WAIT_MS;
-    if (socket && (silent || unanswered)) {
-      const dead = socket;
-      socket = null; // its late onclose is ignored
-      dead.close();
-      lost(0);
-    }
-  }
-
-  function setConnection(name) {
-    body.dataset.state = name;
-    const banner = $("banner");
-    banner.textContent = name === "connecting" ? "正在连接大厅…" : "连接中断，正在重连…";
-    banner.hidden = name === "live" || name === "error";
-    if (name !== "error") $("fatal").hidden = true;
-  }
-
+  // hall-socket.js has set data-state to "error" when it calls this.
   function showRefusal(reason) {
-    setConnection("error");
     $("fatal-message").textContent = reason || "连接被服务器拒绝";
     $("fatal").hidden = false;
   }
@@ -172,19 +68,19 @@
   // ------------------------------------------------------------------ drawing
 
   function render() {
-    body.dataset.seq = state.seq === null ? "" : String(state.seq);
-    if (state.awaitingSnapshot && state.seq === null) return;
+    const board = state();
+    if (board.awaitingSnapshot && board.seq === null) return;
     try {
       tick(); // the first snapshot brings the hall's time zone
-      if (config.mode === "window") renderWindowScreen();
-      else renderBoard();
+      if (config.mode === "window") renderWindowScreen(board);
+      else renderBoard(board);
     } catch (err) {
       // Never a dead screen: what drew stays, the next message draws again.
-      problems(`drawing: ${err && err.message}`);
+      feed.problems()(`drawing: ${err && err.message}`);
     }
   }
 
-  function renderBoard() {
+  function renderBoard(state) {
     $("hall-name").textContent = state.hall ? state.hall.name : "";
     if (state.hall) document.title = `${state.hall.name} · 叫号综合屏`;
     const latest = Feed.latestCall(state);
@@ -252,19 +148,20 @@
     closed: () => "本窗口暂未开放",
   };
 
-  function renderWindowScreen() {
+  function renderWindowScreen(state) {
     const w = Feed.windowOf(state, config.window);
     if (!w) {
+      feed.setConnection("error");
       showRefusal(`本大厅没有 ${config.window} 号窗口`);
       return;
     }
-    if (body.dataset.state === "error") setConnection("live"); // the window was added since
+    if (body.dataset.state === "error") feed.setConnection("live"); // the window was added since
     document.title = `${w.label} · 窗口屏`;
     $("window-label").textContent = w.label;
     const stateEl = $("window-state");
     stateEl.textContent = w.state_zh;
     stateEl.className = `window-state state-${w.state}`;
-    const holding = w.ticket && (w.state === "calling" || w.state === "serving");
+    const holding = w.ticket && P.HOLDING_STATES.includes(w.state);
     $("window-current").className = `window-current state-${w.state}${holding ? "" : " idle"}`;
     $("window-number").textContent = holding ? w.ticket : "—";
     $("window-badge").hidden = !(holding && Feed.isGreen(state, w.ticket));
@@ -311,8 +208,9 @@
   function tick() {
     // The hall's zone, not the screen's: a TV set to UTC must still show Beijing
     // time. Until the first snapshot says which zone, show no time at all.
-    if (!state.hall) return;
-    const zone = state.hall.timezone;
+    const hall = state().hall;
+    if (!hall) return;
+    const zone = hall.timezone;
     const now = new Date();
     $("time").textContent = formatter(zone, {
       hour: "2-digit",
@@ -406,17 +304,20 @@
     setupVoice();
     tick();
     setInterval(tick, 1000);
-    if (!config.token) {
-      showRefusal("显示屏地址缺少令牌：请在地址后加上 ?token=…");
-      return;
-    }
-    setConnection("connecting");
-    setInterval(watchdog, 1000);
-    connect();
+    feed = HallSocket.start({
+      hall: config.hall,
+      label: "叫号屏",
+      refusals: REFUSALS,
+      onMessage: received,
+      onRefused: showRefusal,
+      onConnection: (name) => {
+        if (name !== "error") $("fatal").hidden = true;
+      },
+    });
   }
 
   // For tests and devtools: the board as the reducer holds it, and the problems seen.
-  window.YiChuangBoard = Object.freeze({ state: () => state, problems: () => problems });
+  window.YiChuangBoard = Object.freeze({ state, problems: () => feed.problems() });
 
   start();
 })();

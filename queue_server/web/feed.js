@@ -1,44 +1,27 @@
 /*
  * The hall feed as a pure reducer: applyMessage(state, message) -> {state, effects}.
  *
- * No DOM, no clock, no socket here (display.js does the I/O), so the rules of
- * docs/feed.md live in one place and can be checked with plain data:
+ * No DOM, no clock, no socket here (hall-socket.js does the I/O), so the rules
+ * of docs/feed.md live in one place and can be checked with plain data:
  *   - a snapshot replaces the whole board and sets `seq`;
  *   - an event applies only when its seq is exactly seq + 1; at or below seq it
  *     is a duplicate and ignored; above seq + 1 something was missed, so the
- *     board asks for a resync and ignores events until the next snapshot;
+ *     board asks for a resync and ignores events until the next snapshot
+ *     (the server's rule, `seqVerdict` of /static/protocol.js);
  *   - every event carries the queue counts after it, so counts are replaced,
  *     never added up (they cannot drift).
  * Effects tell the shell what to do besides drawing: {type: "resync"} (send it
  * to the server) and {type: "call", call, voice} (flash, and speak).
+ *
+ * Every name shared with the server (message and event types, window states and
+ * their words) comes from window.YiChuangProtocol, generated from protocol.py.
  */
 (function (root) {
   "use strict";
 
+  const P = root.YiChuangProtocol;
+  const MSG = P.MESSAGE_TYPES;
   const RECENT_CALLS = 10; // the server's snapshot keeps the day's last 10 calls too
-
-  // `window.updated` carries a window's configuration without `state_zh`.
-  const STATE_ZH = {
-    closed: "未开启",
-    open: "空闲",
-    calling: "叫号中",
-    serving: "办理中",
-    paused: "暂停服务",
-  };
-
-  // After these a ticket is no longer waiting for its visitor at a window.
-  const ENDS_CALL = new Set([
-    "ticket.started",
-    "ticket.finished",
-    "ticket.no_show",
-    "ticket.suspended",
-    "ticket.transferred",
-    "ticket.cancelled",
-    "ticket.unserved",
-  ]);
-
-  // Only what a screen shows; `window.updated` also sends services and categories.
-  const WINDOW_FIELDS = ["number", "label", "state", "state_zh", "lane", "ticket", "since"];
 
   function initialState() {
     return {
@@ -65,11 +48,11 @@
     try {
       const object = need(msg, isObject, "message", "an object");
       switch (object.type) {
-        case "snapshot":
+        case MSG.SNAPSHOT:
           return fromSnapshot(object);
-        case "heartbeat":
+        case MSG.HEARTBEAT:
           return heartbeat(state, object);
-        case "error":
+        case MSG.ERROR:
           return { state: { ...state, error: { code: object.error, message: text(object.message) } }, effects: [] };
         default:
           return event(state, object);
@@ -178,7 +161,7 @@
     } catch (err) {
       problems.push(err.message);
     }
-    const windows = entries(board.windows, "windows", readWindow, problems).map(pickWindow);
+    const windows = entries(board.windows, "windows", readWindow, problems).map(shownWindow);
     const state = {
       seq,
       awaitingSnapshot: false,
@@ -196,7 +179,9 @@
   // one than ours means an event was lost on the way.
   function heartbeat(state, msg) {
     const seq = need(msg.seq, isInt, "heartbeat seq", "a whole number");
-    if (state.awaitingSnapshot || seq <= state.seq) return unchanged(state);
+    if (state.awaitingSnapshot || P.seqVerdict(state.seq, seq, msg.type) !== P.SEQ_VERDICTS.RESYNC) {
+      return unchanged(state);
+    }
     return resync(state);
   }
 
@@ -208,8 +193,10 @@
     const seq = need(msg.seq, isInt, "seq", "a whole number");
     // Until a snapshot arrives the board has nothing to apply events to; the
     // snapshot that follows a resync already reflects whatever comes before it.
-    if (state.awaitingSnapshot || seq <= state.seq) return unchanged(state);
-    if (seq > state.seq + 1) return resync(state);
+    if (state.awaitingSnapshot) return unchanged(state);
+    const verdict = P.seqVerdict(state.seq, seq, msg.type);
+    if (verdict === P.SEQ_VERDICTS.STALE) return unchanged(state);
+    if (verdict === P.SEQ_VERDICTS.RESYNC) return resync(state);
     return applyEvent({ ...state, seq }, msg);
   }
 
@@ -224,7 +211,7 @@
       // ticket.rated carries only the window's number, not a WINDOW
       next.windows = upsertWindow(next.windows, readWindow(data.window));
     }
-    if (type === "ticket.called" || type === "ticket.recalled") {
+    if (P.CALL_EVENTS.includes(type)) {
       const call = callOf(msg);
       next.nowCalling = [call, ...without(next.nowCalling, call.number)];
       next.lastCalls = [call, ...without(next.lastCalls, call.number)].slice(0, RECENT_CALLS);
@@ -232,7 +219,7 @@
       const announcement = isObject(data.announcement) ? data.announcement : {};
       const voice = text(announcement.speech) || text(announcement.voice);
       effects.push({ type: "call", call, voice: voice || null });
-    } else if (ENDS_CALL.has(type)) {
+    } else if (P.ENDS_CALL.includes(type)) {
       const ticket = need(data.ticket, isObject, "ticket", "an object");
       next.nowCalling = without(next.nowCalling, need(ticket.number, isText, "ticket number", "text"));
     }
@@ -254,7 +241,7 @@
       green_channel: Boolean(ticket.green_channel),
       service_name: ticket.service_name || "",
       called_at: text(data.called_at) || text(msg.at),
-      recall: msg.type === "ticket.recalled",
+      recall: msg.type === P.EVENT_TYPES.TICKET_RECALLED,
     };
   }
 
@@ -262,22 +249,27 @@
     return calls.filter((c) => c.number !== number);
   }
 
-  function pickWindow(source) {
-    const picked = {};
-    for (const key of WINDOW_FIELDS) if (key in source) picked[key] = source[key];
-    return picked;
+  /**
+   * A WINDOW (a snapshot's entry, or the `window` of any window event) as a
+   * screen shows it: only what a screen draws, the state's words from the
+   * protocol when the window came without them, a ticket only while it is held.
+   */
+  function shownWindow(w) {
+    const state = w.state || P.WINDOW_STATES.CLOSED;
+    return {
+      number: w.number,
+      label: w.label || "",
+      state,
+      state_zh: w.state_zh || P.WINDOW_STATE_ZH[state] || state,
+      lane: w.lane || "standard",
+      ticket: P.HOLDING_STATES.includes(state) ? w.ticket || null : null,
+      since: w.since || null,
+    };
   }
 
   function upsertWindow(windows, update) {
-    const index = windows.findIndex((w) => w.number === update.number);
-    const base =
-      index >= 0
-        ? windows[index]
-        : { number: update.number, label: "", state: "closed", lane: "standard", ticket: null, since: null };
-    const merged = { ...base, ...pickWindow(update) };
-    merged.state_zh = update.state_zh || STATE_ZH[merged.state] || merged.state;
     const rest = windows.filter((w) => w.number !== update.number);
-    return [...rest, merged].sort((a, b) => a.number - b.number);
+    return [...rest, shownWindow(update)].sort((a, b) => a.number - b.number);
   }
 
   /** The call the big area shows: the newest still waiting for its visitor, else the newest at all. */
@@ -321,7 +313,7 @@
     }
   }
 
-  const api = { initialState, applyMessage, skip, parse, onceEach, latestCall, windowOf, isGreen, STATE_ZH };
+  const api = { initialState, applyMessage, skip, parse, onceEach, latestCall, windowOf, isGreen };
   root.YiChuangFeed = Object.freeze(api);
   if (typeof module === "object" && module.exports) module.exports = api;
 })(typeof window !== "undefined" ? window : globalThis);

@@ -20,6 +20,7 @@
   const body = document.body;
   const hall = body.dataset.hall;
   const number = Number(body.dataset.window);
+  const { EVENT_TYPES: EVENT, MESSAGE_TYPES: MSG } = window.YiChuangProtocol;
 
   // Best first, as evaluators in halls show them; `score` is what the API takes.
   const GRADES = [
@@ -53,11 +54,11 @@
 
   function received(msg, { applied, state }) {
     if (!applied) return;
-    if (msg.type === "snapshot") StaffUi.hideFatal();
+    if (msg.type === MSG.SNAPSHOT) StaffUi.hideFatal();
     if (current && movedOn(current, state)) reset();
     const data = msg.data || {};
     const mine = data.window && data.window.number === number;
-    if (msg.type === "ticket.finished" && mine && data.ticket) {
+    if (msg.type === EVENT.TICKET_FINISHED && mine && data.ticket) {
       const record = RateHandoff.latest(hall, number, Date.now());
       if (record && record.number === data.ticket.number) prompt(record);
     }

@@ -6,13 +6,8 @@
 const StaffCore = (() => {
   "use strict";
 
-  const WINDOW_STATE_ZH = {
-    closed: "未开启",
-    open: "空闲",
-    calling: "叫号中",
-    serving: "办理中",
-    paused: "暂停服务",
-  };
+  // The words for a window's state, as the server says them (/static/protocol.js).
+  const WINDOW_STATE_ZH = window.YiChuangProtocol.WINDOW_STATE_ZH;
 
   /** 45 -> "45秒", 300 -> "5分", 3900 -> "1小时05分"; null for an unknown span. */
   function formatDuration(seconds) {

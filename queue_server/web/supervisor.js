@@ -23,6 +23,7 @@
   const QUEUES_EVERY_MS = 20000; // waits grow between events
   const STATS_EVERY_MS = 60000;
   const CONFIG_RETRY_MS = 3000;
+  const { EVENT_TYPES: EVENT, MESSAGE_TYPES: MSG } = window.YiChuangProtocol;
 
   const model = {
     hall: null, // GET /api/halls/{hall}
@@ -88,17 +89,17 @@
   function received(msg, { applied }) {
     if (!applied) return;
     const data = msg.data || {};
-    if (msg.type === "snapshot") {
+    if (msg.type === MSG.SNAPSHOT) {
       if (model.hall) StaffUi.hideFatal();
       // Only what can be drawn: hall-socket.js has checked the board, not these.
       model.devices = Array.isArray(data.devices)
         ? data.devices.filter((d) => isObject(d) && typeof d.id === "string")
         : [];
-    } else if (msg.type === "device.status" && isObject(data.device) && typeof data.device.id === "string") {
+    } else if (msg.type === EVENT.DEVICE_STATUS && isObject(data.device) && typeof data.device.id === "string") {
       model.devices = [data.device, ...model.devices.filter((d) => d.id !== data.device.id)];
-    } else if (msg.type === "alert.raised" || msg.type === "alert.acked") {
+    } else if (msg.type === EVENT.ALERT_RAISED || msg.type === EVENT.ALERT_ACKED) {
       schedule("alerts", 0);
-    } else if (msg.type === "window.updated") {
+    } else if (msg.type === EVENT.WINDOW_UPDATED) {
       reloadHall();
     }
     if (isObject(data.ticket) && typeof data.ticket.number === "string") {

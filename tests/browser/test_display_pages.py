@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Page, WebSocket, WebSocketRoute, expect
 
+from queue_server import protocol, protocol_js
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -405,8 +406,10 @@ REDUCER_CASES = """
     data: {ticket: {number: "A001"}, window: {...windowOne, state: "serving", state_zh: "办理中",
            ticket: "A001"}, waiting: {total: 2, green_channel: 0, by_category: []}}});
   const updated = step(next.state, {type: "window.updated", seq: 12, data: {
-    window: {number: 2, label: "2号窗口", services: "all", categories: [], lane: "green",
-             state: "closed"}, waiting: {total: 2, green_channel: 0, by_category: []}}});
+    window: {number: 2, label: "2号窗口", state: "closed", state_zh: "未开启", lane: "green",
+             ticket: null, since: null}, waiting: {total: 2, green_channel: 0, by_category: []}}});
+  const bare = step(next.state, {type: "window.paused", seq: 12, data: {
+    window: {number: 3, state: "paused"}}});
   const unknown = step(next.state, {type: "something.new", seq: 12, data: {}});
   return {
     baseSeq: base.seq,
@@ -424,6 +427,7 @@ REDUCER_CASES = """
     startedLatest: F.latestCall(started.state).number,
     updatedWindows: updated.state.windows.map((w) => [w.number, w.state_zh, w.lane, w.ticket]),
     updatedKeys: Object.keys(F.windowOf(updated.state, 2)).sort(),
+    bareWindow: bare.state.windows.map((w) => [w.number, w.state_zh, w.lane, w.ticket]),
     unknownSeq: unknown.state.seq, unknownEffects: unknown.effects.length,
   };
 }
@@ -456,6 +460,22 @@ def test_feed_reducer_follows_the_seq_rules(live_server: LiveServer, page: Page)
         "startedLatest": "A001",
         "updatedWindows": [[1, "叫号中", "standard", "A001"], [2, "未开启", "green", None]],
         "updatedKeys": ["label", "lane", "number", "since", "state", "state_zh", "ticket"],
+        # a window without its words gets them from /static/protocol.js
+        "bareWindow": [[1, "叫号中", "standard", "A001"], [3, "暂停服务", "standard", None]],
         "unknownSeq": 12,
         "unknownEffects": 0,
     }
+
+
+def test_the_pages_take_the_servers_names_and_seq_rule(live_server: LiveServer, page: Page) -> None:
+    """/static/protocol.js is protocol.py: the same names, and the same verdict
+    for every (last, seq, kind) a page may meet."""
+    page.goto(f"{live_server.url}/display/live")  # no token: the page stays offline
+    served = page.evaluate("JSON.parse(JSON.stringify(window.YiChuangProtocol))")
+    assert served == protocol_js.vocabulary()
+    kinds = [None, "ticket.called", "something.new", "heartbeat", "snapshot"]
+    cases = [(last, seq, kind) for last in (0, 5) for seq in range(-1, 9) for kind in kinds]
+    verdicts = page.evaluate(
+        "(cases) => cases.map(([l, s, k]) => window.YiChuangProtocol.seqVerdict(l, s, k))", cases
+    )
+    assert verdicts == [protocol.seq_verdict(last, seq, kind).value for last, seq, kind in cases]

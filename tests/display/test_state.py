@@ -252,15 +252,8 @@ def test_last_calls_keep_the_ten_newest() -> None:
 
 
 def test_window_updated_adds_a_new_window_in_order() -> None:
-    config = {
-        "number": 3,
-        "label": "3号出入境窗口",
-        "services": [],
-        "categories": ["exit_entry"],
-        "lane": "standard",
-        "state": "closed",
-    }
-    board = fold(BASE, event("window.updated", 41, window=config))
+    new_window = window(3, "closed", label="3号出入境窗口")
+    board = fold(BASE, event("window.updated", 41, window=new_window))
     assert [w.number for w in board.windows] == [1, 2, 3, 5]
     new = board.window(3)
     assert new is not None and (new.label, new.state_zh, new.ticket) == (
@@ -270,22 +263,28 @@ def test_window_updated_adds_a_new_window_in_order() -> None:
     )
 
 
-def test_window_updated_keeps_what_the_configuration_does_not_say() -> None:
-    config = {
-        "number": 2,
-        "label": "2号综合窗口（通办）",
-        "services": "all",
-        "categories": [],
-        "lane": "green",
-        "state": "calling",
-    }
+def test_window_updated_carries_the_whole_window_as_other_window_events_do() -> None:
+    renamed = window(2, "calling", "A022", label="2号综合窗口（通办）") | {"lane": "green"}
     before = fold(BASE)
-    board = fold(event("window.updated", 41, window=config), board=before)
+    board = fold(event("window.updated", 41, window=renamed), board=before)
     updated, old = board.window(2), before.window(2)
     assert updated is not None and old is not None
     assert (updated.label, updated.lane, updated.ticket) == ("2号综合窗口（通办）", "green", "A022")
     assert updated.since == old.since
     assert calling(board) == [("A022", 2)]
+
+
+def test_a_window_without_state_words_gets_them_from_the_protocol() -> None:
+    bare = {"number": 3, "state": "paused"}
+    board = fold(BASE, event("window.opened", 41, window=bare))
+    new = board.window(3)
+    assert new is not None
+    assert (new.label, new.state_zh, new.lane, new.ticket) == (
+        "3号窗口",
+        "暂停服务",
+        "standard",
+        None,
+    )
 
 
 def test_a_window_that_stops_calling_drops_its_call() -> None:

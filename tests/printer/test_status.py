@@ -3,7 +3,7 @@
 import pytest
 
 from tests.printer import fakes
-from ticket_printer.status import PrinterState, decode
+from ticket_printer.status import PrinterState, Status, decode
 
 
 def answers(table: dict[int, int]) -> tuple[int | None, ...]:
@@ -40,4 +40,4 @@ def test_a_printer_that_never_answers_is_taken_as_ok_and_says_so() -> None:
 
 @pytest.mark.parametrize("state", list(PrinterState))
 def test_only_ok_and_low_paper_print(state: PrinterState) -> None:
-    assert state.printable is (state in (PrinterState.OK, PrinterState.PAPER_LOW))
+    assert Status(state).printable is (state in (PrinterState.OK, PrinterState.PAPER_LOW))

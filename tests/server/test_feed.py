@@ -103,6 +103,33 @@ def test_no_personal_data_in_any_feed_message(hall: Hall, client: TestClient) ->
             assert secret not in text, (secret, text)
 
 
+def test_window_updated_carries_the_window_as_the_board_shows_it(
+    hall: Hall, client: TestClient
+) -> None:
+    """Like every window event: the WINDOW of the board, and the counts; the
+    window's skills are for GET /api/halls/{hall}, not for the screens."""
+    hall.ticket()
+    hall.open(2)
+    called = hall.do(2, "call-next")["ticket"]["number"]
+    token = hall.display["Authorization"][7:]
+    with client.websocket_connect(f"/ws/halls/h1/board?token={token}") as ws:
+        ws.receive_json()
+        reply = hall.put_window(2, {"label": "2号通办窗口", "services": "all", "lane": "green"})
+        updated = ws.receive_json()
+    assert reply["services"] == "all"  # the admin's answer is the configuration, as before
+    board = hall.ok(client.get("/api/halls/h1/board", headers=hall.display))
+    shown = next(w for w in board["windows"] if w["number"] == 2)
+    assert updated["type"] == "window.updated"
+    assert updated["data"]["window"] == shown
+    assert (shown["label"], shown["state_zh"], shown["lane"], shown["ticket"]) == (
+        "2号通办窗口",
+        "叫号中",
+        "green",
+        called,
+    )
+    assert updated["data"]["waiting"] == board["waiting"]
+
+
 def test_client_asking_for_resync_gets_a_fresh_snapshot(hall: Hall, client: TestClient) -> None:
     token = hall.display["Authorization"][7:]
     with client.websocket_connect(f"/ws/halls/h1/board?token={token}") as ws:
