@@ -27,8 +27,12 @@ OPEN_AND_CLOSE = frozenset(a.value for a in WINDOW_EVENTS)
 
 
 def new_ticket_id() -> str:
-    """Unguessable: the id is the holder's only key to their ticket's status."""
-    return secrets.token_urlsafe(12)
+    """Unguessable: the id is the holder's only key to their ticket's status.
+    Never starting with '-', which a command line reads as an option
+    (`ticket-printer print --ticket ID`)."""
+    while (found := secrets.token_urlsafe(12)).startswith("-"):
+        pass
+    return found
 
 
 class Desk(Runner):

@@ -44,6 +44,9 @@ CORE = [
     "identity",
     "stats",
     "appointments",
+    "public",
+    "state_parts",
+    "hall_state",
 ]
 CLIENTS = ["display_client", "ticket_printer"]
 CLIENT_CORES = [

@@ -2,6 +2,7 @@
 
 from starlette.testclient import TestClient
 
+from queue_server.desk import new_ticket_id
 from queue_server.settings import Settings
 from queue_server.store import Store
 from tests.conftest import Clock
@@ -237,3 +238,11 @@ def test_appointment_only_services_refuse_walk_in_tickets(hall: Hall) -> None:
     reply = hall.issue("CRJ-WG-JL")  # 外国人工作类居留许可: by appointment only
     assert reply.status_code == 409 and reply.json()["error"] == "appointment_only"
     assert "需预约办理" in reply.json()["message"]
+
+
+def test_ticket_ids_never_start_with_a_dash() -> None:
+    """A printer's command line (`ticket-printer print --ticket ID`) would read one
+    as an option; one id in 64 started so before."""
+    ids = [new_ticket_id() for _ in range(5000)]
+    assert not [i for i in ids if i.startswith("-")]
+    assert len(set(ids)) == 5000 and {len(i) for i in ids} == {16}
