@@ -30,6 +30,10 @@ TOMORROW_10 = "2026-11-26T10:00:00+08:00"  # the clock starts Wednesday 25th, 09
 
 @pytest.fixture
 def settings(db_url: str) -> Settings:
+    return booking_settings(db_url)
+
+
+def booking_settings(db_url: str) -> Settings:
     """Codes kept for the test to read; room for many bookings from one address
     (test_booking_guards.py tests the limits)."""
     return Settings(

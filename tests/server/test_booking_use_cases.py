@@ -19,8 +19,8 @@ from queue_server.settings import Settings
 from queue_server.sms import MemorySms
 from queue_server.store import Store
 from tests.conftest import Clock
-from tests.server.conftest import ADMIN, ID_CARD, Hall
-from tests.server.test_appointments import TOMORROW_10, book, person
+from tests.server.conftest import ID_CARD, Hall
+from tests.server.test_appointments import TOMORROW_10, book, booking_settings, person
 from tests.server.test_day import WEEKDAYS, set_hours
 from tests.server.test_tickets_api import ADULT_ID
 
@@ -30,17 +30,7 @@ CHECK_IN = "/api/halls/h1/appointments/check-in"
 
 @pytest.fixture
 def settings(db_url: str) -> Settings:
-    """The test SMS provider keeps the codes; room for many bookings from one address."""
-    return Settings(
-        database_url=db_url,
-        admin_token=ADMIN,
-        secret_key="test-key",
-        jobs_interval_s=0,
-        sms_url="memory:",
-        booking_limit_address="10000/minute",
-        booking_limit_id="10000/minute",
-        booking_limit_phone="10000/minute",
-    )
+    return booking_settings(db_url)
 
 
 @pytest.fixture
