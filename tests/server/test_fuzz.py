@@ -34,7 +34,7 @@ from starlette.routing import Route
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
-from queue_server import models
+from queue_server import bodies as request_bodies
 from queue_server.app import create_app
 from queue_server.openapi import DOCS
 from tests.conftest import PG_URL, require_postgres
@@ -112,8 +112,8 @@ ACTIONS = [
 def body_fields() -> list[str]:
     """Every field name of every request body the API knows."""
     found: set[str] = set()
-    for value in vars(models).values():
-        if isinstance(value, type) and issubclass(value, models.Body) and value is not BaseModel:
+    for value in vars(request_bodies).values():
+        if isinstance(value, type) and issubclass(value, request_bodies.Body) and value is not BaseModel:
             found |= set(value.model_fields)
     return sorted(found)
 
