@@ -113,7 +113,11 @@ def body_fields() -> list[str]:
     """Every field name of every request body the API knows."""
     found: set[str] = set()
     for value in vars(request_bodies).values():
-        if isinstance(value, type) and issubclass(value, request_bodies.Body) and value is not BaseModel:
+        if (
+            isinstance(value, type)
+            and issubclass(value, request_bodies.Body)
+            and value is not BaseModel
+        ):
             found |= set(value.model_fields)
     return sorted(found)
 
