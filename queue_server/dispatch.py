@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from .domain import STAFFED, Entry, Lane, Policy, PriorityClass, Ticket, Window
 from .protocol import TicketStatus
+from .waiting import WaitingQueue
 
 _NORMAL = PriorityClass.NORMAL
 _WAITING = TicketStatus.WAITING
@@ -64,9 +65,15 @@ def dispatch_order(
 
 
 def choose_next(
-    waiting: Iterable[Ticket], window: Window, policy: Policy, now: datetime
+    waiting: Iterable[Ticket] | WaitingQueue, window: Window, policy: Policy, now: datetime
 ) -> Ticket | None:
-    """The ticket `window` should call now, or None when nobody eligible waits."""
+    """The ticket `window` should call now, or None when nobody eligible waits.
+
+    On an indexed queue only the head of each kind of plain walk-in is a
+    candidate (the first of its kind in the order), with every other ticket."""
+    if isinstance(waiting, WaitingQueue):
+        heads = [waiting.head(kind) for kind in waiting.kinds if window.skills.accepts(*kind[:2])]
+        waiting = [*heads, *waiting.others.values()]
     eligible = _eligible(waiting, window)
     rank = _ranker(policy, now)
     if window.lane is Lane.GREEN:

@@ -6,6 +6,7 @@ far); `admit` refuses a ticket the hall cannot serve before it closes.
 Pure: time, the queue and the means are arguments.
 """
 
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,6 +14,7 @@ from datetime import datetime, timedelta
 from .domain import STAFFED, Entry, Hall, Policy, PriorityClass, Service, Ticket, Window
 from .errors import HallClosed, TooLateToday
 from .protocol import TicketStatus, WindowState
+from .waiting import WaitingQueue, arrival
 
 _BUSY = frozenset({WindowState.CALLING, WindowState.SERVING})
 _WALK_IN = Entry.WALK_IN
@@ -31,7 +33,7 @@ class Estimate:
 
 def estimate(
     ticket: Ticket,
-    waiting: Sequence[Ticket],
+    waiting: Sequence[Ticket] | WaitingQueue,
     windows: Sequence[Window],
     handling_s: Mapping[str, float],
     policy: Policy,
@@ -72,7 +74,10 @@ def estimate(
         return Estimate(position=0, wait_s=0)
     mine = policy.boost(ticket, now)
     known = _Known(staffed, handling_s, policy, now, ticket.arrived_at - timedelta(seconds=mine))
-    position, work = _ahead(ticket, waiting, known)
+    if isinstance(waiting, WaitingQueue):
+        position, work = _ahead_in(ticket, waiting, known)
+    else:
+        position, work = _ahead(ticket, waiting, known)
     busy = sum(w.state in _BUSY for w in staffed)
     idle = len(staffed) - busy
     if position < idle:
@@ -192,6 +197,28 @@ def _ahead(ticket: Ticket, waiting: Sequence[Ticket], known: _Known) -> tuple[in
             position += 1
             work += kind[1]
     return position, work
+
+
+def _ahead_in(ticket: Ticket, queue: WaitingQueue, known: _Known) -> tuple[int, float]:
+    """`_ahead` on an indexed queue, in time that does not grow with it: per kind
+    of plain walk-in, the tickets that arrived before the kind's instant are a
+    prefix of its list (one bisection); the few other tickets are walked."""
+    last = (ticket.arrived_at, ticket.issued_at, len(ticket.number), ticket.number)
+    position, work = 0, 0.0
+    for (service, category, green), keys in queue.kinds.items():
+        kind = known.walk_ins(service, category)[not green]
+        if kind is _SKIP:
+            continue
+        instant, handling = kind
+        ahead = i = bisect_left(keys, instant, key=arrival)
+        while i < len(keys) and keys[i][0] == instant:  # same instant: by issue, number
+            key = keys[i]
+            ahead += key[4] != ticket.id and key[:4] < last
+            i += 1
+        position += ahead
+        work += ahead * handling
+    others = _ahead(ticket, list(queue.others.values()), known)
+    return position + others[0], work + others[1]
 
 
 def _overtakers(

@@ -34,7 +34,8 @@ from .errors import Conflict, InvalidInput
 from .estimate import Estimate, admit
 from .protocol import Event, EventType, TicketStatus, WindowState
 from .public import public_ticket
-from .state_parts import Day, Logged, Move, StateBase, WaitingQueue
+from .state_parts import Day, Logged, Move, StateBase
+from .waiting import WaitingQueue
 
 __all__ = ["Day", "HallState", "Logged", "Move", "WaitingQueue", "new_ticket", "windows_in_order"]
 
@@ -96,7 +97,7 @@ class HallState(StateBase):
         move = Move()
         window = self.window_step(move, self.window(number), action, now)
         if window.state in (WindowState.CLOSED, WindowState.PAUSED):
-            for ticket in self.queue():
+            for ticket in list(self.waiting.others.values()):  # directed ones are not plain
                 if ticket.directed_window == number:
                     freed = replace(ticket, directed_window=None, version=ticket.version + 1)
                     self._put(freed)
@@ -105,9 +106,7 @@ class HallState(StateBase):
 
     def next_for(self, number: int, now: datetime) -> Ticket | None:
         """The ticket window `number` would call next (the domain's dispatch)."""
-        return choose_next(
-            self.waiting.tickets.values(), self.window(number), self.hall.policy, now
-        )
+        return choose_next(self.waiting, self.window(number), self.hall.policy, now)
 
     def call(
         self, number: int, ticket: Ticket | None, now: datetime, actor: str

@@ -72,10 +72,9 @@ class Reports(Runner):
         now = self.clock()
         with self.store.read() as tx:
             state = self.state(tx, hall_id, now)
+            queued = [t for t in state.tickets.values() if t.status in _QUEUED]
         hall = state.hall
-        rows = sorted(
-            (t for t in state.tickets.values() if t.status in _QUEUED), key=lambda t: t.arrived_at
-        )
+        rows = sorted(queued, key=lambda t: t.arrived_at)
         per_service: dict[str, dict[str, Any]] = {}
         for t in rows:
             if t.status is not TicketStatus.WAITING:

@@ -8,10 +8,9 @@ Pure: no I/O, no clock.
 """
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Self
 
 from .domain import (
     Hall,
@@ -28,32 +27,7 @@ from .estimate import ArrivalKind, Estimate, estimate
 from .protocol import WINDOW_STATE_ZH, Event, TicketStatus
 from .public import TICKET_EVENTS, WINDOW_EVENTS, announcement, local_iso, public_ticket
 from .public import public_window as public_window_of
-
-
-@dataclass
-class WaitingQueue:
-    """The waiting tickets by id, and how many per (category, green channel)."""
-
-    tickets: dict[str, Ticket] = field(default_factory=dict)
-    counts: Counter[tuple[str, bool]] = field(default_factory=Counter)
-
-    @classmethod
-    def of(cls, tickets: Iterable[Ticket]) -> "WaitingQueue":
-        queue = cls()
-        for ticket in tickets:
-            queue.put(ticket)
-        return queue
-
-    def copy(self) -> "WaitingQueue":
-        return WaitingQueue(dict(self.tickets), Counter(self.counts))
-
-    def put(self, ticket: Ticket) -> None:
-        """Take in a ticket's new state: kept if waiting, else dropped."""
-        if (old := self.tickets.pop(ticket.id, None)) is not None:
-            self.counts[(old.category, old.green_channel)] -= 1
-        if ticket.status is TicketStatus.WAITING:
-            self.tickets[ticket.id] = ticket
-            self.counts[(ticket.category, ticket.green_channel)] += 1
+from .waiting import WaitingQueue
 
 
 @dataclass
@@ -64,9 +38,6 @@ class Day:
     counters: dict[str, int] = field(default_factory=dict)  # prefix: last number given
     arrivals: Counter[ArrivalKind] = field(default_factory=Counter)  # first legs only
     handled: dict[str, tuple[float, int]] = field(default_factory=dict)  # service: sum s, count
-
-    def copy(self) -> "Day":
-        return Day(self.date, dict(self.counters), Counter(self.arrivals), dict(self.handled))
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,16 +79,6 @@ class StateBase:
         if not self.waiting.tickets:
             self.waiting = WaitingQueue.of(self.tickets.values())
 
-    def copy(self) -> Self:
-        """A copy to change while others may still read this one."""
-        return replace(
-            self,
-            windows=dict(self.windows),
-            tickets=dict(self.tickets),
-            day=self.day.copy(),
-            waiting=self.waiting.copy(),
-        )
-
     # ------------------------------------------------------------ reading
 
     def window(self, number: int) -> Window:
@@ -145,7 +106,7 @@ class StateBase:
         today's arrivals unless `told` is false."""
         arrivals = self.day.arrivals if told else None
         return estimate(
-            ticket, self.queue(), self.window_list(), self.means(), self.hall.policy, now,
+            ticket, self.waiting, self.window_list(), self.means(), self.hall.policy, now,
             arrivals=arrivals,
         )  # fmt: skip
 

@@ -3,6 +3,7 @@ taken from what the last transaction kept, if the hall's seq has not moved
 since), each `Move` saved as it comes, and the state kept after commit.
 """
 
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,8 +39,29 @@ _ACTIVE = sa_select(TICKETS).where(
     TICKETS.c.status.in_([s.value for s in ACTIVE_STATUSES]),
 )
 
-# Per hall, the state its last committed transaction left, as of its seq.
-Kept = dict[str, HallState]
+
+class Kept:
+    """Per hall, the state its last committed transaction left (as of its seq),
+    and the lock that guards it in this process.
+
+    A writer holds a hall's lock from taking the state until its transaction
+    ends: it changes the state in place (no copy of a long queue), and one that
+    fails leaves nothing kept. A reader holds it while it reads, so it never
+    sees a state halfway through a change. The lock guards this process's copy
+    only; the database orders the writers of every process.
+    """
+
+    def __init__(self) -> None:
+        self.states: dict[str, HallState] = {}
+        self._locks: dict[str, threading.RLock] = {}
+        self._guard = threading.Lock()
+
+    def lock(self, hall_id: str) -> "threading.RLock":
+        with self._guard:
+            found = self._locks.get(hall_id)
+            if found is None:
+                found = self._locks[hall_id] = threading.RLock()
+            return found
 
 
 class StateRows(HallRows):
@@ -47,10 +69,22 @@ class StateRows(HallRows):
         self, session: Session, dialect: str, kept: Kept | None = None, *, reading: bool = False
     ) -> None:
         super().__init__(session, dialect)
-        self._kept: Kept = {} if kept is None else kept
+        self._kept = Kept() if kept is None else kept
         self._reading = reading
         self._states: dict[str, HallState] = {}  # the locked halls' states, ours to change
-        self._fresh: dict[str, HallState] = {}  # kept states still current, not copied yet
+        self._fresh: dict[str, HallState] = {}  # kept states still current, not changed yet
+        self._held: list[threading.RLock] = []  # the halls' locks this transaction holds
+
+    def _hold(self, hall_id: str) -> None:
+        lock = self._kept.lock(hall_id)
+        if lock not in self._held:
+            lock.acquire()
+            self._held.append(lock)
+
+    def release(self) -> None:
+        """At the transaction's end, committed or not: let the halls' states go."""
+        while self._held:
+            self._held.pop().release()
 
     # ------------------------------------------------------------ transaction
 
@@ -83,13 +117,15 @@ class StateRows(HallRows):
         for hall_id, seqs in self._sequences.items():
             state = self._states.get(hall_id) or self._fresh.get(hall_id)
             if state is not None:
-                self._kept[hall_id] = replace(state, seq=seqs.seq)
+                state.seq = seqs.seq
+                self._kept.states[hall_id] = state
 
     def lock_hall(self, hall_id: str) -> None:
         """Take the hall's row lock (`HallRows.lock_hall`), and the state the last
         transaction on it kept, if the hall's seq has not moved since."""
         super().lock_hall(hall_id)
-        found = self._kept.pop(hall_id, None)  # taken: this transaction may change it
+        self._hold(hall_id)
+        found = self._kept.states.pop(hall_id, None)  # taken: this transaction may change it
         seqs = self._sequences.get(hall_id)
         if found is not None and seqs is not None and found.seq == seqs.seq:
             self._fresh[hall_id] = found
@@ -108,7 +144,8 @@ class StateRows(HallRows):
         hall = replace(hall, policy=replace(hall.policy, targets=catalogue.target_waits))
         day = hall.business_date(now)
         if self._reading:
-            state = self._kept.get(hall_id)
+            self._hold(hall_id)
+            state = self._kept.states.get(hall_id)
             if state is None or state.seq != self.last_seq(hall_id):
                 state = self._load_state(hall, catalogue, day)
                 self._keep_if_newer(state)
@@ -125,15 +162,15 @@ class StateRows(HallRows):
         transactions too (another process's writes, or a restart, left none
         newer). Whoever uses a kept state checks its seq first, so one kept a
         moment too late is never used."""
-        kept = self._kept.get(state.hall.id)
+        kept = self._kept.states.get(state.hall.id)
         if kept is None or kept.seq < state.seq:
-            self._kept[state.hall.id] = state
+            self._kept.states[state.hall.id] = state
 
     def _own_state(self, hall: Hall, catalogue: Catalogue, day: date) -> HallState:
         state = self._states.get(hall.id)
         if state is None:
             fresh = self._fresh.pop(hall.id, None)
-            state = fresh.copy() if fresh else self._load_state(hall, catalogue, day)
+            state = fresh or self._load_state(hall, catalogue, day)
             self._states[hall.id] = state
             self._counters_into(hall.id, state)
         state.hall, state.services = hall, catalogue.services

@@ -86,7 +86,7 @@ class Store:
             self._writer = create_engine(self.url, pool_size=10, max_overflow=20)
             # One consistent view per read: a board snapshot and its seq agree.
             self._reader = self._writer.execution_options(isolation_level="REPEATABLE READ")
-        self._kept: Kept = {}
+        self._kept = Kept()
 
     def create_all(self) -> None:
         """Ready the database for this code: an empty one gets every table;
@@ -116,16 +116,27 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator["Tx"]:
-        with Session(self._writer, expire_on_commit=False) as session, session.begin():
-            tx = Tx(session, self.dialect, self._kept)
-            yield tx
-            tx.write_deferred()
-        tx.keep()
+        tx = None
+        try:
+            with Session(self._writer, expire_on_commit=False) as session, session.begin():
+                tx = Tx(session, self.dialect, self._kept)
+                yield tx
+                tx.write_deferred()
+            tx.keep()
+        finally:
+            if tx is not None:
+                tx.release()
 
     @contextmanager
     def read(self) -> Iterator["Tx"]:
+        """A read. The hall states it reads are held for it until it ends: read
+        inside the `with`, and keep it short."""
         with Session(self._reader, expire_on_commit=False) as session, session.begin():
-            yield Tx(session, self.dialect, self._kept, reading=True)
+            tx = Tx(session, self.dialect, self._kept, reading=True)
+            try:
+                yield tx
+            finally:
+                tx.release()
 
 
 class Tx(StateRows, Records):

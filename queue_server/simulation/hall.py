@@ -10,7 +10,7 @@ since midnight, turned into datetimes only for the domain.
 """
 
 import heapq
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -21,6 +21,7 @@ from ..dispatch import choose_next
 from ..domain import Hall, Policy, Ticket, TicketAction, Window, WindowAction
 from ..hall_state import Day, HallState, Move, new_ticket, windows_in_order
 from ..protocol import TicketStatus, WindowState
+from ..waiting import WaitingQueue
 from .day import HallConfig, Staff, Visitor
 
 HALL = "sim"
@@ -37,7 +38,7 @@ FIFO = Policy(
 )
 STRICT = Policy(green_boost_s=10**7, target_boost_s_per_min=0)  # green always first, then FIFO
 
-Chooser = Callable[[Iterable[Ticket], Window, Policy, datetime], Ticket | None]
+Chooser = Callable[[WaitingQueue, Window, Policy, datetime], Ticket | None]
 
 # ---------------------------------------------------------------- the day's results
 
@@ -217,7 +218,7 @@ class _Hall:
                 continue
             chosen = None
             if self.phase is not Phase.SHUT:
-                chosen = self.chooser(self.state.waiting.tickets.values(), w, policy, at(now))
+                chosen = self.chooser(self.state.waiting, w, policy, at(now))
             if chosen is None:
                 if self.phase is not Phase.OPEN:
                     self.move(w.number, WindowAction.CLOSE, now)
