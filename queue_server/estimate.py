@@ -6,7 +6,7 @@ far); `admit` refuses a ticket the hall cannot serve before it closes.
 Pure: time, the queue and the means are arguments.
 """
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -210,11 +210,13 @@ def _ahead_in(ticket: Ticket, queue: WaitingQueue, known: _Known) -> tuple[int, 
         if kind is _SKIP:
             continue
         instant, handling = kind
-        ahead = i = bisect_left(keys, instant, key=arrival)
-        while i < len(keys) and keys[i][0] == instant:  # same instant: by issue, number
-            key = keys[i]
-            ahead += key[4] != ticket.id and key[:4] < last
-            i += 1
+        # Same instant: ahead if issued before `ticket` (then by number), as in `_ahead`.
+        if instant < ticket.arrived_at:
+            ahead = bisect_right(keys, instant, key=arrival)
+        elif instant > ticket.arrived_at:
+            ahead = bisect_left(keys, instant, key=arrival)
+        else:
+            ahead = bisect_left(keys, last)
         position += ahead
         work += ahead * handling
     others = _ahead(ticket, list(queue.others.values()), known)

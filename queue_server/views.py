@@ -18,6 +18,7 @@ from .models import AlertAckRow, AlertRow
 from .protocol import TicketStatus
 from .public import local_iso, public_device, public_ticket, public_window
 from .store import Tx
+from .waiting import WaitingQueue
 
 LAST_CALLS = 10
 _AT_WINDOW = (TicketStatus.CALLED, TicketStatus.SERVING)
@@ -46,7 +47,7 @@ def ticket_view(
     (what the printed QR code opens)."""
     hall = state.hall
     service = catalogue.service(ticket.service)
-    waiting, windows = state.queue(), state.window_list()
+    waiting, windows = state.waiting, state.window_list()
     est = est or state.estimate(ticket, now)
     at_window = ticket.status in (TicketStatus.CALLED, TicketStatus.SERVING)
     reasons = order_reasons(ticket, waiting, windows, hall.policy, now)
@@ -86,7 +87,11 @@ ORDER_REASONS_ZH = {
 
 
 def order_reasons(
-    ticket: Ticket, waiting: list[Ticket], windows: list[Window], policy: Policy, now: datetime
+    ticket: Ticket,
+    waiting: list[Ticket] | WaitingQueue,
+    windows: list[Window],
+    policy: Policy,
+    now: datetime,
 ) -> list[str]:
     """Why tickets taken after `ticket` are called before it: the kinds of head start
     they have (ORDER_REASONS_ZH), and "dedicated_window" when a window that cannot
@@ -96,7 +101,7 @@ def order_reasons(
         return []
     staffed = [w for w in windows if w.state in STAFFED]
     able = [w for w in staffed if w.accepts(ticket)] or [w for w in windows if w.accepts(ticket)]
-    later = [t for t in waiting if t.arrived_at > ticket.arrived_at and t.id != ticket.id]
+    later = _later(ticket, waiting)
     if not later:
         return []  # the newest ticket (the kiosk's answer): nobody can overtake it
     # Windows alike in what they take order the queue alike: one order per kind.
@@ -115,6 +120,17 @@ def order_reasons(
     ):
         found.add("dedicated_window")
     return [r for r in (*ORDER_REASONS_ZH, "dedicated_window") if r in found]
+
+
+def _later(ticket: Ticket, waiting: list[Ticket] | WaitingQueue) -> list[Ticket]:
+    """The tickets taken after `ticket` that may be called before it. On an indexed
+    queue, of each kind of plain walk-in only the first to come after it: the
+    others of its kind rank behind it and have the same head starts."""
+    if not isinstance(waiting, WaitingQueue):
+        return [t for t in waiting if t.arrived_at > ticket.arrived_at and t.id != ticket.id]
+    firsts = (waiting.later(kind, ticket.arrived_at) for kind in waiting.kinds)
+    others = (t for t in waiting.others.values() if t.arrived_at > ticket.arrived_at)
+    return [t for t in (*firsts, *others) if t is not None and t.id != ticket.id]
 
 
 def _head_starts(other: Ticket, mine: Ticket, policy: Policy) -> set[str]:
@@ -194,7 +210,9 @@ def waiting_counts(state: HallState, catalogue: Catalogue) -> dict[str, Any]:
 def board_snapshot(tx: Tx, state: HallState, catalogue: Catalogue, now: datetime) -> dict[str, Any]:
     """The display's whole board and the `seq` of the last event it reflects."""
     hall, hall_id, seq = state.hall, state.hall.id, state.seq
-    held = [t for t in state.tickets.values() if t.status in _AT_WINDOW]
+    # Called and serving tickets are held by their windows: no walk of the queue.
+    held = [t for w in state.window_list() if w.ticket_id and (t := state.tickets.get(w.ticket_id))]
+    held = [t for t in held if t.status in _AT_WINDOW]
     calling = sorted(
         (t for t in held if t.status is TicketStatus.CALLED),
         key=lambda t: t.called_at or now,

@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -59,12 +59,13 @@ def seeded(path: Path, waiting: int) -> HallServices:
         now = datetime.now(UTC)
         state = services.state(tx, HALL, now)
         move = Move()
-        for code in walk_ins:
+        for n, code in enumerate(walk_ins):
+            arrived = now - timedelta(seconds=2 * (len(walk_ins) - n))  # one every 2 s
             green = draw.random() < 0.2
             priority = PriorityClass.ELDERLY if green else PriorityClass.NORMAL
             service = services.catalogue.services[code]
-            ticket = new_ticket(state, service, priority, now, ticket_id=new_ticket_id())
-            state.issue(ticket, now, "bench")  # its estimate is not what is timed here
+            ticket = new_ticket(state, service, priority, arrived, ticket_id=new_ticket_id())
+            state.issue(ticket, arrived, "bench")  # its estimate is not what is timed here
             move.added.append(ticket)
         tx.save(state, move)
     return services
