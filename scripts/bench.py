@@ -16,6 +16,8 @@ a ratio compares figures taken moments apart:
 
     scripts/bench [--quick | --smoke] [--setups bare,ours,pg] [--driver auto|wrk|httpx]
                   [--json var/bench.json]
+    scripts/bench --growth [--sizes 100 1000 5000 20000]   (cost by queue length:
+                  scripts/bench_growth.py)
 
 Exits 1 when a figure is not one: a non-2xx answer, a socket error, a display
 that missed a call or was dropped. Its parts, beside this driver: bench_setups.py
@@ -241,6 +243,10 @@ async def measure(run: Run, found: list[Target], results: dict[str, Any]) -> Non
 
 
 def main() -> int:
+    if "--growth" in sys.argv[1:]:  # its own run and options: scripts/bench_growth.py
+        from bench_growth import main as growth
+
+        return growth(sys.argv[1:])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", help="every level, about a tenth of the work")

@@ -1,133 +1,205 @@
-"""How the hall's hot paths cost as the queue grows (issue 13's curve).
+"""`scripts/bench --growth`: what each hot path costs as the queue grows.
 
-For each queue length (100, 1,000, 5,000, 20,000 waiting by default) a fresh
-SQLite hall of 16 open windows is seeded with that many waiting tickets (the
-catalogue's service mix, 20 % green channel) straight into the database; then
-the real use cases are timed on it: issuing a ticket, a holder's status read
-of a ticket in the middle of the queue, and call-next (each followed by a
-new ticket, so the queue keeps its length). Prints the median and p90 per
-action and length, and each median as a multiple of the shortest queue's;
-judges nothing.
+One server process on SQLite (`queue-server serve`, as the tests start it).
+For each queue length (100, 1,000, 5,000 and 20,000 waiting by default) a hall
+of 16 open windows is filled over HTTP with that many tickets (the catalogue's
+walk-in items, a fifth of them green channel); then, through the same HTTP
+API the devices use:
+- issue: a ticket machine's request, one at a time;
+- status read: a holder's page polling a ticket in the middle of the queue;
+- call-next: a window's call (then a no-show and a new ticket keep the length);
+- call-to-screen: from the call request to `ticket.called` at 100 displays
+  (worker processes, scripts/bench_displays.py).
+Prints the medians and p90s with each median as a multiple of the shortest
+queue's, writes var/growth.json and var/growth.png; judges nothing.
 
-    .venv/bin/python scripts/bench_growth.py [--sizes 100 1000 5000 20000] [--repeat 200]
+    scripts/bench --growth [--sizes 100 1000 5000 20000] [--repeat 100] [--displays 100]
 """
 
 import argparse
+import asyncio
+import json
 import random
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import httpx
+import matplotlib
+
+matplotlib.use("Agg")  # before pyplot: no display
+import matplotlib.pyplot as plt
+from bench_displays import DisplayFleet
+from bench_setups import ROOT, start
 from rich.console import Console
 from rich.table import Table
 
-from queue_server.access import Principal, Role
-from queue_server.bodies import HallIn, TicketIn, WindowIn
-from queue_server.desk import new_ticket_id
-from queue_server.domain import PriorityClass
-from queue_server.hall_state import Move, new_ticket
-from queue_server.services import HallServices
-from queue_server.settings import Settings
-from queue_server.simulation.day import service_mix
-from queue_server.store import Store
+sys.path.insert(0, str(ROOT))
+from contextlib import AsyncExitStack
 
-ADMIN = Principal(Role.ADMIN)
-HALL = "g"
+from queue_server import catalogue
+from tests.live import LiveServer
+
 WINDOWS = 16
+ACTIONS = ("issue", "status read", "call-next", "call-to-screen")
 
 
-def seeded(path: Path, waiting: int) -> HallServices:
-    """A hall with 16 open windows and `waiting` tickets in its queue."""
-    store = Store(f"sqlite:///{path}")
-    store.create_all()
-    services = HallServices(store, Settings(database_url=store.url, secret_key="bench"))
-    services.create_hall(ADMIN, HallIn(id=HALL, name="增长"))
-    for n in range(1, WINDOWS + 1):
-        services.put_window(ADMIN, HALL, n, WindowIn(label=f"{n}号", services="all"))
-        services.window_action(ADMIN, HALL, n, "open", None)
-    mix = service_mix(services.catalogue)
-    draw = random.Random(13)
-    codes = draw.choices(list(mix), list(mix.values()), k=waiting)
-    walk_ins = [c for c in codes if services.catalogue.services[c].walk_in]
-    with store.write() as tx:
-        tx.lock_hall(HALL)
-        now = datetime.now(UTC)
-        state = services.state(tx, HALL, now)
-        move = Move()
-        for n, code in enumerate(walk_ins):
-            arrived = now - timedelta(seconds=2 * (len(walk_ins) - n))  # one every 2 s
-            green = draw.random() < 0.2
-            priority = PriorityClass.ELDERLY if green else PriorityClass.NORMAL
-            service = services.catalogue.services[code]
-            ticket = new_ticket(state, service, priority, arrived, ticket_id=new_ticket_id())
-            state.issue(ticket, arrived, "bench")  # its estimate is not what is timed here
-            move.added.append(ticket)
-        tx.save(state, move)
-    return services
+class Hall:
+    """One hall of the run, filled to a queue length, and its devices' requests."""
+
+    def __init__(self, server: LiveServer, http: httpx.AsyncClient, name: str) -> None:
+        self.name, self.http = name, http
+        self.tokens = server.setup_hall(name, windows=WINDOWS)
+        self.items = [c for c, s in catalogue.load().services.items() if s.walk_in]
+        self.draw = random.Random(7)
+
+    def auth(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+    async def post(self, path: str, role: str, **kwargs: Any) -> httpx.Response:
+        reply = await self.http.post(
+            f"/api/halls/{self.name}/{path}", headers=self.auth(role), **kwargs
+        )
+        if reply.status_code >= 300:
+            raise RuntimeError(f"{path}: {reply.status_code} {reply.text[:300]}")
+        return reply
+
+    async def issue(self) -> str:
+        body: dict[str, Any] = {"service": self.draw.choice(self.items)}
+        if self.draw.random() < 0.2:
+            body["priority"] = "military"  # claimed green channel
+        reply = await self.post("tickets", "kiosk", json=body)
+        return str(reply.json()["id"])
+
+    async def fill(self, size: int) -> list[str]:
+        for n in range(1, WINDOWS + 1):
+            await self.post(f"windows/{n}/open", f"window-{n}")
+        ids: list[str] = []
+        for start_at in range(0, size, 64):
+            batch = [self.issue() for _ in range(min(64, size - start_at))]
+            ids += await asyncio.gather(*batch)
+        return ids
+
+    async def call(self, window: int) -> None:
+        await self.post(f"windows/{window}/call-next", f"window-{window}")
+
+    async def next_turn(self, window: int) -> int:
+        """After a call: the visitor is a no-show, a new one comes; the board's seq."""
+        await self.post(f"windows/{window}/no-show", f"window-{window}")
+        await self.issue()
+        board = await self.http.get(f"/api/halls/{self.name}/board", headers=self.auth("display"))
+        return int(board.json()["seq"])
 
 
-def timed(action: Callable[[], object], repeat: int) -> list[float]:
+async def timed(action: Callable[[], Awaitable[object]], repeat: int) -> list[float]:
     found = []
     for _ in range(repeat):
         started = time.perf_counter()
-        action()
+        await action()
         found.append((time.perf_counter() - started) * 1000)
     return found
 
 
-def measure(waiting: int, repeat: int) -> dict[str, list[float]]:
-    with tempfile.TemporaryDirectory() as folder:
-        services = seeded(Path(folder) / "growth.db", waiting)
-        body = TicketIn(service="HZ-SFZ-HL")
-        issue = lambda: services.issue_ticket(ADMIN, HALL, body, None)  # noqa: E731
-        middle = services.queues(ADMIN, HALL)["tickets"]
-        with services.store.read() as tx:
-            state = services.state(tx, HALL, services.clock())
-            ids = sorted(state.waiting.tickets, key=lambda i: state.waiting.tickets[i].arrived_at)
-        ticket_id = ids[len(ids) // 2] if ids else issue()[0]["id"]
-        windows = iter(range(repeat * 2))
-
-        def call_next() -> None:
-            number = next(windows) % WINDOWS + 1
-            services.window_action(ADMIN, HALL, number, "call-next", None)
-            services.window_action(ADMIN, HALL, number, "no-show", None)
-            issue()
-
-        figures = {
-            "issue": timed(issue, repeat),
-            "status read": timed(lambda: services.ticket_view(ticket_id), repeat),
-            "call-next (+ no-show, issue)": timed(call_next, max(repeat // 4, 10)),
-        }
-        assert len(middle) >= waiting * 0.9, "the hall was not seeded"
-        services.store.dispose()
-        return figures
+async def measure(
+    hall: Hall, ids: list[str], server: LiveServer, args: argparse.Namespace
+) -> dict[str, list[float]]:
+    middle = ids[len(ids) // 2]
+    figures = {
+        "issue": await timed(hall.issue, args.repeat),
+        "status read": await timed(lambda: hall.http.get(f"/api/tickets/{middle}"), args.repeat),
+    }
+    windows = iter(range(10**6))
+    calls: list[float] = []
+    for _ in range(max(args.repeat // 4, 10)):
+        window = next(windows) % WINDOWS + 1
+        calls += await timed(lambda w=window: hall.call(w), 1)  # type: ignore[misc]
+        await hall.next_turn(window)
+    figures["call-next"] = calls
+    figures["call-to-screen"] = await to_screen(hall, server, args)
+    return figures
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000, 20000])
-    parser.add_argument("--repeat", type=int, default=200)
-    args = parser.parse_args(argv)
-    results = {size: measure(size, args.repeat) for size in args.sizes}
-    table = Table(title="cost by queue length (ms; median / p90; × the shortest queue's median)")
+async def to_screen(hall: Hall, server: LiveServer, args: argparse.Namespace) -> list[float]:
+    url = f"{server.ws_url}/ws/halls/{hall.name}/board?token={hall.tokens['display']}"
+    fleet = DisplayFleet(url, args.displays, max_workers=4)
+    latencies: list[float] = []
+    try:
+        await fleet.start()
+        for n in range(args.calls + 1):  # the first warms up
+            window = n % WINDOWS + 1
+            t0 = time.monotonic()
+            await hall.call(window)
+            arrivals, _ = await fleet.arrivals(n + 1)
+            if n:
+                latencies += [(t - t0) * 1000 for t in arrivals]
+            await fleet.drained(await hall.next_turn(window))
+    finally:
+        await fleet.close()
+    return latencies
+
+
+async def run(args: argparse.Namespace) -> dict[int, dict[str, list[float]]]:
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="growth-") as tmp:
+        async with AsyncExitStack() as stack:
+            server = start(stack, LiveServer(f"sqlite:///{tmp}/growth.db", Path(tmp)))
+            async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
+                for size in args.sizes:
+                    hall = Hall(server, http, f"g{size}")
+                    ids = await hall.fill(size)
+                    results[size] = await measure(hall, ids, server, args)
+    return results
+
+
+def report(results: dict[int, dict[str, list[float]]], out: Path) -> None:
+    sizes = sorted(results)
+    table = Table(
+        title="cost by queue length, over HTTP (ms: median / p90, × the shortest queue's)"
+    )
     table.add_column("action")
-    for size in args.sizes:
+    for size in sizes:
         table.add_column(f"{size:,} waiting", justify="right")
-    first = args.sizes[0]
-    for action in results[first]:
-        base = statistics.median(results[first][action])
-        cells = []
-        for size in args.sizes:
+    summary: dict[str, Any] = {}
+    for action in ACTIONS:
+        base = statistics.median(results[sizes[0]][action])
+        cells, medians = [], []
+        for size in sizes:
             times = sorted(results[size][action])
             median, p90 = statistics.median(times), times[int(len(times) * 0.9)]
+            medians.append(median)
             cells.append(f"{median:.2f} / {p90:.2f}  ×{median / base:.2f}")
         table.add_row(action, *cells)
+        summary[action] = {str(s): round(m, 3) for s, m in zip(sizes, medians, strict=True)}
     Console().print(table)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "growth.json").write_text(json.dumps({"median_ms": summary}, indent=2))
+    figure, axes = plt.subplots(figsize=(7, 4))
+    for action in ACTIONS:
+        axes.plot(sizes, list(summary[action].values()), marker="o", label=action)
+    axes.set_xscale("log")
+    axes.set_xlabel("tickets waiting")
+    axes.set_ylabel("median ms")
+    axes.set_title("cost by queue length (one process, SQLite)")
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(out / "growth.png", dpi=120)
+    print(f"figures written to {out / 'growth.json'} and {out / 'growth.png'}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--growth", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000, 20000])
+    parser.add_argument("--repeat", type=int, default=100, help="issues and status reads per size")
+    parser.add_argument("--calls", type=int, default=20, help="timed calls at the displays")
+    parser.add_argument("--displays", type=int, default=100)
+    parser.add_argument("--out", type=Path, default=Path("var"))
+    args = parser.parse_args(argv)
+    report(asyncio.run(run(args)), args.out)
     return 0
 
 

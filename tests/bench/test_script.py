@@ -84,3 +84,23 @@ def test_a_smoke_run_on_postgresql_and_redis_uses_two_processes(
     setup = figures["ours_pg_redis_2proc"]
     assert setup["servers"] == 2
     check_setup(setup)
+
+
+def test_the_growth_run_times_every_action_at_every_length(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [
+            *(sys.executable, "scripts/bench.py", "--growth", "--sizes", "20", "60"),
+            *("--repeat", "5", "--calls", "2", "--displays", "3", "--out", str(tmp_path)),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    print(done.stdout)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    medians = json.loads((tmp_path / "growth.json").read_text())["median_ms"]
+    assert set(medians) == {"issue", "status read", "call-next", "call-to-screen"}
+    assert all(set(by_size) == {"20", "60"} for by_size in medians.values())
+    assert (tmp_path / "growth.png").stat().st_size > 10_000
