@@ -1,8 +1,9 @@
 """`scripts/bench --growth`: what each hot path costs as the queue grows.
 
-One server process on SQLite (`queue-server serve`, as the tests start it).
-For each queue length (100, 1,000, 5,000 and 20,000 waiting by default) a hall
-of 16 open windows is filled over HTTP with that many tickets (the catalogue's
+One server process on SQLite (`queue-server serve`, as the tests start it),
+a fresh one with its own database for each queue length. For each length
+(100, 1,000, 5,000 and 20,000 waiting by default) a hall of 16 open windows
+is filled over HTTP with that many tickets (the catalogue's
 walk-in items, a fifth of them green channel); then, through the same HTTP
 API the devices use:
 - issue: a ticket machine's request, one at a time;
@@ -144,12 +145,12 @@ async def to_screen(hall: Hall, server: LiveServer, args: argparse.Namespace) ->
 
 async def run(args: argparse.Namespace) -> dict[int, dict[str, list[float]]]:
     results = {}
-    with tempfile.TemporaryDirectory(prefix="growth-") as tmp:
-        async with AsyncExitStack() as stack:
-            server = start(stack, LiveServer(f"sqlite:///{tmp}/growth.db", Path(tmp)))
-            async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
-                for size in args.sizes:
-                    hall = Hall(server, http, f"g{size}")
+    for size in args.sizes:  # a fresh server and database for each length
+        with tempfile.TemporaryDirectory(prefix="growth-") as tmp:
+            async with AsyncExitStack() as stack:
+                server = start(stack, LiveServer(f"sqlite:///{tmp}/growth.db", Path(tmp)))
+                async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
+                    hall = Hall(server, http, "growth")
                     ids = await hall.fill(size)
                     results[size] = await measure(hall, ids, server, args)
     return results
@@ -181,6 +182,7 @@ def report(results: dict[int, dict[str, list[float]]], out: Path) -> None:
     for action in ACTIONS:
         axes.plot(sizes, list(summary[action].values()), marker="o", label=action)
     axes.set_xscale("log")
+    axes.set_ylim(bottom=0)
     axes.set_xlabel("tickets waiting")
     axes.set_ylabel("median ms")
     axes.set_title("cost by queue length (one process, SQLite)")
