@@ -47,6 +47,7 @@ CORE = [
     "public",
     "state_parts",
     "hall_state",
+    "waiting",
 ]
 CLIENTS = ["display_client", "ticket_printer"]
 CLIENT_CORES = [
