@@ -80,6 +80,8 @@ class TicketRow(SQLModel, table=True):
         UniqueConstraint("hall_id", "idem_key", name="uq_ticket_idem"),
         Index("ix_ticket_queue", "hall_id", "status"),
         Index("ix_ticket_day", "hall_id", "business_date"),
+        # The board's last calls: newest first without sorting the day's tickets.
+        Index("ix_ticket_calls", "hall_id", "business_date", "called_at"),
         # One active ticket per person and service: enforced by the database,
         # so two kiosks issuing at the same instant cannot both succeed.
         Index(
