@@ -8,15 +8,19 @@ table; it is at the revision whose tables and columns it holds (`recognise`).
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, Engine, inspect, text
 from sqlmodel import SQLModel
 
-from .migrations import Shape, config, migration_engine, scripts, shape_at, shape_of
+if TYPE_CHECKING:
+    from .migrations import Shape
 
 MIGRATE = "queue-server migrate"
+# The newest revision, written here so that a server starting on a database
+# already at it does not load Alembic (~7 MB a process); a test holds it
+# equal to the newest migration's.
+HEAD = "0003"
 # The revisions a database made before migrations can be at: 0002 adds only
 # what such a database lacks of it (see its docstring).
 BEFORE_MIGRATIONS = ("0001", "0002")
@@ -28,6 +32,8 @@ class SchemaError(Exception):
 
 def head_revision() -> str:
     """The newest revision: the schema this code is written for."""
+    from .migrations import scripts
+
     head = scripts().get_current_head()
     assert head is not None
     return head
@@ -37,6 +43,8 @@ def head_revision() -> str:
 def _locked(target: str | Engine) -> Iterator[Connection]:
     """A transaction no other process's schema work runs beside (SQLite: BEGIN
     IMMEDIATE, from the engine; PostgreSQL: an advisory lock)."""
+    from .migrations import migration_engine  # here: Alembic is loaded only when needed
+
     engine = migration_engine(target) if isinstance(target, str) else target
     try:
         with engine.begin() as conn:
@@ -50,6 +58,11 @@ def _locked(target: str | Engine) -> Iterator[Connection]:
 
 def upgrade(url: str, to: str = "head") -> tuple[str | None, str]:
     """Migrate the database at `url` to `to`; (revision before, revision after)."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+
+    from .migrations import config, scripts
+
     with _locked(url) as conn:
         before, stored = _revision(conn)
         _refuse_unknown(before)
@@ -73,6 +86,13 @@ def prepare(engine: Engine) -> None:
     made before migrations whose tables are the head's is stamped. Any other
     database must already be at the head.
     """
+    with engine.begin() as conn:
+        if _stored(conn) == HEAD:  # the usual start: nothing to do, Alembic not loaded
+            return
+    from alembic.runtime.migration import MigrationContext
+
+    from .migrations import scripts
+
     head = head_revision()
     with _locked(engine) as conn:
         revision, stored = _revision(conn)
@@ -89,7 +109,16 @@ def prepare(engine: Engine) -> None:
             MigrationContext.configure(conn).stamp(scripts(), head)
 
 
+def _stored(conn: Connection) -> str | None:
+    """The revision `alembic_version` holds, if the table is there."""
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
 def _refuse_unknown(revision: str | None) -> None:
+    from .migrations import scripts
+
     if revision is not None and revision not in {s.revision for s in scripts().walk_revisions()}:
         raise SchemaError(
             f"数据库结构为版本 {revision}，比本程序（{head_revision()}）新，是更新版本的一窗"
@@ -100,7 +129,9 @@ def _refuse_unknown(revision: str | None) -> None:
 
 def _revision(conn: Connection) -> tuple[str | None, bool]:
     """(The database's revision, whether alembic_version holds it); None if empty."""
-    stored = MigrationContext.configure(conn).get_current_revision()
+    from .migrations import shape_at, shape_of
+
+    stored = _stored(conn)
     if stored is not None:
         return stored, True
     ours = set(SQLModel.metadata.tables)
@@ -109,7 +140,7 @@ def _revision(conn: Connection) -> tuple[str | None, bool]:
     return recognise(shape_of(conn, ours | set(shape_at(BEFORE_MIGRATIONS[0])))), False
 
 
-def recognise(shape: Shape) -> str:
+def recognise(shape: "Shape") -> str:
     """The revision of a database made before migrations, by its tables.
 
     Exactly the tables and columns of 0002 (those the last version before
@@ -117,6 +148,8 @@ def recognise(shape: Shape) -> str:
     25e3d2a) and only some of what 0002 adds (the versions in between added
     it bit by bit): 0001. Anything else is refused.
     """
+    from .migrations import shape_at
+
     baseline, last = (shape_at(r) for r in BEFORE_MIGRATIONS)
     if shape == last:
         return BEFORE_MIGRATIONS[1]
@@ -132,6 +165,6 @@ def recognise(shape: Shape) -> str:
     )
 
 
-def _less(shape: Shape, other: Shape, table: str) -> list[str]:
+def _less(shape: "Shape", other: "Shape", table: str) -> list[str]:
     """The columns of `table` in `shape` that `other` lacks, in order."""
     return sorted(shape.get(table, frozenset()) - other.get(table, frozenset()))
