@@ -57,11 +57,17 @@ def dispatch_order(
     waiting: Iterable[Ticket], window: Window, policy: Policy, now: datetime
 ) -> list[Ticket]:
     """The tickets `window` may call, best first (ties by arrival, then number)."""
-    eligible = _eligible(waiting, window)
-    rank = _ranker(policy, now)
-    if window.lane is Lane.GREEN:
-        return sorted(eligible, key=lambda t: (_lane_last(t), rank(t)))
-    return sorted(eligible, key=rank)
+    return sorted(_eligible(waiting, window), key=_order_key(window, policy, now))
+
+
+def called_before(
+    ticket: Ticket, others: Iterable[Ticket], window: Window, policy: Policy, now: datetime
+) -> list[Ticket]:
+    """Those of `others` that `window` would call before `ticket`: the part of
+    `dispatch_order` ahead of it, without sorting."""
+    key = _order_key(window, policy, now)
+    mine = key(ticket)
+    return [t for t in _eligible(others, window) if key(t) < mine]
 
 
 def choose_next(
@@ -69,16 +75,36 @@ def choose_next(
 ) -> Ticket | None:
     """The ticket `window` should call now, or None when nobody eligible waits.
 
-    On an indexed queue only the head of each kind of plain walk-in is a
-    candidate (the first of its kind in the order), with every other ticket."""
+    On an indexed queue the only plain walk-in that is a candidate is the best
+    head the window takes; every other ticket is one too."""
     if isinstance(waiting, WaitingQueue):
-        heads = [waiting.head(kind) for kind in waiting.kinds if window.skills.accepts(*kind[:2])]
-        waiting = [*heads, *waiting.others.values()]
-    eligible = _eligible(waiting, window)
+        head = _best_head(waiting, window, policy)
+        waiting = [*waiting.others.values(), *([head] if head else [])]
+    return min(_eligible(waiting, window), key=_order_key(window, policy, now), default=None)
+
+
+def _order_key(
+    window: Window, policy: Policy, now: datetime
+) -> Callable[[Ticket], tuple[bool, _Rank]]:
+    """The window's order: the hall-wide rank, after green-channel tickets first
+    on a green lane (`lane_last`)."""
     rank = _ranker(policy, now)
     if window.lane is Lane.GREEN:
-        return min(eligible, key=lambda t: (_lane_last(t), rank(t)), default=None)
-    return min(eligible, key=rank, default=None)
+        return lambda t: (lane_last(t), rank(t))
+    return lambda t: (False, rank(t))
+
+
+def _best_head(queue: WaitingQueue, window: Window, policy: Policy) -> Ticket | None:
+    """The first head in dispatch order that `window` takes; on a green lane the
+    first green-channel one, if any (`lane_last`)."""
+    accepts, green_lane = window.skills.accepts, window.lane is Lane.GREEN
+    first = None
+    for _, key, (service, category, green) in queue.ranked(policy):
+        if accepts(service, category):
+            if green or not green_lane:
+                return queue.tickets[key[4]]
+            first = first or key
+    return queue.tickets[first[4]] if first else None
 
 
 def resume_window(ticket: Ticket, windows: Iterable[Window]) -> int | None:
@@ -95,7 +121,7 @@ def _eligible(waiting: Iterable[Ticket], window: Window) -> list[Ticket]:
     return [t for t in waiting if t.status is _WAITING and window.accepts(t)]
 
 
-def _lane_last(ticket: Ticket) -> bool:
+def lane_last(ticket: Ticket) -> bool:
     """False for the tickets a green lane calls strictly first: green-channel
     ones, and a visitor back from a suspension, who keeps the head there too."""
     return ticket.priority is _NORMAL and ticket.entry is not Entry.RETURN

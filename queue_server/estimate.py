@@ -202,16 +202,22 @@ def _ahead(ticket: Ticket, waiting: Sequence[Ticket], known: _Known) -> tuple[in
 def _ahead_in(ticket: Ticket, queue: WaitingQueue, known: _Known) -> tuple[int, float]:
     """`_ahead` on an indexed queue, in time that does not grow with it: per kind
     of plain walk-in, the tickets that arrived before the kind's instant are a
-    prefix of its list (one bisection); the few other tickets are walked."""
+    prefix of its list (one bisection, none when all or none did); the few
+    other tickets are walked."""
     last = (ticket.arrived_at, ticket.issued_at, len(ticket.number), ticket.number)
     position, work = 0, 0.0
-    for (service, category, green), keys in queue.kinds.items():
-        kind = known.walk_ins(service, category)[not green]
-        if kind is _SKIP:
+    queue.ranked(known.policy)  # the kinds' boosts (`shift`) under this policy
+    for kind, keys in queue.kinds.items():
+        takes, handling, _ = known.service(kind[0], kind[1])
+        if not takes:
             continue
-        instant, handling = kind
+        instant = known.rank + queue.shift(kind)
+        if keys[-1][0] < instant:
+            ahead = len(keys)
+        elif keys[0][0] > instant:
+            ahead = 0
         # Same instant: ahead if issued before `ticket` (then by number), as in `_ahead`.
-        if instant < ticket.arrived_at:
+        elif instant < ticket.arrived_at:
             ahead = bisect_right(keys, instant, key=arrival)
         elif instant > ticket.arrived_at:
             ahead = bisect_left(keys, instant, key=arrival)

@@ -6,12 +6,12 @@
 - an alert as the supervisor console shows it.
 """
 
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from .catalogue import Catalogue
-from .dispatch import dispatch_order
-from .domain import STAFFED, Entry, Hall, Policy, Ticket, Window
+from .dispatch import called_before, lane_last
+from .domain import STAFFED, Entry, Hall, Lane, Policy, Ticket, Window
 from .estimate import Estimate
 from .hall_state import HallState
 from .models import AlertAckRow, AlertRow
@@ -101,25 +101,60 @@ def order_reasons(
         return []
     staffed = [w for w in windows if w.state in STAFFED]
     able = [w for w in staffed if w.accepts(ticket)] or [w for w in windows if w.accepts(ticket)]
-    later = _later(ticket, waiting)
-    if not later:
-        return []  # the newest ticket (the kiosk's answer): nobody can overtake it
+    if isinstance(waiting, WaitingQueue):  # the plain walk-ins by kind, the rest walked
+        later = [t for t in waiting.others.values() if t.arrived_at > ticket.arrived_at]
+    else:
+        later = [t for t in waiting if t.arrived_at > ticket.arrived_at and t.id != ticket.id]
     # Windows alike in what they take order the queue alike: one order per kind.
     directed = {t.directed_window for t in later}
     kinds = {(w.skills, w.lane, w.number if w.number in directed else None): w for w in able}
     found: set[str] = set()
+    if isinstance(waiting, WaitingQueue):
+        found = _plain_head_starts(ticket, waiting, list(kinds.values()), policy, now)
     for window in kinds.values():
-        order = dispatch_order([*later, ticket], window, policy, now)
-        for other in order[: order.index(ticket)]:
-            found |= _head_starts(other, ticket, policy)
-    if any(
-        not w.accepts(ticket) and w.accepts(t)
-        for w in staffed
-        for t in later
-        if t.category == ticket.category
-    ):
-        found.add("dedicated_window")
+        ahead = called_before(ticket, later, window, policy, now)
+        # Head starts depend on these alone: each is worked out once.
+        for service, green, entry, sent in {
+            (t.service, t.green_channel, t.entry, t.directed_window is not None) for t in ahead
+        }:
+            found |= _head_starts(service, green, entry, sent, ticket, policy)
+    if dedicated := [w for w in staffed if not w.accepts(ticket)]:
+        later = _later(ticket, waiting)
+        if any(w.accepts(t) for w in dedicated for t in later if t.category == ticket.category):
+            found.add("dedicated_window")
     return [r for r in (*ORDER_REASONS_ZH, "dedicated_window") if r in found]
+
+
+def _plain_head_starts(
+    ticket: Ticket, queue: WaitingQueue, windows: list[Window], policy: Policy, now: datetime
+) -> set[str]:
+    """The head starts of the plain walk-ins that came after `ticket` and that one
+    of `windows` calls before it. Per kind its first later ticket decides (the
+    rest of the kind rank behind that one), ranked by the kind's boost."""
+    mine = (lane_last(ticket), ticket.arrived_at - timedelta(seconds=policy.boost(ticket, now)))
+    mine_target = policy.target_boost(ticket.service)
+    queue.ranked(policy)  # the kinds' boosts under this policy
+    found: set[str] = set()
+    every = {"short_target"} if ticket.green_channel else {"short_target", "green_channel"}
+    for kind in queue.kinds:
+        first = queue.first_after(kind, ticket.arrived_at)
+        if first is None:
+            continue
+        if found == every:
+            break
+        service, category, green = kind
+        rank = first[0] - queue.shift(kind)
+        if any(
+            w.skills.accepts(service, category)
+            and (w.lane is Lane.GREEN and not green, rank)
+            < (w.lane is Lane.GREEN and mine[0], mine[1])
+            for w in windows
+        ):  # as `_head_starts` for a walk-in
+            if policy.target_boost(service) > mine_target:
+                found.add("short_target")
+            if green and not ticket.green_channel:
+                found.add("green_channel")
+    return found
 
 
 def _later(ticket: Ticket, waiting: list[Ticket] | WaitingQueue) -> list[Ticket]:
@@ -133,17 +168,21 @@ def _later(ticket: Ticket, waiting: list[Ticket] | WaitingQueue) -> list[Ticket]
     return [t for t in (*firsts, *others) if t is not None and t.id != ticket.id]
 
 
-def _head_starts(other: Ticket, mine: Ticket, policy: Policy) -> set[str]:
+def _head_starts(
+    service: str, green: bool, entry: Entry, directed: bool, mine: Ticket, policy: Policy
+) -> set[str]:
+    """What puts a ticket of `service` (green channel, entry, sent to a window)
+    ahead of `mine`."""
     kinds = set()
-    if policy.target_boost(other.service) > policy.target_boost(mine.service):
+    if policy.target_boost(service) > policy.target_boost(mine.service):
         kinds.add("short_target")
-    if other.green_channel and not mine.green_channel:
+    if green and not mine.green_channel:
         kinds.add("green_channel")
-    if other.entry is Entry.APPOINTMENT:
+    if entry is Entry.APPOINTMENT:
         kinds.add("appointment")
-    elif other.entry is Entry.TRANSFER or other.directed_window is not None:
+    elif entry is Entry.TRANSFER or directed:
         kinds.add("transfer")
-    elif other.entry is Entry.RETURN:
+    elif entry is Entry.RETURN:
         kinds.add("return")
     return kinds
 

@@ -91,6 +91,31 @@ def test_the_index_calls_the_same_ticket(drawn: list, drawn_windows: list) -> No
         assert indexed == walked
 
 
+@settings(max_examples=200, deadline=None)
+@given(tickets, windows, st.lists(st.integers(0, 59), max_size=20))
+def test_the_ranked_heads_follow_the_queue_as_it_changes(
+    drawn: list, drawn_windows: list, leaving: list[int]
+) -> None:
+    """Heads ranked once, then kept through arrivals, calls and a new policy:
+    every window still calls what walking the queue calls."""
+    waiting = queue_of(drawn)
+    staff = windows_of(drawn_windows)
+    queue = WaitingQueue.of(waiting[: len(waiting) // 2])
+    queue.ranked(TARGET_FIRST)
+    for ticket in waiting[len(waiting) // 2 :]:
+        queue.put(ticket)
+    policies = [TARGET_FIRST] * len(leaving) + [replace(TARGET_FIRST, green_boost_s=3600)]
+    for pick, policy in zip([*leaving, 0], policies, strict=True):
+        for window in staff:
+            walked = choose_next(list(queue.tickets.values()), window, policy, NOW)
+            assert choose_next(queue, window, policy, NOW) == walked
+        if queue.tickets:
+            gone = list(queue.tickets.values())[pick % len(queue.tickets)]
+            queue.put(replace(gone, status=TicketStatus.CALLED))
+    fresh = WaitingQueue.of(queue.tickets.values())
+    assert queue.ranked(policies[-1]) == fresh.ranked(policies[-1])
+
+
 @settings(max_examples=300, deadline=None)
 @given(tickets, windows, st.integers(0, 59))
 def test_the_index_gives_the_same_estimate(drawn: list, drawn_windows: list, pick: int) -> None:
