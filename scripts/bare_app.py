@@ -7,8 +7,9 @@ way our feed would, but with no database, no snapshot and no relay.
     python scripts/bare_app.py --port 8001
 
 It is served the way `queue-server serve` serves ours (uvicorn.run, log level
-info, so the access log is written too), so a ratio between the two is the
-price of our work, not of a different server setup.
+info, so the access log is written too; websocket compression off and the same
+frame limit, as `queue_server.cli.WS_OPTIONS`), so a ratio between the two is
+the price of our work, not of a different server setup.
 """
 
 import argparse
@@ -70,7 +71,14 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8001)
     args = parser.parse_args()
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        ws_per_message_deflate=False,  # not imported: bare loads none of our code
+        ws_max_size=64 * 1024,
+    )
 
 
 if __name__ == "__main__":

@@ -10,11 +10,14 @@ time. Setups, all started at once and measured in turn at each level, so that
 a ratio compares figures taken moments apart:
 - `bare`: a bare Starlette endpoint and a bare websocket broadcast
   (scripts/bare_app.py), so each figure is also a ratio to the framework;
+- `floor`: a socket-only writer (scripts/floor_ws.py: the websockets library's
+  own server, no ASGI) for call-to-screen and memory: what this machine's
+  event loop and sockets allow at all;
 - `ours`: one server process on SQLite (the embedded default);
 - `ours_pg_redis_2proc`: two server processes on PostgreSQL + Redis, when
   both are reachable (issuing split over both; displays on B, calls through A).
 
-    scripts/bench [--quick | --smoke] [--setups bare,ours,pg] [--driver auto|wrk|httpx]
+    scripts/bench [--quick | --smoke] [--setups bare,floor,ours,pg] [--driver auto|wrk|httpx]
                   [--json var/bench.json]
     scripts/bench --growth [--sizes 100 1000 5000 20000]   (cost by queue length:
                   scripts/bench_growth.py)
@@ -47,7 +50,7 @@ from bench_proc import CpuWatch, rss_mb
 from bench_report import print_report, ratios, targets
 from bench_setups import ISSUE_BODY, Target, start_setups
 
-SETUPS = ("bare", "ours", "pg")
+SETUPS = ("bare", "floor", "ours", "pg")
 
 
 @dataclass(frozen=True)
@@ -233,7 +236,7 @@ async def measure(run: Run, found: list[Target], results: dict[str, Any]) -> Non
     for target in found:
         results[target.name] = {"servers": len(target.servers), "issuing": [], "call_to_screen": []}
     for clients in run.plan.clients:
-        for target in found:
+        for target in (t for t in found if t.issues):
             level = await issuing(run, target, clients, every_pid)
             results[target.name]["issuing"].append(level)
     for displays, calls in run.plan.screens:
@@ -251,7 +254,7 @@ def main() -> int:
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", help="every level, about a tenth of the work")
     size.add_argument("--smoke", action="store_true", help="one tiny level each (the test suite)")
-    parser.add_argument("--setups", default=",".join(SETUPS), help="any of bare,ours,pg")
+    parser.add_argument("--setups", default=",".join(SETUPS), help="any of bare,floor,ours,pg")
     parser.add_argument("--skip-pg", action="store_true", help="same as leaving pg out of --setups")
     parser.add_argument("--driver", choices=("auto", "wrk", "httpx"), default="auto")
     parser.add_argument("--display-workers", type=int, default=8, help="display processes, at most")

@@ -1,20 +1,21 @@
 """`scripts/bench --growth`: what each hot path costs as the queue grows.
 
-One server process on SQLite (`queue-server serve`, as the tests start it),
-a fresh one with its own database for each queue length. For each length
-(100, 1,000, 5,000 and 20,000 waiting by default) a hall of 16 open windows
-is filled over HTTP with that many tickets (the catalogue's
-walk-in items, a fifth of them green channel); then, through the same HTTP
-API the devices use:
-- issue: a ticket machine's request, one at a time;
+One server process on SQLite (`queue-server serve`, as the tests start it)
+for each queue length (100, 1,000, 5,000 and 20,000 waiting by default), each
+with its own database, all running at once. Each hall of 16 open windows is
+filled over HTTP with that many tickets (the catalogue's walk-in items, a
+fifth of them green channel); then, in rounds that take the lengths in turn
+(a new order each round, so a slow spell of the machine falls on all),
+through the same HTTP API the devices use:
+- issue: a ticket machine's request (its holder then cancels it: the length stays);
 - status read: a holder's page polling a ticket in the middle of the queue;
 - call-next: a window's call (then a no-show and a new ticket keep the length);
 - call-to-screen: from the call request to `ticket.called` at 100 displays
-  (worker processes, scripts/bench_displays.py).
+  (a worker process per length, scripts/bench_displays.py).
 Prints the medians and p90s with each median as a multiple of the shortest
 queue's, writes var/growth.json and var/growth.png; judges nothing.
 
-    scripts/bench --growth [--sizes 100 1000 5000 20000] [--repeat 100] [--displays 100]
+    scripts/bench --growth [--sizes 100 1000 5000 20000] [--rounds 10] [--displays 100]
 """
 
 import argparse
@@ -57,6 +58,8 @@ class Hall:
         self.tokens = server.setup_hall(name, windows=WINDOWS)
         self.items = [c for c, s in catalogue.load().services.items() if s.walk_in]
         self.draw = random.Random(7)
+        self.calls = 0
+        self.waiting: dict[str, None] = {}  # the waiting tickets' ids, oldest first
 
     def auth(self, role: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
@@ -74,19 +77,20 @@ class Hall:
         if self.draw.random() < 0.2:
             body["priority"] = "military"  # claimed green channel
         reply = await self.post("tickets", "kiosk", json=body)
-        return str(reply.json()["id"])
+        ticket = str(reply.json()["id"])
+        self.waiting[ticket] = None
+        return ticket
 
-    async def fill(self, size: int) -> list[str]:
+    async def fill(self, size: int) -> None:
         for n in range(1, WINDOWS + 1):
             await self.post(f"windows/{n}/open", f"window-{n}")
-        ids: list[str] = []
         for start_at in range(0, size, 64):
-            batch = [self.issue() for _ in range(min(64, size - start_at))]
-            ids += await asyncio.gather(*batch)
-        return ids
+            await asyncio.gather(*(self.issue() for _ in range(min(64, size - start_at))))
 
     async def call(self, window: int) -> None:
-        await self.post(f"windows/{window}/call-next", f"window-{window}")
+        reply = await self.post(f"windows/{window}/call-next", f"window-{window}")
+        self.calls += 1  # each call is one `ticket.called` at the displays
+        self.waiting.pop(reply.json()["ticket"]["id"])
 
     async def next_turn(self, window: int) -> int:
         """After a call: the visitor is a no-show, a new one comes; the board's seq."""
@@ -105,55 +109,71 @@ async def timed(action: Callable[[], Awaitable[object]], repeat: int) -> list[fl
     return found
 
 
-async def measure(
-    hall: Hall, ids: list[str], server: LiveServer, args: argparse.Namespace
-) -> dict[str, list[float]]:
-    middle = ids[len(ids) // 2]
-    figures = {
-        "issue": await timed(hall.issue, args.repeat),
-        "status read": await timed(lambda: hall.http.get(f"/api/tickets/{middle}"), args.repeat),
-    }
-    windows = iter(range(10**6))
-    calls: list[float] = []
-    for _ in range(max(args.repeat // 4, 10)):
-        window = next(windows) % WINDOWS + 1
-        calls += await timed(lambda w=window: hall.call(w), 1)  # type: ignore[misc]
-        await hall.next_turn(window)
-    figures["call-next"] = calls
-    figures["call-to-screen"] = await to_screen(hall, server, args)
-    return figures
+class Length:
+    """One queue length: its own server, database, hall and displays."""
 
+    def __init__(self, size: int, hall: Hall, server: LiveServer, fleet: DisplayFleet) -> None:
+        self.size, self.hall, self.server, self.fleet = size, hall, server, fleet
+        self.figures: dict[str, list[float]] = {action: [] for action in ACTIONS}
 
-async def to_screen(hall: Hall, server: LiveServer, args: argparse.Namespace) -> list[float]:
-    url = f"{server.ws_url}/ws/halls/{hall.name}/board?token={hall.tokens['display']}"
-    fleet = DisplayFleet(url, args.displays, max_workers=4)
-    latencies: list[float] = []
-    try:
-        await fleet.start()
-        for n in range(args.calls + 1):  # the first warms up
+    async def issue_and_cancel(self) -> None:
+        """A timed ticket; its holder then cancels it, so the length stays."""
+        started = time.perf_counter()
+        ticket = await self.hall.issue()
+        self.figures["issue"].append((time.perf_counter() - started) * 1000)
+        await self.hall.http.post(f"/api/tickets/{ticket}/cancel")
+        del self.hall.waiting[ticket]
+
+    async def round(self, args: argparse.Namespace) -> None:
+        """A share of every action's samples; rounds alternate the lengths."""
+        hall = self.hall
+        middle = list(hall.waiting)[len(hall.waiting) // 2]  # waiting, whatever was called
+        for _ in range(args.repeat):
+            await self.issue_and_cancel()
+        self.figures["status read"] += await timed(
+            lambda: hall.http.get(f"/api/tickets/{middle}"), args.repeat
+        )
+        for n in range(args.repeat // 2):
+            window = n % WINDOWS + 1
+            self.figures["call-next"] += await timed(lambda w=window: hall.call(w), 1)  # type: ignore[misc]
+            await hall.next_turn(window)
+        for n in range(args.calls):
             window = n % WINDOWS + 1
             t0 = time.monotonic()
             await hall.call(window)
-            arrivals, _ = await fleet.arrivals(n + 1)
-            if n:
-                latencies += [(t - t0) * 1000 for t in arrivals]
-            await fleet.drained(await hall.next_turn(window))
-    finally:
-        await fleet.close()
-    return latencies
+            arrivals, _ = await self.fleet.arrivals(hall.calls)
+            self.figures["call-to-screen"] += [(t - t0) * 1000 for t in arrivals]
+            await self.fleet.drained(await hall.next_turn(window))
+
+
+async def open_length(stack: AsyncExitStack, size: int, args: argparse.Namespace) -> Length:
+    tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="growth-"))
+    server = start(stack, LiveServer(f"sqlite:///{tmp}/growth.db", Path(tmp)))
+    http = await stack.enter_async_context(httpx.AsyncClient(base_url=server.url, timeout=60))
+    hall = Hall(server, http, "growth")
+    url = f"{server.ws_url}/ws/halls/{hall.name}/board?token={hall.tokens['display']}"
+    fleet = DisplayFleet(url, args.displays, max_workers=1)
+    stack.push_async_callback(fleet.close)
+    await fleet.start()
+    length = Length(size, hall, server, fleet)
+    await hall.fill(size)
+    # One untimed call first: the displays' first message of a run is not timed.
+    await hall.call(1)
+    await fleet.arrivals(hall.calls)
+    await fleet.drained(await hall.next_turn(1))
+    return length
 
 
 async def run(args: argparse.Namespace) -> dict[int, dict[str, list[float]]]:
-    results = {}
-    for size in args.sizes:  # a fresh server and database for each length
-        with tempfile.TemporaryDirectory(prefix="growth-") as tmp:
-            async with AsyncExitStack() as stack:
-                server = start(stack, LiveServer(f"sqlite:///{tmp}/growth.db", Path(tmp)))
-                async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
-                    hall = Hall(server, http, "growth")
-                    ids = await hall.fill(size)
-                    results[size] = await measure(hall, ids, server, args)
-    return results
+    """Every length's server runs at once; each round measures them in turn
+    (in a new order each round), so a slow spell of the machine falls on all."""
+    async with AsyncExitStack() as stack:
+        lengths = [await open_length(stack, size, args) for size in args.sizes]
+        order = random.Random(11)
+        for _ in range(args.rounds):
+            for length in order.sample(lengths, len(lengths)):
+                await length.round(args)
+        return {length.size: length.figures for length in lengths}
 
 
 def report(results: dict[int, dict[str, list[float]]], out: Path) -> None:
@@ -196,8 +216,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--growth", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000, 20000])
-    parser.add_argument("--repeat", type=int, default=100, help="issues and status reads per size")
-    parser.add_argument("--calls", type=int, default=20, help="timed calls at the displays")
+    parser.add_argument("--rounds", type=int, default=10, help="rounds over every length")
+    parser.add_argument(
+        "--repeat", type=int, default=40, help="issues and status reads per length and round"
+    )
+    parser.add_argument("--calls", type=int, default=4, help="timed calls per length and round")
     parser.add_argument("--displays", type=int, default=100)
     parser.add_argument("--out", type=Path, default=Path("var"))
     args = parser.parse_args(argv)

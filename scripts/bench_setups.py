@@ -1,6 +1,7 @@
 """The setups scripts/bench measures, each started and yielded as a `Target`.
 
 - `bare`: scripts/bare_app.py, a bare Starlette endpoint and websocket broadcast;
+- `floor`: scripts/floor_ws.py, a socket-only writer (no ASGI), for the displays;
 - `ours`: `queue-server serve` processes (tests/live.py's LiveServer, as the
   tests run it): issuing through every one, displays on the last, calls
   through the first, on a hall whose queue stays BACKLOG long;
@@ -43,6 +44,7 @@ class Target:
     ws_url: str
     call: Callable[[], Awaitable[None]]
     after: Callable[[], Awaitable[int | None]]  # between calls; the seq to drain to
+    issues: bool = True  # measured at issuing too (the socket-only floor is not)
 
 
 @asynccontextmanager
@@ -96,12 +98,14 @@ async def ours(name: str, servers: list[LiveServer]) -> AsyncIterator[Target]:
 
 
 @asynccontextmanager
-async def bare(tmp: Path) -> AsyncIterator[Target]:
+async def floor(name: str, script: str, tmp: Path) -> AsyncIterator[Target]:
+    """A floor to compare with (scripts/bare_app.py or scripts/floor_ws.py): displays at
+    /ws, `POST /broadcast` sends one message to each, `/tickets` (bare only) issues."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    with (tmp / "bare.log").open("ab") as log:
+    with (tmp / f"{name}.log").open("ab") as log:
         process = subprocess.Popen(
-            [sys.executable, str(ROOT / "scripts" / "bare_app.py"), "--port", str(port)],
+            [sys.executable, str(ROOT / "scripts" / script), "--port", str(port)],
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -116,13 +120,14 @@ async def bare(tmp: Path) -> AsyncIterator[Target]:
                 return None
 
             yield Target(
-                name="bare",
+                name=name,
                 servers=[(port, url)],
                 pids=[process.pid],
                 prepare=lambda _clients: ("/tickets", ""),
                 ws_url=f"ws://127.0.0.1:{port}/ws",
                 call=call,
                 after=after,
+                issues=name == "bare",
             )
     finally:
         process.terminate()
@@ -184,12 +189,14 @@ def start(stack: AsyncExitStack, server: LiveServer) -> LiveServer:
 async def start_setups(
     stack: AsyncExitStack, setups: set[str], tmp: Path
 ) -> tuple[list[Target], dict[str, str]]:
-    """Start the setups asked for (any of bare, ours, pg), to be stopped when `stack`
+    """Start the setups asked for (any of bare, floor, ours, pg), to be stopped when `stack`
     closes; the targets, and the setups skipped with the reason."""
     found: list[Target] = []
     skipped: dict[str, str] = {}
     if "bare" in setups:
-        found.append(await stack.enter_async_context(bare(tmp)))
+        found.append(await stack.enter_async_context(floor("bare", "bare_app.py", tmp)))
+    if "floor" in setups:
+        found.append(await stack.enter_async_context(floor("floor", "floor_ws.py", tmp)))
     if "ours" in setups:
         server = start(stack, LiveServer(f"sqlite:///{tmp}/bench.db", tmp))
         found.append(await stack.enter_async_context(ours("ours", [server])))
