@@ -18,7 +18,7 @@ from .estimate import extra_windows
 from .models import AlertRow, DayReportRow, FigureSnapshotRow
 from .protocol import Event, EventType, TicketStatus, WindowState
 from .services import HallServices
-from .stats import day_figures, wait_s
+from .stats import day_figures
 from .store import Tx
 from .views import alert_view
 
@@ -228,24 +228,25 @@ class HallDay:
             if tx.figure_snapshot(hall_id, slot) is not None:
                 return 0
             day = hall.business_date(now)
-            tickets = tx.day_tickets(hall_id, day)
-            waits = [w for t in tickets if t.parent_id is None if (w := wait_s(t)) is not None]
-            statuses = Counter(t.status for t in tickets)
+            statuses, mean_wait = tx.day_counts(hall_id, day)
             tx.add_figure_snapshot(
                 FigureSnapshotRow(
                     hall_id=hall_id,
                     at=slot,
                     business_date=day,
-                    waiting=statuses[TicketStatus.WAITING],
-                    in_progress=statuses[TicketStatus.CALLED] + statuses[TicketStatus.SERVING],
-                    served=statuses[TicketStatus.DONE],
-                    mean_wait_s=round(sum(waits) / len(waits)) if waits else None,
+                    waiting=statuses.get(TicketStatus.WAITING, 0),
+                    in_progress=sum(statuses.get(s, 0) for s in _AT_WINDOW),
+                    served=statuses.get(TicketStatus.DONE, 0),
+                    mean_wait_s=None if mean_wait is None else round(mean_wait),
                     open_windows=sum(1 for w in tx.windows(hall_id) if w.state in STAFFED),
                 )
             )
             return 1
 
         return self.services.write(hall_id, work)
+
+
+_AT_WINDOW = (TicketStatus.CALLED, TicketStatus.SERVING)
 
 
 def _floor(moment: datetime, step: timedelta) -> datetime:

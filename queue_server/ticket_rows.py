@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, bindparam, insert
+from sqlalchemy import ColumnElement, Row, Table, bindparam, func, insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -94,6 +94,28 @@ class TicketRows(Rows):
             TICKETS.c.business_date == day,
             order=(TICKETS.c.issued_at, TICKETS.c.number),  # same-instant tickets by number
         )
+
+    def day_counts(self, hall_id: str, day: date) -> tuple[dict[TicketStatus, int], float | None]:
+        """The day's tickets by status, and the mean wait (s, issue to first call) of
+        the first legs called: counted by the database, none loaded, so the cost of
+        asking does not grow with the day while the hall waits for the answer."""
+        of_day = (TICKETS.c.hall_id == hall_id, TICKETS.c.business_date == day)
+        counts = self.s.execute(
+            sa_select(TICKETS.c.status, func.count()).where(*of_day).group_by(TICKETS.c.status)
+        )
+        waited = self._seconds(TICKETS.c.first_called_at, TICKETS.c.issued_at)
+        mean = self.s.execute(
+            sa_select(func.avg(waited)).where(
+                *of_day, TICKETS.c.parent_id.is_(None), TICKETS.c.first_called_at.is_not(None)
+            )
+        ).scalar()
+        by_status = {TicketStatus(status): n for status, n in counts}
+        return by_status, None if mean is None else float(mean)
+
+    def _seconds(self, later: Any, earlier: Any) -> ColumnElement[Any]:
+        if self.dialect == "postgresql":
+            return func.extract("epoch", later - earlier)
+        return (func.julianday(later) - func.julianday(earlier)) * 86400.0
 
     def recently_called(self, hall_id: str, day: date, limit: int) -> list[Ticket]:
         return self._tickets(

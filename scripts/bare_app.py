@@ -4,7 +4,11 @@
 displays, and `POST /broadcast` sends one message to every one of them, the
 way our feed would, but with no database, no snapshot and no relay.
 
-    python scripts/bare_app.py --port 8001
+    python scripts/bare_app.py --port 8001 [--with-stack]
+
+`--with-stack` first imports the libraries our server holds at rest
+(sqlmodel with SQLAlchemy and pydantic, APScheduler, limits) and uses none of
+them: the memory floor of any server built on that stack.
 
 It is served the way `queue-server serve` serves ours (uvicorn.run, log level
 info, so the access log is written too; websocket compression off and the same
@@ -13,6 +17,7 @@ the price of our work, not of a different server setup.
 """
 
 import argparse
+import importlib
 import json
 from typing import Any
 
@@ -23,6 +28,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+STACK = ("sqlmodel", "apscheduler.schedulers.background", "limits")  # what ours imports at rest
 displays: set[WebSocket] = set()
 counter = {"n": 0}
 
@@ -70,7 +76,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8001)
+    parser.add_argument("--with-stack", action="store_true", help="import our libraries too")
     args = parser.parse_args()
+    if args.with_stack:
+        for module in STACK:
+            importlib.import_module(module)
     uvicorn.run(
         app,
         host=args.host,

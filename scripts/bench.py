@@ -13,11 +13,14 @@ a ratio compares figures taken moments apart:
 - `floor`: a socket-only writer (scripts/floor_ws.py: the websockets library's
   own server, no ASGI) for call-to-screen and memory: what this machine's
   event loop and sockets allow at all;
+- `bare_stack` (`stack`): the bare app with the libraries our server holds at
+  rest imported (sqlmodel, APScheduler, limits), for the displays: the memory
+  floor of that stack;
 - `ours`: one server process on SQLite (the embedded default);
 - `ours_pg_redis_2proc`: two server processes on PostgreSQL + Redis, when
   both are reachable (issuing split over both; displays on B, calls through A).
 
-    scripts/bench [--quick | --smoke] [--setups bare,floor,ours,pg] [--driver auto|wrk|httpx]
+    scripts/bench [--quick | --smoke] [--setups bare,floor,stack,ours,pg] [--driver auto|wrk|httpx]
                   [--json var/bench.json]
     scripts/bench --growth [--sizes 100 1000 5000 20000]   (cost by queue length:
                   scripts/bench_growth.py)
@@ -50,7 +53,7 @@ from bench_proc import CpuWatch, rss_mb
 from bench_report import print_report, ratios, targets
 from bench_setups import ISSUE_BODY, Target, start_setups
 
-SETUPS = ("bare", "floor", "ours", "pg")
+SETUPS = ("bare", "floor", "stack", "ours", "pg")
 
 
 @dataclass(frozen=True)
@@ -254,7 +257,9 @@ def main() -> int:
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", help="every level, about a tenth of the work")
     size.add_argument("--smoke", action="store_true", help="one tiny level each (the test suite)")
-    parser.add_argument("--setups", default=",".join(SETUPS), help="any of bare,floor,ours,pg")
+    parser.add_argument(
+        "--setups", default=",".join(SETUPS), help="any of bare,floor,stack,ours,pg"
+    )
     parser.add_argument("--skip-pg", action="store_true", help="same as leaving pg out of --setups")
     parser.add_argument("--driver", choices=("auto", "wrk", "httpx"), default="auto")
     parser.add_argument("--display-workers", type=int, default=8, help="display processes, at most")

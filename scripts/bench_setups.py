@@ -2,6 +2,7 @@
 
 - `bare`: scripts/bare_app.py, a bare Starlette endpoint and websocket broadcast;
 - `floor`: scripts/floor_ws.py, a socket-only writer (no ASGI), for the displays;
+- `bare_stack`: bare_app.py with our libraries imported, for memory;
 - `ours`: `queue-server serve` processes (tests/live.py's LiveServer, as the
   tests run it): issuing through every one, displays on the last, calls
   through the first, on a hall whose queue stays BACKLOG long;
@@ -98,14 +99,14 @@ async def ours(name: str, servers: list[LiveServer]) -> AsyncIterator[Target]:
 
 
 @asynccontextmanager
-async def floor(name: str, script: str, tmp: Path) -> AsyncIterator[Target]:
+async def floor(name: str, script: str, tmp: Path, *args: str) -> AsyncIterator[Target]:
     """A floor to compare with (scripts/bare_app.py or scripts/floor_ws.py): displays at
     /ws, `POST /broadcast` sends one message to each, `/tickets` (bare only) issues."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     with (tmp / f"{name}.log").open("ab") as log:
         process = subprocess.Popen(
-            [sys.executable, str(ROOT / "scripts" / script), "--port", str(port)],
+            [sys.executable, str(ROOT / "scripts" / script), "--port", str(port), *args],
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -189,7 +190,7 @@ def start(stack: AsyncExitStack, server: LiveServer) -> LiveServer:
 async def start_setups(
     stack: AsyncExitStack, setups: set[str], tmp: Path
 ) -> tuple[list[Target], dict[str, str]]:
-    """Start the setups asked for (any of bare, floor, ours, pg), to be stopped when `stack`
+    """Start the setups asked for (any of bare, floor, stack, ours, pg), to be stopped when `stack`
     closes; the targets, and the setups skipped with the reason."""
     found: list[Target] = []
     skipped: dict[str, str] = {}
@@ -197,6 +198,9 @@ async def start_setups(
         found.append(await stack.enter_async_context(floor("bare", "bare_app.py", tmp)))
     if "floor" in setups:
         found.append(await stack.enter_async_context(floor("floor", "floor_ws.py", tmp)))
+    if "stack" in setups:
+        stacked = floor("bare_stack", "bare_app.py", tmp, "--with-stack")
+        found.append(await stack.enter_async_context(stacked))
     if "ours" in setups:
         server = start(stack, LiveServer(f"sqlite:///{tmp}/bench.db", tmp))
         found.append(await stack.enter_async_context(ours("ours", [server])))

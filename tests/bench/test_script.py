@@ -55,11 +55,19 @@ def check_setup(setup: dict[str, Any]) -> None:
 def test_a_smoke_run_measures_ours_and_bare_and_writes_every_figure(tmp_path: Path) -> None:
     # wrk when installed (scripts/install-system-deps installs it under CI=true),
     # else the httpx fallback, which the output says.
-    figures = bench(tmp_path, "--setups", "bare,ours")
+    figures = bench(tmp_path, "--setups", "bare,floor,stack,ours")
     driver = figures["run"]["issue_driver"]
     assert driver.startswith("wrk") or driver == "httpx"
     for name in ("bare", "ours"):
         check_setup(figures[name])
+    for name in ("floor", "bare_stack"):  # the displays' floors: no issuing
+        assert figures[name]["issuing"] == []
+        check_setup(figures[name] | {"issuing": figures["bare"]["issuing"]})
+    # The libraries ours holds at rest weigh more than bare Starlette alone.
+    stacked, bare = (
+        figures[n]["call_to_screen"][0]["server_rss_mb"] for n in ("bare_stack", "bare")
+    )
+    assert stacked > bare + 10
     assert "of_bare" in figures["ours"]["issuing"][0]
     assert "x_bare_p99" in figures["ours"]["call_to_screen"][0]
     assert figures["targets"] == []  # a smoke run has none of the targets' levels

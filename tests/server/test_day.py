@@ -227,11 +227,19 @@ def test_figure_snapshots_are_one_per_five_minutes(hall: Hall, day: HallDay, clo
     assert day.snapshot_figures("h1", clock.now) == 1
     clock.advance(60)
     assert day.snapshot_figures("h1", clock.now) == 0  # same 5-minute slot
-    hall.serve(1)
+    hall.serve(1)  # waited 60 s
+    clock.advance(150)
+    hall.ticket()
+    clock.advance(30)
+    hall.serve(1)  # waited 30 s
+    hall.ticket()  # still waiting: no wait yet
     clock.advance(5 * 60)
     assert day.tick(clock.now)["snapshots"] == 1
     rows = hall.ok(hall.c.get("/api/halls/h1/snapshots", headers=hall.supervisor))["snapshots"]
-    assert [(r["waiting"], r["served"]) for r in rows] == [(1, 0), (0, 1)]
+    assert [(r["waiting"], r["served"], r["mean_wait_s"]) for r in rows] == [
+        (1, 0, None),
+        (1, 2, 45),
+    ]
     assert rows[1]["at"] > rows[0]["at"] and rows[1]["open_windows"] == 1
 
 
