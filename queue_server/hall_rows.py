@@ -129,7 +129,7 @@ class HallRows(TicketRows):
 
     def add_hall(self, hall: Hall, now: datetime) -> None:
         services = sorted(hall.services) if hall.services is not None else None
-        self.s.add(
+        self._save(
             HallRow(
                 id=hall.id,
                 name=hall.name,
@@ -139,7 +139,6 @@ class HallRows(TicketRows):
                 created_at=now,
             )
         )
-        self.s.flush()
 
     def set_hall(self, hall_id: str, **values: Any) -> None:
         """Change the hall's stored `hours` or `policy` (not announced: read afresh
@@ -147,10 +146,9 @@ class HallRows(TicketRows):
         row = self.s.get(HallRow, hall_id)
         if row is None:
             raise unknown_hall(hall_id)
-        for name, value in values.items():
-            setattr(row, name, value)
-        self.s.add(row)
-        self.s.flush()  # hall() reads the row with Core, past the session
+        with self._writing():  # flushed: hall() reads the row with Core, past the session
+            for name, value in values.items():
+                setattr(row, name, value)
         self._halls.pop(hall_id, None)
 
     def halls(self) -> list[Hall]:

@@ -36,8 +36,7 @@ class Records(Rows):
     """Reads and writes of everything but the queue itself."""
 
     def add_rating(self, row: RatingRow) -> None:
-        self.s.add(row)
-        self.s.flush()
+        self._save(row)
 
     def rating(self, ticket_id: str) -> RatingRow | None:
         return self.s.get(RatingRow, ticket_id)
@@ -52,8 +51,7 @@ class Records(Rows):
         )
 
     def add_token(self, row: TokenRow) -> None:
-        self.s.add(row)
-        self.s.flush()
+        self._save(row)
 
     def token(self, token_hash: str) -> TokenRow | None:
         return self.s.scalars(
@@ -77,8 +75,7 @@ class Records(Rows):
         return list(self.s.scalars(query))
 
     def save_token(self, row: TokenRow) -> None:
-        self.s.add(row)
-        self.s.flush()
+        self._save(row)
 
     def delete_tokens(self, hall_id: str, label: str) -> int:
         rows = list(
@@ -96,8 +93,7 @@ class Records(Rows):
         return self.s.get(DeviceRow, token_id)
 
     def save_device(self, row: DeviceRow) -> None:
-        self.s.add(row)
-        self.s.flush()
+        self._save(row)
 
     def devices(self, hall_id: str) -> list[DeviceRow]:
         return list(
@@ -112,8 +108,7 @@ class Records(Rows):
         return self.s.get(AlertRow, (hall_id, kind, key))
 
     def add_alert(self, row: AlertRow) -> None:
-        self.s.add(row)
-        self.s.flush()
+        self._save(row)
 
     def day_alerts(self, hall_id: str, day: date) -> list[AlertRow]:
         return list(
@@ -135,22 +130,19 @@ class Records(Rows):
         return {row.alert_id: row for row in rows}
 
     def add_alert_ack(self, row: AlertAckRow) -> None:
-        self.s.add(row)
-        self.s.flush()
+        self._save(row)
 
     def day_report(self, hall_id: str, day: date) -> DayReportRow | None:
         return self.s.get(DayReportRow, (hall_id, day))
 
     def add_day_report(self, row: DayReportRow) -> None:
-        self.s.add(row)
-        self.s.flush()
+        self._save(row)
 
     def figure_snapshot(self, hall_id: str, at: datetime) -> FigureSnapshotRow | None:
         return self.s.get(FigureSnapshotRow, (hall_id, at))
 
     def add_figure_snapshot(self, row: FigureSnapshotRow) -> None:
-        self.s.add(row)
-        self.s.flush()
+        self._save(row)
 
     def figure_snapshots(self, hall_id: str, day: date) -> list[FigureSnapshotRow]:
         return list(
@@ -171,8 +163,7 @@ class Records(Rows):
         return self.s.get(AppointmentRow, code)
 
     def save_appointment(self, row: AppointmentRow) -> None:
-        self.s.add(row)
-        self.s.flush()
+        self._save(row)
 
     def appointments(self, *where: Any) -> list[AppointmentRow]:
         return list(self.s.scalars(select(AppointmentRow).where(*where)))
@@ -181,8 +172,7 @@ class Records(Rows):
         return self.s.get(PendingBookingRow, pending_id)
 
     def save_pending_booking(self, row: PendingBookingRow) -> None:
-        self.s.add(row)
-        self.s.flush()
+        self._save(row)
 
     def drop_pending_bookings(self, *where: Any) -> None:
         """Forget pending bookings (a confirmed one, or those past their time)."""
@@ -192,16 +182,14 @@ class Records(Rows):
         return self.s.get(BookingBanRow, id_hash)
 
     def save_ban(self, row: BookingBanRow) -> None:
-        self.s.merge(row)
-        self.s.flush()
+        self._save(row, merge=True)
 
     def meta(self, key: str) -> str | None:
         row = self.s.get(MetaRow, key)
         return row.value if row else None
 
     def set_meta(self, key: str, value: str) -> None:
-        self.s.merge(MetaRow(key=key, value=value))
-        self.s.flush()
+        self._save(MetaRow(key=key, value=value), merge=True)
 
     def delete_meta(self, key: str) -> None:
         self.s.execute(delete(MetaRow).where(col(MetaRow.key) == key))

@@ -2,7 +2,8 @@
 transitions. `Rows` is the base of the query classes `store.Tx` is made of.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
@@ -34,6 +35,21 @@ class Rows:
         self.s = session
         self.dialect = dialect
         self._steps: list[dict[str, Any]] = []
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """ORM changes made inside are flushed in a savepoint of their own.
+
+        A batch's parts are plain SAVEPOINTs (`StateRows.savepoint`), and a
+        failed ORM flush outside a nested transaction ends the session's whole
+        transaction: a row the database refuses must fail its own change only.
+        Every ORM write goes through here (the hot paths write with Core)."""
+        with self.s.begin_nested():
+            yield
+
+    def _save(self, row: Any, *, merge: bool = False) -> None:
+        with self._writing():
+            self.s.merge(row) if merge else self.s.add(row)
 
     def _insert_steps(self) -> None:
         if self._steps:

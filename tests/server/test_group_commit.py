@@ -5,15 +5,17 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from queue_server.access import Principal, Role
 from queue_server.bodies import HallIn, TicketIn, WindowIn
 from queue_server.errors import DuplicateTicket
 from queue_server.group_commit import GroupCommit, Job, LoopBatches
+from queue_server.models import FigureSnapshotRow
 from queue_server.protocol import Event
 from queue_server.services import HallServices
 from queue_server.settings import Settings
@@ -136,6 +138,62 @@ def test_a_refusal_inside_a_batch_leaves_the_other_tickets_of_the_batch(
         assert [e.seq for e in stored] == [1, 2, 3, 4, 5]
         assert [e.data["waiting"]["total"] for e in stored[1:]] == [1, 2, 3, 4]
         assert len(hub.state(tx, "h", hub.clock()).queue()) == 4
+
+
+def test_a_part_that_fails_after_writing_leaves_none_of_its_rows(hub: HallServices) -> None:
+    """A change that wrote rows (flushed, and one still pending) and then failed
+    leaves none of them, nor does one whose row the database refuses; the
+    changes before and after them in their batch stay."""
+    gate = threading.Event()
+    holder = threading.Thread(target=hub.write, args=("h", lambda *_: gate.wait(5)))
+    holder.start()
+    time.sleep(0.1)
+    slot = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
+
+    def snapshot(minutes: int, fail: bool) -> Callable[[Tx, datetime, list[Event]], None]:
+        def work(tx: Tx, _now: datetime, _events: list[Event]) -> None:
+            at = slot + timedelta(minutes=minutes)
+            row = snapshot_row(at, waiting=minutes)
+            tx.add_figure_snapshot(row)  # flushed
+            if fail:
+                tx.s.add(snapshot_row(at + timedelta(seconds=1)))  # not flushed
+                raise ValueError("refused after writing")
+
+        return work
+
+    failures: list[BaseException] = []
+
+    def run(minutes: int, fail: bool) -> None:
+        try:
+            hub.write("h", snapshot(minutes, fail))
+        except (ValueError, IntegrityError) as error:
+            failures.append(error)
+
+    parts = [threading.Thread(target=run, args=(m, m == 5)) for m in (0, 5, 10)]
+    # And one the database refuses: the slot of minute 0 again (its primary key).
+    parts.append(threading.Thread(target=run, args=(0, False)))
+    for part in parts:
+        part.start()
+        time.sleep(0.05)  # in this order, all queued behind the open transaction
+    gate.set()
+    for t in [holder, *parts]:
+        t.join(10)
+    assert sorted(type(f).__name__ for f in failures) == ["IntegrityError", "ValueError"]
+    with hub.store.read() as tx:
+        kept = tx.figure_snapshots("h", slot.date())
+    assert [row.waiting for row in kept] == [0, 10]
+
+
+def snapshot_row(at: datetime, waiting: int = 0) -> FigureSnapshotRow:
+    return FigureSnapshotRow(
+        hall_id="h",
+        at=at,
+        business_date=at.date(),
+        waiting=waiting,
+        in_progress=0,
+        served=0,
+        open_windows=1,
+    )
 
 
 def test_what_one_process_keeps_between_transactions_yields_to_another_process(
