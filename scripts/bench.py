@@ -13,6 +13,8 @@ a ratio compares figures taken moments apart:
 - `floor`: a socket-only writer (scripts/floor_ws.py: the websockets library's
   own server, no ASGI) for call-to-screen and memory: what this machine's
   event loop and sockets allow at all;
+- `work_floor` (with `ours`): a ticket's own work with no HTTP, in this process
+  (scripts/bench_work.py): the most tickets a second one process could issue;
 - `bare_stack` (`stack`): the bare app with the libraries our server holds at
   rest imported (sqlmodel, APScheduler, limits), for the displays: the memory
   floor of that stack;
@@ -52,6 +54,7 @@ from bench_load import httpx_issuing, percentile, wrk_issuing, wrk_path, wrk_ver
 from bench_proc import CpuWatch, rss_mb
 from bench_report import print_report, ratios, targets
 from bench_setups import ISSUE_BODY, Target, start_setups
+from bench_work import work_floor
 
 SETUPS = ("bare", "floor", "stack", "ours", "pg")
 
@@ -65,12 +68,13 @@ class Plan:
     seconds: float  # per issuing level
     screens: tuple[tuple[int, int], ...]  # (displays, calls)
     calls_s: float  # at most, per displays level
+    work_batches: int  # batches of 64 tickets timed in-process (bench_work.py)
 
 
 PLANS = {
-    "full": Plan("full", (1, 16, 64), 3.0, ((1, 200), (100, 100), (1000, 50)), 60.0),
-    "quick": Plan("quick", (1, 16, 64), 1.0, ((1, 20), (100, 10), (1000, 5)), 20.0),
-    "smoke": Plan("smoke", (4,), 1.0, ((5, 5),), 15.0),
+    "full": Plan("full", (1, 16, 64), 3.0, ((1, 200), (100, 100), (1000, 50)), 60.0, 40),
+    "quick": Plan("quick", (1, 16, 64), 1.0, ((1, 20), (100, 10), (1000, 5)), 20.0, 10),
+    "smoke": Plan("smoke", (4,), 1.0, ((5, 5),), 15.0, 1),
 }
 
 
@@ -217,6 +221,8 @@ async def run_all(plan: Plan, setups: set[str], driver: str, max_workers: int) -
             "display_workers_max": max_workers,
         },
     }
+    if "ours" in setups:  # the issuing floor under HTTP, before any server starts
+        results["work_floor"] = work_floor(plan.work_batches)
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         run = Run(plan, wrk, max_workers, Path(tmp))
         async with AsyncExitStack() as stack:

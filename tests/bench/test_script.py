@@ -71,6 +71,7 @@ def test_a_smoke_run_measures_ours_and_bare_and_writes_every_figure(tmp_path: Pa
     assert "of_bare" in figures["ours"]["issuing"][0]
     assert "x_bare_p99" in figures["ours"]["call_to_screen"][0]
     assert figures["targets"] == []  # a smoke run has none of the targets' levels
+    assert figures["work_floor"]["cpu_ms_per_ticket"] > 0  # the issuing floor under HTTP
 
 
 def test_the_httpx_fallback_says_so(tmp_path: Path) -> None:
