@@ -239,7 +239,10 @@ async def _receive(websocket: ClientConnection, display: Display, patience: Pati
             timeout = min(timeout, resync_deadline - loop.time())
         try:
             # Cancelling recv() is safe in websockets: no message is lost or split.
-            frame = await asyncio.wait_for(websocket.recv(), max(timeout, 0))
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for drops a
+            # cancellation (Ctrl-C, SIGTERM) that comes as a message arrives.
+            async with asyncio.timeout(max(timeout, 0)):
+                frame = await websocket.recv()
         except TimeoutError:
             if resync_deadline is not None and loop.time() >= resync_deadline:
                 return f"no snapshot {patience.resync_s:g} s after asking for one"

@@ -299,7 +299,9 @@ class Kiosk:
         assert self.cursor is not None
         while True:
             try:
-                frame = await asyncio.wait_for(websocket.recv(), self.options.silence_s)
+                # Not wait_for: on Python 3.11 it can drop a cancellation (a stop).
+                async with asyncio.timeout(self.options.silence_s):
+                    frame = await websocket.recv()
             except TimeoutError:
                 return f"no message for {self.options.silence_s:g} s"
             for action in self._read(frame):

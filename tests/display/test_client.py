@@ -244,7 +244,8 @@ def test_a_gap_asks_the_server_for_a_resync() -> None:
             await until(lambda: '"seq": 8' in out.getvalue())
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
-                await task
+                async with asyncio.timeout(WAIT_S):  # a lost cancel fails, not hangs
+                    await task
         return [json.loads(line)["seq"] for line in out.getvalue().splitlines()]
 
     assert asyncio.run(scenario()) == [5, 7, 7, 8]
@@ -270,7 +271,8 @@ def test_a_message_the_client_cannot_read_is_resynced_over() -> None:
             await until(lambda: out.getvalue().count('"snapshot"') == 2)
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
-                await task
+                async with asyncio.timeout(WAIT_S):  # a lost cancel fails, not hangs
+                    await task
 
     asyncio.run(scenario())
     assert received == [{"type": "resync"}]
@@ -296,7 +298,8 @@ def test_a_silent_connection_is_dropped_and_made_again() -> None:
             await until(lambda: len(connections) >= 2)
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
-                await task
+                async with asyncio.timeout(WAIT_S):  # a lost cancel fails, not hangs
+                    await task
 
     asyncio.run(scenario())
     assert connections[0] == ("/ws/halls/demo/board", "yichuang, bearer.t")  # no token in the URL
@@ -323,7 +326,8 @@ def test_an_unanswered_resync_is_given_up_for_a_new_connection() -> None:
             await until(lambda: len(connections) >= 2)
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
-                await task
+                async with asyncio.timeout(WAIT_S):  # a lost cancel fails, not hangs
+                    await task
 
     asyncio.run(scenario())
 
