@@ -30,9 +30,7 @@ class Role(StrEnum):
 
 # Every role a hall's own devices and staff act in; a use case open to all of
 # them names this rather than set(Role), so a new role gets nothing by default.
-HALL_ROLES: frozenset[Role] = frozenset(
-    {Role.KIOSK, Role.WINDOW, Role.DISPLAY, Role.SUPERVISOR}
-)
+HALL_ROLES: frozenset[Role] = frozenset({Role.KIOSK, Role.WINDOW, Role.DISPLAY, Role.SUPERVISOR})
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +47,8 @@ class Principal:
         """How the transition log names this caller (never a secret)."""
         where = f"@{self.hall}" if self.hall else ""
         at = f"#{self.window}" if self.window is not None else ""
-        return f"{self.role.value}:{self.token_id}{where}{at}"
+        by = f"staff {self.staff_no}" if self.staff_no is not None else self.token_id
+        return f"{self.role.value}:{by}{where}{at}"
 
 
 def require(
