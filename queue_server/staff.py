@@ -6,6 +6,7 @@ module's callers: views carry no hash, and nothing here logs. A new password
 or a deactivation ends the member's sessions in the same transaction.
 """
 
+import threading
 from datetime import datetime, tzinfo
 from functools import cache
 from typing import Any
@@ -23,7 +24,12 @@ from .store import Tx
 from .transactions import Runner
 
 MIN_PASSWORD = 8
-_HASHER = PasswordHasher()
+# argon2id at OWASP's first setting (19 MiB, 2 passes) rather than the library's
+# 64 MiB: every hash holds its memory while it runs, and sign-ins run in the
+# thread pool. At most two at once (the server's cores), so a burst of sign-ins
+# costs ~40 MB and waits its turn instead of taking the process's memory.
+_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+_HASHING = threading.BoundedSemaphore(2)
 
 
 def hash_password(password: str) -> str:
@@ -33,14 +39,17 @@ def hash_password(password: str) -> str:
             en=f"the password is too short: use at least {MIN_PASSWORD} characters",
             code="short_password",
         )
-    return _HASHER.hash(password)
+    with _HASHING:
+        return _HASHER.hash(password)
 
 
 def password_matches(password_hash: str | None, password: str) -> bool:
     """Whether `password` is the one hashed; for an unknown member (None) a hash
     is checked all the same, so the answer takes as long either way."""
+    stored = password_hash or _unknown_member()
     try:
-        matched = _HASHER.verify(password_hash or _unknown_member(), password)
+        with _HASHING:
+            matched = _HASHER.verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
     return matched and password_hash is not None
@@ -48,7 +57,8 @@ def password_matches(password_hash: str | None, password: str) -> bool:
 
 @cache
 def _unknown_member() -> str:
-    return _HASHER.hash("no such member")
+    with _HASHING:
+        return _HASHER.hash("no such member")
 
 
 def staff_view(row: StaffRow, zone: tzinfo) -> dict[str, Any]:
