@@ -2,6 +2,8 @@
 
 Every caller presents a bearer token that names a role and, except for an
 admin, a hall; a window token also names its window and acts on it alone.
+A signed-in staff member (a session cookie) is a principal too: an admin of
+one hall acts on that hall alone, a clerk has no window yet.
 """
 
 import hashlib
@@ -10,6 +12,7 @@ import math
 import secrets
 import threading
 from collections import deque
+from collections.abc import Set
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -22,6 +25,12 @@ class Role(StrEnum):
     DISPLAY = "display"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+    CLERK = "clerk"  # a signed-in clerk; acts at a window once signed in at one
+
+
+# Every role a hall's own devices and staff act in; a use case open to all of
+# them names this rather than set(Role), so a new role gets nothing by default.
+HALL_ROLES: frozenset[Role] = frozenset({Role.KIOSK, Role.WINDOW, Role.DISPLAY, Role.SUPERVISOR})
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,24 +40,29 @@ class Principal:
     window: int | None = None
     token_id: str = "admin"
     label: str = ""
+    staff_no: str | None = None  # set for a signed-in staff member, not for a token
 
     @property
     def actor(self) -> str:
         """How the transition log names this caller (never a secret)."""
         where = f"@{self.hall}" if self.hall else ""
         at = f"#{self.window}" if self.window is not None else ""
-        return f"{self.role.value}:{self.token_id}{where}{at}"
+        by = f"staff {self.staff_no}" if self.staff_no is not None else self.token_id
+        return f"{self.role.value}:{by}{where}{at}"
 
 
 def require(
-    principal: Principal, roles: set[Role], *, hall: str | None = None, window: int | None = None
+    principal: Principal, roles: Set[Role], *, hall: str | None = None, window: int | None = None
 ) -> None:
     """Raise Forbidden unless `principal` may act on `hall` (and `window`).
 
-    An admin may do anything; a supervisor anything in its hall; a window
-    token only on its own window.
+    The server's admin may do anything; a hall's admin (a staff member) anything
+    in its hall but nothing server-wide; a supervisor anything in its hall; a
+    window token only on its own window.
     """
     if principal.role is Role.ADMIN:
+        if principal.hall is not None and principal.hall != hall:
+            raise _hall_admin_elsewhere(principal.hall, hall)
         return
     if principal.role not in roles:
         allowed = ", ".join(sorted(r.value for r in roles | {Role.ADMIN}))
@@ -69,6 +83,20 @@ def require(
             en=f"this token acts on window {principal.window} only, not window {window}",
             code="wrong_window",
         )
+
+
+def _hall_admin_elsewhere(own: str, hall: str | None) -> Forbidden:
+    if hall is None:
+        return Forbidden(
+            f"大厅 {own} 的管理员不能进行全系统的操作，请联系系统管理员",
+            en=f"an admin of hall {own!r} cannot make server-wide changes; ask the server's admin",
+            code="wrong_hall",
+        )
+    return Forbidden(
+        f"您是大厅 {own} 的管理员，不能管理大厅 {hall}",
+        en=f"you administer hall {own!r}, not {hall!r}",
+        code="wrong_hall",
+    )
 
 
 def new_token() -> str:

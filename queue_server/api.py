@@ -40,6 +40,7 @@ from .broadcast import Doorbell
 from .edge import prefers_english
 from .errors import BadJson, ClientGone, InvalidInput, NotFound
 from .services import HallServices
+from .sessions import SESSION_COOKIE
 
 B = TypeVar("B", bound=BaseModel)
 
@@ -67,6 +68,10 @@ def hub(request: Request) -> HallServices:
 
 
 async def who(request: Request) -> Principal:
+    """The caller: a bearer token's, else a signed-in staff member's (the cookie)."""
+    session = request.cookies.get(SESSION_COOKIE)
+    if session and not _has_token(request):
+        return await run_in_threadpool(hub(request).session_principal, session)
     authorization = request.headers.get("authorization")
     known = hub(request).tokens.cached_principal(authorization)  # most requests: no thread hop
     if known is not None:
@@ -347,7 +352,10 @@ async def get_window(request: Request) -> Response:
 
 
 async def whoami(request: Request) -> Response:
-    return ok(hub(request).whoami(await who(request)))
+    principal = await who(request)
+    if principal.staff_no is not None:
+        return ok(await run_in_threadpool(hub(request).staff_whoami, principal))
+    return ok(hub(request).whoami(principal))
 
 
 def hall_route(

@@ -16,7 +16,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from . import api, live, pages, staff_pages, visitor_pages
+from . import api, live, pages, staff_api, staff_pages, visitor_pages
 from .bookings import Bookings
 from .broadcast import Doorbell, doorbell_for
 from .day import HallDay
@@ -75,6 +75,7 @@ def create_app(
     return Starlette(
         routes=[
             *api.routes,
+            *staff_api.routes,
             *live.routes,
             *pages.routes,
             *visitor_pages.routes,

@@ -145,3 +145,30 @@ class CheckInIn(Body):
     code: str | None = PydanticField(default=None, max_length=16)
     document_type: DocumentType = DocumentType.RESIDENT_ID
     id_number: str | None = PydanticField(default=None, max_length=40)
+
+
+# 工号: visible ASCII but "/", as it is part of a path (…/staff/{staff_no}).
+STAFF_NO = r"^[!-.0-~]{1,20}$"
+StaffRole = Literal["clerk", "supervisor", "admin"]
+# Bounded so that hashing stays cheap; the use case says what is too short.
+Password = Annotated[str, PydanticField(max_length=128)]
+
+
+class StaffIn(Body):
+    staff_no: str = PydanticField(pattern=STAFF_NO)
+    name: str = PydanticField(min_length=1, max_length=40)
+    role: StaffRole
+    password: Password
+
+
+class StaffPatchIn(Body):
+    name: str | None = PydanticField(default=None, min_length=1, max_length=40)
+    role: StaffRole | None = None
+    password: Password | None = None
+    active: bool | None = None
+
+
+class LoginIn(Body):
+    hall: str = PydanticField(min_length=1, max_length=32)
+    staff_no: str = PydanticField(min_length=1, max_length=20)
+    password: Password

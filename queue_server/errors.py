@@ -16,7 +16,8 @@ websocket close code is `edge.STATUS`.
     │   ├── InvalidTransition, DuplicateTicket, HallClosed, TooLateToday,
     │   ├── AppointmentOnly
     │   └── StaleState      a concurrent writer won; the caller retries
-    ├── TooMany             too many attempts: TooManyFailures, RateLimited
+    ├── TooMany             too many attempts: TooManyFailures, RateLimited,
+    │                       AccountLocked (a staff member's password, 5 times wrong)
     ├── PayloadTooLarge, BodyTimeout, NotJson   (the edge's own refusals)
 """
 
@@ -117,6 +118,10 @@ class TooManyFailures(TooMany):
 
 class RateLimited(TooMany):
     code = "rate_limited"
+
+
+class AccountLocked(TooMany):
+    code = "account_locked"
 
 
 class PayloadTooLarge(QueueError):

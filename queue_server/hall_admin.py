@@ -6,7 +6,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .access import Principal, Role, require
+from .access import HALL_ROLES, Principal, Role, require
 from .bodies import DeviceStatusIn, HallIn, HoursIn, PolicyIn, WindowIn
 from .domain import Hall, Policy, Skills, Window
 from .errors import Conflict, InvalidInput, NotFound
@@ -53,7 +53,7 @@ class HallAdmin(Runner):
         return self.write(None, work)
 
     def set_policy(self, principal: Principal, hall_id: str, body: PolicyIn) -> dict[str, Any]:
-        require(principal, set())
+        require(principal, set(), hall=hall_id)
 
         def work(tx: Tx, _now: datetime, _events: list[Event]) -> dict[str, Any]:
             current = tx.hall(hall_id).policy
@@ -65,7 +65,7 @@ class HallAdmin(Runner):
 
     def set_hours(self, principal: Principal, hall_id: str, body: HoursIn) -> dict[str, Any]:
         """Weekly sessions and closed dates, in the hall's time zone."""
-        require(principal, set())
+        require(principal, set(), hall=hall_id)
         try:
             hours = hours_json(parse_hours(body.weekly, body.closed_dates))
         except HoursError as exc:
@@ -78,7 +78,7 @@ class HallAdmin(Runner):
         return self.write(hall_id, work)
 
     def hall_view(self, principal: Principal, hall_id: str) -> dict[str, Any]:
-        require(principal, set(Role), hall=hall_id)
+        require(principal, HALL_ROLES, hall=hall_id)
         with self.store.read() as tx:
             return self._hall_view(tx, hall_id)
 
@@ -112,7 +112,7 @@ class HallAdmin(Runner):
     def put_window(
         self, principal: Principal, hall_id: str, number: int, body: WindowIn
     ) -> dict[str, Any]:
-        require(principal, set())
+        require(principal, set(), hall=hall_id)
         if not 1 <= number <= 999:
             raise InvalidInput("窗口号应在 1 到 999 之间", en="window numbers run from 1 to 999")
         skills = self._skills(body)

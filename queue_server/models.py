@@ -164,6 +164,35 @@ class TokenRow(SQLModel, table=True):
     revoked_at: datetime | None = _time()
 
 
+class StaffRow(SQLModel, table=True):
+    """A member of a hall's staff who signs in with a password (argon2 hash only).
+    The name is personal data: shown to the hall's admins and supervisors, never logged."""
+
+    __tablename__ = "staff"
+    hall_id: str = Field(primary_key=True, foreign_key="hall.id", max_length=32)
+    staff_no: str = Field(primary_key=True, max_length=20)  # 工号
+    name: str = Field(max_length=40)
+    role: str  # clerk, supervisor, admin
+    password_hash: str
+    active: bool = True
+    failed_logins: int = 0  # since the last success or lock
+    locked_until: datetime | None = _time()
+    created_at: datetime = _time(nullable=False)
+
+
+class StaffSessionRow(SQLModel, table=True):
+    """A signed-in staff member: only the SHA-256 of the cookie's secret is kept,
+    and deleting the row ends the session at once (logout, deactivation)."""
+
+    __tablename__ = "staff_session"
+    __table_args__ = (Index("ix_staff_session_member", "hall_id", "staff_no"),)
+    token_hash: str = Field(primary_key=True, max_length=64)
+    hall_id: str = Field(max_length=32)
+    staff_no: str = Field(max_length=20)
+    expires_at: datetime = _time(nullable=False)
+    created_at: datetime = _time(nullable=False)
+
+
 class DeviceRow(SQLModel, table=True):
     """The last reported state of a hall device (a ticket machine's printer)."""
 

@@ -3,7 +3,9 @@
 Every HTTP route appears, with its methods and typed path parameters, so a
 new route is never missing. `DOCS` adds what the table cannot say: a summary,
 who may call it, its request body (the pydantic models' JSON Schema) and its
-query parameters. The websocket feed is described in docs/feed.md.
+query parameters. The websocket feed is described in docs/feed.md. A staff
+session (the `yc_session` cookie of `POST /api/login`) is taken where a token
+is, when no token is sent.
 """
 
 from dataclasses import dataclass
@@ -22,8 +24,11 @@ from .bodies import (
     FinishIn,
     HallIn,
     HoursIn,
+    LoginIn,
     PolicyIn,
     RatingIn,
+    StaffIn,
+    StaffPatchIn,
     TicketIn,
     TicketRefIn,
     TokenIn,
@@ -87,7 +92,18 @@ DOCS: dict[tuple[str, str], Doc] = {
     ("GET", "/api/tokens"): Doc("every token, without its secret", "admin", query=("hall",)),
     ("DELETE", "/api/tokens/{id}"): Doc("revoke a token at once", "admin"),
     ("POST", "/api/tokens/{id}/revoke"): Doc("revoke a token at once", "admin"),
-    ("GET", "/api/whoami"): Doc("the caller's role, hall and window", "any token"),
+    ("GET", "/api/whoami"): Doc(
+        "the caller's role, hall and window; a signed-in member's account", "any token, a session"
+    ),
+    ("POST", f"{HALL}/staff"): Doc("add a staff member", "admin", (StaffIn,)),
+    ("GET", f"{HALL}/staff"): Doc("the hall's staff, without passwords", "admin, supervisor"),
+    ("PATCH", f"{HALL}/staff/{{staff_no}}"): Doc(
+        "change a member; a new password or deactivation signs them out", "admin", (StaffPatchIn,)
+    ),
+    ("POST", "/api/login"): Doc(
+        "sign a staff member in: the session cookie yc_session", body=(LoginIn,)
+    ),
+    ("POST", "/api/logout"): Doc("end the cookie's session and clear the cookie"),
     ("GET", "/api/tickets/{id}"): Doc("the holder's view (the id is the key)"),
     ("POST", "/api/tickets/{id}/rating"): Doc("rate the service", body=(RatingIn,)),
     ("POST", "/api/tickets/{id}/cancel"): Doc("the holder gives up the ticket"),

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import Any
 
 from . import export
-from .access import Principal, Role, require
+from .access import HALL_ROLES, Principal, Role, require
 from .domain import Hall
 from .errors import InvalidInput, NotFound
 from .models import AlertAckRow, AlertRow
@@ -119,7 +119,7 @@ class Reports(Runner):
         return export.tickets_csv(tickets, self.catalogue, hall.zone, english=english)
 
     def board(self, principal: Principal, hall_id: str) -> dict[str, Any]:
-        require(principal, set(Role), hall=hall_id)
+        require(principal, HALL_ROLES, hall=hall_id)
         return self.snapshot(hall_id)
 
     def snapshot(self, hall_id: str) -> dict[str, Any]:

@@ -9,13 +9,17 @@ runner (store, settings, catalogue, clock, feed):
 - `desk`          the clerk's window actions, and staff cancelling a ticket
 - `reports`       queues, the board, figures, snapshots, CSV and alerts
 - `tokens`        device and staff tokens (`HallServices.tokens`)
+- `staff`         a hall's staff accounts
+- `sessions`      staff signing in and out, and the session as a caller
 """
 
 from .desk import Desk
 from .hall_admin import HallAdmin
 from .issuing import Issuing
 from .reports import Reports
+from .sessions import StaffSessions
+from .staff import StaffAccounts
 
 
-class HallServices(HallAdmin, Issuing, Desk, Reports):
+class HallServices(HallAdmin, Issuing, Desk, Reports, StaffAccounts, StaffSessions):
     """Every use case of a hall (see the modules above)."""

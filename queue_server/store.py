@@ -16,7 +16,7 @@ processes can share one database:
 
 The queries live in `state_rows` (the hall's state), `hall_rows` (the hall,
 its windows and events), `ticket_rows` (tickets) and `records` (ratings,
-tokens, devices, alerts, bookings, meta).
+tokens, devices, alerts, bookings, meta), `staff_rows` (staff and sessions).
 """
 
 from collections.abc import Iterator
@@ -28,6 +28,7 @@ from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
 from .records import Records
+from .staff_rows import StaffRows
 from .state_rows import Kept, StateRows
 
 
@@ -139,7 +140,7 @@ class Store:
                 tx.release()
 
 
-class Tx(StateRows, Records):
+class Tx(StateRows, Records, StaffRows):
     """One open transaction; every method reads or writes through it."""
 
 

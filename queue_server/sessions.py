@@ -1,0 +1,130 @@
+"""Staff signing in and out: a session per sign-in, carried by a cookie.
+
+The cookie holds a random secret; the database only its SHA-256, with the
+member and an end 12 hours on. Every request with the cookie reads the
+session and its member again, so logout, deactivation, a new password or a
+new role take effect on the next request. Five wrong passwords in a row lock
+the account for 15 minutes; a wrong hall, number or password all get the
+same answer, so the refusal does not tell which was wrong.
+"""
+
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+from .access import Principal, Role, new_token, token_hash
+from .bodies import LoginIn
+from .errors import AccountLocked, Forbidden, QueueError, Unauthorized
+from .models import StaffSessionRow
+from .protocol import Event
+from .public import local_iso
+from .staff import password_matches, staff_view
+from .store import Tx
+from .transactions import Runner
+
+SESSION_COOKIE = "yc_session"
+SESSION_S = 12 * 3600
+MAX_FAILURES = 5
+LOCK_S = 15 * 60
+
+
+def _bad_credentials() -> Unauthorized:
+    return Unauthorized(
+        "大厅、工号或密码不正确，请核对后重试",
+        en="wrong hall, staff number or password",
+        code="bad_login",
+    )
+
+
+def _locked(until: datetime, now: datetime, zone: tzinfo) -> AccountLocked:
+    at = until.astimezone(zone).strftime("%H:%M")
+    return AccountLocked(
+        f"密码连续输错 {MAX_FAILURES} 次，账户已锁定，请于 {at} 后再试，或请管理员重设密码",
+        en=f"{MAX_FAILURES} wrong passwords in a row: the account is locked until {at}"
+        " (hall time); try again then, or ask an admin to reset the password",
+        retry_after_s=str(max(1, round((until - now).total_seconds()))),
+        locked_until=local_iso(until, zone) or "",
+    )
+
+
+class StaffSessions(Runner):
+    def login(self, body: LoginIn) -> tuple[dict[str, Any], str]:
+        """The member and the session's secret (for the cookie), or a refusal:
+        Unauthorized, Forbidden (deactivated) or AccountLocked. Failures are
+        counted in the database, so the count holds across processes."""
+        with self.store.read() as tx:
+            row = tx.staff_member(body.hall, body.staff_no)
+            seen_hash = row.password_hash if row is not None else None
+        matches = password_matches(seen_hash, body.password)  # slow: outside the transaction
+        secret = new_token()
+
+        def work(tx: Tx, now: datetime, _events: list[Event]) -> dict[str, Any] | QueueError:
+            # A refusal is returned, not raised, so that the failure count commits.
+            row = tx.staff_member(body.hall, body.staff_no)
+            if row is None:
+                return _bad_credentials()
+            zone = tx.hall(body.hall).zone
+            if row.locked_until is not None and row.locked_until > now:
+                return _locked(row.locked_until, now, zone)
+            if not matches or row.password_hash != seen_hash:  # or changed meanwhile
+                row.failed_logins += 1
+                refusal: QueueError = _bad_credentials()
+                if row.failed_logins >= MAX_FAILURES:
+                    row.failed_logins, row.locked_until = 0, now + timedelta(seconds=LOCK_S)
+                    refusal = _locked(row.locked_until, now, zone)
+                tx.save_staff_member(row)
+                return refusal
+            if not row.active:
+                return Forbidden(
+                    "此账户已停用，请联系大厅管理员",
+                    en="this account is deactivated; ask the hall's admin",
+                    code="staff_inactive",
+                )
+            row.failed_logins, row.locked_until = 0, None
+            tx.save_staff_member(row)
+            tx.add_staff_session(
+                StaffSessionRow(
+                    token_hash=token_hash(secret),
+                    hall_id=row.hall_id,
+                    staff_no=row.staff_no,
+                    expires_at=now + timedelta(seconds=SESSION_S),
+                    created_at=now,
+                )
+            )
+            return staff_view(row, zone)
+
+        outcome = self.write(None, work)
+        if isinstance(outcome, QueueError):
+            raise outcome
+        return outcome, secret
+
+    def logout(self, secret: str) -> None:
+        self.write(None, lambda tx, _now, _events: tx.end_staff_session(token_hash(secret)))
+
+    def session_principal(self, secret: str) -> Principal:
+        """The signed-in member as a caller: an admin or supervisor of their own
+        hall, or a clerk (who has no window until signed in at one)."""
+        with self.store.read() as tx:
+            found = tx.staff_session(token_hash(secret))
+        if found is None or found[0].expires_at <= self.clock():
+            raise Unauthorized(
+                "登录已失效或已退出，请重新登录",
+                en="this session ended or expired; sign in again",
+                code="bad_session",
+            )
+        member = found[1]
+        return Principal(
+            Role(member.role),
+            hall=member.hall_id,
+            token_id="staff",
+            label=member.staff_no,
+            staff_no=member.staff_no,
+        )
+
+    def staff_whoami(self, principal: Principal) -> dict[str, Any]:
+        assert principal.hall is not None and principal.staff_no is not None
+        with self.store.read() as tx:
+            zone = tx.hall(principal.hall).zone
+            member = staff_view(tx.known_staff_member(principal.hall, principal.staff_no), zone)
+        return {"role": principal.role.value, "hall": principal.hall, "window": None} | {
+            "staff": member
+        }

@@ -1,0 +1,131 @@
+"""A hall's staff accounts: created and changed by the hall's admins, listed
+for its supervisors too. The only module that imports argon2.
+
+A password is hashed with argon2 and neither it nor its hash leaves this
+module's callers: views carry no hash, and nothing here logs. A new password
+or a deactivation ends the member's sessions in the same transaction.
+"""
+
+import threading
+from datetime import datetime, tzinfo
+from functools import cache
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from .access import Principal, Role, require
+from .bodies import StaffIn, StaffPatchIn
+from .errors import Conflict, InvalidInput
+from .models import StaffRow
+from .protocol import Event
+from .public import local_iso
+from .store import Tx
+from .transactions import Runner
+
+MIN_PASSWORD = 8
+# argon2id at OWASP's first setting (19 MiB, 2 passes) rather than the library's
+# 64 MiB: every hash holds its memory while it runs, and sign-ins run in the
+# thread pool. At most two at once (the server's cores), so a burst of sign-ins
+# costs ~40 MB and waits its turn instead of taking the process's memory.
+_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+_HASHING = threading.BoundedSemaphore(2)
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(
+            f"密码太短：至少需要 {MIN_PASSWORD} 个字符，请换一个更长的密码",
+            en=f"the password is too short: use at least {MIN_PASSWORD} characters",
+            code="short_password",
+        )
+    with _HASHING:
+        return _HASHER.hash(password)
+
+
+def password_matches(password_hash: str | None, password: str) -> bool:
+    """Whether `password` is the one hashed; for an unknown member (None) a hash
+    is checked all the same, so the answer takes as long either way."""
+    stored = password_hash or _unknown_member()
+    try:
+        with _HASHING:
+            matched = _HASHER.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    return matched and password_hash is not None
+
+
+@cache
+def _unknown_member() -> str:
+    with _HASHING:
+        return _HASHER.hash("no such member")
+
+
+def staff_view(row: StaffRow, zone: tzinfo) -> dict[str, Any]:
+    """A staff member as the API shows them: never the password's hash."""
+    return {
+        "hall": row.hall_id,
+        "staff_no": row.staff_no,
+        "name": row.name,
+        "role": row.role,
+        "active": row.active,
+        "locked_until": local_iso(row.locked_until, zone),
+        "created_at": local_iso(row.created_at, zone),
+    }
+
+
+class StaffAccounts(Runner):
+    def create_staff(self, principal: Principal, hall_id: str, body: StaffIn) -> dict[str, Any]:
+        require(principal, set(), hall=hall_id)
+        password_hash = hash_password(body.password)  # slow: outside the transaction
+
+        def work(tx: Tx, now: datetime, _events: list[Event]) -> dict[str, Any]:
+            zone = tx.hall(hall_id).zone
+            if tx.staff_member(hall_id, body.staff_no) is not None:
+                raise Conflict(
+                    f"工号 {body.staff_no} 在大厅 {hall_id} 已有人使用，请换一个工号",
+                    en=f"staff number {body.staff_no!r} is taken in hall {hall_id!r}",
+                    code="staff_exists",
+                )
+            row = StaffRow(
+                hall_id=hall_id,
+                staff_no=body.staff_no,
+                name=body.name,
+                role=body.role,
+                password_hash=password_hash,
+                created_at=now,
+            )
+            tx.save_staff_member(row)
+            return staff_view(row, zone)
+
+        return self.write(None, work)
+
+    def list_staff(self, principal: Principal, hall_id: str) -> dict[str, Any]:
+        require(principal, {Role.SUPERVISOR}, hall=hall_id)
+        with self.store.read() as tx:
+            zone = tx.hall(hall_id).zone
+            return {"staff": [staff_view(row, zone) for row in tx.staff(hall_id)]}
+
+    def change_staff(
+        self, principal: Principal, hall_id: str, staff_no: str, body: StaffPatchIn
+    ) -> dict[str, Any]:
+        """Change a member; a new password also lifts a lock. A new password or
+        a deactivation signs the member out everywhere at once."""
+        require(principal, set(), hall=hall_id)
+        password_hash = None if body.password is None else hash_password(body.password)
+
+        def work(tx: Tx, _now: datetime, _events: list[Event]) -> dict[str, Any]:
+            zone = tx.hall(hall_id).zone
+            row = tx.known_staff_member(hall_id, staff_no)
+            row.name = body.name or row.name
+            row.role = body.role or row.role
+            if body.active is not None:
+                row.active = body.active
+            if password_hash is not None:
+                row.password_hash, row.failed_logins, row.locked_until = password_hash, 0, None
+            tx.save_staff_member(row)
+            if password_hash is not None or body.active is False:
+                tx.end_staff_sessions(hall_id, staff_no)
+            return staff_view(row, zone)
+
+        return self.write(None, work)

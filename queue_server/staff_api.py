@@ -1,0 +1,65 @@
+"""REST routes for a hall's staff and their sign-in (issue 14). A signed-in
+member's session travels as an HttpOnly, SameSite=Strict cookie, so page
+scripts cannot read it and other sites cannot send it; `api.who` turns it
+into the caller."""
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from .api import hall_route, hub, ok, parse, who
+from .bodies import LoginIn, StaffIn, StaffPatchIn
+from .sessions import SESSION_COOKIE, SESSION_S
+
+
+async def create_staff(request: Request) -> Response:
+    principal, body = await who(request), await parse(request, StaffIn)
+    hall = request.path_params["hall"]
+    return ok(await run_in_threadpool(hub(request).create_staff, principal, hall, body), 201)
+
+
+async def change_staff(request: Request) -> Response:
+    principal, body = await who(request), await parse(request, StaffPatchIn)
+    p = request.path_params
+    args = (principal, p["hall"], p["staff_no"], body)
+    return ok(await run_in_threadpool(hub(request).change_staff, *args))
+
+
+def _over_https(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+async def login(request: Request) -> Response:
+    body = await parse(request, LoginIn)
+    view, secret = await run_in_threadpool(hub(request).login, body)
+    response = ok(view)
+    response.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        max_age=SESSION_S,
+        path="/",
+        secure=_over_https(request),
+        httponly=True,
+        samesite="strict",
+    )
+    return response
+
+
+async def logout(request: Request) -> Response:
+    if secret := request.cookies.get(SESSION_COOKIE):
+        await run_in_threadpool(hub(request).logout, secret)
+    response = Response(status_code=204)
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", secure=_over_https(request), httponly=True, samesite="strict"
+    )
+    return response
+
+
+routes = [
+    Route("/api/halls/{hall}/staff", create_staff, methods=["POST"]),
+    Route("/api/halls/{hall}/staff", hall_route(lambda s: s.list_staff), methods=["GET"]),
+    Route("/api/halls/{hall}/staff/{staff_no}", change_staff, methods=["PATCH"]),
+    Route("/api/login", login, methods=["POST"]),
+    Route("/api/logout", logout, methods=["POST"]),
+]

@@ -1,0 +1,61 @@
+"""A transaction's reads and writes of a hall's staff and their sign-in sessions."""
+
+from sqlalchemy import delete
+from sqlmodel import col, select
+
+from .errors import NotFound
+from .models import StaffRow, StaffSessionRow
+from .ticket_rows import Rows
+
+
+class StaffRows(Rows):
+    def staff_member(self, hall_id: str, staff_no: str) -> StaffRow | None:
+        return self.s.get(StaffRow, (hall_id, staff_no))
+
+    def known_staff_member(self, hall_id: str, staff_no: str) -> StaffRow:
+        row = self.staff_member(hall_id, staff_no)
+        if row is None:
+            raise NotFound(
+                f"大厅 {hall_id} 没有工号为 {staff_no} 的工作人员",
+                en=f"hall {hall_id!r} has no staff member {staff_no!r}",
+                code="unknown_staff",
+            )
+        return row
+
+    def staff(self, hall_id: str) -> list[StaffRow]:
+        return list(
+            self.s.scalars(
+                select(StaffRow)
+                .where(col(StaffRow.hall_id) == hall_id)
+                .order_by(col(StaffRow.staff_no))
+            )
+        )
+
+    def save_staff_member(self, row: StaffRow) -> None:
+        self._save(row)
+
+    def add_staff_session(self, row: StaffSessionRow) -> None:
+        self._save(row)
+
+    def staff_session(self, token_hash: str) -> tuple[StaffSessionRow, StaffRow] | None:
+        """The session with this hash and its member, in one query."""
+        found = self.s.exec(
+            select(StaffSessionRow, StaffRow).where(
+                col(StaffSessionRow.token_hash) == token_hash,
+                col(StaffRow.hall_id) == col(StaffSessionRow.hall_id),
+                col(StaffRow.staff_no) == col(StaffSessionRow.staff_no),
+            )
+        ).first()
+        return None if found is None else (found[0], found[1])
+
+    def end_staff_session(self, token_hash: str) -> None:
+        self.s.execute(delete(StaffSessionRow).where(col(StaffSessionRow.token_hash) == token_hash))
+
+    def end_staff_sessions(self, hall_id: str, staff_no: str) -> None:
+        """End every session of one member (deactivated, or a new password)."""
+        self.s.execute(
+            delete(StaffSessionRow).where(
+                col(StaffSessionRow.hall_id) == hall_id,
+                col(StaffSessionRow.staff_no) == staff_no,
+            )
+        )
