@@ -113,7 +113,7 @@ def same_secret(a: str, b: str) -> bool:
 
 
 class FailureWindow:
-    """Failed token checks per client address within a sliding window.
+    """Failures (token checks, sign-ins) per client address within a sliding window.
 
     After `limit` failures within `window_s`, the address is refused (429)
     until its oldest counted failure leaves the window. Thread-safe: token
@@ -122,9 +122,12 @@ class FailureWindow:
 
     MAX_ADDRESSES = 10_000  # past this, addresses with no recent failure are forgotten
 
-    def __init__(self, limit: int, window_s: float) -> None:
+    TOKENS = ("令牌错误", "failed token checks")  # what failed, for the refusal
+
+    def __init__(self, limit: int, window_s: float, what: tuple[str, str] = TOKENS) -> None:
         self.limit = limit
         self.window_s = window_s
+        self.what_zh, self.what_en = what
         self._failures: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
@@ -142,8 +145,8 @@ class FailureWindow:
                 return
             wait = math.ceil(times[0] + self.window_s - now)
         raise TooManyFailures(
-            f"令牌错误次数过多，请 {wait} 秒后再试",
-            en=f"too many failed token checks from this address; retry in {wait} s",
+            f"{self.what_zh}次数过多，请 {wait} 秒后再试",
+            en=f"too many {self.what_en} from this address; retry in {wait} s",
             retry_after_s=str(wait),
         )
 

@@ -8,6 +8,7 @@ the account for 15 minutes; a wrong hall, number or password all get the
 same answer, so the refusal does not tell which was wrong.
 """
 
+import time
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
@@ -47,10 +48,21 @@ def _locked(until: datetime, now: datetime, zone: tzinfo) -> AccountLocked:
 
 
 class StaffSessions(Runner):
-    def login(self, body: LoginIn) -> tuple[dict[str, Any], str]:
+    def login(self, body: LoginIn, address: str | None = None) -> tuple[dict[str, Any], str]:
         """The member and the session's secret (for the cookie), or a refusal:
-        Unauthorized, Forbidden (deactivated) or AccountLocked. Failures are
-        counted in the database, so the count holds across processes."""
+        Unauthorized, Forbidden (deactivated), AccountLocked, or TooManyFailures
+        for an address with too many wrong sign-ins. An account's failures are
+        counted in the database, so its lock holds across processes."""
+        if address is not None:
+            self.sign_in_failures.check(address, time.monotonic())
+        try:
+            return self._login(body)
+        except (Unauthorized, AccountLocked):
+            if address is not None:
+                self.sign_in_failures.failed(address, time.monotonic())
+            raise
+
+    def _login(self, body: LoginIn) -> tuple[dict[str, Any], str]:
         with self.store.read() as tx:
             row = tx.staff_member(body.hall, body.staff_no)
             seen_hash = row.password_hash if row is not None else None
@@ -96,6 +108,10 @@ class StaffSessions(Runner):
         if isinstance(outcome, QueueError):
             raise outcome
         return outcome, secret
+
+    def end_expired_sessions(self) -> int:
+        """The day's job: forget the sessions past their 12 hours; how many."""
+        return self.write(None, lambda tx, now, _events: tx.end_expired_sessions(now))
 
     def logout(self, secret: str) -> None:
         self.write(None, lambda tx, _now, _events: tx.end_staff_session(token_hash(secret)))

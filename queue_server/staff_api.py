@@ -32,7 +32,8 @@ def _over_https(request: Request) -> bool:
 
 async def login(request: Request) -> Response:
     body = await parse(request, LoginIn)
-    view, secret = await run_in_threadpool(hub(request).login, body)
+    address = request.client.host if request.client else None
+    view, secret = await run_in_threadpool(hub(request).login, body, address)
     response = ok(view)
     response.set_cookie(
         SESSION_COOKIE,

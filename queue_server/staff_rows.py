@@ -1,5 +1,7 @@
 """A transaction's reads and writes of a hall's staff and their sign-in sessions."""
 
+from datetime import datetime
+
 from sqlalchemy import delete
 from sqlmodel import col, select
 
@@ -50,6 +52,13 @@ class StaffRows(Rows):
 
     def end_staff_session(self, token_hash: str) -> None:
         self.s.execute(delete(StaffSessionRow).where(col(StaffSessionRow.token_hash) == token_hash))
+
+    def end_expired_sessions(self, now: datetime) -> int:
+        """Delete the sessions that ended by `now` (refused anyway); how many."""
+        ended = self.s.connection().execute(
+            delete(StaffSessionRow).where(col(StaffSessionRow.expires_at) <= now)
+        )
+        return ended.rowcount
 
     def end_staff_sessions(self, hall_id: str, staff_no: str) -> None:
         """End every session of one member (deactivated, or a new password)."""

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 
 from . import catalogue as catalogue_module
+from .access import FailureWindow
 from .catalogue import Catalogue
 from .errors import StaleState
 from .group_commit import GroupCommit, Job, LoopBatches
@@ -67,6 +68,11 @@ class Runner:
         self.notify = notify or (lambda _hall, _seq: None)
         self._id_key: bytes | None = None
         self.tokens = Tokens(store, settings, self.write, clock)
+        # Wrong sign-ins per address, beside each account's own lock: guessing
+        # across many 工号 from one place is slowed down too.
+        self.sign_in_failures = FailureWindow(
+            settings.auth_failures, settings.auth_window_s, ("登录失败", "failed sign-ins")
+        )
         self._commits = GroupCommit(self._run_batch)
         self._loop_batches = LoopBatches(self._run_batch)
 

@@ -245,7 +245,25 @@ def test_figure_snapshots_are_one_per_five_minutes(hall: Hall, day: HallDay, clo
 
 def test_tick_runs_every_job_for_every_hall(hall: Hall, day: HallDay, clock: Clock) -> None:
     done = day.tick(clock.now + timedelta(hours=10))
-    assert set(done) == {"no_show", "alerts", "snapshots", "missed_bookings", "closed"}
+    assert set(done) == {
+        *("no_show", "alerts", "snapshots", "missed_bookings", "closed", "sessions_ended")
+    }
+
+
+def test_the_tick_forgets_sign_ins_past_their_twelve_hours(
+    hall: Hall, day: HallDay, clock: Clock
+) -> None:
+    password = "s3cret-Pass-Word"
+    member = {"staff_no": "A001", "name": "王小明", "role": "clerk", "password": password}
+    hall.ok(hall.c.post("/api/halls/h1/staff", json=member, headers=hall.admin), 201)
+    sign_in = {"hall": "h1", "staff_no": "A001", "password": password}
+    hall.ok(hall.c.post("/api/login", json=sign_in))
+    clock.advance(6 * 3600)
+    hall.ok(hall.c.post("/api/login", json=sign_in))  # the browser keeps this one
+    clock.advance(6 * 3600)  # the first session's 12 hours are up
+    assert day.tick(clock.now)["sessions_ended"] == 1
+    assert day.tick(clock.now)["sessions_ended"] == 0
+    assert hall.ok(hall.c.get("/api/whoami"))["staff"]["staff_no"] == "A001"
 
 
 def test_two_processes_ticking_at_once_change_nothing_twice(

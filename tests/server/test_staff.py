@@ -150,6 +150,19 @@ def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(
     hall.ok(login(hall.c, "A001"))
 
 
+def test_many_wrong_sign_ins_from_one_address_are_refused_for_a_while(hall: Hall) -> None:
+    """Beside each account's own lock: guessing across many 工号 from one address
+    (20 wrong sign-ins a minute, as for tokens) is refused, even a right password."""
+    hall.ok(add(hall, "A001"), 201)
+    for n in range(20):
+        assert login(hall.c, f"B{n:03d}", "guess-password").status_code == 401
+    refused = login(hall.c, "A001")
+    assert refused.status_code == 429
+    assert refused.json()["error"] == "too_many_failures"
+    assert refused.json()["message"].startswith("登录失败次数过多，请")
+    assert 0 < int(refused.headers["retry-after"]) <= 60
+
+
 def test_an_admin_lifts_a_lock_with_a_new_password(hall: Hall) -> None:
     hall.ok(add(hall, "A001"), 201)
     for _ in range(5):
