@@ -74,8 +74,8 @@ def create_app(
 
     return Starlette(
         routes=[
+            *staff_api.routes,  # first: its window sign-in is no window action
             *api.routes,
-            *staff_api.routes,
             *live.routes,
             *pages.routes,
             *visitor_pages.routes,

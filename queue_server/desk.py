@@ -64,6 +64,8 @@ class Desk(Runner):
         shown: Ticket | None = None  # the ticket the clerk's view shows, if not the held one
         if action in OPEN_AND_CLOSE:
             move = state.open_or_close(number, WindowAction(action), now)
+            if action == WindowAction.CLOSE:  # a closed window keeps no member signed in
+                tx.sign_out_window(state.hall.id, number)
         elif action == "call-next" or (action == "call" and isinstance(body, CallIn)):
             next_window_state(window, WindowAction.CALL)  # a busy window is refused first
             wanted = self.find(tx, state, body.ticket, now) if isinstance(body, CallIn) else None

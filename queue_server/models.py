@@ -191,6 +191,8 @@ class StaffSessionRow(SQLModel, table=True):
     staff_no: str = Field(max_length=20)
     expires_at: datetime = _time(nullable=False)
     created_at: datetime = _time(nullable=False)
+    # The window the session is signed in at, if any: the session then acts as it.
+    window: int | None = None
 
 
 class DeviceRow(SQLModel, table=True):

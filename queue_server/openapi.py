@@ -103,6 +103,12 @@ DOCS: dict[tuple[str, str], Doc] = {
     ("POST", "/api/login"): Doc(
         "sign a staff member in: the session cookie yc_session", body=(LoginIn,)
     ),
+    ("POST", f"{HALL}/windows/{{n:int}}/sign-in"): Doc(
+        "sign the session in at a window: it then acts as that window", "a staff session"
+    ),
+    ("POST", f"{HALL}/windows/{{n:int}}/sign-out"): Doc(
+        "sign the window's member out", "the window's session or token, supervisor"
+    ),
     ("POST", "/api/logout"): Doc("end the cookie's session and clear the cookie"),
     ("GET", "/api/tickets/{id}"): Doc("the holder's view (the id is the key)"),
     ("POST", "/api/tickets/{id}/rating"): Doc("rate the service", body=(RatingIn,)),

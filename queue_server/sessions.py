@@ -12,9 +12,9 @@ import time
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from .access import Principal, Role, new_token, token_hash
+from .access import Principal, Role, new_token, require, token_hash
 from .bodies import LoginIn
-from .errors import AccountLocked, Forbidden, QueueError, Unauthorized
+from .errors import AccountLocked, Conflict, Forbidden, QueueError, Unauthorized
 from .models import StaffSessionRow
 from .protocol import Event
 from .public import local_iso
@@ -33,6 +33,14 @@ def _bad_credentials() -> Unauthorized:
         "大厅、工号或密码不正确，请核对后重试",
         en="wrong hall, staff number or password",
         code="bad_login",
+    )
+
+
+def _session_ended() -> Unauthorized:
+    return Unauthorized(
+        "登录已失效或已退出，请重新登录",
+        en="this session ended or expired; sign in again",
+        code="bad_session",
     )
 
 
@@ -122,25 +130,70 @@ class StaffSessions(Runner):
         with self.store.read() as tx:
             found = tx.staff_session(token_hash(secret))
         if found is None or found[0].expires_at <= self.clock():
-            raise Unauthorized(
-                "登录已失效或已退出，请重新登录",
-                en="this session ended or expired; sign in again",
-                code="bad_session",
-            )
-        member = found[1]
+            raise _session_ended()
+        session, member = found
+        role = Role(member.role)
+        if role is Role.CLERK and session.window is not None:
+            role = Role.WINDOW  # a supervisor or admin keeps its role, recorded at the window
         return Principal(
-            Role(member.role),
+            role,
             hall=member.hall_id,
+            window=session.window,
             token_id="staff",
             label=member.staff_no,
             staff_no=member.staff_no,
         )
+
+    def sign_in_at_window(self, secret: str, hall_id: str, number: int) -> dict[str, Any]:
+        """Sign the cookie's session in at window `number` of its own hall; from
+        then on it acts as that window. A session signed in elsewhere moves
+        here (one window per session); a window another live session holds is
+        refused (Conflict) until that member signs out or the window closes."""
+        principal = self.session_principal(secret)
+        require(principal, {Role.CLERK, Role.WINDOW, Role.SUPERVISOR}, hall=hall_id)
+
+        def work(tx: Tx, now: datetime, _events: list[Event]) -> dict[str, Any]:
+            tx.window(hall_id, number)  # an unknown window is refused as on other window routes
+            found = tx.staff_session(token_hash(secret))
+            if found is None:  # logged out meanwhile
+                raise _session_ended()
+            session, member = found
+            for other in tx.window_sessions(hall_id, number):
+                if other.token_hash == session.token_hash:
+                    continue
+                if other.expires_at > now:
+                    raise Conflict(
+                        f"{number} 号窗口已由工号 {other.staff_no} 签到，请先签退",
+                        en=f"window {number} is signed in by staff {other.staff_no};"
+                        " they sign out first",
+                        code="window_taken",
+                    )
+                other.window = None  # an expired session holds the window no longer
+                tx.add_staff_session(other)
+            session.window = number
+            tx.add_staff_session(session)
+            return {"window": number, "staff": {"staff_no": member.staff_no, "name": member.name}}
+
+        return self.write(hall_id, work)
+
+    def sign_out_of_window(self, principal: Principal, hall_id: str, number: int) -> None:
+        """Whoever may act on the window (its member, the hall's supervisor or
+        admin) signs its member out; nobody signed in is no error."""
+        require(principal, {Role.WINDOW, Role.SUPERVISOR}, hall=hall_id, window=number)
+
+        def work(tx: Tx, _now: datetime, _events: list[Event]) -> None:
+            tx.window(hall_id, number)
+            tx.sign_out_window(hall_id, number)
+
+        self.write(hall_id, work)
 
     def staff_whoami(self, principal: Principal) -> dict[str, Any]:
         assert principal.hall is not None and principal.staff_no is not None
         with self.store.read() as tx:
             zone = tx.hall(principal.hall).zone
             member = staff_view(tx.known_staff_member(principal.hall, principal.staff_no), zone)
-        return {"role": principal.role.value, "hall": principal.hall, "window": None} | {
-            "staff": member
-        }
+        return {
+            "role": principal.role.value,
+            "hall": principal.hall,
+            "window": principal.window,
+        } | {"staff": member}

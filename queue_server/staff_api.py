@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from .api import hall_route, hub, ok, parse, who
 from .bodies import LoginIn, StaffIn, StaffPatchIn
+from .errors import Unauthorized
 from .sessions import SESSION_COOKIE, SESSION_S
 
 
@@ -57,7 +58,29 @@ async def logout(request: Request) -> Response:
     return response
 
 
+async def sign_in_at_window(request: Request) -> Response:
+    secret = request.cookies.get(SESSION_COOKIE)
+    if not secret:
+        raise Unauthorized(
+            "请先登录，再在窗口签到",
+            en="log in first (POST /api/login), then sign in at the window",
+            code="no_session",
+        )
+    p = request.path_params
+    args = (secret, p["hall"], p["n"])
+    return ok(await run_in_threadpool(hub(request).sign_in_at_window, *args))
+
+
+async def sign_out_of_window(request: Request) -> Response:
+    principal, p = await who(request), request.path_params
+    await run_in_threadpool(hub(request).sign_out_of_window, principal, p["hall"], p["n"])
+    return Response(status_code=204)
+
+
+# Listed before api.routes (see app.py): `windows/{n}/{action}` would take them.
 routes = [
+    Route("/api/halls/{hall}/windows/{n:int}/sign-in", sign_in_at_window, methods=["POST"]),
+    Route("/api/halls/{hall}/windows/{n:int}/sign-out", sign_out_of_window, methods=["POST"]),
     Route("/api/halls/{hall}/staff", create_staff, methods=["POST"]),
     Route("/api/halls/{hall}/staff", hall_route(lambda s: s.list_staff), methods=["GET"]),
     Route("/api/halls/{hall}/staff/{staff_no}", change_staff, methods=["PATCH"]),

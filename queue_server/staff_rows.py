@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlmodel import col, select
 
 from .errors import NotFound
@@ -67,4 +67,26 @@ class StaffRows(Rows):
                 col(StaffSessionRow.hall_id) == hall_id,
                 col(StaffSessionRow.staff_no) == staff_no,
             )
+        )
+
+    def window_sessions(self, hall_id: str, number: int) -> list[StaffSessionRow]:
+        """The sessions signed in at one window (expired ones too, until deleted)."""
+        return list(
+            self.s.scalars(
+                select(StaffSessionRow).where(
+                    col(StaffSessionRow.hall_id) == hall_id,
+                    col(StaffSessionRow.window) == number,
+                )
+            )
+        )
+
+    def sign_out_window(self, hall_id: str, number: int) -> None:
+        """Whoever is signed in at this window no longer is (their session goes on)."""
+        self.s.execute(
+            update(StaffSessionRow)
+            .where(
+                col(StaffSessionRow.hall_id) == hall_id,
+                col(StaffSessionRow.window) == number,
+            )
+            .values(window=None)
         )
