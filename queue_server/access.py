@@ -3,7 +3,8 @@
 Every caller presents a bearer token that names a role and, except for an
 admin, a hall; a window token also names its window and acts on it alone.
 A signed-in staff member (a session cookie) is a principal too: an admin of
-one hall acts on that hall alone, a clerk has no window yet.
+one hall acts on that hall alone, a clerk acts as a window token once signed
+in at a window, and on nothing before.
 """
 
 import hashlib

@@ -126,7 +126,7 @@ class StaffSessions(Runner):
 
     def session_principal(self, secret: str) -> Principal:
         """The signed-in member as a caller: an admin or supervisor of their own
-        hall, or a clerk (who has no window until signed in at one)."""
+        hall, or a clerk, who acts as a window token while signed in at one."""
         with self.store.read() as tx:
             found = tx.staff_session(token_hash(secret))
         if found is None or found[0].expires_at <= self.clock():
