@@ -1,7 +1,8 @@
 """The live hall feed: per-hall relays and the display websocket.
 
 `WS /ws/halls/{hall}/board` (the token in the subprotocols `yichuang`,
-`bearer.<token>`, or in `?token=…`) sends one `snapshot` (with the `seq` it
+`bearer.<token>`, or in `?token=…`; with no token, a staff member's session
+cookie) sends one `snapshot` (with the `seq` it
 reflects), then every event of the hall in seq order, each exactly once, and
 a `heartbeat` when idle. A client that sees a gap sends `{"type": "resync"}`
 (or reconnects) and gets a fresh snapshot.
@@ -50,6 +51,7 @@ from .protocol import (
     seq_verdict,
 )
 from .services import HallServices
+from .sessions import SESSION_COOKIE
 from .store import Store
 
 log = logging.getLogger("queue_server.live")
@@ -360,10 +362,14 @@ async def board_socket(websocket: WebSocket) -> None:
     offered = websocket.scope.get("subprotocols") or []
     await websocket.accept(subprotocol=SUBPROTOCOL if SUBPROTOCOL in offered else None)
     address = websocket.client.host if websocket.client else None
+    token, session = socket_token(websocket), websocket.cookies.get(SESSION_COOKIE)
     try:
-        principal = await run_in_threadpool(
-            services.tokens.authenticate, f"Bearer {socket_token(websocket)}", address
-        )
+        if session and not token:  # a signed-in member's page (the browser sends the cookie)
+            principal = await run_in_threadpool(services.session_principal, session)
+        else:
+            principal = await run_in_threadpool(
+                services.tokens.authenticate, f"Bearer {token}", address
+            )
         require(principal, {Role.DISPLAY, Role.SUPERVISOR, Role.WINDOW, Role.KIOSK}, hall=hall)
         await run_in_threadpool(services.hall_exists, hall)
     except QueueError as exc:

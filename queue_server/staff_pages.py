@@ -5,7 +5,8 @@
 - `GET /window/{hall}/{n}/rate?token=…` (window token): the evaluator (评价器),
   a second screen at window n that faces the visitor (1280x800 and the like).
 - `GET /supervisor/{hall}?token=…` (supervisor token): the supervisor console,
-  laid out for 1920x1080.
+  laid out for 1920x1080; without a token, a supervisor's or an admin's session.
+- `GET /login?hall=…&next=…`: the staff sign-in page (`POST /api/login`).
 
 Like the hall screens (pages.py), these pages hold no hall data and check no
 token: the scripts read the token from the page URL, call the REST API and
@@ -49,7 +50,12 @@ async def supervisor_page(request: Request) -> Response:
     return render(request, "supervisor.html", hall=request.path_params["hall"])
 
 
+async def login_page(request: Request) -> Response:
+    return render(request, "login.html", hall=request.query_params.get("hall", "")[:40])
+
+
 routes = [
+    Route("/login", login_page),
     Route("/window/{hall}/{n:int}", clerk_page),
     Route("/window/{hall}/{n:int}/rate", rate_page),
     Route("/supervisor/{hall}", supervisor_page),

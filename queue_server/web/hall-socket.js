@@ -14,6 +14,8 @@
  *   onConnection(name)  // each change of data-state, e.g. to hide a refusal
  *   label             // names the page in the console's warnings
  *   refusals          // the page's own words for 4401/4403/4404 and `missingToken`
+ *   session           // true on staff pages: with no ?token=, the signed-in
+ *                     // member's session cookie is the credential (/login)
  *   feed.state()      // feed.js's board state
  *   feed.problems()   // the once-per-kind logger (count, said) of what was skipped
  *   feed.serverNow()  // Date.now() corrected by the server clock (window.since durations)
@@ -54,6 +56,7 @@ const HallSocket = (() => {
     const config = {
       hall: options.hall,
       token: params.get("token") || "",
+      session: Boolean(options.session),
       // Heartbeats come every 15 s: three missed ones mean a dead connection.
       // `?watchdog_s=` shortens it for tests and diagnosis.
       deadAfterMs: Math.max(1, Number(params.get("watchdog_s")) || 45) * 1000,
@@ -80,7 +83,9 @@ const HallSocket = (() => {
 
     function connect() {
       retryTimer = null;
-      const ws = new WebSocket(url(), ["yichuang", `bearer.${config.token}`]);
+      // Without a token the browser's session cookie goes with the handshake.
+      const protocols = config.token ? ["yichuang", `bearer.${config.token}`] : ["yichuang"];
+      const ws = new WebSocket(url(), protocols);
       socket = ws;
       lastHeard = Date.now(); // the watchdog also bounds a connect that never completes
       // A socket the watchdog gave up on may still fire late events: ignore them.
@@ -201,7 +206,7 @@ const HallSocket = (() => {
       onConnection(name);
     }
 
-    if (!config.token) {
+    if (!config.token && !config.session) {
       setConnection("error");
       onRefused(refusals.missingToken);
     } else {

@@ -40,10 +40,15 @@
   // ------------------------------------------------------------ start
 
   async function start() {
-    feed = HallSocket.start({ hall, onMessage: received, onRefused: StaffUi.showFatal });
+    feed = HallSocket.start({
+      hall,
+      session: true, // opened from /login: the session cookie instead of ?token=
+      refusals: { 4401: "令牌无效或已被撤销，或登录已失效：请重新登录" },
+      onMessage: received,
+      onRefused: StaffUi.showFatal,
+    });
     StaffUi.startClock(() => zone(), () => feed.serverNow());
     setInterval(renderWindows, 1000); // the time each window has spent in its state
-    if (!Api.token) return;
     $("export").addEventListener("click", exportCsv);
     document.addEventListener("keydown", onKey);
     await loadConfig();

@@ -2,6 +2,7 @@
 argon2 passwords, sessions in an HttpOnly cookie, the lock after five wrong
 passwords, and what a signed-in admin, supervisor and clerk may do."""
 
+import json
 import logging
 from typing import Any
 
@@ -268,3 +269,19 @@ def test_passwords_and_their_hashes_reach_no_answer_and_no_log(
         assert all(secret not in a.text for a in answers), secret
         assert secret not in caplog.text, secret
     assert "王小明" not in caplog.text  # a name is personal data
+
+
+def test_a_signed_in_supervisor_follows_the_feed_with_the_session_alone(hall: Hall) -> None:
+    """The staff pages' websocket: no token, the browser's cookie is the credential."""
+    hall.ok(add(hall, "A001", "supervisor"), 201)
+    hall.ok(login(hall.c, "A001"))
+    with hall.c.websocket_connect("/ws/halls/h1/board", subprotocols=["yichuang"]) as ws:
+        snapshot = json.loads(ws.receive_text())
+        assert snapshot["type"] == "snapshot" and "error" not in snapshot
+    hall.ok(add(hall, "C001"), 201)  # a clerk's session: no window, no feed
+    hall.ok(login(hall.c, "C001"))
+    with hall.c.websocket_connect("/ws/halls/h1/board", subprotocols=["yichuang"]) as ws:
+        assert json.loads(ws.receive_text())["error"] == "wrong_role"
+    hall.c.post("/api/logout")
+    with hall.c.websocket_connect("/ws/halls/h1/board", subprotocols=["yichuang"]) as ws:
+        assert json.loads(ws.receive_text())["error"] == "bad_token"

@@ -1,0 +1,63 @@
+// The staff sign-in page (/login?hall=…&next=…): POST /api/login sets the
+// session cookie (HttpOnly: this script never sees it), then a supervisor or
+// an admin goes on to `next` or to the supervisor console of the hall.
+"use strict";
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const params = new URLSearchParams(location.search);
+  const ROLE_ZH = { admin: "管理员", supervisor: "值班主管", clerk: "窗口工作人员" };
+
+  /** Only a path of this site: never another origin, whatever `next` says. */
+  function safeNext(next) {
+    return next && next.startsWith("/") && !next.startsWith("//") && !next.includes("\\")
+      ? next
+      : null;
+  }
+
+  function show(state) {
+    document.body.dataset.state = state;
+    $("form").hidden = state === "signed-in";
+    $("signed-in").hidden = state !== "signed-in";
+  }
+
+  async function submit(event) {
+    event.preventDefault();
+    const body = {
+      hall: $("hall").value.trim(),
+      staff_no: $("staff_no").value.trim(),
+      password: $("password").value,
+    };
+    if (!body.hall || !body.staff_no || !body.password) {
+      return refuse("请填写大厅编号、工号和密码");
+    }
+    $("submit").disabled = true;
+    const answer = await Api.call("POST", "/api/login", body);
+    $("submit").disabled = false;
+    $("password").value = "";
+    if (!answer.ok) return refuse(answer.data && answer.data.message);
+    const member = answer.data;
+    if (member.role === "clerk") {
+      $("who").textContent =
+        `已登录：${member.hall} 大厅 工号 ${member.staff_no} ${member.name}（${ROLE_ZH.clerk}）`;
+      return show("signed-in");
+    }
+    const console_ = `${Api.root()}/supervisor/${encodeURIComponent(member.hall)}`;
+    location.assign(safeNext(params.get("next")) || console_);
+  }
+
+  function refuse(message) {
+    $("error").textContent = message || "登录失败，请稍后重试";
+    $("error").hidden = false;
+    show("refused");
+  }
+
+  async function logout() {
+    await Api.call("POST", "/api/logout");
+    show("form");
+  }
+
+  $("form").addEventListener("submit", submit);
+  $("logout").addEventListener("click", logout);
+  (document.getElementById(params.get("hall") ? "staff_no" : "hall") || $("hall")).focus();
+})();
