@@ -5,6 +5,8 @@
 const Api = (() => {
   const params = new URLSearchParams(location.search);
   const token = params.get("token") || "";
+  // Refusals that mean "nobody is signed in" (not a wrong password at /login).
+  const NO_CREDENTIAL = new Set(["no_token", "bad_token", "bad_session"]);
 
   /** The path prefix the server runs under (pages get it in <body data-base>). */
   function root() {
@@ -41,6 +43,11 @@ const Api = (() => {
       data = text ? JSON.parse(text) : null;
     } catch (error) {
       data = { error: "http_error", message: `服务器返回错误（${response.status}）` };
+    }
+    if (!token && data && NO_CREDENTIAL.has(data.error)) {
+      // A page opened without ?token= works on a staff session (/login): the
+      // server's words about a missing token would mislead whoever reads this.
+      data = { ...data, message: "尚未登录或登录已失效：请重新登录" };
     }
     return { ok: response.ok, status: response.status, data };
   }

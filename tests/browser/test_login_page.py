@@ -69,5 +69,6 @@ def test_the_console_without_token_or_session_says_to_sign_in(
     live_server.setup_hall()
     page.goto(f"{live_server.url}/supervisor/live")
     expect(page.locator("#fatal")).to_be_visible()
+    # Whichever refuses first, the feed or a REST call, the words say to sign in.
     expect(page.locator("#fatal-message")).to_contain_text("请重新登录")
     expect(page.locator("#fatal a")).to_have_attribute("href", "/login?hall=live")
