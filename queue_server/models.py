@@ -55,6 +55,11 @@ class HallRow(SQLModel, table=True):
     services: list[str] | None = _json()  # the enabled subset; None = whole catalogue
     policy: dict[str, int] | None = _json()
     hours: dict[str, Any] | None = _json()  # {"weekly": {...}, "closed_dates": [...]}
+    announcement: str = Field(default="", sa_column_kwargs={"server_default": ""})  # the lobby line
+    # Per-item settings of this hall over the catalogue's: {code: {field: value}}.
+    catalogue: dict[str, Any] | None = _json()
+    # 专项服务: temporary green channels, extra sessions, today's extension.
+    specials: dict[str, Any] | None = _json()
     seq: int = 0  # last event sequence number of this hall
     created_at: datetime = _time(nullable=False)
 
@@ -121,6 +126,7 @@ class TicketRow(SQLModel, table=True):
     id_masked: str | None = None
     idem_key: str | None = None
     issued_by: str | None = None
+    note: str | None = None  # a 导办 pre-check note for the clerk (no personal data)
     version: int = 0
 
 
@@ -162,6 +168,10 @@ class TokenRow(SQLModel, table=True):
     created_at: datetime = _time(nullable=False)
     expires_at: datetime | None = _time()  # None: until revoked
     revoked_at: datetime | None = _time()
+    # A one-time link hands the credential to its device: the link's secret
+    # (hashed) until it is opened, and the secret of the token is made then.
+    claim_hash: str | None = Field(default=None, max_length=64, index=True)
+    claim_expires_at: datetime | None = _time()
 
 
 class StaffRow(SQLModel, table=True):
@@ -205,6 +215,7 @@ class DeviceRow(SQLModel, table=True):
     state: str
     detail: str | None = None
     since: datetime = _time(nullable=False)
+    seen_at: datetime | None = _time()  # the last heartbeat or report
 
 
 class RatingRow(SQLModel, table=True):
@@ -347,6 +358,22 @@ class BookingBanRow(SQLModel, table=True):
     id_hash: str = Field(primary_key=True)
     until: datetime = _time(nullable=False)
     strikes: int
+
+
+class AuditRow(SQLModel, table=True):
+    """One change made by a person or a token: who, when, what, before and after.
+    Written in the transaction of the change; never an ID number or a phone."""
+
+    __tablename__ = "audit"
+    __table_args__ = (Index("ix_audit_hall_at", "hall_id", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    hall_id: str | None = Field(default=None, max_length=32)  # None: server-wide
+    at: datetime = _time(nullable=False)
+    actor: str
+    action: str = Field(max_length=40)
+    target: str = Field(default="", max_length=80)
+    before: dict[str, Any] | None = _json()
+    after: dict[str, Any] | None = _json()
 
 
 class MetaRow(SQLModel, table=True):
