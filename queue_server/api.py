@@ -389,6 +389,7 @@ routes = [
     Route("/api/halls/{hall}/windows/{n:int}", put_window, methods=["PUT"]),
     Route("/api/halls/{hall}/windows/{n:int}", get_window, methods=["GET"]),
     Route("/api/halls/{hall}/alerts", hall_route(lambda s: s.alerts, query="date")),
+    Route("/api/halls/{hall}/audit", hall_route(lambda s: s.audit, query="date")),
     Route("/api/halls/{hall}/alerts/{alert}/ack", ack_alert, methods=["POST"]),
     Route("/api/halls/{hall}/windows/{n:int}/{action}", window_action, methods=["POST"]),
     Route("/api/halls/{hall}/tickets", issue_ticket, methods=["POST"]),

@@ -17,14 +17,9 @@ from sqlmodel import Session, col, select
 from .domain import Hall, Policy, Window
 from .errors import NotFound
 from .hours import parse_hours
-from .models import (
-    CounterRow,
-    EventRow,
-    HallRow,
-    WindowRow,
-    window_from_row,
-)
+from .models import CounterRow, EventRow, HallRow, WindowRow
 from .protocol import Event
+from .row_mapping import window_from_row
 from .ticket_rows import EVENTS, TicketRows
 
 COUNTERS: Table = CounterRow.__table__  # type: ignore[attr-defined]

@@ -1,5 +1,5 @@
 """A transaction's records beside the queue: ratings, tokens, devices, alerts,
-the day's reports and figure snapshots, bookings, booking bans and meta.
+the day's reports and figure snapshots, bookings, booking bans, the audit and meta.
 """
 
 from collections.abc import Callable
@@ -15,6 +15,7 @@ from .models import (
     AlertAckRow,
     AlertRow,
     AppointmentRow,
+    AuditRow,
     BookingBanRow,
     DayReportRow,
     DeviceRow,
@@ -47,6 +48,22 @@ class Records(Rows):
                 select(RatingRow).where(
                     col(RatingRow.hall_id) == hall_id, col(RatingRow.business_date) == day
                 )
+            )
+        )
+
+    def add_audit(self, row: AuditRow) -> None:
+        self._save(row)
+
+    def audit_rows(self, hall_id: str, start: datetime, end: datetime) -> list[AuditRow]:
+        return list(
+            self.s.scalars(
+                select(AuditRow)
+                .where(
+                    col(AuditRow.hall_id) == hall_id,
+                    col(AuditRow.at) >= start,
+                    col(AuditRow.at) < end,
+                )
+                .order_by(col(AuditRow.at), col(AuditRow.id))
             )
         )
 

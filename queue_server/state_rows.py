@@ -20,8 +20,9 @@ from .domain import ACTIVE_STATUSES, Hall, PriorityClass, Window
 from .errors import StaleState
 from .hall_rows import COUNTERS, WINDOWS, HallRows
 from .hall_state import Day, HallState, Move, windows_in_order
-from .models import WindowRow, ticket_changes, ticket_from_row
+from .models import WindowRow
 from .protocol import TicketStatus
+from .row_mapping import ticket_changes, ticket_from_row
 from .ticket_rows import TICKETS
 
 _INSERT_TICKET = insert(TICKETS)

@@ -13,8 +13,9 @@ from sqlmodel import Session, col, select
 
 from .domain import Step, Ticket
 from .errors import NotFound
-from .models import EventRow, TicketRow, TransitionRow, ticket_from_row
+from .models import EventRow, TicketRow, TransitionRow
 from .protocol import TicketStatus
+from .row_mapping import ticket_from_row
 
 TICKETS: Table = TicketRow.__table__  # type: ignore[attr-defined]
 TRANSITIONS: Table = TransitionRow.__table__  # type: ignore[attr-defined]

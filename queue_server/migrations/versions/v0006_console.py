@@ -50,7 +50,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_token_claim_hash"), ["claim_hash"], unique=False)
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("token", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_token_claim_hash"))
