@@ -23,7 +23,6 @@ from .bodies import (
     CallIn,
     CheckInIn,
     ConfirmIn,
-    DeviceStatusIn,
     FinishIn,
     HallIn,
     HoursIn,
@@ -197,7 +196,7 @@ async def put_window(request: Request) -> Response:
 
 async def create_token(request: Request) -> Response:
     principal, body = await who(request), await parse(request, TokenIn)
-    return ok(await run_in_threadpool(hub(request).tokens.create, principal, body), 201)
+    return ok(await run_in_threadpool(hub(request).create_token, principal, body), 201)
 
 
 async def list_tokens(request: Request) -> Response:
@@ -208,7 +207,7 @@ async def list_tokens(request: Request) -> Response:
 async def revoke_token(request: Request) -> Response:
     principal = await who(request)
     services, token_id = hub(request), request.path_params["id"]
-    view = await run_in_threadpool(services.tokens.revoke, principal, token_id)
+    view = await run_in_threadpool(services.revoke_token, principal, token_id)
     doorbell: Doorbell = request.state.doorbell
     await doorbell.tokens_revoked()  # answered once every other process has been told
     return ok(view)
@@ -400,12 +399,6 @@ routes = [
     Route("/api/halls/{hall}/tickets.csv", tickets_csv),
     Route("/api/halls/{hall}/tickets/{ticket}/cancel", cancel_by_staff, methods=["POST"]),
     Route("/api/halls/{hall}/board", hall_route(lambda s: s.board)),
-    Route("/api/halls/{hall}/devices", hall_route(lambda s: s.devices)),
-    Route(
-        "/api/halls/{hall}/devices/status",
-        hall_route(lambda s: s.report_device, DeviceStatusIn),
-        methods=["POST"],
-    ),
     Route("/api/halls/{hall}/slots", slots),
     Route("/api/halls/{hall}/appointments", book, methods=["POST"]),
     Route("/api/halls/{hall}/appointments/confirm", confirm_booking, methods=["POST"]),

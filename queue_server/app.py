@@ -16,7 +16,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from . import api, live, pages, staff_api, staff_pages, visitor_pages
+from . import api, city_api, devices_api, live, pages, staff_api, staff_pages, visitor_pages
 from .bookings import Bookings
 from .broadcast import Doorbell, doorbell_for
 from .day import HallDay
@@ -75,6 +75,8 @@ def create_app(
     return Starlette(
         routes=[
             *staff_api.routes,  # first: its window sign-in is no window action
+            *devices_api.routes,
+            *city_api.routes,
             *api.routes,
             *live.routes,
             *pages.routes,

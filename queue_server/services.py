@@ -4,7 +4,9 @@ Each concept has its own module; `HallServices` puts them together over one
 runner (store, settings, catalogue, clock, feed):
 
 - `transactions`  the runner: write, group commit, publish after commit
-- `hall_admin`    the hall, its policy, hours, windows and devices
+- `hall_admin`    the hall, its policy, hours and windows
+- `devices`       device credentials (one-time links, revocation), heartbeats, printers
+- `city`          every hall of the city at a glance
 - `issuing`       tickets issued, looked at, cancelled and rated by holders
 - `desk`          the clerk's window actions, and staff cancelling a ticket
 - `reports`       queues, the board, figures, snapshots, CSV and alerts
@@ -15,7 +17,9 @@ runner (store, settings, catalogue, clock, feed):
 """
 
 from .audit import AuditLog
+from .city import City
 from .desk import Desk
+from .devices import Devices
 from .hall_admin import HallAdmin
 from .issuing import Issuing
 from .reports import Reports
@@ -23,5 +27,7 @@ from .sessions import StaffSessions
 from .staff import StaffAccounts
 
 
-class HallServices(HallAdmin, Issuing, Desk, Reports, StaffAccounts, StaffSessions, AuditLog):
+class HallServices(
+    HallAdmin, Devices, Issuing, Desk, Reports, StaffAccounts, StaffSessions, AuditLog, City
+):
     """Every use case of a hall (see the modules above)."""

@@ -1,4 +1,5 @@
-"""Bearer tokens: issue (with an optional end), check, list, revoke.
+"""Bearer tokens: issue (with an optional end), check, list, and forget on revocation
+(revoking, like handing a device its token by a one-time link, is devices.py's).
 
 A device sends its token with every request, so a token seen lately is
 answered from memory for TOKEN_CACHE_S without the database. That memory is
@@ -26,6 +27,11 @@ from .store import Store, Tx
 R = TypeVar("R")
 
 
+# Records a change to a token in the audit, inside the change's transaction
+# (devices.py passes it: the audit module sits above this one).
+Audit = Callable[[Tx, TokenRow, datetime], None]
+
+
 class Write(Protocol):
     """HallServices.write: run `work` in one transaction, retried on a race."""
 
@@ -33,6 +39,10 @@ class Write(Protocol):
         self, hall_id: str | None, work: Callable[[Tx, datetime, list[Event]], R]
     ) -> R: ...
 
+
+# The token_hash of a credential whose one-time link is not yet opened: no
+# SHA-256 hex digest starts so, so no bearer matches it until the claim.
+UNCLAIMED = "unclaimed:"
 
 TOKEN_CACHE_S = 10.0  # a token seen lately is not looked up again for this long
 
@@ -55,7 +65,7 @@ class Tokens:
         self._known: dict[str, KnownToken] = {}
         self._generation = 0
         self.cache_trusted: Callable[[], bool] = lambda: True
-        self._failures = FailureWindow(settings.auth_failures, settings.auth_window_s)
+        self.failures = FailureWindow(settings.auth_failures, settings.auth_window_s)
 
     def cached_principal(self, authorization: str | None) -> Principal | None:
         """The caller when known without the database (the admin, or a token seen
@@ -76,15 +86,15 @@ class Tokens:
         if (known := self.cached_principal(authorization)) is not None:
             return known
         if address is not None:
-            self._failures.check(address, time.monotonic())
+            self.failures.check(address, time.monotonic())
         digest = token_hash(_bearer(authorization))
         generation = self._generation
         with self.store.read() as tx:
             row = tx.token(digest)
         now = self.clock()
-        if row is None or row.revoked_at is not None or _expired(row, now):
+        if row is None or row.revoked_at is not None or expired(row, now):
             if address is not None:
-                self._failures.failed(address, time.monotonic())
+                self.failures.failed(address, time.monotonic())
             raise Unauthorized(
                 "令牌无效、已过期或已被吊销，请向管理员申请新令牌",
                 en="this token is unknown, expired or was revoked",
@@ -105,10 +115,12 @@ class Tokens:
         self._generation += 1
         self._known.clear()
 
-    def create(self, principal: Principal, body: TokenIn) -> dict[str, Any]:
+    def create(
+        self, principal: Principal, body: TokenIn, audit: Audit | None = None
+    ) -> dict[str, Any]:
         require(principal, set())
         expires_at = _expiry(body, self.clock())
-        return self.issue(Role(body.role), body.hall, body.window, body.label, expires_at)
+        return self.issue(Role(body.role), body.hall, body.window, body.label, expires_at, audit)
 
     def issue(
         self,
@@ -117,7 +129,10 @@ class Tokens:
         window: int | None,
         label: str = "",
         expires_at: datetime | None = None,
+        audit: Audit | None = None,
     ) -> dict[str, Any]:
+        """A new token and its secret (shown this once); `audit` records it in the
+        transaction that makes it."""
         if role is not Role.ADMIN and hall_id is None:
             raise InvalidInput(
                 f"{role.value} 令牌须指定大厅", en=f"a {role.value} token needs a hall"
@@ -146,7 +161,9 @@ class Tokens:
                 expires_at=expires_at,
             )
             tx.add_token(row)
-            return {"token": token} | _token_view(row, now)
+            if audit is not None:
+                audit(tx, row, now)
+            return {"token": token} | token_view(row, now)
 
         return self.write(None, work)
 
@@ -155,24 +172,7 @@ class Tokens:
         require(principal, set())
         now = self.clock()
         with self.store.read() as tx:
-            return {"tokens": [_token_view(row, now) for row in tx.tokens(hall_id)]}
-
-    def revoke(self, principal: Principal, token_id: str) -> dict[str, Any]:
-        """Revoke at once (idempotent). The caller tells the other processes
-        (the doorbell's `tokens_revoked`); this process forgets its cache here."""
-        require(principal, set())
-
-        def work(tx: Tx, now: datetime, _events: list[Event]) -> dict[str, Any]:
-            row = tx.token_by_id(token_id)
-            if row.revoked_at is None:
-                row.revoked_at = now
-                tx.save_token(row)
-            return _token_view(row, now)
-
-        try:
-            return self.write(None, work)
-        finally:
-            self.forget()
+            return {"tokens": [token_view(row, now) for row in tx.tokens(hall_id)]}
 
     def revoke_labelled(self, hall_id: str, label: str) -> int:
         try:
@@ -191,7 +191,7 @@ def _bearer(authorization: str | None) -> str:
     return authorization.removeprefix("Bearer ").strip()
 
 
-def _expired(row: TokenRow, now: datetime) -> bool:
+def expired(row: TokenRow, now: datetime) -> bool:
     return row.expires_at is not None and row.expires_at <= now
 
 
@@ -219,14 +219,20 @@ def _expiry(body: TokenIn, now: datetime) -> datetime | None:
     return at
 
 
-def _token_view(row: TokenRow, now: datetime) -> dict[str, Any]:
-    """A token as the API lists it: never its secret or its hash."""
+def token_state(row: TokenRow, now: datetime) -> str:
+    """revoked, expired, unclaimed (its one-time link not yet opened), or active."""
     if row.revoked_at is not None:
-        state = "revoked"
-    elif _expired(row, now):
-        state = "expired"
-    else:
-        state = "active"
+        return "revoked"
+    if expired(row, now):
+        return "expired"
+    if row.token_hash.startswith(UNCLAIMED):
+        return "unclaimed"
+    return "active"
+
+
+def token_view(row: TokenRow, now: datetime) -> dict[str, Any]:
+    """A token as the API lists it: never its secret or its hash."""
+    state = token_state(row, now)
     return {
         "id": row.id,
         "role": row.role,
