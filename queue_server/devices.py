@@ -39,7 +39,7 @@ _ROLES = {"kiosk": Role.KIOSK, "display": Role.DISPLAY, "evaluator": Role.WINDOW
 class Devices(Runner):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._beats: dict[str, float] = {}  # token id -> monotonic time of its last write
+        self._beats: dict[str, datetime] = {}  # token id -> the last beat this process wrote
 
     # ------------------------------------------------------------ credentials
 
@@ -154,8 +154,8 @@ class Devices(Runner):
             raise Forbidden(
                 "心跳只来自设备令牌", en="heartbeats come from device tokens", code="not_a_device"
             )
-        key, beat = principal.token_id, time.monotonic()
-        if beat - self._beats.get(key, -BEAT_WRITE_S) < BEAT_WRITE_S:
+        key, last = principal.token_id, self._beats.get(principal.token_id)
+        if last is not None and self.clock() - last < timedelta(seconds=BEAT_WRITE_S):
             return
 
         def work(tx: Tx, now: datetime, _events: list[Event]) -> None:
@@ -164,9 +164,9 @@ class Devices(Runner):
             )
             row.seen_at = now
             tx.save_device(row)
+            self._beats[key] = now
 
         self.write(None, work)
-        self._beats[key] = beat
 
     def report_device(
         self, principal: Principal, hall_id: str, body: DeviceStatusIn
