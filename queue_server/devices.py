@@ -20,13 +20,13 @@ from typing import Any
 
 from .access import Principal, Role, new_token, require, token_hash
 from .audit import record
-from .bodies import DeviceIn, DeviceStatusIn, TokenIn
+from .bodies import DeviceIn, DeviceStatusIn
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .models import DeviceRow, TokenRow
 from .protocol import DEVICE_STATES_ZH, DeviceState, Event, EventType
 from .public import local_iso, public_device
 from .store import Tx
-from .tokens import UNCLAIMED, Audit, token_state, token_view
+from .tokens import UNCLAIMED, token_state, token_view
 from .transactions import Runner
 
 CLAIM_S = 24 * 3600  # how long a one-time link may wait to be opened
@@ -109,10 +109,6 @@ class Devices(Runner):
 
         return self.write(None, work)
 
-    def create_token(self, principal: Principal, body: TokenIn) -> dict[str, Any]:
-        """POST /api/tokens: a token made with its secret at once (the server's admin)."""
-        return self.tokens.create(principal, body, self._audited(principal, "token.create"))
-
     def revoke_token(self, principal: Principal, token_id: str) -> dict[str, Any]:
         """Revoke at once (idempotent), by the server's admin or an admin of the
         token's hall. The caller tells the other processes (the doorbell's
@@ -136,14 +132,6 @@ class Devices(Runner):
             return self.write(None, work)
         finally:
             self.tokens.forget()
-
-    @staticmethod
-    def _audited(principal: Principal, action: str) -> Audit:
-        def audit(tx: Tx, row: TokenRow, now: datetime) -> None:
-            after = token_view(row, now)
-            record(tx, principal, row.hall_id, action, _target(row), after=after, now=now)
-
-        return audit
 
     # ------------------------------------------------------------ what devices say
 

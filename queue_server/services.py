@@ -9,14 +9,12 @@ runner (store, settings, catalogue, clock, feed):
 - `city`          every hall of the city at a glance
 - `issuing`       tickets issued, looked at, cancelled and rated by holders
 - `desk`          the clerk's window actions, and staff cancelling a ticket
-- `reports`       queues, the board, figures, snapshots, CSV and alerts
+- `reports`       queues, the board, figures, snapshots, CSV, alerts and the audit
 - `tokens`        device and staff tokens (`HallServices.tokens`)
 - `staff`         a hall's staff accounts
 - `sessions`      staff signing in and out, and the session as a caller
-- `audit`         who changed the hall's set-up, when, from what to what
 """
 
-from .audit import AuditLog
 from .city import City
 from .desk import Desk
 from .devices import Devices
@@ -27,7 +25,5 @@ from .sessions import StaffSessions
 from .staff import StaffAccounts
 
 
-class HallServices(
-    HallAdmin, Devices, Issuing, Desk, Reports, StaffAccounts, StaffSessions, AuditLog, City
-):
+class HallServices(HallAdmin, Devices, Issuing, Desk, Reports, StaffAccounts, StaffSessions, City):
     """Every use case of a hall (see the modules above)."""

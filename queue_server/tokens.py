@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from .access import FailureWindow, Principal, Role, new_token, require, same_secret, token_hash
+from .audit import record
 from .bodies import MAX_TTL_S, TokenIn
 from .errors import InvalidInput, Unauthorized
 from .models import TokenRow
@@ -25,11 +26,6 @@ from .settings import Settings
 from .store import Store, Tx
 
 R = TypeVar("R")
-
-
-# Records a change to a token in the audit, inside the change's transaction
-# (devices.py passes it: the audit module sits above this one).
-Audit = Callable[[Tx, TokenRow, datetime], None]
 
 
 class Write(Protocol):
@@ -115,12 +111,12 @@ class Tokens:
         self._generation += 1
         self._known.clear()
 
-    def create(
-        self, principal: Principal, body: TokenIn, audit: Audit | None = None
-    ) -> dict[str, Any]:
+    def create(self, principal: Principal, body: TokenIn) -> dict[str, Any]:
+        """POST /api/tokens: a token made with its secret at once (audited)."""
         require(principal, set())
         expires_at = _expiry(body, self.clock())
-        return self.issue(Role(body.role), body.hall, body.window, body.label, expires_at, audit)
+        args = (Role(body.role), body.hall, body.window, body.label, expires_at)
+        return self.issue(*args, by=principal)
 
     def issue(
         self,
@@ -129,10 +125,11 @@ class Tokens:
         window: int | None,
         label: str = "",
         expires_at: datetime | None = None,
-        audit: Audit | None = None,
+        *,
+        by: Principal | None = None,
     ) -> dict[str, Any]:
-        """A new token and its secret (shown this once); `audit` records it in the
-        transaction that makes it."""
+        """A new token and its secret (shown this once); made `by` a person or a
+        token, it is audited (the CLI and the demo's set-up are not callers)."""
         if role is not Role.ADMIN and hall_id is None:
             raise InvalidInput(
                 f"{role.value} 令牌须指定大厅", en=f"a {role.value} token needs a hall"
@@ -161,9 +158,18 @@ class Tokens:
                 expires_at=expires_at,
             )
             tx.add_token(row)
-            if audit is not None:
-                audit(tx, row, now)
-            return {"token": token} | token_view(row, now)
+            view = token_view(row, now)
+            if by is not None:
+                record(
+                    tx,
+                    by,
+                    hall_id,
+                    "token.create",
+                    f"{row.id} {label}".strip(),
+                    after=view,
+                    now=now,
+                )
+            return {"token": token} | view
 
         return self.write(None, work)
 
