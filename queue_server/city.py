@@ -48,6 +48,7 @@ class City(Runner):
         return {
             "id": hall.id,
             "name": hall.name,
+            "timezone": hall.timezone,
             "waiting": len(waiting),
             "open_windows": sum(w.state in _AT_WORK for w in windows),
             "paused_windows": sum(w.state is WindowState.PAUSED for w in windows),

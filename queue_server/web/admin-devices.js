@@ -82,7 +82,8 @@
       );
 
       function showWindowField() {
-        windowField.hidden = !KINDS[kind.value].window;
+        // .field is display:flex, which the hidden attribute would not override.
+        windowField.style.display = KINDS[kind.value].window ? "" : "none";
       }
 
       async function load() {

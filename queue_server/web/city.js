@@ -59,7 +59,10 @@
       const waiting = halls.reduce((sum, h) => sum + h.waiting, 0);
       const alerts = halls.reduce((sum, h) => sum + h.open_alerts, 0);
       $("totals").textContent = `共 ${halls.length} 个大厅，等候 ${waiting} 人，未处理预警 ${alerts} 条`;
-      $("updated").textContent = `更新于 ${new Date().toLocaleTimeString("zh-CN", { hour12: false })}`;
+      // The city's halls share a zone (the first hall's says which); the PC's may differ.
+      const timeZone = halls.length ? halls[0].timezone : undefined;
+      const at = new Date(answer.data.at).toLocaleTimeString("zh-CN", { hour12: false, timeZone });
+      $("updated").textContent = `更新于 ${at}`;
     }
     setTimeout(refresh, REFRESH_MS);
   }

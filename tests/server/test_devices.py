@@ -210,6 +210,7 @@ def test_the_city_sees_every_hall(hall: Hall, clock: Clock) -> None:
     assert by_id["h1"] | {"oldest_since": None} == {
         "id": "h1",
         "name": "测试大厅",
+        "timezone": "Asia/Shanghai",
         "waiting": 2,
         "open_windows": 2,
         "paused_windows": 0,
