@@ -36,7 +36,10 @@ const DeviceBeat = (() => {
       }
       if (response && REFUSED.has(response.status)) {
         const data = await response.json().catch(() => null);
-        onRefused((data && data.message) || "设备令牌无效或已被吊销，请联系管理员");
+        // The feed may have refused the token first, in the page's own words: keep them.
+        if (document.body.dataset.state !== "error") {
+          onRefused((data && data.message) || "设备令牌无效或已被吊销，请联系管理员");
+        }
         return; // a revoked or expired token does not come back
       }
       setTimeout(beat, everyMs);
