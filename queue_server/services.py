@@ -12,9 +12,11 @@ runner (store, settings, catalogue, clock, feed):
 - `staff`         a hall's staff accounts
 - `sessions`      staff signing in and out, and the session as a caller
 - `audit`         who changed the hall's set-up, when, from what to what
+- `catalogue_admin` the hall's own settings of catalogue items
 """
 
 from .audit import AuditLog
+from .catalogue_admin import CatalogueAdmin
 from .desk import Desk
 from .hall_admin import HallAdmin
 from .issuing import Issuing
@@ -23,5 +25,7 @@ from .sessions import StaffSessions
 from .staff import StaffAccounts
 
 
-class HallServices(HallAdmin, Issuing, Desk, Reports, StaffAccounts, StaffSessions, AuditLog):
+class HallServices(
+    HallAdmin, Issuing, Desk, Reports, StaffAccounts, StaffSessions, AuditLog, CatalogueAdmin
+):
     """Every use case of a hall (see the modules above)."""

@@ -117,7 +117,7 @@
     const [me, hallView, catalogue] = await Promise.all([
       Api.call("GET", "/api/whoami"),
       Api.call("GET", hallPath),
-      Api.call("GET", "/api/services"),
+      Api.call("GET", `${hallPath}/catalogue`), // the hall's own items: enabled, materials
     ]);
     const failed = [me, hallView, catalogue].find((r) => !r.ok);
     if (failed) return transient(failed) ? { retry: true } : { fatal: refusal(failed) };
@@ -132,9 +132,8 @@
 
   /** The hall's offer in catalogue order: categories with their walk-in and appointment services. */
   function buildConfig(me, hallView, catalogue) {
-    const offered = new Set(hallView.services);
     const services = new Map();
-    for (const s of catalogue.services) if (offered.has(s.code)) services.set(s.code, s);
+    for (const s of catalogue.services) if (s.enabled) services.set(s.code, s);
     const categories = catalogue.categories
       .map((c) => ({ ...c, services: [...services.values()].filter((s) => s.category === c.code) }))
       .filter((c) => c.services.length > 0);
