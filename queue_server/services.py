@@ -7,15 +7,13 @@ runner (store, settings, catalogue, clock, feed):
 - `hall_admin`    the hall, its policy, hours, windows and devices
 - `issuing`       tickets issued, looked at, cancelled and rated by holders
 - `desk`          the clerk's window actions, and staff cancelling a ticket
-- `reports`       queues, the board, figures, snapshots, CSV and alerts
+- `reports`       queues, the board, figures, snapshots, CSV, alerts and the audit
 - `tokens`        device and staff tokens (`HallServices.tokens`)
 - `staff`         a hall's staff accounts
 - `sessions`      staff signing in and out, and the session as a caller
-- `audit`         who changed the hall's set-up, when, from what to what
 - `catalogue_admin` the hall's own settings of catalogue items
 """
 
-from .audit import AuditLog
 from .catalogue_admin import CatalogueAdmin
 from .desk import Desk
 from .hall_admin import HallAdmin
@@ -25,7 +23,5 @@ from .sessions import StaffSessions
 from .staff import StaffAccounts
 
 
-class HallServices(
-    HallAdmin, Issuing, Desk, Reports, StaffAccounts, StaffSessions, AuditLog, CatalogueAdmin
-):
+class HallServices(HallAdmin, Issuing, Desk, Reports, StaffAccounts, StaffSessions, CatalogueAdmin):
     """Every use case of a hall (see the modules above)."""
