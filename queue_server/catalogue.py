@@ -5,7 +5,7 @@ service items with expected handling minutes, target waits and the materials
 checklist (收件清单); for some items, the documents a booker may identify with
 (the resident ID when not named) and the fields of the pre-fill form (预填表单).
 Loaded once; immutable afterwards. A hall's own settings of the items
-(`hall_catalogue`) are laid over it per hall: `for_hall`, `item`.
+(`hall_catalogue`) are laid over it per hall: `for_hall`.
 """
 
 import json
@@ -56,11 +56,6 @@ class Catalogue:
             services = MappingProxyType(effective(self.services, hall))
             found = self._halls[key] = (services, _waits(services))
         return found
-
-    def item(self, hall: Hall, code: str) -> Service:
-        """The item `code` with `hall`'s own settings (NotFound if unknown)."""
-        self.service(code)
-        return self.for_hall(hall)[0][code]
 
     def form(self, code: str) -> tuple[FormField, ...]:
         """The service's pre-fill form fields (none for most items)."""

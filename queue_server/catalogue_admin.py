@@ -45,7 +45,7 @@ class CatalogueAdmin(Runner):
         patch = body.model_dump(exclude_unset=True)
         if not patch:
             raise InvalidInput(
-                "请给出要修改的设置：enabled、" + "、".join(FIELDS),
+                "请给出要修改的设置：开通、" + "、".join(FIELDS.values()),
                 en=f"give a setting to change: enabled, {', '.join(FIELDS)}",
                 code="nothing_to_change",
             )

@@ -64,6 +64,34 @@ def test_an_admin_switches_an_item_off_and_the_kiosk_stops_offering_it(
     assert "M001" in record["actor"]
 
 
+def test_a_kiosk_that_listed_an_item_switched_off_since_says_so_and_lists_again(
+    live_server: LiveServer, browser: Browser, tmp_path: Path
+) -> None:
+    tokens = live_server.setup_hall()
+    with open_page(browser, PORTRAIT, touch=True) as kiosk:
+        kiosk.goto(kiosk_url(live_server, tokens["kiosk"]))
+        offered(kiosk)
+        kiosk.locator("#services .tile", has_text="居民身份证换领").tap()
+        screen(kiosk, "materials")
+        live_server.api("PATCH", f"/api/halls/live/catalogue/{ID_CARD}", json={"enabled": False})
+        kiosk.locator("#take").tap()
+        screen(kiosk, "error")
+        expect(kiosk.locator("#e-title")).to_have_text("本大厅暂不办理该事项")
+        expect(kiosk.locator("#e-message")).to_contain_text("本大厅不办理「居民身份证换领」")
+        kiosk.screenshot(path=tmp_path / "kiosk-refused.png")
+        kiosk.locator("#e-home").tap()
+        screen(kiosk, "categories")
+        # The machine lists the hall's items again, with no reload.
+        listed = live_server.api("GET", "/api/halls/live/catalogue")["services"]
+        hukou = sum(1 for s in listed if s["category"] == "hukou" and s["enabled"])
+        tile = kiosk.locator("#categories .tile", has_text="户政")
+        expect(tile).to_contain_text(f"{hukou} 项业务")
+        tile.tap()
+        screen(kiosk, "services")
+        expect(kiosk.locator("#services .tile", has_text="居民身份证换领")).to_have_count(0)
+        expect(kiosk.locator("#services .tile", has_text="居民身份证补领")).to_have_count(1)
+
+
 def test_materials_and_appointment_only_reach_the_kiosk_and_can_be_set_back(
     live_server: LiveServer, page: Page, browser: Browser, tmp_path: Path
 ) -> None:
