@@ -257,8 +257,8 @@ class Policy:
     """Per-hall dispatch and lifecycle settings (seconds unless named).
 
     `targets` is not a setting: it is each service's target wait in minutes,
-    from the catalogue, filled in where a hall is loaded. A service missing
-    from it gets no target boost.
+    the hall's own or the catalogue's (`hall_catalogue`), filled in where a
+    hall is loaded. A service missing from it gets no target boost.
     """
 
     green_boost_s: int = 1200
