@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from . import audit
-from .access import HALL_ROLES, Principal, require
+from .access import HALL_ROLES, Principal, Role, require
 from .bodies import CatalogueItemIn
 from .domain import Hall, Service
 from .errors import InvalidInput
@@ -23,8 +23,9 @@ from .transactions import Runner
 class CatalogueAdmin(Runner):
     def hall_catalogue(self, principal: Principal, hall_id: str) -> dict[str, Any]:
         """Every catalogue item as the hall runs it, offered or not, with the
-        fields the hall set itself and the catalogue's values."""
-        require(principal, HALL_ROLES, hall=hall_id)
+        fields the hall set itself and the catalogue's values. Any device or
+        member of the hall may read it (the 导办 desk and clerks too)."""
+        require(principal, HALL_ROLES | {Role.CLERK}, hall=hall_id)
         with self.store.read() as tx:
             hall = tx.hall(hall_id)
         return {

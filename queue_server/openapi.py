@@ -120,7 +120,7 @@ DOCS: dict[tuple[str, str], Doc] = {
     ),
     ("GET", f"{HALL}/catalogue"): Doc(
         "every item as the hall runs it: enabled, its own settings marked, the catalogue's",
-        "any token of the hall",
+        "any token or staff session of the hall",
     ),
     ("PATCH", f"{HALL}/catalogue/{{code}}"): Doc(
         "switch an item on or off, or set the hall's own values (null: the catalogue's)",

@@ -31,7 +31,8 @@ def items(hall: Hall, client: TestClient | None = None) -> dict[str, dict[str, A
 
 
 def patch(hall: Hall, code: str, body: dict[str, Any], headers: Any = None) -> Any:
-    return hall.c.patch(f"{CATALOGUE}/{code}", json=body, headers=headers or hall.admin)
+    chosen = hall.admin if headers is None else headers
+    return hall.c.patch(f"{CATALOGUE}/{code}", json=body, headers=chosen)
 
 
 def audit(hall: Hall) -> list[dict[str, Any]]:
@@ -101,10 +102,16 @@ def test_bad_settings_are_refused_in_chinese_and_change_nothing(
     assert audit(hall) == []
 
 
-def test_only_an_admin_changes_the_catalogue(hall: Hall) -> None:
+def test_only_an_admin_changes_the_catalogue_and_the_halls_people_read_it(hall: Hall) -> None:
     for who in (hall.supervisor, hall.kiosk):
         assert patch(hall, ID_CARD, {"enabled": False}, who).status_code == 403
     assert hall.c.get(CATALOGUE).status_code == 401
+    member = {"staff_no": "C001", "name": "王导办", "role": "clerk", "password": "pass-word-1"}
+    hall.ok(hall.c.post("/api/halls/h1/staff", json=member, headers=hall.admin), 201)
+    login = {"hall": "h1", "staff_no": "C001", "password": "pass-word-1"}
+    hall.ok(hall.c.post("/api/login", json=login))
+    assert hall.ok(hall.c.get(CATALOGUE))["services"][0]["enabled"]  # on the session
+    assert patch(hall, ID_CARD, {"enabled": False}, {}).status_code == 403  # the session
     assert items(hall)[ID_CARD]["enabled"]
 
 
