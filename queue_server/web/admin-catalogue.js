@@ -82,7 +82,7 @@ AdminConsole.section({
         el(
           "td",
           { colspan: 8 },
-          el("label", { class: "field" }, "所需材料（每行一项，取号机和取号凭条即刻显示）", materials),
+          el("label", { class: "field" }, "所需材料（每行一项；新取的号即刻显示，取号机一分钟内更新）", materials),
         ),
       );
       const toggle = el("button", {
