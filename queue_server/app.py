@@ -16,7 +16,17 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from . import api, city_api, devices_api, live, pages, staff_api, staff_pages, visitor_pages
+from . import (
+    api,
+    city_api,
+    devices_api,
+    live,
+    pages,
+    settings_api,
+    staff_api,
+    staff_pages,
+    visitor_pages,
+)
 from .bookings import Bookings
 from .broadcast import Doorbell, doorbell_for
 from .day import HallDay
@@ -78,6 +88,7 @@ def create_app(
             *devices_api.routes,
             *city_api.routes,
             *api.routes,
+            *settings_api.routes,
             *live.routes,
             *pages.routes,
             *visitor_pages.routes,

@@ -13,8 +13,10 @@ runner (store, settings, catalogue, clock, feed):
 - `tokens`        device and staff tokens (`HallServices.tokens`)
 - `staff`         a hall's staff accounts
 - `sessions`      staff signing in and out, and the session as a caller
+- `catalogue_admin` the hall's own settings of catalogue items
 """
 
+from .catalogue_admin import CatalogueAdmin
 from .city import City
 from .desk import Desk
 from .devices import Devices
@@ -25,5 +27,15 @@ from .sessions import StaffSessions
 from .staff import StaffAccounts
 
 
-class HallServices(HallAdmin, Devices, Issuing, Desk, Reports, StaffAccounts, StaffSessions, City):
+class HallServices(
+    HallAdmin,
+    Devices,
+    Issuing,
+    Desk,
+    Reports,
+    StaffAccounts,
+    StaffSessions,
+    CatalogueAdmin,
+    City,
+):
     """Every use case of a hall (see the modules above)."""
