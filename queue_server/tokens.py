@@ -9,12 +9,15 @@ so over Redis while it is connected); a revocation, here or in any process,
 clears it. Failed checks are counted per client address (429 past a limit).
 """
 
+import asyncio
 import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from .access import FailureWindow, Principal, Role, new_token, require, same_secret, token_hash
 from .audit import record
@@ -41,6 +44,7 @@ class Write(Protocol):
 UNCLAIMED = "unclaimed:"
 
 TOKEN_CACHE_S = 10.0  # a token seen lately is not looked up again for this long
+RECHECK_S = 60.0  # an open feed's token is checked again this often, revoked or not
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +109,24 @@ class Tokens:
             until = time.monotonic() + TOKEN_CACHE_S
             self._known[digest] = KnownToken(principal, until, row.expires_at)
         return principal
+
+    async def until_refused(self, token: str, poll_s: float = 1.0) -> Unauthorized:
+        """Wait until `token` no longer authenticates, and say why. Checked within
+        `poll_s` of each revocation this process hears of, and every RECHECK_S in
+        case one went unheard (Redis down) or the token expired: the feed closes
+        a revoked device's open socket so."""
+        seen, checked = self._generation, time.monotonic()
+        while True:
+            await asyncio.sleep(poll_s)
+            if self._generation == seen and time.monotonic() - checked < RECHECK_S:
+                continue
+            seen, checked = self._generation, time.monotonic()
+            try:
+                await asyncio.to_thread(self.authenticate, f"Bearer {token}")
+            except Unauthorized as refusal:
+                return refusal
+            except SQLAlchemyError:
+                continue  # the database is away: the next check decides
 
     def forget(self) -> None:
         """A token was revoked (here or in another process): check every token anew."""

@@ -106,6 +106,23 @@ def test_a_revoked_credential_is_refused_at_once_and_its_link_too(hall: Hall) ->
     assert claim(hall, code_of(unused)).json()["error"] == "link_revoked"
 
 
+def test_a_revoked_devices_open_feed_is_told_and_closed(hall: Hall) -> None:
+    got = hall.ok(claim(hall, code_of(hall.ok(create(hall), 201))))
+    other = hall.display["Authorization"].removeprefix("Bearer ")
+    feed = "/ws/halls/h1/board"
+    with (
+        hall.c.websocket_connect(feed, ["yichuang", f"bearer.{got['token']}"]) as revoked,
+        hall.c.websocket_connect(feed, ["yichuang", f"bearer.{other}"]) as kept,
+    ):
+        assert revoked.receive_json()["type"] == "snapshot"
+        assert kept.receive_json()["type"] == "snapshot"
+        hall.ok(hall.c.post(f"/api/tokens/{got['id']}/revoke", headers=hall.admin))
+        told = revoked.receive_json()
+        assert (told["type"], told["error"]) == ("error", "bad_token")
+        hall.ticket()  # the other display is still fed
+        assert kept.receive_json()["type"] == "ticket.issued"
+
+
 def test_a_halls_admin_makes_and_revokes_its_own_devices_only(hall: Hall) -> None:
     hall.ok(add(hall, "D001", "admin"))
     hall.ok(login(hall.c, "D001"))
@@ -170,7 +187,9 @@ def test_made_claimed_and_revoked_are_audited_without_secrets(hall: Hall) -> Non
 
 
 def test_heartbeats_show_and_are_written_seldom(hall: Hall, clock: Clock) -> None:
-    beat = lambda: hall.c.post("/api/halls/h1/devices/heartbeat", headers=hall.display)  # noqa: E731
+    def beat() -> httpx2.Response:
+        return hall.c.post("/api/halls/h1/devices/heartbeat", headers=hall.display)
+
     assert beat().status_code == 204
     display_id = hall.ok(hall.c.get("/api/whoami", headers=hall.display))["token_id"]
     first = listed(hall)[display_id]
@@ -239,11 +258,15 @@ def test_a_device_revoked_in_one_process_is_refused_at_once_in_another(
         auth = {"Authorization": f"Bearer {got['token']}"}
         for server in (a, b, a, b):  # known, and so cached, in both
             assert httpx2.get(f"{server.url}/api/whoami", headers=auth).status_code == 200
-        a.api("POST", f"/api/tokens/{made['id']}/revoke")
-        for server in (b, a):
-            assert httpx2.get(f"{server.url}/api/whoami", headers=auth).status_code == 401
         url = f"{b.ws_url}/ws/halls/live/board"
-        with connect(url, subprotocols=["yichuang", f"bearer.{got['token']}"]) as ws:  # type: ignore[list-item]
+        protocols = ["yichuang", f"bearer.{got['token']}"]
+        with connect(url, subprotocols=protocols) as open_feed:  # type: ignore[arg-type]
+            assert '"snapshot"' in str(open_feed.recv(timeout=10))
+            a.api("POST", f"/api/tokens/{made['id']}/revoke")
+            for server in (b, a):
+                assert httpx2.get(f"{server.url}/api/whoami", headers=auth).status_code == 401
+            assert '"bad_token"' in str(open_feed.recv(timeout=5))  # B closes it at once
+        with connect(url, subprotocols=protocols) as ws:  # type: ignore[arg-type]
             assert '"bad_token"' in str(ws.recv(timeout=10))
     finally:
         a.stop()
