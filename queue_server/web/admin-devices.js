@@ -6,6 +6,7 @@
 
 (() => {
   const REFRESH_MS = 15000;
+  let refreshTimer = null; // one at a time, however often the section is drawn
   const KINDS = {
     kiosk: { role: "kiosk", text: "取号机", window: false },
     display: { role: "display", text: "综合屏（大厅）", window: false },
@@ -158,8 +159,9 @@
       refresh.addEventListener("click", load);
       showWindowField();
       await load();
-      const timer = setInterval(() => {
-        if (!root.isConnected || root.dataset.section !== "devices") clearInterval(timer);
+      clearInterval(refreshTimer);
+      refreshTimer = setInterval(() => {
+        if (!root.isConnected || root.dataset.section !== "devices") clearInterval(refreshTimer);
         else load();
       }, REFRESH_MS);
     },
