@@ -116,3 +116,28 @@ def test_a_link_opens_once_and_the_city_lists_its_halls(
     hall.get_by_role("link", name="进入大厅管理").click()
     page.wait_for_url(f"{live_server.url}/admin/live?token=live-admin-token")
     expect(page.locator("body")).to_have_attribute("data-state", "ready")
+
+
+def test_a_supervisor_sees_faults_and_heartbeats_but_cannot_revoke(
+    live_server: LiveServer, page: Page, tmp_path: Path
+) -> None:
+    tokens = live_server.setup_hall()
+    add_member(live_server, "S001", "supervisor")
+    live_server.api(
+        "POST",
+        "/api/halls/live/devices/status",
+        token=tokens["kiosk"],
+        json={"state": "paper_out", "detail": "纸仓空"},
+    )
+    page.goto(f"{live_server.url}/login?hall=live&next=/admin/live%23devices")
+    sign_in(page, "S001")
+    page.wait_for_url(f"{live_server.url}/admin/live#devices")
+    kiosk = page.locator("#devices-table tr", has_text="取号机")
+    fault = kiosk.locator("td.fault")
+    expect(fault).to_have_text("缺纸：纸仓空")
+    expect(fault).to_have_css("color", "rgb(179, 38, 30)")
+    expect(kiosk).to_contain_text("刚刚")
+    expect(kiosk.get_by_role("button", name="吊销")).to_be_disabled()
+    expect(page.locator("#device-create")).to_be_disabled()
+    expect(page.locator("#devices-refresh")).to_be_enabled()
+    page.screenshot(path=tmp_path / "devices-supervisor.png", full_page=True)
