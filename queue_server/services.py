@@ -12,10 +12,14 @@ runner (store, settings, catalogue, clock, feed):
 - `staff`         a hall's staff accounts
 - `sessions`      staff signing in and out, and the session as a caller
 - `audit`         who changed the hall's set-up, when, from what to what
+- `guide`         the 导办 desk: items by pinyin, "how long for X?"
+- `green_channels` temporary green channels (专项服务)
 """
 
 from .audit import AuditLog
 from .desk import Desk
+from .green_channels import GreenChannels
+from .guide import Guide
 from .hall_admin import HallAdmin
 from .issuing import Issuing
 from .reports import Reports
@@ -23,5 +27,15 @@ from .sessions import StaffSessions
 from .staff import StaffAccounts
 
 
-class HallServices(HallAdmin, Issuing, Desk, Reports, StaffAccounts, StaffSessions, AuditLog):
+class HallServices(
+    HallAdmin,
+    Issuing,
+    Desk,
+    Reports,
+    StaffAccounts,
+    StaffSessions,
+    AuditLog,
+    Guide,
+    GreenChannels,
+):
     """Every use case of a hall (see the modules above)."""
