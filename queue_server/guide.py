@@ -35,7 +35,12 @@ class Guide(Runner):
             hall = tx.hall(hall_id)
         offered = [code for code in self.catalogue.services if hall.offers(code)]
         found = self.item_index.search(query or "", offered)
-        return {"hall": hall_id, "query": query or "", "items": [self._item(s) for s in found]}
+        return {
+            "hall": hall_id,
+            "hall_name": hall.name,
+            "query": query or "",
+            "items": [self._item(s) for s in found],
+        }
 
     def _item(self, service: Service) -> dict[str, Any]:
         return {

@@ -1,6 +1,7 @@
 // The staff sign-in page (/login?hall=…&next=…): POST /api/login sets the
 // session cookie (HttpOnly: this script never sees it), then a supervisor or
-// an admin goes on to `next` or to the supervisor console of the hall.
+// an admin goes on to `next` or to the supervisor console of the hall; a clerk
+// goes on to `next` if given (the 导办 desk sends its members back to it).
 "use strict";
 
 (() => {
@@ -37,13 +38,14 @@
     $("password").value = "";
     if (!answer.ok) return refuse(answer.data && answer.data.message);
     const member = answer.data;
-    if (member.role === "clerk") {
+    const next = safeNext(params.get("next"));
+    if (member.role === "clerk" && !next) {
       $("who").textContent =
         `已登录：${member.hall} 大厅 工号 ${member.staff_no} ${member.name}（${ROLE_ZH.clerk}）`;
       return show("signed-in");
     }
     const console_ = `${Api.root()}/supervisor/${encodeURIComponent(member.hall)}`;
-    location.assign(safeNext(params.get("next")) || console_);
+    location.assign(next || console_);
   }
 
   function refuse(message) {

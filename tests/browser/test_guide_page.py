@@ -1,0 +1,107 @@
+"""The 导办 desk in a real browser (issue 14), on a tablet (1280x800): a member
+signs in, finds an item by pinyin initials, reads its materials and the
+estimate, and issues a ticket with a pre-check note on a temporary green
+channel; the clerk console calls it and shows the note."""
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.conftest import RECORD_STATES, WAIT_MS
+from tests.live import LiveServer
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "s3cret-Pass-Word"
+TABLET = {"width": 1280, "height": 800}
+NOTE = "户口簿已核，需现场采集相片"
+
+
+@pytest.fixture
+def tablet(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport=TABLET, locale="zh-CN", timezone_id="UTC")
+    context.set_default_timeout(WAIT_MS)
+    context.add_init_script(RECORD_STATES)
+    errors: list[str] = []
+    new = context.new_page()
+    new.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        yield new
+    finally:
+        context.close()
+    assert not errors, f"the page threw: {errors}"
+
+
+def open_gaokao_channel(server: LiveServer) -> None:
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    body = {
+        "group_label": "高考考生",
+        "services": ["HZ-SFZ-HL"],
+        "from": today.isoformat(),
+        "to": (today + timedelta(days=5)).isoformat(),
+    }
+    server.api("POST", "/api/halls/live/green-channels", json=body)
+
+
+def test_a_greeter_finds_an_item_and_issues_with_a_note_the_clerk_sees(
+    live_server: LiveServer, tablet: Page, page: Page, tmp_path: Path
+) -> None:
+    tokens = live_server.setup_hall()
+    member = {"staff_no": "D001", "name": "赵导办", "role": "clerk", "password": PASSWORD}
+    live_server.api("POST", "/api/halls/live/staff", json=member)
+    open_gaokao_channel(live_server)
+    live_server.api("POST", "/api/halls/live/windows/2/open", token=tokens["window-2"])
+    for _ in range(2):  # people already waiting: the estimate has something to say
+        live_server.api(
+            "POST", "/api/halls/live/tickets", token=tokens["kiosk"], json={"service": "HZ-SFZ-HL"}
+        )
+
+    tablet.goto(f"{live_server.url}/guide/live")
+    expect(tablet.locator("#signin")).to_be_visible()
+    tablet.click("#login-link")
+    tablet.fill("#staff_no", "D001")
+    tablet.fill("#password", PASSWORD)
+    tablet.click("#submit")
+    tablet.wait_for_url(f"{live_server.url}/guide/live")
+    expect(tablet.locator("body")).to_have_attribute("data-state", "ready")
+    expect(tablet.locator("#who")).to_have_text("工号 D001 赵导办")
+
+    tablet.fill("#guide-search", "sfzhl")
+    items = tablet.locator("#guide-items .item")
+    expect(items.first).to_contain_text("居民身份证换领")
+    items.first.click()
+    expect(tablet.locator("#item-materials li").first).to_have_text("本人居民户口簿")
+    expect(tablet.get_by_test_id("guide-estimate")).to_contain_text("前面约 2 人，预计等候约")
+    tablet.fill("#guide-note", "联系电话 13812345678")
+    tablet.select_option("#guide-group", label="专项服务：高考考生")
+    tablet.screenshot(path=tmp_path / "guide-item.png")
+    tablet.click("#guide-issue")
+    expect(tablet.locator("#guide-error")).to_contain_text("不能填写手机号码")
+    tablet.fill("#guide-note", NOTE)
+    tablet.click("#guide-issue")
+    result = tablet.get_by_test_id("guide-result")
+    expect(result).to_be_visible()
+    expect(tablet.locator("#result-green")).to_be_visible()
+    number = tablet.locator("#result-number").inner_text()
+    assert number.startswith("A")
+    tablet.screenshot(path=tmp_path / "guide-issued.png")
+
+    # The clerk at window 1 calls: the green channel goes first, the note shows.
+    page.goto(f"{live_server.url}/window/live/1?token={tokens['window-1']}")
+    expect(page.locator("body")).to_have_attribute("data-window-state", "closed")
+    page.keyboard.press("o")
+    expect(page.locator("body")).to_have_attribute("data-window-state", "open")
+    page.keyboard.press("Space")
+    expect(page.locator("#ticket-number")).to_have_text(number)
+    expect(page.get_by_test_id("guide-note")).to_be_visible()
+    expect(page.locator("#guide-note-text")).to_have_text(NOTE)
+    page.screenshot(path=tmp_path / "clerk-note.png")
+
+    audit = live_server.api("GET", "/api/halls/live/audit")["records"]
+    issued = [r for r in audit if r["action"] == "ticket.issue_for"]
+    assert [(r["actor"], r["target"]) for r in issued] == [("clerk:staff D001@live", number)]
+    assert issued[0]["after"]["special"] == "高考考生"
