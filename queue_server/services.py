@@ -7,16 +7,14 @@ runner (store, settings, catalogue, clock, feed):
 - `hall_admin`    the hall, its policy, hours, windows and devices
 - `issuing`       tickets issued, looked at, cancelled and rated by holders
 - `desk`          the clerk's window actions, and staff cancelling a ticket
-- `reports`       queues, the board, figures, snapshots, CSV and alerts
+- `reports`       queues, the board, figures, snapshots, CSV, alerts and the audit
 - `tokens`        device and staff tokens (`HallServices.tokens`)
 - `staff`         a hall's staff accounts
 - `sessions`      staff signing in and out, and the session as a caller
-- `audit`         who changed the hall's set-up, when, from what to what
 - `guide`         the 导办 desk: items by pinyin, "how long for X?"
 - `green_channels` temporary green channels (专项服务)
 """
 
-from .audit import AuditLog
 from .desk import Desk
 from .green_channels import GreenChannels
 from .guide import Guide
@@ -28,14 +26,6 @@ from .staff import StaffAccounts
 
 
 class HallServices(
-    HallAdmin,
-    Issuing,
-    Desk,
-    Reports,
-    StaffAccounts,
-    StaffSessions,
-    AuditLog,
-    Guide,
-    GreenChannels,
+    HallAdmin, Issuing, Desk, Reports, StaffAccounts, StaffSessions, Guide, GreenChannels
 ):
     """Every use case of a hall (see the modules above)."""
