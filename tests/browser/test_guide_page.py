@@ -105,3 +105,38 @@ def test_a_greeter_finds_an_item_and_issues_with_a_note_the_clerk_sees(
     issued = [r for r in audit if r["action"] == "ticket.issue_for"]
     assert [(r["actor"], r["target"]) for r in issued] == [("clerk:staff D001@live", number)]
     assert issued[0]["after"]["special"] == "高考考生"
+
+
+def test_an_admin_opens_and_removes_a_temporary_green_channel(
+    live_server: LiveServer, page: Page, tmp_path: Path
+) -> None:
+    live_server.setup_hall()
+    member = {"staff_no": "M001", "name": "钱主任", "role": "admin", "password": PASSWORD}
+    live_server.api("POST", "/api/halls/live/staff", json=member)
+    page.goto(f"{live_server.url}/login?hall=live&next=/admin/live%23specials")
+    page.fill("#staff_no", "M001")
+    page.fill("#password", PASSWORD)
+    page.click("#submit")
+    page.wait_for_url(f"{live_server.url}/admin/live#specials")
+    expect(page.locator("#specials-table")).to_contain_text("尚未开设临时绿色通道")
+    page.fill("#gc-label", "高考考生")
+    page.select_option("#gc-services", ["HZ-SFZ-HL", "HZ-SFZ-BL"])
+    page.click("#gc-add")
+    row = page.locator("#specials-table tbody tr").first
+    expect(row).to_contain_text("居民身份证换领、居民身份证补领")
+    expect(row.get_by_test_id("channel-status")).to_have_text("进行中")
+    page.screenshot(path=tmp_path / "admin-specials.png", full_page=True)
+    running = live_server.api("GET", "/api/halls/live/green-channels")["green_channels"]
+    assert [c["group_label"] for c in running] == ["高考考生"]
+    page.fill("#gc-label", "退伍军人")
+    page.fill("#gc-from", "2026-12-10")
+    page.fill("#gc-to", "2026-12-01")
+    page.select_option("#gc-services", ["HZ-SFZ-HL"])
+    page.click("#gc-add")
+    expect(page.locator("#status")).to_have_text("结束日期不能早于开始日期")
+    row.get_by_test_id("channel-remove").click()
+    expect(row.get_by_test_id("channel-remove")).to_have_text("确认撤销")
+    row.get_by_test_id("channel-remove").click()
+    expect(page.locator("#specials-table")).to_contain_text("尚未开设临时绿色通道")
+    actions = [r["action"] for r in live_server.api("GET", "/api/halls/live/audit")["records"]]
+    assert actions[-2:] == ["green_channel.add", "green_channel.remove"]
