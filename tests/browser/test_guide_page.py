@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import RECORD_STATES, WAIT_MS
+from tests.browser.test_visitor_pages import PORTRAIT, choose, kiosk_url, open_page, screen
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -36,13 +37,14 @@ def tablet(browser: Browser) -> Iterator[Page]:
     assert not errors, f"the page threw: {errors}"
 
 
-def open_gaokao_channel(server: LiveServer) -> None:
-    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+def open_gaokao_channel(server: LiveServer, label: str = "高考考生", days: int = 0) -> None:
+    """A channel for 居民身份证换领 over five days from `days` days on."""
+    start = datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=days)
     body = {
-        "group_label": "高考考生",
+        "group_label": label,
         "services": ["HZ-SFZ-HL"],
-        "from": today.isoformat(),
-        "to": (today + timedelta(days=5)).isoformat(),
+        "from": start.isoformat(),
+        "to": (start + timedelta(days=5)).isoformat(),
     }
     server.api("POST", "/api/halls/live/green-channels", json=body)
 
@@ -140,3 +142,32 @@ def test_an_admin_opens_and_removes_a_temporary_green_channel(
     expect(page.locator("#specials-table")).to_contain_text("尚未开设临时绿色通道")
     actions = [r["action"] for r in live_server.api("GET", "/api/halls/live/audit")["records"]]
     assert actions[-2:] == ["green_channel.add", "green_channel.remove"]
+
+
+def test_the_kiosk_offers_a_running_channel_for_its_items_only(
+    live_server: LiveServer, browser: Browser, tmp_path: Path
+) -> None:
+    tokens = live_server.setup_hall()
+    open_gaokao_channel(live_server)
+    open_gaokao_channel(live_server, "退伍军人", days=3)  # not yet: not offered
+    with open_page(browser, PORTRAIT, touch=True) as kiosk:
+        kiosk.goto(kiosk_url(live_server, tokens["kiosk"]))
+        choose(kiosk, service="居民身份证首次申领")
+        expect(kiosk.locator("#m-specials")).to_be_hidden()
+        kiosk.locator("#back").tap()
+        kiosk.locator("#services .tile", has_text="居民身份证换领").tap()
+        offered = kiosk.locator("#m-specials button")
+        expect(offered).to_have_count(1)
+        expect(offered).to_contain_text("我是高考考生")
+        offered.tap()
+        expect(offered).to_have_attribute("aria-pressed", "true")
+        kiosk.screenshot(path=tmp_path / "kiosk-special.png")
+        kiosk.locator("#take").tap()
+        screen(kiosk, "result")
+        expect(kiosk.locator("#r-green")).to_be_visible()
+        kiosk.locator("#r-done").tap()
+        choose(kiosk)  # the next visitor starts without the claim
+        expect(kiosk.locator("#m-specials button")).to_have_attribute("aria-pressed", "false")
+        kiosk.locator("#take").tap()
+        screen(kiosk, "result")
+        expect(kiosk.locator("#r-green")).to_be_hidden()
