@@ -181,8 +181,9 @@ class Issuing(Runner):
             entry=entry,
             appointment_at=appointment_at,
         )
+        # The feed (displays too) says only "staff"; the row keeps the 工号.
         est, move = state.issue(
-            ticket, now, principal.actor, check_hours=check_hours, issued_by=issuer(principal)
+            ticket, now, principal.actor, check_hours=check_hours, issued_by=principal.token_id
         )
         holder = {
             "id_hash": stored.id_hash,

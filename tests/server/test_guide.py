@@ -78,7 +78,7 @@ def test_how_long_for_an_item_matches_the_ticket_it_would_get(hall: Hall) -> Non
     assert missing.status_code == 422
 
 
-def test_a_greeter_issues_with_a_note_the_clerk_sees(hall: Hall) -> None:
+def test_a_greeter_issues_with_a_note_the_clerk_sees(hall: Hall, settings: Settings) -> None:
     greeter, clerk = member(hall, "D001"), member(hall, "C001")
     note = "户口簿已核，缺相片，可现场采集"
     ticket = hall.ok(issue_for(hall, greeter, note=note, priority="military"), 201)
@@ -101,6 +101,13 @@ def test_a_greeter_issues_with_a_note_the_clerk_sees(hall: Hall) -> None:
     # The kiosk's catch-up leaves the 导办's ticket alone: its printer is not the 导办's.
     mine = hall.ok(hall.c.get("/api/halls/h1/tickets?since_seq=0", headers=hall.kiosk))
     assert mine["tickets"] == []
+    store = Store(settings.database_url)
+    with store.read() as tx:
+        assert tx.ticket_row(ticket["id"]).issued_by == "staff:D001"
+        # The feed reaches displays: it says a member issued it, not which one.
+        (event,) = [e for e in tx.events_since("h1", 0) if e.type == "ticket.issued"]
+        assert event.data["ticket"]["issued_by"] == "staff" and note not in str(event.data)
+    store.dispose()
 
 
 def test_the_note_follows_a_transfer(hall: Hall) -> None:
