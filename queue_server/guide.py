@@ -5,6 +5,7 @@ materials, answers "how long for X?" from the live estimate, and issues a
 ticket on a visitor's behalf (through `Issuing`, as a signed-in member).
 """
 
+from collections import Counter
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 from .access import HALL_ROLES, Principal, Role, require
 from .domain import STAFFED, PriorityClass, Service
 from .errors import InvalidInput, QueueError
-from .estimate import admit
+from .estimate import admit, estimate
 from .hall_state import HallState, new_ticket
 from .item_search import ItemIndex
 from .transactions import Runner
@@ -72,9 +73,12 @@ class Guide(Runner):
 
 
 def _estimate_view(state: HallState, service: Service, now: datetime) -> dict[str, Any]:
-    # Numbered but never issued: the state (shared by readers) is not changed.
+    # Numbered but never issued: the state (shared by readers) is not changed. Its
+    # own arrival counts, as when `HallState.issue` works out a new ticket's estimate.
     ticket = new_ticket(state, service, PriorityClass.NORMAL, now, ticket_id="estimate")
-    est = state.estimate(ticket, now)
+    arrivals = state.day.arrivals + Counter({(service.code, service.category, False): 1})
+    windows, policy = state.window_list(), state.hall.policy
+    est = estimate(ticket, state.waiting, windows, state.means(), policy, now, arrivals=arrivals)
     refusal = None
     if not state.hall.offers(service.code):
         refusal = "本大厅不办理此事项"
@@ -90,8 +94,6 @@ def _estimate_view(state: HallState, service: Service, now: datetime) -> dict[st
         "service_name": service.name,
         "position": est.position,
         "estimated_wait_s": est.wait_s,
-        "windows_open": sum(
-            1 for w in state.window_list() if w.accepts(ticket) and w.state in STAFFED
-        ),
+        "windows_open": sum(1 for w in windows if w.accepts(ticket) and w.state in STAFFED),
         "refusal": refusal,
     }

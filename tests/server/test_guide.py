@@ -67,6 +67,8 @@ def test_how_long_for_an_item_matches_the_ticket_it_would_get(hall: Hall) -> Non
     hall.open(1)
     for _ in range(3):
         hall.ticket()
+    hall.ticket(priority="military")  # a mix of arrivals: later green tickets overtake
+    hall.ticket(PASSPORT)
     asked = hall.ok(hall.c.get(f"/api/halls/h1/estimate?service={ID_CARD}", headers=greeter))
     assert asked["windows_open"] == 1 and asked["refusal"] is None
     taken = hall.ticket()
@@ -104,6 +106,8 @@ def test_a_greeter_issues_with_a_note_the_clerk_sees(hall: Hall, settings: Setti
     store = Store(settings.database_url)
     with store.read() as tx:
         assert tx.ticket_row(ticket["id"]).issued_by == "staff:D001"
+        issue = tx.transitions(ticket["id"])[0]
+        assert (issue.action, issue.actor) == ("issue", "clerk:staff D001@h1")  # who vouched
         # The feed reaches displays: it says a member issued it, not which one.
         (event,) = [e for e in tx.events_since("h1", 0) if e.type == "ticket.issued"]
         assert event.data["ticket"]["issued_by"] == "staff" and note not in str(event.data)
