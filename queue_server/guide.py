@@ -14,6 +14,7 @@ from .access import HALL_ROLES, Principal, Role, require
 from .domain import STAFFED, PriorityClass, Service
 from .errors import InvalidInput, QueueError
 from .estimate import admit, estimate
+from .hall_catalogue import here
 from .hall_state import HallState, new_ticket
 from .item_search import ItemIndex
 from .transactions import Runner
@@ -35,7 +36,7 @@ class Guide(Runner):
         with self.store.read() as tx:
             hall = tx.hall(hall_id)
         offered = [code for code in self.catalogue.services if hall.offers(code)]
-        found = self.item_index.search(query or "", offered)
+        found = [here(s, hall) for s in self.item_index.search(query or "", offered)]
         return {
             "hall": hall_id,
             "hall_name": hall.name,
@@ -44,6 +45,7 @@ class Guide(Runner):
         }
 
     def _item(self, service: Service) -> dict[str, Any]:
+        """An item as the hall runs it (its own materials, minutes, walk-in)."""
         return {
             "code": service.code,
             "name": service.name,
@@ -65,11 +67,11 @@ class Guide(Runner):
             raise InvalidInput(
                 "请给出事项编码：?service=…", en="give the service: ?service=…", code="no_service"
             )
-        service = self.catalogue.service(code)
+        self.catalogue.service(code)  # an unknown code: 404 before any read
         now = self.clock()
         with self.store.read() as tx:
             state = self.state(tx, hall_id, now, reading=True)
-        return _estimate_view(state, service, now)
+        return _estimate_view(state, state.service(code), now)
 
 
 def _estimate_view(state: HallState, service: Service, now: datetime) -> dict[str, Any]:

@@ -98,7 +98,8 @@ class Issuing(Runner):
             if idem_key is not None and (first := tx.idempotent(hall_id, idem_key)) is not None:
                 return self._again(tx, hall_id, service, first, now), False
             state = self.state(tx, hall_id, now)
-            self._check_offered(state, service)
+            here = state.service(service.code)  # with the hall's own settings
+            self._check_offered(state, here)
             priority = self._priority(body.priority, person, state.day.date)
             group = None
             if body.special is not None:
@@ -114,7 +115,7 @@ class Issuing(Runner):
                     en=f"this person already holds ticket {held.number} for {service.name}",
                 )
             ticket, view = self.new_ticket(
-                tx, state, service, priority, now, principal, stored, events, check_hours=True
+                tx, state, here, priority, now, principal, stored, events, check_hours=True
             )
             if principal.staff_no is not None:  # a 导办 acting for a visitor
                 done = {"service": service.code, "green_channel": ticket.green_channel}
@@ -216,7 +217,7 @@ class Issuing(Runner):
         self, state: HallState, ticket: Ticket, now: datetime, est: Any = None
     ) -> dict[str, Any]:
         """The holder's view of `ticket`, with its status page address."""
-        return ticket_view(state, self.catalogue, ticket, now, self.settings.public_url, est)
+        return ticket_view(state, ticket, now, self.settings.public_url, est)
 
     def ticket_view(self, ticket_id: str) -> dict[str, Any]:
         """The holder's view (no token: the unguessable id is the key)."""

@@ -13,8 +13,10 @@ runner (store, settings, catalogue, clock, feed):
 - `sessions`      staff signing in and out, and the session as a caller
 - `guide`         the 导办 desk: items by pinyin, "how long for X?"
 - `green_channels` temporary green channels (专项服务)
+- `catalogue_admin` the hall's own settings of catalogue items
 """
 
+from .catalogue_admin import CatalogueAdmin
 from .desk import Desk
 from .green_channels import GreenChannels
 from .guide import Guide
@@ -26,6 +28,14 @@ from .staff import StaffAccounts
 
 
 class HallServices(
-    HallAdmin, Issuing, Desk, Reports, StaffAccounts, StaffSessions, Guide, GreenChannels
+    HallAdmin,
+    Issuing,
+    Desk,
+    Reports,
+    StaffAccounts,
+    StaffSessions,
+    CatalogueAdmin,
+    Guide,
+    GreenChannels,
 ):
     """Every use case of a hall (see the modules above)."""

@@ -255,3 +255,19 @@ def test_only_the_hall_admin_opens_green_channels(hall: Hall) -> None:
     admin_here = member(hall, "M001", "admin")
     hall.ok(hall.c.post(url, json=GAOKAO, headers=admin_here), 201)
     assert hall.c.get("/api/halls/h2/green-channels", headers=hall.kiosk).status_code == 403
+
+
+def test_items_as_the_hall_runs_them(hall: Hall) -> None:
+    greeter = member(hall, "D001")
+    own = {"materials": ["本人居民户口簿", "原居民身份证"], "minutes": 12}
+    hall.ok(hall.c.patch(f"/api/halls/h1/catalogue/{ID_CARD}", json=own, headers=hall.admin))
+    hall.ok(
+        hall.c.patch(
+            "/api/halls/h1/catalogue/HZ-SFZ-BL", json={"enabled": False}, headers=hall.admin
+        )
+    )
+    found = {i["code"]: i for i in items(hall, "sfz", greeter)}
+    assert found[ID_CARD]["materials"] == own["materials"] and found[ID_CARD]["minutes"] == 12
+    assert "HZ-SFZ-BL" not in found  # disabled here: the 导办 does not offer it
+    asked = hall.ok(hall.c.get("/api/halls/h1/estimate?service=HZ-SFZ-BL", headers=greeter))
+    assert asked["refusal"] == "本大厅不办理此事项"
