@@ -52,8 +52,10 @@
     if (me.data.hall !== hall) return signedOut(`您登录的是大厅 ${me.data.hall}，不是本大厅`);
     $("who").textContent = `工号 ${me.data.staff.staff_no} ${me.data.staff.name}`;
     $("logout").hidden = false;
+    // The channels first: an item chosen at once must already list them.
+    await loadChannels();
     show("ready");
-    await Promise.all([loadChannels(), search()]);
+    await search();
     $("guide-search").focus();
   }
 
