@@ -20,6 +20,7 @@ from . import (
     api,
     city_api,
     devices_api,
+    guide_api,
     live,
     pages,
     settings_api,
@@ -67,6 +68,7 @@ def create_app(
         services.tokens.cache_trusted = doorbell.reliable
         doorbell.on_revoke = services.tokens.forget
         services.id_key()  # read (or made) now, not on the event loop by a first ID number
+        _ = services.item_index  # the items' pinyin, worked out once, before any request
         jobs = Jobs(HallDay(services), clock, settings.jobs_interval_s)
         jobs.start()
         try:
@@ -93,6 +95,7 @@ def create_app(
             *pages.routes,
             *visitor_pages.routes,
             *staff_pages.routes,
+            *guide_api.routes,
         ],
         lifespan=lifespan,
         middleware=[

@@ -13,6 +13,8 @@ runner (store, settings, catalogue, clock, feed):
 - `tokens`        device and staff tokens (`HallServices.tokens`)
 - `staff`         a hall's staff accounts
 - `sessions`      staff signing in and out, and the session as a caller
+- `guide`         the 导办 desk: items by pinyin, "how long for X?"
+- `green_channels` temporary green channels (专项服务)
 - `catalogue_admin` the hall's own settings of catalogue items
 """
 
@@ -20,6 +22,8 @@ from .catalogue_admin import CatalogueAdmin
 from .city import City
 from .desk import Desk
 from .devices import Devices
+from .green_channels import GreenChannels
+from .guide import Guide
 from .hall_admin import HallAdmin
 from .issuing import Issuing
 from .reports import Reports
@@ -37,5 +41,7 @@ class HallServices(
     StaffSessions,
     CatalogueAdmin,
     City,
+    Guide,
+    GreenChannels,
 ):
     """Every use case of a hall (see the modules above)."""
