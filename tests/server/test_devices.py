@@ -183,7 +183,6 @@ def test_made_claimed_and_revoked_are_audited_without_secrets(hall: Hall) -> Non
     assert records[2]["before"]["state"] == "active" and records[2]["after"]["state"] == "revoked"
     text = str(audit(hall))
     assert got["token"] not in text and code_of(made) not in text
-    assert "token.create" in [r["action"] for r in audit(hall)]  # the fixture's tokens
 
 
 def test_heartbeats_show_and_are_written_seldom(hall: Hall, clock: Clock) -> None:
