@@ -12,6 +12,7 @@ runner (store, settings, catalogue, clock, feed):
 - `staff`         a hall's staff accounts
 - `sessions`      staff signing in and out, and the session as a caller
 - `audit`         who changed the hall's set-up, when, from what to what
+- `ticket_record` a number's steps with time, window and 工号, for supervisors
 """
 
 from .audit import AuditLog
@@ -21,7 +22,10 @@ from .issuing import Issuing
 from .reports import Reports
 from .sessions import StaffSessions
 from .staff import StaffAccounts
+from .ticket_record import TicketRecord
 
 
-class HallServices(HallAdmin, Issuing, Desk, Reports, StaffAccounts, StaffSessions, AuditLog):
+class HallServices(
+    HallAdmin, Issuing, Desk, Reports, StaffAccounts, StaffSessions, AuditLog, TicketRecord
+):
     """Every use case of a hall (see the modules above)."""
