@@ -7,15 +7,13 @@ runner (store, settings, catalogue, clock, feed):
 - `hall_admin`    the hall, its policy, hours, windows and devices
 - `issuing`       tickets issued, looked at, cancelled and rated by holders
 - `desk`          the clerk's window actions, and staff cancelling a ticket
-- `reports`       queues, the board, figures, snapshots, CSV and alerts
+- `reports`       queues, the board, figures, snapshots, CSV, alerts and the audit
 - `tokens`        device and staff tokens (`HallServices.tokens`)
 - `staff`         a hall's staff accounts
 - `sessions`      staff signing in and out, and the session as a caller
-- `audit`         who changed the hall's set-up, when, from what to what
 - `ticket_record` a number's steps with time, window and 工号, for supervisors
 """
 
-from .audit import AuditLog
 from .desk import Desk
 from .hall_admin import HallAdmin
 from .issuing import Issuing
@@ -25,7 +23,5 @@ from .staff import StaffAccounts
 from .ticket_record import TicketRecord
 
 
-class HallServices(
-    HallAdmin, Issuing, Desk, Reports, StaffAccounts, StaffSessions, AuditLog, TicketRecord
-):
+class HallServices(HallAdmin, Issuing, Desk, Reports, StaffAccounts, StaffSessions, TicketRecord):
     """Every use case of a hall (see the modules above)."""
