@@ -4,7 +4,7 @@ A hall whose policy sets `window_shows_staff` has each window's screen show
 the 工号 and name of the member signed in there (staff data, not a
 visitor's): the board's snapshot gives each window its `staff`, and each
 sign-in or sign-out announces `window.updated` with the window and its new
-`staff` ({staff_no, name}, or null). Without the flag neither carries a
+`staff` ({staff_no, name}, or null) in it. Without the flag neither carries a
 member, so a hall that does not opt in sends no staff name to its screens.
 """
 
@@ -50,10 +50,7 @@ def _updates(tx: Tx, state: HallState, numbers: Iterable[int], now: datetime) ->
     return [
         Event(
             EventType.WINDOW_UPDATED,
-            {
-                "window": state.public_window(state.window(n)),
-                "staff": staff_line(signed.get(n)),
-            },
+            {"window": state.public_window(state.window(n)) | {"staff": staff_line(signed.get(n))}},
         )
         for n in sorted(set(numbers))
     ]

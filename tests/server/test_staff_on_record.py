@@ -143,17 +143,17 @@ def test_with_the_flag_the_screens_follow_sign_in_and_sign_out(hall: Hall, store
     hall.ok(sign_in(hall, 2, clerk))
     (signed,) = events_after(store, seq)
     assert signed["window"]["number"] == 2
-    assert signed["staff"] == {"staff_no": "A001", "name": "王小明"}
+    assert signed["window"]["staff"] == {"staff_no": "A001", "name": "王小明"}
     board = hall.ok(hall.c.get("/api/halls/h1/board", headers=hall.display))
     staff = {w["number"]: w["staff"] for w in board["windows"]}
     assert staff == {1: None, 2: {"staff_no": "A001", "name": "王小明"}, 3: None, 4: None, 5: None}
     seq = last_seq(store)
     hall.ok(sign_in(hall, 3, clerk))  # moves: window 2 loses its member
-    moved = {e["window"]["number"]: e["staff"] for e in events_after(store, seq)}
+    moved = {e["window"]["number"]: e["window"]["staff"] for e in events_after(store, seq)}
     assert moved == {2: None, 3: {"staff_no": "A001", "name": "王小明"}}
     seq = last_seq(store)
     assert sign_out(hall, 3, clerk).status_code == 204
-    assert [e["staff"] for e in events_after(store, seq)] == [None]
+    assert [e["window"]["staff"] for e in events_after(store, seq)] == [None]
 
 
 def test_closing_or_deactivating_clears_the_screen(hall: Hall, store: Store) -> None:
@@ -163,27 +163,29 @@ def test_closing_or_deactivating_clears_the_screen(hall: Hall, store: Store) -> 
     hall.ok(hall.act(1, "open", headers=clerk))
     seq = last_seq(store)
     hall.ok(hall.act(1, "close", headers=clerk))
-    assert [(e["window"]["state"], e["staff"]) for e in events_after(store, seq)] == [
+    assert [(e["window"]["state"], e["window"]["staff"]) for e in events_after(store, seq)] == [
         ("closed", None)
     ]
     hall.ok(sign_in(hall, 2, other))
     seq = last_seq(store)
     patch(hall, "A002", active=False)
-    assert [(e["window"]["number"], e["staff"]) for e in events_after(store, seq)] == [(2, None)]
+    assert [(e["window"]["number"], e["window"]["staff"]) for e in events_after(store, seq)] == [
+        (2, None)
+    ]
 
 
 def test_turning_the_flag_on_and_off_tells_every_screen(hall: Hall, store: Store) -> None:
     hall.ok(sign_in(hall, 5, member(hall, "A001")))
     seq = last_seq(store)
     show_staff(hall, 1)
-    shown = {e["window"]["number"]: e["staff"] for e in events_after(store, seq)}
+    shown = {e["window"]["number"]: e["window"]["staff"] for e in events_after(store, seq)}
     assert shown[5] == {"staff_no": "A001", "name": "王小明"} and shown[1] is None
     assert len(shown) == 5
     seq = last_seq(store)
     show_staff(hall, 1)  # no change, no events
     assert events_after(store, seq) == []
     show_staff(hall, 0)
-    assert [e["staff"] for e in events_after(store, seq)] == [None] * 5
+    assert [e["window"]["staff"] for e in events_after(store, seq)] == [None] * 5
     refused = hall.c.put("/api/halls/h1/policy", json={"window_shows_staff": 2}, headers=hall.admin)
     assert refused.status_code == 422
 
