@@ -155,3 +155,39 @@ def test_a_window_another_member_holds_is_refused_with_their_number(
     expect(first.locator("#gate-sign-in")).to_be_visible()
     page.click("#gate-sign-in")
     expect(page.locator("#staff-who")).to_have_text("工号 C002 王小明")
+
+
+STAFF_CASES = """
+() => {
+  const F = window.YiChuangFeed;
+  const one = {number: 1, label: "1号窗口", state: "open", lane: "standard", ticket: null};
+  const member = {staff_no: "C001", name: "王小明"};
+  const waiting = {total: 0, green_channel: 0, by_category: []};
+  const snapshot = {type: "snapshot", seq: 1, data: {hall: {id: "h", name: "大厅",
+    timezone: "Asia/Shanghai"}, now_calling: [], last_calls: [], waiting,
+    windows: [{...one, staff: member}, {...one, number: 2, staff: {staff_no: 7}}]}};
+  const event = (seq, type, window) => ({type, seq, data: {window, waiting}});
+  const staffOf = (state) => state.windows.map((w) => w.staff && w.staff.staff_no);
+  let state = F.applyMessage(F.initialState(), snapshot).state;
+  const fromSnapshot = staffOf(state);
+  state = F.applyMessage(state, event(2, "window.paused", {...one, state: "paused"})).state;
+  const afterPause = staffOf(state);
+  state = F.applyMessage(state, event(3, "window.updated", {...one, staff: null})).state;
+  const afterSignOut = staffOf(state);
+  state = F.applyMessage(state, event(4, "window.updated",
+    {...one, number: 2, staff: {staff_no: "C002", name: "李四"}})).state;
+  return {fromSnapshot, afterPause, afterSignOut, afterSignIn: staffOf(state)};
+}
+"""
+
+
+def test_the_feed_keeps_a_window_s_member_until_a_sign_in_or_out_says(
+    live_server: LiveServer, page: Page
+) -> None:
+    page.goto(f"{live_server.url}/display/live")  # no token: the page stays offline
+    assert page.evaluate(STAFF_CASES) == {
+        "fromSnapshot": ["C001", None],  # what cannot be read names nobody
+        "afterPause": ["C001", None],  # a pause does not say who is there: still C001
+        "afterSignOut": [None, None],
+        "afterSignIn": [None, "C002"],
+    }
