@@ -8,9 +8,13 @@ from typing import Any
 import pytest
 
 from queue_server.access import actor_staff_no
+from queue_server.day import HallDay
+from queue_server.services import HallServices
 from queue_server.settings import Settings
 from queue_server.store import Store
+from tests.conftest import Clock
 from tests.server.conftest import PASSPORT, Hall
+from tests.server.test_day import WEEKDAYS, set_hours
 from tests.server.test_staff import PASSWORD, add, patch
 from tests.server.test_window_sign_in import member, sign_in, sign_out
 
@@ -22,6 +26,12 @@ def store(settings: Settings) -> Iterator[Store]:
         yield opened
     finally:
         opened.dispose()
+
+
+@pytest.fixture
+def jobs(store: Store, settings: Settings, clock: Clock) -> HallDay:
+    """The day's jobs, on the app's database and the test's clock."""
+    return HallDay(HallServices(store, settings, clock=clock))
 
 
 def events_after(store: Store, seq: int, kind: str = "window.updated") -> list[dict[str, Any]]:
@@ -252,3 +262,22 @@ def test_a_sign_out_is_audited_only_when_someone_was_signed_in(hall: Hall) -> No
     outs = [r for r in records if r["action"] == "window.sign_out"]
     assert [(r["target"], r["before"]) for r in outs] == [("window 2", {"staff_no": "A001"})]
     assert outs[0]["actor"].startswith("supervisor:")
+
+
+def test_the_day_s_close_signs_out_the_members_of_the_windows_it_closes(
+    hall: Hall, store: Store, jobs: HallDay, clock: Clock
+) -> None:
+    set_hours(hall, WEEKDAYS)
+    show_staff(hall, 1)
+    clerk, other = member(hall, "A001"), member(hall, "A002")
+    hall.ok(sign_in(hall, 1, clerk))
+    hall.ok(sign_in(hall, 2, other))
+    hall.ok(hall.act(1, "open", headers=clerk))
+    clock.advance(7.5 * 3600 + 1)  # 17:00:01
+    seq = last_seq(store)
+    jobs.close_day("h1", clock.now)
+    assert [(e["window"]["number"], e["window"]["staff"]) for e in events_after(store, seq)] == [
+        (1, None)
+    ]
+    assert hall.ok(hall.c.get("/api/whoami", headers=clerk))["window"] is None
+    assert hall.ok(hall.c.get("/api/whoami", headers=other))["window"] == 2  # a closed window
