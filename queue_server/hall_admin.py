@@ -61,9 +61,15 @@ class HallAdmin(Runner):
             current = tx.hall(hall_id).policy
             merged = replace(current, **body.model_dump(exclude_none=True))
             tx.set_hall(hall_id, policy=_policy_dict(merged))
+            before, after = _policy_dict(current), _policy_dict(merged)
+            if moved := [k for k in after if before[k] != after[k]]:
+                was, now_is = {k: before[k] for k in moved}, {k: after[k] for k in moved}
+                audit.record(
+                    tx, principal, hall_id, "policy.update", before=was, after=now_is, now=now
+                )
             if merged.window_shows_staff != current.window_shows_staff:
                 events.extend(flag_events(tx, self.state(tx, hall_id, now, reading=True), now))
-            return _policy_dict(merged)
+            return after
 
         return self.write(hall_id, work)
 

@@ -115,6 +115,7 @@ class HallRows(TicketRows):
             services=frozenset(row.services) if row.services is not None else None,
             policy=Policy(**settings),
             hours=parse_hours(hours.get("weekly", {}), hours.get("closed_dates", [])),
+            overrides=row.catalogue or {},
         )
         self._halls[row.id] = hall
         return hall
@@ -136,8 +137,8 @@ class HallRows(TicketRows):
         )
 
     def set_hall(self, hall_id: str, **values: Any) -> None:
-        """Change the hall's stored `hours` or `policy` (not announced: read afresh
-        under the hall's lock by every transaction)."""
+        """Change the hall's stored settings (`hours`, `policy`, `services`,
+        `catalogue` …); not announced: every transaction reads them afresh."""
         row = self.s.get(HallRow, hall_id)
         if row is None:
             raise unknown_hall(hall_id)

@@ -11,9 +11,11 @@ runner (store, settings, catalogue, clock, feed):
 - `tokens`        device and staff tokens (`HallServices.tokens`)
 - `staff`         a hall's staff accounts
 - `sessions`      staff signing in and out, and the session as a caller
+- `catalogue_admin` the hall's own settings of catalogue items
 - `ticket_record` a number's steps with time, window and 工号, for supervisors
 """
 
+from .catalogue_admin import CatalogueAdmin
 from .desk import Desk
 from .hall_admin import HallAdmin
 from .issuing import Issuing
@@ -23,5 +25,7 @@ from .staff import StaffAccounts
 from .ticket_record import TicketRecord
 
 
-class HallServices(HallAdmin, Issuing, Desk, Reports, StaffAccounts, StaffSessions, TicketRecord):
+class HallServices(
+    HallAdmin, Issuing, Desk, Reports, StaffAccounts, StaffSessions, CatalogueAdmin, TicketRecord
+):
     """Every use case of a hall (see the modules above)."""
