@@ -49,7 +49,6 @@ def test_an_admin_sets_up_a_window_and_a_clerk_who_serves_there(
     tokens = live_server.setup_hall()
     body = {"staff_no": "D001", "name": "张主任", "role": "admin", "password": PASSWORD}
     live_server.api("POST", "/api/halls/live/staff", json=body)
-    live_server.api("PUT", "/api/halls/live/policy", json={"window_shows_staff": 1})
 
     # (a) The admin: a window for 出入境 only, then a clerk.
     page.goto(f"{live_server.url}/login?hall=live")
@@ -66,6 +65,11 @@ def test_an_admin_sets_up_a_window_and_a_clerk_who_serves_there(
     row = page.locator('#windows-table tr[data-window="4"]')
     expect(row.locator(".skills")).to_have_text("出入境（全类）")
     page.screenshot(path=tmp_path / "admin-windows.png", full_page=True)
+
+    page.click("#nav-policy")  # the hall shows staff on its window screens
+    page.check("#policy-window_shows_staff")
+    page.click("#policy-save")
+    expect(page.locator("#status")).to_contain_text("已保存 1 项调度规则")
 
     page.click("#nav-staff")
     page.fill("#sf-staff-no", "C001")
