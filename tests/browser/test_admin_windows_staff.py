@@ -195,3 +195,34 @@ def test_the_feed_keeps_a_window_s_member_until_a_sign_in_or_out_says(
         "afterSignOut": [None, None],
         "afterSignIn": [None, "C002"],
     }
+
+
+def test_an_admin_gives_a_window_single_items_and_a_supervisor_only_reads(
+    live_server: LiveServer, page: Page, contexts: list[BrowserContext], tmp_path: Path
+) -> None:
+    live_server.setup_hall(windows=2)
+    for staff_no, role in (("D001", "admin"), ("S001", "supervisor")):
+        body = {"staff_no": staff_no, "name": "张主任", "role": role, "password": PASSWORD}
+        live_server.api("POST", "/api/halls/live/staff", json=body)
+    page.goto(f"{live_server.url}/login?hall=live&next=/admin/live%23windows")
+    log_in(page, "D001", PASSWORD)
+    page.locator('#windows-table tr[data-window="2"] button[data-action="edit"]').click()
+    expect(page.locator("#wf-number")).to_have_attribute("readonly", "")
+    page.locator("#window-form details").first.click()  # 户政: by item
+    page.check('#window-form input[data-service="HZ-SFZ-HL"]')
+    expect(page.locator("#wf-some")).to_be_checked()
+    page.click("#wf-save")
+    skills = page.locator('#windows-table tr[data-window="2"] .skills')
+    expect(skills).to_have_text("居民身份证换领")
+    window = live_server.api("GET", "/api/halls/live")["windows"][1]
+    assert (window["services"], window["categories"]) == (["HZ-SFZ-HL"], [])
+
+    supervisor = contexts[0].new_page()
+    supervisor.goto(f"{live_server.url}/login?hall=live&next=/admin/live%23staff")
+    log_in(supervisor, "S001", PASSWORD)
+    expect(supervisor.locator("#staff-table")).to_be_visible()
+    expect(supervisor.locator("#sf-add")).to_be_disabled()
+    expect(supervisor.locator('#staff-table tr[data-staff="D001"] select')).to_be_disabled()
+    supervisor.click("#nav-windows")
+    expect(supervisor.locator("#window-add")).to_be_disabled()
+    supervisor.screenshot(path=tmp_path / "supervisor-reads-windows.png", full_page=True)
