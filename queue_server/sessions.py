@@ -165,8 +165,8 @@ class StaffSessions(Runner):
             session.window = number
             tx.add_staff_session(session)
             if moved_from != number:
-                where = f"window {number}"
-                audit.record(tx, principal, hall_id, "window.sign_in", where, now=now)
+                where, left = f"window {number}", {"window": moved_from} if moved_from else None
+                audit.record(tx, principal, hall_id, "window.sign_in", where, before=left, now=now)
                 state = self.state(tx, hall_id, now, reading=True)
                 touched = [number] if moved_from is None else [number, moved_from]
                 events.extend(staff_events(tx, state, touched, now))

@@ -161,6 +161,9 @@ def test_with_the_flag_the_screens_follow_sign_in_and_sign_out(hall: Hall, store
     hall.ok(sign_in(hall, 3, clerk))  # moves: window 2 loses its member
     moved = {e["window"]["number"]: e["window"]["staff"] for e in events_after(store, seq)}
     assert moved == {2: None, 3: {"staff_no": "A001", "name": "王小明"}}
+    records = hall.ok(hall.c.get("/api/halls/h1/audit", headers=hall.supervisor))["records"]
+    signs = [(r["target"], r["before"]) for r in records if r["action"] == "window.sign_in"]
+    assert signs == [("window 2", None), ("window 3", {"window": 2})]
     seq = last_seq(store)
     assert sign_out(hall, 3, clerk).status_code == 204
     assert [e["window"]["staff"] for e in events_after(store, seq)] == [None]
