@@ -2,6 +2,7 @@
 工号; the window screens' staff line behind the hall's `window_shows_staff`
 flag; and the audit of windows, staff accounts and window sign-ins."""
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -284,3 +285,13 @@ def test_the_day_s_close_signs_out_the_members_of_the_windows_it_closes(
     ]
     assert hall.ok(hall.c.get("/api/whoami", headers=clerk))["window"] is None
     assert hall.ok(hall.c.get("/api/whoami", headers=other))["window"] == 2  # a closed window
+
+
+def test_a_clerk_signed_in_at_a_window_follows_the_feed_on_the_session(hall: Hall) -> None:
+    hall.ok(add(hall, "C001"), 201)
+    login = {"hall": "h1", "staff_no": "C001", "password": PASSWORD}
+    hall.ok(hall.c.post("/api/login", json=login))  # the client's jar keeps the cookie
+    hall.ok(hall.c.post("/api/halls/h1/windows/3/sign-in"))
+    with hall.c.websocket_connect("/ws/halls/h1/board", subprotocols=["yichuang"]) as ws:
+        snapshot = json.loads(ws.receive_text())
+        assert snapshot["type"] == "snapshot" and snapshot["seq"] >= 0
