@@ -16,7 +16,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from . import api, live, pages, settings_api, staff_api, staff_pages, visitor_pages
+from . import api, guide_api, live, pages, settings_api, staff_api, staff_pages, visitor_pages
 from .bookings import Bookings
 from .broadcast import Doorbell, doorbell_for
 from .day import HallDay
@@ -57,6 +57,7 @@ def create_app(
         services.tokens.cache_trusted = doorbell.reliable
         doorbell.on_revoke = services.tokens.forget
         services.id_key()  # read (or made) now, not on the event loop by a first ID number
+        _ = services.item_index  # the items' pinyin, worked out once, before any request
         jobs = Jobs(HallDay(services), clock, settings.jobs_interval_s)
         jobs.start()
         try:
@@ -81,6 +82,7 @@ def create_app(
             *pages.routes,
             *visitor_pages.routes,
             *staff_pages.routes,
+            *guide_api.routes,
         ],
         lifespan=lifespan,
         middleware=[

@@ -147,6 +147,13 @@ class HallRows(TicketRows):
                 setattr(row, name, value)
         self._halls.pop(hall_id, None)
 
+    def specials(self, hall_id: str) -> dict[str, Any]:
+        """The hall's 专项服务 as stored (a copy: change it, then `set_hall`)."""
+        row = self.s.get(HallRow, hall_id)
+        if row is None:
+            raise unknown_hall(hall_id)
+        return dict(row.specials or {})
+
     def halls(self) -> list[Hall]:
         return [self.hall(h) for h in self.s.scalars(select(HallRow.id).order_by(col(HallRow.id)))]
 

@@ -11,12 +11,16 @@ runner (store, settings, catalogue, clock, feed):
 - `tokens`        device and staff tokens (`HallServices.tokens`)
 - `staff`         a hall's staff accounts
 - `sessions`      staff signing in and out, and the session as a caller
+- `guide`         the 导办 desk: items by pinyin, "how long for X?"
+- `green_channels` temporary green channels (专项服务)
 - `catalogue_admin` the hall's own settings of catalogue items
 - `ticket_record` a number's steps with time, window and 工号, for supervisors
 """
 
 from .catalogue_admin import CatalogueAdmin
 from .desk import Desk
+from .green_channels import GreenChannels
+from .guide import Guide
 from .hall_admin import HallAdmin
 from .issuing import Issuing
 from .reports import Reports
@@ -26,6 +30,15 @@ from .ticket_record import TicketRecord
 
 
 class HallServices(
-    HallAdmin, Issuing, Desk, Reports, StaffAccounts, StaffSessions, CatalogueAdmin, TicketRecord
+    HallAdmin,
+    Issuing,
+    Desk,
+    Reports,
+    StaffAccounts,
+    StaffSessions,
+    CatalogueAdmin,
+    Guide,
+    GreenChannels,
+    TicketRecord,
 ):
     """Every use case of a hall (see the modules above)."""

@@ -1,8 +1,9 @@
 // The staff sign-in page (/login?hall=…&next=…): POST /api/login sets the
 // session cookie (HttpOnly: this script never sees it), then a supervisor or
 // an admin goes on to `next`, else to the supervisor console or the hall's
-// console (/admin/{hall}) by role; a clerk goes on to `next` (the window's
-// console that sent them here), else stays, told who is signed in.
+// console (/admin/{hall}) by role; a clerk goes on to `next` if given (the
+// window's console or the 导办 desk that sent them here), else stays, told
+// who is signed in.
 "use strict";
 
 (() => {
