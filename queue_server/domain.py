@@ -320,6 +320,7 @@ class Hall:
     services: frozenset[str] | None = None  # enabled subset; None = whole catalogue
     policy: Policy = Policy()
     hours: Hours = field(default_factory=Hours)
+    announcement: str = ""  # the line the lobby screen scrolls
 
     @property
     def zone(self) -> ZoneInfo:
