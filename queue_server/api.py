@@ -16,7 +16,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from . import openapi
+from . import audit, openapi
 from .access import Principal
 from .bodies import (
     AppointmentIn,
@@ -333,6 +333,18 @@ async def tickets_csv(request: Request) -> Response:
     )
 
 
+async def audit_csv(request: Request) -> Response:
+    principal, hall = await who(request), request.path_params["hall"]
+    day = await run_in_threadpool(
+        hub(request).audit, principal, hall, request.query_params.get("date")
+    )
+    return Response(
+        "\ufeff" + audit.audit_csv(day),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{hall}-audit-{day["date"]}.csv"'},
+    )
+
+
 async def ack_alert(request: Request) -> Response:
     principal, p = await who(request), request.path_params
     return ok(await run_in_threadpool(hub(request).ack_alert, principal, p["hall"], p["alert"]))
@@ -390,6 +402,7 @@ routes = [
     Route("/api/halls/{hall}/windows/{n:int}", get_window, methods=["GET"]),
     Route("/api/halls/{hall}/alerts", hall_route(lambda s: s.alerts, query="date")),
     Route("/api/halls/{hall}/audit", hall_route(lambda s: s.audit, query="date")),
+    Route("/api/halls/{hall}/audit.csv", audit_csv),
     Route("/api/halls/{hall}/alerts/{alert}/ack", ack_alert, methods=["POST"]),
     Route("/api/halls/{hall}/windows/{n:int}/{action}", window_action, methods=["POST"]),
     Route("/api/halls/{hall}/tickets", issue_ticket, methods=["POST"]),

@@ -182,15 +182,17 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.public_url:
         settings = settings.with_(public_url=served_url(args.host, args.port))
     if args.demo:
-        from .demo import DEMO_HALL, demo_tokens, ensure_demo_hall
+        from .demo import DEMO_HALL, demo_staff, demo_tokens, ensure_demo_hall
 
         if settings.admin_token is None:
             settings = settings.with_(admin_token=new_token())
         services = _services(settings)
         ensure_demo_hall(services)
-        tokens = demo_tokens(services)
+        tokens, staff = demo_tokens(services), demo_staff(services)
         services.store.dispose()
-        _print_tokens(settings, tokens, f"http://{args.host}:{args.port}", DEMO_HALL)
+        base = f"http://{args.host}:{args.port}"
+        _print_tokens(settings, tokens, base, DEMO_HALL)
+        _print_staff(staff, settings.public_url or base, DEMO_HALL)
     else:
         _store(settings).dispose()  # a database behind is refused here, not in a traceback
     _warn_if_phones_cannot_reach(settings.public_url)
@@ -284,6 +286,19 @@ def _print_tokens(settings: Settings, tokens: list[dict[str, Any]], base: str, h
     out.print("open these on the hall's devices (每台设备打开对应地址):")
     for name, url in device_urls(settings.public_url or base, hall, tokens):
         out.print(f"  {name:<24} {url}", soft_wrap=True, highlight=False)
+
+
+def _print_staff(staff: list[dict[str, str]], base: str, hall: str) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"演示大厅 {hall}: staff accounts, passwords for this run (工作人员账号)")
+    for column in ("工号 staff_no", "name", "role", "password"):
+        table.add_column(column)
+    for member in staff:
+        table.add_row(member["staff_no"], member["name"], member["role"], member["password"])
+    out = console()
+    out.print(table)
+    out.print(f"  登录 sign in: {base}/login?hall={hall}  → 大厅管理 {base}/admin/{hall}")
 
 
 def device_urls(base: str, hall: str, tokens: list[dict[str, Any]]) -> list[tuple[str, str]]:

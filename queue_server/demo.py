@@ -2,13 +2,15 @@
 
 Idempotent: creating it twice keeps the first hall; each start hands out a
 fresh set of demo tokens (the previous set is revoked, since tokens are
-stored hashed and cannot be shown again).
+stored hashed and cannot be shown again) and fresh passwords for the demo
+staff (an admin, a supervisor and three clerks), for the same reason.
 """
 
+import secrets
 from typing import Any
 
 from .access import Principal, Role
-from .bodies import HallIn, HoursIn, WindowIn
+from .bodies import HallIn, HoursIn, StaffIn, StaffPatchIn, WindowIn
 from .domain import Lane
 from .errors import Conflict
 from .hours import WEEKDAYS
@@ -22,6 +24,13 @@ GREEN_WINDOW = 10
 # Open all day, every day, so that hours, closing and appointment slots can be
 # tried whenever someone starts the demo (a real hall sets 09:00-12:00 and so on).
 DEMO_HOURS = HoursIn(weekly={day: [["00:00", "23:59"]] for day in WEEKDAYS})
+DEMO_STAFF = [
+    ("D001", "演示管理员", "admin"),
+    ("D002", "演示值班主管", "supervisor"),
+    ("D101", "演示窗口一", "clerk"),
+    ("D102", "演示窗口二", "clerk"),
+    ("D103", "演示窗口三", "clerk"),
+]
 
 
 def ensure_demo_hall(services: HallServices) -> None:
@@ -60,3 +69,19 @@ def demo_tokens(services: HallServices) -> list[dict[str, Any]]:
     ]
     wanted += [(Role.WINDOW, n) for n in [*COMPREHENSIVE, EXIT_ENTRY_WINDOW, GREEN_WINDOW]]
     return [services.tokens.issue(role, DEMO_HALL, n, DEMO_LABEL) for role, n in wanted]
+
+
+def demo_staff(services: HallServices) -> list[dict[str, str]]:
+    """The demo staff with a new password each (the accounts are made once)."""
+    admin = Principal(Role.ADMIN)
+    members = []
+    for staff_no, name, role in DEMO_STAFF:
+        password = secrets.token_urlsafe(9)
+        try:
+            body = StaffIn(staff_no=staff_no, name=name, role=role, password=password)
+            services.create_staff(admin, DEMO_HALL, body)
+        except Conflict:
+            change = StaffPatchIn(password=password, active=True)
+            services.change_staff(admin, DEMO_HALL, staff_no, change)
+        members.append({"staff_no": staff_no, "name": name, "role": role, "password": password})
+    return members

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .access import Principal, Role, require
+from .audit import record
 from .bodies import CallIn, FinishIn, TicketRefIn, TransferIn
 from .domain import Ticket, TicketAction, WindowAction, next_window_state
 from .errors import InvalidInput, NotFound
@@ -147,6 +148,7 @@ class Desk(Runner):
             move = state.end(ticket, TicketAction.CANCEL, now, principal.actor)
             self.apply(tx, state, move, events)
             ticket = move.tickets[-1][0]
+            record(tx, principal, hall_id, "ticket.cancel", ticket.number, now=now)
             return {"number": ticket.number, "status": ticket.status.value}
 
         return self.write(hall_id, work)

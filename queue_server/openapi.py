@@ -72,6 +72,10 @@ DOCS: dict[tuple[str, str], Doc] = {
     ("GET", f"{HALL}/windows/{{n:int}}"): Doc("the clerk's view", "the window's token, supervisor"),
     ("GET", f"{HALL}/alerts"): Doc("the day's alerts", "supervisor", query=("date",)),
     ("POST", f"{HALL}/alerts/{{alert}}/ack"): Doc("acknowledge an alert", "supervisor"),
+    ("GET", f"{HALL}/audit"): Doc("the day's audit records", "supervisor", query=("date",)),
+    ("GET", f"{HALL}/audit.csv"): Doc(
+        "the day's audit records as CSV", "supervisor", query=("date",)
+    ),
     ("POST", f"{HALL}/windows/{{n:int}}/{{action}}"): Doc(
         "a window action: open, pause, resume, close, call-next, call, recall, start, "
         "finish, no-show, transfer, suspend, resume-ticket",

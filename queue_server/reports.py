@@ -1,11 +1,12 @@
 """What supervisors read: the queue, the board, the day's figures and snapshots,
-the tickets as CSV, and the alerts (with their acknowledgement)."""
+the tickets as CSV, the alerts (with their acknowledgement) and the audit."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from . import export
 from .access import HALL_ROLES, Principal, Role, require
+from .audit import audit_view, record
 from .domain import Hall
 from .errors import InvalidInput, NotFound
 from .models import AlertAckRow, AlertRow
@@ -56,6 +57,7 @@ class Reports(Runner):
                     at=now,
                 )
                 tx.add_alert_ack(ack)
+                record(tx, principal, hall_id, "alert.ack", alert_id, now=now)
                 # Who acknowledged stays with the supervisors (GET …/alerts): the
                 # feed also reaches displays, and a token's label may name a person.
                 view = alert_view(row, ack, hall.zone)
@@ -64,6 +66,20 @@ class Reports(Runner):
             return alert_view(row, ack, hall.zone)
 
         return self.write(hall_id, work)
+
+    def audit(self, principal: Principal, hall_id: str, day: str | None) -> dict[str, Any]:
+        """The day's records of a hall, oldest first (a supervisor may read them)."""
+        require(principal, {Role.SUPERVISOR}, hall=hall_id)
+        with self.store.read() as tx:
+            hall = tx.hall(hall_id)
+            when = _day(day, hall, self.clock())
+            start = datetime.combine(when, datetime.min.time(), hall.zone)
+            rows = tx.audit_rows(hall_id, start, start + timedelta(days=1))
+        return {
+            "hall": hall_id,
+            "date": when.isoformat(),
+            "records": [audit_view(row, hall.zone) for row in rows],
+        }
 
     def queues(self, principal: Principal, hall_id: str) -> dict[str, Any]:
         """Who waits, per service and ticket (oldest wait, target), and who is suspended:

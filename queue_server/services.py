@@ -8,14 +8,12 @@ runner (store, settings, catalogue, clock, feed):
 - `hall_settings` the hall's name, zone and announcement, 专项服务 sessions, 延时服务
 - `issuing`       tickets issued, looked at, cancelled and rated by holders
 - `desk`          the clerk's window actions, and staff cancelling a ticket
-- `reports`       queues, the board, figures, snapshots, CSV and alerts
+- `reports`       queues, the board, figures, snapshots, CSV, alerts and the audit
 - `tokens`        device and staff tokens (`HallServices.tokens`)
 - `staff`         a hall's staff accounts
 - `sessions`      staff signing in and out, and the session as a caller
-- `audit`         who changed the hall's set-up, when, from what to what
 """
 
-from .audit import AuditLog
 from .desk import Desk
 from .hall_admin import HallAdmin
 from .hall_settings import HallSettings
@@ -25,7 +23,5 @@ from .sessions import StaffSessions
 from .staff import StaffAccounts
 
 
-class HallServices(
-    HallAdmin, HallSettings, Issuing, Desk, Reports, StaffAccounts, StaffSessions, AuditLog
-):
+class HallServices(HallAdmin, HallSettings, Issuing, Desk, Reports, StaffAccounts, StaffSessions):
     """Every use case of a hall (see the modules above)."""

@@ -7,6 +7,9 @@
 - `GET /supervisor/{hall}?token=…` (supervisor token): the supervisor console,
   laid out for 1920x1080; without a token, a supervisor's or an admin's session.
 - `GET /login?hall=…&next=…`: the staff sign-in page (`POST /api/login`).
+- `GET /admin/{hall}`: the director's console (大厅管理), for the hall's admins
+  (supervisors read it); on a session, or `?token=` with the server's admin token.
+  web/admin-core.js is its frame; each section is a script web/admin-<name>.js.
 
 Like the hall screens (pages.py), these pages hold no hall data and check no
 token: the scripts read the token from the page URL, call the REST API and
@@ -50,6 +53,10 @@ async def supervisor_page(request: Request) -> Response:
     return render(request, "supervisor.html", hall=request.path_params["hall"])
 
 
+async def admin_page(request: Request) -> Response:
+    return render(request, "admin.html", hall=request.path_params["hall"])
+
+
 async def login_page(request: Request) -> Response:
     return render(request, "login.html", hall=request.query_params.get("hall", "")[:40])
 
@@ -59,4 +66,5 @@ routes = [
     Route("/window/{hall}/{n:int}", clerk_page),
     Route("/window/{hall}/{n:int}/rate", rate_page),
     Route("/supervisor/{hall}", supervisor_page),
+    Route("/admin/{hall}", admin_page),
 ]

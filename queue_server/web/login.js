@@ -1,6 +1,7 @@
 // The staff sign-in page (/login?hall=…&next=…): POST /api/login sets the
 // session cookie (HttpOnly: this script never sees it), then a supervisor or
-// an admin goes on to `next` or to the supervisor console of the hall.
+// an admin goes on to `next`, else to the supervisor console or the hall's
+// console (/admin/{hall}) by role.
 "use strict";
 
 (() => {
@@ -42,7 +43,8 @@
         `已登录：${member.hall} 大厅 工号 ${member.staff_no} ${member.name}（${ROLE_ZH.clerk}）`;
       return show("signed-in");
     }
-    const console_ = `${Api.root()}/supervisor/${encodeURIComponent(member.hall)}`;
+    const page = member.role === "admin" ? "admin" : "supervisor";
+    const console_ = `${Api.root()}/${page}/${encodeURIComponent(member.hall)}`;
     location.assign(safeNext(params.get("next")) || console_);
   }
 

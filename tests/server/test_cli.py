@@ -89,6 +89,13 @@ def test_serve_demo_prints_working_tokens(tmp_path: Path) -> None:
             assert f"/window/demo/9?token={windows['9']}" in printed
             assert f"/supervisor/demo?token={tokens['supervisor']}" in printed
             assert http.get(kiosk_url).status_code == 200
+            # The demo admin's printed password signs in to the hall's console.
+            [password] = re.findall(r"│ D001\s+│[^│]+│ admin\s+│ (\S+)", printed)
+            assert "/admin/demo" in printed
+            signed_in = http.post(
+                f"{base}/login", json={"hall": "demo", "staff_no": "D001", "password": password}
+            )
+            assert signed_in.status_code == 200 and signed_in.json()["role"] == "admin"
             w9 = {"Authorization": f"Bearer {windows['9']}"}
             assert http.post(f"{base}/halls/demo/windows/9/open", headers=w9).status_code == 200
             # Window 9 takes exit-entry only: the ID-card ticket is not its to call.
