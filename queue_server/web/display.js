@@ -104,8 +104,9 @@
     if (!line) return;
     const track = $("announcement-track");
     if (text.offsetWidth > track.clientWidth) {
-      // About 8 characters a second, read comfortably from across the hall.
-      box.style.setProperty("--ticker-s", `${Math.max(10, Math.round(line.length / 8 + 6))}s`);
+      // About 6 characters a second, read comfortably from across the hall.
+      text.dataset.line = line;
+      box.style.setProperty("--ticker-s", `${Math.max(10, Math.round(line.length / 6))}s`);
       box.classList.add("scrolling");
     }
   }
