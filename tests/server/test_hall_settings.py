@@ -391,3 +391,17 @@ def test_a_fresh_app_reads_the_settings_back(settings: Settings, clock: Clock, h
     assert seen["hours"]["holidays"] == "cn" and seen["announcement"] == "欢迎"
     assert seen["extra_sessions"][0]["date"] == SATURDAY
     assert datetime.fromisoformat(seen["today"]["closes_at"]) - clock.now > timedelta(hours=7)
+
+
+def test_appointment_slots_follow_the_items_of_an_extra_session(hall: Hall) -> None:
+    put_hours(hall)
+    session = {"date": SATURDAY, "start": "09:00", "end": "12:00", "services": [PASSPORT]}
+    hall.ok(put_extra(hall, [session]))
+
+    def slots(service: str) -> list[Any]:
+        query = f"service={service}&date={SATURDAY}"
+        found: list[Any] = hall.ok(hall.c.get(f"/api/halls/h1/slots?{query}"))["slots"]
+        return found
+
+    assert slots(PASSPORT) and slots(PASSPORT)[0]["start"].startswith(f"{SATURDAY}T09:00")
+    assert slots(ID_CARD) == []
