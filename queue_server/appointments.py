@@ -11,7 +11,8 @@ nothing. Time comes in as `now`.
 A hall's day is cut into slots of `Policy.slot_minutes` inside its opening
 sessions. Each service's capacity per slot is the share of window time the
 hall holds for bookings (`appointment_share_pct`) turned into visitors:
-share x windows that accept the service x slot length / handling minutes.
+share x windows that accept the service x slot length / handling minutes,
+unless the hall set the item's capacity itself.
 """
 
 import hashlib
@@ -87,7 +88,10 @@ class Slot:
 
 
 def capacity(hall: Hall, service: Service, windows: Sequence[Window]) -> int:
-    """Bookable visitors per slot for `service` (0 when the hall holds no share)."""
+    """Bookable visitors per slot for `service`: the hall's own number for the
+    item if it set one, else from its share (0 when it holds none)."""
+    if service.slot_capacity is not None:
+        return service.slot_capacity
     share = hall.policy.appointment_share_pct / 100
     able = sum(1 for w in windows if w.skills.accepts(service.code, service.category))
     if share <= 0 or able == 0:

@@ -115,6 +115,21 @@ class PolicyIn(Body):
     booking_horizon_days: int | None = PydanticField(default=None, ge=0, le=365)
 
 
+Material = Annotated[str, PydanticField(min_length=1, max_length=120)]
+
+
+class CatalogueItemIn(Body):
+    """A hall's own settings of one item; a field left out stays as it is, a
+    field sent as null goes back to the catalogue's value."""
+
+    enabled: bool | None = None
+    target_wait_minutes: int | None = PydanticField(default=None, ge=1, le=480)
+    minutes: int | None = PydanticField(default=None, ge=1, le=480)
+    walk_in: bool | None = None
+    slot_capacity: int | None = PydanticField(default=None, ge=0, le=1000)
+    materials: list[Material] | None = PydanticField(default=None, max_length=40)
+
+
 class HoursIn(Body):
     weekly: dict[str, list[list[str]]] = PydanticField(default_factory=dict)
     closed_dates: list[str] = PydanticField(default_factory=list, max_length=1000)

@@ -4,7 +4,8 @@ booking horizon, one of the day's slots, not full).
 
 The capacity rules themselves are pure (`appointments.day_slots`); this module
 counts the bookings that hold each slot. The catalogue is the one the services
-were given.
+were given; each item's slots are the hall's (its own capacity, handling
+minutes: `hall_catalogue.here`).
 """
 
 from datetime import date, datetime, timedelta
@@ -16,6 +17,7 @@ from .appointments import ACTIVE_BOOKINGS, Slot, day_slots
 from .catalogue import Catalogue
 from .domain import Hall, Service
 from .errors import Conflict, InvalidInput, NotFound
+from .hall_catalogue import here
 from .models import AppointmentRow
 from .public import local_iso
 from .reports import parse_date
@@ -39,10 +41,11 @@ def list_slots(
             en="give ?service=<code>&date=YYYY-MM-DD",
             code="slots_query",
         )
-    service = catalogue.service(service_code)
+    found = catalogue.service(service_code)
     when = parse_date(day)
     with store.read() as tx:
         hall = tx.hall(hall_id)
+        service = here(found, hall)
         check_offered(hall, service)
         last = last_day(hall, now)
         slots: list[Slot] = []
@@ -127,7 +130,8 @@ def open_slot(tx: Tx, hall: Hall, service: Service, start: datetime, now: dateti
             bookable_until=last.isoformat(),
         )
     windows = tx.windows(hall.id)
-    slot = next((s for s in day_slots(hall, service, day, windows) if s.start == start), None)
+    slots = day_slots(hall, here(service, hall), day, windows)
+    slot = next((s for s in slots if s.start == start), None)
     if slot is None:
         raise not_a_slot
     if booked_per_slot(tx, hall.id, service.code, day).get(slot.start, 0) >= slot.capacity:

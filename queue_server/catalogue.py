@@ -4,7 +4,8 @@
 service items with expected handling minutes, target waits and the materials
 checklist (收件清单); for some items, the documents a booker may identify with
 (the resident ID when not named) and the fields of the pre-fill form (预填表单).
-Loaded once; immutable afterwards.
+Loaded once; immutable afterwards. A hall's own settings of the items
+(`hall_catalogue`) are laid over it per hall: `for_hall`.
 """
 
 import json
@@ -14,12 +15,17 @@ from functools import cache
 from importlib import resources
 from types import MappingProxyType
 
-from .domain import Category, Service
+from .domain import Category, Hall, Service
 from .errors import InvalidInput, NotFound
 from .forms import FormField, parse_fields
+from .hall_catalogue import effective
 from .identity import DocumentType
 
 DEFAULT_DOCUMENTS = (DocumentType.RESIDENT_ID,)
+_KEEP_HALLS = 64  # distinct hall settings kept worked out (halls x recent edits)
+
+# A hall's items with its own settings, and their target waits (`Policy.targets`).
+HallItems = tuple[Mapping[str, Service], Mapping[str, int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,10 +36,26 @@ class Catalogue:
     documents: dict[str, tuple[DocumentType, ...]] = field(default_factory=dict)
     # Each service's target wait in minutes, as a hall's `Policy.targets` holds them.
     target_waits: Mapping[str, int] = field(init=False, repr=False, compare=False)
+    # Halls' items worked out, by their settings: every transaction asks.
+    _halls: dict[str, HallItems] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
-        waits = {code: s.target_wait_minutes for code, s in self.services.items()}
-        object.__setattr__(self, "target_waits", MappingProxyType(waits))  # frozen: set once
+        object.__setattr__(self, "target_waits", _waits(self.services))  # frozen: set once
+
+    def for_hall(self, hall: Hall) -> HallItems:
+        """Every item with `hall`'s own settings, and each one's target wait."""
+        if not hall.overrides:
+            return self.services, self.target_waits
+        key = json.dumps(hall.overrides, sort_keys=True, ensure_ascii=False)
+        found = self._halls.get(key)
+        if found is None:
+            if len(self._halls) >= _KEEP_HALLS:
+                self._halls.clear()
+            services = MappingProxyType(effective(self.services, hall))
+            found = self._halls[key] = (services, _waits(services))
+        return found
 
     def form(self, code: str) -> tuple[FormField, ...]:
         """The service's pre-fill form fields (none for most items)."""
@@ -71,6 +93,10 @@ class Catalogue:
         return [s for s in services if s not in self.services] + [
             c for c in categories if c not in self.categories
         ]
+
+
+def _waits(services: Mapping[str, Service]) -> Mapping[str, int]:
+    return MappingProxyType({code: s.target_wait_minutes for code, s in services.items()})
 
 
 @cache

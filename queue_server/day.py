@@ -15,6 +15,7 @@ from typing import Any
 from .bookings import Bookings
 from .domain import STAFFED, Hall, Ticket, TicketAction, Window, WindowAction
 from .estimate import extra_windows
+from .hall_state import HallState
 from .models import AlertRow, DayReportRow, FigureSnapshotRow
 from .protocol import Event, EventType, TicketStatus, WindowState
 from .services import HallServices
@@ -136,7 +137,7 @@ class HallDay:
             )
             raised = 0
             for ticket in sorted(waiting, key=lambda t: (t.arrived_at, t.number)):
-                target = self.catalogue.service(ticket.service).target_wait_minutes * 60
+                target = state.service(ticket.service).target_wait_minutes * 60
                 waited = (now - ticket.arrived_at).total_seconds()
                 if waited > target and tx.alert(hall_id, "over_wait", ticket.id) is None:
                     data = self._over_wait(ticket, waited, target, waiting, windows, means)
@@ -147,7 +148,7 @@ class HallDay:
                 if count >= hall.policy.queue_alert_length and not tx.alert(
                     hall_id, "queue_length", day_key
                 ):
-                    data = self._queue(category, waiting, windows, means)
+                    data = self._queue(category, state, means)
                     raised += self._raise(tx, hall, "queue_length", day_key, data, now, events)
             return raised
 
@@ -197,15 +198,10 @@ class HallDay:
             "extra_windows": extra_windows(work_s, staffed, target),
         }
 
-    def _queue(
-        self,
-        category: str,
-        waiting: list[Ticket],
-        windows: list[Window],
-        means: dict[str, float],
-    ) -> dict[str, Any]:
-        queue = [t for t in waiting if t.category == category]
-        target = min(self.catalogue.service(t.service).target_wait_minutes for t in queue) * 60
+    def _queue(self, category: str, state: HallState, means: dict[str, float]) -> dict[str, Any]:
+        windows = state.window_list()
+        queue = [t for t in state.queue() if t.category == category]
+        target = min(state.service(t.service).target_wait_minutes for t in queue) * 60
         able = [
             w for w in windows if w.skills.accepts("", category) or any(w.accepts(t) for t in queue)
         ]

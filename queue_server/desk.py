@@ -83,7 +83,7 @@ class Desk(Runner):
             move, resumed = state.resume(ticket, now, actor)
             self.apply(tx, state, move, events)
             return window_view(tx, state, state.window(number), now) | {
-                "resumed": ticket_view(state, self.catalogue, resumed, now)
+                "resumed": ticket_view(state, resumed, now)
             }
         else:
             raise NotFound(
@@ -119,7 +119,7 @@ class Desk(Runner):
         )
         self.apply(tx, state, move, events)
         return window_view(tx, state, state.window(number), now, old) | {
-            "new_ticket": ticket_view(state, self.catalogue, leg, now)
+            "new_ticket": ticket_view(state, leg, now)
         }
 
     def find(self, tx: Tx, state: HallState, wanted: str, now: datetime) -> Ticket:

@@ -171,6 +171,7 @@ class Service:
     target_wait_minutes: int
     walk_in: bool
     materials: tuple[str, ...]
+    slot_capacity: int | None = None  # bookings per slot; None: from the hall's share
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,8 +257,8 @@ class Policy:
     """Per-hall dispatch and lifecycle settings (seconds unless named).
 
     `targets` is not a setting: it is each service's target wait in minutes,
-    from the catalogue, filled in where a hall is loaded. A service missing
-    from it gets no target boost.
+    the hall's own or the catalogue's (`hall_catalogue`), filled in where a
+    hall is loaded. A service missing from it gets no target boost.
     """
 
     green_boost_s: int = 1200
@@ -320,6 +321,8 @@ class Hall:
     services: frozenset[str] | None = None  # enabled subset; None = whole catalogue
     policy: Policy = Policy()
     hours: Hours = field(default_factory=Hours)
+    # The hall's own settings of catalogue items, {code: {field: value}} (hall_catalogue).
+    overrides: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
     announcement: str = ""  # the line the lobby screen scrolls
 
     @property

@@ -5,6 +5,7 @@ from dataclasses import replace
 from datetime import datetime, tzinfo
 from typing import Any
 
+from . import audit
 from .access import HALL_ROLES, Principal, Role, require
 from .audit import record
 from .bodies import DeviceStatusIn, HallIn, HoursIn, PolicyIn, WindowIn
@@ -52,11 +53,17 @@ class HallAdmin(Runner):
     def set_policy(self, principal: Principal, hall_id: str, body: PolicyIn) -> dict[str, Any]:
         require(principal, set(), hall=hall_id)
 
-        def work(tx: Tx, _now: datetime, _events: list[Event]) -> dict[str, Any]:
+        def work(tx: Tx, now: datetime, _events: list[Event]) -> dict[str, Any]:
             current = tx.hall(hall_id).policy
             merged = replace(current, **body.model_dump(exclude_none=True))
             tx.set_hall(hall_id, policy=_policy_dict(merged))
-            return _policy_dict(merged)
+            before, after = _policy_dict(current), _policy_dict(merged)
+            if moved := [k for k in after if before[k] != after[k]]:
+                was, now_is = {k: before[k] for k in moved}, {k: after[k] for k in moved}
+                audit.record(
+                    tx, principal, hall_id, "policy.update", before=was, after=now_is, now=now
+                )
+            return after
 
         return self.write(hall_id, work)
 

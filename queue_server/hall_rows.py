@@ -115,6 +115,7 @@ class HallRows(TicketRows):
             policy=Policy(**settings),
             hours=stored_hours(row.hours, row.specials),
             announcement=row.announcement or "",
+            overrides=row.catalogue or {},
         )
         self._halls[row.id] = hall
         return hall
@@ -136,8 +137,8 @@ class HallRows(TicketRows):
         )
 
     def set_hall(self, hall_id: str, **values: Any) -> None:
-        """Change the hall's stored settings (`hours`, `policy`, `name` …): read
-        afresh under the hall's lock by every transaction."""
+        """Change the hall's stored settings (`hours`, `policy`, `services`,
+        `catalogue`, `name` …); not announced: every transaction reads them afresh."""
         row = self.s.get(HallRow, hall_id)
         if row is None:
             raise unknown_hall(hall_id)

@@ -70,7 +70,8 @@ class Issuing(Runner):
             if idem_key is not None and (first := tx.idempotent(hall_id, idem_key)) is not None:
                 return self._again(tx, hall_id, service, first, now), False
             state = self.state(tx, hall_id, now)
-            self._check_offered(state, service)
+            here = state.service(service.code)  # with the hall's own settings
+            self._check_offered(state, here)
             priority = self._priority(body.priority, person, state.day.date)
             if id_hash is not None and (
                 held := tx.active_for_person(hall_id, service.code, id_hash)
@@ -80,7 +81,7 @@ class Issuing(Runner):
                     en=f"this person already holds ticket {held.number} for {service.name}",
                 )
             _, view = self.new_ticket(
-                tx, state, service, priority, now, principal, stored, events, check_hours=True
+                tx, state, here, priority, now, principal, stored, events, check_hours=True
             )
             return view, True
 
@@ -174,7 +175,7 @@ class Issuing(Runner):
         self, state: HallState, ticket: Ticket, now: datetime, est: Any = None
     ) -> dict[str, Any]:
         """The holder's view of `ticket`, with its status page address."""
-        return ticket_view(state, self.catalogue, ticket, now, self.settings.public_url, est)
+        return ticket_view(state, ticket, now, self.settings.public_url, est)
 
     def ticket_view(self, ticket_id: str) -> dict[str, Any]:
         """The holder's view (no token: the unguessable id is the key)."""

@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 from .bodies import (
     AppointmentIn,
     CallIn,
+    CatalogueItemIn,
     CheckInIn,
     ConfirmIn,
     DeviceStatusIn,
@@ -126,6 +127,18 @@ DOCS: dict[tuple[str, str], Doc] = {
         "sign the window's member out", "the window's session or token, supervisor"
     ),
     ("POST", "/api/logout"): Doc("end the cookie's session and clear the cookie"),
+    ("GET", "/api/policy-settings"): Doc(
+        "each policy setting: label, one-line explanation and unit (Chinese), default, range"
+    ),
+    ("GET", f"{HALL}/catalogue"): Doc(
+        "every item as the hall runs it: enabled, its own settings marked, the catalogue's",
+        "any token or staff session of the hall",
+    ),
+    ("PATCH", f"{HALL}/catalogue/{{code}}"): Doc(
+        "switch an item on or off, or set the hall's own values (null: the catalogue's)",
+        "admin",
+        (CatalogueItemIn,),
+    ),
     ("GET", "/api/tickets/{id}"): Doc("the holder's view (the id is the key)"),
     ("POST", "/api/tickets/{id}/rating"): Doc("rate the service", body=(RatingIn,)),
     ("POST", "/api/tickets/{id}/cancel"): Doc("the holder gives up the ticket"),

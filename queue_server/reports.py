@@ -95,7 +95,7 @@ class Reports(Runner):
         for t in rows:
             if t.status is not TicketStatus.WAITING:
                 continue
-            service = self.catalogue.service(t.service)
+            service = state.service(t.service)  # the hall's own target wait
             entry = per_service.setdefault(
                 t.service,
                 {
@@ -112,10 +112,10 @@ class Reports(Runner):
             "hall": hall.id,
             "services": sorted(per_service.values(), key=lambda e: -e["oldest_wait_s"]),
             "tickets": [
-                public_ticket(t, self.catalogue.service(t.service))
+                public_ticket(t, state.service(t.service))
                 | {
                     "waited_s": round((now - t.arrived_at).total_seconds()),
-                    "target_s": self.catalogue.service(t.service).target_wait_minutes * 60,
+                    "target_s": state.service(t.service).target_wait_minutes * 60,
                     "entry": t.entry.value,
                     "directed_window": t.directed_window,
                 }

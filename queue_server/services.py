@@ -12,8 +12,10 @@ runner (store, settings, catalogue, clock, feed):
 - `tokens`        device and staff tokens (`HallServices.tokens`)
 - `staff`         a hall's staff accounts
 - `sessions`      staff signing in and out, and the session as a caller
+- `catalogue_admin` the hall's own settings of catalogue items
 """
 
+from .catalogue_admin import CatalogueAdmin
 from .desk import Desk
 from .hall_admin import HallAdmin
 from .hall_settings import HallSettings
@@ -23,5 +25,14 @@ from .sessions import StaffSessions
 from .staff import StaffAccounts
 
 
-class HallServices(HallAdmin, HallSettings, Issuing, Desk, Reports, StaffAccounts, StaffSessions):
+class HallServices(
+    HallAdmin,
+    HallSettings,
+    Issuing,
+    Desk,
+    Reports,
+    StaffAccounts,
+    StaffSessions,
+    CatalogueAdmin,
+):
     """Every use case of a hall (see the modules above)."""

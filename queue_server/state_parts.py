@@ -67,7 +67,7 @@ class Move:
 @dataclass
 class StateBase:
     hall: Hall
-    services: Mapping[str, Service]  # the catalogue's items
+    services: Mapping[str, Service]  # the catalogue's items as the hall runs them
     windows: dict[int, Window]
     tickets: dict[str, Ticket]  # the active ones: waiting, called, serving, suspended
     day: Day
@@ -97,7 +97,7 @@ class StateBase:
         return list(self.waiting.tickets.values())
 
     def means(self) -> dict[str, float]:
-        """Today's mean handling seconds per service, else the catalogue's minutes."""
+        """Today's mean handling seconds per service, else the hall's minutes for it."""
         means = {code: s.minutes * 60.0 for code, s in self.services.items()}
         return means | {s: total / n for s, (total, n) in self.day.handled.items()}
 

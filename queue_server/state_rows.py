@@ -5,7 +5,7 @@ since), each `Move` saved as it comes, and the state kept after commit.
 
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, datetime
@@ -16,7 +16,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
 from .catalogue import Catalogue
-from .domain import ACTIVE_STATUSES, Hall, PriorityClass, Window
+from .domain import ACTIVE_STATUSES, Hall, PriorityClass, Service, Window
 from .errors import StaleState
 from .hall_rows import COUNTERS, WINDOWS, HallRows
 from .hall_state import Day, HallState, Move, windows_in_order
@@ -150,21 +150,24 @@ class StateRows(HallRows):
         change. A reader (or a writer `reading`) may get the kept state, if
         it is what its snapshot sees, and must not change it."""
         hall = self.hall(hall_id)
-        hall = replace(hall, policy=replace(hall.policy, targets=catalogue.target_waits))
+        # The hall's own item settings come with the hall's row, read afresh by
+        # each transaction: a change reaches every process's next one.
+        services, targets = catalogue.for_hall(hall)
+        hall = replace(hall, policy=replace(hall.policy, targets=targets))
         day = hall.business_date(now)
         if self._reading:
             self._hold(hall_id)
             state = self._kept.states.get(hall_id)
             if state is None or state.seq != self.last_seq(hall_id):
-                state = self._load_state(hall, catalogue, day)
+                state = self._load_state(hall, services, day)
                 self._keep_if_newer(state)
         elif reading and hall_id not in self._states and hall_id in self._fresh:
             state = self._fresh[hall_id]
         else:
-            return self._own_state(hall, catalogue, day)
+            return self._own_state(hall, services, day)
         if state.day.date != day:
             state = replace(state, day=self._load_day(hall_id, day))
-        return replace(state, hall=hall, services=catalogue.services)
+        return replace(state, hall=hall, services=services)
 
     def _keep_if_newer(self, state: HallState) -> None:
         """A reader's state, loaded in one snapshot at its seq, serves the next
@@ -175,14 +178,14 @@ class StateRows(HallRows):
         if kept is None or kept.seq < state.seq:
             self._kept.states[state.hall.id] = state
 
-    def _own_state(self, hall: Hall, catalogue: Catalogue, day: date) -> HallState:
+    def _own_state(self, hall: Hall, services: Mapping[str, Service], day: date) -> HallState:
         state = self._states.get(hall.id)
         if state is None:
             fresh = self._fresh.pop(hall.id, None)
-            state = fresh or self._load_state(hall, catalogue, day)
+            state = fresh or self._load_state(hall, services, day)
             self._states[hall.id] = state
             self._counters_into(hall.id, state)
-        state.hall, state.services = hall, catalogue.services
+        state.hall, state.services = hall, services
         if state.day.date != day:
             state.day = self._load_day(hall.id, day)
             self._counters_into(hall.id, state)
@@ -201,12 +204,12 @@ class StateRows(HallRows):
             seqs.counters.setdefault((day, prefix), value)
             seqs.stored_counters.setdefault((day, prefix), value)
 
-    def _load_state(self, hall: Hall, catalogue: Catalogue, day: date) -> HallState:
+    def _load_state(self, hall: Hall, services: Mapping[str, Service], day: date) -> HallState:
         connection = self.s.connection()
         tickets = [ticket_from_row(r) for r in connection.execute(_ACTIVE, {"hall": hall.id})]
         return HallState(
             hall=hall,
-            services=catalogue.services,
+            services=services,
             windows=windows_in_order(self.windows(hall.id)),
             tickets={t.id: t for t in tickets},
             day=self._load_day(hall.id, day),

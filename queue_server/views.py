@@ -36,7 +36,6 @@ def live_leg(tx: Tx, ticket_id: str) -> Ticket:
 
 def ticket_view(
     state: HallState,
-    catalogue: Catalogue,
     ticket: Ticket,
     now: datetime,
     public_url: str = "",
@@ -46,7 +45,7 @@ def ticket_view(
     out already), window once called, and the address of its live status page
     (what the printed QR code opens)."""
     hall = state.hall
-    service = catalogue.service(ticket.service)
+    service = state.service(ticket.service)  # the hall's own materials
     waiting, windows = state.waiting, state.window_list()
     est = est or state.estimate(ticket, now)
     at_window = ticket.status in (TicketStatus.CALLED, TicketStatus.SERVING)

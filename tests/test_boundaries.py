@@ -48,6 +48,8 @@ CORE = [
     "state_parts",
     "hall_state",
     "waiting",
+    "hall_catalogue",
+    "policy_help",
 ]
 CLIENTS = ["display_client", "ticket_printer"]
 CLIENT_CORES = [

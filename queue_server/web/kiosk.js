@@ -31,6 +31,7 @@
   const PRINTER_POLL_RESULT_MS = 2000; // a fault during this very ticket must show
   const CONFIG_MAX_AGE_MS = 60000;
   const CONFIG_RETRY_MAX_MS = 30000;
+  const STALE_LISTING = new Set(["service_not_offered", "appointment_only"]);
   const BACK_SCREENS = new Set(["services", "materials", "idnumber", "checkin", "error"]);
   const HOME_SCREENS = new Set(["services", "materials", "idnumber", "checkin", "result", "error"]);
 
@@ -86,6 +87,9 @@
       pollPrinter(); // right away: did this ticket print?
       return;
     }
+    // The hall changed its catalogue since this machine listed it: list it
+    // again as soon as the start screen shows.
+    if (config && result.data && STALE_LISTING.has(result.data.error)) config.stale = true;
     const options = {
       todayIso: today(),
       checkinEarlyMin: config && config.hall.policy ? config.hall.policy.checkin_early_min : 0,
@@ -117,7 +121,7 @@
     const [me, hallView, catalogue] = await Promise.all([
       Api.call("GET", "/api/whoami"),
       Api.call("GET", hallPath),
-      Api.call("GET", "/api/services"),
+      Api.call("GET", `${hallPath}/catalogue`), // the hall's own items: enabled, materials
     ]);
     const failed = [me, hallView, catalogue].find((r) => !r.ok);
     if (failed) return transient(failed) ? { retry: true } : { fatal: refusal(failed) };
@@ -132,9 +136,8 @@
 
   /** The hall's offer in catalogue order: categories with their walk-in and appointment services. */
   function buildConfig(me, hallView, catalogue) {
-    const offered = new Set(hallView.services);
     const services = new Map();
-    for (const s of catalogue.services) if (offered.has(s.code)) services.set(s.code, s);
+    for (const s of catalogue.services) if (s.enabled) services.set(s.code, s);
     const categories = catalogue.categories
       .map((c) => ({ ...c, services: [...services.values()].filter((s) => s.category === c.code) }))
       .filter((c) => c.services.length > 0);
@@ -173,7 +176,7 @@
 
   // Windows open and close during the day: refresh between visitors, quietly.
   async function refreshConfig() {
-    if (!config || Date.now() - config.loadedAt < CONFIG_MAX_AGE_MS) return;
+    if (!config || (!config.stale && Date.now() - config.loadedAt < CONFIG_MAX_AGE_MS)) return;
     const loaded = await loadConfig();
     if (loaded.config && state.screen === "categories") {
       useConfig(loaded.config);

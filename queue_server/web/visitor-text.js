@@ -130,6 +130,7 @@
     too_late_today: "今日已来不及办理该事项",
     duplicate_ticket: "您已取过号",
     appointment_only: "该事项需预约办理",
+    service_not_offered: "本大厅暂不办理该事项",
     already_rated: "已评价",
     not_finished: "暂不能评价",
   };

@@ -1,0 +1,79 @@
+"""What each of a hall's dispatch and day settings (`Policy`) means, in the
+director's words: a label, a one-line explanation and the unit, for the
+console. A setting without an entry here fails a test, so none ships unexplained.
+"""
+
+from dataclasses import dataclass
+
+from .domain import Policy
+
+
+@dataclass(frozen=True, slots=True)
+class SettingHelp:
+    label: str
+    explanation: str
+    unit: str  # 秒, 分钟, 次, 张, 天, %, or 开关 (0 off, 1 on)
+
+
+SWITCH = "开关"
+
+HELP: dict[str, SettingHelp] = {
+    "green_boost_s": SettingHelp(
+        "绿色通道优先", "老人、军人等绿色通道号比同时取号的普通号提前这么多秒被叫", "秒"
+    ),
+    "appointment_boost_s": SettingHelp(
+        "预约号优先", "按时签到的预约号比同时取号的现场号提前这么多秒被叫", "秒"
+    ),
+    "transfer_boost_s": SettingHelp(
+        "转办号优先", "转到其他窗口或事项的号码提前这么多秒被叫，免得从头再排", "秒"
+    ),
+    "return_boost_s": SettingHelp(
+        "挂起返回优先", "补齐材料回来的挂起号提前这么多秒被叫（默认一天：排到队首）", "秒"
+    ),
+    "target_boost_s_per_min": SettingHelp(
+        "时限短的事项优先",
+        "事项目标等候时间每比 30 分钟短 1 分钟，提前这么多秒被叫；0 为不按时限排序",
+        "秒",
+    ),
+    "max_recalls": SettingHelp("最多重呼次数", "一个号码叫号后最多再重呼几次，之后只能过号", "次"),
+    "no_show_after_s": SettingHelp(
+        "过号等待时间", "最后一次重呼后等这么久仍未到窗口，即按过号处理、窗口可叫下一位", "秒"
+    ),
+    "queue_alert_length": SettingHelp(
+        "排队预警张数", "同一类别等候的号码达到这么多张时，向主管发出排队过长预警", "张"
+    ),
+    "slot_minutes": SettingHelp("预约时段长度", "预约按这么长的时段划分，每段有各自名额", "分钟"),
+    "appointment_share_pct": SettingHelp(
+        "预约占比", "窗口办理时间中留给预约的比例，据此计算每时段名额（事项可自设名额）", "%"
+    ),
+    "checkin_early_min": SettingHelp(
+        "最早签到", "预约者最早可在时段开始前这么多分钟签到，并从此享有预约优先", "分钟"
+    ),
+    "checkin_grace_min": SettingHelp(
+        "签到宽限", "时段开始后这么多分钟内签到仍算准时；更晚签到按现场号排队", "分钟"
+    ),
+    "noshow_strikes": SettingHelp(
+        "爽约次数上限", "在统计天数内预约未到达到这么多次，暂停其预约资格", "次"
+    ),
+    "strike_days": SettingHelp("爽约统计天数", "统计预约未到次数的时间范围", "天"),
+    "ban_days": SettingHelp("暂停预约天数", "爽约达到上限后，这么多天内不能再预约", "天"),
+    "booking_horizon_days": SettingHelp("可预约天数", "最多可提前这么多天预约", "天"),
+    "window_shows_staff": SettingHelp(
+        "窗口屏显示工号和姓名", "开启后，窗口屏显示在岗工作人员的工号和姓名", SWITCH
+    ),
+}
+
+
+def settings_help() -> list[dict[str, object]]:
+    """Every setting `Policy` has, in its order: name, label, explanation, unit
+    and default value."""
+    return [
+        {
+            "name": name,
+            "label": HELP[name].label,
+            "explanation": HELP[name].explanation,
+            "unit": HELP[name].unit,
+            "default": default,
+        }
+        for name, default in Policy().settings().items()
+    ]

@@ -1,0 +1,171 @@
+// The console's catalogue section: the hall's own settings of each catalogue
+// item (GET/PATCH /api/halls/{hall}/catalogue[/{code}]). Switching an item
+// off refuses its tickets at once and takes it off the ticket machines at
+// their next refresh (a minute at most, between visitors); each other
+// field is saved with the row's 保存 and marked 本厅 where it differs from
+// the catalogue's value (恢复默认 sends null: the catalogue's again).
+"use strict";
+
+AdminConsole.section({
+  id: "catalogue",
+  title: "事项目录",
+  order: 40,
+  render: async (root, ctx) => {
+    const path = `/api/halls/${encodeURIComponent(ctx.hall)}/catalogue`;
+    const answer = await ctx.call("GET", path);
+    if (!answer.ok) throw new Error(answer.data.message);
+    const FIELDS = ["target_wait_minutes", "minutes", "walk_in", "slot_capacity", "materials"];
+    const search = el("input", {
+      type: "search",
+      id: "catalogue-search",
+      placeholder: "按名称或编码查找事项",
+      "data-readonly-ok": true,
+    });
+    const groups = el("div", { id: "catalogue-groups" });
+    root.append(
+      el("h2", { text: "事项目录 Catalogue" }),
+      el(
+        "div",
+        { class: "card row" },
+        el("label", { class: "field" }, "查找", search),
+        el("p", {
+          class: "muted",
+          text: "关闭的事项即刻停止取号，取号机一分钟内不再显示；“本厅”标记的设置与全市目录不同。每时段名额留空：按预约占比自动计算。",
+        }),
+      ),
+      groups,
+    );
+
+    for (const category of answer.data.categories) {
+      const items = answer.data.services.filter((s) => s.category === category.code);
+      if (!items.length) continue;
+      const body = el("tbody");
+      for (const item of items) body.append(...rows(item));
+      groups.append(
+        el(
+          "div",
+          { class: "card catalogue-group", "data-category": category.code },
+          el("h3", { text: `${category.name}（${category.prefix} 字头）` }),
+          el("table", { class: "grid catalogue" }, head(), body),
+        ),
+      );
+    }
+
+    function head() {
+      const titles = ["开通", "事项", "目标等候（分钟）", "办理时长（分钟）", "取号方式", "每时段名额", "所需材料", ""];
+      return el("thead", {}, el("tr", {}, ...titles.map((t) => el("th", { text: t }))));
+    }
+
+    /** The item's row and its materials editor (a second row, hidden until opened). */
+    function rows(item) {
+      const own = new Set(item.overridden);
+      const mark = (name, node) =>
+        el("div", { class: own.has(name) ? "own" : "" }, node, own.has(name) ? el("span", { class: "tag", text: "本厅", title: `目录默认：${shown(name, item.defaults[name])}` }) : "");
+      const number = (name, min, max, value) =>
+        el("input", { type: "number", min, max, value: value ?? "", "data-field": name, "data-testid": `${name}-${item.code}`, class: "num" });
+      const enable = el("input", { type: "checkbox", "data-testid": `enable-${item.code}`, checked: item.enabled });
+      const target = number("target_wait_minutes", 1, 480, item.target_wait_minutes);
+      const minutes = number("minutes", 1, 480, item.minutes);
+      const capacity = number("slot_capacity", 0, 1000, item.slot_capacity);
+      capacity.placeholder = "自动";
+      const walkIn = el(
+        "select",
+        { "data-testid": `walk_in-${item.code}` },
+        el("option", { value: "true", text: "现场取号或预约", selected: item.walk_in }),
+        el("option", { value: "false", text: "仅限预约", selected: !item.walk_in }),
+      );
+      const materials = el("textarea", { rows: 5, cols: 60, "data-testid": `materials-${item.code}` });
+      materials.value = item.materials.join("\n");
+      const editor = el(
+        "tr",
+        { class: "materials-editor", hidden: true },
+        el(
+          "td",
+          { colspan: 8 },
+          el("label", { class: "field" }, "所需材料（每行一项；新取的号即刻显示，取号机一分钟内更新）", materials),
+        ),
+      );
+      const toggle = el("button", {
+        type: "button",
+        "data-readonly-ok": true,
+        text: `${item.materials.length} 项 · 编辑`,
+        onclick: () => { editor.hidden = !editor.hidden; },
+      });
+      const save = el("button", { type: "button", class: "primary", "data-testid": `save-${item.code}`, text: "保存" });
+      const reset = el("button", { type: "button", text: "恢复默认", disabled: own.size === 0 });
+      const row = el(
+        "tr",
+        { "data-code": item.code, "data-name": item.name, class: item.enabled ? "" : "off" },
+        el("td", {}, enable),
+        el("td", {}, el("div", { text: item.name }), el("div", { class: "muted", text: item.code })),
+        el("td", {}, mark("target_wait_minutes", target)),
+        el("td", {}, mark("minutes", minutes)),
+        el("td", {}, mark("walk_in", walkIn)),
+        el("td", {}, mark("slot_capacity", capacity)),
+        el("td", {}, mark("materials", toggle)),
+        el("td", {}, el("div", { class: "row" }, save, reset)),
+      );
+
+      enable.addEventListener("change", () => send(item, { enabled: enable.checked }, [row, editor]));
+      save.addEventListener("click", () => {
+        const wanted = {
+          target_wait_minutes: whole(target.value),
+          minutes: whole(minutes.value),
+          walk_in: walkIn.value === "true",
+          slot_capacity: capacity.value.trim() === "" ? null : whole(capacity.value),
+          materials: materials.value.split("\n").map((m) => m.trim()).filter(Boolean),
+        };
+        const changed = {};
+        for (const name of FIELDS) {
+          if (JSON.stringify(wanted[name]) !== JSON.stringify(item[name])) changed[name] = wanted[name];
+        }
+        if (!Object.keys(changed).length) return ctx.say("没有修改");
+        send(item, changed, [row, editor]);
+      });
+      reset.addEventListener("click", () => send(item, Object.fromEntries(item.overridden.map((n) => [n, null])), [row, editor]));
+      return [row, editor];
+    }
+
+    /** PATCH the item; on success its rows are drawn again from the answer. */
+    async function send(item, body, drawn) {
+      const result = await ctx.call("PATCH", `${path}/${encodeURIComponent(item.code)}`, body);
+      if (!result.ok) {
+        ctx.say(result.data.message, "error");
+        return;
+      }
+      const [row, editor] = rows(result.data);
+      editor.hidden = drawn[1].hidden;
+      drawn[0].replaceWith(row);
+      drawn[1].replaceWith(editor);
+      filter();
+      ctx.say(`已保存：${item.name}`);
+    }
+
+    function whole(text) {
+      const value = Number(text);
+      return Number.isFinite(value) && text.trim() !== "" ? Math.trunc(value) : text;
+    }
+
+    function shown(name, value) {
+      if (name === "walk_in") return value ? "现场取号或预约" : "仅限预约";
+      if (name === "materials") return value.join("；");
+      return value === null ? "自动" : String(value);
+    }
+
+    function filter() {
+      const wanted = search.value.trim().toLowerCase();
+      for (const group of groups.querySelectorAll(".catalogue-group")) {
+        let any = false;
+        for (const row of group.querySelectorAll("tr[data-code]")) {
+          const hit = !wanted || row.dataset.code.toLowerCase().includes(wanted) || row.dataset.name.includes(wanted);
+          row.hidden = !hit;
+          if (!hit) row.nextElementSibling.hidden = true;
+          any = any || hit;
+        }
+        group.hidden = !any;
+      }
+    }
+
+    search.addEventListener("input", filter);
+  },
+});

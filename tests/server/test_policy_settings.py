@@ -1,0 +1,42 @@
+"""The console's policy section: every setting explained in Chinese with its
+unit (a new setting cannot ship without), served with its default and range;
+a change is audited with its before and after."""
+
+from typing import Any
+
+from queue_server.domain import Policy
+from queue_server.policy_help import HELP
+from tests.server.conftest import Hall
+
+UNITS = {"秒", "分钟", "次", "张", "天", "%", "开关"}
+
+
+def test_every_policy_setting_has_a_label_an_explanation_and_a_unit() -> None:
+    for name in Policy().settings():
+        assert name in HELP, f"Policy.{name} has no explanation in policy_help.HELP"
+        entry = HELP[name]
+        assert entry.label and 8 <= len(entry.explanation) <= 60, name
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in entry.explanation), name
+        assert entry.unit in UNITS, name
+
+
+def test_the_settings_are_served_with_default_and_range(hall: Hall) -> None:
+    served: list[dict[str, Any]] = hall.ok(hall.c.get("/api/policy-settings"))
+    defaults = Policy().settings()
+    assert [s["name"] for s in served] == list(defaults)  # only what Policy has
+    for entry in served:
+        assert entry["default"] == defaults[entry["name"]]
+        if entry["unit"] != "开关":  # a switch is on or off, no range
+            assert entry["minimum"] <= entry["default"] <= entry["maximum"]
+    slots = next(s for s in served if s["name"] == "slot_minutes")
+    assert (slots["unit"], slots["minimum"], slots["maximum"]) == ("分钟", 5, 240)
+
+
+def test_a_policy_change_is_audited_with_what_it_changed(hall: Hall) -> None:
+    body = {"max_recalls": 3, "slot_minutes": 30}  # 30 is the default: no change
+    hall.ok(hall.c.put("/api/halls/h1/policy", json=body, headers=hall.admin))
+    (record,) = hall.ok(hall.c.get("/api/halls/h1/audit", headers=hall.supervisor))["records"]
+    assert record["action"] == "policy.update"
+    assert (record["before"], record["after"]) == ({"max_recalls": 2}, {"max_recalls": 3})
+    hall.ok(hall.c.put("/api/halls/h1/policy", json=body, headers=hall.admin))
+    assert len(hall.ok(hall.c.get("/api/halls/h1/audit", headers=hall.supervisor))["records"]) == 1
