@@ -44,8 +44,6 @@ class HallAdmin(Runner):
                     code="hall_exists",
                 )
             tx.add_hall(hall, now)
-            created = {"name": hall.name, "timezone": hall.timezone}
-            record(tx, principal, hall.id, "hall.create", hall.id, after=created, now=now)
             return self._hall_view(tx, hall.id)
 
         return self.write(None, work)

@@ -20,8 +20,7 @@ def test_a_supervisor_cancelling_a_ticket_is_on_the_days_record(hall: Hall) -> N
     ticket = hall.ticket()
     cancel = f"/api/halls/h1/tickets/{ticket['number']}/cancel"
     hall.ok(hall.c.post(cancel, headers=hall.supervisor))
-    # The hall's set-up by the fixture (hall.create, …) is on the record too.
-    [entry] = [r for r in audit(hall) if r["action"] == "ticket.cancel"]
+    [entry] = audit(hall)
     assert entry["action"] == "ticket.cancel"
     assert entry["target"] == ticket["number"]
     assert str(entry["actor"]).startswith("supervisor:")
@@ -30,10 +29,9 @@ def test_a_supervisor_cancelling_a_ticket_is_on_the_days_record(hall: Hall) -> N
 
 
 def test_a_refused_change_leaves_no_record(hall: Hall) -> None:
-    before = audit(hall)
     refused = hall.c.post("/api/halls/h1/tickets/A999/cancel", headers=hall.supervisor)
     assert refused.status_code == 404
-    assert audit(hall) == before
+    assert audit(hall) == []
 
 
 def test_only_the_halls_supervisors_and_admins_read_it(hall: Hall) -> None:
@@ -55,7 +53,7 @@ def test_the_csv_export_is_headed_in_chinese_and_neutralises_formulas(hall: Hall
     assert 'filename="h1-audit-2026-11-25.csv"' in answer.headers["content-disposition"]
     lines = answer.text.lstrip("\ufeff").splitlines()
     assert lines[0] == "时间,操作人,操作,对象,修改前,修改后"
-    assert any("ticket.cancel" in line for line in lines[1:])
+    assert "ticket.cancel" in lines[1]
 
 
 def test_secrets_and_personal_data_never_enter_a_record(db_url: str) -> None:
