@@ -40,6 +40,8 @@ AdminConsole.section({
       const answer = await ctx.call("PATCH", `/api/halls/${encodeURIComponent(ctx.hall)}`, body);
       save.disabled = false;
       if (!answer.ok) return ctx.say(answer.data.message, "error");
+      // The frame's heading names the hall too (admin-core.js draws it once).
+      document.getElementById("hall-name").textContent = `${answer.data.name}（${ctx.hall}）`;
       ctx.say(body.announcement !== undefined ? "已保存，大厅显示屏已更新公告" : "已保存");
       ctx.refresh();
     });
