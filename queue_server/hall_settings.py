@@ -48,15 +48,19 @@ def check_zone(name: str) -> str:
     return name
 
 
-def clean_announcement(text: str) -> str:
-    """One line for the lobby: control and format characters dropped (a stray
-    newline or a bidi override would garble the screen), runs of spaces made one."""
+def one_line(text: str) -> str:
+    """`text` as one line for a screen: control and format characters dropped (a
+    stray newline or a bidi override would garble it), runs of spaces made one."""
     kept = "".join(
         " " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
         for c in text
         if unicodedata.category(c) not in ("Cf", "Co", "Cs", "Cn")
     )
-    line = " ".join(kept.split())
+    return " ".join(kept.split())
+
+
+def clean_announcement(text: str) -> str:
+    line = one_line(text)
     if len(line) > ANNOUNCEMENT_MAX:
         raise InvalidInput(
             f"公告最多 {ANNOUNCEMENT_MAX} 个字（现有 {len(line)} 个），请精简",
@@ -65,13 +69,20 @@ def clean_announcement(text: str) -> str:
     return line
 
 
+def clean_name(text: str) -> str:
+    name = one_line(text)
+    if not name:
+        raise InvalidInput("大厅名称不能为空", en="the hall's name cannot be empty")
+    return name
+
+
 class HallSettings(Runner):
     def update_hall(self, principal: Principal, hall_id: str, body: HallPatchIn) -> dict[str, Any]:
         """Change the hall's name, time zone or announcement; the screens are told."""
         require(principal, set(), hall=hall_id)
         wanted: dict[str, str] = {}
         if body.name is not None:
-            wanted["name"] = body.name
+            wanted["name"] = clean_name(body.name)
         if body.timezone is not None:
             wanted["timezone"] = check_zone(body.timezone)
         if body.announcement is not None:

@@ -96,9 +96,9 @@ def test_the_same_values_again_change_and_announce_nothing(hall: Hall, day: Hall
 
 def test_control_characters_leave_the_announcement_one_clean_line(hall: Hall) -> None:
     dirty = "今日\n外网\t故障，\u202e请到 3 号窗口\u0007  咨询\u200b"
-    assert hall.ok(patch(hall, {"announcement": dirty}))["announcement"] == (
-        "今日 外网 故障，请到 3 号窗口 咨询"
-    )
+    changed = hall.ok(patch(hall, {"announcement": dirty, "name": "新\r\n大厅"}))
+    assert changed["announcement"] == "今日 外网 故障，请到 3 号窗口 咨询"
+    assert changed["name"] == "新 大厅"
 
 
 @pytest.mark.parametrize(
@@ -110,6 +110,7 @@ def test_control_characters_leave_the_announcement_one_clean_line(hall: Hall) ->
         ({"announcement": "长" * 1001}, ""),
         ({}, "没有要修改的内容"),
         ({"name": ""}, ""),
+        ({"name": "\u200b\n"}, "大厅名称不能为空"),
         ({"colour": "red"}, ""),
     ],
 )
