@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 
 from . import (
     api,
+    guide_api,
     hall_settings_api,
     live,
     pages,
@@ -66,6 +67,7 @@ def create_app(
         services.tokens.cache_trusted = doorbell.reliable
         doorbell.on_revoke = services.tokens.forget
         services.id_key()  # read (or made) now, not on the event loop by a first ID number
+        _ = services.item_index  # the items' pinyin, worked out once, before any request
         jobs = Jobs(HallDay(services), clock, settings.jobs_interval_s)
         jobs.start()
         try:
@@ -91,6 +93,7 @@ def create_app(
             *pages.routes,
             *visitor_pages.routes,
             *staff_pages.routes,
+            *guide_api.routes,
         ],
         lifespan=lifespan,
         middleware=[

@@ -4,7 +4,7 @@ Unknown fields are refused, strings stripped, and times kept within a range
 the arithmetic downstream can take.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, field_validator
@@ -14,6 +14,7 @@ from .domain import Lane, PriorityClass
 from .identity import DocumentType
 
 MAX_TTL_S = 10 * 366 * 86_400  # ten years
+NOTE_MAX = 200  # a 导办 note: a line or two for the clerk, not a file
 
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
@@ -67,6 +68,20 @@ class TicketIn(Body):
     priority: PriorityClass | None = None
     document_type: DocumentType = DocumentType.RESIDENT_ID
     id_number: str | None = PydanticField(default=None, max_length=40)
+    # 导办 only: a pre-check note (资料预审) the clerk sees; checked for ID numbers and phones.
+    note: str | None = PydanticField(default=None, max_length=NOTE_MAX)
+    special: str | None = PydanticField(default=None, max_length=16)  # a temporary green channel
+
+
+class GreenChannelIn(Body):
+    """A temporary green channel (专项服务): a group, its items, a date range."""
+
+    group_label: str = PydanticField(min_length=1, max_length=20)
+    services: list[Annotated[str, PydanticField(max_length=40)]] = PydanticField(
+        min_length=1, max_length=50
+    )
+    from_: date = PydanticField(alias="from")
+    to: date
 
 
 class CallIn(Body):

@@ -147,9 +147,8 @@ class HallRows(TicketRows):
                 setattr(row, name, value)
         self._halls.pop(hall_id, None)
 
-    def hall_specials(self, hall_id: str) -> dict[str, Any]:
-        """The hall's 专项服务 JSON as stored, a copy: each key has one owner, who
-        changes it by `set_hall(specials={**copy, key: value})`, keeping the rest."""
+    def specials(self, hall_id: str) -> dict[str, Any]:
+        """The hall's 专项服务 as stored (a copy: change it, then `set_hall`)."""
         row = self.s.get(HallRow, hall_id)
         if row is None:
             raise unknown_hall(hall_id)

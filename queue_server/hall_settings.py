@@ -139,7 +139,7 @@ class HallSettings(Runner):
                     en="this hall has no weekly hours (always open): set them first",
                     code="no_hours",
                 )
-            specials = tx.hall_specials(hall_id)
+            specials = tx.specials(hall_id)
             before = specials.get(EXTRA_SESSIONS) or []
             tx.set_hall(hall_id, specials=specials | {EXTRA_SESSIONS: stored})
             record(
@@ -183,7 +183,7 @@ class HallSettings(Runner):
                     en="today is already closed and its waiting tickets ended; too late to extend",
                     code="day_closed",
                 )
-            specials = tx.hall_specials(hall_id)
+            specials = tx.specials(hall_id)
             after = extension_json(Extension(today, until))
             tx.set_hall(hall_id, specials=specials | {EXTENDED: after})
             before = specials.get(EXTENDED)

@@ -200,3 +200,30 @@ def keyed_hash(person: Document, key: bytes) -> str:
     """
     text = person.number if len(person.number) == 18 else f"{person.kind}:{person.number}"
     return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+
+
+# A note is free text for the clerk: it must not become a place to keep an ID
+# number or a phone. Digits separated by spaces or dashes count as one run;
+# full-width digits as ASCII.
+_SPLIT_DIGITS = re.compile(r"(?<=\d)[\s\-－—]+(?=\d)")
+_ID_LIKE = re.compile(r"(?<!\d)\d{17}[\dX](?!\d)|(?<!\d)\d{15}(?!\d)")
+_PHONE_LIKE = re.compile(r"(?<!\d)1\d{10}(?!\d)")
+
+
+def check_note(text: str) -> None:
+    """Refuse (InvalidInput) a 导办 note that holds what looks like an ID number
+    (18 characters, or the old 15 digits) or a mobile phone (11 digits from 1)."""
+    joined = _SPLIT_DIGITS.sub("", text.translate(_FULL_WIDTH).upper())
+    if _ID_LIKE.search(joined):
+        raise InvalidInput(
+            "备注中不能填写身份证号码：窗口会当面核验证件，请删去号码后再取号",
+            en="the note holds what looks like an ID number; remove it (the clerk checks "
+            "the card in person)",
+            code="note_has_id_number",
+        )
+    if _PHONE_LIKE.search(joined):
+        raise InvalidInput(
+            "备注中不能填写手机号码，请删去号码后再取号",
+            en="the note holds what looks like a phone number; remove it",
+            code="note_has_phone",
+        )

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from . import identity
+from . import audit, identity
 from .access import Principal, Role, require
 from .bodies import RatingIn, TicketIn
 from .desk import new_ticket_id
 from .domain import Entry, PriorityClass, Service, Ticket, TicketAction, ticket_status_zh
-from .errors import AppointmentOnly, Conflict, DuplicateTicket, InvalidInput, NotFound
+from .errors import AppointmentOnly, Conflict, DuplicateTicket, Forbidden, InvalidInput, NotFound
+from .green_channels import check_claim
 from .hall_state import HallState, new_ticket
 from .models import RatingRow
 from .protocol import Event, EventType, TicketStatus
@@ -36,6 +37,31 @@ class Stored:
     id_masked: str | None = None
     idem_key: str | None = None
     appointment_code: str | None = None
+    note: str | None = None  # a 导办's pre-check note for the clerk (identity.check_note)
+
+
+def issuer(principal: Principal) -> str:
+    """Who a ticket is `issued_by`: a device's token id, or "staff:<工号>" (token
+    ids are hex, so a staff number never reads as a kiosk's: its printer does
+    not print a ticket the 导办 issued)."""
+    return f"staff:{principal.staff_no}" if principal.staff_no else principal.token_id
+
+
+def _check_issuer(principal: Principal, hall_id: str, body: TicketIn) -> None:
+    """A kiosk, or any staff member of the hall (a 导办 at the entrance, a clerk
+    not signed in at a window); only staff add a pre-check note."""
+    if principal.staff_no is None:
+        require(principal, {Role.KIOSK, Role.SUPERVISOR}, hall=hall_id)
+    else:
+        require(principal, {Role.CLERK, Role.WINDOW, Role.SUPERVISOR}, hall=hall_id)
+    if body.note and principal.staff_no is None:
+        raise Forbidden(
+            "预审备注只能由登录的工作人员填写",
+            en="only a signed-in staff member may add a pre-check note",
+            code="note_needs_staff",
+        )
+    if body.note:
+        identity.check_note(body.note)
 
 
 class Issuing(Runner):
@@ -50,7 +76,7 @@ class Issuing(Runner):
     ) -> Work[tuple[dict[str, Any], bool]]:
         """Check a ticket request; the change that issues it, for `write` or
         `write_from_loop`. No I/O: safe on the event loop."""
-        require(principal, {Role.KIOSK, Role.SUPERVISOR}, hall=hall_id)
+        _check_issuer(principal, hall_id, body)
         service = self.catalogue.service(body.service)
         if idem_key is not None and not (0 < len(idem_key) <= 100 and idem_key.isprintable()):
             raise InvalidInput(
@@ -64,7 +90,9 @@ class Issuing(Runner):
                 body.document_type, body.id_number, today=self.local_today(self.clock())
             )
         id_hash = identity.keyed_hash(person, self.id_key()) if person else None
-        stored = Stored(id_hash, person.masked if person else None, idem_key)
+        stored = Stored(
+            id_hash, person.masked if person else None, idem_key, note=body.note or None
+        )
 
         def work(tx: Tx, now: datetime, events: list[Event]) -> tuple[dict[str, Any], bool]:
             if idem_key is not None and (first := tx.idempotent(hall_id, idem_key)) is not None:
@@ -73,6 +101,12 @@ class Issuing(Runner):
             here = state.service(service.code)  # with the hall's own settings
             self._check_offered(state, here)
             priority = self._priority(body.priority, person, state.day.date)
+            group = None
+            if body.special is not None:
+                group = check_claim(
+                    tx.specials(hall_id), body.special, service.code, state.day.date
+                )
+                priority = priority if priority.green_channel else PriorityClass.OTHER
             if id_hash is not None and (
                 held := tx.active_for_person(hall_id, service.code, id_hash)
             ):
@@ -80,9 +114,15 @@ class Issuing(Runner):
                     f"您已领取「{service.name}」的号码 {held.number}，请留意叫号，无需重复取号",
                     en=f"this person already holds ticket {held.number} for {service.name}",
                 )
-            _, view = self.new_ticket(
+            ticket, view = self.new_ticket(
                 tx, state, here, priority, now, principal, stored, events, check_hours=True
             )
+            if principal.staff_no is not None:  # a 导办 acting for a visitor
+                done = {"service": service.code, "green_channel": ticket.green_channel}
+                done |= {"special": group, "note": bool(stored.note)}
+                audit.record(
+                    tx, principal, hall_id, "ticket.issue_for", ticket.number, after=done, now=now
+                )
             return view, True
 
         return work
@@ -142,6 +182,7 @@ class Issuing(Runner):
             entry=entry,
             appointment_at=appointment_at,
         )
+        # The feed (displays too) says only "staff"; the row keeps the 工号.
         est, move = state.issue(
             ticket, now, principal.actor, check_hours=check_hours, issued_by=principal.token_id
         )
@@ -149,8 +190,9 @@ class Issuing(Runner):
             "id_hash": stored.id_hash,
             "id_masked": stored.id_masked,
             "idem_key": stored.idem_key,
-            "issued_by": principal.token_id,
+            "issued_by": issuer(principal),
             "appointment_code": stored.appointment_code,
+            "note": stored.note,
         }
         self.apply(tx, state, move, events, **holder)
         return ticket, self.view_of(state, ticket, now, est)

@@ -25,6 +25,7 @@ from .bodies import (
     ExtendIn,
     ExtraSessionsIn,
     FinishIn,
+    GreenChannelIn,
     HallIn,
     HallPatchIn,
     HoursIn,
@@ -83,7 +84,29 @@ DOCS: dict[tuple[str, str], Doc] = {
         "the window's token, supervisor",
         (CallIn, FinishIn, TransferIn, TicketRefIn),
     ),
-    ("POST", f"{HALL}/tickets"): Doc("issue a ticket", "kiosk, supervisor", (TicketIn,)),
+    ("POST", f"{HALL}/tickets"): Doc(
+        "issue a ticket; a staff member may add a pre-check note (导办)",
+        "kiosk, supervisor, a staff session of the hall",
+        (TicketIn,),
+    ),
+    ("GET", f"{HALL}/items"): Doc(
+        "the hall's items by name or pinyin (initials), with materials",
+        "a staff session of the hall",
+        query=("q",),
+    ),
+    ("GET", f"{HALL}/estimate"): Doc(
+        "how long a ticket for the service taken now would wait",
+        "any token or staff session of the hall",
+        query=("service",),
+    ),
+    ("GET", f"{HALL}/green-channels"): Doc(
+        "temporary green channels (专项服务), each saying whether it runs today",
+        "any token or staff session of the hall",
+    ),
+    ("POST", f"{HALL}/green-channels"): Doc(
+        "open a temporary green channel for a group, items and dates", "admin", (GreenChannelIn,)
+    ),
+    ("DELETE", f"{HALL}/green-channels/{{id}}"): Doc("remove a temporary green channel", "admin"),
     ("GET", f"{HALL}/tickets"): Doc(
         "tickets issued after a feed seq", "kiosk, supervisor", query=("since_seq",)
     ),

@@ -12,11 +12,15 @@ runner (store, settings, catalogue, clock, feed):
 - `tokens`        device and staff tokens (`HallServices.tokens`)
 - `staff`         a hall's staff accounts
 - `sessions`      staff signing in and out, and the session as a caller
+- `guide`         the 导办 desk: items by pinyin, "how long for X?"
+- `green_channels` temporary green channels (专项服务)
 - `catalogue_admin` the hall's own settings of catalogue items
 """
 
 from .catalogue_admin import CatalogueAdmin
 from .desk import Desk
+from .green_channels import GreenChannels
+from .guide import Guide
 from .hall_admin import HallAdmin
 from .hall_settings import HallSettings
 from .issuing import Issuing
@@ -34,5 +38,7 @@ class HallServices(
     StaffAccounts,
     StaffSessions,
     CatalogueAdmin,
+    Guide,
+    GreenChannels,
 ):
     """Every use case of a hall (see the modules above)."""

@@ -265,7 +265,9 @@ class StateRows(HallRows):
             extra = holder or {}
             if ticket.parent_id is not None:
                 parent = self.ticket_row(ticket.parent_id)
-                extra = {k: getattr(parent, k) for k in ("id_hash", "id_masked", "issued_by")}
+                extra = {
+                    k: getattr(parent, k) for k in ("id_hash", "id_masked", "issued_by", "note")
+                }
             connection.execute(_INSERT_TICKET, _new_ticket_row(ticket) | extra)
         for window in move.windows:
             self._save_window(window)

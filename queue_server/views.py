@@ -214,6 +214,7 @@ def window_view(
             "id": current.id,
             "materials": list(service.materials),
             "id_masked": row.id_masked,
+            "note": row.note,  # the 导办's pre-check (资料预审), for the clerk only
             "waited_s": round(waited.total_seconds()),
             "entry": current.entry.value,
         }

@@ -376,6 +376,7 @@
     $("ticket-service").textContent = ticket ? ticket.service_name : idleText();
     $("ticket-facts").replaceChildren(...facts(ticket));
     renderAppointment(ticket && ticket.appointment);
+    renderGuideNote(ticket && ticket.note);
     renderMaterials(ticket);
     $("idle-hint").hidden = Boolean(ticket) || windowState() !== "open";
   }
@@ -422,6 +423,12 @@
         ? el("dl", "appointment-form", form.map(([k, v]) => fact(k, String(v))))
         : el("div", "muted", "无预填表单"),
     );
+  }
+
+  /** The 导办's pre-check note (资料预审), written when the ticket was issued at the entrance. */
+  function renderGuideNote(note) {
+    $("guide-note").hidden = !note;
+    $("guide-note-text").textContent = note || "";
   }
 
   // The checklist is the clerk's own tally: ticks live only until the ticket changes.

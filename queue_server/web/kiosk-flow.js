@@ -74,6 +74,7 @@
       category: null,
       service: null,
       walkIn: true,
+      special: null, // the temporary green channel claimed ("我是高考考生"), by id
       idBuffer: "",
       idCheck: null, // the last check of idBuffer: {ok, …} or {ok: false, reason, message}
       checkinMode: "code",
@@ -133,6 +134,7 @@
         screen: "materials",
         service: action.code,
         walkIn: action.walkIn !== false,
+        special: state.service === action.code ? state.special : null,
         // A new choice is a new attempt: a new key when the visitor takes the ticket.
         key: state.service === action.code ? state.key : null,
         pending: null,
@@ -149,6 +151,12 @@
       }
       return to(state, changes);
     },
+
+    // A second tap takes the claim back; a new claim is a new attempt (a new key).
+    special: (state, action) =>
+      state.screen === "materials"
+        ? to(state, { special: state.special === action.id ? null : action.id, key: null, pending: null })
+        : same(state),
 
     "id-entry": (state) => (state.walkIn ? to(state, { screen: "idnumber" }) : same(state)),
 
@@ -180,6 +188,7 @@
       }
       const body = { service: state.service };
       if (idNumber) body.id_number = idNumber;
+      if (state.special) body.special = state.special;
       const key = state.key || action.key;
       const pending = { type: "issue", body, key };
       return { state: { ...state, key, pending, busy: true, from: state.screen }, effects: [pending] };

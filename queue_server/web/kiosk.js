@@ -118,15 +118,19 @@
   // ------------------------------------------------------------------ hall data
 
   async function loadConfig() {
-    const [me, hallView, catalogue] = await Promise.all([
+    const [me, hallView, catalogue, channels] = await Promise.all([
       Api.call("GET", "/api/whoami"),
       Api.call("GET", hallPath),
       Api.call("GET", `${hallPath}/catalogue`), // the hall's own items: enabled, materials
+      Api.call("GET", `${hallPath}/green-channels`),
     ]);
-    const failed = [me, hallView, catalogue].find((r) => !r.ok);
+    const failed = [me, hallView, catalogue, channels].find((r) => !r.ok);
     if (failed) return transient(failed) ? { retry: true } : { fatal: refusal(failed) };
     if (me.data.role !== "kiosk") return { fatal: `此令牌不是取号机令牌（而是 ${me.data.role}）` };
-    return { config: buildConfig(me.data, hallView.data, catalogue.data) };
+    const config = buildConfig(me.data, hallView.data, catalogue.data);
+    // Temporary green channels (专项服务) are offered only while they run.
+    config.channels = channels.data.green_channels.filter((c) => c.running);
+    return { config };
   }
 
   /** Why the machine cannot start: the server's words (Chinese), or the status. */
@@ -315,6 +319,31 @@
     show("m-id-status", Boolean(typed));
     if (typed) setText("m-id-status", `已输入身份证号码（尾号 ${state.idCheck.number.slice(-4)}）`);
     setText("to-id-label", typed ? "修改身份证号码" : "绿色通道：输入身份证号码");
+    renderSpecials(s);
+  }
+
+  /** "我是高考考生": one toggle per temporary green channel that covers this item. */
+  function renderSpecials(s) {
+    const channels = (config.channels || []).filter((c) => c.services.includes(s.code));
+    show("m-specials", channels.length > 0);
+    once("specials", `${config.loadedAt}|${s.code}`, () => {
+      byId("m-specials").replaceChildren(...channels.map((c) => {
+        const button = el("button", "k-btn secondary special", [
+          el("span", "k-btn-main", `我是${c.group_label}`),
+          el("span", "k-btn-sub", "专项服务期间优先办理，请备好相关证明"),
+        ]);
+        button.type = "button";
+        button.dataset.channel = c.id;
+        button.addEventListener("click", () => dispatch({ type: "special", id: c.id }));
+        return button;
+      }));
+    });
+    for (const button of byId("m-specials").querySelectorAll("button")) {
+      const chosen = state.special === button.dataset.channel;
+      button.setAttribute("aria-pressed", String(chosen));
+      button.querySelector(".k-btn-main").textContent =
+        `${chosen ? "✓ " : ""}我是${channels.find((c) => c.id === button.dataset.channel).group_label}`;
+    }
   }
 
   /**

@@ -1,7 +1,8 @@
 // The staff sign-in page (/login?hall=…&next=…): POST /api/login sets the
 // session cookie (HttpOnly: this script never sees it), then a supervisor or
 // an admin goes on to `next`, else to the supervisor console or the hall's
-// console (/admin/{hall}) by role.
+// console (/admin/{hall}) by role; a clerk goes on to `next` if given (the
+// 导办 desk sends its members back to it).
 "use strict";
 
 (() => {
@@ -38,14 +39,15 @@
     $("password").value = "";
     if (!answer.ok) return refuse(answer.data && answer.data.message);
     const member = answer.data;
-    if (member.role === "clerk") {
+    const next = safeNext(params.get("next"));
+    if (member.role === "clerk" && !next) {
       $("who").textContent =
         `已登录：${member.hall} 大厅 工号 ${member.staff_no} ${member.name}（${ROLE_ZH.clerk}）`;
       return show("signed-in");
     }
     const page = member.role === "admin" ? "admin" : "supervisor";
     const console_ = `${Api.root()}/${page}/${encodeURIComponent(member.hall)}`;
-    location.assign(safeNext(params.get("next")) || console_);
+    location.assign(next || console_);
   }
 
   function refuse(message) {

@@ -286,7 +286,7 @@ def test_extra_sessions_keep_the_other_specials_and_are_audited(
         hall.ok(put_extra(hall, [morning]))
         hall.ok(put_extra(hall, []))
         with store.read() as tx:
-            specials = tx.hall_specials("h1")
+            specials = tx.specials("h1")
         assert specials == {"green_channels": [{"group": "高考考生"}], "extra_sessions": []}
     finally:
         store.dispose()
