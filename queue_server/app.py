@@ -16,7 +16,17 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from . import api, guide_api, live, pages, settings_api, staff_api, staff_pages, visitor_pages
+from . import (
+    api,
+    guide_api,
+    hall_settings_api,
+    live,
+    pages,
+    settings_api,
+    staff_api,
+    staff_pages,
+    visitor_pages,
+)
 from .bookings import Bookings
 from .broadcast import Doorbell, doorbell_for
 from .day import HallDay
@@ -77,6 +87,7 @@ def create_app(
         routes=[
             *staff_api.routes,  # first: its window sign-in is no window action
             *api.routes,
+            *hall_settings_api.routes,
             *settings_api.routes,
             *live.routes,
             *pages.routes,

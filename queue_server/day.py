@@ -52,15 +52,16 @@ class HallDay:
     # ------------------------------------------------------------ closing
 
     def close_day(self, hall_id: str, now: datetime) -> int:
-        """After the day's last session: waiting tickets end as unserved, idle windows
-        close, the day's figures are frozen and announced (once)."""
+        """After the day's last session (or its 延时服务, when the supervisor extended
+        the day for the tickets already issued): waiting tickets end as unserved,
+        idle windows close, the day's figures are frozen and announced (once)."""
 
         def work(tx: Tx, now: datetime, events: list[Event]) -> int:
             hall = tx.hall(hall_id)
             if hall.hours.always_open:
                 return 0
             day = hall.business_date(now)
-            closes = hall.hours.day_close(day, hall.zone)
+            closes = hall.hours.service_ends(day, hall.zone)
             closing = closes is not None and now >= closes
             state = self.services.state(tx, hall_id, now)
             # Also tickets left from an earlier day (the server was down at closing).

@@ -324,6 +324,7 @@ class Hall:
     hours: Hours = field(default_factory=Hours)
     # The hall's own settings of catalogue items, {code: {field: value}} (hall_catalogue).
     overrides: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    announcement: str = ""  # the line the lobby screen scrolls
 
     @property
     def zone(self) -> ZoneInfo:

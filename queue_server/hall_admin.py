@@ -4,13 +4,15 @@ devices that report to it (ticket machines' printers)."""
 from dataclasses import replace
 from datetime import datetime, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import audit
 from .access import HALL_ROLES, Principal, Role, require
+from .audit import record
 from .bodies import DeviceStatusIn, HallIn, HoursIn, PolicyIn, WindowIn
 from .domain import Hall, Policy, Skills, Window
 from .errors import Conflict, InvalidInput, NotFound
+from .hall_calendar import calendar_named
+from .hall_settings import check_zone, hours_view
 from .hours import HoursError, hours_json, parse_hours
 from .models import DeviceRow
 from .protocol import Event, EventType
@@ -23,14 +25,7 @@ from .window_staff import flag_events
 class HallAdmin(Runner):
     def create_hall(self, principal: Principal, body: HallIn) -> dict[str, Any]:
         require(principal, set())
-        timezone = body.timezone or self.settings.timezone
-        try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: 'Asia' is a folder
-            raise InvalidInput(
-                f"未知时区 {timezone[:64]!r}（例如 Asia/Shanghai）",
-                en=f"unknown time zone {timezone[:64]!r} (e.g. Asia/Shanghai)",
-            ) from None
+        timezone = check_zone(body.timezone or self.settings.timezone)
         if body.services is not None and (bad := self.catalogue.unknown(body.services)):
             raise InvalidInput(
                 f"没有这些事项编码：{', '.join(bad)}", en=f"unknown services: {', '.join(bad)}"
@@ -74,15 +69,20 @@ class HallAdmin(Runner):
         return self.write(hall_id, work)
 
     def set_hours(self, principal: Principal, hall_id: str, body: HoursIn) -> dict[str, Any]:
-        """Weekly sessions and closed dates, in the hall's time zone."""
+        """Weekly sessions, closed dates and the holiday calendar, in the hall's time zone."""
         require(principal, set(), hall=hall_id)
         try:
-            hours = hours_json(parse_hours(body.weekly, body.closed_dates))
+            parsed = parse_hours(body.weekly, body.closed_dates)
         except HoursError as exc:
             raise InvalidInput(str(exc), en=exc.en) from None
+        hours = hours_json(replace(parsed, calendar=calendar_named(body.holidays)))
 
-        def work(tx: Tx, _now: datetime, _events: list[Event]) -> dict[str, Any]:
+        def work(tx: Tx, now: datetime, _events: list[Event]) -> dict[str, Any]:
+            before = hours_json(tx.hall(hall_id).hours)
             tx.set_hall(hall_id, hours=hours)
+            record(
+                tx, principal, hall_id, "hours.put", hall_id, before=before, after=hours, now=now
+            )
             return hours
 
         return self.write(hall_id, work)
@@ -93,7 +93,7 @@ class HallAdmin(Runner):
             return self._hall_view(tx, hall_id)
 
     def _hall_view(self, tx: Tx, hall_id: str) -> dict[str, Any]:
-        hall = tx.hall(hall_id)
+        hall, now = tx.hall(hall_id), self.clock()
         offered = [s for s in self.catalogue.services.values() if hall.offers(s.code)]
         return {
             "id": hall.id,
@@ -101,7 +101,8 @@ class HallAdmin(Runner):
             "timezone": hall.timezone,
             "policy": _policy_dict(hall.policy),
             "hours": hours_json(hall.hours),
-            **_opening_now(hall, self.clock()),
+            **_opening_now(hall, now),
+            **hours_view(hall, now),
             "services": [s.code for s in offered],
             "categories": sorted({s.category for s in offered}),
             "windows": [self._window_config(w) for w in tx.windows(hall_id)],

@@ -22,9 +22,12 @@ from .bodies import (
     CheckInIn,
     ConfirmIn,
     DeviceStatusIn,
+    ExtendIn,
+    ExtraSessionsIn,
     FinishIn,
     GreenChannelIn,
     HallIn,
+    HallPatchIn,
     HoursIn,
     LoginIn,
     PolicyIn,
@@ -57,7 +60,16 @@ DOCS: dict[tuple[str, str], Doc] = {
     ("POST", "/api/halls"): Doc("create a hall", "admin", (HallIn,)),
     ("GET", HALL): Doc("hall, policy, offered services, windows", "any token of the hall"),
     ("PUT", f"{HALL}/policy"): Doc("dispatch settings of the hall", "admin", (PolicyIn,)),
-    ("PUT", f"{HALL}/hours"): Doc("opening hours", "admin", (HoursIn,)),
+    ("PUT", f"{HALL}/hours"): Doc(
+        "opening hours, closed dates and the holiday calendar", "admin", (HoursIn,)
+    ),
+    ("PATCH", HALL): Doc("the hall's name, time zone, lobby announcement", "admin", (HallPatchIn,)),
+    ("PUT", f"{HALL}/extra-sessions"): Doc(
+        "专项服务: sessions outside the usual hours", "admin", (ExtraSessionsIn,)
+    ),
+    ("POST", f"{HALL}/extend"): Doc(
+        "延时服务: serve today's ticket holders until a later time", "supervisor", (ExtendIn,)
+    ),
     ("PUT", f"{HALL}/windows/{{n:int}}"): Doc("create or change a window", "admin", (WindowIn,)),
     ("GET", f"{HALL}/windows/{{n:int}}"): Doc("the clerk's view", "the window's token, supervisor"),
     ("GET", f"{HALL}/alerts"): Doc("the day's alerts", "supervisor", query=("date",)),

@@ -5,6 +5,7 @@ runner (store, settings, catalogue, clock, feed):
 
 - `transactions`  the runner: write, group commit, publish after commit
 - `hall_admin`    the hall, its policy, hours, windows and devices
+- `hall_settings` the hall's name, zone and announcement, 专项服务 sessions, 延时服务
 - `issuing`       tickets issued, looked at, cancelled and rated by holders
 - `desk`          the clerk's window actions, and staff cancelling a ticket
 - `reports`       queues, the board, figures, snapshots, CSV, alerts and the audit
@@ -22,6 +23,7 @@ from .desk import Desk
 from .green_channels import GreenChannels
 from .guide import Guide
 from .hall_admin import HallAdmin
+from .hall_settings import HallSettings
 from .issuing import Issuing
 from .reports import Reports
 from .sessions import StaffSessions
@@ -31,6 +33,7 @@ from .ticket_record import TicketRecord
 
 class HallServices(
     HallAdmin,
+    HallSettings,
     Issuing,
     Desk,
     Reports,

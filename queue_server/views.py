@@ -16,7 +16,7 @@ from .estimate import Estimate
 from .hall_state import HallState
 from .models import AlertAckRow, AlertRow
 from .protocol import TicketStatus
-from .public import local_iso, public_device, public_ticket, public_window
+from .public import local_iso, public_device, public_hall, public_ticket, public_window
 from .store import Tx
 from .waiting import WaitingQueue
 from .window_staff import board_staff
@@ -262,7 +262,7 @@ def board_snapshot(tx: Tx, state: HallState, catalogue: Catalogue, now: datetime
     staff = board_staff(tx, state, now)  # each window's member, if the hall shows them
     return {
         "seq": seq,
-        "hall": {"id": hall.id, "name": hall.name, "timezone": hall.timezone},
+        "hall": public_hall(hall),
         "now_calling": [call_entry(catalogue, t, hall.zone) for t in calling],
         "last_calls": [call_entry(catalogue, t, hall.zone) for t in last],
         "waiting": waiting_counts(state, catalogue),
