@@ -128,6 +128,7 @@ class PolicyIn(Body):
     strike_days: int | None = PydanticField(default=None, ge=1, le=3650)
     ban_days: int | None = PydanticField(default=None, ge=0, le=3650)
     booking_horizon_days: int | None = PydanticField(default=None, ge=0, le=365)
+    window_shows_staff: int | None = PydanticField(default=None, ge=0, le=1)
 
 
 Material = Annotated[str, PydanticField(min_length=1, max_length=120)]

@@ -22,6 +22,7 @@ from .services import HallServices
 from .stats import day_figures
 from .store import Tx
 from .views import alert_view
+from .window_staff import staff_events
 
 SYSTEM = "system:scheduler"
 SNAPSHOT_EVERY = timedelta(minutes=5)
@@ -74,11 +75,15 @@ class HallDay:
                 self.services.apply(tx, state, move, events)
             if not closing:
                 return len(left)
+            closed = []
             for window in state.window_list():
                 if window.state in (WindowState.OPEN, WindowState.PAUSED):
                     move = state.open_or_close(window.number, WindowAction.CLOSE, now)
                     self.services.apply(tx, state, move, events)
+                    tx.sign_out_window(hall_id, window.number)  # as a clerk's close does
+                    closed.append(window.number)
             changed = len(events)  # tickets ended and windows closed
+            events.extend(staff_events(tx, state, closed, now))  # their screens' staff line
             if tx.day_report(hall_id, day) is None:
                 figures = day_figures(
                     tx.day_tickets(hall_id, day),

@@ -277,6 +277,7 @@ class Policy:
     strike_days: int = 180
     ban_days: int = 30
     booking_horizon_days: int = 14  # how far ahead a slot may be booked
+    window_shows_staff: int = 0  # 1: a window's screen names the clerk signed in there
     targets: Mapping[str, int] = field(default_factory=dict, repr=False, hash=False)
 
     def settings(self) -> dict[str, int]:

@@ -19,6 +19,7 @@ from .protocol import Event, EventType
 from .public import local_iso, public_device
 from .store import Tx
 from .transactions import Runner
+from .window_staff import flag_events
 
 
 class HallAdmin(Runner):
@@ -51,7 +52,7 @@ class HallAdmin(Runner):
     def set_policy(self, principal: Principal, hall_id: str, body: PolicyIn) -> dict[str, Any]:
         require(principal, set(), hall=hall_id)
 
-        def work(tx: Tx, now: datetime, _events: list[Event]) -> dict[str, Any]:
+        def work(tx: Tx, now: datetime, events: list[Event]) -> dict[str, Any]:
             current = tx.hall(hall_id).policy
             merged = replace(current, **body.model_dump(exclude_none=True))
             tx.set_hall(hall_id, policy=_policy_dict(merged))
@@ -61,6 +62,8 @@ class HallAdmin(Runner):
                 audit.record(
                     tx, principal, hall_id, "policy.update", before=was, after=now_is, now=now
                 )
+            if merged.window_shows_staff != current.window_shows_staff:
+                events.extend(flag_events(tx, self.state(tx, hall_id, now, reading=True), now))
             return after
 
         return self.write(hall_id, work)
@@ -128,14 +131,20 @@ class HallAdmin(Runner):
         def work(tx: Tx, now: datetime, events: list[Event]) -> dict[str, Any]:
             state = self.state(tx, hall_id, now)
             try:
+                before: dict[str, Any] | None = self._window_config(state.window(number))
                 window = replace(
                     state.window(number), label=body.label, skills=skills, lane=body.lane
                 )
             except NotFound:
+                before = None
                 window = Window(
                     hall=hall_id, number=number, label=body.label, skills=skills, lane=body.lane
                 )
             self.apply(tx, state, state.configure(window), events)
+            after, where = self._window_config(window), f"window {number}"
+            audit.record(
+                tx, principal, hall_id, "window.put", where, before=before, after=after, now=now
+            )
             # The feed gets the window as every window event carries it (the
             # skills are for GET /api/halls/{hall}); the caller, its configuration.
             events.append(Event(EventType.WINDOW_UPDATED, {"window": state.public_window(window)}))

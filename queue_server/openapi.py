@@ -136,7 +136,14 @@ DOCS: dict[tuple[str, str], Doc] = {
         "the caller's role, hall and window; a signed-in member's account", "any token, a session"
     ),
     ("POST", f"{HALL}/staff"): Doc("add a staff member", "admin", (StaffIn,)),
-    ("GET", f"{HALL}/staff"): Doc("the hall's staff, without passwords", "admin, supervisor"),
+    ("GET", f"{HALL}/staff"): Doc(
+        "the hall's staff, without passwords, each with the window signed in at",
+        "admin, supervisor",
+    ),
+    ("GET", f"{HALL}/tickets/{{ticket}}/transitions"): Doc(
+        "a ticket's record (by id or today's number): each step's time, window and 工号",
+        "admin, supervisor",
+    ),
     ("PATCH", f"{HALL}/staff/{{staff_no}}"): Doc(
         "change a member; a new password or deactivation signs them out", "admin", (StaffPatchIn,)
     ),

@@ -15,6 +15,7 @@ runner (store, settings, catalogue, clock, feed):
 - `guide`         the 导办 desk: items by pinyin, "how long for X?"
 - `green_channels` temporary green channels (专项服务)
 - `catalogue_admin` the hall's own settings of catalogue items
+- `ticket_record` a number's steps with time, window and 工号, for supervisors
 """
 
 from .catalogue_admin import CatalogueAdmin
@@ -27,6 +28,7 @@ from .issuing import Issuing
 from .reports import Reports
 from .sessions import StaffSessions
 from .staff import StaffAccounts
+from .ticket_record import TicketRecord
 
 
 class HallServices(
@@ -40,5 +42,6 @@ class HallServices(
     CatalogueAdmin,
     Guide,
     GreenChannels,
+    TicketRecord,
 ):
     """Every use case of a hall (see the modules above)."""

@@ -188,6 +188,9 @@
     $("window-badge").hidden = !(holding && Feed.isGreen(state, w.ticket));
     const note = WINDOW_NOTES[w.state] || (() => "");
     $("window-note").textContent = note(w.ticket);
+    // A hall that shows staff (policy window_shows_staff) names who serves here.
+    $("window-staff").textContent = w.staff ? `工号 ${w.staff.staff_no}　${w.staff.name}` : "";
+    $("window-staff").hidden = !w.staff;
   }
 
   function el(tag, className, content) {

@@ -274,12 +274,28 @@
       lane: w.lane || "standard",
       ticket: P.HOLDING_STATES.includes(state) ? w.ticket || null : null,
       since: w.since || null,
+      staff: staffOf(w.staff),
     };
   }
 
+  /**
+   * The member a window's screen names ({staff_no, name}), or null. Only halls
+   * that show staff send it (the snapshot, and window.updated on a sign-in or
+   * sign-out); what cannot be read names nobody.
+   */
+  function staffOf(staff) {
+    return isObject(staff) && isText(staff.staff_no) && isText(staff.name)
+      ? { staff_no: staff.staff_no, name: staff.name }
+      : null;
+  }
+
   function upsertWindow(windows, update) {
+    const before = windows.find((w) => w.number === update.number);
     const rest = windows.filter((w) => w.number !== update.number);
-    return [...rest, shownWindow(update)].sort((a, b) => a.number - b.number);
+    const shown = shownWindow(update);
+    // A call or a pause does not say who is at the window: whoever was still is.
+    if (!("staff" in update) && before) shown.staff = before.staff;
+    return [...rest, shown].sort((a, b) => a.number - b.number);
   }
 
   /** The call the big area shows: the newest still waiting for its visitor, else the newest at all. */
