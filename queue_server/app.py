@@ -15,9 +15,11 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute
 
 from . import (
     api,
+    booking_api,
     guide_api,
     hall_settings_api,
     live,
@@ -84,17 +86,7 @@ def create_app(
             store.dispose()
 
     return Starlette(
-        routes=[
-            *staff_api.routes,  # first: its window sign-in is no window action
-            *api.routes,
-            *hall_settings_api.routes,
-            *settings_api.routes,
-            *live.routes,
-            *pages.routes,
-            *visitor_pages.routes,
-            *staff_pages.routes,
-            *guide_api.routes,
-        ],
+        routes=all_routes(),
         lifespan=lifespan,
         middleware=[
             Middleware(
@@ -109,6 +101,22 @@ def create_app(
             Exception: unexpected_error,
         },
     )
+
+
+def all_routes() -> list[BaseRoute]:
+    """Every route, in the order they are matched."""
+    return [
+        *staff_api.routes,  # first: its window sign-in is no window action
+        *api.routes,
+        *booking_api.routes,
+        *hall_settings_api.routes,
+        *settings_api.routes,
+        *live.routes,
+        *pages.routes,
+        *visitor_pages.routes,
+        *staff_pages.routes,
+        *guide_api.routes,
+    ]
 
 
 async def queue_error(request: Request, exc: Exception) -> Response:

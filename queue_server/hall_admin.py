@@ -45,7 +45,10 @@ class HallAdmin(Runner):
                     code="hall_exists",
                 )
             tx.add_hall(hall, now)
-            return self._hall_view(tx, hall.id)
+            view = self._hall_view(tx, hall.id)
+            created = {k: view[k] for k in ("name", "timezone", "services")}
+            audit.record(tx, principal, hall.id, "hall.create", hall.id, after=created, now=now)
+            return view
 
         return self.write(None, work)
 
