@@ -46,7 +46,9 @@ class HallAdmin(Runner):
                 )
             tx.add_hall(hall, now)
             view = self._hall_view(tx, hall.id)
-            created = {k: view[k] for k in ("name", "timezone", "services")}
+            created: dict[str, Any] = {"name": hall.name, "timezone": hall.timezone}
+            if hall.services is not None:  # a hall that offers part of the catalogue
+                created["services"] = sorted(hall.services)
             audit.record(tx, principal, hall.id, "hall.create", hall.id, after=created, now=now)
             return view
 

@@ -31,7 +31,7 @@ def test_an_admin_lands_on_the_console_and_reads_the_audit(
     expect(page.locator("#who")).to_contain_text("工号 M001")
     page.click("#nav-audit")
     row = page.locator("#audit-table tbody tr").last  # after the set-up's window.put
-    expect(row).to_contain_text("ticket.cancel")
+    expect(row).to_contain_text("取消号码")  # the code in the hall's words
     expect(row).to_contain_text(ticket["number"])
     page.screenshot(path=tmp_path / "admin-audit.png", full_page=True)
     with page.expect_download() as download:
