@@ -10,6 +10,7 @@ in at a window, and on nothing before.
 import hashlib
 import hmac
 import math
+import re
 import secrets
 import threading
 from collections import deque
@@ -50,6 +51,13 @@ class Principal:
         at = f"#{self.window}" if self.window is not None else ""
         by = f"staff {self.staff_no}" if self.staff_no is not None else self.token_id
         return f"{self.role.value}:{by}{where}{at}"
+
+
+def actor_staff_no(actor: str, hall: str) -> str | None:
+    """The 工号 in an actor of `hall` as `Principal.actor` wrote it; None for a
+    token or the system. Matched whole, so a 工号 may hold "@" or "#"."""
+    found = re.fullmatch(rf"[a-z_]+:staff (.+)@{re.escape(hall)}(?:#\d+)?", actor)
+    return found.group(1) if found else None
 
 
 def require(

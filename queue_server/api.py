@@ -19,10 +19,7 @@ from starlette.routing import Route
 from . import audit, openapi
 from .access import Principal
 from .bodies import (
-    AppointmentIn,
     CallIn,
-    CheckInIn,
-    ConfirmIn,
     FinishIn,
     HallIn,
     HoursIn,
@@ -34,7 +31,6 @@ from .bodies import (
     TransferIn,
     WindowIn,
 )
-from .bookings import Bookings
 from .broadcast import Doorbell
 from .edge import prefers_english
 from .errors import BadJson, ClientGone, InvalidInput, NotFound
@@ -263,52 +259,6 @@ async def window_action(request: Request) -> Response:
     return Response(status_code=204) if result is None else ok(result)
 
 
-def bookings(request: Request) -> Bookings:
-    found: Bookings = request.state.bookings
-    return found
-
-
-async def slots(request: Request) -> Response:
-    q = request.query_params
-    return ok(
-        await run_in_threadpool(
-            bookings(request).slots, request.path_params["hall"], q.get("service"), q.get("date")
-        )
-    )
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-async def book(request: Request) -> Response:
-    body, hall = await parse(request, AppointmentIn), request.path_params["hall"]
-    pending = await run_in_threadpool(bookings(request).book, hall, body, client_address(request))
-    return ok(pending, 202)
-
-
-async def confirm_booking(request: Request) -> Response:
-    body, hall = await parse(request, ConfirmIn), request.path_params["hall"]
-    made = await run_in_threadpool(bookings(request).confirm, hall, body, client_address(request))
-    return ok(made, 201)
-
-
-async def show_appointment(request: Request) -> Response:
-    return ok(await run_in_threadpool(bookings(request).show, request.path_params["code"]))
-
-
-async def cancel_appointment(request: Request) -> Response:
-    return ok(await run_in_threadpool(bookings(request).cancel, request.path_params["code"]))
-
-
-async def check_in(request: Request) -> Response:
-    principal, body = await who(request), await parse(request, CheckInIn)
-    view, created = await run_in_threadpool(
-        bookings(request).check_in, principal, request.path_params["hall"], body
-    )
-    return ok(view, 201 if created else 200)
-
-
 async def cancel_by_staff(request: Request) -> Response:
     principal, p = await who(request), request.path_params
     return ok(
@@ -412,12 +362,6 @@ routes = [
     Route("/api/halls/{hall}/tickets.csv", tickets_csv),
     Route("/api/halls/{hall}/tickets/{ticket}/cancel", cancel_by_staff, methods=["POST"]),
     Route("/api/halls/{hall}/board", hall_route(lambda s: s.board)),
-    Route("/api/halls/{hall}/slots", slots),
-    Route("/api/halls/{hall}/appointments", book, methods=["POST"]),
-    Route("/api/halls/{hall}/appointments/confirm", confirm_booking, methods=["POST"]),
-    Route("/api/halls/{hall}/appointments/check-in", check_in, methods=["POST"]),
-    Route("/api/appointments/{code}", show_appointment),
-    Route("/api/appointments/{code}/cancel", cancel_appointment, methods=["POST"]),
     Route("/api/tokens", create_token, methods=["POST"]),
     Route("/api/tokens", list_tokens, methods=["GET"]),
     Route("/api/tokens/{id}", revoke_token, methods=["DELETE"]),

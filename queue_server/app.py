@@ -15,12 +15,15 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute
 
 from . import (
     api,
+    booking_api,
     city_api,
     devices_api,
     guide_api,
+    hall_settings_api,
     live,
     pages,
     settings_api,
@@ -41,22 +44,6 @@ from .store import Store
 from .transactions import utcnow
 
 log = logging.getLogger("queue_server")
-
-
-# Each module's routes, matched in this order: staff_api first, as its window
-# sign-in is no window action.
-ROUTE_TABLES = (
-    staff_api,
-    devices_api,
-    city_api,
-    api,
-    settings_api,
-    live,
-    pages,
-    visitor_pages,
-    staff_pages,
-    guide_api,
-)
 
 
 class State(TypedDict):
@@ -101,7 +88,7 @@ def create_app(
             store.dispose()
 
     return Starlette(
-        routes=[route for table in ROUTE_TABLES for route in table.routes],
+        routes=all_routes(),
         lifespan=lifespan,
         middleware=[
             Middleware(
@@ -116,6 +103,24 @@ def create_app(
             Exception: unexpected_error,
         },
     )
+
+
+def all_routes() -> list[BaseRoute]:
+    """Every route, in the order they are matched."""
+    return [
+        *staff_api.routes,  # first: its window sign-in is no window action
+        *devices_api.routes,
+        *city_api.routes,
+        *api.routes,
+        *booking_api.routes,
+        *hall_settings_api.routes,
+        *settings_api.routes,
+        *live.routes,
+        *pages.routes,
+        *visitor_pages.routes,
+        *staff_pages.routes,
+        *guide_api.routes,
+    ]
 
 
 async def queue_error(request: Request, exc: Exception) -> Response:

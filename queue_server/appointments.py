@@ -100,11 +100,12 @@ def capacity(hall: Hall, service: Service, windows: Sequence[Window]) -> int:
 
 
 def day_slots(hall: Hall, service: Service, day: date, windows: Sequence[Window]) -> list[Slot]:
-    """The day's slots: whole slots inside each opening session (none without hours)."""
+    """The day's slots: whole slots inside each opening session that serves the
+    item (none without hours)."""
     per_slot = capacity(hall, service, windows)
     length = timedelta(minutes=hall.policy.slot_minutes)
     slots = []
-    for start, end in hall.hours.sessions(day, hall.zone):
+    for start, end in hall.hours.sessions(day, hall.zone, service.code):
         at = start
         while at + length <= end:
             slots.append(Slot(at, at + length, per_slot))

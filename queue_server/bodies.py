@@ -138,6 +138,7 @@ class PolicyIn(Body):
     strike_days: int | None = PydanticField(default=None, ge=1, le=3650)
     ban_days: int | None = PydanticField(default=None, ge=0, le=3650)
     booking_horizon_days: int | None = PydanticField(default=None, ge=0, le=365)
+    window_shows_staff: int | None = PydanticField(default=None, ge=0, le=1)
 
 
 Material = Annotated[str, PydanticField(min_length=1, max_length=120)]
@@ -158,6 +159,30 @@ class CatalogueItemIn(Body):
 class HoursIn(Body):
     weekly: dict[str, list[list[str]]] = PydanticField(default_factory=dict)
     closed_dates: list[str] = PydanticField(default_factory=list, max_length=1000)
+    holidays: Literal["cn"] | None = None  # "cn": closed on 法定节假日, open on 调休 days
+
+
+class HallPatchIn(Body):
+    name: str | None = PydanticField(default=None, min_length=1, max_length=100)
+    timezone: str | None = PydanticField(default=None, min_length=1, max_length=64)
+    # The lobby line; longer text is refused here, the cleaned line capped by the use case.
+    announcement: str | None = PydanticField(default=None, max_length=1000)
+
+
+class ExtraSessionIn(Body):
+    date: str = PydanticField(max_length=10)
+    start: str = PydanticField(max_length=5)
+    end: str = PydanticField(max_length=5)
+    services: list[str] | None = PydanticField(default=None, max_length=200)  # None: all
+    label: str = PydanticField(default="", max_length=40)
+
+
+class ExtraSessionsIn(Body):
+    sessions: list[ExtraSessionIn] = PydanticField(max_length=100)
+
+
+class ExtendIn(Body):
+    until: str = PydanticField(max_length=5)  # "18:30", today in the hall's zone
 
 
 FormValue = Annotated[str, PydanticField(max_length=200)] | Annotated[int, PydanticField(ge=0)]

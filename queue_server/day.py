@@ -22,6 +22,7 @@ from .services import HallServices
 from .stats import day_figures
 from .store import Tx
 from .views import alert_view
+from .window_staff import staff_events
 
 SYSTEM = "system:scheduler"
 SNAPSHOT_EVERY = timedelta(minutes=5)
@@ -51,15 +52,16 @@ class HallDay:
     # ------------------------------------------------------------ closing
 
     def close_day(self, hall_id: str, now: datetime) -> int:
-        """After the day's last session: waiting tickets end as unserved, idle windows
-        close, the day's figures are frozen and announced (once)."""
+        """After the day's last session (or its 延时服务, when the supervisor extended
+        the day for the tickets already issued): waiting tickets end as unserved,
+        idle windows close, the day's figures are frozen and announced (once)."""
 
         def work(tx: Tx, now: datetime, events: list[Event]) -> int:
             hall = tx.hall(hall_id)
             if hall.hours.always_open:
                 return 0
             day = hall.business_date(now)
-            closes = hall.hours.day_close(day, hall.zone)
+            closes = hall.hours.service_ends(day, hall.zone)
             closing = closes is not None and now >= closes
             state = self.services.state(tx, hall_id, now)
             # Also tickets left from an earlier day (the server was down at closing).
@@ -73,11 +75,15 @@ class HallDay:
                 self.services.apply(tx, state, move, events)
             if not closing:
                 return len(left)
+            closed = []
             for window in state.window_list():
                 if window.state in (WindowState.OPEN, WindowState.PAUSED):
                     move = state.open_or_close(window.number, WindowAction.CLOSE, now)
                     self.services.apply(tx, state, move, events)
+                    tx.sign_out_window(hall_id, window.number)  # as a clerk's close does
+                    closed.append(window.number)
             changed = len(events)  # tickets ended and windows closed
+            events.extend(staff_events(tx, state, closed, now))  # their screens' staff line
             if tx.day_report(hall_id, day) is None:
                 figures = day_figures(
                     tx.day_tickets(hall_id, day),

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from . import audit
 from .access import Principal, Role, require
 from .audit import record
 from .bodies import CallIn, FinishIn, TicketRefIn, TransferIn
@@ -23,6 +24,7 @@ from .public import WINDOW_EVENTS
 from .store import Tx
 from .transactions import Runner
 from .views import ticket_view, window_view
+from .window_staff import staff_events
 
 OPEN_AND_CLOSE = frozenset(a.value for a in WINDOW_EVENTS)
 
@@ -45,7 +47,14 @@ class Desk(Runner):
 
         def work(tx: Tx, now: datetime, events: list[Event]) -> dict[str, Any] | None:
             state = self.state(tx, hall_id, now)
-            return self.act(tx, state, number, action, body, now, principal.actor, events)
+            view = self.act(tx, state, number, action, body, now, principal.actor, events)
+            if action in OPEN_AND_CLOSE:  # who staffed the window when: the audit's
+                audit.record(
+                    tx, principal, hall_id, f"window.{action}", f"window {number}", now=now
+                )
+            if action == WindowAction.CLOSE:  # its member was signed out: the screen says so
+                events.extend(staff_events(tx, state, [number], now))
+            return view
 
         return self.write(hall_id, work)
 

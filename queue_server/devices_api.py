@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .api import client_address, hall_route, hub, ok, parse, who
+from .api import hall_route, hub, ok, parse, who
 from .bodies import DeviceIn, DeviceStatusIn
 from .pages import render
 from .visitor_pages import qr_svg_text
@@ -29,8 +29,8 @@ async def create_device(request: Request) -> Response:
 
 
 async def claim_device(request: Request) -> Response:
-    code = request.path_params["code"]
-    return ok(await run_in_threadpool(hub(request).claim_device, code, client_address(request)))
+    code, address = request.path_params["code"], request.client.host if request.client else None
+    return ok(await run_in_threadpool(hub(request).claim_device, code, address))
 
 
 async def heartbeat(request: Request) -> Response:

@@ -277,6 +277,7 @@ class Policy:
     strike_days: int = 180
     ban_days: int = 30
     booking_horizon_days: int = 14  # how far ahead a slot may be booked
+    window_shows_staff: int = 0  # 1: a window's screen names the clerk signed in there
     targets: Mapping[str, int] = field(default_factory=dict, repr=False, hash=False)
 
     def settings(self) -> dict[str, int]:
@@ -323,6 +324,7 @@ class Hall:
     hours: Hours = field(default_factory=Hours)
     # The hall's own settings of catalogue items, {code: {field: value}} (hall_catalogue).
     overrides: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    announcement: str = ""  # the line the lobby screen scrolls
 
     @property
     def zone(self) -> ZoneInfo:

@@ -272,8 +272,9 @@ def _solve(base: float, overtakers: Sequence[tuple[float, float]]) -> float:
 
 
 def admit(hall: Hall, service: Service, now: datetime, wait_s: int) -> None:
-    """Refuse a ticket outside opening hours, or for a service that can no longer
-    be finished before today's closing (the expected wait plus its handling)."""
+    """Refuse a ticket outside opening hours, for an item a 专项服务 session does
+    not serve, or for a service that can no longer be finished before today's
+    closing (the expected wait plus its handling)."""
     hours, zone = hall.hours, hall.zone
     if hours.always_open:
         return
@@ -287,7 +288,9 @@ def admit(hall: Hall, service: Service, now: datetime, wait_s: int) -> None:
             en=f"the hall is closed now; it opens again at {when or 'a date not yet set'}",
             opens_at=opens.isoformat() if opens else "",
         )
-    closes = hours.day_close(now.astimezone(zone).date(), zone)
+    if hours.session_at(now, zone, service.code) is None:
+        _special_only(hall, service, now)
+    closes = hours.day_close(now.astimezone(zone).date(), zone, service.code)
     done = now + timedelta(seconds=wait_s + service.minutes * 60)
     if closes is not None and done > closes:
         raise TooLateToday(
@@ -297,6 +300,23 @@ def admit(hall: Hall, service: Service, now: datetime, wait_s: int) -> None:
             "today; please come back on the next working day or book an appointment",
             closes_at=closes.isoformat(),
         )
+
+
+def _special_only(hall: Hall, service: Service, now: datetime) -> None:
+    """Refuse `service` in a 专项服务 session that serves other items only."""
+    hours, zone = hall.hours, hall.zone
+    session = hours.extra_at(now, zone)
+    name = f"「{session.label}」" if session is not None and session.label else "专项服务"
+    opens = hours.next_opening(now, zone, service=service.code)
+    when = f"{opens.astimezone(zone):%Y-%m-%d %H:%M}" if opens else ""
+    raise HallClosed(
+        f"现在是{name}时段，只办理指定事项；「{service.name}」"
+        + (f"请于 {when} 起再来办理" if opens else "请在正常办公时间办理"),
+        en=f"this is a special session for some items only; {service.name} is served "
+        + (f"again from {when}" if opens else "in the usual opening hours"),
+        code="special_session_only",
+        opens_at=opens.isoformat() if opens else "",
+    )
 
 
 def extra_windows(work_s: float, staffed: int, target_s: float) -> int:

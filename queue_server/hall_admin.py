@@ -4,31 +4,27 @@ devices are devices.py's)."""
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import audit
 from .access import HALL_ROLES, Principal, require
+from .audit import record
 from .bodies import HallIn, HoursIn, PolicyIn, WindowIn
 from .domain import Hall, Policy, Skills, Window
 from .errors import Conflict, InvalidInput, NotFound
+from .hall_calendar import calendar_named
+from .hall_settings import check_zone, hours_view
 from .hours import HoursError, hours_json, parse_hours
 from .protocol import Event, EventType
 from .public import local_iso
 from .store import Tx
 from .transactions import Runner
+from .window_staff import flag_events
 
 
 class HallAdmin(Runner):
     def create_hall(self, principal: Principal, body: HallIn) -> dict[str, Any]:
         require(principal, set())
-        timezone = body.timezone or self.settings.timezone
-        try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: 'Asia' is a folder
-            raise InvalidInput(
-                f"未知时区 {timezone[:64]!r}（例如 Asia/Shanghai）",
-                en=f"unknown time zone {timezone[:64]!r} (e.g. Asia/Shanghai)",
-            ) from None
+        timezone = check_zone(body.timezone or self.settings.timezone)
         if body.services is not None and (bad := self.catalogue.unknown(body.services)):
             raise InvalidInput(
                 f"没有这些事项编码：{', '.join(bad)}", en=f"unknown services: {', '.join(bad)}"
@@ -48,14 +44,19 @@ class HallAdmin(Runner):
                     code="hall_exists",
                 )
             tx.add_hall(hall, now)
-            return self._hall_view(tx, hall.id)
+            view = self._hall_view(tx, hall.id)
+            created: dict[str, Any] = {"name": hall.name, "timezone": hall.timezone}
+            if hall.services is not None:  # a hall that offers part of the catalogue
+                created["services"] = sorted(hall.services)
+            audit.record(tx, principal, hall.id, "hall.create", hall.id, after=created, now=now)
+            return view
 
         return self.write(None, work)
 
     def set_policy(self, principal: Principal, hall_id: str, body: PolicyIn) -> dict[str, Any]:
         require(principal, set(), hall=hall_id)
 
-        def work(tx: Tx, now: datetime, _events: list[Event]) -> dict[str, Any]:
+        def work(tx: Tx, now: datetime, events: list[Event]) -> dict[str, Any]:
             current = tx.hall(hall_id).policy
             merged = replace(current, **body.model_dump(exclude_none=True))
             tx.set_hall(hall_id, policy=_policy_dict(merged))
@@ -65,20 +66,27 @@ class HallAdmin(Runner):
                 audit.record(
                     tx, principal, hall_id, "policy.update", before=was, after=now_is, now=now
                 )
+            if merged.window_shows_staff != current.window_shows_staff:
+                events.extend(flag_events(tx, self.state(tx, hall_id, now, reading=True), now))
             return after
 
         return self.write(hall_id, work)
 
     def set_hours(self, principal: Principal, hall_id: str, body: HoursIn) -> dict[str, Any]:
-        """Weekly sessions and closed dates, in the hall's time zone."""
+        """Weekly sessions, closed dates and the holiday calendar, in the hall's time zone."""
         require(principal, set(), hall=hall_id)
         try:
-            hours = hours_json(parse_hours(body.weekly, body.closed_dates))
+            parsed = parse_hours(body.weekly, body.closed_dates)
         except HoursError as exc:
             raise InvalidInput(str(exc), en=exc.en) from None
+        hours = hours_json(replace(parsed, calendar=calendar_named(body.holidays)))
 
-        def work(tx: Tx, _now: datetime, _events: list[Event]) -> dict[str, Any]:
+        def work(tx: Tx, now: datetime, _events: list[Event]) -> dict[str, Any]:
+            before = hours_json(tx.hall(hall_id).hours)
             tx.set_hall(hall_id, hours=hours)
+            record(
+                tx, principal, hall_id, "hours.put", hall_id, before=before, after=hours, now=now
+            )
             return hours
 
         return self.write(hall_id, work)
@@ -89,7 +97,7 @@ class HallAdmin(Runner):
             return self._hall_view(tx, hall_id)
 
     def _hall_view(self, tx: Tx, hall_id: str) -> dict[str, Any]:
-        hall = tx.hall(hall_id)
+        hall, now = tx.hall(hall_id), self.clock()
         offered = [s for s in self.catalogue.services.values() if hall.offers(s.code)]
         return {
             "id": hall.id,
@@ -97,7 +105,8 @@ class HallAdmin(Runner):
             "timezone": hall.timezone,
             "policy": _policy_dict(hall.policy),
             "hours": hours_json(hall.hours),
-            **_opening_now(hall, self.clock()),
+            **_opening_now(hall, now),
+            **hours_view(hall, now),
             "services": [s.code for s in offered],
             "categories": sorted({s.category for s in offered}),
             "windows": [self._window_config(w) for w in tx.windows(hall_id)],
@@ -126,14 +135,20 @@ class HallAdmin(Runner):
         def work(tx: Tx, now: datetime, events: list[Event]) -> dict[str, Any]:
             state = self.state(tx, hall_id, now)
             try:
+                before: dict[str, Any] | None = self._window_config(state.window(number))
                 window = replace(
                     state.window(number), label=body.label, skills=skills, lane=body.lane
                 )
             except NotFound:
+                before = None
                 window = Window(
                     hall=hall_id, number=number, label=body.label, skills=skills, lane=body.lane
                 )
             self.apply(tx, state, state.configure(window), events)
+            after, where = self._window_config(window), f"window {number}"
+            audit.record(
+                tx, principal, hall_id, "window.put", where, before=before, after=after, now=now
+            )
             # The feed gets the window as every window event carries it (the
             # skills are for GET /api/halls/{hall}); the caller, its configuration.
             events.append(Event(EventType.WINDOW_UPDATED, {"window": state.public_window(window)}))

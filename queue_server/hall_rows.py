@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from .domain import Hall, Policy, Window
 from .errors import NotFound
-from .hours import parse_hours
+from .hall_calendar import stored_hours
 from .models import CounterRow, EventRow, HallRow, WindowRow
 from .protocol import Event
 from .row_mapping import window_from_row
@@ -106,7 +106,6 @@ class HallRows(TicketRows):
         return self._remember_hall(row)
 
     def _remember_hall(self, row: Any) -> Hall:
-        hours = row.hours or {}
         settings = {k: v for k, v in (row.policy or {}).items() if k != "targets"}
         hall = Hall(
             id=row.id,
@@ -114,7 +113,8 @@ class HallRows(TicketRows):
             timezone=row.timezone,
             services=frozenset(row.services) if row.services is not None else None,
             policy=Policy(**settings),
-            hours=parse_hours(hours.get("weekly", {}), hours.get("closed_dates", [])),
+            hours=stored_hours(row.hours, row.specials),
+            announcement=row.announcement or "",
             overrides=row.catalogue or {},
         )
         self._halls[row.id] = hall
@@ -138,7 +138,7 @@ class HallRows(TicketRows):
 
     def set_hall(self, hall_id: str, **values: Any) -> None:
         """Change the hall's stored settings (`hours`, `policy`, `services`,
-        `catalogue` …); not announced: every transaction reads them afresh."""
+        `catalogue`, `name` …); not announced: every transaction reads them afresh."""
         row = self.s.get(HallRow, hall_id)
         if row is None:
             raise unknown_hall(hall_id)

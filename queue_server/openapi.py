@@ -23,9 +23,12 @@ from .bodies import (
     ConfirmIn,
     DeviceIn,
     DeviceStatusIn,
+    ExtendIn,
+    ExtraSessionsIn,
     FinishIn,
     GreenChannelIn,
     HallIn,
+    HallPatchIn,
     HoursIn,
     LoginIn,
     PolicyIn,
@@ -58,7 +61,16 @@ DOCS: dict[tuple[str, str], Doc] = {
     ("POST", "/api/halls"): Doc("create a hall", "admin", (HallIn,)),
     ("GET", HALL): Doc("hall, policy, offered services, windows", "any token of the hall"),
     ("PUT", f"{HALL}/policy"): Doc("dispatch settings of the hall", "admin", (PolicyIn,)),
-    ("PUT", f"{HALL}/hours"): Doc("opening hours", "admin", (HoursIn,)),
+    ("PUT", f"{HALL}/hours"): Doc(
+        "opening hours, closed dates and the holiday calendar", "admin", (HoursIn,)
+    ),
+    ("PATCH", HALL): Doc("the hall's name, time zone, lobby announcement", "admin", (HallPatchIn,)),
+    ("PUT", f"{HALL}/extra-sessions"): Doc(
+        "专项服务: sessions outside the usual hours", "admin", (ExtraSessionsIn,)
+    ),
+    ("POST", f"{HALL}/extend"): Doc(
+        "延时服务: serve today's ticket holders until a later time", "supervisor", (ExtendIn,)
+    ),
     ("PUT", f"{HALL}/windows/{{n:int}}"): Doc("create or change a window", "admin", (WindowIn,)),
     ("GET", f"{HALL}/windows/{{n:int}}"): Doc("the clerk's view", "the window's token, supervisor"),
     ("GET", f"{HALL}/alerts"): Doc("the day's alerts", "supervisor", query=("date",)),
@@ -136,7 +148,14 @@ DOCS: dict[tuple[str, str], Doc] = {
         "the caller's role, hall and window; a signed-in member's account", "any token, a session"
     ),
     ("POST", f"{HALL}/staff"): Doc("add a staff member", "admin", (StaffIn,)),
-    ("GET", f"{HALL}/staff"): Doc("the hall's staff, without passwords", "admin, supervisor"),
+    ("GET", f"{HALL}/staff"): Doc(
+        "the hall's staff, without passwords, each with the window signed in at",
+        "admin, supervisor",
+    ),
+    ("GET", f"{HALL}/tickets/{{ticket}}/transitions"): Doc(
+        "a ticket's record (by id or today's number): each step's time, window and 工号",
+        "admin, supervisor",
+    ),
     ("PATCH", f"{HALL}/staff/{{staff_no}}"): Doc(
         "change a member; a new password or deactivation signs them out", "admin", (StaffPatchIn,)
     ),

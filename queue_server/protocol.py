@@ -114,6 +114,7 @@ class EventType(StrEnum):
     ALERT_RAISED = "alert.raised"
     ALERT_ACKED = "alert.acked"
     HALL_CLOSED = "hall.closed"
+    HALL_UPDATED = "hall.updated"  # name, time zone or the lobby's announcement line
 
 
 # The events that call a visitor to a window (a screen flashes and speaks them).

@@ -9,7 +9,7 @@ by construction).
 from datetime import datetime, tzinfo
 from typing import Any
 
-from .domain import Service, Ticket, TicketAction, Window, WindowAction
+from .domain import Hall, Service, Ticket, TicketAction, Window, WindowAction
 from .protocol import DEVICE_STATES_ZH, WINDOW_STATE_ZH, EventType
 
 TICKET_EVENTS: dict[TicketAction, EventType] = {
@@ -31,6 +31,16 @@ WINDOW_EVENTS: dict[WindowAction, EventType] = {
     WindowAction.RESUME: EventType.WINDOW_RESUMED,
     WindowAction.CLOSE: EventType.WINDOW_CLOSED,
 }
+
+
+def public_hall(hall: Hall) -> dict[str, str]:
+    """The hall as a screen shows it (the board's `hall`, `hall.updated`'s too)."""
+    return {
+        "id": hall.id,
+        "name": hall.name,
+        "timezone": hall.timezone,
+        "announcement": hall.announcement,
+    }
 
 
 def public_ticket(ticket: Ticket, service: Service) -> dict[str, Any]:

@@ -5,6 +5,7 @@ runner (store, settings, catalogue, clock, feed):
 
 - `transactions`  the runner: write, group commit, publish after commit
 - `hall_admin`    the hall, its policy, hours and windows
+- `hall_settings` the hall's name, zone and announcement, 专项服务 sessions, 延时服务
 - `devices`       device credentials (one-time links, revocation), heartbeats, printers
 - `city`          every hall of the city at a glance
 - `issuing`       tickets issued, looked at, cancelled and rated by holders
@@ -16,6 +17,7 @@ runner (store, settings, catalogue, clock, feed):
 - `guide`         the 导办 desk: items by pinyin, "how long for X?"
 - `green_channels` temporary green channels (专项服务)
 - `catalogue_admin` the hall's own settings of catalogue items
+- `ticket_record` a number's steps with time, window and 工号, for supervisors
 """
 
 from .catalogue_admin import CatalogueAdmin
@@ -25,15 +27,18 @@ from .devices import Devices
 from .green_channels import GreenChannels
 from .guide import Guide
 from .hall_admin import HallAdmin
+from .hall_settings import HallSettings
 from .issuing import Issuing
 from .reports import Reports
 from .sessions import StaffSessions
 from .staff import StaffAccounts
+from .ticket_record import TicketRecord
 
 
 class HallServices(
     HallAdmin,
     Devices,
+    HallSettings,
     Issuing,
     Desk,
     Reports,
@@ -43,5 +48,6 @@ class HallServices(
     City,
     Guide,
     GreenChannels,
+    TicketRecord,
 ):
     """Every use case of a hall (see the modules above)."""

@@ -12,6 +12,7 @@ import time
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
+from . import audit
 from .access import Principal, Role, new_token, require, token_hash
 from .bodies import LoginIn
 from .errors import AccountLocked, Conflict, Forbidden, QueueError, Unauthorized
@@ -21,6 +22,7 @@ from .public import local_iso
 from .staff import password_matches, staff_view
 from .store import Tx
 from .transactions import Runner
+from .window_staff import staff_events, staff_line
 
 SESSION_COOKIE = "yc_session"
 SESSION_S = 12 * 3600
@@ -152,38 +154,59 @@ class StaffSessions(Runner):
         principal = self.session_principal(secret)
         require(principal, {Role.CLERK, Role.WINDOW, Role.SUPERVISOR}, hall=hall_id)
 
-        def work(tx: Tx, now: datetime, _events: list[Event]) -> dict[str, Any]:
+        def work(tx: Tx, now: datetime, events: list[Event]) -> dict[str, Any]:
             tx.window(hall_id, number)  # an unknown window is refused as on other window routes
             found = tx.staff_session(token_hash(secret))
             if found is None:  # logged out meanwhile
                 raise _session_ended()
             session, member = found
-            for other in tx.window_sessions(hall_id, number):
-                if other.token_hash == session.token_hash:
-                    continue
-                if other.expires_at > now:
-                    raise Conflict(
-                        f"{number} 号窗口已由工号 {other.staff_no} 签到，请先签退",
-                        en=f"window {number} is signed in by staff {other.staff_no};"
-                        " they sign out first",
-                        code="window_taken",
-                    )
-                other.window = None  # an expired session holds the window no longer
-                tx.add_staff_session(other)
+            self._free_window(tx, session, number, now)
+            moved_from = session.window
             session.window = number
             tx.add_staff_session(session)
-            return {"window": number, "staff": {"staff_no": member.staff_no, "name": member.name}}
+            if moved_from != number:
+                where, left = f"window {number}", {"window": moved_from} if moved_from else None
+                audit.record(tx, principal, hall_id, "window.sign_in", where, before=left, now=now)
+                state = self.state(tx, hall_id, now, reading=True)
+                touched = [number] if moved_from is None else [number, moved_from]
+                events.extend(staff_events(tx, state, touched, now))
+            return {"window": number, "staff": staff_line(member)}
 
         return self.write(hall_id, work)
+
+    @staticmethod
+    def _free_window(tx: Tx, session: StaffSessionRow, number: int, now: datetime) -> None:
+        """Refuse (Conflict) if another live session holds window `number`; an
+        expired one holds it no longer."""
+        for other in tx.window_sessions(session.hall_id, number):
+            if other.token_hash == session.token_hash:
+                continue
+            if other.expires_at > now:
+                raise Conflict(
+                    f"{number} 号窗口已由工号 {other.staff_no} 签到，请先签退",
+                    en=f"window {number} is signed in by staff {other.staff_no};"
+                    " they sign out first",
+                    code="window_taken",
+                )
+            other.window = None
+            tx.add_staff_session(other)
 
     def sign_out_of_window(self, principal: Principal, hall_id: str, number: int) -> None:
         """Whoever may act on the window (its member, the hall's supervisor or
         admin) signs its member out; nobody signed in is no error."""
         require(principal, {Role.WINDOW, Role.SUPERVISOR}, hall=hall_id, window=number)
 
-        def work(tx: Tx, _now: datetime, _events: list[Event]) -> None:
+        def work(tx: Tx, now: datetime, events: list[Event]) -> None:
             tx.window(hall_id, number)
+            member = tx.signed_in(hall_id, now).get(number)
             tx.sign_out_window(hall_id, number)
+            if member is not None:
+                where, before = f"window {number}", {"staff_no": member.staff_no}
+                audit.record(
+                    tx, principal, hall_id, "window.sign_out", where, before=before, now=now
+                )
+                state = self.state(tx, hall_id, now, reading=True)
+                events.extend(staff_events(tx, state, [number], now))
 
         self.write(hall_id, work)
 

@@ -14,6 +14,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from . import audit
 from .access import Principal, Role, require
 from .bodies import StaffIn, StaffPatchIn
 from .errors import Conflict, InvalidInput
@@ -22,6 +23,7 @@ from .protocol import Event
 from .public import local_iso
 from .store import Tx
 from .transactions import Runner
+from .window_staff import staff_events
 
 MIN_PASSWORD = 8
 # argon2id at OWASP's first setting (19 MiB, 2 passes) rather than the library's
@@ -96,15 +98,25 @@ class StaffAccounts(Runner):
                 created_at=now,
             )
             tx.save_staff_member(row)
+            audit.record(
+                tx, principal, hall_id, "staff.create", row.staff_no, after=_audited(row), now=now
+            )
             return staff_view(row, zone)
 
-        return self.write(None, work)
+        return self.write(hall_id, work)
 
     def list_staff(self, principal: Principal, hall_id: str) -> dict[str, Any]:
+        """The hall's members, each with the window they are signed in at (or null)."""
         require(principal, {Role.SUPERVISOR}, hall=hall_id)
         with self.store.read() as tx:
             zone = tx.hall(hall_id).zone
-            return {"staff": [staff_view(row, zone) for row in tx.staff(hall_id)]}
+            at = {m.staff_no: n for n, m in tx.signed_in(hall_id, self.clock()).items()}
+            return {
+                "staff": [
+                    staff_view(row, zone) | {"window": at.get(row.staff_no)}
+                    for row in tx.staff(hall_id)
+                ]
+            }
 
     def change_staff(
         self, principal: Principal, hall_id: str, staff_no: str, body: StaffPatchIn
@@ -114,9 +126,10 @@ class StaffAccounts(Runner):
         require(principal, set(), hall=hall_id)
         password_hash = None if body.password is None else hash_password(body.password)
 
-        def work(tx: Tx, _now: datetime, _events: list[Event]) -> dict[str, Any]:
+        def work(tx: Tx, now: datetime, events: list[Event]) -> dict[str, Any]:
             zone = tx.hall(hall_id).zone
             row = tx.known_staff_member(hall_id, staff_no)
+            before = _audited(row)
             row.name = body.name or row.name
             row.role = body.role or row.role
             if body.active is not None:
@@ -124,8 +137,27 @@ class StaffAccounts(Runner):
             if password_hash is not None:
                 row.password_hash, row.failed_logins, row.locked_until = password_hash, 0, None
             tx.save_staff_member(row)
+            after = _audited(row) | ({"password_reset": True} if password_hash else {})
+            audit.record(
+                tx,
+                principal,
+                hall_id,
+                "staff.change",
+                staff_no,
+                before=before,
+                after=after,
+                now=now,
+            )
             if password_hash is not None or body.active is False:
+                windows = tx.member_windows(hall_id, staff_no)
                 tx.end_staff_sessions(hall_id, staff_no)
+                state = self.state(tx, hall_id, now, reading=True)
+                events.extend(staff_events(tx, state, windows, now))  # signed out there too
             return staff_view(row, zone)
 
-        return self.write(None, work)
+        return self.write(hall_id, work)
+
+
+def _audited(row: StaffRow) -> dict[str, Any]:
+    """What the audit keeps of a member: never the password or its hash."""
+    return {"staff_no": row.staff_no, "name": row.name, "role": row.role, "active": row.active}

@@ -77,6 +77,13 @@ async def sign_out_of_window(request: Request) -> Response:
     return Response(status_code=204)
 
 
+async def ticket_record(request: Request) -> Response:
+    principal, p = await who(request), request.path_params
+    return ok(
+        await run_in_threadpool(hub(request).ticket_record, principal, p["hall"], p["ticket"])
+    )
+
+
 # Listed before api.routes (see app.py): `windows/{n}/{action}` would take them.
 routes = [
     Route("/api/halls/{hall}/windows/{n:int}/sign-in", sign_in_at_window, methods=["POST"]),
@@ -84,6 +91,7 @@ routes = [
     Route("/api/halls/{hall}/staff", create_staff, methods=["POST"]),
     Route("/api/halls/{hall}/staff", hall_route(lambda s: s.list_staff), methods=["GET"]),
     Route("/api/halls/{hall}/staff/{staff_no}", change_staff, methods=["PATCH"]),
+    Route("/api/halls/{hall}/tickets/{ticket}/transitions", ticket_record),
     Route("/api/login", login, methods=["POST"]),
     Route("/api/logout", logout, methods=["POST"]),
 ]

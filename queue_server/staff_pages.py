@@ -1,6 +1,7 @@
 """The staff's browser pages: the clerk console, its evaluator screen, the supervisor console.
 
-- `GET /window/{hall}/{n}?token=…` (window token of n, or a supervisor's): the
+- `GET /window/{hall}/{n}?token=…` (window token of n, or a supervisor's; without
+  a token, a staff session that signs in at window n on the page): the
   clerk console (叫号台), laid out for a 1366x768 desk screen.
 - `GET /window/{hall}/{n}/rate?token=…` (window token): the evaluator (评价器),
   a second screen at window n that faces the visitor (1280x800 and the like).

@@ -80,6 +80,33 @@ class StaffRows(Rows):
             )
         )
 
+    def signed_in(self, hall_id: str, now: datetime) -> dict[int, StaffRow]:
+        """Who is signed in at each window of the hall now (live sessions only)."""
+        rows = self.s.exec(
+            select(col(StaffSessionRow.window), StaffRow).where(
+                col(StaffSessionRow.hall_id) == hall_id,
+                col(StaffSessionRow.window).is_not(None),
+                col(StaffSessionRow.expires_at) > now,
+                col(StaffRow.hall_id) == col(StaffSessionRow.hall_id),
+                col(StaffRow.staff_no) == col(StaffSessionRow.staff_no),
+            )
+        )
+        return {window: member for window, member in rows if window is not None}
+
+    def member_windows(self, hall_id: str, staff_no: str) -> list[int]:
+        """The windows one member's sessions are signed in at (ended sessions too)."""
+        return sorted(
+            w
+            for w in self.s.scalars(
+                select(col(StaffSessionRow.window)).where(
+                    col(StaffSessionRow.hall_id) == hall_id,
+                    col(StaffSessionRow.staff_no) == staff_no,
+                    col(StaffSessionRow.window).is_not(None),
+                )
+            )
+            if w is not None
+        )
+
     def sign_out_window(self, hall_id: str, number: int) -> None:
         """Whoever is signed in at this window no longer is (their session goes on)."""
         self.s.execute(

@@ -205,6 +205,23 @@ class TicketRows(Rows):
             )
         )
 
+    def number_transitions(self, hall_id: str, day: date, number: str) -> list[TransitionRow]:
+        """Every step of one number's day, over all its legs (a transfer makes a
+        new leg with the same number), in the order they were stored."""
+        self._insert_steps()
+        return list(
+            self.s.scalars(
+                select(TransitionRow)
+                .join(TicketRow, col(TicketRow.id) == col(TransitionRow.ticket_id))
+                .where(
+                    col(TicketRow.hall_id) == hall_id,
+                    col(TicketRow.business_date) == day,
+                    col(TicketRow.number) == number,
+                )
+                .order_by(col(TransitionRow.id))
+            )
+        )
+
     def day_steps(self, hall_id: str, day: date) -> list[Step]:
         """The transitions of the day's tickets, in the order they were stored."""
         self._insert_steps()

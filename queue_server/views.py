@@ -16,9 +16,10 @@ from .estimate import Estimate
 from .hall_state import HallState
 from .models import AlertAckRow, AlertRow
 from .protocol import TicketStatus
-from .public import local_iso, public_device, public_ticket, public_window
+from .public import local_iso, public_device, public_hall, public_ticket, public_window
 from .store import Tx
 from .waiting import WaitingQueue
+from .window_staff import board_staff
 
 LAST_CALLS = 10
 _AT_WINDOW = (TicketStatus.CALLED, TicketStatus.SERVING)
@@ -258,13 +259,17 @@ def board_snapshot(tx: Tx, state: HallState, catalogue: Catalogue, now: datetime
         reverse=True,
     )
     last = last_calls(tx, hall, now)
+    staff = board_staff(tx, state, now)  # each window's member, if the hall shows them
     return {
         "seq": seq,
-        "hall": {"id": hall.id, "name": hall.name, "timezone": hall.timezone},
+        "hall": public_hall(hall),
         "now_calling": [call_entry(catalogue, t, hall.zone) for t in calling],
         "last_calls": [call_entry(catalogue, t, hall.zone) for t in last],
         "waiting": waiting_counts(state, catalogue),
-        "windows": [state.public_window(w) for w in state.window_list()],
+        "windows": [
+            state.public_window(w) | ({"staff": staff[w.number]} if staff else {})
+            for w in state.window_list()
+        ],
         "devices": [
             public_device(d.token_id, d.label, d.state, d.detail, d.since, hall.zone)
             for d in tx.devices(hall_id)

@@ -2,6 +2,33 @@
 // from what to what (GET /api/halls/{hall}/audit?date=), and its CSV.
 "use strict";
 
+// The server's action codes in the hall's words; a code not listed shows as is.
+const AUDIT_ACTIONS = {
+  "hall.create": "创建大厅",
+  "hall.update": "修改大厅信息",
+  "hall.extend": "延时服务",
+  "hours.put": "修改办公时间",
+  "hours.extra_sessions": "修改延时服务专场",
+  "policy.update": "修改调度规则",
+  "catalogue.item": "修改事项设置",
+  "window.put": "设置窗口",
+  "window.open": "开窗",
+  "window.close": "关窗",
+  "window.sign_in": "窗口签到",
+  "window.sign_out": "窗口签退",
+  "staff.create": "新增工作人员",
+  "staff.change": "修改工作人员",
+  "green_channel.add": "开设临时绿色通道",
+  "green_channel.remove": "撤销临时绿色通道",
+  "ticket.cancel": "取消号码",
+  "ticket.issue_for": "导办代取号",
+  "alert.ack": "确认预警",
+  "token.create": "创建令牌",
+  "token.revoke": "吊销令牌",
+  "device.link": "生成设备领取链接",
+  "device.claim": "设备领取凭证",
+};
+
 AdminConsole.section({
   id: "audit",
   title: "操作记录",
@@ -36,7 +63,7 @@ AdminConsole.section({
           {},
           el("td", { text: r.at.slice(11, 19) }),
           el("td", { text: r.actor }),
-          el("td", { text: r.action }),
+          el("td", { text: AUDIT_ACTIONS[r.action] || r.action, title: r.action }),
           el("td", { text: r.target }),
           el("td", {}, change(r.before)),
           el("td", {}, change(r.after)),
@@ -45,8 +72,10 @@ AdminConsole.section({
       body.replaceChildren(...(rows.length ? rows : [el("tr", {}, el("td", { colspan: 6, class: "muted", text: "当天没有操作记录" }))]));
     }
 
+    /** One line per setting changed, its value in compact JSON. */
     function change(values) {
-      return el("pre", { class: "change", text: values ? JSON.stringify(values, null, 1) : "—" });
+      const lines = values ? Object.entries(values).map(([k, v]) => `${k}: ${JSON.stringify(v)}`) : ["—"];
+      return el("pre", { class: "change", text: lines.join("\n") });
     }
 
     day.addEventListener("change", load);

@@ -53,8 +53,12 @@
       () => (feed ? feed.serverNow() : Date.now()));
     setInterval(renderSince, 1000);
     buildButtons();
-    feed = HallSocket.start({ hall, onMessage: received, onRefused: StaffUi.showFatal });
-    if (!Api.token) return;
+    if (!Api.token) {
+      // No window token in the address: the member's session, signed in at this window.
+      const who = await ClerkSession.gate(hall, number);
+      ClerkSession.showMember(who, hall, number);
+    }
+    feed = HallSocket.start({ hall, onMessage: received, onRefused: StaffUi.showFatal, session: true });
     document.addEventListener("keydown", onKey);
     $("call-next").addEventListener("click", () => perform("call-next"));
     await loadConfig();
@@ -92,7 +96,7 @@
     if (who.role === "window" && who.window !== number) {
       return `此令牌属于 ${who.window} 号窗口，不能用于 ${number} 号窗口`;
     }
-    if (!["window", "supervisor", "admin"].includes(who.role)) return "叫号台需要窗口令牌或主管令牌";
+    if (!["window", "supervisor", "admin"].includes(who.role)) return "叫号台需要窗口令牌或主管令牌，或工作人员登录后在本窗口签到";
     return null;
   }
 
@@ -217,6 +221,12 @@
     render();
     const result = await Api.call("POST", `${hallPath}/windows/${number}/${action}`, payload);
     model.busy = null;
+    // On a session, closing signs the member out (and a supervisor may have):
+    // back to the sign-in panel rather than a console that can no longer act.
+    if (!Api.token && ((result.ok && action === "close") || result.status === 403)) {
+      location.reload();
+      return;
+    }
     if (result.ok) succeeded(action, result.data);
     else failed(action, result);
     render();
@@ -295,7 +305,7 @@
 
   /** Fetch the clerk's view of the window for a ticket this page has no details of. */
   async function fetchDetail(ticketNumber) {
-    if (detailFetching === ticketNumber || !Api.token) return;
+    if (detailFetching === ticketNumber) return;
     detailFetching = ticketNumber;
     const result = await Api.call("GET", `${hallPath}/windows/${number}`);
     detailFetching = null;

@@ -88,6 +88,27 @@
     renderRecent(state.lastCalls.filter((c) => !latest || c.number !== latest.number));
     renderWindows(state.windows);
     renderWaiting(state.waiting);
+    renderAnnouncement(state.hall ? state.hall.announcement : "");
+  }
+
+  // Redrawn only when the line changes: every message redraws the board, and
+  // setting the same text again would restart the scrolling from the right.
+  function renderAnnouncement(line) {
+    const box = $("announcement");
+    const text = $("announcement-text");
+    if (text.textContent === line && box.hidden === !line) return;
+    text.textContent = line;
+    box.hidden = !line;
+    document.querySelector(".board").classList.toggle("has-notice", Boolean(line));
+    box.classList.remove("scrolling");
+    if (!line) return;
+    const track = $("announcement-track");
+    if (text.offsetWidth > track.clientWidth) {
+      // About 6 characters a second, read comfortably from across the hall.
+      text.dataset.line = line;
+      box.style.setProperty("--ticker-s", `${Math.max(10, Math.round(line.length / 6))}s`);
+      box.classList.add("scrolling");
+    }
   }
 
   function renderLatest(call) {
@@ -167,6 +188,9 @@
     $("window-badge").hidden = !(holding && Feed.isGreen(state, w.ticket));
     const note = WINDOW_NOTES[w.state] || (() => "");
     $("window-note").textContent = note(w.ticket);
+    // A hall that shows staff (policy window_shows_staff) names who serves here.
+    $("window-staff").textContent = w.staff ? `工号 ${w.staff.staff_no}　${w.staff.name}` : "";
+    $("window-staff").hidden = !w.staff;
   }
 
   function el(tag, className, content) {

@@ -114,6 +114,15 @@
     return w;
   }
 
+  // The hall as screens show it: name, zone and the lobby's announcement line.
+  function readHall(h) {
+    need(h, isObject, "hall", "an object");
+    need(h.name, isText, "hall name", "text");
+    need(h.timezone, isTextOrNull, "hall timezone", "text");
+    need(h.announcement, isTextOrNull, "hall announcement", "text");
+    return { ...h, timezone: h.timezone || "Asia/Shanghai", announcement: h.announcement || "" };
+  }
+
   function readWaiting(w) {
     need(w, isObject, "waiting", "an object");
     need(w.total, isInt, "waiting total", "a whole number");
@@ -150,10 +159,10 @@
     const seq = need(msg.seq, isInt, "snapshot seq", "a whole number");
     const problems = [];
     let hall = null;
-    if (isObject(board.hall) && isText(board.hall.name) && isTextOrNull(board.hall.timezone)) {
-      hall = { ...board.hall, timezone: board.hall.timezone || "Asia/Shanghai" };
-    } else {
-      problems.push(`hall is ${kindOf(board.hall)} or lacks a name`);
+    try {
+      hall = readHall(board.hall);
+    } catch (err) {
+      problems.push(err.message);
     }
     let waiting = null;
     try {
@@ -207,6 +216,7 @@
     const next = { ...state };
     const effects = [];
     if (data.waiting !== undefined) next.waiting = readWaiting(data.waiting);
+    if (type === P.EVENT_TYPES.HALL_UPDATED) next.hall = readHall(data.hall);
     if (type.startsWith("window.") || isObject(data.window)) {
       // ticket.rated carries only the window's number, not a WINDOW
       next.windows = upsertWindow(next.windows, readWindow(data.window));
@@ -264,12 +274,28 @@
       lane: w.lane || "standard",
       ticket: P.HOLDING_STATES.includes(state) ? w.ticket || null : null,
       since: w.since || null,
+      staff: staffOf(w.staff),
     };
   }
 
+  /**
+   * The member a window's screen names ({staff_no, name}), or null. Only halls
+   * that show staff send it (the snapshot, and window.updated on a sign-in or
+   * sign-out); what cannot be read names nobody.
+   */
+  function staffOf(staff) {
+    return isObject(staff) && isText(staff.staff_no) && isText(staff.name)
+      ? { staff_no: staff.staff_no, name: staff.name }
+      : null;
+  }
+
   function upsertWindow(windows, update) {
+    const before = windows.find((w) => w.number === update.number);
     const rest = windows.filter((w) => w.number !== update.number);
-    return [...rest, shownWindow(update)].sort((a, b) => a.number - b.number);
+    const shown = shownWindow(update);
+    // A call or a pause does not say who is at the window: whoever was still is.
+    if (!("staff" in update) && before) shown.staff = before.staff;
+    return [...rest, shown].sort((a, b) => a.number - b.number);
   }
 
   /** The call the big area shows: the newest still waiting for its visitor, else the newest at all. */

@@ -2,7 +2,8 @@
 // session cookie (HttpOnly: this script never sees it), then a supervisor or
 // an admin goes on to `next`, else to the supervisor console or the hall's
 // console (/admin/{hall}) by role; a clerk goes on to `next` if given (the
-// 导办 desk sends its members back to it).
+// window's console or the 导办 desk that sent them here), else stays, told
+// who is signed in.
 "use strict";
 
 (() => {
@@ -41,8 +42,10 @@
     const member = answer.data;
     const next = safeNext(params.get("next"));
     if (member.role === "clerk" && !next) {
+      // A clerk's console is a window's: which one, the address of that window says.
       $("who").textContent =
-        `已登录：${member.hall} 大厅 工号 ${member.staff_no} ${member.name}（${ROLE_ZH.clerk}）`;
+        `已登录：${member.hall} 大厅 工号 ${member.staff_no} ${member.name}（${ROLE_ZH.clerk}）。` +
+        "请打开所在窗口的叫号台（/window/大厅编号/窗口号）签到。";
       return show("signed-in");
     }
     const page = member.role === "admin" ? "admin" : "supervisor";

@@ -459,7 +459,7 @@ def test_feed_reducer_follows_the_seq_rules(live_server: LiveServer, page: Page)
         "startedRecent": 1,
         "startedLatest": "A001",
         "updatedWindows": [[1, "叫号中", "standard", "A001"], [2, "未开启", "green", None]],
-        "updatedKeys": ["label", "lane", "number", "since", "state", "state_zh", "ticket"],
+        "updatedKeys": ["label", "lane", "number", "since", "staff", "state", "state_zh", "ticket"],
         # a window without its words gets them from /static/protocol.js
         "bareWindow": [[1, "叫号中", "standard", "A001"], [3, "暂停服务", "standard", None]],
         "unknownSeq": 12,

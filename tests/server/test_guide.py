@@ -203,7 +203,8 @@ def test_a_green_channel_before_it_opens(hall: Hall) -> None:
 
 def test_green_channels_are_audited_and_keep_other_specials(hall: Hall, settings: Settings) -> None:
     store = Store(settings.database_url)
-    others = {"extra_sessions": [{"date": "2026-11-28"}], "extended": {"until": "18:30"}}
+    extra = {"date": "2026-11-28", "start": "09:00", "end": "12:00"}
+    others = {"extra_sessions": [extra], "extended": {"date": "2026-11-25", "until": "18:30"}}
     with store.write() as tx:
         tx.set_hall("h1", specials=others)
     made = hall.ok(hall.c.post("/api/halls/h1/green-channels", json=GAOKAO, headers=hall.admin))

@@ -1,0 +1,67 @@
+"""REST routes of appointments: a hall's free slots, booking with a phone code,
+a booking looked at or cancelled by its code, and the kiosk's check-in."""
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from .api import ok, parse, who
+from .bodies import AppointmentIn, CheckInIn, ConfirmIn
+from .bookings import Bookings
+
+
+def bookings(request: Request) -> Bookings:
+    found: Bookings = request.state.bookings
+    return found
+
+
+async def slots(request: Request) -> Response:
+    q = request.query_params
+    return ok(
+        await run_in_threadpool(
+            bookings(request).slots, request.path_params["hall"], q.get("service"), q.get("date")
+        )
+    )
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def book(request: Request) -> Response:
+    body, hall = await parse(request, AppointmentIn), request.path_params["hall"]
+    pending = await run_in_threadpool(bookings(request).book, hall, body, client_address(request))
+    return ok(pending, 202)
+
+
+async def confirm_booking(request: Request) -> Response:
+    body, hall = await parse(request, ConfirmIn), request.path_params["hall"]
+    made = await run_in_threadpool(bookings(request).confirm, hall, body, client_address(request))
+    return ok(made, 201)
+
+
+async def show_appointment(request: Request) -> Response:
+    return ok(await run_in_threadpool(bookings(request).show, request.path_params["code"]))
+
+
+async def cancel_appointment(request: Request) -> Response:
+    return ok(await run_in_threadpool(bookings(request).cancel, request.path_params["code"]))
+
+
+async def check_in(request: Request) -> Response:
+    principal, body = await who(request), await parse(request, CheckInIn)
+    view, created = await run_in_threadpool(
+        bookings(request).check_in, principal, request.path_params["hall"], body
+    )
+    return ok(view, 201 if created else 200)
+
+
+routes = [
+    Route("/api/halls/{hall}/slots", slots),
+    Route("/api/halls/{hall}/appointments", book, methods=["POST"]),
+    Route("/api/halls/{hall}/appointments/confirm", confirm_booking, methods=["POST"]),
+    Route("/api/halls/{hall}/appointments/check-in", check_in, methods=["POST"]),
+    Route("/api/appointments/{code}", show_appointment),
+    Route("/api/appointments/{code}/cancel", cancel_appointment, methods=["POST"]),
+]
