@@ -20,7 +20,6 @@ from . import audit, openapi
 from .access import Principal
 from .bodies import (
     CallIn,
-    DeviceStatusIn,
     FinishIn,
     HallIn,
     HoursIn,
@@ -204,7 +203,7 @@ async def list_tokens(request: Request) -> Response:
 async def revoke_token(request: Request) -> Response:
     principal = await who(request)
     services, token_id = hub(request), request.path_params["id"]
-    view = await run_in_threadpool(services.tokens.revoke, principal, token_id)
+    view = await run_in_threadpool(services.revoke_token, principal, token_id)
     doorbell: Doorbell = request.state.doorbell
     await doorbell.tokens_revoked()  # answered once every other process has been told
     return ok(view)
@@ -363,12 +362,6 @@ routes = [
     Route("/api/halls/{hall}/tickets.csv", tickets_csv),
     Route("/api/halls/{hall}/tickets/{ticket}/cancel", cancel_by_staff, methods=["POST"]),
     Route("/api/halls/{hall}/board", hall_route(lambda s: s.board)),
-    Route("/api/halls/{hall}/devices", hall_route(lambda s: s.devices)),
-    Route(
-        "/api/halls/{hall}/devices/status",
-        hall_route(lambda s: s.report_device, DeviceStatusIn),
-        methods=["POST"],
-    ),
     Route("/api/tokens", create_token, methods=["POST"]),
     Route("/api/tokens", list_tokens, methods=["GET"]),
     Route("/api/tokens/{id}", revoke_token, methods=["DELETE"]),

@@ -20,6 +20,8 @@ from starlette.routing import BaseRoute
 from . import (
     api,
     booking_api,
+    city_api,
+    devices_api,
     guide_api,
     hall_settings_api,
     live,
@@ -107,6 +109,8 @@ def all_routes() -> list[BaseRoute]:
     """Every route, in the order they are matched."""
     return [
         *staff_api.routes,  # first: its window sign-in is no window action
+        *devices_api.routes,
+        *city_api.routes,
         *api.routes,
         *booking_api.routes,
         *hall_settings_api.routes,

@@ -63,6 +63,16 @@ class TokenIn(Body):
     expires_at: AwareDatetime | None = None
 
 
+class DeviceIn(Body):
+    """A device credential handed over by a one-time link: a kiosk, the lobby
+    display (or with `window`, the screen above that window), an evaluator."""
+
+    role: Literal["kiosk", "display", "evaluator"]
+    label: str = PydanticField(min_length=1, max_length=60)
+    window: int | None = PydanticField(default=None, ge=1, le=999)
+    expires_in_days: int | None = PydanticField(default=None, ge=1, le=3650)
+
+
 class TicketIn(Body):
     service: str = PydanticField(min_length=1, max_length=40)
     priority: PriorityClass | None = None

@@ -118,7 +118,7 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
     if args.token_command == "list":
         _print_token_list(services.tokens.list(admin, args.hall)["tokens"])
     elif args.token_command == "revoke":
-        revoked = services.tokens.revoke(admin, args.id)
+        revoked = services.revoke_token(admin, args.id)
         _tell_servers(settings)
         print(f"{revoked['id']} revoked at {revoked['revoked_at']}")
     else:

@@ -1,22 +1,21 @@
-"""Setting a hall up: the hall, its policy and hours, its windows, and the
-devices that report to it (ticket machines' printers)."""
+"""Setting a hall up: the hall, its policy and hours, and its windows (its
+devices are devices.py's)."""
 
 from dataclasses import replace
-from datetime import datetime, tzinfo
+from datetime import datetime
 from typing import Any
 
 from . import audit
-from .access import HALL_ROLES, Principal, Role, require
+from .access import HALL_ROLES, Principal, require
 from .audit import record
-from .bodies import DeviceStatusIn, HallIn, HoursIn, PolicyIn, WindowIn
+from .bodies import HallIn, HoursIn, PolicyIn, WindowIn
 from .domain import Hall, Policy, Skills, Window
 from .errors import Conflict, InvalidInput, NotFound
 from .hall_calendar import calendar_named
 from .hall_settings import check_zone, hours_view
 from .hours import HoursError, hours_json, parse_hours
-from .models import DeviceRow
 from .protocol import Event, EventType
-from .public import local_iso, public_device
+from .public import local_iso
 from .store import Tx
 from .transactions import Runner
 from .window_staff import flag_events
@@ -176,38 +175,6 @@ class HallAdmin(Runner):
             accepts_all=False, services=frozenset(services), categories=frozenset(categories)
         )
 
-    # ------------------------------------------------------------ tickets
-
-    def report_device(
-        self, principal: Principal, hall_id: str, body: DeviceStatusIn
-    ) -> dict[str, Any]:
-        """A ticket machine reports its printer; a change of state is announced once."""
-        require(principal, {Role.KIOSK}, hall=hall_id)
-
-        def work(tx: Tx, now: datetime, events: list[Event]) -> dict[str, Any]:
-            zone = tx.hall(hall_id).zone
-            row = tx.device(principal.token_id) or DeviceRow(
-                token_id=principal.token_id, hall_id=hall_id, state="", since=now
-            )
-            if (row.state, row.detail) != (body.state, body.detail):
-                row.label, row.state, row.detail, row.since = (
-                    principal.label,
-                    body.state,
-                    body.detail,
-                    now,
-                )
-                tx.save_device(row)
-                events.append(Event(EventType.DEVICE_STATUS, {"device": _device_view(row, zone)}))
-            return _device_view(row, zone)
-
-        return self.write(hall_id, work)
-
-    def devices(self, principal: Principal, hall_id: str) -> list[dict[str, Any]]:
-        require(principal, {Role.KIOSK, Role.SUPERVISOR, Role.DISPLAY}, hall=hall_id)
-        with self.store.read() as tx:
-            zone = tx.hall(hall_id).zone
-            return [_device_view(row, zone) for row in tx.devices(hall_id)]
-
     def whoami(self, principal: Principal) -> dict[str, Any]:
         return {
             "role": principal.role.value,
@@ -225,10 +192,6 @@ def _opening_now(hall: Hall, now: datetime) -> dict[str, Any]:
     if hours.always_open or hours.session_at(now, zone) is not None:
         return {"open_now": True, "opens_at": None}
     return {"open_now": False, "opens_at": local_iso(hours.next_opening(now, zone), zone)}
-
-
-def _device_view(row: DeviceRow, zone: tzinfo) -> dict[str, Any]:
-    return public_device(row.token_id, row.label, row.state, row.detail, row.since, zone)
 
 
 def _policy_dict(policy: Policy) -> dict[str, int]:

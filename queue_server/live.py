@@ -6,6 +6,8 @@ cookie) sends one `snapshot` (with the `seq` it
 reflects), then every event of the hall in seq order, each exactly once, and
 a `heartbeat` when idle. A client that sees a gap sends `{"type": "resync"}`
 (or reconnects) and gets a fresh snapshot.
+A token revoked while its socket is open (in any process) gets an `error`
+and the close code of a refusal within a second (`Tokens.until_refused`).
 
 One `HallRelay` per hall with listeners reads new events from the database
 when the doorbell rings (or every `poll_s`, in case a ring was lost),
@@ -386,9 +388,35 @@ async def board_socket(websocket: WebSocket) -> None:
     subscriber = await feed.subscribe(hall, websocket, board)
     try:
         await subscriber.drain()
-        await _listen(websocket, subscriber)
+        if session and not token:
+            await _listen(websocket, subscriber)
+        else:  # a device: a revocation, in any process, closes its feed at once
+            refused = services.tokens.until_refused(token)
+            await _listen_until_refused(websocket, subscriber, refused)
     finally:
         await feed.unsubscribe(hall, subscriber)
+
+
+async def _listen_until_refused(
+    websocket: WebSocket, subscriber: Subscriber, refused: Awaitable[QueueError]
+) -> None:
+    """`_listen`, until `refused` says why the token no longer holds: then the
+    display is told so (as at connect) and closed."""
+    listening = asyncio.ensure_future(_listen(websocket, subscriber))
+    watching = asyncio.ensure_future(refused)
+    try:
+        done, _ = await asyncio.wait({listening, watching}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        listening.cancel()
+        watching.cancel()
+    if listening in done:
+        return listening.result()  # the display left (a failure is raised as before)
+    exc = watching.result()
+    subscriber.closed = True  # the relay sends it nothing more
+    english = prefers_english(websocket.headers.get("accept-language"))
+    with contextlib.suppress(*SEND_ERRORS):
+        await websocket.send_text(error_message(exc.code, exc.message_for(english)))
+        await websocket.close(code=close_code(exc), reason=exc.code)
 
 
 async def _listen(websocket: WebSocket, subscriber: Subscriber) -> None:

@@ -21,6 +21,7 @@ from .bodies import (
     CatalogueItemIn,
     CheckInIn,
     ConfirmIn,
+    DeviceIn,
     DeviceStatusIn,
     ExtendIn,
     ExtraSessionsIn,
@@ -118,8 +119,19 @@ DOCS: dict[tuple[str, str], Doc] = {
     ),
     ("POST", f"{HALL}/tickets/{{ticket}}/cancel"): Doc("cancel a ticket", "supervisor"),
     ("GET", f"{HALL}/board"): Doc("the display snapshot", "any token of the hall"),
-    ("GET", f"{HALL}/devices"): Doc("each device's last state", "kiosk, display, supervisor"),
+    ("GET", f"{HALL}/devices"): Doc(
+        "every credential of the hall with its last heartbeat and printer state",
+        "kiosk, display, supervisor, admin",
+    ),
+    ("POST", f"{HALL}/devices"): Doc(
+        "a device credential without a secret, and its one-time link and QR", "admin", (DeviceIn,)
+    ),
     ("POST", f"{HALL}/devices/status"): Doc("a printer's state", "kiosk", (DeviceStatusIn,)),
+    ("POST", f"{HALL}/devices/heartbeat"): Doc("a device page is alive", "kiosk, display, window"),
+    ("POST", "/api/devices/claim/{code}"): Doc(
+        "open a one-time device link: the device's token, shown once, and its page"
+    ),
+    ("GET", "/api/city"): Doc("every hall's live figures", "admin (server-wide)"),
     ("GET", f"{HALL}/slots"): Doc("appointment slots", query=("service", "date")),
     ("POST", f"{HALL}/appointments"): Doc("book an appointment", body=(AppointmentIn,)),
     ("POST", f"{HALL}/appointments/confirm"): Doc(

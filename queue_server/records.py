@@ -75,6 +75,11 @@ class Records(Rows):
             select(TokenRow).where(col(TokenRow.token_hash) == token_hash)
         ).first()
 
+    def token_by_claim(self, claim_hash: str) -> TokenRow | None:
+        return self.s.scalars(
+            select(TokenRow).where(col(TokenRow.claim_hash) == claim_hash)
+        ).first()
+
     def token_by_id(self, token_id: str) -> TokenRow:
         row = self.s.get(TokenRow, token_id)
         if row is None:

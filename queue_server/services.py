@@ -4,8 +4,10 @@ Each concept has its own module; `HallServices` puts them together over one
 runner (store, settings, catalogue, clock, feed):
 
 - `transactions`  the runner: write, group commit, publish after commit
-- `hall_admin`    the hall, its policy, hours, windows and devices
+- `hall_admin`    the hall, its policy, hours and windows
 - `hall_settings` the hall's name, zone and announcement, 专项服务 sessions, 延时服务
+- `devices`       device credentials (one-time links, revocation), heartbeats, printers
+- `city`          every hall of the city at a glance
 - `issuing`       tickets issued, looked at, cancelled and rated by holders
 - `desk`          the clerk's window actions, and staff cancelling a ticket
 - `reports`       queues, the board, figures, snapshots, CSV, alerts and the audit
@@ -19,7 +21,9 @@ runner (store, settings, catalogue, clock, feed):
 """
 
 from .catalogue_admin import CatalogueAdmin
+from .city import City
 from .desk import Desk
+from .devices import Devices
 from .green_channels import GreenChannels
 from .guide import Guide
 from .hall_admin import HallAdmin
@@ -33,6 +37,7 @@ from .ticket_record import TicketRecord
 
 class HallServices(
     HallAdmin,
+    Devices,
     HallSettings,
     Issuing,
     Desk,
@@ -40,6 +45,7 @@ class HallServices(
     StaffAccounts,
     StaffSessions,
     CatalogueAdmin,
+    City,
     Guide,
     GreenChannels,
     TicketRecord,

@@ -1,4 +1,5 @@
-"""Bearer tokens: issue (with an optional end), check, list, revoke.
+"""Bearer tokens: issue (with an optional end), check, list, and forget on revocation
+(revoking, like handing a device its token by a one-time link, is devices.py's).
 
 A device sends its token with every request, so a token seen lately is
 answered from memory for TOKEN_CACHE_S without the database. That memory is
@@ -8,12 +9,15 @@ so over Redis while it is connected); a revocation, here or in any process,
 clears it. Failed checks are counted per client address (429 past a limit).
 """
 
+import asyncio
 import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from .access import FailureWindow, Principal, Role, new_token, require, same_secret, token_hash
 from .bodies import MAX_TTL_S, TokenIn
@@ -34,7 +38,12 @@ class Write(Protocol):
     ) -> R: ...
 
 
+# The token_hash of a credential whose one-time link is not yet opened: no
+# SHA-256 hex digest starts so, so no bearer matches it until the claim.
+UNCLAIMED = "unclaimed:"
+
 TOKEN_CACHE_S = 10.0  # a token seen lately is not looked up again for this long
+RECHECK_S = 60.0  # an open feed's token is checked again this often, revoked or not
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +64,7 @@ class Tokens:
         self._known: dict[str, KnownToken] = {}
         self._generation = 0
         self.cache_trusted: Callable[[], bool] = lambda: True
-        self._failures = FailureWindow(settings.auth_failures, settings.auth_window_s)
+        self.failures = FailureWindow(settings.auth_failures, settings.auth_window_s)
 
     def cached_principal(self, authorization: str | None) -> Principal | None:
         """The caller when known without the database (the admin, or a token seen
@@ -76,15 +85,15 @@ class Tokens:
         if (known := self.cached_principal(authorization)) is not None:
             return known
         if address is not None:
-            self._failures.check(address, time.monotonic())
+            self.failures.check(address, time.monotonic())
         digest = token_hash(_bearer(authorization))
         generation = self._generation
         with self.store.read() as tx:
             row = tx.token(digest)
         now = self.clock()
-        if row is None or row.revoked_at is not None or _expired(row, now):
+        if row is None or row.revoked_at is not None or expired(row, now):
             if address is not None:
-                self._failures.failed(address, time.monotonic())
+                self.failures.failed(address, time.monotonic())
             raise Unauthorized(
                 "令牌无效、已过期或已被吊销，请向管理员申请新令牌",
                 en="this token is unknown, expired or was revoked",
@@ -100,12 +109,32 @@ class Tokens:
             self._known[digest] = KnownToken(principal, until, row.expires_at)
         return principal
 
+    async def until_refused(self, token: str, poll_s: float = 1.0) -> Unauthorized:
+        """Wait until `token` no longer authenticates, and say why. Checked within
+        `poll_s` of each revocation this process hears of, and every RECHECK_S in
+        case one went unheard (Redis down) or the token expired: the feed closes
+        a revoked device's open socket so."""
+        seen, checked = self._generation, time.monotonic()
+        while True:
+            await asyncio.sleep(poll_s)
+            if self._generation == seen and time.monotonic() - checked < RECHECK_S:
+                continue
+            seen, checked = self._generation, time.monotonic()
+            try:
+                await asyncio.to_thread(self.authenticate, f"Bearer {token}")
+            except Unauthorized as refusal:
+                return refusal
+            except SQLAlchemyError:
+                continue  # the database is away: the next check decides
+
     def forget(self) -> None:
         """A token was revoked (here or in another process): check every token anew."""
         self._generation += 1
         self._known.clear()
 
     def create(self, principal: Principal, body: TokenIn) -> dict[str, Any]:
+        """POST /api/tokens: a token made with its secret at once, for the server's
+        admin (not audited: the console's device credentials are, see devices.py)."""
         require(principal, set())
         expires_at = _expiry(body, self.clock())
         return self.issue(Role(body.role), body.hall, body.window, body.label, expires_at)
@@ -118,6 +147,7 @@ class Tokens:
         label: str = "",
         expires_at: datetime | None = None,
     ) -> dict[str, Any]:
+        """A new token and its secret (shown this once)."""
         if role is not Role.ADMIN and hall_id is None:
             raise InvalidInput(
                 f"{role.value} 令牌须指定大厅", en=f"a {role.value} token needs a hall"
@@ -146,7 +176,7 @@ class Tokens:
                 expires_at=expires_at,
             )
             tx.add_token(row)
-            return {"token": token} | _token_view(row, now)
+            return {"token": token} | token_view(row, now)
 
         return self.write(None, work)
 
@@ -155,24 +185,7 @@ class Tokens:
         require(principal, set())
         now = self.clock()
         with self.store.read() as tx:
-            return {"tokens": [_token_view(row, now) for row in tx.tokens(hall_id)]}
-
-    def revoke(self, principal: Principal, token_id: str) -> dict[str, Any]:
-        """Revoke at once (idempotent). The caller tells the other processes
-        (the doorbell's `tokens_revoked`); this process forgets its cache here."""
-        require(principal, set())
-
-        def work(tx: Tx, now: datetime, _events: list[Event]) -> dict[str, Any]:
-            row = tx.token_by_id(token_id)
-            if row.revoked_at is None:
-                row.revoked_at = now
-                tx.save_token(row)
-            return _token_view(row, now)
-
-        try:
-            return self.write(None, work)
-        finally:
-            self.forget()
+            return {"tokens": [token_view(row, now) for row in tx.tokens(hall_id)]}
 
     def revoke_labelled(self, hall_id: str, label: str) -> int:
         try:
@@ -191,7 +204,7 @@ def _bearer(authorization: str | None) -> str:
     return authorization.removeprefix("Bearer ").strip()
 
 
-def _expired(row: TokenRow, now: datetime) -> bool:
+def expired(row: TokenRow, now: datetime) -> bool:
     return row.expires_at is not None and row.expires_at <= now
 
 
@@ -219,14 +232,20 @@ def _expiry(body: TokenIn, now: datetime) -> datetime | None:
     return at
 
 
-def _token_view(row: TokenRow, now: datetime) -> dict[str, Any]:
-    """A token as the API lists it: never its secret or its hash."""
+def token_state(row: TokenRow, now: datetime) -> str:
+    """revoked, expired, unclaimed (its one-time link not yet opened), or active."""
     if row.revoked_at is not None:
-        state = "revoked"
-    elif _expired(row, now):
-        state = "expired"
-    else:
-        state = "active"
+        return "revoked"
+    if expired(row, now):
+        return "expired"
+    if row.token_hash.startswith(UNCLAIMED):
+        return "unclaimed"
+    return "active"
+
+
+def token_view(row: TokenRow, now: datetime) -> dict[str, Any]:
+    """A token as the API lists it: never its secret or its hash."""
+    state = token_state(row, now)
     return {
         "id": row.id,
         "role": row.role,

@@ -179,6 +179,12 @@ class Kiosk:
             log.info("printer %s%s", shown.state.value, f": {shown.detail}" if shown.detail else "")
         self.reported = shown
 
+    async def beat(self) -> None:
+        try:
+            await self.client.heartbeat(self.options.hall)
+        except ServerError as exc:  # an older server (404), or a pause: the next beat is soon
+            log.debug("heartbeat not heard: %s", exc)
+
     async def check_printer(self) -> Status:
         async with self._printer_lock:
             status = await asyncio.to_thread(self.printer.status)
@@ -256,9 +262,11 @@ class Kiosk:
             await asyncio.sleep(pause)
 
     async def monitor_loop(self) -> None:
-        """An idle printer is asked now and then; a failed catch-up is tried again."""
+        """An idle printer is asked now and then; a failed catch-up is tried again;
+        the server hears that the agent is alive."""
         while True:
             await asyncio.sleep(self.options.status_interval_s)
+            await self.beat()
             if self.owed is not None:
                 await self.catch_up(self.owed)
                 self.save_cursor()

@@ -5,6 +5,7 @@
     GET  /api/halls/{hall}/tickets?since_seq=N&issued_by=me
                                               this kiosk's tickets issued after seq N
     POST /api/halls/{hall}/devices/status     the printer's state, for the board
+    POST /api/halls/{hall}/devices/heartbeat  alive (every status_interval_s)
 
 Refusals carry the server's own message (`{"error", "message"}`).
 """
@@ -123,6 +124,10 @@ class HallClient:
         )
         tickets: list[dict[str, Any]] = result["tickets"]
         return tickets
+
+    async def heartbeat(self, hall: str) -> None:
+        """This device is alive: the director's console shows when it was last heard."""
+        await self._call("POST", f"/api/halls/{quote(hall, safe='')}/devices/heartbeat")
 
     async def report(self, hall: str, status: Status) -> dict[str, Any]:
         """Tell the server the printer's state (the detail is cut to 200 characters)."""

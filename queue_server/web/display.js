@@ -338,6 +338,13 @@
         if (name !== "error") $("fatal").hidden = true;
       },
     });
+    DeviceBeat.start({
+      hall: config.hall,
+      onRefused: (message) => {
+        feed.setConnection("error");
+        showRefusal(message);
+      },
+    });
   }
 
   // For tests and devtools: the board as the reducer holds it, and the problems seen.

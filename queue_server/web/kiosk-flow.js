@@ -54,14 +54,14 @@
   };
 
   /**
-   * What the kiosk says about its printer, from its device entry (null when
-   * the printer never reported): {state: unknown | ok | low | fault, chip, note}.
+   * What the kiosk says about its printer, from its device entry (null, or an
+   * entry with no state, when the printer never reported): {state: unknown | ok | low | fault, chip, note}.
    * `chip` is the header warning (null: none), `note` the result screen's line.
    */
   function printerStatus(device) {
     const fault = device && PRINTER_FAULTS[device.state];
     if (fault) return { state: "fault", chip: `⚠ ${fault}`, note: `${fault}，请记下您的号码或扫码查看` };
-    if (!device) {
+    if (!device || !device.state) {
       return { state: "unknown", chip: null, note: "号票正在打印；如未出票，请记下您的号码或扫码查看" };
     }
     // Low paper still prints: the staff's business, not the visitor's.

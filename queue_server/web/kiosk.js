@@ -163,6 +163,7 @@
         useConfig(loaded.config);
         dispatch({ type: "ready" });
         pollPrinter();
+        DeviceBeat.start({ hall, onRefused: (message) => dispatch({ type: "fatal", message }) });
         return;
       }
       setText("loading-message", `暂时无法连接服务器，正在重试（第 ${attempt + 1} 次）…`);

@@ -45,6 +45,7 @@
       () => (feed ? feed.serverNow() : Date.now()));
     feed = HallSocket.start({ hall, onMessage: received, onRefused: StaffUi.showFatal });
     if (!Api.token) return;
+    DeviceBeat.start({ hall, onRefused: StaffUi.showFatal });
     RateHandoff.subscribe(hall, number, prompt);
     document.addEventListener("keydown", onKey);
     // Reloaded right after a finish: the visitor may still be standing there.

@@ -110,6 +110,8 @@ class FakeServer:
     def __init__(self) -> None:
         self.tickets: dict[str, dict[str, Any]] = {}
         self.reports: list[dict[str, Any]] = []
+        self.beats = 0
+        self.hears_beats = True  # False: a server from before heartbeats (404)
 
     def add(self, ticket_id: str, number: str, **changes: Any) -> None:
         self.tickets[ticket_id] = ticket_view(id=ticket_id, number=number, **changes)
@@ -123,6 +125,9 @@ class FakeServer:
             return httpx.Response(200, json=view)
         if path == "/api/halls/demo/tickets":
             return httpx.Response(200, json={"tickets": list(self.tickets.values())})
+        if path == "/api/halls/demo/devices/heartbeat" and self.hears_beats:
+            self.beats += 1
+            return httpx.Response(204)
         if path == "/api/halls/demo/devices/status":
             self.reports.append(json.loads(request.content))
             return httpx.Response(200, json={})
@@ -138,6 +143,22 @@ def kiosk(server: FakeServer, printer: MemoryPrinter, tmp_path: Path) -> Kiosk:
     options = KioskOptions("http://hall", "demo", "token", tmp_path / "k.journal")
     client = HallClient("http://hall", "token", transport=httpx.MockTransport(server.handle))
     return Kiosk(options, printer, client, Journal(options.journal))
+
+
+@pytest.mark.parametrize("hears_beats", [True, False])
+def test_the_agent_beats_and_an_older_server_does_not_stop_it(
+    server: FakeServer, tmp_path: Path, hears_beats: bool
+) -> None:
+    server.hears_beats = hears_beats
+
+    async def scenario() -> None:
+        k = kiosk(server, MemoryPrinter(), tmp_path)
+        await k.beat()
+        await k.beat()
+        await k.client.aclose()
+
+    asyncio.run(scenario())
+    assert server.beats == (2 if hears_beats else 0)
 
 
 def test_a_ticket_prints_once_and_is_journaled(server: FakeServer, tmp_path: Path) -> None:

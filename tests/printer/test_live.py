@@ -128,9 +128,9 @@ def kiosks(tmp_path: Path) -> Iterator[list[Kiosk]]:
 
 
 def devices(server: LiveServer, token: str) -> dict[str, str]:
-    return {
-        d["label"]: d["state"] for d in server.api("GET", "/api/halls/live/devices", token=token)
-    }
+    """The printers that reported, by label (the list holds every credential)."""
+    listed = server.api("GET", "/api/halls/live/devices", token=token)
+    return {d["label"]: d["state"] for d in listed if d["state"]}
 
 
 # ---------------------------------------------------------------- ticket-printer print
