@@ -20,6 +20,7 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy.exc import SQLAlchemyError
 
 from .access import FailureWindow, Principal, Role, new_token, require, same_secret, token_hash
+from .audit import record
 from .bodies import MAX_TTL_S, TokenIn
 from .errors import InvalidInput, Unauthorized
 from .models import TokenRow
@@ -134,10 +135,11 @@ class Tokens:
 
     def create(self, principal: Principal, body: TokenIn) -> dict[str, Any]:
         """POST /api/tokens: a token made with its secret at once, for the server's
-        admin (not audited: the console's device credentials are, see devices.py)."""
+        admin; one for a hall is on the hall's audit (never its secret)."""
         require(principal, set())
         expires_at = _expiry(body, self.clock())
-        return self.issue(Role(body.role), body.hall, body.window, body.label, expires_at)
+        role = Role(body.role)
+        return self.issue(role, body.hall, body.window, body.label, expires_at, by=principal)
 
     def issue(
         self,
@@ -146,8 +148,9 @@ class Tokens:
         window: int | None,
         label: str = "",
         expires_at: datetime | None = None,
+        by: Principal | None = None,
     ) -> dict[str, Any]:
-        """A new token and its secret (shown this once)."""
+        """A new token and its secret (shown this once); audited when `by` someone."""
         if role is not Role.ADMIN and hall_id is None:
             raise InvalidInput(
                 f"{role.value} 令牌须指定大厅", en=f"a {role.value} token needs a hall"
@@ -176,7 +179,10 @@ class Tokens:
                 expires_at=expires_at,
             )
             tx.add_token(row)
-            return {"token": token} | token_view(row, now)
+            view = token_view(row, now)
+            if by is not None and hall_id is not None:
+                record(tx, by, hall_id, "token.create", f"token {row.id}", after=view, now=now)
+            return {"token": token} | view
 
         return self.write(None, work)
 

@@ -34,6 +34,10 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+# What the Hall fixture's own set-up leaves on the audit.
+SET_UP = ("hall.create", "window.put", "token.create")
+
+
 class Hall:
     """Hall 'h1': windows 1-3 comprehensive, 4 exit-entry only, 5 green lane."""
 

@@ -7,14 +7,14 @@ from datetime import UTC, datetime
 from queue_server.access import Principal, Role
 from queue_server.audit import record
 from queue_server.store import Store
-from tests.server.conftest import Hall
+from tests.server.conftest import SET_UP, Hall
 
 
 def audit(hall: Hall, query: str = "") -> list[dict[str, object]]:
     """The day's records but the hall fixture's own set-up (its windows)."""
     answer = hall.ok(hall.c.get(f"/api/halls/h1/audit{query}", headers=hall.supervisor))
     records: list[dict[str, object]] = answer["records"]
-    return [r for r in records if r["action"] not in ("hall.create", "window.put")]
+    return [r for r in records if r["action"] not in SET_UP]
 
 
 def test_a_supervisor_cancelling_a_ticket_is_on_the_days_record(hall: Hall) -> None:

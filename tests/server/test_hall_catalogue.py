@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from queue_server.app import create_app
 from queue_server.settings import Settings
 from tests.conftest import Clock
-from tests.server.conftest import ID_CARD, Hall
+from tests.server.conftest import ID_CARD, SET_UP, Hall
 from tests.server.test_appointments import book, booking_settings, person
 from tests.server.test_day import WEEKDAYS, set_hours
 
@@ -39,7 +39,7 @@ def audit(hall: Hall) -> list[dict[str, Any]]:
     records: list[dict[str, Any]] = hall.ok(
         hall.c.get("/api/halls/h1/audit", headers=hall.supervisor)
     )["records"]
-    return [r for r in records if r["action"] not in ("hall.create", "window.put")]  # set-up
+    return [r for r in records if r["action"] not in SET_UP]  # set-up
 
 
 def test_the_catalogue_lists_every_item_as_the_shipped_one_until_the_hall_sets_its_own(
