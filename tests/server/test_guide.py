@@ -203,18 +203,22 @@ def test_a_green_channel_before_it_opens(hall: Hall) -> None:
 
 def test_green_channels_are_audited_and_keep_other_specials(hall: Hall, settings: Settings) -> None:
     store = Store(settings.database_url)
-    extra = {"date": "2026-11-28", "start": "09:00", "end": "12:00"}
-    others = {"extra_sessions": [extra], "extended": {"date": "2026-11-25", "until": "18:30"}}
-    with store.write() as tx:
-        tx.set_hall("h1", specials=others)
-    made = hall.ok(hall.c.post("/api/halls/h1/green-channels", json=GAOKAO, headers=hall.admin))
-    with store.read() as tx:
-        assert tx.specials("h1") == others | {"green_channels": [GAOKAO | {"id": made["id"]}]}
-    gone = hall.ok(hall.c.delete(f"/api/halls/h1/green-channels/{made['id']}", headers=hall.admin))
-    assert gone == {"id": made["id"], "removed": True}
-    with store.read() as tx:
-        assert tx.specials("h1") == others | {"green_channels": []}
-    store.dispose()
+    try:
+        extra = {"date": "2026-11-28", "start": "09:00", "end": "12:00"}
+        others = {"extra_sessions": [extra], "extended": {"date": "2026-11-25", "until": "18:30"}}
+        with store.write() as tx:
+            tx.set_hall("h1", specials=others)
+        made = hall.ok(hall.c.post("/api/halls/h1/green-channels", json=GAOKAO, headers=hall.admin))
+        with store.read() as tx:
+            assert tx.specials("h1") == others | {"green_channels": [GAOKAO | {"id": made["id"]}]}
+        gone = hall.ok(
+            hall.c.delete(f"/api/halls/h1/green-channels/{made['id']}", headers=hall.admin)
+        )
+        assert gone == {"id": made["id"], "removed": True}
+        with store.read() as tx:
+            assert tx.specials("h1") == others | {"green_channels": []}
+    finally:
+        store.dispose()
     records = [r for r in audit(hall) if r["action"].startswith("green_channel.")]
     assert [(r["action"], r["target"]) for r in records] == [
         ("green_channel.add", made["id"]),
