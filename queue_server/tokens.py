@@ -181,7 +181,8 @@ class Tokens:
             tx.add_token(row)
             view = token_view(row, now)
             if by is not None and hall_id is not None:
-                record(tx, by, hall_id, "token.create", f"token {row.id}", after=view, now=now)
+                made = {k: view[k] for k in ("role", "window", "label", "expires_at")}
+                record(tx, by, hall_id, "token.create", f"token {row.id}", after=made, now=now)
             return {"token": token} | view
 
         return self.write(None, work)

@@ -136,6 +136,15 @@ def test_an_admin_sets_up_a_window_and_a_clerk_who_serves_there(
     expect(clerk.locator("#gate-sign-in")).to_be_visible()
     expect(screen.locator("#window-staff")).to_be_hidden()
 
+    # The audit names the 工号 at each step of the window's staffing.
+    page.goto(f"{live_server.url}/admin/live#audit")
+    rows = page.locator("#audit-table tbody tr")
+    for action in ("窗口签到", "开窗", "窗口签退"):
+        row = rows.filter(has_text=action)
+        expect(row).to_have_count(1)
+        expect(row).to_contain_text("staff C001")
+    page.screenshot(path=tmp_path / "admin-audit-staff.png", full_page=True)
+
 
 def test_a_window_another_member_holds_is_refused_with_their_number(
     live_server: LiveServer, page: Page, contexts: list[BrowserContext]
