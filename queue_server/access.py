@@ -43,11 +43,13 @@ class Principal:
     token_id: str = "admin"
     label: str = ""
     staff_no: str | None = None  # set for a signed-in staff member, not for a token
+    staff_hall: str | None = None  # the member's own hall (a city admin acts on all)
 
     @property
     def actor(self) -> str:
         """How the transition log names this caller (never a secret)."""
-        where = f"@{self.hall}" if self.hall else ""
+        home = self.hall or self.staff_hall
+        where = f"@{home}" if home else ""
         at = f"#{self.window}" if self.window is not None else ""
         by = f"staff {self.staff_no}" if self.staff_no is not None else self.token_id
         return f"{self.role.value}:{by}{where}{at}"

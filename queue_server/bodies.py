@@ -214,7 +214,8 @@ class CheckInIn(Body):
 
 # 工号: visible ASCII but "/", as it is part of a path (…/staff/{staff_no}).
 STAFF_NO = r"^[!-.0-~]{1,20}$"
-StaffRole = Literal["clerk", "supervisor", "admin"]
+# A city_admin (市级管理员) belongs to one hall's list but manages every hall.
+StaffRole = Literal["clerk", "supervisor", "admin", "city_admin"]
 # Bounded so that hashing stays cheap; the use case says what is too short.
 Password = Annotated[str, PydanticField(max_length=128)]
 

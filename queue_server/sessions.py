@@ -19,7 +19,7 @@ from .errors import AccountLocked, Conflict, Forbidden, QueueError, Unauthorized
 from .models import StaffSessionRow
 from .protocol import Event
 from .public import local_iso
-from .staff import password_matches, staff_view
+from .staff import CITY_ADMIN, password_matches, staff_view
 from .store import Tx
 from .transactions import Runner
 from .window_staff import staff_events, staff_line
@@ -134,12 +134,16 @@ class StaffSessions(Runner):
         if found is None or found[0].expires_at <= self.clock():
             raise _session_ended()
         session, member = found
-        role = Role(member.role)
+        if member.role == CITY_ADMIN:  # the server's admin, for every hall, by name
+            role, hall = Role.ADMIN, None
+        else:
+            role, hall = Role(member.role), member.hall_id
         if role is Role.CLERK and session.window is not None:
             role = Role.WINDOW  # a supervisor or admin keeps its role, recorded at the window
         return Principal(
             role,
-            hall=member.hall_id,
+            hall=hall,
+            staff_hall=member.hall_id,
             window=session.window,
             token_id="staff",
             label=member.staff_no,
@@ -153,6 +157,12 @@ class StaffSessions(Runner):
         refused (Conflict) until that member signs out or the window closes."""
         principal = self.session_principal(secret)
         require(principal, {Role.CLERK, Role.WINDOW, Role.SUPERVISOR}, hall=hall_id)
+        if principal.hall is None:
+            raise Forbidden(
+                "市级管理员不在窗口签到：请用本大厅的工号",
+                en="a city admin does not sign in at windows; use a hall account",
+                code="wrong_role",
+            )
 
         def work(tx: Tx, now: datetime, events: list[Event]) -> dict[str, Any]:
             tx.window(hall_id, number)  # an unknown window is refused as on other window routes
@@ -211,10 +221,11 @@ class StaffSessions(Runner):
         self.write(hall_id, work)
 
     def staff_whoami(self, principal: Principal) -> dict[str, Any]:
-        assert principal.hall is not None and principal.staff_no is not None
+        assert principal.staff_hall is not None and principal.staff_no is not None
+        home = principal.staff_hall
         with self.store.read() as tx:
-            zone = tx.hall(principal.hall).zone
-            member = staff_view(tx.known_staff_member(principal.hall, principal.staff_no), zone)
+            zone = tx.hall(home).zone
+            member = staff_view(tx.known_staff_member(home, principal.staff_no), zone)
         return {
             "role": principal.role.value,
             "hall": principal.hall,

@@ -17,7 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from . import audit
 from .access import Principal, Role, require
 from .bodies import StaffIn, StaffPatchIn
-from .errors import Conflict, InvalidInput
+from .errors import Conflict, Forbidden, InvalidInput
 from .models import StaffRow
 from .protocol import Event
 from .public import local_iso
@@ -26,6 +26,7 @@ from .transactions import Runner
 from .window_staff import staff_events
 
 MIN_PASSWORD = 8
+CITY_ADMIN = "city_admin"  # a member who acts as the server's admin, on every hall
 # argon2id at OWASP's first setting (19 MiB, 2 passes) rather than the library's
 # 64 MiB: every hash holds its memory while it runs, and sign-ins run in the
 # thread pool. At most two at once (the server's cores), so a burst of sign-ins
@@ -79,6 +80,8 @@ def staff_view(row: StaffRow, zone: tzinfo) -> dict[str, Any]:
 class StaffAccounts(Runner):
     def create_staff(self, principal: Principal, hall_id: str, body: StaffIn) -> dict[str, Any]:
         require(principal, set(), hall=hall_id)
+        if body.role == CITY_ADMIN:
+            _require_city_level(principal)
         password_hash = hash_password(body.password)  # slow: outside the transaction
 
         def work(tx: Tx, now: datetime, _events: list[Event]) -> dict[str, Any]:
@@ -129,6 +132,8 @@ class StaffAccounts(Runner):
         def work(tx: Tx, now: datetime, events: list[Event]) -> dict[str, Any]:
             zone = tx.hall(hall_id).zone
             row = tx.known_staff_member(hall_id, staff_no)
+            if CITY_ADMIN in (row.role, body.role):  # no hall admin makes or unmakes one
+                _require_city_level(principal)
             before = _audited(row)
             row.name = body.name or row.name
             row.role = body.role or row.role
@@ -156,6 +161,15 @@ class StaffAccounts(Runner):
             return staff_view(row, zone)
 
         return self.write(hall_id, work)
+
+
+def _require_city_level(principal: Principal) -> None:
+    if principal.role is not Role.ADMIN or principal.hall is not None:
+        raise Forbidden(
+            "只有市级管理员（或服务器管理员令牌）可以设置或修改市级管理员账户",
+            en="only a city admin (or the server's admin token) sets up or changes a city admin",
+            code="city_admin_only",
+        )
 
 
 def _audited(row: StaffRow) -> dict[str, Any]:

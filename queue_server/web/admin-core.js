@@ -123,6 +123,7 @@ const AdminConsole = (() => {
       ? `工号 ${me.staff_no} ${me.name} · ${ROLE_ZH[me.role] || me.role}`
       : `${ROLE_ZH[me.role] || me.role}（令牌）`;
     $("logout").hidden = !me.staff_no;
+    $("to-city").hidden = who.hall !== null || !me.staff_no; // a city admin's way back
     $("readonly-note").hidden = who.role !== "supervisor";
     document.body.dataset.role = who.role;
     document.body.dataset.state = "ready";

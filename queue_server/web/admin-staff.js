@@ -12,6 +12,9 @@ AdminConsole.section({
   render: async (root, ctx) => {
     const hallPath = `/api/halls/${encodeURIComponent(ctx.hall)}`;
     const ROLES = { clerk: "窗口工作人员", supervisor: "值班主管", admin: "管理员" };
+    // Only a city-level admin (no hall of its own) may make or change a city admin.
+    if (ctx.me.hall === null) ROLES.city_admin = "市级管理员";
+    const roleName = (role) => ROLES[role] || (role === "city_admin" ? "市级管理员" : role);
     const answer = await ctx.call("GET", `${hallPath}/staff`);
     if (!answer.ok) throw new Error(answer.data.message);
 
@@ -29,7 +32,12 @@ AdminConsole.section({
         { "data-field": "role", "aria-label": `工号 ${member.staff_no} 的角色` },
         ...Object.entries(ROLES).map(([v, t]) => el("option", { value: v, selected: member.role === v }, t)),
       );
-      select.addEventListener("change", () => change(member, { role: select.value }, `角色改为${ROLES[select.value]}`));
+      if (!(member.role in ROLES)) {
+        // A city admin listed in this hall: shown, but only the city changes it.
+        select.append(el("option", { value: member.role, selected: true }, roleName(member.role)));
+        select.disabled = true;
+      }
+      select.addEventListener("change", () => change(member, { role: select.value }, `角色改为${roleName(select.value)}`));
       return select;
     }
 
@@ -86,7 +94,7 @@ AdminConsole.section({
       const result = await ctx.call("POST", `${hallPath}/staff`, body);
       form.querySelector("#sf-password").value = "";
       if (!result.ok) return ctx.say(result.data.message, "error");
-      ctx.say(`已添加 工号 ${result.data.staff_no} ${result.data.name}（${ROLES[result.data.role]}）`);
+      ctx.say(`已添加 工号 ${result.data.staff_no} ${result.data.name}（${roleName(result.data.role)}）`);
       ctx.refresh();
     });
 

@@ -1,7 +1,8 @@
 /*
  * The city view (/admin): every hall of the server with its live waiting
  * count, open windows, longest wait and open alerts, from GET /api/city every
- * few seconds. For the city's admin (the server's admin token in ?token=);
+ * few seconds. For the city's admin: a city_admin's session, or the server's
+ * admin token in ?token=;
  * each hall links to its own console (/admin/{hall}).
  */
 (function () {

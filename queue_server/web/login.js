@@ -1,7 +1,7 @@
 // The staff sign-in page (/login?hall=…&next=…): POST /api/login sets the
 // session cookie (HttpOnly: this script never sees it), then a supervisor or
-// an admin goes on to `next`, else to the supervisor console or the hall's
-// console (/admin/{hall}) by role; a clerk goes on to `next` if given (the
+// an admin goes on to `next`, else to the supervisor console, the hall's
+// console (/admin/{hall}) or, for a city admin, the city view (/admin); a clerk goes on to `next` if given (the
 // window's console or the 导办 desk that sent them here), else stays, told
 // who is signed in.
 "use strict";
@@ -48,8 +48,9 @@
         "请打开所在窗口的叫号台（/window/大厅编号/窗口号）签到。";
       return show("signed-in");
     }
-    const page = member.role === "admin" ? "admin" : "supervisor";
-    const console_ = `${Api.root()}/${page}/${encodeURIComponent(member.hall)}`;
+    const hall = encodeURIComponent(member.hall);
+    const consoles = { admin: `/admin/${hall}`, city_admin: "/admin", supervisor: `/supervisor/${hall}` };
+    const console_ = Api.root() + (consoles[member.role] || consoles.supervisor);
     location.assign(next || console_);
   }
 

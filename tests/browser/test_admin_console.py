@@ -57,3 +57,21 @@ def test_a_supervisor_reads_but_cannot_change_and_a_clerk_is_turned_away(
     page.goto(f"{live_server.url}/admin/live")
     expect(page.locator("#fatal")).to_contain_text("只有本大厅的管理员和值班主管")
     expect(page.locator("#to-login")).to_be_visible()
+
+
+def test_a_city_admin_lands_on_the_city_view_and_opens_a_hall(
+    live_server: LiveServer, page: Page, tmp_path: Path
+) -> None:
+    live_server.setup_hall()
+    live_server.setup_hall("east", windows=1)
+    add_member(live_server, "CITY1", "city_admin")
+    page.goto(f"{live_server.url}/login?hall=live")
+    sign_in(page, "CITY1")
+    page.wait_for_url(f"{live_server.url}/admin")
+    expect(page.locator("tr[data-hall]")).to_have_count(2)
+    page.screenshot(path=tmp_path / "city.png", full_page=True)
+    page.locator('tr[data-hall="east"] a').click()
+    page.wait_for_url(f"{live_server.url}/admin/east")
+    expect(page.locator("body")).to_have_attribute("data-state", "ready")
+    expect(page.locator("#who")).to_contain_text("工号 CITY1")
+    expect(page.locator("#readonly-note")).to_be_hidden()
