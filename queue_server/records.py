@@ -126,6 +126,22 @@ class Records(Rows):
             )
         )
 
+    def reporting_devices(self, hall_id: str) -> list[DeviceRow]:
+        """The devices that reported a state (printers), of credentials still
+        valid: a page that only beats, or a revoked device, is nobody's fault."""
+        return list(
+            self.s.scalars(
+                select(DeviceRow)
+                .join(TokenRow, col(TokenRow.id) == col(DeviceRow.token_id))
+                .where(
+                    col(DeviceRow.hall_id) == hall_id,
+                    col(DeviceRow.state) != "",
+                    col(TokenRow.revoked_at).is_(None),
+                )
+                .order_by(col(DeviceRow.token_id))
+            )
+        )
+
     def alert(self, hall_id: str, kind: str, key: str) -> AlertRow | None:
         return self.s.get(AlertRow, (hall_id, kind, key))
 

@@ -183,13 +183,18 @@ def _day(day: str | None, hall: Hall, now: datetime) -> date:
 
 
 def parse_date(day: str) -> date:
-    """A YYYY-MM-DD query parameter, or a refusal that says how to write it."""
+    """A YYYY-MM-DD query parameter, or a refusal that says how to write it.
+    Years far from ours are refused: a day's bounds in the hall's zone must not
+    leave the calendar (9999-12-31 has no next day)."""
     try:
-        return date.fromisoformat(day)
+        when = date.fromisoformat(day)
+        if not 2000 <= when.year <= 2999:
+            raise ValueError(day)
+        return when
     except ValueError:
         raise InvalidInput(
-            f"日期应写成 2026-11-25 这样的格式，而不是 {day[:40]!r}",
-            en=f"date must look like 2026-11-25, not {day[:40]!r}",
+            f"日期应写成 2026-11-25 这样的格式（2000 至 2999 年），而不是 {day[:40]!r}",
+            en=f"date must look like 2026-11-25 (years 2000 to 2999), not {day[:40]!r}",
             code="date_format",
         ) from None
 

@@ -272,7 +272,7 @@ def board_snapshot(tx: Tx, state: HallState, catalogue: Catalogue, now: datetime
         ],
         "devices": [
             public_device(d.token_id, d.label, d.state, d.detail, d.since, hall.zone)
-            for d in tx.devices(hall_id)
+            for d in tx.reporting_devices(hall_id)
         ],
     }
 

@@ -517,7 +517,9 @@ def test_booking_is_open_up_to_the_halls_horizon(open_hall: Hall) -> None:
     assert far.status_code == 409 and far.json()["error"] == "beyond_horizon"
     half_year = ask(open_hall, slot="2027-05-25T10:00:00+08:00")
     assert half_year.status_code == 409 and half_year.json()["error"] == "beyond_horizon"
-    assert slots(open_hall, "9999-12-31") == []
+    assert slots(open_hall, "2999-12-31") == []
+    absurd = open_hall.c.get(f"/api/halls/h1/slots?service={ID_CARD}&date=9999-12-31")
+    assert absurd.status_code == 422 and absurd.json()["error"] == "date_format"
     odd = ask(
         open_hall, slot="9999-12-31T23:59:00-14:00"
     )  # past the calendar in UTC: refused with the body

@@ -41,6 +41,10 @@ def test_only_the_halls_supervisors_and_admins_read_it(hall: Hall) -> None:
     bad = hall.c.get("/api/halls/h1/audit?date=25.11.2026", headers=hall.supervisor)
     assert bad.status_code == 422
     assert "2026-11-25" in bad.json()["message"]
+    for far in ("9999-12-31", "0001-01-01"):  # a day with no next (or previous) day
+        for path in ("audit", "audit.csv", "stats"):
+            answer = hall.c.get(f"/api/halls/h1/{path}?date={far}", headers=hall.supervisor)
+            assert answer.status_code == 422, (path, far, answer.text)
 
 
 def test_the_csv_export_is_headed_in_chinese_and_neutralises_formulas(hall: Hall) -> None:

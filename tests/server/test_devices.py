@@ -270,3 +270,22 @@ def test_a_device_revoked_in_one_process_is_refused_at_once_in_another(
     finally:
         a.stop()
         b.stop()
+
+
+def test_the_board_lists_the_printers_that_reported_of_valid_credentials(hall: Hall) -> None:
+    """The supervisor's fault panel reads the board's devices: a page that only
+    beats is no printer, and a revoked machine is nobody's fault any more."""
+
+    def board_devices() -> list[Any]:
+        board = hall.ok(hall.c.get("/api/halls/h1/board", headers=hall.supervisor))
+        return [(d["state"], d["detail"]) for d in board["devices"]]
+
+    hall.ok(hall.c.post("/api/halls/h1/devices/heartbeat", headers=hall.display), 204)
+    assert board_devices() == []
+    jam = {"state": "paper_out", "detail": "纸仓空"}
+    hall.ok(hall.c.post("/api/halls/h1/devices/status", json=jam, headers=hall.kiosk))
+    assert board_devices() == [("paper_out", "纸仓空")]
+    tokens = hall.ok(hall.c.get("/api/tokens?hall=h1", headers=hall.admin))["tokens"]
+    [kiosk] = [t for t in tokens if t["role"] == "kiosk"]
+    hall.ok(hall.c.post(f"/api/tokens/{kiosk['id']}/revoke", headers=hall.admin))
+    assert board_devices() == []
