@@ -134,6 +134,8 @@ class StaffAccounts(Runner):
             row = tx.known_staff_member(hall_id, staff_no)
             if CITY_ADMIN in (row.role, body.role):  # no hall admin makes or unmakes one
                 _require_city_level(principal)
+            if _unmakes_admin(row, body):
+                _keep_an_admin(tx, hall_id, staff_no)
             before = _audited(row)
             row.name = body.name or row.name
             row.role = body.role or row.role
@@ -161,6 +163,23 @@ class StaffAccounts(Runner):
             return staff_view(row, zone)
 
         return self.write(hall_id, work)
+
+
+def _unmakes_admin(row: StaffRow, body: StaffPatchIn) -> bool:
+    demoted = body.role is not None and body.role != "admin"
+    return row.role == "admin" and row.active and (demoted or body.active is False)
+
+
+def _keep_an_admin(tx: Tx, hall_id: str, staff_no: str) -> None:
+    """Refuse to leave the hall without an active admin of its own: nobody but
+    the city could then open its console."""
+    others = [m for m in tx.staff(hall_id) if m.role == "admin" and m.active]
+    if all(m.staff_no == staff_no for m in others):
+        raise Conflict(
+            f"工号 {staff_no} 是本大厅唯一在用的管理员：请先添加另一名管理员，再改其角色或停用",
+            en=f"{staff_no} is the hall's only active admin: add another admin first",
+            code="last_admin",
+        )
 
 
 def _require_city_level(principal: Principal) -> None:

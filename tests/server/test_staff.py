@@ -285,3 +285,15 @@ def test_a_signed_in_supervisor_follows_the_feed_with_the_session_alone(hall: Ha
     hall.c.post("/api/logout")
     with hall.c.websocket_connect("/ws/halls/h1/board", subprotocols=["yichuang"]) as ws:
         assert json.loads(ws.receive_text())["error"] == "bad_token"
+
+
+def test_the_halls_last_admin_is_neither_demoted_nor_deactivated(hall: Hall) -> None:
+    hall.ok(add(hall, "A001", "admin"), 201)
+    for change in ({"role": "clerk"}, {"active": False}):
+        refused = hall.c.patch("/api/halls/h1/staff/A001", json=change, headers=hall.admin)
+        assert refused.status_code == 409 and refused.json()["error"] == "last_admin"
+        assert "唯一在用的管理员" in refused.json()["message"]
+    hall.ok(add(hall, "A002", "admin"), 201)
+    assert patch(hall, "A001", role="clerk")["role"] == "clerk"  # another admin remains
+    refused = hall.c.patch("/api/halls/h1/staff/A002", json={"active": False}, headers=hall.admin)
+    assert refused.status_code == 409
