@@ -133,6 +133,10 @@ def test_the_note_follows_a_transfer(hall: Hall) -> None:
         ("联系电话 13812345678", "note_has_phone"),
         ("电话 138-1234-5678", "note_has_phone"),
         ("电话 １３８１２３４５６７８", "note_has_phone"),
+        ("tel +86 13800138000", "note_has_phone"),
+        ("+8613800138000", "note_has_phone"),
+        ("86 138 0013 8000", "note_has_phone"),
+        ("0086-13800138000", "note_has_phone"),
     ],
 )
 def test_a_note_with_an_id_number_or_a_phone_is_refused(hall: Hall, note: str, code: str) -> None:
