@@ -53,6 +53,10 @@ def test_an_admin_switches_an_item_off_and_the_kiosk_stops_offering_it(
         expect(page.locator("#status")).to_contain_text("已保存：居民身份证换领")
         expect(row).to_have_class(re.compile(r"\boff\b"))
         page.screenshot(path=tmp_path / "admin-catalogue.png", full_page=True)
+        page.set_viewport_size({"width": 1366, "height": 768})  # a desk screen
+        name = row.locator("td").nth(1)
+        page.screenshot(path=tmp_path / "admin-catalogue-1366.png")
+        assert (name.bounding_box() or {"width": 0})["width"] >= 150
 
         items = offered(kiosk)
         assert "居民身份证换领" not in items and "居民身份证首次申领" in items
