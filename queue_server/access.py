@@ -78,14 +78,14 @@ def require(
     if principal.role not in roles:
         allowed = ", ".join(sorted(r.value for r in roles | {Role.ADMIN}))
         raise Forbidden(
-            f"此令牌（{principal.role.value}）无权进行此操作，需要：{allowed}",
-            en=f"a {principal.role.value} token cannot do this; it needs: {allowed}",
+            f"{_who_zh(principal)}无权进行此操作，需要：{allowed}",
+            en=f"{_who_en(principal)} cannot do this; it needs: {allowed}",
             code="wrong_role",
         )
     if hall is not None and principal.hall != hall:
         raise Forbidden(
-            f"此令牌属于大厅 {principal.hall}，不能操作大厅 {hall}",
-            en=f"this token belongs to hall {principal.hall!r}, not {hall!r}",
+            f"{_who_zh(principal)}属于大厅 {principal.hall}，不能操作大厅 {hall}",
+            en=f"{_who_en(principal)} belongs to hall {principal.hall!r}, not {hall!r}",
             code="wrong_hall",
         )
     if principal.role is Role.WINDOW and window is not None and principal.window != window:
@@ -94,6 +94,19 @@ def require(
             en=f"this token acts on window {principal.window} only, not window {window}",
             code="wrong_window",
         )
+
+
+def _who_zh(principal: Principal) -> str:
+    """The caller as a refusal names it: a signed-in member by 工号, else the token."""
+    if principal.staff_no is not None:
+        return f"工号 {principal.staff_no}（{principal.role.value}）"
+    return f"此令牌（{principal.role.value}）"
+
+
+def _who_en(principal: Principal) -> str:
+    if principal.staff_no is not None:
+        return f"staff {principal.staff_no} ({principal.role.value})"
+    return f"a {principal.role.value} token"
 
 
 def _hall_admin_elsewhere(own: str, hall: str | None) -> Forbidden:

@@ -297,3 +297,12 @@ def test_the_halls_last_admin_is_neither_demoted_nor_deactivated(hall: Hall) -> 
     assert patch(hall, "A001", role="clerk")["role"] == "clerk"  # another admin remains
     refused = hall.c.patch("/api/halls/h1/staff/A002", json={"active": False}, headers=hall.admin)
     assert refused.status_code == 409
+
+
+def test_a_refusal_names_a_signed_in_member_by_staff_number_not_as_a_token(hall: Hall) -> None:
+    hall.ok(add(hall, "C001"), 201)
+    hall.ok(login(hall.c, "C001"))
+    refused = hall.c.patch("/api/halls/h1", json={"name": "x"})
+    assert refused.status_code == 403
+    assert refused.json()["message"].startswith("工号 C001（clerk）无权进行此操作")
+    assert "令牌" not in refused.json()["message"]
