@@ -15,9 +15,11 @@ from typing import Any
 from . import audit
 from .access import Principal, Role, new_token, require, token_hash
 from .bodies import LoginIn
+from .domain import WindowAction
 from .errors import AccountLocked, Conflict, Forbidden, QueueError, Unauthorized
+from .hall_state import HallState
 from .models import StaffSessionRow
-from .protocol import Event
+from .protocol import Event, WindowState
 from .public import local_iso
 from .staff import CITY_ADMIN, password_matches, staff_view
 from .store import Tx
@@ -209,16 +211,44 @@ class StaffSessions(Runner):
         def work(tx: Tx, now: datetime, events: list[Event]) -> None:
             tx.window(hall_id, number)
             member = tx.signed_in(hall_id, now).get(number)
+            if member is None:
+                return
+            state = self.state(tx, hall_id, now)
+            closed = self._close_behind(tx, state, number, now, events)
             tx.sign_out_window(hall_id, number)
-            if member is not None:
-                where, before = f"window {number}", {"staff_no": member.staff_no}
-                audit.record(
-                    tx, principal, hall_id, "window.sign_out", where, before=before, now=now
-                )
-                state = self.state(tx, hall_id, now, reading=True)
-                events.extend(staff_events(tx, state, [number], now))
+            where, before = f"window {number}", {"staff_no": member.staff_no}
+            after = {"window": WindowState.CLOSED.value} if closed else None
+            audit.record(
+                tx,
+                principal,
+                hall_id,
+                "window.sign_out",
+                where,
+                before=before,
+                after=after,
+                now=now,
+            )
+            events.extend(staff_events(tx, state, [number], now))
 
         self.write(hall_id, work)
+
+    def _close_behind(
+        self, tx: Tx, state: HallState, number: int, now: datetime, events: list[Event]
+    ) -> bool:
+        """A member leaving closes an idle window (nobody is there to call: the
+        board and the estimates must not count it); with a ticket in hand, the
+        member finishes or hands it on first. Whether it closed."""
+        window = state.window(number)
+        if window.state in (WindowState.CALLING, WindowState.SERVING):
+            raise Conflict(
+                f"{number} 号窗口还有正在叫号或办理的号码：请先办结、转办或挂起，再签退",
+                en=f"window {number} holds a ticket: finish, transfer or suspend it first",
+                code="window_busy",
+            )
+        if window.state is WindowState.CLOSED:
+            return False
+        self.apply(tx, state, state.open_or_close(number, WindowAction.CLOSE, now), events)
+        return True
 
     def staff_whoami(self, principal: Principal) -> dict[str, Any]:
         assert principal.staff_hall is not None and principal.staff_no is not None

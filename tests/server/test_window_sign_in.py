@@ -135,3 +135,22 @@ def test_each_move_of_a_signed_in_clerk_records_the_staff_number(
     assert [(r.action, r.actor) for r in log[1:]] == [
         (action, "window:staff A001@h1#1") for action in ("call", "start", "finish")
     ]
+
+
+def test_signing_out_closes_an_idle_window_and_waits_for_a_ticket_in_hand(hall: Hall) -> None:
+    clerk = member(hall, "A001")
+    hall.ok(sign_in(hall, 1, clerk))
+    hall.ok(hall.act(1, "open", headers=clerk))
+    hall.ticket()
+    hall.ok(hall.act(1, "call-next", headers=clerk))
+    busy = sign_out(hall, 1, clerk)
+    assert busy.status_code == 409 and busy.json()["error"] == "window_busy"
+    assert "请先办结、转办或挂起" in busy.json()["message"]
+    hall.ok(hall.act(1, "start", headers=clerk))
+    hall.ok(hall.act(1, "finish", headers=clerk))
+    assert sign_out(hall, 1, clerk).status_code == 204
+    window = hall.ok(hall.c.get("/api/halls/h1/windows/1", headers=hall.supervisor))
+    assert window["window"]["state"] == "closed"  # nobody there: not counted as open
+    records = hall.ok(hall.c.get("/api/halls/h1/audit", headers=hall.supervisor))["records"]
+    [out] = [r for r in records if r["action"] == "window.sign_out"]
+    assert out["before"] == {"staff_no": "A001"} and out["after"] == {"window": "closed"}
