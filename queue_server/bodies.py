@@ -121,7 +121,14 @@ class DeviceStatusIn(Body):
     detail: str | None = PydanticField(default=None, max_length=200)
 
 
-class PolicyIn(Body):
+class StrictBody(Body):
+    """A body of settings: a number is a JSON number and a switch true or false;
+    "5" or true for a count is refused, not quietly turned into 5 or 1."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
+
+
+class PolicyIn(StrictBody):
     green_boost_s: int | None = PydanticField(default=None, ge=0, le=86_400)
     appointment_boost_s: int | None = PydanticField(default=None, ge=0, le=86_400)
     transfer_boost_s: int | None = PydanticField(default=None, ge=0, le=86_400)
@@ -144,7 +151,7 @@ class PolicyIn(Body):
 Material = Annotated[str, PydanticField(min_length=1, max_length=120)]
 
 
-class CatalogueItemIn(Body):
+class CatalogueItemIn(StrictBody):
     """A hall's own settings of one item; a field left out stays as it is, a
     field sent as null goes back to the catalogue's value."""
 

@@ -213,3 +213,22 @@ def test_another_process_follows_a_change_at_once(hall: Hall, other_process: Tes
     hall.ok(patch(hall, FIRST_ID, {"walk_in": False}))
     refused = other_process.post(issue, json={"service": FIRST_ID}, headers=hall.kiosk)
     assert refused.status_code == 409 and refused.json()["error"] == "appointment_only"
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("catalogue/HZ-SFZ-HL", {"minutes": True}),
+        ("catalogue/HZ-SFZ-HL", {"minutes": "5"}),
+        ("catalogue/HZ-SFZ-HL", {"enabled": "no"}),
+        ("catalogue/HZ-SFZ-HL", {"enabled": 0}),
+        ("policy", {"max_recalls": "3"}),
+        ("policy", {"window_shows_staff": True}),
+    ],
+)
+def test_a_setting_of_the_wrong_json_type_is_refused_not_converted(
+    hall: Hall, path: str, body: dict[str, Any]
+) -> None:
+    method = hall.c.patch if path.startswith("catalogue") else hall.c.put
+    refused = method(f"/api/halls/h1/{path}", json=body, headers=hall.admin)
+    assert refused.status_code == 422 and refused.json()["error"] == "invalid_body"
