@@ -31,6 +31,7 @@ from .bodies import (
     TransferIn,
     WindowIn,
 )
+from .body_errors import in_chinese
 from .broadcast import Doorbell
 from .edge import prefers_english
 from .errors import BadJson, ClientGone, InvalidInput, NotFound
@@ -132,10 +133,7 @@ async def parse(request: Request, model: type[B]) -> B:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        fields = "、".join(dict.fromkeys(where(e) for e in exc.errors()))
-        raise InvalidInput(
-            f"请求内容有误，请检查：{fields}", en=describe(exc), code="invalid_body"
-        ) from None
+        raise InvalidInput(in_chinese(exc), en=describe(exc), code="invalid_body") from None
 
 
 def where(error: Any) -> str:

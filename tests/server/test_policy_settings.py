@@ -45,3 +45,19 @@ def test_a_policy_change_is_audited_with_what_it_changed(hall: Hall) -> None:
     assert (record["before"], record["after"]) == ({"max_recalls": 2}, {"max_recalls": 3})
     hall.ok(hall.c.put("/api/halls/h1/policy", json=body, headers=hall.admin))
     assert len(policy_records(hall)) == 1
+
+
+def test_a_wrong_setting_is_named_in_the_directors_words(hall: Hall) -> None:
+    answer = hall.c.put("/api/halls/h1/policy", json={"max_recalls": -3}, headers=hall.admin)
+    assert answer.status_code == 422
+    assert answer.json()["message"] == "请求内容有误：最多重呼次数不能小于 0"
+    long = hall.c.patch(
+        "/api/halls/h1/catalogue/HZ-SFZ-HL", json={"materials": ["x" * 121]}, headers=hall.admin
+    )
+    assert long.json()["message"] == "请求内容有误：所需材料第 1 项最多 120 个字"
+    english = hall.c.put(
+        "/api/halls/h1/policy",
+        json={"max_recalls": -3},
+        headers=hall.admin | {"Accept-Language": "en"},
+    )
+    assert "max_recalls" in english.json()["message"]  # the English keeps the field's name

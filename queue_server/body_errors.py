@@ -1,0 +1,76 @@
+"""A refused request body in the reader's words: each wrong field by its
+Chinese name, with what it should be ("最多重呼次数：不能大于 10"), instead of
+pydantic's field paths. The English twin keeps pydantic's own messages."""
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from .policy_help import HELP
+
+# Field names the console and the devices send, in the words their screens use.
+FIELD_ZH: dict[str, str] = {
+    "announcement": "公告",
+    "name": "名称",
+    "timezone": "时区",
+    "label": "名称",
+    "staff_no": "工号",
+    "password": "密码",
+    "role": "角色",
+    "active": "是否在用",
+    "note": "导办备注",
+    "service": "事项",
+    "services": "办理事项",
+    "categories": "类别",
+    "lane": "窗口类型",
+    "enabled": "开通",
+    "target_wait_minutes": "目标等候（分钟）",
+    "minutes": "办理时长（分钟）",
+    "walk_in": "取号方式",
+    "slot_capacity": "每时段名额",
+    "materials": "所需材料",
+    "weekly": "每周办公时间",
+    "closed_dates": "不办公日期",
+    "until": "延时至",
+    "group_label": "群体名称",
+    "expires_in_days": "有效期（天）",
+    **{name: help_.label for name, help_ in HELP.items()},
+}
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    named = [FIELD_ZH.get(str(part), str(part)) for part in loc if not isinstance(part, int)]
+    at = [f"第 {part + 1} 项" for part in loc if isinstance(part, int)]
+    return "".join(named[-1:] + at[-1:]) or "请求内容"
+
+
+def _reason(error: Any) -> str:
+    kind, ctx = error["type"], error.get("ctx") or {}
+    reasons = {
+        "missing": "必须填写",
+        "extra_forbidden": "不认识这一项",
+        "int_type": "应为整数",
+        "int_parsing": "应为整数",
+        "int_from_float": "应为整数",
+        "bool_type": "应为是或否（true / false）",
+        "string_type": "应为文字",
+        "list_type": "应为列表",
+        "greater_than_equal": f"不能小于 {ctx.get('ge')}",
+        "greater_than": f"应大于 {ctx.get('gt')}",
+        "less_than_equal": f"不能大于 {ctx.get('le')}",
+        "less_than": f"应小于 {ctx.get('lt')}",
+        "string_too_long": f"最多 {ctx.get('max_length')} 个字",
+        "string_too_short": "不能为空"
+        if ctx.get("min_length") == 1
+        else f"至少 {ctx.get('min_length')} 个字",
+        "too_long": f"最多 {ctx.get('max_length')} 项",
+        "literal_error": f"应为：{ctx.get('expected')}",
+        "string_pattern_mismatch": "格式不对",
+    }
+    return reasons.get(kind, "填写有误")
+
+
+def in_chinese(exc: ValidationError) -> str:
+    """'请求内容有误：最多重呼次数不能大于 10；公告最多 200 个字'."""
+    said = dict.fromkeys(f"{_field(e['loc'])}{_reason(e)}" for e in exc.errors())
+    return "请求内容有误：" + "；".join(list(said)[:5])
