@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from . import audit
-from .access import HALL_ROLES, Principal, require
+from .access import HALL_ROLES, Principal, Role, require
 from .audit import record
 from .bodies import HallIn, HoursIn, PolicyIn, WindowIn
 from .domain import Hall, Policy, Skills, Window
@@ -92,7 +92,8 @@ class HallAdmin(Runner):
         return self.write(hall_id, work)
 
     def hall_view(self, principal: Principal, hall_id: str) -> dict[str, Any]:
-        require(principal, HALL_ROLES, hall=hall_id)
+        # A clerk not yet at a window reads it too: /login lists the windows to go to.
+        require(principal, HALL_ROLES | {Role.CLERK}, hall=hall_id)
         with self.store.read() as tx:
             return self._hall_view(tx, hall_id)
 

@@ -45,13 +45,33 @@
       // A clerk's console is a window's: which one, the address of that window says.
       $("who").textContent =
         `已登录：${member.hall} 大厅 工号 ${member.staff_no} ${member.name}（${ROLE_ZH.clerk}）。` +
-        "请打开所在窗口的叫号台（/window/大厅编号/窗口号）签到。";
-      return show("signed-in");
+        "请选择所在窗口，到叫号台签到：";
+      show("signed-in");
+      return listPlaces(member.hall);
     }
     const hall = encodeURIComponent(member.hall);
     const consoles = { admin: `/admin/${hall}`, city_admin: "/admin", supervisor: `/supervisor/${hall}` };
     const console_ = Api.root() + (consoles[member.role] || consoles.supervisor);
     location.assign(next || console_);
+  }
+
+  /** A clerk's ways on: each window's console, and the 导办 desk. */
+  async function listPlaces(hall) {
+    const answer = await Api.call("GET", `/api/halls/${encodeURIComponent(hall)}`);
+    if (!answer.ok) return;
+    const base = `${Api.root()}`;
+    const link = (href, text) => {
+      const a = document.createElement("a");
+      a.href = href;
+      a.textContent = text;
+      return a;
+    };
+    const at = encodeURIComponent(hall);
+    $("places").replaceChildren(
+      ...answer.data.windows.map((w) => link(`${base}/window/${at}/${w.number}`, w.label || `${w.number} 号窗口`)),
+      link(`${base}/guide/${at}`, "导办台"),
+    );
+    $("places").hidden = false;
   }
 
   function refuse(message) {

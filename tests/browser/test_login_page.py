@@ -55,12 +55,20 @@ def test_a_clerk_is_told_who_is_signed_in_and_can_sign_out(
     page.goto(f"{live_server.url}/login?hall=live")
     sign_in(page, "C001")
     expect(page.locator("#who")).to_contain_text("工号 C001")
+    places = page.locator("#places a")  # the hall's windows and the 导办 desk, to go on
+    expect(places).to_have_count(4)
+    expect(places.nth(1)).to_have_text("2号综合窗口")
+    expect(places.nth(3)).to_have_text("导办台")
     page.click("#logout")
     expect(page.locator("#form")).to_be_visible()
     answer = page.evaluate(
         "async () => (await fetch('/api/whoami', {headers: {Authorization: 'Bearer '}})).status"
     )
     assert answer == 401  # the session is over
+    sign_in(page, "C001")
+    page.locator("#places a", has_text="2号综合窗口").click()
+    page.wait_for_url(f"{live_server.url}/window/live/2")
+    expect(page.locator("#gate-sign-in")).to_be_visible()
 
 
 def test_the_console_without_token_or_session_says_to_sign_in(
