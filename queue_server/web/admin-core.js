@@ -126,8 +126,10 @@ const AdminConsole = (() => {
     $("to-city").hidden = who.hall !== null || !me.staff_no; // a city admin's way back
     $("readonly-note").hidden = who.role !== "supervisor";
     document.body.dataset.role = who.role;
+    const view = await Api.call("GET", `/api/halls/${encodeURIComponent(hall)}`);
+    if (!view.ok) return fatal(view.data.message); // e.g. no such hall: say so, not "no right"
+    $("hall-name").textContent = `${view.data.name}（${hall}）`;
     document.body.dataset.state = "ready";
-    hallView().then((view) => { $("hall-name").textContent = `${view.name}（${hall}）`; }, () => {});
     open();
   }
 

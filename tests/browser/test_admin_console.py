@@ -75,3 +75,10 @@ def test_a_city_admin_lands_on_the_city_view_and_opens_a_hall(
     expect(page.locator("body")).to_have_attribute("data-state", "ready")
     expect(page.locator("#who")).to_contain_text("工号 CITY1")
     expect(page.locator("#readonly-note")).to_be_hidden()
+
+
+def test_a_hall_that_does_not_exist_is_said_so(live_server: LiveServer, page: Page) -> None:
+    live_server.setup_hall()
+    page.goto(f"{live_server.url}/admin/nohall?token={live_server.admin['Authorization'][7:]}")
+    expect(page.locator("#fatal")).to_contain_text("nohall")
+    expect(page.locator("#fatal")).not_to_contain_text("只有本大厅")
