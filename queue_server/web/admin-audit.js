@@ -29,6 +29,33 @@ const AUDIT_ACTIONS = {
   "device.claim": "设备领取凭证",
 };
 
+const ROLE_WORDS = {
+  admin: "管理员",
+  supervisor: "值班主管",
+  clerk: "窗口工作人员",
+  window: "窗口",
+  kiosk: "取号机",
+  display: "显示屏",
+};
+
+/** "window:staff C001@h1#4" → "工号 C001（窗口 · 4 号窗口）"; "admin:admin" → "系统管理员令牌". */
+function actorWords(actor) {
+  const found = /^(\w+):(staff (\S+?)|[^@#]+)(?:@[^#]+)?(?:#(\d+))?$/.exec(actor);
+  if (!found) return actor;
+  const [, role, , staffNo, window] = found;
+  const where = window ? ` · ${window} 号窗口` : "";
+  if (staffNo) return `工号 ${staffNo}（${ROLE_WORDS[role] || role}${where}）`;
+  if (actor === "admin:admin") return "系统管理员令牌";
+  return `${ROLE_WORDS[role] || role}令牌${where}`;
+}
+
+/** "window 4" → "4 号窗口", "token ab12" → "令牌 ab12"; anything else as it is. */
+function targetWords(target) {
+  const window = /^window (\d+)$/.exec(target);
+  if (window) return `${window[1]} 号窗口`;
+  return target.replace(/^token /, "令牌 ");
+}
+
 AdminConsole.section({
   id: "audit",
   title: "操作记录",
@@ -62,9 +89,9 @@ AdminConsole.section({
           "tr",
           {},
           el("td", { text: r.at.slice(11, 19) }),
-          el("td", { text: r.actor }),
+          el("td", { text: actorWords(r.actor), title: r.actor }),
           el("td", { text: AUDIT_ACTIONS[r.action] || r.action, title: r.action }),
-          el("td", { text: r.target }),
+          el("td", { text: targetWords(r.target) }),
           el("td", {}, change(r.before)),
           el("td", {}, change(r.after)),
         ),

@@ -142,7 +142,7 @@ def test_an_admin_sets_up_a_window_and_a_clerk_who_serves_there(
     for action in ("窗口签到", "开窗", "窗口签退"):
         row = rows.filter(has_text=action)
         expect(row).to_have_count(1)
-        expect(row).to_contain_text("staff C001")
+        expect(row).to_contain_text("工号 C001")
     page.screenshot(path=tmp_path / "admin-audit-staff.png", full_page=True)
 
 
