@@ -238,8 +238,10 @@ def test_a_clerk_session_has_no_window_yet(hall: Hall) -> None:
     hall.ok(add(hall, "A001"), 201)
     hall.ok(login(hall.c, "A001"))
     assert hall.ok(hall.c.get("/api/whoami"))["role"] == "clerk"
-    for path in ("/api/halls/h1", "/api/halls/h1/board", "/api/halls/h1/queues"):
+    for path in ("/api/halls/h1/board", "/api/halls/h1/queues"):
         assert hall.c.get(path).status_code == 403, path
+    # The hall's set-up it reads: /login lists the windows to go to from it.
+    assert [w["number"] for w in hall.ok(hall.c.get("/api/halls/h1"))["windows"]] == [1, 2, 3, 4, 5]
     assert hall.c.post("/api/halls/h1/windows/1/open").status_code == 403
 
 
