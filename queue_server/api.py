@@ -228,6 +228,10 @@ async def rate_ticket(request: Request) -> Response:
     return ok(await run_in_threadpool(hub(request).rate, *args), 201)
 
 
+async def rating_form(request: Request) -> Response:
+    return ok(await run_in_threadpool(hub(request).rating_form, request.path_params["id"]))
+
+
 def _has_token(request: Request) -> bool:
     """Whether the request carries a token (pages without one send "Bearer ")."""
     _scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -367,5 +371,6 @@ routes = [
     Route("/api/whoami", whoami),
     Route("/api/tickets/{id}", get_ticket),
     Route("/api/tickets/{id}/rating", rate_ticket, methods=["POST"]),
+    Route("/api/tickets/{id}/rating", rating_form, methods=["GET"]),
     Route("/api/tickets/{id}/cancel", cancel_ticket, methods=["POST"]),
 ]

@@ -111,9 +111,18 @@ class TicketRefIn(Body):
     ticket: str = PydanticField(min_length=1, max_length=40)
 
 
+Reason = Annotated[str, PydanticField(min_length=1, max_length=20)]
+
+
 class RatingIn(Body):
+    """5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意; a bad grade (1, 2)
+    names its reasons and may leave a phone for the call-back (回访)."""
+
     score: int = PydanticField(ge=1, le=5)
+    reasons: list[Reason] = PydanticField(default_factory=list, max_length=10)
     comment: str | None = PydanticField(default=None, max_length=500)
+    callback_phone: str | None = PydanticField(default=None, max_length=24)
+    via: Literal["sms"] | None = None  # the 短信评价 link's page says so
 
 
 class DeviceStatusIn(Body):
@@ -146,6 +155,12 @@ class PolicyIn(StrictBody):
     ban_days: int | None = PydanticField(default=None, ge=0, le=3650)
     booking_horizon_days: int | None = PydanticField(default=None, ge=0, le=365)
     window_shows_staff: int | None = PydanticField(default=None, ge=0, le=1)
+    case_due_days: int | None = PydanticField(default=None, ge=1, le=60)
+    case_warn_days: int | None = PydanticField(default=None, ge=0, le=30)
+    rating_change_min: int | None = PydanticField(default=None, ge=0, le=1440)
+    rating_sms: int | None = PydanticField(default=None, ge=0, le=1)
+    repeat_visit_days: int | None = PydanticField(default=None, ge=1, le=365)
+    followup_remind_days: int | None = PydanticField(default=None, ge=0, le=30)
 
 
 Material = Annotated[str, PydanticField(min_length=1, max_length=120)]

@@ -278,6 +278,12 @@ class Policy:
     ban_days: int = 30
     booking_horizon_days: int = 14  # how far ahead a slot may be booked
     window_shows_staff: int = 0  # 1: a window's screen names the clerk signed in there
+    case_due_days: int = 15  # working days to rectify a 差评 or 「办不成事」 case
+    case_warn_days: int = 3  # working days left when a case becomes near-due
+    rating_change_min: int = 10  # a rating may be changed this long after it is given
+    rating_sms: int = 1  # 1: a verified phone gets a 短信评价 link after the service
+    repeat_visit_days: int = 30  # a return for the same item within this is a second trip
+    followup_remind_days: int = 1  # 容缺受理: the reminder goes this many days before due
     targets: Mapping[str, int] = field(default_factory=dict, repr=False, hash=False)
 
     def settings(self) -> dict[str, int]:

@@ -120,6 +120,20 @@ class Hours:
                 return next((self.weekly[d] for d in range(5) if d in self.weekly), ())
         return self.weekly.get(day.weekday(), ())
 
+    def is_working_day(self, day: date) -> bool:
+        """A 工作日 for deadlines (a case's 15 working days): Monday to Friday,
+        minus the holidays and plus the 调休 weekends when the national calendar
+        is on, minus the hall's closed dates; whatever the hall's own hours."""
+        if day in self.closed_dates:
+            return False
+        calendar = self.calendar
+        if calendar is not None and calendar.knows(day):
+            if day in calendar.days_off:
+                return False
+            if day in calendar.workdays:
+                return True
+        return day.weekday() < 5
+
     def sessions(
         self, day: date, zone: ZoneInfo, service: str | None = None
     ) -> list[tuple[datetime, datetime]]:

@@ -1,4 +1,4 @@
-"""Issuing tickets, and what their holders do with them: look, cancel, rate.
+"""Issuing tickets, and what their holders do with them: look, cancel (rate: `rating`).
 
 A ticket machine (or a supervisor) asks for a ticket; the request is checked
 before any I/O (the ID number parsed and hashed, the green channel proved),
@@ -11,14 +11,13 @@ from typing import Any
 
 from . import audit, identity
 from .access import Principal, Role, require
-from .bodies import RatingIn, TicketIn
+from .bodies import TicketIn
 from .desk import new_ticket_id
-from .domain import Entry, PriorityClass, Service, Ticket, TicketAction, ticket_status_zh
+from .domain import Entry, PriorityClass, Service, Ticket, TicketAction
 from .errors import AppointmentOnly, Conflict, DuplicateTicket, Forbidden, InvalidInput, NotFound
 from .green_channels import check_claim
 from .hall_state import HallState, new_ticket
-from .models import RatingRow
-from .protocol import Event, EventType, TicketStatus
+from .protocol import Event, TicketStatus
 from .store import Tx
 from .transactions import Runner, Work
 from .views import live_leg, ticket_view
@@ -239,36 +238,6 @@ class Issuing(Runner):
 
         return self.write(self._hall_of(ticket_id), work)
 
-    def rate(
-        self, ticket_id: str, body: RatingIn, rater: Principal | None = None
-    ) -> dict[str, Any]:
-        """The visitor's evaluation (评价), once, after the service is done.
-
-        Anyone holding the ticket's id may rate it (the holder's phone page). A
-        window's token (the evaluator beside the window) may rate only the
-        visitor it has just served: once the window has called someone else,
-        its screen faces another person."""
-
-        def work(tx: Tx, now: datetime, events: list[Event]) -> dict[str, Any]:
-            ticket = live_leg(tx, ticket_id)
-            _check_rateable(tx, ticket, rater, now)
-            tx.add_rating(
-                RatingRow(
-                    ticket_id=ticket.id,
-                    hall_id=ticket.hall,
-                    business_date=ticket.business_date,
-                    window=ticket.window,
-                    score=body.score,
-                    comment=body.comment,
-                    at=now,
-                )
-            )
-            rated = {"number": ticket.number, "window": ticket.window, "score": body.score}
-            events.append(Event(EventType.TICKET_RATED, rated, ticket_id=ticket.id))
-            return {"id": ticket_id, "score": body.score}
-
-        return self.write(self._hall_of(ticket_id), work)
-
     def _hall_of(self, ticket_id: str) -> str:
         with self.store.read() as tx:
             return tx.ticket(ticket_id).hall
@@ -301,47 +270,3 @@ def _seq_param(since_seq: str | None) -> int:
     if len(since_seq) > 18:
         raise InvalidInput("since_seq 过大", en="since_seq is too large", code="seq_too_large")
     return int(since_seq)
-
-
-def _check_rateable(tx: Tx, ticket: Ticket, rater: Principal | None, now: datetime) -> None:
-    """A finished ticket, not rated yet; from a window's evaluator, only the
-    ticket its window served last: finished today, no one called there since."""
-    if ticket.status is not TicketStatus.DONE:
-        raise Conflict(
-            f"{ticket.number} 号当前为「{ticket_status_zh(ticket.status)}」，业务办结后才能评价",
-            en=f"ticket {ticket.number} is {ticket.status.value}; "
-            "it can be rated once its service is finished",
-            code="not_finished",
-        )
-    if rater is not None and rater.role is Role.WINDOW:
-        _check_evaluator(tx, rater, ticket, now)
-    if tx.rating(ticket.id) is not None:
-        raise Conflict(
-            f"{ticket.number} 号已评价过，感谢您的反馈",
-            en=f"ticket {ticket.number} has already been rated",
-            code="already_rated",
-        )
-
-
-def _check_evaluator(tx: Tx, rater: Principal, ticket: Ticket, now: datetime) -> None:
-    hall = tx.hall(ticket.hall)
-    finished, window = ticket.finished_at, ticket.window
-    at_window = (
-        finished is not None
-        and window is not None
-        and (rater.hall, rater.window) == (ticket.hall, window)
-        and ticket.business_date == hall.business_date(now)
-        and all(
-            t.id == ticket.id
-            for t in tx.called_since(hall.id, ticket.business_date, window, finished)
-        )
-    )
-    if not at_window:
-        raise Conflict(
-            f"{ticket.number} 号已离开本窗口，评价器只能评价本窗口刚办理的号码；"
-            "办事人可扫号票上的二维码在手机上评价",
-            en=f"ticket {ticket.number} has left window {rater.window}; the window's "
-            "evaluator rates only the visitor it has just served (the holder can still "
-            "rate from the ticket's status page)",
-            code="rating_not_at_window",
-        )

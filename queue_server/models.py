@@ -5,42 +5,17 @@ at class creation. Times are stored as naive UTC and come back aware.
 """
 
 import hashlib
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, text
-from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from .columns import UTCDateTime
+from .columns import json_column as _json
+from .columns import time_column as _time
 from .domain import ACTIVE_STATUSES, Entry, Lane
 from .protocol import WindowState
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Aware UTC datetimes on every backend (SQLite keeps no zone)."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=UTC)
-
-
-def _time(nullable: bool = True) -> Any:
-    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable))
-
-
-def _json() -> Any:
-    return Field(default=None, sa_column=Column(JSON, nullable=True))
-
 
 _ACTIVE_SQL = "status IN ({})".format(", ".join(f"'{s.value}'" for s in sorted(ACTIVE_STATUSES)))
 
@@ -60,6 +35,8 @@ class HallRow(SQLModel, table=True):
     catalogue: dict[str, Any] | None = _json()
     # 专项服务: temporary green channels, extra sessions, today's extension.
     specials: dict[str, Any] | None = _json()
+    # 好差评 settings: {"reasons": [...]} (the tags a 差评 may pick).
+    feedback: dict[str, Any] | None = _json()
     seq: int = 0  # last event sequence number of this hall
     created_at: datetime = _time(nullable=False)
 
@@ -219,6 +196,9 @@ class DeviceRow(SQLModel, table=True):
 
 
 class RatingRow(SQLModel, table=True):
+    """The visitor's grade (1 非常不满意 … 5 非常满意) of one served ticket, with
+    its 办件 record: the service, window and 工号 that served it."""
+
     __tablename__ = "rating"
     ticket_id: str = Field(primary_key=True)
     hall_id: str = Field(index=True)
@@ -227,6 +207,14 @@ class RatingRow(SQLModel, table=True):
     score: int
     comment: str | None = None
     at: datetime = _time(nullable=False)
+    # Added by 0007 (nullable, so older ratings take them).
+    reasons: list[str] | None = _json()
+    source: str | None = None  # evaluator, phone, kiosk, sms
+    service: str | None = None
+    staff_no: str | None = None
+    phone_enc: str | None = None  # the call-back phone, sealed (`sealed`)
+    phone_masked: str | None = None
+    changed_at: datetime | None = _time()  # the last change, within the grace time
 
 
 class CounterRow(SQLModel, table=True):
@@ -326,6 +314,8 @@ class AppointmentRow(SQLModel, table=True):
     # made them, not against whoever holds the ID.
     document_type: str | None = None
     phone_hash: str | None = None
+    # The verified phone, sealed (`sealed`), for the 短信评价 link after the service.
+    phone_enc: str | None = None
 
 
 class PendingBookingRow(SQLModel, table=True):
@@ -344,6 +334,7 @@ class PendingBookingRow(SQLModel, table=True):
     id_masked: str
     phone_hash: str
     phone_masked: str
+    phone_enc: str | None = None
     priority: str
     form: dict[str, Any] | None = _json()
     code_hash: str

@@ -182,7 +182,11 @@ DOCS: dict[tuple[str, str], Doc] = {
         (CatalogueItemIn,),
     ),
     ("GET", "/api/tickets/{id}"): Doc("the holder's view (the id is the key)"),
-    ("POST", "/api/tickets/{id}/rating"): Doc("rate the service", body=(RatingIn,)),
+    ("POST", "/api/tickets/{id}/rating"): Doc(
+        "rate the service (5 grades; a bad one with reasons), or change it for a short time",
+        body=(RatingIn,),
+    ),
+    ("GET", "/api/tickets/{id}/rating"): Doc("the grades, the hall's reasons and the rating given"),
     ("POST", "/api/tickets/{id}/cancel"): Doc("the holder gives up the ticket"),
 }
 

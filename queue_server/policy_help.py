@@ -12,7 +12,7 @@ from .domain import Policy
 class SettingHelp:
     label: str
     explanation: str
-    unit: str  # 秒, 分钟, 次, 张, 天, %, or 开关 (0 off, 1 on)
+    unit: str  # 秒, 分钟, 次, 张, 天, 工作日, %, or 开关 (0 off, 1 on)
 
 
 SWITCH = "开关"
@@ -60,6 +60,26 @@ HELP: dict[str, SettingHelp] = {
     "booking_horizon_days": SettingHelp("可预约天数", "最多可提前这么多天预约", "天"),
     "window_shows_staff": SettingHelp(
         "窗口屏显示工号和姓名", "开启后，窗口屏显示在岗工作人员的工号和姓名", SWITCH
+    ),
+    "case_due_days": SettingHelp(
+        "差评整改期限", "差评和「办不成事」工单须在这么多个工作日内整改并回访", "工作日"
+    ),
+    "case_warn_days": SettingHelp(
+        "临期提醒", "工单离整改期限只剩这么多个工作日时，督导台提示临期", "工作日"
+    ),
+    "rating_change_min": SettingHelp(
+        "评价可修改时间", "办事人评价后这么多分钟内可以改评，之后以最后一次为准", "分钟"
+    ),
+    "rating_sms": SettingHelp(
+        "短信评价", "开启后，预约时验证过手机号的办事人办结后收到评价链接短信", SWITCH
+    ),
+    "repeat_visit_days": SettingHelp(
+        "「最多跑一次」回访期",
+        "补正材料或容缺受理后，同一人这么多天内再来办同一事项算第二次跑动",
+        "天",
+    ),
+    "followup_remind_days": SettingHelp(
+        "容缺补交提醒", "容缺受理的材料到期前这么多天提醒办事人和窗口", "天"
     ),
 }
 

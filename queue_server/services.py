@@ -8,7 +8,8 @@ runner (store, settings, catalogue, clock, feed):
 - `hall_settings` the hall's name, zone and announcement, 专项服务 sessions, 延时服务
 - `devices`       device credentials (one-time links, revocation), heartbeats, printers
 - `city`          every hall of the city at a glance
-- `issuing`       tickets issued, looked at, cancelled and rated by holders
+- `issuing`       tickets issued, looked at and cancelled by holders
+- `rating`        the visitor's 好差评 of a served ticket (cases: `case_book`)
 - `desk`          the clerk's window actions, and staff cancelling a ticket
 - `reports`       queues, the board, figures, snapshots, CSV, alerts and the audit
 - `tokens`        device and staff tokens (`HallServices.tokens`)
@@ -29,6 +30,7 @@ from .guide import Guide
 from .hall_admin import HallAdmin
 from .hall_settings import HallSettings
 from .issuing import Issuing
+from .rating import Ratings
 from .reports import Reports
 from .sessions import StaffSessions
 from .staff import StaffAccounts
@@ -49,5 +51,6 @@ class HallServices(
     Guide,
     GreenChannels,
     TicketRecord,
+    Ratings,
 ):
     """Every use case of a hall (see the modules above)."""

@@ -41,6 +41,10 @@ class Settings:
     auth_failures: int = 20
     auth_window_s: float = 60.0
     jobs_interval_s: float = 15.0  # 0 turns the scheduler off (tests drive the jobs)
+    # The provincial 好差评 platform: each rating and case update is POSTed here
+    # (with the token as a bearer) from the outbox; unset, nothing is recorded for it.
+    province_url: str | None = None
+    province_token: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -64,6 +68,8 @@ class Settings:
             header_timeout_s=float(env.get("QUEUE_HEADER_TIMEOUT_S", "10")),
             auth_failures=int(env.get("QUEUE_AUTH_FAILURES", "20")),
             auth_window_s=float(env.get("QUEUE_AUTH_WINDOW_S", "60")),
+            province_url=env.get("QUEUE_PROVINCE_URL") or None,
+            province_token=env.get("QUEUE_PROVINCE_TOKEN") or None,
         )
         settings.check()
         return settings

@@ -27,6 +27,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
+from .feedback_rows import FeedbackRows
 from .records import Records
 from .staff_rows import StaffRows
 from .state_rows import Kept, StateRows
@@ -140,7 +141,7 @@ class Store:
                 tx.release()
 
 
-class Tx(StateRows, Records, StaffRows):
+class Tx(StateRows, Records, StaffRows, FeedbackRows):
     """One open transaction; every method reads or writes through it."""
 
 

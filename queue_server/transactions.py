@@ -13,6 +13,7 @@ import random
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from functools import cached_property
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -26,6 +27,7 @@ from .group_commit import GroupCommit, Job, LoopBatches
 from .hall_state import HallState, Move
 from .id_key import load_id_key
 from .protocol import Event
+from .sealed import Sealer
 from .settings import Settings
 from .store import Store, Tx
 from .tokens import Tokens
@@ -176,6 +178,11 @@ class Runner:
     def local_today(self, now: datetime) -> date:
         """Today in the server's default time zone (a birth date may not be after it)."""
         return now.astimezone(ZoneInfo(self.settings.timezone)).date()
+
+    @cached_property
+    def sealer(self) -> Sealer:
+        """Seals the phones the hall must read back (call-backs, 短信评价)."""
+        return Sealer(self.id_key())
 
     def id_key(self) -> bytes:
         """The ID-number hash key: from the settings or a file, never the database."""

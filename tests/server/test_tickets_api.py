@@ -203,7 +203,7 @@ def test_holder_can_cancel_a_waiting_ticket_once(hall: Hall, client: TestClient)
     assert hall.do(1, "call-next")["ticket"]["number"] == nxt["number"]
 
 
-def test_rating_once_after_finish(hall: Hall, client: TestClient) -> None:
+def test_rating_once_after_finish(hall: Hall, client: TestClient, clock: Clock) -> None:
     ticket = hall.ticket()
     early = client.post(f"/api/tickets/{ticket['id']}/rating", json={"score": 5})
     assert early.status_code == 409 and early.json()["error"] == "not_finished"
@@ -212,10 +212,13 @@ def test_rating_once_after_finish(hall: Hall, client: TestClient) -> None:
     assert client.post(f"/api/tickets/{ticket['id']}/rating", json={"score": 6}).status_code == 422
     rated = client.post(f"/api/tickets/{ticket['id']}/rating", json={"score": 4, "comment": "快"})
     assert rated.status_code == 201
-    twice = client.post(f"/api/tickets/{ticket['id']}/rating", json={"score": 1})
+    changed = client.post(f"/api/tickets/{ticket['id']}/rating", json={"score": 5})
+    assert changed.status_code == 201 and changed.json()["changed"] is True  # within 10 minutes
+    clock.advance(10 * 60)
+    twice = client.post(f"/api/tickets/{ticket['id']}/rating", json={"score": 4})
     assert twice.status_code == 409 and twice.json()["error"] == "already_rated"
     ratings = hall.stats()["ratings"]
-    assert ratings["count"] == 1 and ratings["by_grade"]["4"] == 1 and ratings["mean"] == 4
+    assert ratings["count"] == 1 and ratings["by_grade"]["5"] == 1 and ratings["mean"] == 5
 
 
 def test_a_kiosk_catches_up_on_its_own_tickets_after_a_seq(hall: Hall, client: TestClient) -> None:

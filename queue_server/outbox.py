@@ -1,0 +1,25 @@
+"""The outbox: messages for the world outside, written in the transaction of
+what they report, so a rating is never recorded without its record for the
+provincial platform, nor sent without being recorded.
+
+`province`: the 好差评 records (docs/province.md), when `QUEUE_PROVINCE_URL`
+is set. `sms`: text messages (the 短信评价 link, 容缺 reminders); the phone
+travels sealed.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from .feedback_models import OutboxRow
+from .store import Tx
+
+PROVINCE = "province"
+SMS = "sms"
+
+
+def enqueue(
+    tx: Tx, hall_id: str, channel: str, kind: str, payload: dict[str, Any], now: datetime
+) -> None:
+    row = OutboxRow(hall_id=hall_id, channel=channel, kind=kind, payload=payload)
+    row.created_at = row.next_at = now
+    tx.add_outbox(row)
