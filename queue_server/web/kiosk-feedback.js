@@ -8,7 +8,7 @@
  * "kiosk"), or the rating given and whether it may still change. 「办不成事」
  * (case-form.js) needs no ticket; the item may be picked from the kiosk's list.
  *
- *   KioskFeedback.enter({root, hall, services(), home(), activity()})
+ *   KioskFeedback.enter({root, hall, services(), home(), activity(), homeIn(seconds)})
  *   KioskFeedback.leave()          // back home: nothing of this visitor stays
  *   KioskFeedback.onKey(event)     // true when the key was this screen's
  *
@@ -21,11 +21,10 @@ const KioskFeedback = (() => {
   const STATUS_ADDRESS = /\/t\/([A-Za-z0-9_-]{1,64})\/?(?:[?#].*)?$/;
   const BARE_ID = /^[A-Za-z0-9_-]{8,64}$/;
   const SCAN_MAX = 300;
-  const THANKS_MS = 8000;
+  const THANKS_S = 8; // the thanks stays this long, then the kiosk starts over
 
   let ctx = null;
   let buffer = "";
-  let timer = null;
 
   /** The ticket id in what the scanner typed, or null. */
   function ticketOf(text) {
@@ -36,7 +35,6 @@ const KioskFeedback = (() => {
   }
 
   function draw(step, ...children) {
-    clearTimeout(timer);
     ctx.root.dataset.step = step;
     ctx.root.replaceChildren(...children.filter(Boolean));
   }
@@ -128,7 +126,7 @@ const KioskFeedback = (() => {
       el("p", "k-lead", note),
       button("k-btn primary", "完成", () => ctx.home(), { "data-action": "finish" }),
     ]));
-    timer = setTimeout(() => ctx.home(), THANKS_MS);
+    ctx.homeIn(THANKS_S); // the kiosk's own countdown says it and does it
   }
 
   function enter(context) {
@@ -137,7 +135,6 @@ const KioskFeedback = (() => {
   }
 
   function leave() {
-    clearTimeout(timer);
     buffer = "";
     if (ctx) {
       ctx.root.replaceChildren();

@@ -461,6 +461,10 @@
         c.services.map((s) => ({ code: s.code, name: s.name, group: c.name }))),
       home: goHome,
       activity,
+      homeIn: (seconds) => {
+        lastActivity = Date.now() - Math.max(0, IDLE.other - seconds) * 1000;
+        tickIdle();
+      },
     });
   }
 
