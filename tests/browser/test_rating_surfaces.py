@@ -136,6 +136,7 @@ def test_evaluator_takes_a_bad_rating_with_reasons_and_phone_then_forgets_it(
         for key, state in (("Space", "calling"), ("s", "serving"), ("f", "open")):
             clerk.keyboard.press(key)
             expect(clerk.locator("body")).to_have_attribute("data-window-state", state)
+            expect(clerk.locator("body")).to_have_attribute("data-busy", "")  # ready for a key
 
         expect(rate.locator("body")).to_have_attribute("data-view", "prompt")
         expect(rate.locator("#prompt-ticket")).to_contain_text(ticket["number"])
@@ -156,8 +157,9 @@ def test_evaluator_takes_a_bad_rating_with_reasons_and_phone_then_forgets_it(
 
         expect(rate.locator("body")).to_have_attribute("data-view", "thanks")
         expect(rate.locator("#thanks-note")).to_have_text(
-            "您的评价：不满意。我们会尽快核实整改，并按您留下的电话回访"
+            "您的评价：不满意 我们会尽快核实整改，并按您留下的电话回访"
         )
+        rate.screenshot(path="/tmp/rate-evaluator-thanks.png")
         given = rating_of(live_server, ticket["id"])
         assert given["score"] == 2 and given["reasons"] == ["服务态度", "办事效率"]
         assert given["callback_phone"] == "138****8000"
