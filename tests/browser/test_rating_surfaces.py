@@ -289,6 +289,13 @@ def test_kiosk_scans_a_ticket_and_takes_a_bad_and_a_good_rating(
         expect(feedback).to_have_attribute("data-step", "scan")
         page.screenshot(path="/tmp/rate-kiosk-scan.png")
 
+        # What a scanner may type: the status address (with the SMS link's query), or the id.
+        read = page.evaluate(
+            """() => ["https://h.example/t/Ab_c-0123456789?via=sms", "/t/Ab_c-0123456789/",
+                      " Ab_c-0123456789 ", "https://h.example/kiosk/live", "hello"]
+                     .map((text) => KioskFeedback.ticketOf(text))"""
+        )
+        assert read == ["Ab_c-0123456789"] * 3 + [None, None]
         page.keyboard.type("hello")  # not one of our tickets
         page.keyboard.press("Enter")
         expect(feedback.locator(".fb-error")).to_have_text(
