@@ -121,7 +121,7 @@ const SupervisorCore = (() => {
 
   // ------------------------------------------------------------ the day's figures
 
-  const GRADE_LABELS = { 5: "非常满意", 4: "满意", 3: "一般", 2: "不满意", 1: "非常不满意" };
+  const GRADE_LABELS = { 5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意" };
 
   /** The key figures of GET /stats as cards: {id, label, value, note}. */
   function kpis(stats) {
