@@ -31,6 +31,7 @@ from .hall_admin import HallAdmin
 from .hall_settings import HallSettings
 from .issuing import Issuing
 from .rating import Ratings
+from .ratings_report import RatingsReport
 from .reports import Reports
 from .sessions import StaffSessions
 from .staff import StaffAccounts
@@ -52,5 +53,6 @@ class HallServices(
     GreenChannels,
     TicketRecord,
     Ratings,
+    RatingsReport,
 ):
     """Every use case of a hall (see the modules above)."""
