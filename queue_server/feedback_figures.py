@@ -26,7 +26,7 @@ Every rate is None when its denominator is 0, never a division error.
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -252,6 +252,18 @@ class Facts:
     followups: Sequence[Followup]
 
 
+@dataclass(slots=True)
+class _Bucket:
+    """The facts of one group (or of the whole dates)."""
+
+    rated: list[Rated] = field(default_factory=list)
+    served: int = 0
+    unmatched: int = 0
+    cases: list[Case] = field(default_factory=list)
+    matters: list[Matter] = field(default_factory=list)
+    followups: list[Followup] = field(default_factory=list)
+
+
 def report(
     facts: Facts, by: By, is_working: WorkingDay, local: Callable[[datetime], date]
 ) -> dict[str, Any]:
@@ -260,39 +272,39 @@ def report(
     def within(where: Where) -> bool:
         return facts.start <= where.day <= facts.end
 
-    in_range = [t for t in facts.trips if within(t.where)]
-    found = [m for m in matters(facts.trips, facts.repeat_visit_days) if within(m.first.where)]
+    total = _Bucket()
+    groups: defaultdict[str, _Bucket] = defaultdict(_Bucket)
 
-    def figures(keep: Callable[[Where], bool]) -> dict[str, Any]:
+    def buckets(where: Where) -> tuple[_Bucket, ...]:
+        return (total, groups[where.key(by)]) if within(where) else ()
+
+    for r in facts.rated:
+        for bucket in buckets(r.where):
+            bucket.rated.append(r)
+    for t in facts.trips:
+        for bucket in buckets(t.where):
+            bucket.served += 1
+            bucket.unmatched += t.id_hash is None
+    for m in matters(facts.trips, facts.repeat_visit_days):
+        for bucket in buckets(m.first.where):
+            bucket.matters.append(m)
+    for c in facts.cases:
+        for bucket in buckets(c.where):
+            bucket.cases.append(c)
+    for f in facts.followups:
+        for bucket in buckets(f.where):
+            bucket.followups.append(f)
+
+    def figures(bucket: _Bucket) -> dict[str, Any]:
         return {
-            "ratings": rating_figures(
-                [r for r in facts.rated if keep(r.where)], sum(1 for t in in_range if keep(t.where))
-            ),
-            "cases": case_figures(
-                [c for c in facts.cases if keep(c.where)], facts.today, is_working, local
-            ),
-            "one_visit": one_visit_figures(
-                [m for m in found if keep(m.first.where)],
-                sum(1 for t in in_range if t.id_hash is None and keep(t.where)),
-            ),
-            "followups": followup_figures(
-                [f for f in facts.followups if keep(f.where)], facts.today
-            ),
+            "ratings": rating_figures(bucket.rated, bucket.served),
+            "cases": case_figures(bucket.cases, facts.today, is_working, local),
+            "one_visit": one_visit_figures(bucket.matters, bucket.unmatched),
+            "followups": followup_figures(bucket.followups, facts.today),
         }
 
-    wheres: list[Where] = [
-        *(r.where for r in facts.rated),
-        *(t.where for t in in_range),
-        *(c.where for c in facts.cases),
-        *(f.where for f in facts.followups),
-    ]
-    keys = sorted({w.key(by) for w in wheres if within(w)}, key=_key_order(by))
-    rows = {key: figures(_in_group(within, by, key)) for key in keys}
-    return {"rows": rows, "total": figures(within)}
-
-
-def _in_group(within: Callable[[Where], bool], by: By, key: str) -> Callable[[Where], bool]:
-    return lambda where: within(where) and where.key(by) == key
+    keys = sorted(groups, key=_key_order(by))
+    return {"rows": {key: figures(groups[key]) for key in keys}, "total": figures(total)}
 
 
 def _key_order(by: By) -> Callable[[str], tuple[int, int, str]]:

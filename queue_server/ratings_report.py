@@ -129,8 +129,9 @@ class RatingsReport(Runner):
         repeat = hall.policy.repeat_visit_days
         lo = datetime.combine(first, datetime.min.time(), zone)
         hi = datetime.combine(last + timedelta(days=1), datetime.min.time(), zone)
-        back = {f.ticket_id for f in tx.followups_opened(h, lo - timedelta(days=repeat), hi)}
-        done = tx.done_between(h, first - timedelta(days=repeat), last + timedelta(days=repeat))
+        span = timedelta(days=repeat)
+        back = {f.ticket_id for f in tx.followups_opened(h, lo - span, hi + span)}
+        done = tx.done_between(h, first - span, last + span)
         trips = [
             Trip(
                 Where(d.window, member_of(d.finished_by, h), d.service, d.business_date),
