@@ -201,3 +201,33 @@ def test_only_supervisors_read_the_report(hall: Hall) -> None:
     assert hall.c.get(f"{REPORT}.csv", headers=hall.kiosk).status_code == 403
     assert hall.c.get(REPORT).status_code == 401
     assert hall.ok(hall.c.get(REPORT, headers=hall.admin))["from"] == FIRST_DAY
+
+
+def test_a_followup_counts_in_the_report_and_its_return_is_a_second_trip(
+    hall: Hall, clock: Clock
+) -> None:
+    """容缺受理 twice (one closed on time, one past due and open); the first
+    person returns within the repeat days: a second trip."""
+    hall.open(1)
+    other = valid_id("11010519850202002")
+    hall.ticket(id_number=PERSON)
+    hall.ticket(id_number=other)
+    gaps = {"outcome": "容缺受理", "missing": ["户口簿复印件"], "due": "2026-11-27"}
+    for _ in range(2):
+        hall.do(1, "call-next")
+        hall.do(1, "start")
+        finished = hall.do(1, "finish", gaps)["ticket"]
+    path = f"/api/halls/h1/followups/{finished['id']}/close"
+    hall.ok(hall.c.post(path, json={}, headers=hall.windows[1]))
+    clock.advance(3 * 86400)  # 2026-11-28: the open follow-up is past due
+    hall.ticket(id_number=PERSON)
+    hall.serve(1)
+    total = report(hall, "hall", FIRST_DAY, "2026-11-28")["total"]
+    assert total["followups"] == {"accepted": 2, "closed": 1, "open": 1, "overdue": 1}
+    assert total["one_visit"] == {
+        "matters": 2,
+        "one_visit": 1,
+        "second_trips": 1,
+        "one_visit_share": 0.5,
+        "unmatched": 0,
+    }
