@@ -5,7 +5,7 @@ day's transitions with their actors. Plain tuples, no ORM instances."""
 from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import Table
+from sqlalchemy import Table, and_
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
@@ -53,11 +53,6 @@ class ReportRows(Rows):
         """The done tickets of the business days [start, end], each with the
         actor of its finish (the 工号 is in it when a member finished it)."""
         self._insert_steps()
-        finish = (
-            sa_select(TRANSITIONS.c.ticket_id, TRANSITIONS.c.actor)
-            .where(TRANSITIONS.c.hall_id == hall_id, TRANSITIONS.c.action == "finish")
-            .subquery()
-        )
         query = (
             sa_select(
                 TICKETS.c.id,
@@ -67,9 +62,12 @@ class ReportRows(Rows):
                 TICKETS.c.finished_at,
                 TICKETS.c.id_hash,
                 TICKETS.c.outcome,
-                finish.c.actor,
+                TRANSITIONS.c.actor,
             )
-            .outerjoin(finish, finish.c.ticket_id == TICKETS.c.id)
+            .outerjoin(
+                TRANSITIONS,
+                and_(TRANSITIONS.c.ticket_id == TICKETS.c.id, TRANSITIONS.c.action == "finish"),
+            )
             .where(
                 TICKETS.c.hall_id == hall_id,
                 TICKETS.c.status == TicketStatus.DONE.value,
