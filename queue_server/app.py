@@ -27,6 +27,7 @@ from . import (
     hall_settings_api,
     live,
     pages,
+    report_api,
     settings_api,
     staff_api,
     staff_pages,
@@ -121,6 +122,7 @@ def all_routes() -> list[BaseRoute]:
         *visitor_pages.routes,
         *staff_pages.routes,
         *guide_api.routes,
+        *report_api.routes,
         *followup_api.routes,
     ]
 

@@ -123,6 +123,14 @@ DOCS: dict[tuple[str, str], Doc] = {
         "tickets issued after a feed seq", "kiosk, supervisor", query=("since_seq",)
     ),
     ("GET", f"{HALL}/stats"): Doc("the day's figures", "supervisor", query=("date",)),
+    ("GET", f"{HALL}/ratings/report"): Doc(
+        "好差评 figures over business dates, by hall, window, staff, service, day or month",
+        "supervisor",
+        query=("from", "to", "by"),
+    ),
+    ("GET", f"{HALL}/ratings/report.csv"): Doc(
+        "the 好差评 report as CSV headed in Chinese", "supervisor", query=("from", "to", "by")
+    ),
     ("GET", f"{HALL}/snapshots"): Doc("figures every 5 minutes", "supervisor", query=("date",)),
     ("GET", f"{HALL}/queues"): Doc("waiting per service", "window, supervisor"),
     ("GET", f"{HALL}/tickets.csv"): Doc(

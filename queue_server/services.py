@@ -33,6 +33,7 @@ from .hall_admin import HallAdmin
 from .hall_settings import HallSettings
 from .issuing import Issuing
 from .rating import Ratings
+from .ratings_report import RatingsReport
 from .reports import Reports
 from .sessions import StaffSessions
 from .staff import StaffAccounts
@@ -54,6 +55,7 @@ class HallServices(
     GreenChannels,
     TicketRecord,
     Ratings,
+    RatingsReport,
     Followups,
 ):
     """Every use case of a hall (see the modules above)."""

@@ -50,6 +50,9 @@ CORE = [
     "waiting",
     "hall_catalogue",
     "policy_help",
+    "cases",
+    "feedback_figures",
+    "staff_figures",
 ]
 CLIENTS = ["display_client", "ticket_printer"]
 CLIENT_CORES = [
