@@ -19,8 +19,12 @@ runner (store, settings, catalogue, clock, feed):
 - `green_channels` temporary green channels (专项服务)
 - `catalogue_admin` the hall's own settings of catalogue items
 - `ticket_record` a number's steps with time, window and 工号, for supervisors
+- `case_desk`     差评 and 「办不成事」 cases: the list, a case's record, its moves
+- `case_intake`   「办不成事」 reports and the hall's 好差评 settings
 """
 
+from .case_desk import CaseDesk
+from .case_intake import CaseIntake
 from .catalogue_admin import CatalogueAdmin
 from .city import City
 from .desk import Desk
@@ -52,5 +56,7 @@ class HallServices(
     GreenChannels,
     TicketRecord,
     Ratings,
+    CaseDesk,
+    CaseIntake,
 ):
     """Every use case of a hall (see the modules above)."""
