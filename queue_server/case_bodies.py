@@ -55,7 +55,8 @@ class CaseAssignIn(Body):
 
 class NotDoneIn(Body):
     """「办不成事」: a visitor says a matter could not be done. `ticket_id` is
-    the holder's ticket (required from the phone page), `service` the item."""
+    the holder's ticket (required from the phone page; staff may give today's
+    number, A023, instead), `service` the item."""
 
     ticket_id: str | None = Field(default=None, min_length=1, max_length=64)
     service: str | None = Field(default=None, min_length=1, max_length=64)

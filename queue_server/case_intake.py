@@ -21,7 +21,7 @@ from .case_bodies import FeedbackIn, NotDoneIn
 from .case_book import open_case, province_case, report
 from .case_desk import who_acts
 from .cases import DEFAULT_REASONS, ENDED, CaseKind, CaseStatus
-from .domain import TicketAction
+from .domain import Hall, Ticket, TicketAction
 from .errors import Conflict, InvalidInput, NotFound, RateLimited
 from .otp import normalise_phone
 from .protocol import Event
@@ -89,7 +89,8 @@ class CaseIntake(Runner):
                 "phone_masked": mask_phone(phone) if phone else None,
             }
             if body.ticket_id:
-                said |= _ticket_said(tx, hall_id, body.ticket_id, body.service)
+                staff = reporter is not None and reporter.role is not Role.KIOSK
+                said |= _ticket_said(tx, hall, body.ticket_id, body.service, staff, now)
             by = (
                 "visitor" if reporter is None or reporter.role is Role.KIOSK else who_acts(reporter)
             )
@@ -147,14 +148,23 @@ class CaseIntake(Runner):
         return self.write(hall_id, work)
 
 
-def _ticket_said(tx: Tx, hall_id: str, ticket_id: str, service: str | None) -> dict[str, Any]:
+def _ticket_said(
+    tx: Tx, hall: Hall, wanted: str, service: str | None, staff: bool, now: datetime
+) -> dict[str, Any]:
     """What the ticket tells a 「办不成事」 case: its number, item, window and the
     工号 that last served it; refused when it is not this hall's, or already has
-    a running 「办不成事」 case."""
+    a running 「办不成事」 case. Staff may name it by today's number (A023), as
+    the visitor tells them; the phone page sends the ticket's secret id."""
+    hall_id = hall.id
+    ticket: Ticket | None = None
     try:
-        ticket = live_leg(tx, ticket_id)
+        ticket = live_leg(tx, wanted)
     except NotFound:
-        ticket = None
+        if staff:
+            try:
+                ticket = tx.ticket_by_number(hall_id, hall.business_date(now), wanted.upper())
+            except NotFound:
+                ticket = None
     if ticket is None or ticket.hall != hall_id:
         raise NotFound(
             "本大厅没有这张号票，请核对后再试",

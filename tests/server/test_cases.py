@@ -142,17 +142,19 @@ def not_done(hall: Hall, body: dict[str, Any], headers: dict[str, str] | None = 
 def test_not_done_from_the_phone_the_kiosk_a_window_and_staff(
     hall: Hall, client: TestClient, clock: Clock
 ) -> None:
-    ticket = hall.ticket()
+    ticket, other = hall.ticket(), hall.ticket()
     no_ticket = not_done(hall, {"comment": "材料齐全却不予受理"})
     assert no_ticket.status_code == 422 and no_ticket.json()["error"] == "ticket_required"
     made = hall.ok(
-        not_done(hall, {"ticket_id": ticket["id"], "comment": "材料齐全却不予受理"}), 201
+        not_done(hall, {"ticket_id": other["id"], "comment": "材料齐全却不予受理"}), 201
     )
     assert made["status"] == "open" and made["due_date"] == "2026-12-16"
-    twice = not_done(hall, {"ticket_id": ticket["id"], "comment": "再反映一次"})
+    twice = not_done(hall, {"ticket_id": other["id"], "comment": "再反映一次"})
     assert twice.status_code == 409 and twice.json()["error"] == "case_running"
     unknown = not_done(hall, {"ticket_id": "T-made-up", "comment": "x"})
     assert unknown.status_code == 404
+    by_number = not_done(hall, {"ticket_id": ticket["number"], "comment": "x"})
+    assert by_number.status_code == 404  # the phone page gives the secret id, not the number
 
     clock.advance(60)
     hall.ok(not_done(hall, {"service": "CRJ-HZ-SC", "comment": "系统故障办不了"}, hall.kiosk), 201)
@@ -162,7 +164,8 @@ def test_not_done_from_the_phone_the_kiosk_a_window_and_staff(
     clock.advance(60)
     hall.ok(add(hall, "C001"), 201)
     hall.ok(login(client, "C001"))
-    hall.ok(not_done(hall, {"comment": "办事人口述：跑了三次"}), 201)  # the clerk's session
+    spoken = {"ticket_id": ticket["number"], "comment": "办事人口述：跑了三次"}  # A001
+    hall.ok(not_done(hall, spoken), 201)  # the clerk's session, by today's number
     client.cookies.clear()
     shown = running(hall, query="?kind=not_done")["cases"]
     assert [c["source_name"] for c in shown] == [
@@ -171,7 +174,8 @@ def test_not_done_from_the_phone_the_kiosk_a_window_and_staff(
         "窗口代为反映",
         "工作人员代为反映",
     ]
-    assert shown[0]["number"] == ticket["number"] and shown[0]["service_name"] == "居民身份证换领"
+    assert shown[0]["number"] == other["number"] and shown[0]["service_name"] == "居民身份证换领"
+    assert shown[3]["number"] == ticket["number"]
     assert shown[1]["service_name"] == "普通护照首次申请" and shown[1]["number"] is None
     assert shown[2]["phone_masked"] == "139****1111"
     assert [s["by"] for c in shown for s in c["steps"]] == ["visitor", "visitor", "window", "C001"]
