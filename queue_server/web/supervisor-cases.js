@@ -67,6 +67,8 @@
   const list = el("ol", "case-list", null, { id: "case-list", "aria-label": "工单列表" });
   const summary = el("p", "case-summary", "", { id: "case-summary" });
   const detail = el("div", "case-detail", null, { id: "case-detail" });
+  // The outcome of the last action, inside the dialog (the page's message line is under its backdrop).
+  const note = el("p", "cases-note", "", { id: "cases-note", role: "status", "aria-live": "polite" });
   const dialog = el("dialog", "picker cases", [
     el("div", "cases-head", [
       el("h2", "picker-title", "好差评工单"),
@@ -75,11 +77,19 @@
       button("cases-report", "代为反映「办不成事」", () => reportForm(), { id: "cases-report" }),
       button("picker-cancel", "关闭（Esc）", () => dialog.close()),
     ]),
+    note,
     el("div", "cases-body", [el("div", "case-column", [list]), detail]),
   ], { id: "cases", "aria-label": "好差评工单" });
   document.body.append(dialog);
 
+  function say(text, kind = "ok") {
+    if (!dialog.open) return StaffUi.showMessage(text, kind);
+    note.textContent = text;
+    note.className = `cases-note ${kind}`;
+  }
+
   function show() {
+    note.textContent = "";
     dialog.showModal();
     load();
   }
@@ -169,7 +179,7 @@
   async function openCase(id) {
     const answer = await Api.call("GET", `${casesPath}/${encodeURIComponent(id)}`);
     if (!answer.ok) {
-      StaffUi.showMessage(StaffCore.describeError(answer, "读取工单"), "error");
+      say(StaffCore.describeError(answer, "读取工单"), "error");
       return;
     }
     if (state.chosen !== id) state.action = null;
@@ -290,7 +300,7 @@
 
   async function send(c, action, body, submit) {
     if (action === "callback" && body.reached && !body.satisfaction) {
-      StaffUi.showMessage("联系上办事人时，请选择办事人的满意度", "error");
+      say("联系上办事人时，请选择办事人的满意度", "error");
       return;
     }
     state.busy = true;
@@ -299,10 +309,10 @@
     state.busy = false;
     submit.disabled = false;
     if (!answer.ok) {
-      StaffUi.showMessage(StaffCore.describeError(answer, ACTION_ZH[action]), "error");
+      say(StaffCore.describeError(answer, ACTION_ZH[action]), "error");
       return;
     }
-    StaffUi.showMessage(`工单 ${c.id} 已${ACTION_ZH[action]}：${answer.data.status_name}`);
+    say(`工单 ${c.id} 已提交${ACTION_ZH[action]}，现为「${answer.data.status_name}」`);
     state.record = answer.data;
     state.action = null;
     drawCase();
@@ -324,8 +334,8 @@
     const go = button("case-assign", "指派", async () => {
       if (!pick.value) return;
       const answer = await Api.call("POST", `${casesPath}/${encodeURIComponent(c.id)}/assign`, { staff_no: pick.value });
-      if (!answer.ok) return StaffUi.showMessage(StaffCore.describeError(answer, "指派"), "error");
-      StaffUi.showMessage(`工单 ${c.id} 已指派给工号 ${pick.value}`);
+      if (!answer.ok) return say(StaffCore.describeError(answer, "指派"), "error");
+      say(`工单 ${c.id} 已指派给工号 ${pick.value}`);
       state.record = answer.data;
       drawCase();
       load();
@@ -358,8 +368,8 @@
       submit.disabled = true;
       const answer = await Api.call("POST", casesPath, body);
       submit.disabled = false;
-      if (!answer.ok) return StaffUi.showMessage(StaffCore.describeError(answer, "登记"), "error");
-      StaffUi.showMessage(`已登记「办不成事」工单 ${answer.data.id}，办结期限 ${answer.data.due_date}`);
+      if (!answer.ok) return say(StaffCore.describeError(answer, "登记"), "error");
+      say(`已登记「办不成事」工单 ${answer.data.id}，办结期限 ${answer.data.due_date}`);
       await load();
       openCase(answer.data.id);
     });

@@ -145,9 +145,7 @@ def test_not_done_from_the_phone_the_kiosk_a_window_and_staff(
     ticket, other = hall.ticket(), hall.ticket()
     no_ticket = not_done(hall, {"comment": "材料齐全却不予受理"})
     assert no_ticket.status_code == 422 and no_ticket.json()["error"] == "ticket_required"
-    made = hall.ok(
-        not_done(hall, {"ticket_id": other["id"], "comment": "材料齐全却不予受理"}), 201
-    )
+    made = hall.ok(not_done(hall, {"ticket_id": other["id"], "comment": "材料齐全却不予受理"}), 201)
     assert made["status"] == "open" and made["due_date"] == "2026-12-16"
     twice = not_done(hall, {"ticket_id": other["id"], "comment": "再反映一次"})
     assert twice.status_code == 409 and twice.json()["error"] == "case_running"
