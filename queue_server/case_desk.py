@@ -170,7 +170,8 @@ class CaseDesk(Runner):
                 f"case.{move.value}",
                 row.id,
                 before={"status": before},
-                after={"status": row.status} | said,
+                # What was entered, but not the name of who called (the 工号 is the actor).
+                after={"status": row.status} | {k: v for k, v in said.items() if k != "caller"},
                 now=now,
             )
             report(tx, self.settings, hall_id, province_case(hall, row, move.value, now), now)

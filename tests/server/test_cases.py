@@ -98,6 +98,12 @@ def test_a_bad_rating_is_verified_rectified_called_back_and_closed(hall: Hall) -
     actions = ["case.verify", "case.rectify", "case.callback", "case.close"]
     assert [len(audit(hall, a)) for a in actions] == [1, 1, 1, 1]
     assert audit(hall, "case.verify")[0]["target"] == cid
+    assert audit(hall, "case.callback")[0]["after"] == {
+        "status": "called_back",
+        "reached": True,
+        "result": "办事人表示认可",
+        "satisfaction": 4,
+    }
 
 
 def test_a_move_from_the_wrong_state_says_where_the_case_is(hall: Hall) -> None:
