@@ -23,6 +23,7 @@ from . import (
     case_api,
     city_api,
     devices_api,
+    followup_api,
     guide_api,
     hall_settings_api,
     live,
@@ -122,6 +123,7 @@ def all_routes() -> list[BaseRoute]:
         *visitor_pages.routes,
         *staff_pages.routes,
         *guide_api.routes,
+        *followup_api.routes,
     ]
 
 
