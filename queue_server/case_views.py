@@ -32,6 +32,10 @@ SOURCE_ZH = {
     "staff": "工作人员代为反映",
     "window": "窗口代为反映",
 }
+RATED_FOR = {
+    "staff": "工作人员代为评价",
+    "window": "窗口代为评价",
+}  # a 差评 given on the visitor's word
 
 
 def statuses_wanted(status: str | None) -> list[str] | None:
@@ -103,7 +107,7 @@ def case_view(
         "kind": case.kind,
         "kind_name": KIND_ZH[CaseKind(case.kind)],
         "source": case.source,
-        "source_name": SOURCE_ZH.get(case.source, case.source),
+        "source_name": source_name(case),
         "number": case.number,
         "service": case.service,
         "service_name": item.name if item is not None else None,
@@ -130,6 +134,12 @@ def case_view(
     if phone is not None:
         view["callback_phone"] = phone
     return view
+
+
+def source_name(case: CaseRow) -> str:
+    if case.kind == CaseKind.BAD_RATING and case.source in RATED_FOR:
+        return RATED_FOR[case.source]
+    return SOURCE_ZH.get(case.source, case.source)
 
 
 def step_view(step: dict[str, Any], hall: Hall) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
+import httpx2
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -39,7 +40,8 @@ def a_bad_rating(server: LiveServer, tokens: dict[str, str]) -> None:
     for action in ("open", "call-next", "start", "finish"):
         server.api("POST", f"/api/halls/{HALL}/windows/1/{action}", token=tokens["window-1"])
     body = {"score": 2, "reasons": ["办事效率"], "comment": "等了很久"}
-    server.api("POST", f"/api/tickets/{ticket['id']}/rating", json=body)
+    rated = httpx2.post(f"{server.url}/api/tickets/{ticket['id']}/rating", json=body, timeout=10)
+    assert rated.status_code == 201, rated.text
 
 
 @pytest.mark.browser
@@ -77,6 +79,9 @@ def test_a_supervisor_sees_an_overdue_case_in_red_and_sees_it_through(
     expect(second).to_contain_text("差评")
     expect(second).to_contain_text("A001")
     expect(second).to_contain_text("剩 15 个工作日")
+    second.locator(".case-pick").click()
+    expect(page.locator("#case-detail")).to_contain_text("来源手机")
+    expect(page.locator("#case-detail")).to_contain_text("原因办事效率")
 
     first.locator(".case-pick").click()
     detail = page.locator("#case-detail")

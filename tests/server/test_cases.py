@@ -66,6 +66,7 @@ def test_a_bad_rating_is_verified_rectified_called_back_and_closed(hall: Hall) -
     assert case["grade_name"] == "非常不满意" and case["reasons"] == ["服务态度"]
     assert case["phone_masked"] == "138****5678" and "callback_phone" not in case
     assert case["status_name"] == "待核实" and case["assignee"] is None
+    assert case["source_name"] == "手机"
     # Opened Wednesday 2026-11-25: 15 working days (no calendar: Monday to Friday).
     assert case["due_date"] == "2026-12-16" and case["days_left"] == 15
     assert not case["overdue"] and not case["near_due"]
