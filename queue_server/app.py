@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute
 from . import (
     api,
     booking_api,
+    case_api,
     city_api,
     devices_api,
     followup_api,
@@ -115,6 +116,7 @@ def all_routes() -> list[BaseRoute]:
         *city_api.routes,
         *api.routes,
         *booking_api.routes,
+        *case_api.routes,
         *hall_settings_api.routes,
         *settings_api.routes,
         *live.routes,

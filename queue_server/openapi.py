@@ -42,6 +42,16 @@ from .bodies import (
     TransferIn,
     WindowIn,
 )
+from .case_bodies import (
+    CaseAssignIn,
+    CaseCallbackIn,
+    CaseCloseIn,
+    CaseDismissIn,
+    CaseRectifyIn,
+    CaseVerifyIn,
+    FeedbackIn,
+    NotDoneIn,
+)
 
 PUBLIC = "public"
 
@@ -207,6 +217,37 @@ DOCS: dict[tuple[str, str], Doc] = {
     ),
     ("GET", "/api/tickets/{id}/rating"): Doc("the grades, the hall's reasons and the rating given"),
     ("POST", "/api/tickets/{id}/cancel"): Doc("the holder gives up the ticket"),
+    ("GET", f"{HALL}/cases"): Doc(
+        "差评 and 办不成事 cases, the most pressing first (default: the running ones)",
+        "supervisor",
+        query=("status", "kind", "from", "to"),
+    ),
+    ("POST", f"{HALL}/cases"): Doc(
+        "「办不成事」: a visitor says a matter could not be done; opens a case "
+        "(without a token: the holder's ticket id is required)",
+        "public with the ticket's id; kiosk, window, supervisor, staff",
+        (NotDoneIn,),
+    ),
+    ("GET", f"{HALL}/cases/{{id}}"): Doc(
+        "one case with its whole record (the whole call-back phone for a supervisor "
+        "or admin signed in by 工号)",
+        "supervisor",
+    ),
+    ("POST", f"{HALL}/cases/{{id}}/assign"): Doc(
+        "hand a case to a supervisor of the hall", "supervisor", (CaseAssignIn,)
+    ),
+    ("POST", f"{HALL}/cases/{{id}}/{{action}}"): Doc(
+        "move a case: verify (核实), rectify (整改), callback (回访), close (办结), "
+        "dismiss (认定不实, with a reason)",
+        "supervisor",
+        (CaseVerifyIn, CaseRectifyIn, CaseCallbackIn, CaseCloseIn, CaseDismissIn),
+    ),
+    ("GET", f"{HALL}/feedback"): Doc(
+        "the hall's 好差评 settings (the reasons)", "any token of the hall"
+    ),
+    ("PUT", f"{HALL}/feedback"): Doc(
+        "set the reasons a 差评 may give (1-12, each 1-20 characters)", "admin", (FeedbackIn,)
+    ),
 }
 
 REFUSAL = {

@@ -20,8 +20,12 @@ runner (store, settings, catalogue, clock, feed):
 - `green_channels` temporary green channels (专项服务)
 - `catalogue_admin` the hall's own settings of catalogue items
 - `ticket_record` a number's steps with time, window and 工号, for supervisors
+- `case_desk`     差评 and 「办不成事」 cases: the list, a case's record, its moves
+- `case_intake`   「办不成事」 reports and the hall's 好差评 settings
 """
 
+from .case_desk import CaseDesk
+from .case_intake import CaseIntake
 from .catalogue_admin import CatalogueAdmin
 from .city import City
 from .desk import Desk
@@ -56,6 +60,8 @@ class HallServices(
     TicketRecord,
     Ratings,
     RatingsReport,
+    CaseDesk,
+    CaseIntake,
     Followups,
 ):
     """Every use case of a hall (see the modules above)."""
