@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import case, func, update
 from sqlmodel import col, select
 
 from .feedback_models import CaseRow, DeliveryRow, FollowupRow, OutboxRow
@@ -101,6 +101,20 @@ class FeedbackRows(Rows):
             .values(next_at=until)
         )
         return taken.rowcount == 1
+
+    def outbox(self, outbox_id: int) -> OutboxRow | None:
+        return self.s.get(OutboxRow, outbox_id)
+
+    def outbox_counts(self, hall_id: str) -> dict[str, int]:
+        """The hall's messages by state: pending, delivered, given_up."""
+        state = case(
+            (col(OutboxRow.delivered_at).is_not(None), "delivered"),
+            (col(OutboxRow.gave_up_at).is_not(None), "given_up"),
+            else_="pending",
+        )
+        query = select(state, func.count()).where(col(OutboxRow.hall_id) == hall_id).group_by(state)
+        found = {str(k): int(n) for k, n in self.s.execute(query)}
+        return {k: found.get(k, 0) for k in ("pending", "delivered", "given_up")}
 
     def outbox_rows(self, hall_id: str, limit: int) -> list[OutboxRow]:
         query = select(OutboxRow).where(col(OutboxRow.hall_id) == hall_id)

@@ -19,6 +19,7 @@ runner (store, settings, catalogue, clock, feed):
 - `green_channels` temporary green channels (专项服务)
 - `catalogue_admin` the hall's own settings of catalogue items
 - `ticket_record` a number's steps with time, window and 工号, for supervisors
+- `outbox_log`    what went to the provincial platform and to phones (`outbox_sender` sends)
 """
 
 from .catalogue_admin import CatalogueAdmin
@@ -30,6 +31,7 @@ from .guide import Guide
 from .hall_admin import HallAdmin
 from .hall_settings import HallSettings
 from .issuing import Issuing
+from .outbox_log import OutboxLog
 from .rating import Ratings
 from .reports import Reports
 from .sessions import StaffSessions
@@ -52,5 +54,6 @@ class HallServices(
     GreenChannels,
     TicketRecord,
     Ratings,
+    OutboxLog,
 ):
     """Every use case of a hall (see the modules above)."""

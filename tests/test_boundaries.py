@@ -50,6 +50,7 @@ CORE = [
     "waiting",
     "hall_catalogue",
     "policy_help",
+    "delivery",
 ]
 CLIENTS = ["display_client", "ticket_printer"]
 CLIENT_CORES = [
