@@ -371,3 +371,34 @@ def test_the_rating_link_goes_to_a_booked_visitor_s_phone_after_the_finish(
     shown = json.dumps(log, ensure_ascii=False)
     assert PHONE not in shown and sealed.phone_enc not in shown and "138****" not in shown
     assert not [r for r in caplog.records if PHONE in r.getMessage()]
+
+
+class RefusingSms:
+    """A provider that fails, naming the phone in its error as some gateways do."""
+
+    def send(self, phone: str, text: str) -> None:
+        raise RuntimeError(f"gateway refused {phone}")
+
+
+def test_a_failing_sms_provider_is_retried_and_the_phone_stays_out_of_every_log(
+    hall: Hall, client: TestClient, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    services: HallServices = client.app_state["services"]
+    sealed = services.sealer.seal(PHONE)
+
+    def queue(tx: Tx, now: datetime, _events: list[Any]) -> None:
+        payload = {"phone": sealed, "text": "请评价", "number": "A001"}
+        outbox.enqueue(tx, "h1", outbox.SMS, "rating_link", payload, now)
+
+    services.write(None, queue)
+    caplog.set_level(logging.DEBUG)
+    assert OutboxSender(services, RefusingSms()).deliver_due(clock()) == {"retry": 1}
+    log = delivery_log(hall)
+    assert log["deliveries"][0]["detail"] == "RuntimeError: gateway refused 138****5678"
+    assert log["messages"][0]["last_error"] == "RuntimeError: gateway refused 138****5678"
+    assert log["messages"][0]["about"] == "A001 号办结后的评价短信"
+    assert not [r for r in caplog.records if PHONE in r.getMessage() or sealed in r.getMessage()]
+    clock.advance(40)
+    assert deliver(client, clock()) == {"delivered": 1}  # the hall's own provider takes it
+    sms: MemorySms = client.app_state["bookings"].sms
+    assert sms.sent == [(PHONE, "请评价")]
