@@ -22,6 +22,7 @@ from . import (
     booking_api,
     city_api,
     devices_api,
+    followup_api,
     guide_api,
     hall_settings_api,
     live,
@@ -126,6 +127,7 @@ def all_routes() -> list[BaseRoute]:
         *visitor_pages.routes,
         *staff_pages.routes,
         *guide_api.routes,
+        *followup_api.routes,
         *outbox_api.routes,
     ]
 

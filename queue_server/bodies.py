@@ -98,8 +98,18 @@ class CallIn(Body):
     ticket: str = PydanticField(min_length=1, max_length=40)  # a ticket id or its number
 
 
+Material = Annotated[str, PydanticField(min_length=1, max_length=120)]
+
+
 class FinishIn(Body):
     outcome: str | None = PydanticField(default=None, max_length=40)
+    # 容缺受理 only: the non-essential materials still missing, and when they are due.
+    missing: list[Material] = PydanticField(default_factory=list, max_length=20)
+    due: date | None = None
+
+
+class FollowupCloseIn(Body):
+    note: str | None = PydanticField(default=None, max_length=200)
 
 
 class TransferIn(Body):
@@ -161,9 +171,6 @@ class PolicyIn(StrictBody):
     rating_sms: int | None = PydanticField(default=None, ge=0, le=1)
     repeat_visit_days: int | None = PydanticField(default=None, ge=1, le=365)
     followup_remind_days: int | None = PydanticField(default=None, ge=0, le=30)
-
-
-Material = Annotated[str, PydanticField(min_length=1, max_length=120)]
 
 
 class CatalogueItemIn(StrictBody):

@@ -45,6 +45,7 @@ class HallDay:
             done["alerts"] += self.raise_alerts(hall_id, now)
             done["snapshots"] += self.snapshot_figures(hall_id, now)
             done["missed_bookings"] += self.bookings.release_missed(hall_id, now)
+            done["followup_reminders"] += self.services.remind_followups(hall_id, now)
             done["closed"] += self.close_day(hall_id, now)
         done["sessions_ended"] = self.services.end_expired_sessions()
         return dict(done)

@@ -18,6 +18,7 @@ from .audit import record
 from .bodies import CallIn, FinishIn, TicketRefIn, TransferIn
 from .domain import Ticket, TicketAction, WindowAction, next_window_state
 from .errors import InvalidInput, NotFound
+from .followups import check_finish, open_followup
 from .hall_state import ON_CURRENT, HallState
 from .protocol import Event
 from .public import WINDOW_EVENTS
@@ -84,8 +85,11 @@ class Desk(Runner):
             if shown is None:
                 return None
         elif action in ON_CURRENT:
-            outcome = body.outcome if isinstance(body, FinishIn) else None
-            move, _, shown = state.on_current(number, action, now, actor, outcome)
+            finish = body if isinstance(body, FinishIn) else FinishIn()
+            due = check_finish(finish, state.hall, state.day.date)
+            move, _, shown = state.on_current(number, action, now, actor, finish.outcome)
+            if due is not None and action == "finish":
+                open_followup(tx, shown, finish.missing, due, actor, now)
         elif action == "transfer" and isinstance(body, TransferIn):
             return self._transfer(tx, state, number, body, now, actor, events)
         elif action == "resume-ticket" and isinstance(body, TicketRefIn):

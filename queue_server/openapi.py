@@ -26,6 +26,7 @@ from .bodies import (
     ExtendIn,
     ExtraSessionsIn,
     FinishIn,
+    FollowupCloseIn,
     GreenChannelIn,
     HallIn,
     HallPatchIn,
@@ -113,6 +114,16 @@ DOCS: dict[tuple[str, str], Doc] = {
         "open a temporary green channel for a group, items and dates", "admin", (GreenChannelIn,)
     ),
     ("DELETE", f"{HALL}/green-channels/{{id}}"): Doc("remove a temporary green channel", "admin"),
+    ("GET", f"{HALL}/followups"): Doc(
+        "容缺受理 follow-ups, soonest due first (open, or all)",
+        "window, supervisor",
+        query=("status",),
+    ),
+    ("POST", f"{HALL}/followups/{{ticket_id}}/close"): Doc(
+        "the missing materials arrived: close the follow-up",
+        "window, supervisor",
+        (FollowupCloseIn,),
+    ),
     ("GET", f"{HALL}/tickets"): Doc(
         "tickets issued after a feed seq", "kiosk, supervisor", query=("since_seq",)
     ),

@@ -23,6 +23,7 @@ KIND_ZH = {
     "rating": "评价数据",
     "case": "差评工单",
     "rating_link": "短信评价链接",
+    "followup_reminder": "容缺补交提醒",
 }
 CHANNEL_ZH = {outbox.PROVINCE: "省好差评平台", outbox.SMS: "短信"}
 STATUS_ZH = {"pending": "待发送", "delivered": "已送达", "given_up": "已放弃"}

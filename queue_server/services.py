@@ -10,6 +10,7 @@ runner (store, settings, catalogue, clock, feed):
 - `city`          every hall of the city at a glance
 - `issuing`       tickets issued, looked at and cancelled by holders
 - `rating`        the visitor's 好差评 of a served ticket (cases: `case_book`)
+- `followups`     容缺受理: missing materials, due dates, reminders
 - `desk`          the clerk's window actions, and staff cancelling a ticket
 - `reports`       queues, the board, figures, snapshots, CSV, alerts and the audit
 - `tokens`        device and staff tokens (`HallServices.tokens`)
@@ -26,6 +27,7 @@ from .catalogue_admin import CatalogueAdmin
 from .city import City
 from .desk import Desk
 from .devices import Devices
+from .followups import Followups
 from .green_channels import GreenChannels
 from .guide import Guide
 from .hall_admin import HallAdmin
@@ -54,6 +56,7 @@ class HallServices(
     GreenChannels,
     TicketRecord,
     Ratings,
+    Followups,
     OutboxLog,
 ):
     """Every use case of a hall (see the modules above)."""

@@ -32,7 +32,9 @@
   const CONFIG_RETRY_MS = 3000;
 
   // What a finish records as the outcome (办理结果); the first is the default.
-  const OUTCOMES = ["办结", "受理", "补正材料", "不予受理", "仅咨询"];
+  // 容缺受理 asks for the missing materials and their due date (a follow-up).
+  const OUTCOMES = ["办结", "受理", "补正材料", "容缺受理", "不予受理", "仅咨询"];
+  const WITH_GAPS = "容缺受理";
 
   const model = {
     hall: null, // GET /api/halls/{hall}: policy, offered services, windows' skills
@@ -63,6 +65,7 @@
     $("call-next").addEventListener("click", () => perform("call-next"));
     await loadConfig();
     setInterval(refreshQueue, QUEUE_EVERY_MS);
+    ClerkFollowups.start(hallPath);
   }
 
   /** The hall's configuration and the caller; retried while the server is away. */
@@ -211,6 +214,11 @@
   async function perform(action) {
     if (!canPress(action)) return;
     let payload = action === "finish" ? { outcome: model.outcome } : undefined;
+    if (action === "finish" && model.outcome === WITH_GAPS) {
+      const gaps = await StaffDialogs.missing(currentTicket() || {});
+      if (gaps === null || !canPress(action)) return;
+      payload = { ...payload, ...gaps };
+    }
     if (ACTIONS[action].dialog) {
       payload = await ask(action);
       if (payload === null || !canPress(action)) return; // gave up, or the state moved meanwhile
@@ -240,6 +248,7 @@
       return;
     }
     const before = model.detail;
+    if (action === "finish" && model.outcome === WITH_GAPS) ClerkFollowups.refresh();
     model.window = data.window;
     model.detail = data.window.ticket ? data.ticket : null;
     // A new ticket starts from the default outcome; the same one keeps the clerk's pick.
@@ -287,7 +296,7 @@
 
   function onKey(event) {
     if (StaffUi.typingOrDialog(event)) return;
-    if (model.window && model.window.state === "serving" && /^[1-5]$/.test(event.key)) {
+    if (model.window && model.window.state === "serving" && /^[1-6]$/.test(event.key)) {
       model.outcome = OUTCOMES[Number(event.key) - 1];
       render();
       return;

@@ -5,6 +5,7 @@
  *   StaffDialogs.number(waitingTickets)                           -> "A023" | null
  *   StaffDialogs.suspended(suspendedTickets)                      -> "A023" | null
  *   StaffDialogs.confirm(title, text, yes)                        -> true | null
+ *   StaffDialogs.missing(ticket)                                  -> {missing, due?} | null
  * Only one is open at a time; every target is finger-sized.
  */
 const StaffDialogs = (() => {
@@ -183,6 +184,50 @@ const StaffDialogs = (() => {
     });
   }
 
+  // ------------------------------------------------------------ 容缺受理
+
+  /** The materials still missing (ticked from the item's list, or typed) and
+   * the date they are due; left empty, the server sets five working days on. */
+  function missing(ticket) {
+    return open(`容缺受理 ${ticket.number || ""}`.trim(), (done) => {
+      const boxes = (ticket.materials || []).map((m) => el("label", "pick-check", [
+        el("input", null, null, { type: "checkbox", value: m }), el("span", null, m),
+      ]));
+      const other = el("input", "pick-input", null, {
+        type: "text", maxlength: 120, placeholder: "其他所缺材料（可选）", "aria-label": "其他所缺材料",
+      });
+      const due = el("input", "pick-input pick-date", null, {
+        type: "date", "aria-label": "补交截止日期", min: new Date(Date.now() + 86400000).toISOString().slice(0, 10),
+      });
+      const summary = el("p", "pick-summary", "请勾选或填写所缺材料");
+      const chosen = () => [
+        ...boxes.map((b) => b.querySelector("input")).filter((i) => i.checked).map((i) => i.value),
+        ...(other.value.trim() ? [other.value.trim()] : []),
+      ];
+      const go = button("pick-go primary", "容缺受理并办结", () => {
+        const list = chosen();
+        if (list.length) done(due.value ? { missing: list, due: due.value } : { missing: list });
+      });
+      const update = () => {
+        const n = chosen().length;
+        go.disabled = !n;
+        summary.textContent = n ? `缺 ${n} 项材料，补交期限：${due.value || "5 个工作日内"}` : "请勾选或填写所缺材料";
+      };
+      for (const node of [...boxes, other, due]) node.addEventListener("input", update);
+      update();
+      return {
+        content: [
+          el("h3", "picker-sub", "所缺的非核心材料"),
+          el("div", "pick-checks", boxes.length ? boxes : [el("p", "picker-empty", "该事项无材料清单，请在下方填写")]),
+          other,
+          el("h3", "picker-sub", "补交截止日期（不填为 5 个工作日）"),
+          due,
+        ],
+        actions: [summary, go],
+      };
+    });
+  }
+
   // ------------------------------------------------------------ confirm
 
   function confirm(title, text, yes) {
@@ -192,5 +237,5 @@ const StaffDialogs = (() => {
     }));
   }
 
-  return Object.freeze({ number, suspended, transfer, confirm, close: () => close(null) });
+  return Object.freeze({ number, suspended, transfer, confirm, missing, close: () => close(null) });
 })();

@@ -1,0 +1,124 @@
+"""The 好差评 rating (issue 15): five grades, reasons for a bad one, a sealed
+call-back phone, a short time to change it; a bad grade opens a case with a
+deadline in working days, a change to a good one withdraws it; the provincial
+platform's records wait in the outbox."""
+
+from typing import Any
+
+from starlette.testclient import TestClient
+
+from queue_server.services import HallServices
+from queue_server.settings import Settings
+from tests.conftest import Clock
+from tests.server.conftest import Hall
+
+
+def services(client: TestClient) -> HallServices:
+    found: HallServices = client.app_state["services"]
+    return found
+
+
+def served(hall: Hall, n: int = 1) -> dict[str, Any]:
+    ticket = hall.ticket()
+    hall.open(n)
+    hall.serve(n)
+    return ticket
+
+
+def rate(hall: Hall, ticket_id: str, body: dict[str, Any], **headers: str) -> Any:
+    return hall.c.post(f"/api/tickets/{ticket_id}/rating", json=body, headers=headers)
+
+
+def cases_of(client: TestClient, ticket_id: str) -> list[Any]:
+    with services(client).store.read() as tx:
+        return tx.ticket_cases(ticket_id)
+
+
+def test_a_bad_grade_names_its_reasons_and_a_good_one_none(hall: Hall) -> None:
+    ticket = served(hall)
+    form = hall.ok(hall.c.get(f"/api/tickets/{ticket['id']}/rating"))
+    assert [g["name"] for g in form["grades"]] == [
+        "非常满意",
+        "满意",
+        "基本满意",
+        "不满意",
+        "非常不满意",
+    ]
+    assert "服务态度" in form["reasons"] and form["rating"] is None
+    bare = rate(hall, ticket["id"], {"score": 2})
+    assert bare.status_code == 422 and bare.json()["error"] == "reasons_required"
+    assert "服务态度" in bare.json()["message"]
+    odd = rate(hall, ticket["id"], {"score": 1, "reasons": ["太冷"]})
+    assert odd.status_code == 422 and odd.json()["error"] == "unknown_reason"
+    praise = rate(hall, ticket["id"], {"score": 5, "reasons": ["服务态度"]})
+    assert praise.status_code == 422 and praise.json()["error"] == "reasons_not_wanted"
+    phone = rate(hall, ticket["id"], {"score": 1, "reasons": ["办事效率"], "callback_phone": "12"})
+    assert phone.status_code == 422 and phone.json()["error"] == "phone_format"
+    assert cases_of(hall.c, ticket["id"]) == []  # nothing half-applied
+
+
+def test_a_bad_grade_opens_a_case_that_a_change_withdraws(hall: Hall, clock: Clock) -> None:
+    ticket = served(hall)
+    body = {
+        "score": 1,
+        "reasons": ["办事效率", "服务态度"],
+        "comment": "等太久",
+        "callback_phone": "138 0013 8000",
+    }
+    hall.ok(rate(hall, ticket["id"], body), 201)
+    [case] = cases_of(hall.c, ticket["id"])
+    assert (case.kind, case.status, case.grade, case.window) == ("bad_rating", "open", 1, 1)
+    assert case.reasons == ["办事效率", "服务态度"] and case.phone_masked == "138****8000"
+    assert "13800138000" not in (case.phone_enc or "")  # sealed, not kept in clear
+    assert services(hall.c).sealer.open(case.phone_enc or "") == "13800138000"
+    # Wednesday 2026-11-25 + 15 working days (no holiday in between): 2026-12-16.
+    assert case.due_date.isoformat() == "2026-12-16"
+    given = hall.ok(hall.c.get(f"/api/tickets/{ticket['id']}/rating"))["rating"]
+    assert given["callback_phone"] == "138****8000" and given["changeable_until"]
+    clock.advance(120)
+    changed = hall.ok(rate(hall, ticket["id"], {"score": 4}), 201)
+    assert changed["changed"] is True
+    [case] = cases_of(hall.c, ticket["id"])
+    assert case.status == "withdrawn" and [s["action"] for s in case.steps] == ["open", "withdraw"]
+    clock.advance(10 * 60)
+    late = rate(hall, ticket["id"], {"score": 1, "reasons": ["其他"]})
+    assert late.status_code == 409 and late.json()["error"] == "already_rated"
+
+
+def test_the_hall_may_name_its_own_reasons(hall: Hall) -> None:
+    with services(hall.c).store.write() as tx:
+        from queue_server.models import HallRow
+
+        row = tx.s.get(HallRow, "h1")
+        assert row is not None
+        row.feedback = {"reasons": ["排队太久", "其他"]}
+    ticket = served(hall)
+    assert hall.ok(hall.c.get(f"/api/tickets/{ticket['id']}/rating"))["reasons"] == [
+        "排队太久",
+        "其他",
+    ]
+    refused = rate(hall, ticket["id"], {"score": 2, "reasons": ["服务态度"]})
+    assert refused.status_code == 422 and "排队太久" in refused.json()["message"]
+    hall.ok(rate(hall, ticket["id"], {"score": 2, "reasons": ["排队太久"]}), 201)
+
+
+def test_ratings_and_cases_wait_in_the_outbox_for_the_province(
+    settings: Settings, clock: Clock
+) -> None:
+    from queue_server.app import create_app
+
+    with TestClient(
+        create_app(settings.with_(province_url="http://127.0.0.1:9/p"), clock=clock)
+    ) as c:
+        hall = Hall(c)
+        ticket = served(hall)
+        hall.ok(rate(hall, ticket["id"], {"score": 2, "reasons": ["办事流程"]}), 201)
+        with services(c).store.read() as tx:
+            rows = sorted(tx.outbox_rows("h1", 10), key=lambda r: r.id or 0)
+        records = [r.payload for r in rows]
+        assert [(r.channel, r.kind) for r in rows] == [("province", "case"), ("province", "rating")]
+        rating = records[1]
+        assert rating["service_no"] == ticket["id"] and rating["grade_name"] == "不满意"
+        assert rating["reasons"] == ["办事流程"] and rating["window"] == 1
+        assert rating["rated_at"].endswith("+08:00")
+        assert records[0]["action"] == "open" and records[0]["status_name"] == "待核实"
