@@ -25,9 +25,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from . import outbox
 from .appointments import mask_phone
@@ -37,6 +35,9 @@ from .protocol import Event
 from .sms import SmsProvider
 from .store import Tx
 from .transactions import Runner
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger("queue_server.outbox")
 
@@ -89,6 +90,8 @@ class OutboxSender:
             due = tx.outbox_due(now, BATCH)
         if not due:
             return {}
+        import httpx  # here, not at start-up: it loads rich (for its command line) with it
+
         started, silent = time.monotonic(), set[str]()
         with httpx.Client(timeout=self.timeout_s, headers={"User-Agent": USER_AGENT}) as client:
             for row in due:
@@ -126,15 +129,17 @@ class OutboxSender:
 
     # ------------------------------------------------------------ sending
 
-    def _send(self, client: httpx.Client, taken: Taken) -> Outcome:
+    def _send(self, client: "httpx.Client", taken: Taken) -> Outcome:
         if taken.channel == outbox.PROVINCE:
             return self._post(client, taken)
         if taken.channel == outbox.SMS:
             return self._text(taken)
         return Outcome(Verdict.GIVE_UP, None, f"unknown channel {taken.channel!r}")
 
-    def _post(self, client: httpx.Client, taken: Taken) -> Outcome:
+    def _post(self, client: "httpx.Client", taken: Taken) -> Outcome:
         """POST the record to the platform (docs/province.md)."""
+        import httpx
+
         assert self.settings.province_url is not None
         headers = {
             "Content-Type": "application/json; charset=utf-8",
