@@ -402,3 +402,25 @@ def test_a_failing_sms_provider_is_retried_and_the_phone_stays_out_of_every_log(
     assert deliver(client, clock()) == {"delivered": 1}  # the hall's own provider takes it
     sms: MemorySms = client.app_state["bookings"].sms
     assert sms.sent == [(PHONE, "请评价")]
+
+
+def test_a_transferred_booking_gets_its_link_when_its_last_leg_is_finished(
+    hall: Hall, client: TestClient, clock: Clock
+) -> None:
+    set_hours(hall, WEEKDAYS)
+    hall.ok(book(hall), 201)
+    clock.advance(24 * 3600 + 15 * 60)  # Thursday 09:45
+    checked_in = hall.c.post(
+        "/api/halls/h1/appointments/check-in", json={"id_number": ADULT_ID}, headers=hall.kiosk
+    )
+    first = hall.ok(checked_in, 201)["id"]
+    hall.open(1, 2)
+    hall.do(1, "call-next")
+    hall.do(1, "start")
+    leg = hall.do(1, "transfer", {"window": 2})["new_ticket"]["id"]
+    assert deliver(client, clock()) == {}  # a transfer is no finish
+    assert hall.serve(2)["id"] == leg != first
+    assert deliver(client, clock()) == {"delivered": 1}
+    sms: MemorySms = client.app_state["bookings"].sms
+    to, text = sms.sent[-1]
+    assert to == PHONE and text.endswith(f"{PUBLIC}/t/{leg}?via=sms")
