@@ -424,3 +424,17 @@ def test_a_transferred_booking_gets_its_link_when_its_last_leg_is_finished(
     sms: MemorySms = client.app_state["bookings"].sms
     to, text = sms.sent[-1]
     assert to == PHONE and text.endswith(f"{PUBLIC}/t/{leg}?via=sms")
+
+
+def test_the_delivery_log_is_the_director_s(hall: Hall) -> None:
+    path = "/api/halls/h1/outbox"
+    assert hall.c.get(path, headers=hall.windows[1]).status_code == 403
+    assert hall.c.get(path, headers=hall.kiosk).status_code == 403
+    assert hall.c.get(path).status_code == 401
+    for bad in ("0", "201", "abc", "-1"):
+        refused = hall.c.get(f"{path}?limit={bad}", headers=hall.supervisor)
+        assert (refused.status_code, refused.json()["error"]) == (422, "bad_limit")
+    empty = hall.ok(hall.c.get(path, headers=hall.admin))
+    assert empty["counts"] == {"pending": 0, "delivered": 0, "given_up": 0}
+    assert empty["messages"] == [] and empty["deliveries"] == []
+    assert hall.c.get("/api/halls/nope/outbox", headers=hall.admin).status_code == 404
