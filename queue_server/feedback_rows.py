@@ -78,19 +78,18 @@ class FeedbackRows(Rows):
     def add_outbox(self, row: OutboxRow) -> None:
         self._save(row)
 
-    def outbox_due(self, now: datetime, limit: int) -> list[OutboxRow]:
-        """Undelivered messages whose next attempt is due, oldest first."""
-        query = (
-            select(OutboxRow)
-            .where(
-                col(OutboxRow.delivered_at).is_(None),
-                col(OutboxRow.gave_up_at).is_(None),
-                col(OutboxRow.next_at) <= now,
-            )
-            .order_by(col(OutboxRow.next_at), col(OutboxRow.id))
-            .limit(limit)
+    def outbox_due(self, now: datetime, limit: int, channel: str | None = None) -> list[OutboxRow]:
+        """Undelivered messages (of `channel`, or all) whose next attempt is due,
+        oldest first."""
+        query = select(OutboxRow).where(
+            col(OutboxRow.delivered_at).is_(None),
+            col(OutboxRow.gave_up_at).is_(None),
+            col(OutboxRow.next_at) <= now,
         )
-        return list(self.s.scalars(query))
+        if channel is not None:
+            query = query.where(col(OutboxRow.channel) == channel)
+        order = (col(OutboxRow.next_at), col(OutboxRow.id))
+        return list(self.s.scalars(query.order_by(*order).limit(limit)))
 
     def claim_outbox(self, row: OutboxRow, until: datetime) -> bool:
         """Take a message for one attempt: push its next attempt to `until`, so

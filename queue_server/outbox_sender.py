@@ -13,8 +13,9 @@ at least once, and the platform dedupes by the Idempotency-Key.
 
 A platform that is down or slow costs each round one attempt of at most
 `TIMEOUT_S`: the other messages of that channel wait for the next round
-(their attempts are not spent), and a round stops starting sends after
-`BUDGET_S`, so no hall's messages wait long behind another's.
+(their attempts are not spent); a round takes the channels in turns and
+stops starting sends after `BUDGET_S`, so no hall's messages, and no
+channel's, wait long behind another's.
 """
 
 import json
@@ -25,6 +26,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import zip_longest
 from typing import TYPE_CHECKING, Any
 
 from . import outbox
@@ -86,8 +88,7 @@ class OutboxSender:
         """One round: try every message due at `now`; how many were delivered,
         set to retry and given up (and found taken by another process)."""
         done: Counter[str] = Counter()
-        with self.runner.store.read() as tx:
-            due = tx.outbox_due(now, BATCH)
+        due = self._due(now)
         if not due:
             return {}
         import httpx  # here, not at start-up: it loads rich (for its command line) with it
@@ -98,7 +99,7 @@ class OutboxSender:
                 if time.monotonic() - started > self.budget_s:
                     done["left_for_next_round"] += 1
                     continue
-                if row.channel in silent or not self._can_send(row.channel):
+                if row.channel in silent:
                     continue
                 taken = self._claim(row, now)
                 if taken is None:
@@ -112,9 +113,14 @@ class OutboxSender:
                 done[self._record(taken, outcome, ms, now).value] += 1
         return dict(done)
 
-    def _can_send(self, channel: str) -> bool:
-        # Without a platform address, its records wait (pending) until one is set.
-        return channel != outbox.PROVINCE or bool(self.settings.province_url)
+    def _due(self, now: datetime) -> list[OutboxRow]:
+        """The due messages of each channel, taken in turns: a platform that is
+        down, slow or not configured never keeps the text messages waiting, nor
+        they it. Without a platform address its records wait (pending)."""
+        channels = [outbox.SMS] + ([outbox.PROVINCE] if self.settings.province_url else [])
+        with self.runner.store.read() as tx:
+            lists = [tx.outbox_due(now, BATCH, channel) for channel in channels]
+        return [row for turn in zip_longest(*lists) for row in turn if row is not None]
 
     def _claim(self, row: OutboxRow, now: datetime) -> Taken | None:
         def work(tx: Tx, _now: datetime, _events: list[Event]) -> Taken | None:

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from queue_server import outbox
+from queue_server import outbox, outbox_sender
 from queue_server.outbox_sender import OutboxSender
 from queue_server.services import HallServices
 from queue_server.settings import Settings
@@ -438,3 +438,25 @@ def test_the_delivery_log_is_the_director_s(hall: Hall) -> None:
     assert empty["counts"] == {"pending": 0, "delivered": 0, "given_up": 0}
     assert empty["messages"] == [] and empty["deliveries"] == []
     assert hall.c.get("/api/halls/nope/outbox", headers=hall.admin).status_code == 404
+
+
+def test_a_platform_backlog_does_not_hold_the_text_messages_back(
+    hall: Hall,
+    client: TestClient,
+    clock: Clock,
+    platform: FakePlatform,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(outbox_sender, "BATCH", 2)  # fewer than the platform's backlog
+    platform.stop()
+    served_and_rated(hall)  # three records for a dead platform, first in line
+    services: HallServices = client.app_state["services"]
+
+    def queue(tx: Tx, now: datetime, _events: list[Any]) -> None:
+        payload = {"phone": services.sealer.seal(PHONE), "text": "请评价", "number": "A003"}
+        outbox.enqueue(tx, "h1", outbox.SMS, "rating_link", payload, now)
+
+    services.write(None, queue)
+    assert deliver(client, clock()) == {"retry": 1, "delivered": 1}
+    sms: MemorySms = client.app_state["bookings"].sms
+    assert sms.sent == [(PHONE, "请评价")]
