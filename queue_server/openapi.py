@@ -84,6 +84,11 @@ DOCS: dict[tuple[str, str], Doc] = {
     ),
     ("PUT", f"{HALL}/windows/{{n:int}}"): Doc("create or change a window", "admin", (WindowIn,)),
     ("GET", f"{HALL}/windows/{{n:int}}"): Doc("the clerk's view", "the window's token, supervisor"),
+    ("GET", f"{HALL}/outbox"): Doc(
+        "the delivery log: messages to the provincial platform and SMS, and each attempt",
+        "supervisor",
+        query=("limit",),
+    ),
     ("GET", f"{HALL}/alerts"): Doc("the day's alerts", "supervisor", query=("date",)),
     ("POST", f"{HALL}/alerts/{{alert}}/ack"): Doc("acknowledge an alert", "supervisor"),
     ("GET", f"{HALL}/audit"): Doc("the day's audit records", "supervisor", query=("date",)),

@@ -22,6 +22,7 @@ runner (store, settings, catalogue, clock, feed):
 - `ticket_record` a number's steps with time, window and 工号, for supervisors
 - `case_desk`     差评 and 「办不成事」 cases: the list, a case's record, its moves
 - `case_intake`   「办不成事」 reports and the hall's 好差评 settings
+- `outbox_log`    what went to the provincial platform and to phones (`outbox_sender` sends)
 """
 
 from .case_desk import CaseDesk
@@ -36,6 +37,7 @@ from .guide import Guide
 from .hall_admin import HallAdmin
 from .hall_settings import HallSettings
 from .issuing import Issuing
+from .outbox_log import OutboxLog
 from .rating import Ratings
 from .ratings_report import RatingsReport
 from .reports import Reports
@@ -63,5 +65,6 @@ class HallServices(
     CaseDesk,
     CaseIntake,
     Followups,
+    OutboxLog,
 ):
     """Every use case of a hall (see the modules above)."""

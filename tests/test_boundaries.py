@@ -53,6 +53,7 @@ CORE = [
     "cases",
     "feedback_figures",
     "staff_figures",
+    "delivery",
 ]
 CLIENTS = ["display_client", "ticket_printer"]
 CLIENT_CORES = [
