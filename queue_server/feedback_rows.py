@@ -119,6 +119,20 @@ class FeedbackRows(Rows):
         query = select(OutboxRow).where(col(OutboxRow.hall_id) == hall_id)
         return list(self.s.scalars(query.order_by(col(OutboxRow.id).desc()).limit(limit)))
 
+    def unsent(self, hall_id: str, kind: str) -> list[OutboxRow]:
+        """A hall's messages of `kind` neither sent nor given up."""
+        query = select(OutboxRow).where(
+            col(OutboxRow.hall_id) == hall_id,
+            col(OutboxRow.kind) == kind,
+            col(OutboxRow.delivered_at).is_(None),
+            col(OutboxRow.gave_up_at).is_(None),
+        )
+        return list(self.s.scalars(query))
+
+    def drop_outbox(self, row: OutboxRow) -> None:
+        with self._writing():
+            self.s.delete(row)
+
     def save_outbox(self, row: OutboxRow) -> None:
         self._save(row, merge=True)
 

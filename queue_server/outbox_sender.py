@@ -187,7 +187,8 @@ class OutboxSender:
 
         def work(tx: Tx, _now: datetime, _events: list[Event]) -> Verdict:
             row = tx.outbox(taken.id)
-            assert row is not None
+            if row is None:  # dropped while it was out (its ticket was rated): sent is sent
+                return Verdict.DELIVERED
             row.attempts = max(row.attempts, taken.attempt)
             tx.add_delivery(
                 DeliveryRow(

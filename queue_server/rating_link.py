@@ -6,9 +6,12 @@ It is queued in the transaction of the finish (`outbox`), so a finished
 ticket's message is never lost and never sent for a finish that did not
 commit; `outbox_sender` sends it. The phone travels sealed; the link is the
 ticket's status page, whose rating form says `via=sms`.
+
+It waits a few minutes (`DELAY`): a visitor who rates at the window's
+evaluator meanwhile gets no text asking again (`drop_rating_link`).
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from . import outbox
 from .domain import Hall, Ticket
@@ -16,6 +19,7 @@ from .store import Tx
 
 KIND = "rating_link"
 MAX_LEGS = 20  # a transferred matter's legs, walked back to the one checked in
+DELAY = timedelta(minutes=3)  # the evaluator beside the window asks first
 
 
 def rating_text(hall_name: str, item_name: str, link: str) -> str:
@@ -38,9 +42,17 @@ def queue_rating_link(
         "phone": booking.phone_enc,
         "text": rating_text(hall.name, item_name, link),
         "number": ticket.number,
+        "ticket_id": ticket.id,  # never shown: the delivery log names the number
     }
-    outbox.enqueue(tx, hall.id, outbox.SMS, KIND, payload, now)
+    outbox.enqueue(tx, hall.id, outbox.SMS, KIND, payload, now, send_at=now + DELAY)
     return True
+
+
+def drop_rating_link(tx: Tx, hall_id: str, ticket_id: str) -> None:
+    """The ticket was rated: a link not sent yet is not sent at all."""
+    for row in tx.unsent(hall_id, KIND):
+        if row.payload.get("ticket_id") == ticket_id:
+            tx.drop_outbox(row)
 
 
 def _appointment_code(tx: Tx, ticket: Ticket) -> str | None:

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from queue_server import outbox, outbox_sender
+from queue_server import outbox, outbox_sender, rating_link
 from queue_server.outbox_sender import OutboxSender
 from queue_server.services import HallServices
 from queue_server.settings import Settings
@@ -344,6 +344,8 @@ def test_the_rating_link_goes_to_a_booked_visitor_s_phone_after_the_finish(
     assert hall.serve(1)["id"] == booked
     hall.serve(1)
     codes = len(sms.sent)  # the booking's one-time code
+    assert deliver(client, clock()) == {}  # the evaluator beside the window asks first
+    clock.advance(rating_link.DELAY.total_seconds())
     assert deliver(client, clock()) == ({"delivered": 1} if rating_sms else {})
     log = delivery_log(hall)
     if not rating_sms:
@@ -378,6 +380,27 @@ class RefusingSms:
 
     def send(self, phone: str, text: str) -> None:
         raise RuntimeError(f"gateway refused {phone}")
+
+
+def test_no_link_goes_to_a_visitor_who_rated_at_the_window(
+    hall: Hall, client: TestClient, clock: Clock
+) -> None:
+    set_hours(hall, WEEKDAYS)
+    sms: MemorySms = client.app_state["bookings"].sms
+    hall.ok(book(hall), 201)
+    clock.advance(24 * 3600 + 15 * 60)
+    checked_in = hall.c.post(
+        "/api/halls/h1/appointments/check-in", json={"id_number": ADULT_ID}, headers=hall.kiosk
+    )
+    booked = hall.ok(checked_in, 201)["id"]
+    hall.open(1)
+    hall.serve(1)
+    codes = len(sms.sent)
+    rate(hall, booked, 5, via=None)  # at once, beside the window
+    clock.advance(rating_link.DELAY.total_seconds() + 60)
+    deliver(client, clock())
+    assert len(sms.sent) == codes
+    assert [m["kind"] for m in delivery_log(hall)["messages"]] == ["rating"]  # the province's
 
 
 def test_a_failing_sms_provider_is_retried_and_the_phone_stays_out_of_every_log(
@@ -420,6 +443,7 @@ def test_a_transferred_booking_gets_its_link_when_its_last_leg_is_finished(
     leg = hall.do(1, "transfer", {"window": 2})["new_ticket"]["id"]
     assert deliver(client, clock()) == {}  # a transfer is no finish
     assert hall.serve(2)["id"] == leg != first
+    clock.advance(rating_link.DELAY.total_seconds())
     assert deliver(client, clock()) == {"delivered": 1}
     sms: MemorySms = client.app_state["bookings"].sms
     to, text = sms.sent[-1]
