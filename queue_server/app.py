@@ -20,13 +20,16 @@ from starlette.routing import BaseRoute
 from . import (
     api,
     booking_api,
+    case_api,
     city_api,
     devices_api,
     followup_api,
     guide_api,
     hall_settings_api,
     live,
+    outbox_api,
     pages,
+    report_api,
     settings_api,
     staff_api,
     staff_pages,
@@ -39,6 +42,7 @@ from .edge import Guard, prefers_english, redact_server_logs, refusal
 from .errors import QueueError
 from .jobs import Jobs
 from .live import HallFeed
+from .outbox_sender import OutboxSender
 from .services import HallServices
 from .settings import Settings
 from .store import Store
@@ -50,6 +54,7 @@ log = logging.getLogger("queue_server")
 class State(TypedDict):
     services: HallServices
     bookings: Bookings
+    outbox: OutboxSender
     feed: HallFeed
     doorbell: Doorbell
 
@@ -73,12 +78,15 @@ def create_app(
         doorbell.on_revoke = services.tokens.forget
         services.id_key()  # read (or made) now, not on the event loop by a first ID number
         _ = services.item_index  # the items' pinyin, worked out once, before any request
-        jobs = Jobs(HallDay(services), clock, settings.jobs_interval_s)
+        bookings = Bookings(services)
+        sender = OutboxSender(services, bookings.sms)  # one SMS provider for the server
+        jobs = Jobs(HallDay(services), clock, settings.jobs_interval_s, sender)
         jobs.start()
         try:
             yield {
                 "services": services,
-                "bookings": Bookings(services),
+                "bookings": bookings,
+                "outbox": sender,
                 "feed": feed,
                 "doorbell": doorbell,
             }
@@ -114,6 +122,7 @@ def all_routes() -> list[BaseRoute]:
         *city_api.routes,
         *api.routes,
         *booking_api.routes,
+        *case_api.routes,
         *hall_settings_api.routes,
         *settings_api.routes,
         *live.routes,
@@ -121,7 +130,9 @@ def all_routes() -> list[BaseRoute]:
         *visitor_pages.routes,
         *staff_pages.routes,
         *guide_api.routes,
+        *report_api.routes,
         *followup_api.routes,
+        *outbox_api.routes,
     ]
 
 

@@ -34,6 +34,17 @@ FIELD_ZH: dict[str, str] = {
     "until": "延时至",
     "group_label": "群体名称",
     "expires_in_days": "有效期（天）",
+    "finding": "核实情况",
+    "founded": "是否属实",
+    "measures": "整改措施",
+    "reached": "是否联系上",
+    "result": "回访结果",
+    "satisfaction": "满意度",
+    "reason": "不实理由",
+    "reasons": "原因",
+    "comment": "情况说明",
+    "ticket_id": "号票",
+    "callback_phone": "回访电话",
     **{name: help_.label for name, help_ in HELP.items()},
 }
 

@@ -5,8 +5,9 @@ Until the phone is verified, the answer is the same whether or not the ID
 number already holds a booking or a suspension. Capacity is checked and the
 booking written in one transaction under the hall's lock, so a slot is never
 overbooked, whatever the number of server processes. The name is kept for the
-clerk; the ID number only as a keyed hash and a mask, the phone only masked
-and as a keyed hash. Requests are rate-limited per address, ID number and phone.
+clerk; the ID number only as a keyed hash and a mask, the phone masked, as a
+keyed hash, and sealed (`sealed`) for the 短信评价 link after the service.
+Requests are rate-limited per address, ID number and phone.
 """
 
 import secrets
@@ -132,6 +133,7 @@ class BookingRequests:
                 id_masked=person.masked,
                 phone_hash=otp.phone_hash(key, phone),
                 phone_masked=mask_phone(phone),
+                phone_enc=self.services.sealer.seal(phone),  # for the 短信评价 link
                 priority=identity.age_class(person, slot.start.astimezone(hall.zone).date()).value,
                 form=request.form or None,
                 code_hash=otp.code_hash(key, pending_id, code),
@@ -235,6 +237,7 @@ class BookingRequests:
             id_masked=pending.id_masked,
             phone_masked=pending.phone_masked,
             phone_hash=pending.phone_hash,
+            phone_enc=pending.phone_enc,
             document_type=pending.document_type,
             priority=pending.priority,
             form=pending.form,

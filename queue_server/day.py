@@ -131,7 +131,8 @@ class HallDay:
     def raise_alerts(self, hall_id: str, now: datetime) -> int:
         """超时预警: once per ticket past its target wait, once a day per category
         whose queue passes the hall's threshold; each says how many extra windows
-        would bring the waits back under target."""
+        would bring the waits back under target. And once per 好差评 case near
+        its due date, and once more when it is overdue (`case_alerts`)."""
 
         def work(tx: Tx, now: datetime, events: list[Event]) -> int:
             state = self.services.state(tx, hall_id, now, reading=True)
@@ -156,6 +157,8 @@ class HallDay:
                 ):
                     data = self._queue(category, state, means)
                     raised += self._raise(tx, hall, "queue_length", day_key, data, now, events)
+            for kind, case_id, data in self.services.case_alerts(tx, hall, now):
+                raised += self._raise(tx, hall, kind, case_id, data, now, events)
             return raised
 
         return self.services.write(hall_id, work)

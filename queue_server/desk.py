@@ -22,6 +22,7 @@ from .followups import check_finish, open_followup
 from .hall_state import ON_CURRENT, HallState
 from .protocol import Event
 from .public import WINDOW_EVENTS
+from .rating_link import queue_rating_link
 from .store import Tx
 from .transactions import Runner
 from .views import ticket_view, window_view
@@ -105,6 +106,9 @@ class Desk(Runner):
                 code="unknown_window_action",
             )
         self.apply(tx, state, move, events)
+        if action == "finish" and shown is not None:  # the 短信评价 link, with the finish
+            name = state.service(shown.service).name
+            queue_rating_link(tx, self.settings.public_url, state.hall, shown, name, now)
         return window_view(tx, state, state.window(number), now, shown)
 
     def _transfer(

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import case, func, update
 from sqlmodel import col, select
 
 from .feedback_models import CaseRow, DeliveryRow, FollowupRow, OutboxRow
@@ -78,19 +78,18 @@ class FeedbackRows(Rows):
     def add_outbox(self, row: OutboxRow) -> None:
         self._save(row)
 
-    def outbox_due(self, now: datetime, limit: int) -> list[OutboxRow]:
-        """Undelivered messages whose next attempt is due, oldest first."""
-        query = (
-            select(OutboxRow)
-            .where(
-                col(OutboxRow.delivered_at).is_(None),
-                col(OutboxRow.gave_up_at).is_(None),
-                col(OutboxRow.next_at) <= now,
-            )
-            .order_by(col(OutboxRow.next_at), col(OutboxRow.id))
-            .limit(limit)
+    def outbox_due(self, now: datetime, limit: int, channel: str | None = None) -> list[OutboxRow]:
+        """Undelivered messages (of `channel`, or all) whose next attempt is due,
+        oldest first."""
+        query = select(OutboxRow).where(
+            col(OutboxRow.delivered_at).is_(None),
+            col(OutboxRow.gave_up_at).is_(None),
+            col(OutboxRow.next_at) <= now,
         )
-        return list(self.s.scalars(query))
+        if channel is not None:
+            query = query.where(col(OutboxRow.channel) == channel)
+        order = (col(OutboxRow.next_at), col(OutboxRow.id))
+        return list(self.s.scalars(query.order_by(*order).limit(limit)))
 
     def claim_outbox(self, row: OutboxRow, until: datetime) -> bool:
         """Take a message for one attempt: push its next attempt to `until`, so
@@ -102,9 +101,37 @@ class FeedbackRows(Rows):
         )
         return taken.rowcount == 1
 
+    def outbox(self, outbox_id: int) -> OutboxRow | None:
+        return self.s.get(OutboxRow, outbox_id)
+
+    def outbox_counts(self, hall_id: str) -> dict[str, int]:
+        """The hall's messages by state: pending, delivered, given_up."""
+        state = case(
+            (col(OutboxRow.delivered_at).is_not(None), "delivered"),
+            (col(OutboxRow.gave_up_at).is_not(None), "given_up"),
+            else_="pending",
+        )
+        query = select(state, func.count()).where(col(OutboxRow.hall_id) == hall_id).group_by(state)
+        found = {str(k): int(n) for k, n in self.s.execute(query)}
+        return {k: found.get(k, 0) for k in ("pending", "delivered", "given_up")}
+
     def outbox_rows(self, hall_id: str, limit: int) -> list[OutboxRow]:
         query = select(OutboxRow).where(col(OutboxRow.hall_id) == hall_id)
         return list(self.s.scalars(query.order_by(col(OutboxRow.id).desc()).limit(limit)))
+
+    def unsent(self, hall_id: str, kind: str) -> list[OutboxRow]:
+        """A hall's messages of `kind` neither sent nor given up."""
+        query = select(OutboxRow).where(
+            col(OutboxRow.hall_id) == hall_id,
+            col(OutboxRow.kind) == kind,
+            col(OutboxRow.delivered_at).is_(None),
+            col(OutboxRow.gave_up_at).is_(None),
+        )
+        return list(self.s.scalars(query))
+
+    def drop_outbox(self, row: OutboxRow) -> None:
+        with self._writing():
+            self.s.delete(row)
 
     def save_outbox(self, row: OutboxRow) -> None:
         self._save(row, merge=True)

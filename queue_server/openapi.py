@@ -42,6 +42,16 @@ from .bodies import (
     TransferIn,
     WindowIn,
 )
+from .case_bodies import (
+    CaseAssignIn,
+    CaseCallbackIn,
+    CaseCloseIn,
+    CaseDismissIn,
+    CaseRectifyIn,
+    CaseVerifyIn,
+    FeedbackIn,
+    NotDoneIn,
+)
 
 PUBLIC = "public"
 
@@ -74,6 +84,11 @@ DOCS: dict[tuple[str, str], Doc] = {
     ),
     ("PUT", f"{HALL}/windows/{{n:int}}"): Doc("create or change a window", "admin", (WindowIn,)),
     ("GET", f"{HALL}/windows/{{n:int}}"): Doc("the clerk's view", "the window's token, supervisor"),
+    ("GET", f"{HALL}/outbox"): Doc(
+        "the delivery log: messages to the provincial platform and SMS, and each attempt",
+        "supervisor",
+        query=("limit",),
+    ),
     ("GET", f"{HALL}/alerts"): Doc("the day's alerts", "supervisor", query=("date",)),
     ("POST", f"{HALL}/alerts/{{alert}}/ack"): Doc("acknowledge an alert", "supervisor"),
     ("GET", f"{HALL}/audit"): Doc("the day's audit records", "supervisor", query=("date",)),
@@ -123,6 +138,14 @@ DOCS: dict[tuple[str, str], Doc] = {
         "tickets issued after a feed seq", "kiosk, supervisor", query=("since_seq",)
     ),
     ("GET", f"{HALL}/stats"): Doc("the day's figures", "supervisor", query=("date",)),
+    ("GET", f"{HALL}/ratings/report"): Doc(
+        "好差评 figures over business dates, by hall, window, staff, service, day or month",
+        "supervisor",
+        query=("from", "to", "by"),
+    ),
+    ("GET", f"{HALL}/ratings/report.csv"): Doc(
+        "the 好差评 report as CSV headed in Chinese", "supervisor", query=("from", "to", "by")
+    ),
     ("GET", f"{HALL}/snapshots"): Doc("figures every 5 minutes", "supervisor", query=("date",)),
     ("GET", f"{HALL}/queues"): Doc("waiting per service", "window, supervisor"),
     ("GET", f"{HALL}/tickets.csv"): Doc(
@@ -199,6 +222,37 @@ DOCS: dict[tuple[str, str], Doc] = {
     ),
     ("GET", "/api/tickets/{id}/rating"): Doc("the grades, the hall's reasons and the rating given"),
     ("POST", "/api/tickets/{id}/cancel"): Doc("the holder gives up the ticket"),
+    ("GET", f"{HALL}/cases"): Doc(
+        "差评 and 办不成事 cases, the most pressing first (default: the running ones)",
+        "supervisor",
+        query=("status", "kind", "from", "to"),
+    ),
+    ("POST", f"{HALL}/cases"): Doc(
+        "「办不成事」: a visitor says a matter could not be done; opens a case "
+        "(without a token: the holder's ticket id is required)",
+        "public with the ticket's id; kiosk, window, supervisor, staff",
+        (NotDoneIn,),
+    ),
+    ("GET", f"{HALL}/cases/{{id}}"): Doc(
+        "one case with its whole record (the whole call-back phone for a supervisor "
+        "or admin signed in by 工号)",
+        "supervisor",
+    ),
+    ("POST", f"{HALL}/cases/{{id}}/assign"): Doc(
+        "hand a case to a supervisor of the hall", "supervisor", (CaseAssignIn,)
+    ),
+    ("POST", f"{HALL}/cases/{{id}}/{{action}}"): Doc(
+        "move a case: verify (核实), rectify (整改), callback (回访), close (办结), "
+        "dismiss (认定不实, with a reason)",
+        "supervisor",
+        (CaseVerifyIn, CaseRectifyIn, CaseCallbackIn, CaseCloseIn, CaseDismissIn),
+    ),
+    ("GET", f"{HALL}/feedback"): Doc(
+        "the hall's 好差评 settings (the reasons)", "any token of the hall"
+    ),
+    ("PUT", f"{HALL}/feedback"): Doc(
+        "set the reasons a 差评 may give (1-12, each 1-20 characters)", "admin", (FeedbackIn,)
+    ),
 }
 
 REFUSAL = {

@@ -18,8 +18,15 @@ SMS = "sms"
 
 
 def enqueue(
-    tx: Tx, hall_id: str, channel: str, kind: str, payload: dict[str, Any], now: datetime
+    tx: Tx,
+    hall_id: str,
+    channel: str,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+    send_at: datetime | None = None,
 ) -> None:
+    """Queue a message, to be sent from `send_at` (default: at once)."""
     row = OutboxRow(hall_id=hall_id, channel=channel, kind=kind, payload=payload)
-    row.created_at = row.next_at = now
+    row.created_at, row.next_at = now, send_at or now
     tx.add_outbox(row)

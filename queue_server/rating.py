@@ -21,6 +21,7 @@ from .feedback_models import CaseRow
 from .models import RatingRow
 from .otp import normalise_phone
 from .protocol import Event, EventType, TicketStatus
+from .rating_link import drop_rating_link
 from .store import Tx
 from .transactions import Runner
 from .views import live_leg
@@ -90,6 +91,7 @@ class Ratings(Runner):
             row.phone_masked = mask_phone(phone) if phone else None
             row.changed_at = now if before is not None else None
             tx.save_rating(row)
+            drop_rating_link(tx, hall.id, ticket.id)
             self._follow_cases(tx, hall, row, ticket.number, was_bad, now)
             report(tx, self.settings, hall.id, province_rating(hall, row, self._name(row)), now)
             rated = {"number": ticket.number, "window": ticket.window, "score": body.score}

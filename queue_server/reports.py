@@ -12,6 +12,7 @@ from .errors import InvalidInput, NotFound
 from .models import AlertAckRow, AlertRow
 from .protocol import Event, EventType, TicketStatus
 from .public import local_iso, public_ticket
+from .staff_report import staff_day
 from .stats import day_figures
 from .store import Tx
 from .transactions import Runner
@@ -173,8 +174,9 @@ class Reports(Runner):
             tickets = tx.day_tickets(hall_id, when)
             ratings = [r.score for r in tx.day_ratings(hall_id, when)]
             steps = tx.day_steps(hall_id, when)
+            staff = staff_day(tx, hall, when, self.clock())
         figures = day_figures(tickets, self.catalogue.services, ratings, steps, hall.zone)
-        return {"hall": hall_id, "date": when.isoformat()} | figures
+        return {"hall": hall_id, "date": when.isoformat()} | figures | {"staff": staff}
 
 
 def _day(day: str | None, hall: Hall, now: datetime) -> date:

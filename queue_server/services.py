@@ -20,8 +20,13 @@ runner (store, settings, catalogue, clock, feed):
 - `green_channels` temporary green channels (专项服务)
 - `catalogue_admin` the hall's own settings of catalogue items
 - `ticket_record` a number's steps with time, window and 工号, for supervisors
+- `case_desk`     差评 and 「办不成事」 cases: the list, a case's record, its moves
+- `case_intake`   「办不成事」 reports and the hall's 好差评 settings
+- `outbox_log`    what went to the provincial platform and to phones (`outbox_sender` sends)
 """
 
+from .case_desk import CaseDesk
+from .case_intake import CaseIntake
 from .catalogue_admin import CatalogueAdmin
 from .city import City
 from .desk import Desk
@@ -32,7 +37,9 @@ from .guide import Guide
 from .hall_admin import HallAdmin
 from .hall_settings import HallSettings
 from .issuing import Issuing
+from .outbox_log import OutboxLog
 from .rating import Ratings
+from .ratings_report import RatingsReport
 from .reports import Reports
 from .sessions import StaffSessions
 from .staff import StaffAccounts
@@ -54,6 +61,10 @@ class HallServices(
     GreenChannels,
     TicketRecord,
     Ratings,
+    RatingsReport,
+    CaseDesk,
+    CaseIntake,
     Followups,
+    OutboxLog,
 ):
     """Every use case of a hall (see the modules above)."""

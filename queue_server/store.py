@@ -29,6 +29,7 @@ from sqlmodel import Session
 
 from .feedback_rows import FeedbackRows
 from .records import Records
+from .report_rows import ReportRows
 from .staff_rows import StaffRows
 from .state_rows import Kept, StateRows
 
@@ -141,7 +142,7 @@ class Store:
                 tx.release()
 
 
-class Tx(StateRows, Records, StaffRows, FeedbackRows):
+class Tx(StateRows, Records, StaffRows, FeedbackRows, ReportRows):
     """One open transaction; every method reads or writes through it."""
 
 

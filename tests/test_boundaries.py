@@ -50,6 +50,10 @@ CORE = [
     "waiting",
     "hall_catalogue",
     "policy_help",
+    "cases",
+    "feedback_figures",
+    "staff_figures",
+    "delivery",
 ]
 CLIENTS = ["display_client", "ticket_printer"]
 CLIENT_CORES = [

@@ -82,7 +82,8 @@ const SupervisorCore = (() => {
 
   // ------------------------------------------------------------ alerts
 
-  /** The words of an `alert.raised` event's `alert` (day.py: over_wait, queue_length). */
+  /** The words of an `alert.raised` event's `alert` (day.py: over_wait, queue_length;
+   * case_desk.py: case_overdue, case_due_soon). */
   function alertText(alert) {
     const extra = alert.extra_windows > 0 ? `，建议增开 ${alert.extra_windows} 个窗口` : "";
     if (alert.kind === "over_wait") {
@@ -96,6 +97,14 @@ const SupervisorCore = (() => {
       return {
         title: `${alert.category_name} 排队过长`,
         detail: `等候 ${alert.waiting} 人${extra}`,
+      };
+    }
+    if (alert.kind === "case_overdue" || alert.kind === "case_due_soon") {
+      const what = [alert.kind_name, alert.number, alert.service_name].filter(Boolean).join(" · ");
+      const left = alert.kind === "case_overdue" ? "已超过办结期限" : `还剩 ${alert.days_left} 个工作日`;
+      return {
+        title: `工单 ${alert.case_id} ${alert.kind === "case_overdue" ? "已超期" : "临近期限"}`,
+        detail: `${what}：${alert.status_name}，${alert.due_date} 到期，${left}`,
       };
     }
     return { title: "预警", detail: alert.kind || "" };
@@ -121,7 +130,7 @@ const SupervisorCore = (() => {
 
   // ------------------------------------------------------------ the day's figures
 
-  const GRADE_LABELS = { 5: "非常满意", 4: "满意", 3: "一般", 2: "不满意", 1: "非常不满意" };
+  const GRADE_LABELS = { 5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意" };
 
   /** The key figures of GET /stats as cards: {id, label, value, note}. */
   function kpis(stats) {

@@ -93,6 +93,7 @@
 
   function received(msg, { applied }) {
     if (!applied) return;
+    document.dispatchEvent(new CustomEvent("hall-feed", { detail: msg })); // for the console's other scripts
     const data = msg.data || {};
     if (msg.type === MSG.SNAPSHOT) {
       if (model.hall) StaffUi.hideFatal();

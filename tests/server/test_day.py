@@ -246,7 +246,8 @@ def test_figure_snapshots_are_one_per_five_minutes(hall: Hall, day: HallDay, clo
 def test_tick_runs_every_job_for_every_hall(hall: Hall, day: HallDay, clock: Clock) -> None:
     done = day.tick(clock.now + timedelta(hours=10))
     assert set(done) == {
-        *("no_show", "alerts", "snapshots", "missed_bookings", "closed", "sessions_ended")
+        *("no_show", "alerts", "snapshots", "missed_bookings", "closed", "sessions_ended"),
+        "followup_reminders",
     }
 
 

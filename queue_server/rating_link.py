@@ -1,0 +1,66 @@
+"""The 短信评价 link: when a ticket that came from a booking is finished, a text
+message to the booking's verified phone asks the visitor to rate the service
+(the province's 短信评价), if the hall's policy `rating_sms` is on.
+
+It is queued in the transaction of the finish (`outbox`), so a finished
+ticket's message is never lost and never sent for a finish that did not
+commit; `outbox_sender` sends it. The phone travels sealed; the link is the
+ticket's status page, whose rating form says `via=sms`.
+
+It waits a few minutes (`DELAY`): a visitor who rates at the window's
+evaluator meanwhile gets no text asking again (`drop_rating_link`).
+"""
+
+from datetime import datetime, timedelta
+
+from . import outbox
+from .domain import Hall, Ticket
+from .store import Tx
+
+KIND = "rating_link"
+MAX_LEGS = 20  # a transferred matter's legs, walked back to the one checked in
+DELAY = timedelta(minutes=3)  # the evaluator beside the window asks first
+
+
+def rating_text(hall_name: str, item_name: str, link: str) -> str:
+    return f"【一窗】您在{hall_name}办理的{item_name}已办结，请为本次服务评价：{link}"
+
+
+def queue_rating_link(
+    tx: Tx, public_url: str, hall: Hall, ticket: Ticket, item_name: str, now: datetime
+) -> bool:
+    """Queue the message for `ticket`, just finished; False when there is none
+    to send (no booking, no verified phone, the policy off, no public address)."""
+    if not hall.policy.rating_sms or not public_url:
+        return False
+    code = _appointment_code(tx, ticket)
+    booking = tx.appointment(code) if code else None
+    if booking is None or not booking.phone_enc:
+        return False
+    link = f"{public_url.rstrip('/')}/t/{ticket.id}?via=sms"
+    payload = {
+        "phone": booking.phone_enc,
+        "text": rating_text(hall.name, item_name, link),
+        "number": ticket.number,
+        "ticket_id": ticket.id,  # never shown: the delivery log names the number
+    }
+    outbox.enqueue(tx, hall.id, outbox.SMS, KIND, payload, now, send_at=now + DELAY)
+    return True
+
+
+def drop_rating_link(tx: Tx, hall_id: str, ticket_id: str) -> None:
+    """The ticket was rated: a link not sent yet is not sent at all."""
+    for row in tx.unsent(hall_id, KIND):
+        if row.payload.get("ticket_id") == ticket_id:
+            tx.drop_outbox(row)
+
+
+def _appointment_code(tx: Tx, ticket: Ticket) -> str | None:
+    """The booking a ticket came from; a transfer's leg carries its first leg's."""
+    row = tx.ticket_row(ticket.id)
+    for _ in range(MAX_LEGS):
+        if row.appointment_code or row.parent_id is None:
+            break
+        row = tx.ticket_row(row.parent_id)
+    code: str | None = row.appointment_code
+    return code
