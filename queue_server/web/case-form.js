@@ -119,11 +119,12 @@ const CaseForm = (() => {
 
   function explain(result) {
     if (!result || result.status === 0) return "网络连接失败，请稍后重试";
-    if (result.status === 404 || result.status === 405) {
+    const data = result.data || {};
+    // No such route (an older server): not the visitor's fault, and not a ticket unknown.
+    if ((result.status === 404 || result.status === 405) && (!data.error || data.error === "http_error")) {
       return "本大厅暂未开通网上反映，请到咨询台或值班负责人处反映";
     }
     if (result.status >= 500) return "服务器暂时无法处理，请稍后重试";
-    const data = result.data || {};
     return (typeof data.message === "string" && data.message) || `提交未成功（${result.status}）`;
   }
 
