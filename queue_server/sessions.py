@@ -18,7 +18,7 @@ from .bodies import LoginIn
 from .domain import WindowAction
 from .errors import AccountLocked, Conflict, Forbidden, QueueError, Unauthorized
 from .hall_state import HallState
-from .models import StaffSessionRow
+from .models import StaffRow, StaffSessionRow
 from .protocol import Event, WindowState
 from .public import local_iso
 from .staff import CITY_ADMIN, password_matches, staff_view
@@ -122,11 +122,25 @@ class StaffSessions(Runner):
         return outcome, secret
 
     def end_expired_sessions(self) -> int:
-        """The day's job: forget the sessions past their 12 hours; how many."""
-        return self.write(None, lambda tx, now, _events: tx.end_expired_sessions(now))
+        """The day's job: forget the sessions past their 12 hours; how many. A
+        session still signed in at a window leaves its sign-out on the audit
+        (at its expiry), so a member's time at the window has an end."""
+
+        def work(tx: Tx, now: datetime, _events: list[Event]) -> int:
+            for session, member in tx.expired_at_windows(now):
+                _signed_out(tx, session, member, "expired", session.expires_at)
+            return tx.end_expired_sessions(now)
+
+        return self.write(None, work)
 
     def logout(self, secret: str) -> None:
-        self.write(None, lambda tx, _now, _events: tx.end_staff_session(token_hash(secret)))
+        def work(tx: Tx, now: datetime, _events: list[Event]) -> None:
+            found = tx.staff_session(token_hash(secret))
+            if found is not None and found[0].window is not None:
+                _signed_out(tx, *found, "logout", now)
+            tx.end_staff_session(token_hash(secret))
+
+        self.write(None, work)
 
     def session_principal(self, secret: str) -> Principal:
         """The signed-in member as a caller: an admin or supervisor of their own
@@ -135,22 +149,7 @@ class StaffSessions(Runner):
             found = tx.staff_session(token_hash(secret))
         if found is None or found[0].expires_at <= self.clock():
             raise _session_ended()
-        session, member = found
-        if member.role == CITY_ADMIN:  # the server's admin, for every hall, by name
-            role, hall = Role.ADMIN, None
-        else:
-            role, hall = Role(member.role), member.hall_id
-        if role is Role.CLERK and session.window is not None:
-            role = Role.WINDOW  # a supervisor or admin keeps its role, recorded at the window
-        return Principal(
-            role,
-            hall=hall,
-            staff_hall=member.hall_id,
-            window=session.window,
-            token_id="staff",
-            label=member.staff_no,
-            staff_no=member.staff_no,
-        )
+        return _as_principal(*found)
 
     def sign_in_at_window(self, secret: str, hall_id: str, number: int) -> dict[str, Any]:
         """Sign the cookie's session in at window `number` of its own hall; from
@@ -261,3 +260,39 @@ class StaffSessions(Runner):
             "hall": principal.hall,
             "window": principal.window,
         } | {"staff": member}
+
+
+def _as_principal(session: StaffSessionRow, member: StaffRow) -> Principal:
+    """A session's member as a caller (see `StaffSessions.session_principal`)."""
+    if member.role == CITY_ADMIN:  # the server's admin, for every hall, by name
+        role, hall = Role.ADMIN, None
+    else:
+        role, hall = Role(member.role), member.hall_id
+    if role is Role.CLERK and session.window is not None:
+        role = Role.WINDOW  # a supervisor or admin keeps its role, recorded at the window
+    return Principal(
+        role,
+        hall=hall,
+        staff_hall=member.hall_id,
+        window=session.window,
+        token_id="staff",
+        label=member.staff_no,
+        staff_no=member.staff_no,
+    )
+
+
+def _signed_out(tx: Tx, session: StaffSessionRow, member: StaffRow, why: str, at: datetime) -> None:
+    """The audit's sign-out of a session that leaves its window without one (a
+    logout, an expiry): the window's time with its member ends there."""
+    where, before = f"window {session.window}", {"staff_no": member.staff_no}
+    principal = _as_principal(session, member)
+    audit.record(
+        tx,
+        principal,
+        member.hall_id,
+        "window.sign_out",
+        where,
+        before=before,
+        after={"ended": why},
+        now=at,
+    )

@@ -11,9 +11,10 @@ window sign-ins and sign-outs of the audit, and the day's ratings:
   finish, 过号, transfer, suspension or cancellation. Signed in runs from a
   `window.sign_in` record to the first of: a `window.sign_out` of that window,
   the member's sign-in at another window, another member's sign-in there, the
-  session's 12 hours, and `until` (now, or the day's end). A sign-in whose
-  end the records do not hold (the member logged out, or the session ended,
-  without signing out: neither is recorded) ends at the member's last action
+  session's 12 hours, and `until` (now, or the day's end). A logout or an
+  expiry at a window is recorded as its sign-out; a sign-in whose end the
+  records do not hold (the member deactivated, or records from before those
+  were kept) ends at the member's last action
   at that window, so the idle share is then a lower bound, and is flagged
   (`open_sign_ins`). A member who never signed in at a window (a token at
   the window, a supervisor's action) has no idle share (None);

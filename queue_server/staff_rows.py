@@ -53,6 +53,18 @@ class StaffRows(Rows):
     def end_staff_session(self, token_hash: str) -> None:
         self.s.execute(delete(StaffSessionRow).where(col(StaffSessionRow.token_hash) == token_hash))
 
+    def expired_at_windows(self, now: datetime) -> list[tuple[StaffSessionRow, StaffRow]]:
+        """Sessions ended by `now` but still signed in at a window, with their members."""
+        found = self.s.exec(
+            select(StaffSessionRow, StaffRow).where(
+                col(StaffSessionRow.expires_at) <= now,
+                col(StaffSessionRow.window).is_not(None),
+                col(StaffRow.hall_id) == col(StaffSessionRow.hall_id),
+                col(StaffRow.staff_no) == col(StaffSessionRow.staff_no),
+            )
+        )
+        return [(session, member) for session, member in found]
+
     def end_expired_sessions(self, now: datetime) -> int:
         """Delete the sessions that ended by `now` (refused anyway); how many."""
         ended = self.s.connection().execute(

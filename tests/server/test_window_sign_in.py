@@ -4,8 +4,10 @@ is recorded with the member's staff number."""
 
 import httpx2
 
+from queue_server.services import HallServices
 from queue_server.settings import Settings
 from queue_server.store import Store
+from tests.conftest import Clock
 from tests.server.conftest import Hall
 from tests.server.test_staff import PASSWORD, add
 
@@ -154,3 +156,24 @@ def test_signing_out_closes_an_idle_window_and_waits_for_a_ticket_in_hand(hall: 
     records = hall.ok(hall.c.get("/api/halls/h1/audit", headers=hall.supervisor))["records"]
     [out] = [r for r in records if r["action"] == "window.sign_out"]
     assert out["before"] == {"staff_no": "A001"} and out["after"] == {"window": "closed"}
+
+
+def test_a_logout_or_an_expiry_at_a_window_is_a_sign_out_on_the_audit(
+    hall: Hall, clock: Clock
+) -> None:
+    """So a member's time at the window ends where they left (the idle share)."""
+    first, second = member(hall, "A001"), member(hall, "A002")
+    hall.ok(sign_in(hall, 1, first))
+    hall.ok(sign_in(hall, 2, second))
+    clock.advance(600)
+    hall.ok(hall.c.post("/api/logout", headers=first), 204)
+    clock.advance(13 * 3600)  # past the second session's 12 hours
+    services: HallServices = hall.c.app_state["services"]
+    services.end_expired_sessions()
+    records = hall.ok(hall.c.get("/api/halls/h1/audit", headers=hall.supervisor))["records"]
+    outs = [r for r in records if r["action"] == "window.sign_out"]
+    assert [(r["target"], r["before"], r["after"]) for r in outs] == [
+        ("window 1", {"staff_no": "A001"}, {"ended": "logout"}),
+        ("window 2", {"staff_no": "A002"}, {"ended": "expired"}),
+    ]
+    assert outs[0]["at"].endswith("09:40:00+08:00") and outs[1]["at"].endswith("21:30:00+08:00")
