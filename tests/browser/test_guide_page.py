@@ -104,6 +104,7 @@ def test_a_greeter_finds_an_item_and_issues_with_a_note_the_clerk_sees(
     expect(page.locator("body")).to_have_attribute("data-window-state", "closed")
     page.keyboard.press("o")
     expect(page.locator("body")).to_have_attribute("data-window-state", "open")
+    expect(page.locator("body")).to_have_attribute("data-busy", "")  # the open's answer is in
     page.keyboard.press("Space")
     expect(page.locator("#ticket-number")).to_have_text(number)
     expect(page.get_by_test_id("guide-note")).to_be_visible()
