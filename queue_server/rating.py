@@ -10,7 +10,7 @@ rating goes to the provincial platform's outbox in the same transaction.
 from datetime import datetime, timedelta
 from typing import Any
 
-from .access import Principal, Role, actor_staff_no
+from .access import Principal, Role, actor_staff_no, require
 from .appointments import mask_phone
 from .bodies import RatingIn
 from .case_book import case_from_rating, open_case, province_case, province_rating, report
@@ -25,6 +25,10 @@ from .rating_link import drop_rating_link
 from .store import Tx
 from .transactions import Runner
 from .views import live_leg
+
+# Who may rate on the visitor's behalf, besides the visitor's own phone: the
+# window's evaluator, the kiosk, and staff of the ticket's hall on the visitor's word.
+RATERS = frozenset({Role.WINDOW, Role.KIOSK, Role.SUPERVISOR, Role.CLERK})
 
 
 def hall_reasons(tx: Tx, hall_id: str) -> list[str]:
@@ -72,6 +76,8 @@ class Ratings(Runner):
             ticket = live_leg(tx, ticket_id)
             hall = tx.hall(ticket.hall)
             _check_finished(ticket)
+            if rater is not None:
+                require(rater, RATERS, hall=ticket.hall)  # not a display, nor another hall
             if rater is not None and rater.role is Role.WINDOW:
                 _check_evaluator(tx, rater, ticket, now)
             reasons = _check_reasons(body, hall_reasons(tx, hall.id))

@@ -122,3 +122,41 @@ def test_ratings_and_cases_wait_in_the_outbox_for_the_province(
         assert rating["reasons"] == ["办事流程"] and rating["window"] == 1
         assert rating["rated_at"].endswith("+08:00")
         assert records[0]["action"] == "open" and records[0]["status_name"] == "待核实"
+
+
+def source_of_rating(client: TestClient, ticket_id: str) -> str | None:
+    with services(client).store.read() as tx:
+        row = tx.rating(ticket_id)
+        return None if row is None else row.source
+
+
+def test_a_display_or_another_halls_device_does_not_rate_for_the_visitor(hall: Hall) -> None:
+    other = Hall(hall.c, "h2")
+    ticket = served(hall)
+    for headers, code in [
+        (hall.display, "wrong_role"),
+        (other.kiosk, "wrong_hall"),
+        (other.supervisor, "wrong_hall"),
+    ]:
+        refused = rate(hall, ticket["id"], {"score": 5}, **headers)
+        assert refused.status_code == 403 and refused.json()["error"] == code
+    assert source_of_rating(hall.c, ticket["id"]) is None
+    hall.ok(rate(hall, ticket["id"], {"score": 5}, **hall.kiosk), 201)
+    assert source_of_rating(hall.c, ticket["id"]) == "kiosk"
+
+
+def test_a_clerk_signed_in_at_the_window_rates_as_its_evaluator(hall: Hall, clock: Clock) -> None:
+    from tests.server.test_window_sign_in import member, sign_in
+
+    clerk = member(hall, "A001")
+    hall.ok(sign_in(hall, 1, clerk))
+    first = hall.ticket()
+    hall.ticket()
+    for action in ("open", "call-next", "start", "finish"):
+        hall.ok(hall.act(1, action, headers=clerk))
+    hall.ok(rate(hall, first["id"], {"score": 5}, **clerk), 201)
+    assert source_of_rating(hall.c, first["id"]) == "evaluator"  # not the visitor's phone
+    clock.advance(30)
+    hall.ok(hall.act(1, "call-next", headers=clerk))  # the next visitor stands there
+    late = rate(hall, first["id"], {"score": 4}, **clerk)
+    assert late.status_code == 409 and late.json()["error"] == "rating_not_at_window"
