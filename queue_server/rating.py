@@ -130,11 +130,17 @@ class Ratings(Runner):
                 case.grade, case.reasons, case.comment = row.score, row.reasons, row.comment
                 case.phone_enc, case.phone_masked = row.phone_enc, row.phone_masked
                 action = "regrade"
-            else:
+            elif CaseStatus(case.status) in WITHDRAWABLE:
                 case.status, case.closed_at, action = CaseStatus.WITHDRAWN.value, now, "withdraw"
+            else:  # already rectified: the change is kept in its record, the work stands
+                action = "regrade"
             case.steps = [*case.steps, step(action, "visitor", now.isoformat(), grade=row.score)]
             tx.save_case(case)
             report(tx, self.settings, hall.id, province_case(hall, case, action, now), now)
+
+
+# A case the visitor's change to a good grade withdraws: one not yet rectified.
+WITHDRAWABLE = frozenset({CaseStatus.OPEN, CaseStatus.VERIFIED})
 
 
 def _running_rating_case(case: CaseRow) -> bool:

@@ -160,3 +160,20 @@ def test_a_clerk_signed_in_at_the_window_rates_as_its_evaluator(hall: Hall, cloc
     hall.ok(hall.act(1, "call-next", headers=clerk))  # the next visitor stands there
     late = rate(hall, first["id"], {"score": 4}, **clerk)
     assert late.status_code == 409 and late.json()["error"] == "rating_not_at_window"
+
+
+def test_a_change_to_a_good_grade_leaves_a_rectified_case_standing(
+    hall: Hall, clock: Clock
+) -> None:
+    ticket = served(hall)
+    hall.ok(rate(hall, ticket["id"], {"score": 1, "reasons": ["服务态度"]}), 201)
+    [case] = cases_of(hall.c, ticket["id"])
+    path = f"/api/halls/h1/cases/{case.id}"
+    hall.ok(hall.c.post(f"{path}/verify", json={"finding": "属实"}, headers=hall.supervisor))
+    hall.ok(hall.c.post(f"{path}/rectify", json={"measures": "当面致歉"}, headers=hall.supervisor))
+    clock.advance(300)  # within the change time, the apology made
+    hall.ok(rate(hall, ticket["id"], {"score": 5}), 201)
+    after = hall.ok(hall.c.get(path, headers=hall.supervisor))
+    assert after["status"] == "rectified" and after["next"] == ["callback"]
+    assert [s["action"] for s in after["steps"]][-1] == "regrade"
+    assert after["steps"][-1]["grade"] == 5
