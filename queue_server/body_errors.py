@@ -79,6 +79,7 @@ def _reason(error: Any) -> str:
         if ctx.get("min_length") == 1
         else f"至少 {ctx.get('min_length')} 个字",
         "too_long": f"最多 {ctx.get('max_length')} 项",
+        "too_short": f"至少 {ctx.get('min_length')} 项",
         "literal_error": f"应为：{ctx.get('expected')}",
         "string_pattern_mismatch": "格式不对",
         "date_parsing": "应写成 2026-12-11 这样的日期",
