@@ -15,7 +15,7 @@ from .appointments import mask_phone
 from .bodies import RatingIn
 from .case_book import case_from_rating, open_case, province_case, province_rating, report
 from .cases import BAD_GRADES, DEFAULT_REASONS, ENDED, GRADES, CaseKind, CaseStatus, step
-from .domain import Hall, Ticket, TicketAction, ticket_status_zh
+from .domain import ACTIVE_STATUSES, Hall, Ticket, TicketAction, ticket_status_zh
 from .errors import Conflict, InvalidInput
 from .feedback_models import CaseRow
 from .models import RatingRow
@@ -204,13 +204,18 @@ def _check_reasons(body: RatingIn, allowed: list[str]) -> list[str]:
 
 
 def _check_finished(ticket: Ticket) -> None:
-    if ticket.status is not TicketStatus.DONE:
-        raise Conflict(
-            f"{ticket.number} 号当前为「{ticket_status_zh(ticket.status)}」，业务办结后才能评价",
-            en=f"ticket {ticket.number} is {ticket.status.value}; "
-            "it can be rated once its service is finished",
-            code="not_finished",
-        )
+    """Only a finished service is rated: a ticket still in the queue will be,
+    one cancelled, missed or left unserved never will."""
+    if ticket.status is TicketStatus.DONE:
+        return
+    later = ticket.status in ACTIVE_STATUSES
+    raise Conflict(
+        f"{ticket.number} 号当前为「{ticket_status_zh(ticket.status)}」，"
+        + ("业务办结后才能评价" if later else "没有办结的业务可以评价"),
+        en=f"ticket {ticket.number} is {ticket.status.value}; "
+        + ("it can be rated once its service is finished" if later else "it was not served"),
+        code="not_finished",
+    )
 
 
 def _check_evaluator(tx: Tx, rater: Principal, ticket: Ticket, now: datetime) -> None:

@@ -177,3 +177,17 @@ def test_a_change_to_a_good_grade_leaves_a_rectified_case_standing(
     assert after["status"] == "rectified" and after["next"] == ["callback"]
     assert [s["action"] for s in after["steps"]][-1] == "regrade"
     assert after["steps"][-1]["grade"] == 5
+
+
+def test_a_ticket_not_served_says_so_rather_than_to_wait(hall: Hall) -> None:
+    waiting, cancelled = hall.ticket(), hall.ticket()
+    hall.ok(hall.c.post(f"/api/tickets/{cancelled['id']}/cancel"))
+    early = rate(hall, waiting["id"], {"score": 5})
+    assert early.status_code == 409
+    assert early.json()["message"] == f"{waiting['number']} 号当前为「等候中」，业务办结后才能评价"
+    never = rate(hall, cancelled["id"], {"score": 5})
+    assert never.status_code == 409 and never.json()["error"] == "not_finished"
+    assert (
+        never.json()["message"]
+        == f"{cancelled['number']} 号当前为「已取消」，没有办结的业务可以评价"
+    )
