@@ -8,7 +8,12 @@ rating goes to the provincial platform's outbox in the same transaction.
 """
 
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
+
+from limits import parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 
 from .access import Principal, Role, actor_staff_no, require
 from .appointments import mask_phone
@@ -16,7 +21,7 @@ from .bodies import RatingIn
 from .case_book import case_from_rating, open_case, province_case, province_rating, report
 from .cases import BAD_GRADES, DEFAULT_REASONS, ENDED, GRADES, CaseKind, CaseStatus, step
 from .domain import ACTIVE_STATUSES, Hall, Ticket, TicketAction, ticket_status_zh
-from .errors import Conflict, InvalidInput
+from .errors import Conflict, InvalidInput, RateLimited
 from .feedback_models import CaseRow
 from .models import RatingRow
 from .otp import normalise_phone
@@ -29,6 +34,10 @@ from .views import live_leg
 # Who may rate on the visitor's behalf, besides the visitor's own phone: the
 # window's evaluator, the kiosk, and staff of the ticket's hall on the visitor's word.
 RATERS = frozenset({Role.WINDOW, Role.KIOSK, Role.SUPERVISOR, Role.CLERK})
+# Ratings of one ticket (the first and its changes), per server process: a
+# visitor changes a grade once or twice; a script that flips it would grow its
+# case's record and flood the provincial platform with a record per change.
+RATINGS_PER_TICKET = "5/minute;15/hour"
 
 
 def hall_reasons(tx: Tx, hall_id: str) -> list[str]:
@@ -45,6 +54,10 @@ def source_of(rater: Principal | None, via: str | None) -> str:
 
 
 class Ratings(Runner):
+    @cached_property
+    def _rating_limiter(self) -> MovingWindowRateLimiter:
+        return MovingWindowRateLimiter(MemoryStorage())
+
     def rating_form(self, ticket_id: str) -> dict[str, Any]:
         """What a rating page needs: the grades, the hall's reasons, and the
         rating already given (its grade and reasons) with how long it may change."""
@@ -104,7 +117,14 @@ class Ratings(Runner):
             events.append(Event(EventType.TICKET_RATED, rated, ticket_id=ticket.id))
             return {"id": ticket_id, "score": body.score, "changed": before is not None}
 
-        return self.write(self._rated_hall(ticket_id), work)
+        hall_id = self._rated_hall(ticket_id)
+        for rule in parse_many(RATINGS_PER_TICKET):
+            if not self._rating_limiter.hit(rule, "rating", ticket_id):
+                raise RateLimited(
+                    "评价提交过于频繁，请稍后再试",
+                    en=f"too many ratings of this ticket ({rule}); try again later",
+                )
+        return self.write(hall_id, work)
 
     def _rated_hall(self, ticket_id: str) -> str:
         with self.store.read() as tx:

@@ -191,3 +191,16 @@ def test_a_ticket_not_served_says_so_rather_than_to_wait(hall: Hall) -> None:
         never.json()["message"]
         == f"{cancelled['number']} 号当前为「已取消」，没有办结的业务可以评价"
     )
+
+
+def test_a_rating_flipped_over_and_over_is_stopped(hall: Hall) -> None:
+    ticket = served(hall)
+    for n in range(5):  # a visitor's few changes
+        hall.ok(rate(hall, ticket["id"], {"score": 1 + n % 2, "reasons": ["其他"]}), 201)
+    flipped = rate(hall, ticket["id"], {"score": 2, "reasons": ["其他"]})
+    assert flipped.status_code == 429 and flipped.json()["error"] == "rate_limited"
+    assert flipped.json()["message"] == "评价提交过于频繁，请稍后再试"
+    [case] = cases_of(hall.c, ticket["id"])
+    assert len(case.steps) == 5  # the record does not grow with every flip
+    other = served(hall, 2)
+    hall.ok(rate(hall, other["id"], {"score": 5}), 201)  # another ticket is not held up
