@@ -17,7 +17,8 @@ token: the scripts read the token from the page URL, call the REST API and
 the hall feed with it, and turn a refusal into a message on screen. Serving
 them needs no database. Scripts and styles come from `web/` (clerk.*, rate.*,
 supervisor.*, and the shared staff-*.js, hall-socket.js, chart.js,
-rate-handoff.js, staff.css).
+rate-handoff.js, staff.css; the evaluator's form is rating-form.js, the one
+the phone page and the kiosk draw too).
 
 How the evaluator learns which ticket to rate: a rating goes to
 `POST /api/tickets/{id}/rating`, and the id is the holder's private key to

@@ -9,6 +9,10 @@
 - `GET /qr.svg?data=…`: the QR code of a ticket's status address, drawn as
   SVG, for the kiosk's result screen.
 
+Both offer the visitor's rating (好差评) and 「办不成事」: one form each,
+web/rating-form.js and web/case-form.js, shared with the evaluator; the
+kiosk's screen for them is web/kiosk-feedback.js.
+
 Like the display pages, the pages are templates without hall data, served
 under the same strict CSP (pages.HEADERS).
 """

@@ -13,7 +13,8 @@
  *   - a service that is not walk-in offers appointment check-in instead.
  *
  * Screens: loading, categories, services, materials, idnumber, checkin,
- * result, error (a refusal, with a way back) and fatal (the page cannot work).
+ * result, error (a refusal, with a way back), feedback (评价 / 办不成事: its
+ * steps live in kiosk-feedback.js) and fatal (the page cannot work).
  * Effects: {type: "issue", body, key} and {type: "checkin", body}.
  */
 (function (root) {
@@ -120,12 +121,15 @@
     idnumber: () => "materials",
     checkin: (state) => (state.service ? "materials" : "categories"),
     error: (state) => state.errorFrom || "categories",
+    feedback: () => "categories",
   };
 
   const HANDLERS = {
     ready: (state) => (state.screen === "loading" ? { state: home(), effects: [] } : same(state)),
     fatal: (state, action) => to(state, { screen: "fatal", fatal: action.message, busy: false }),
     home: () => ({ state: home(), effects: [] }),
+    // Rating a service or reporting 办不成事 starts from a clean slate, like a new visitor.
+    feedback: (state) => (state.screen === "categories" ? { state: { ...home(), screen: "feedback" }, effects: [] } : same(state)),
 
     category: (state, action) => to(state, { screen: "services", category: action.code }),
 

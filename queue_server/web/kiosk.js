@@ -32,8 +32,8 @@
   const CONFIG_MAX_AGE_MS = 60000;
   const CONFIG_RETRY_MAX_MS = 30000;
   const STALE_LISTING = new Set(["service_not_offered", "appointment_only"]);
-  const BACK_SCREENS = new Set(["services", "materials", "idnumber", "checkin", "error"]);
-  const HOME_SCREENS = new Set(["services", "materials", "idnumber", "checkin", "result", "error"]);
+  const BACK_SCREENS = new Set(["services", "materials", "idnumber", "checkin", "error", "feedback"]);
+  const HOME_SCREENS = new Set(["services", "materials", "idnumber", "checkin", "result", "error", "feedback"]);
 
   let state = Flow.initialState();
   let config = null; // {me, hall, categories: [...], services: Map, loadedAt}
@@ -54,7 +54,9 @@
     const result = Flow.reduce(state, action);
     state = result.state;
     if (state.screen !== before) lastActivity = Date.now(); // each screen gets its full time
+    if (before === "feedback" && state.screen !== "feedback") KioskFeedback.leave();
     render();
+    if (before !== "feedback" && state.screen === "feedback") enterFeedback();
     for (const effect of result.effects) perform(effect);
   }
 
@@ -450,6 +452,22 @@
     show("e-back", Boolean(state.errorFrom && state.errorFrom !== "categories"));
   }
 
+  /** 评价 / 办不成事 (kiosk-feedback.js): the kiosk's token and item list go with it. */
+  function enterFeedback() {
+    KioskFeedback.enter({
+      root: byId("feedback"),
+      hall,
+      services: () => config.categories.flatMap((c) =>
+        c.services.map((s) => ({ code: s.code, name: s.name, group: c.name }))),
+      home: goHome,
+      activity,
+      homeIn: (seconds) => {
+        lastActivity = Date.now() - Math.max(0, IDLE.other - seconds) * 1000;
+        tickIdle();
+      },
+    });
+  }
+
   // ------------------------------------------------------------------ clock and idle
 
   function tickClock() {
@@ -520,6 +538,7 @@
 
   function onKeyDown(event) {
     activity();
+    if (state.screen === "feedback" && KioskFeedback.onKey(event)) return; // a scanner, a form field
     if (event.altKey || event.ctrlKey || event.metaKey) return;
     const key = event.key;
     const typing = state.screen === "idnumber" || state.screen === "checkin";
@@ -550,6 +569,7 @@
     document.addEventListener("keydown", onKeyDown);
     const clicks = {
       "to-checkin": () => dispatch({ type: "checkin-entry", mode: "code" }),
+      "to-feedback": () => dispatch({ type: "feedback" }),
       take: take,
       "to-id": () => dispatch({ type: "id-entry" }),
       "m-checkin": () => dispatch({ type: "checkin-entry", mode: "code" }),

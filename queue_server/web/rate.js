@@ -7,6 +7,10 @@
  * console on the same PC (rate-handoff.js); the feed's ticket.finished at
  * this window triggers the same prompt when the console's word came first
  * or got lost. <body data-view> says which screen is up (idle | prompt | thanks).
+ * The form itself (five grades; for 不满意 and 非常不满意 the hall's reasons, a
+ * text and a call-back phone on an on-screen pad) is rating-form.js, shared
+ * with the phone page and the kiosk; it is emptied whenever the screen
+ * leaves the prompt, so the next visitor never sees the last one's rating.
  *
  * It asks only about the visitor who just left this window: the moment the
  * window holds another ticket (a call, seen on the feed), the prompt goes
@@ -16,31 +20,22 @@
 (function () {
   "use strict";
 
-  const { $, el, button } = StaffUi;
+  const { $ } = StaffUi;
   const body = document.body;
   const hall = body.dataset.hall;
   const number = Number(body.dataset.window);
   const { EVENT_TYPES: EVENT, MESSAGE_TYPES: MSG } = window.YiChuangProtocol;
 
-  // Best first, as evaluators in halls show them; `score` is what the API takes.
-  const GRADES = [
-    { score: 5, label: "非常满意" },
-    { score: 4, label: "满意" },
-    { score: 3, label: "一般" },
-    { score: 2, label: "不满意" },
-    { score: 1, label: "非常不满意" },
-  ];
   const PROMPT_MS = 90000; // a visitor who walked away: the screen greets the next one
   const THANKS_MS = 5000;
 
   let feed = null;
   let current = null; // the record being rated: {id, number, service_name}
-  let sending = false;
+  let form = null; // the RatingForm on screen while prompting
   const asked = new Set(); // ids already prompted: the handoff and the feed both tell
   let backTimer = null;
 
   function start() {
-    buildGrades();
     StaffUi.startClock(() => (feed && feed.state().hall ? feed.state().hall.timezone : null),
       () => (feed ? feed.serverNow() : Date.now()));
     feed = HallSocket.start({ hall, onMessage: received, onRefused: StaffUi.showFatal });
@@ -70,6 +65,10 @@
 
   function show(view) {
     body.dataset.view = view;
+    if (view !== "prompt" && form) {
+      form.destroy(); // nothing of this visitor's rating stays on the screen
+      form = null;
+    }
     for (const name of ["idle", "prompt", "thanks"]) $(name).hidden = name !== view;
   }
 
@@ -92,8 +91,16 @@
     asked.add(record.id);
     current = record;
     $("prompt-ticket").textContent = [record.number, record.service_name].filter(Boolean).join(" · ");
-    $("prompt-error").hidden = true;
     show("prompt");
+    form = RatingForm.mount($("rate-form"), {
+      ticketId: record.id,
+      layout: "wide",
+      dark: true,
+      keypad: true, // a touch screen facing the visitor: no keyboard to type a phone on
+      onDone: (result) => rated(record, result),
+      onConflict: (result) => refused(record, result),
+      onActivity: () => backLater(PROMPT_MS),
+    });
     backLater(PROMPT_MS);
   }
 
@@ -126,53 +133,36 @@
 
   // ------------------------------------------------------------ rating
 
-  function buildGrades() {
-    $("grades").replaceChildren(...GRADES.map((g) => button(
-      `grade grade-${g.score}`,
-      [
-        el("span", "grade-stars", "★".repeat(g.score), { "aria-hidden": "true" }),
-        el("span", "grade-label", g.label),
-      ],
-      () => rate(g.score),
-      { "data-score": g.score },
-    )));
+  function rated(record, result) {
+    RateHandoff.forget(hall, number, record.id);
+    current = null;
+    const bad = result.score <= 2;
+    const note = bad
+      ? (result.callback ? "我们会尽快核实整改，并按您留下的电话回访" : "我们会尽快核实整改")
+      : "祝您生活愉快";
+    thank(`您的评价：${result.name}\n${note}`); // two lines (.thanks-note keeps the break)
   }
 
-  async function rate(score) {
-    if (!current || sending) return; // one rating per visit, however often it is tapped
-    sending = true;
-    setButtonsDisabled(true);
-    const record = current;
-    const result = await Api.call("POST", `/api/tickets/${encodeURIComponent(record.id)}/rating`, { score });
-    sending = false;
-    setButtonsDisabled(false);
+  /** A 409: the visitor left this window, or the ticket was rated already. */
+  function refused(record, result) {
+    RateHandoff.forget(hall, number, record.id);
+    current = null;
     if (result.data && result.data.error === "rating_not_at_window") {
       // The window has called someone else meanwhile: this screen faces another person.
-      RateHandoff.forget(hall, number, record.id);
-      current = null;
       thank("该号码已离开本窗口，可扫描号票上的二维码在手机上评价", true);
-      return;
+    } else {
+      thank(StaffCore.describeError(result, "评价"), result.data && result.data.error !== "already_rated");
     }
-    if (result.ok || result.status === 409) {
-      // 409: rated already (a second tap from before); either way the visit is rated.
-      RateHandoff.forget(hall, number, record.id);
-      current = null;
-      thank(result.ok ? "祝您生活愉快" : StaffCore.describeError(result));
-      return;
-    }
-    $("prompt-error").textContent = `${StaffCore.describeError(result, "评价提交")}，请再点一次`;
-    $("prompt-error").hidden = false;
-  }
-
-  function setButtonsDisabled(disabled) {
-    for (const node of $("grades").querySelectorAll("button")) node.disabled = disabled;
+    return true;
   }
 
   // Evaluators with hard keys send digits: the digit is the score (5 = 非常满意).
+  // Only on the first step: a digit typed into the phone field is a digit.
   function onKey(event) {
-    if (body.dataset.view !== "prompt" || !/^[1-5]$/.test(event.key)) return;
+    if (body.dataset.view !== "prompt" || !form || form.step() !== "grades") return;
+    if (!/^[1-5]$/.test(event.key) || event.target instanceof HTMLInputElement) return;
     event.preventDefault();
-    rate(Number(event.key));
+    form.rate(Number(event.key));
   }
 
   start();

@@ -1,7 +1,9 @@
 /*
  * The ticket's status page on the holder's phone: polls GET /api/tickets/{id}
  * (which follows transfers to the live leg) and draws it; offers the rating
- * once the service is done and cancelling while the ticket waits.
+ * once the service is done (rating-form.js: the rating given, changeable for a
+ * while), cancelling while the ticket waits, and 「办不成事」 (case-form.js).
+ * `?via=sms` in the address (the 短信评价 link) goes with the rating.
  *
  * No token: the unguessable id in the address is the key, and the view the
  * server returns carries no personal data. Wording comes from visitor-text.js.
@@ -20,12 +22,13 @@
   const ticketPath = `/api/tickets/${encodeURIComponent(ticketId)}`;
   const TIMING = { nearMs: 2000, normalMs: 5000 };
   const OFFLINE_MAX_MS = 30000;
-  const RATED_KEY = `yichuang.rated.${ticketId}`;
-  const SCORES = { 5: "非常满意", 4: "满意", 3: "一般", 2: "不满意", 1: "非常不满意" };
+  const VIA = new URLSearchParams(window.location.search).get("via") === "sms" ? "sms" : undefined;
 
   let view = null;
   let timer = null;
   let failures = 0;
+  let ratingShown = false; // the rating card is drawn once, when the ticket is done
+  let caseOpen = false;
 
   // ------------------------------------------------------------------ polling
 
@@ -33,13 +36,21 @@
     clearTimeout(timer);
     timer = null;
     const result = await Api.call("GET", ticketPath);
-    if (result.ok) {
+    if (result.ok && !usable(result.data)) {
+      broken();
+    } else if (result.ok) {
       failures = 0;
       view = result.data;
       body.dataset.state = "live";
-      // In the hall's time, like the issue time: a phone abroad must not show two clocks.
-      setText("s-updated", Text.clockAtOffsetOf(new Date(), view.issued_at));
-      render();
+      show("broken", false);
+      try {
+        // In the hall's time, like the issue time: a phone abroad must not show two clocks.
+        setText("s-updated", Text.clockAtOffsetOf(new Date(), view.issued_at));
+        render();
+      } catch (err) {
+        broken();
+        return;
+      }
       schedule(Text.pollDelay(view, TIMING));
     } else if (result.status === 404) {
       missing();
@@ -67,12 +78,27 @@
     }
   }
 
+  /** An answer this page can draw: an object with a number and a status it knows. */
+  function usable(data) {
+    return Boolean(data && typeof data === "object" && typeof data.number === "string" && typeof data.status === "string");
+  }
+
+  /** An answer the page cannot read: say so, keep what was shown, try again later. */
+  function broken() {
+    failures += 1;
+    body.dataset.state = "broken";
+    show("loading", false);
+    show("broken", view === null);
+    show("s-offline", true);
+    schedule(Math.min(OFFLINE_MAX_MS, TIMING.normalMs * 2 ** (failures - 1)));
+  }
+
   function missing() {
     body.dataset.state = "missing";
     show("loading", false);
     show("ticket", false);
     show("missing", true);
-    for (const id of ["rating", "materials-box", "cancel-box", "s-foot"]) show(id, false);
+    for (const id of ["rating", "materials-box", "cancel-box", "case-box", "s-foot"]) show(id, false);
   }
 
   // ------------------------------------------------------------------ drawing
@@ -115,50 +141,40 @@
 
   // ------------------------------------------------------------------ rating
 
-  function rated() {
-    try {
-      return window.localStorage.getItem(RATED_KEY);
-    } catch (err) {
-      return null; // storage refused (private mode): the server still refuses a second rating
-    }
-  }
-
-  function remember(score) {
-    try {
-      window.localStorage.setItem(RATED_KEY, String(score));
-    } catch (err) {
-      // nothing to do: see rated()
-    }
-  }
-
   function renderRating() {
     const done = view.status === "done";
     show("rating", done);
-    if (!done) return;
-    const score = rated();
-    show("rating-buttons", !score);
-    setText("rating-title", score ? "服务评价" : "请您对本次服务进行评价");
-    if (score) setText("rating-message", `感谢您的评价（${SCORES[score] || "已评价"}）`);
+    show("case-box", true);
+    if (!done || ratingShown) return;
+    ratingShown = true;
+    RatingForm.open(byId("rating-box"), { ticketId, layout: "phone", via: VIA });
   }
 
-  async function rate(score) {
-    const buttons = byId("rating-buttons").querySelectorAll("button");
-    for (const b of buttons) b.disabled = true;
-    const result = await Api.call("POST", `${ticketPath}/rating`, { score });
-    for (const b of buttons) b.disabled = false;
-    const message = byId("rating-message");
-    if (result.ok) {
-      remember(score);
-      renderRating();
-      return;
-    }
-    const why = Text.explain(result, "rate");
-    if (why.title === "已评价") {
-      remember("rated");
-      show("rating-buttons", false);
-      setText("rating-title", "服务评价");
-    }
-    message.textContent = why.message;
+  // ------------------------------------------------------------------ 办不成事
+
+  function openCase() {
+    if (caseOpen) return;
+    caseOpen = true;
+    show("to-case", false);
+    show("case-done", false);
+    CaseForm.mount(byId("case-form"), {
+      hall: view.hall,
+      ticketId,
+      layout: "phone",
+      onDone: (result) => {
+        closeCase();
+        show("to-case", false);
+        setText("case-done", CaseForm.doneText(result));
+        show("case-done", true);
+      },
+      onCancel: closeCase,
+    });
+  }
+
+  function closeCase() {
+    caseOpen = false;
+    byId("case-form").replaceChildren();
+    show("to-case", true);
   }
 
   // ------------------------------------------------------------------ cancel
@@ -186,10 +202,7 @@
   // ------------------------------------------------------------------ start
 
   function start() {
-    byId("rating-buttons").addEventListener("click", (event) => {
-      const button = event.target.closest("button[data-score]");
-      if (button) rate(Number(button.dataset.score));
-    });
+    byId("to-case").addEventListener("click", openCase);
     byId("cancel").addEventListener("click", askCancel);
     byId("cancel-no").addEventListener("click", keepWaiting);
     byId("cancel-yes").addEventListener("click", confirmCancel);

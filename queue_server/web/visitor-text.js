@@ -29,7 +29,8 @@
 
   function statusOf(view) {
     const status = view && view.status;
-    return STATUS[status] || { label: String(status || "—"), tone: "ended", note: "" };
+    // A status this page does not know (a newer server): no code word on screen.
+    return STATUS[status] || { label: "状态未知", tone: "ended", note: "请咨询大厅工作人员" };
   }
 
   function isFinal(view) {
