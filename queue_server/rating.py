@@ -21,7 +21,7 @@ from .bodies import RatingIn
 from .case_book import case_from_rating, open_case, province_case, province_rating, report
 from .cases import BAD_GRADES, DEFAULT_REASONS, ENDED, GRADES, CaseKind, CaseStatus, step
 from .domain import ACTIVE_STATUSES, Hall, Ticket, TicketAction, ticket_status_zh
-from .errors import Conflict, InvalidInput, RateLimited
+from .errors import Conflict, Forbidden, InvalidInput, RateLimited
 from .feedback_models import CaseRow
 from .models import RatingRow
 from .otp import normalise_phone
@@ -90,7 +90,7 @@ class Ratings(Runner):
             hall = tx.hall(ticket.hall)
             _check_finished(ticket)
             if rater is not None:
-                require(rater, RATERS, hall=ticket.hall)  # not a display, nor another hall
+                _check_rater(rater, ticket)
             if rater is not None and rater.role is Role.WINDOW:
                 _check_evaluator(tx, rater, ticket, now)
             reasons = _check_reasons(body, hall_reasons(tx, hall.id))
@@ -236,6 +236,18 @@ def _check_finished(ticket: Ticket) -> None:
         + ("it can be rated once its service is finished" if later else "it was not served"),
         code="not_finished",
     )
+
+
+def _check_rater(rater: Principal, ticket: Ticket) -> None:
+    """A device or member rates for the visitor only in the ticket's own hall
+    (another hall's kiosk is told so in words a visitor reads), and never a display."""
+    if rater.hall is not None and rater.hall != ticket.hall:
+        raise Forbidden(
+            f"{ticket.number} 号不是本大厅的号票，请用手机扫描号票上的二维码评价",
+            en=f"ticket {ticket.number} is not of hall {rater.hall}; rate it from its status page",
+            code="wrong_hall",
+        )
+    require(rater, RATERS, hall=ticket.hall)
 
 
 def _check_evaluator(tx: Tx, rater: Principal, ticket: Ticket, now: datetime) -> None:

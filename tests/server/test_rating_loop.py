@@ -141,6 +141,8 @@ def test_a_display_or_another_halls_device_does_not_rate_for_the_visitor(hall: H
         refused = rate(hall, ticket["id"], {"score": 5}, **headers)
         assert refused.status_code == 403 and refused.json()["error"] == code
     assert source_of_rating(hall.c, ticket["id"]) is None
+    elsewhere = rate(hall, ticket["id"], {"score": 5}, **other.kiosk).json()["message"]
+    assert elsewhere == f"{ticket['number']} 号不是本大厅的号票，请用手机扫描号票上的二维码评价"
     hall.ok(rate(hall, ticket["id"], {"score": 5}, **hall.kiosk), 201)
     assert source_of_rating(hall.c, ticket["id"]) == "kiosk"
 
