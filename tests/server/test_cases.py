@@ -300,3 +300,15 @@ def test_the_halls_reasons_are_set_by_an_admin(hall: Hall) -> None:
     assert form["reasons"] == reasons
     (change,) = audit(hall, "feedback.put")
     assert change["before"]["reasons"][0] == "服务态度" and change["after"]["reasons"] == reasons
+
+
+def test_the_days_of_a_case_list_are_read_with_care(hall: Hall) -> None:
+    path = "/api/halls/h1/cases?status=all"
+    for odd in ("&to=9999-12-31", "&from=0001-01-01", "&from=2026-02-30"):
+        refused = hall.c.get(path + odd, headers=hall.supervisor)
+        assert refused.status_code == 422 and refused.json()["error"] == "bad_date", odd
+    backwards = hall.c.get(f"{path}&from=2026-11-25&to=2026-11-01", headers=hall.supervisor)
+    assert backwards.status_code == 422
+    assert backwards.json()["message"] == "结束日期 2026-11-01 早于开始日期 2026-11-25"
+    one_day = hall.c.get(f"{path}&from=2026-11-25&to=2026-11-25", headers=hall.supervisor)
+    assert hall.ok(one_day)["cases"] == []
