@@ -221,9 +221,11 @@ async def get_ticket(request: Request) -> Response:
 
 async def rate_ticket(request: Request) -> Response:
     body = await parse(request, RatingIn)
-    # Public (the holder rates from the phone), but a caller that shows a token is
-    # held to its role: a window's evaluator rates only the visitor it just served.
-    rater = await who(request) if _has_token(request) else None
+    # Public (the holder rates from the phone), but a caller that shows a token or
+    # a staff session is held to its role: a window's evaluator (or a clerk signed
+    # in there) rates only the visitor it just served.
+    signed_in = _has_token(request) or SESSION_COOKIE in request.cookies
+    rater = await who(request) if signed_in else None
     args = (request.path_params["id"], body, rater)
     return ok(await run_in_threadpool(hub(request).rate, *args), 201)
 

@@ -18,7 +18,7 @@ FIELD_ZH: dict[str, str] = {
     "password": "密码",
     "role": "角色",
     "active": "是否在用",
-    "note": "导办备注",
+    "note": "备注",
     "service": "事项",
     "services": "办理事项",
     "categories": "类别",
@@ -45,6 +45,10 @@ FIELD_ZH: dict[str, str] = {
     "comment": "情况说明",
     "ticket_id": "号票",
     "callback_phone": "回访电话",
+    "score": "评价",
+    "missing": "所缺材料",
+    "due": "补交日期",
+    "by": "回访人",
     **{name: help_.label for name, help_ in HELP.items()},
 }
 
@@ -75,8 +79,11 @@ def _reason(error: Any) -> str:
         if ctx.get("min_length") == 1
         else f"至少 {ctx.get('min_length')} 个字",
         "too_long": f"最多 {ctx.get('max_length')} 项",
+        "too_short": f"至少 {ctx.get('min_length')} 项",
         "literal_error": f"应为：{ctx.get('expected')}",
         "string_pattern_mismatch": "格式不对",
+        "date_parsing": "应写成 2026-12-11 这样的日期",
+        "date_from_datetime_parsing": "应写成 2026-12-11 这样的日期",
     }
     return reasons.get(kind, "填写有误")
 

@@ -100,6 +100,12 @@ class CaseDesk(Runner):
             hall = tx.hall(hall_id)
             start = day_bound(hall, from_day, "from", end=False)
             end = day_bound(hall, to_day, "to", end=True)
+            if start is not None and end is not None and end <= start:
+                raise InvalidInput(
+                    f"结束日期 {to_day} 早于开始日期 {from_day}",
+                    en=f"to ({to_day}) is before from ({from_day})",
+                    code="bad_range",
+                )
             rows = tx.cases(hall_id, statuses, start, end)
         today = hall.business_date(self.clock())
         views = [

@@ -74,10 +74,12 @@ def day_bound(hall: Hall, text: str | None, name: str, *, end: bool) -> datetime
         return None
     try:
         day = date.fromisoformat(text)
+        if not 2000 <= day.year <= 2999:  # 9999-12-31 has no next day to end on
+            raise ValueError(text)
     except ValueError:
         raise InvalidInput(
-            f"{name} 应为日期，如 2026-10-08",
-            en=f"{name} must be a date such as 2026-10-08",
+            f"{name} 应为日期，如 2026-10-08（2000 至 2999 年）",
+            en=f"{name} must be a date such as 2026-10-08 (years 2000 to 2999)",
             code="bad_date",
         ) from None
     return datetime.combine(day + timedelta(days=1 if end else 0), time(), hall.zone)

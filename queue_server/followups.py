@@ -100,9 +100,11 @@ class Followups(Runner):
                 raise NotFound(
                     "没有这条容缺受理记录", en="no such follow-up", code="unknown_followup"
                 )
+            hall = tx.hall(hall_id)
             if row.closed_at is not None:
+                closed = row.closed_at.astimezone(hall.zone)
                 raise Conflict(
-                    f"{row.number} 号的容缺材料已于 {row.closed_at:%m-%d} 补齐",
+                    f"{row.number} 号的容缺材料已于 {closed:%m-%d} 补齐",
                     en=f"the follow-up of {row.number} is already closed",
                     code="followup_closed",
                 )
@@ -112,7 +114,6 @@ class Followups(Runner):
             audit.record(
                 tx, principal, hall_id, "followup.close", target, after=body.model_dump(), now=now
             )
-            hall = tx.hall(hall_id)
             return self._followup_view(row, hall, hall.business_date(now))
 
         return self.write(hall_id, work)

@@ -8,15 +8,20 @@ rating goes to the provincial platform's outbox in the same transaction.
 """
 
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
-from .access import Principal, Role, actor_staff_no
+from limits import parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+
+from .access import Principal, Role, actor_staff_no, require
 from .appointments import mask_phone
 from .bodies import RatingIn
 from .case_book import case_from_rating, open_case, province_case, province_rating, report
 from .cases import BAD_GRADES, DEFAULT_REASONS, ENDED, GRADES, CaseKind, CaseStatus, step
-from .domain import Hall, Ticket, TicketAction, ticket_status_zh
-from .errors import Conflict, InvalidInput
+from .domain import ACTIVE_STATUSES, Hall, Ticket, TicketAction, ticket_status_zh
+from .errors import Conflict, Forbidden, InvalidInput, RateLimited
 from .feedback_models import CaseRow
 from .models import RatingRow
 from .otp import normalise_phone
@@ -25,6 +30,14 @@ from .rating_link import drop_rating_link
 from .store import Tx
 from .transactions import Runner
 from .views import live_leg
+
+# Who may rate on the visitor's behalf, besides the visitor's own phone: the
+# window's evaluator, the kiosk, and staff of the ticket's hall on the visitor's word.
+RATERS = frozenset({Role.WINDOW, Role.KIOSK, Role.SUPERVISOR, Role.CLERK})
+# Ratings of one ticket (the first and its changes), per server process: a
+# visitor changes a grade once or twice; a script that flips it would grow its
+# case's record and flood the provincial platform with a record per change.
+RATINGS_PER_TICKET = "5/minute;15/hour"
 
 
 def hall_reasons(tx: Tx, hall_id: str) -> list[str]:
@@ -41,6 +54,10 @@ def source_of(rater: Principal | None, via: str | None) -> str:
 
 
 class Ratings(Runner):
+    @cached_property
+    def _rating_limiter(self) -> MovingWindowRateLimiter:
+        return MovingWindowRateLimiter(MemoryStorage())
+
     def rating_form(self, ticket_id: str) -> dict[str, Any]:
         """What a rating page needs: the grades, the hall's reasons, and the
         rating already given (its grade and reasons) with how long it may change."""
@@ -72,6 +89,8 @@ class Ratings(Runner):
             ticket = live_leg(tx, ticket_id)
             hall = tx.hall(ticket.hall)
             _check_finished(ticket)
+            if rater is not None:
+                _check_rater(rater, ticket)
             if rater is not None and rater.role is Role.WINDOW:
                 _check_evaluator(tx, rater, ticket, now)
             reasons = _check_reasons(body, hall_reasons(tx, hall.id))
@@ -98,7 +117,14 @@ class Ratings(Runner):
             events.append(Event(EventType.TICKET_RATED, rated, ticket_id=ticket.id))
             return {"id": ticket_id, "score": body.score, "changed": before is not None}
 
-        return self.write(self._rated_hall(ticket_id), work)
+        hall_id = self._rated_hall(ticket_id)
+        for rule in parse_many(RATINGS_PER_TICKET):
+            if not self._rating_limiter.hit(rule, "rating", ticket_id):
+                raise RateLimited(
+                    "评价提交过于频繁，请稍后再试",
+                    en=f"too many ratings of this ticket ({rule}); try again later",
+                )
+        return self.write(hall_id, work)
 
     def _rated_hall(self, ticket_id: str) -> str:
         with self.store.read() as tx:
@@ -124,11 +150,17 @@ class Ratings(Runner):
                 case.grade, case.reasons, case.comment = row.score, row.reasons, row.comment
                 case.phone_enc, case.phone_masked = row.phone_enc, row.phone_masked
                 action = "regrade"
-            else:
+            elif CaseStatus(case.status) in WITHDRAWABLE:
                 case.status, case.closed_at, action = CaseStatus.WITHDRAWN.value, now, "withdraw"
+            else:  # already rectified: the change is kept in its record, the work stands
+                action = "regrade"
             case.steps = [*case.steps, step(action, "visitor", now.isoformat(), grade=row.score)]
             tx.save_case(case)
             report(tx, self.settings, hall.id, province_case(hall, case, action, now), now)
+
+
+# A case the visitor's change to a good grade withdraws: one not yet rectified.
+WITHDRAWABLE = frozenset({CaseStatus.OPEN, CaseStatus.VERIFIED})
 
 
 def _running_rating_case(case: CaseRow) -> bool:
@@ -192,13 +224,30 @@ def _check_reasons(body: RatingIn, allowed: list[str]) -> list[str]:
 
 
 def _check_finished(ticket: Ticket) -> None:
-    if ticket.status is not TicketStatus.DONE:
-        raise Conflict(
-            f"{ticket.number} 号当前为「{ticket_status_zh(ticket.status)}」，业务办结后才能评价",
-            en=f"ticket {ticket.number} is {ticket.status.value}; "
-            "it can be rated once its service is finished",
-            code="not_finished",
+    """Only a finished service is rated: a ticket still in the queue will be,
+    one cancelled, missed or left unserved never will."""
+    if ticket.status is TicketStatus.DONE:
+        return
+    later = ticket.status in ACTIVE_STATUSES
+    raise Conflict(
+        f"{ticket.number} 号当前为「{ticket_status_zh(ticket.status)}」，"
+        + ("业务办结后才能评价" if later else "没有办结的业务可以评价"),
+        en=f"ticket {ticket.number} is {ticket.status.value}; "
+        + ("it can be rated once its service is finished" if later else "it was not served"),
+        code="not_finished",
+    )
+
+
+def _check_rater(rater: Principal, ticket: Ticket) -> None:
+    """A device or member rates for the visitor only in the ticket's own hall
+    (another hall's kiosk is told so in words a visitor reads), and never a display."""
+    if rater.hall is not None and rater.hall != ticket.hall:
+        raise Forbidden(
+            f"{ticket.number} 号不是本大厅的号票，请用手机扫描号票上的二维码评价",
+            en=f"ticket {ticket.number} is not of hall {rater.hall}; rate it from its status page",
+            code="wrong_hall",
         )
+    require(rater, RATERS, hall=ticket.hall)
 
 
 def _check_evaluator(tx: Tx, rater: Principal, ticket: Ticket, now: datetime) -> None:

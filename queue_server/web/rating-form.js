@@ -336,7 +336,9 @@ const RatingForm = (() => {
     const info = loaded.info;
     if (info.status && info.status !== "done") {
       const state = STATUS_ZH[info.status] || "未办结";
-      const text = `${info.number} 号当前为「${state}」，业务办结后才能评价`;
+      // Still in the queue: it will be rated; cancelled, missed or unserved: never (as the server says).
+      const later = ["waiting", "called", "serving", "suspended"].includes(info.status);
+      const text = `${info.number} 号当前为「${state}」，${later ? "业务办结后才能评价" : "没有办结的业务可以评价"}`;
       root.replaceChildren(el("p", "rf-note", text, { role: "status" }));
       return { ok: true, info };
     }

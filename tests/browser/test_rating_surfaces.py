@@ -276,9 +276,13 @@ def test_kiosk_scans_a_ticket_and_takes_a_bad_and_a_good_rating(
     tokens = live_server.setup_hall()
     first = served(live_server, tokens)
     second = served(live_server, tokens)
-    waiting = live_server.api(
-        "POST", f"/api/halls/{HALL}/tickets", token=tokens["kiosk"], json={"service": ID_CARD}
+    waiting, gone = (
+        live_server.api(
+            "POST", f"/api/halls/{HALL}/tickets", token=tokens["kiosk"], json={"service": ID_CARD}
+        )
+        for _ in range(2)
     )
+    live_server.api("POST", f"/api/tickets/{gone['id']}/cancel")
     with open_page(browser, KIOSK, touch=True) as page:
         sent = posts_to(page, "/rating")
         page.goto(f"{live_server.url}/kiosk/{HALL}?token={tokens['kiosk']}")
@@ -306,6 +310,11 @@ def test_kiosk_scans_a_ticket_and_takes_a_bad_and_a_good_rating(
         page.keyboard.press("Enter")
         expect(feedback.locator(".rf-note")).to_have_text(
             f"{waiting['number']} 号当前为「等候中」，业务办结后才能评价"
+        )
+        page.keyboard.type(gone["status_url"])  # cancelled: it never will be
+        page.keyboard.press("Enter")
+        expect(feedback.locator(".rf-note")).to_have_text(
+            f"{gone['number']} 号当前为「已取消」，没有办结的业务可以评价"
         )
 
         page.keyboard.type(first["status_url"])  # the scanner types the QR's address

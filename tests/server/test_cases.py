@@ -288,7 +288,8 @@ def test_the_halls_reasons_are_set_by_an_admin(hall: Hall) -> None:
     assert twice.status_code == 422 and twice.json()["error"] == "duplicate_reason"
     many = [f"原因{n}" for n in range(13)]
     assert hall.c.put(path, json={"reasons": many}, headers=hall.admin).status_code == 422
-    assert hall.c.put(path, json={"reasons": []}, headers=hall.admin).status_code == 422
+    none = hall.c.put(path, json={"reasons": []}, headers=hall.admin)
+    assert none.status_code == 422 and none.json()["message"] == "请求内容有误：原因至少 1 项"
     assert hall.c.put(path, json={"reasons": ["长" * 21]}, headers=hall.admin).status_code == 422
     hall.ok(hall.c.put(path, json={"reasons": reasons}, headers=hall.admin))
     assert hall.ok(hall.c.get(path, headers=hall.kiosk))["reasons"] == reasons
@@ -299,3 +300,15 @@ def test_the_halls_reasons_are_set_by_an_admin(hall: Hall) -> None:
     assert form["reasons"] == reasons
     (change,) = audit(hall, "feedback.put")
     assert change["before"]["reasons"][0] == "服务态度" and change["after"]["reasons"] == reasons
+
+
+def test_the_days_of_a_case_list_are_read_with_care(hall: Hall) -> None:
+    path = "/api/halls/h1/cases?status=all"
+    for odd in ("&to=9999-12-31", "&from=0001-01-01", "&from=2026-02-30"):
+        refused = hall.c.get(path + odd, headers=hall.supervisor)
+        assert refused.status_code == 422 and refused.json()["error"] == "bad_date", odd
+    backwards = hall.c.get(f"{path}&from=2026-11-25&to=2026-11-01", headers=hall.supervisor)
+    assert backwards.status_code == 422
+    assert backwards.json()["message"] == "结束日期 2026-11-01 早于开始日期 2026-11-25"
+    one_day = hall.c.get(f"{path}&from=2026-11-25&to=2026-11-25", headers=hall.supervisor)
+    assert hall.ok(one_day)["cases"] == []

@@ -80,3 +80,35 @@ def test_the_reminder_goes_once_when_the_date_comes_near(hall: Hall, clock: Cloc
     hub.remind_followups("h1", clock())  # a walk-in gave no phone: marked, no text
     [item] = hall.ok(hall.c.get("/api/halls/h1/followups", headers=hall.supervisor))["followups"]
     assert item["reminded"]
+
+
+def test_a_second_close_names_the_day_the_materials_came_in_the_halls_zone(
+    hall: Hall, clock: Clock
+) -> None:
+    hall.ok(finish_with_gaps(hall, {"outcome": GAPS, "missing": ["照片"]}))
+    [item] = hall.ok(hall.c.get("/api/halls/h1/followups", headers=hall.supervisor))["followups"]
+    clock.advance(86400 - 2.5 * 3600)  # Thursday 07:00 in Shanghai, still Wednesday in UTC
+    path = f"/api/halls/h1/followups/{item['ticket_id']}/close"
+    hall.ok(hall.c.post(path, json={}, headers=hall.windows[2]))
+    again = hall.c.post(path, json={}, headers=hall.windows[2])
+    assert again.status_code == 409
+    assert again.json()["message"] == f"{item['number']} 号的容缺材料已于 11-26 补齐"
+
+
+def test_a_wrong_finish_or_close_is_refused_in_the_clerks_words(hall: Hall) -> None:
+    empty = finish_with_gaps(hall, {"outcome": GAPS, "missing": [""], "due": "2026-13-01"})
+    assert empty.status_code == 422
+    assert empty.json()["message"] == (
+        "请求内容有误：所缺材料第 1 项不能为空；补交日期应写成 2026-12-11 这样的日期"
+    )
+    hall.ok(
+        hall.c.post(
+            "/api/halls/h1/windows/1/finish",
+            json={"outcome": GAPS, "missing": ["照片"]},
+            headers=hall.windows[1],
+        )
+    )
+    [item] = hall.ok(hall.c.get("/api/halls/h1/followups", headers=hall.supervisor))["followups"]
+    path = f"/api/halls/h1/followups/{item['ticket_id']}/close"
+    long = hall.c.post(path, json={"note": "字" * 201}, headers=hall.windows[2])
+    assert long.json()["message"] == "请求内容有误：备注最多 200 个字"  # not the 导办's note

@@ -161,7 +161,7 @@ def test_only_staff_add_notes_and_notes_are_capped(hall: Hall) -> None:
     greeter = member(hall, "D001")
     long = issue_for(hall, greeter, note="字" * 201)
     assert long.status_code == 422
-    assert long.json()["message"] == "请求内容有误：导办备注最多 200 个字"
+    assert long.json()["message"] == "请求内容有误：备注最多 200 个字"
     device = hall.c.post(
         "/api/halls/h1/tickets", json={"service": ID_CARD}, headers=hall.windows[1]
     )

@@ -122,3 +122,87 @@ def test_ratings_and_cases_wait_in_the_outbox_for_the_province(
         assert rating["reasons"] == ["办事流程"] and rating["window"] == 1
         assert rating["rated_at"].endswith("+08:00")
         assert records[0]["action"] == "open" and records[0]["status_name"] == "待核实"
+
+
+def source_of_rating(client: TestClient, ticket_id: str) -> str | None:
+    with services(client).store.read() as tx:
+        row = tx.rating(ticket_id)
+        return None if row is None else row.source
+
+
+def test_a_display_or_another_halls_device_does_not_rate_for_the_visitor(hall: Hall) -> None:
+    other = Hall(hall.c, "h2")
+    ticket = served(hall)
+    for headers, code in [
+        (hall.display, "wrong_role"),
+        (other.kiosk, "wrong_hall"),
+        (other.supervisor, "wrong_hall"),
+    ]:
+        refused = rate(hall, ticket["id"], {"score": 5}, **headers)
+        assert refused.status_code == 403 and refused.json()["error"] == code
+    assert source_of_rating(hall.c, ticket["id"]) is None
+    elsewhere = rate(hall, ticket["id"], {"score": 5}, **other.kiosk).json()["message"]
+    assert elsewhere == f"{ticket['number']} 号不是本大厅的号票，请用手机扫描号票上的二维码评价"
+    hall.ok(rate(hall, ticket["id"], {"score": 5}, **hall.kiosk), 201)
+    assert source_of_rating(hall.c, ticket["id"]) == "kiosk"
+
+
+def test_a_clerk_signed_in_at_the_window_rates_as_its_evaluator(hall: Hall, clock: Clock) -> None:
+    from tests.server.test_window_sign_in import member, sign_in
+
+    clerk = member(hall, "A001")
+    hall.ok(sign_in(hall, 1, clerk))
+    first = hall.ticket()
+    hall.ticket()
+    for action in ("open", "call-next", "start", "finish"):
+        hall.ok(hall.act(1, action, headers=clerk))
+    hall.ok(rate(hall, first["id"], {"score": 5}, **clerk), 201)
+    assert source_of_rating(hall.c, first["id"]) == "evaluator"  # not the visitor's phone
+    clock.advance(30)
+    hall.ok(hall.act(1, "call-next", headers=clerk))  # the next visitor stands there
+    late = rate(hall, first["id"], {"score": 4}, **clerk)
+    assert late.status_code == 409 and late.json()["error"] == "rating_not_at_window"
+
+
+def test_a_change_to_a_good_grade_leaves_a_rectified_case_standing(
+    hall: Hall, clock: Clock
+) -> None:
+    ticket = served(hall)
+    hall.ok(rate(hall, ticket["id"], {"score": 1, "reasons": ["服务态度"]}), 201)
+    [case] = cases_of(hall.c, ticket["id"])
+    path = f"/api/halls/h1/cases/{case.id}"
+    hall.ok(hall.c.post(f"{path}/verify", json={"finding": "属实"}, headers=hall.supervisor))
+    hall.ok(hall.c.post(f"{path}/rectify", json={"measures": "当面致歉"}, headers=hall.supervisor))
+    clock.advance(300)  # within the change time, the apology made
+    hall.ok(rate(hall, ticket["id"], {"score": 5}), 201)
+    after = hall.ok(hall.c.get(path, headers=hall.supervisor))
+    assert after["status"] == "rectified" and after["next"] == ["callback"]
+    assert [s["action"] for s in after["steps"]][-1] == "regrade"
+    assert after["steps"][-1]["grade"] == 5
+
+
+def test_a_ticket_not_served_says_so_rather_than_to_wait(hall: Hall) -> None:
+    waiting, cancelled = hall.ticket(), hall.ticket()
+    hall.ok(hall.c.post(f"/api/tickets/{cancelled['id']}/cancel"))
+    early = rate(hall, waiting["id"], {"score": 5})
+    assert early.status_code == 409
+    assert early.json()["message"] == f"{waiting['number']} 号当前为「等候中」，业务办结后才能评价"
+    never = rate(hall, cancelled["id"], {"score": 5})
+    assert never.status_code == 409 and never.json()["error"] == "not_finished"
+    assert (
+        never.json()["message"]
+        == f"{cancelled['number']} 号当前为「已取消」，没有办结的业务可以评价"
+    )
+
+
+def test_a_rating_flipped_over_and_over_is_stopped(hall: Hall) -> None:
+    ticket = served(hall)
+    for n in range(5):  # a visitor's few changes
+        hall.ok(rate(hall, ticket["id"], {"score": 1 + n % 2, "reasons": ["其他"]}), 201)
+    flipped = rate(hall, ticket["id"], {"score": 2, "reasons": ["其他"]})
+    assert flipped.status_code == 429 and flipped.json()["error"] == "rate_limited"
+    assert flipped.json()["message"] == "评价提交过于频繁，请稍后再试"
+    [case] = cases_of(hall.c, ticket["id"])
+    assert len(case.steps) == 5  # the record does not grow with every flip
+    other = served(hall, 2)
+    hall.ok(rate(hall, other["id"], {"score": 5}), 201)  # another ticket is not held up
