@@ -154,33 +154,43 @@ class CaseDesk(Runner):
                 en="a call-back that reached the visitor needs their satisfaction (1-5)",
                 code="satisfaction_required",
             )
+        if isinstance(body, CaseVerifyIn) and body.founded is False:
+            raise InvalidInput(
+                "核实为不属实时，请用「认定不实」并写明理由，理由将留存在记录中",
+                en="a complaint found unfounded is dismissed (认定不实) with its reason",
+                code="use_dismiss",
+            )
         if move is CaseAction.CALLBACK and "by" in said:
             said["caller"] = said.pop("by")  # the record's `by` is whoever entered it
+        # A call that did not reach the visitor is kept, and the case waits for another.
+        missed = isinstance(body, CaseCallbackIn) and not body.reached
+        name = "callback_failed" if missed else move.value
 
         def work(tx: Tx, now: datetime, _events: list[Event]) -> dict[str, Any]:
             hall = tx.hall(hall_id)
             row = _case_of(tx, hall_id, case_id)
             before = row.status
             try:
-                row.status = next_status(CaseStatus(before), move).value
+                after = next_status(CaseStatus(before), move).value
             except CaseMoveError:
                 raise _wrong_state(row, move) from None
+            row.status = before if missed else after
             if row.status in ENDED:
                 row.closed_at = now
-            row.steps = [*row.steps, step(move.value, who_acts(principal), now.isoformat(), **said)]
+            row.steps = [*row.steps, step(name, who_acts(principal), now.isoformat(), **said)]
             tx.save_case(row)
             record(
                 tx,
                 principal,
                 hall_id,
-                f"case.{move.value}",
+                f"case.{name}",
                 row.id,
                 before={"status": before},
                 # What was entered, but not the name of who called (the 工号 is the actor).
                 after={"status": row.status} | {k: v for k, v in said.items() if k != "caller"},
                 now=now,
             )
-            report(tx, self.settings, hall_id, province_case(hall, row, move.value, now), now)
+            report(tx, self.settings, hall_id, province_case(hall, row, name, now), now)
             return self._case_view(principal, row, hall, now)
 
         return self.write(hall_id, work)

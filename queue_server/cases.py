@@ -60,7 +60,12 @@ ACTION_ZH = {
     CaseAction.DISMISS: "认定不实",
 }
 # Every step a case's record may hold, in the supervisor's words.
-STEP_ZH = {"open": "立案", "regrade": "办事人改评", "withdraw": "办事人改为满意，撤回"} | {
+STEP_ZH = {
+    "open": "立案",
+    "regrade": "办事人改评",
+    "withdraw": "办事人改为满意，撤回",
+    "callback_failed": "回访未联系上",
+} | {
     a.value: zh for a, zh in ACTION_ZH.items()
 }
 # The states a case ends in; the others are still running against the deadline.

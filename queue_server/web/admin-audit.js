@@ -27,6 +27,7 @@ const AUDIT_ACTIONS = {
   "case.verify": "核实工单",
   "case.rectify": "工单整改",
   "case.callback": "工单回访",
+  "case.callback_failed": "工单回访未联系上",
   "case.close": "工单办结",
   "case.dismiss": "工单认定不实",
   "case.assign": "指派工单",

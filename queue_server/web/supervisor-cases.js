@@ -260,7 +260,7 @@
     const parts = {
       verify: () => [
         field("核实情况（必填）", text("finding", true, "调取录像、询问窗口人员等核实经过")),
-        field("是否属实", choice("founded", [["true", "属实"], ["false", "不属实"], ["", "暂不认定"]])),
+        el("p", "case-hint", "核实为不属实的，请改用「认定不实」并写明理由"),
       ],
       rectify: () => [field("整改措施（必填）", text("measures", true, "已采取的整改措施"))],
       callback: () => [
@@ -290,7 +290,6 @@
   function bodyOf(form, action) {
     const data = Object.fromEntries(new FormData(form).entries());
     const trimmed = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, String(v).trim()]).filter(([, v]) => v !== ""));
-    if (action === "verify" && "founded" in trimmed) trimmed.founded = trimmed.founded === "true";
     if (action === "callback") {
       trimmed.reached = trimmed.reached === "true";
       if (trimmed.satisfaction) trimmed.satisfaction = Number(trimmed.satisfaction);

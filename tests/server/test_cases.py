@@ -124,13 +124,20 @@ def test_a_move_from_the_wrong_state_says_where_the_case_is(hall: Hall) -> None:
     reached = move(hall, cid, "callback", {"reached": True, "result": "满意"})
     assert reached.status_code == 422 and "满意度" in reached.json()["message"]
     assert running(hall)["cases"][0]["status"] == "rectified"
+    # A call nobody answered is kept in the record; the case still waits for its 回访.
+    missed = hall.ok(move(hall, cid, "callback", {"reached": False, "result": "无人接听"}))
+    assert missed["status"] == "rectified" and missed["steps"][-1]["action_name"] == "回访未联系上"
+    assert [a["action"] for a in audit(hall, "case.callback_failed")] == ["case.callback_failed"]
+    hall.ok(move(hall, cid, "callback", {"reached": True, "result": "满意", "satisfaction": 5}))
+    assert running(hall)["cases"][0]["status"] == "called_back"
     assert move(hall, "KNOPE", "verify", {"finding": "x"}).status_code == 404
 
 
 def test_a_dismissal_keeps_its_reason_and_ends_the_case(hall: Hall) -> None:
     bad_rating(hall)
     cid = running(hall)["cases"][0]["id"]
-    hall.ok(move(hall, cid, "verify", {"finding": "录像显示正常接待", "founded": False}))
+    unfounded = move(hall, cid, "verify", {"finding": "录像显示正常接待", "founded": False})
+    assert unfounded.status_code == 422 and "认定不实" in unfounded.json()["message"]
     dismissed = hall.ok(move(hall, cid, "dismiss", {"reason": "办事人材料不全，已一次性告知"}))
     assert dismissed["status_name"] == "不实" and dismissed["next"] == []
     assert dismissed["steps"][-1]["reason"] == "办事人材料不全，已一次性告知"
