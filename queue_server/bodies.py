@@ -121,10 +121,19 @@ class TicketRefIn(Body):
     ticket: str = PydanticField(min_length=1, max_length=40)
 
 
-Reason = Annotated[str, PydanticField(min_length=1, max_length=20)]
+class StrictBody(Body):
+    """A body whose numbers are JSON numbers and switches true or false (the
+    settings, a rating): "5" or true for a count is refused, not quietly
+    turned into 5 or 1."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
 
 
-class RatingIn(Body):
+# A reason is a short tag on one line (the console edits the list one per line).
+Reason = Annotated[str, PydanticField(min_length=1, max_length=20, pattern=r"^[^\x00-\x1f\x7f]+$")]
+
+
+class RatingIn(StrictBody):
     """5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意; a bad grade (1, 2)
     names its reasons and may leave a phone for the call-back (回访)."""
 
@@ -138,13 +147,6 @@ class RatingIn(Body):
 class DeviceStatusIn(Body):
     state: Literal["ok", "offline", "paper_low", "paper_out", "cover_open", "error"]
     detail: str | None = PydanticField(default=None, max_length=200)
-
-
-class StrictBody(Body):
-    """A body of settings: a number is a JSON number and a switch true or false;
-    "5" or true for a count is refused, not quietly turned into 5 or 1."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
 
 
 class PolicyIn(StrictBody):

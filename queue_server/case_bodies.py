@@ -5,11 +5,10 @@ from typing import Annotated
 
 from pydantic import Field
 
-from .bodies import Body
+from .bodies import Body, Reason
 
 TEXT_MAX = 500  # what a supervisor writes into a case's record: a paragraph
 Text = Annotated[str, Field(min_length=1, max_length=TEXT_MAX)]
-FeedbackReason = Annotated[str, Field(min_length=1, max_length=20)]
 
 
 class CaseVerifyIn(Body):
@@ -67,4 +66,4 @@ class NotDoneIn(Body):
 class FeedbackIn(Body):
     """The hall's 好差评 settings: the reasons a 差评 may give."""
 
-    reasons: list[FeedbackReason] = Field(min_length=1, max_length=12)
+    reasons: list[Reason] = Field(min_length=1, max_length=12)

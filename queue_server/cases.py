@@ -65,9 +65,7 @@ STEP_ZH = {
     "regrade": "办事人改评",
     "withdraw": "办事人改为满意，撤回",
     "callback_failed": "回访未联系上",
-} | {
-    a.value: zh for a, zh in ACTION_ZH.items()
-}
+} | {a.value: zh for a, zh in ACTION_ZH.items()}
 # The states a case ends in; the others are still running against the deadline.
 ENDED = frozenset({CaseStatus.CLOSED, CaseStatus.DISMISSED, CaseStatus.WITHDRAWN})
 # action: (the states it may be taken from, the state it leads to)

@@ -11,7 +11,7 @@ as a second trip in 「最多跑一次」 (the reports).
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from . import audit, outbox
+from . import audit, identity, outbox
 from .access import Principal, Role, actor_staff_no, require
 from .bodies import FinishIn, FollowupCloseIn
 from .cases import due_date
@@ -38,6 +38,13 @@ def check_finish(body: FinishIn, hall: Hall, today: date) -> date | None:
                 code="missing_not_wanted",
             )
         return None
+    if any(identity.personal_data_in(m) for m in body.missing):
+        raise InvalidInput(
+            "所缺材料中不能填写身份证号码或手机号码，请只写材料名称",
+            en="the missing materials hold what looks like an ID number or a phone; "
+            "name the materials only",
+            code="missing_has_personal_data",
+        )
     if not body.missing:
         raise InvalidInput(
             "容缺受理须写明所缺的材料",

@@ -211,18 +211,27 @@ _ID_LIKE = re.compile(r"(?<!\d)\d{17}[\dX](?!\d)|(?<!\d)\d{15}(?!\d)")
 _PHONE_LIKE = re.compile(r"(?<!\d)(?:(?:\+|00)?86)?1\d{10}(?!\d)")
 
 
-def check_note(text: str) -> None:
-    """Refuse (InvalidInput) a 导办 note that holds what looks like an ID number
-    (18 characters, or the old 15 digits) or a mobile phone (11 digits from 1)."""
+def personal_data_in(text: str) -> str | None:
+    """ "phone" or "id_number" when free text holds what looks like a mobile
+    phone (11 digits from 1) or an ID number (18 characters, or the old 15
+    digits); None when it holds neither."""
     joined = _SPLIT_DIGITS.sub("", text.translate(_FULL_WIDTH).upper())
     # The phone first: 0086 and a mobile make 15 digits, as the old ID numbers.
     if _PHONE_LIKE.search(joined):
+        return "phone"
+    return "id_number" if _ID_LIKE.search(joined) else None
+
+
+def check_note(text: str) -> None:
+    """Refuse (InvalidInput) a 导办 note that holds an ID number or a phone."""
+    found = personal_data_in(text)
+    if found == "phone":
         raise InvalidInput(
             "备注中不能填写手机号码，请删去号码后再取号",
             en="the note holds what looks like a phone number; remove it",
             code="note_has_phone",
         )
-    if _ID_LIKE.search(joined):
+    if found == "id_number":
         raise InvalidInput(
             "备注中不能填写身份证号码：窗口会当面核验证件，请删去号码后再取号",
             en="the note holds what looks like an ID number; remove it (the clerk checks "

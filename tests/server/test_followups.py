@@ -45,7 +45,13 @@ def test_a_finish_with_gaps_opens_a_follow_up_until_the_materials_arrive(
 
 
 def test_missing_materials_go_with_that_outcome_only(hall: Hall) -> None:
-    wrong = finish_with_gaps(hall, {"outcome": "办结", "missing": ["照片"]})
+    phone = finish_with_gaps(hall, {"outcome": GAPS, "missing": ["本人电话 138 0013 8000"]})
+    assert phone.status_code == 422 and phone.json()["error"] == "missing_has_personal_data"
+    wrong = hall.c.post(
+        "/api/halls/h1/windows/1/finish",
+        json={"outcome": "办结", "missing": ["照片"]},
+        headers=hall.windows[1],
+    )
     assert wrong.status_code == 422 and wrong.json()["error"] == "missing_not_wanted"
     empty = hall.c.post(
         "/api/halls/h1/windows/1/finish", json={"outcome": GAPS}, headers=hall.windows[1]

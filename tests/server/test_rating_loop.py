@@ -206,3 +206,14 @@ def test_a_rating_flipped_over_and_over_is_stopped(hall: Hall) -> None:
     assert len(case.steps) == 5  # the record does not grow with every flip
     other = served(hall, 2)
     hall.ok(rate(hall, other["id"], {"score": 5}), 201)  # another ticket is not held up
+
+
+def test_a_grade_is_a_number_and_a_reason_one_line(hall: Hall) -> None:
+    ticket = served(hall)
+    for loose in ("1", True, 1.5):
+        refused = rate(hall, ticket["id"], {"score": loose, "reasons": ["其他"]})
+        assert refused.status_code == 422, loose
+    two_lines = rate(hall, ticket["id"], {"score": 1, "reasons": ["服务\n态度"]})
+    assert two_lines.status_code == 422 and "原因" in two_lines.json()["message"]
+    put = hall.c.put("/api/halls/h1/feedback", json={"reasons": ["a\nb"]}, headers=hall.admin)
+    assert put.status_code == 422
