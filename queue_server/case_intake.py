@@ -30,9 +30,11 @@ from .store import Tx
 from .transactions import Runner
 from .views import live_leg
 
-# Reports from the phone page, per client address (a kiosk or staff member is
-# trusted by its token and not counted).
+# Reports from the phone page, per client address; from a kiosk, per kiosk (it
+# needs no ticket, so one person could otherwise open cases without end). Staff
+# are trusted by their credentials and not counted.
 NOT_DONE_PER_ADDRESS = "5/10minute;20/day"
+NOT_DONE_PER_KIOSK = "10/10minute;60/day"
 REPORTERS = {Role.KIOSK, Role.WINDOW, Role.SUPERVISOR, Role.CLERK}
 
 
@@ -47,12 +49,18 @@ class CaseIntake(Runner):
     def _not_done_limiter(self) -> MovingWindowRateLimiter:
         return MovingWindowRateLimiter(MemoryStorage())
 
-    def _check_rate(self, client: str) -> None:
-        for rule in parse_many(NOT_DONE_PER_ADDRESS):
-            if not self._not_done_limiter.hit(rule, "not_done", client):
+    def _check_rate(self, reporter: Principal | None, client: str) -> None:
+        if reporter is None:
+            rules, key = NOT_DONE_PER_ADDRESS, f"address:{client}"
+        elif reporter.role is Role.KIOSK:
+            rules, key = NOT_DONE_PER_KIOSK, f"kiosk:{reporter.token_id}"
+        else:
+            return
+        for rule in parse_many(rules):
+            if not self._not_done_limiter.hit(rule, "not_done", key):
                 raise RateLimited(
                     "「办不成事」反映提交过于频繁，请稍后再试，或到大厅咨询台反映",
-                    en=f"too many reports from this address ({rule}); try again later",
+                    en=f"too many reports from here ({rule}); try again later",
                 )
 
     def report_not_done(
@@ -66,7 +74,6 @@ class CaseIntake(Runner):
                     en="ticket_id is required without a token (the holder's ticket)",
                     code="ticket_required",
                 )
-            self._check_rate(client)
         else:
             require(reporter, REPORTERS, hall=hall_id)
         if body.service is not None and body.service not in self.catalogue.services:
@@ -76,6 +83,7 @@ class CaseIntake(Runner):
                 code="unknown_service",
             )
         phone = normalise_phone(body.callback_phone) if body.callback_phone else None
+        self._check_rate(reporter, client)  # counted once the report reads well
         sealed = self.sealer.seal(phone) if phone else None
 
         def work(tx: Tx, now: datetime, _events: list[Event]) -> dict[str, Any]:

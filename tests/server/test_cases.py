@@ -205,6 +205,12 @@ def test_the_phone_page_is_rate_limited(hall: Hall) -> None:
     assert answers == [201] * 5 + [429]
 
 
+def test_a_kiosk_is_rate_limited_too_but_not_staff(hall: Hall) -> None:
+    answers = [not_done(hall, {"comment": "办不成"}, hall.kiosk).status_code for _ in range(11)]
+    assert answers == [201] * 10 + [429]
+    assert not_done(hall, {"comment": "办不成"}, hall.supervisor).status_code == 201
+
+
 def test_another_halls_cases_are_not_shown_nor_moved(hall: Hall, client: TestClient) -> None:
     bad_rating(hall)
     cid = running(hall)["cases"][0]["id"]
