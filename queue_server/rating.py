@@ -101,11 +101,13 @@ class Ratings(Runner):
                     en=f"ticket {ticket.number} has already been rated",
                     code="already_rated",
                 )
+            phone = normalise_phone(body.callback_phone) if body.callback_phone else None
+            if before is not None and self._unchanged(before, body, reasons, phone):
+                return {"id": ticket_id, "score": body.score, "changed": False}  # a resend
             was_bad = before is not None and before.score in BAD_GRADES
             row = before or _new_rating(tx, ticket, now)
             row.score, row.reasons, row.comment = body.score, reasons, body.comment
             row.source = source_of(rater, body.via)
-            phone = normalise_phone(body.callback_phone) if body.callback_phone else None
             row.phone_enc = self.sealer.seal(phone) if phone else None
             row.phone_masked = mask_phone(phone) if phone else None
             row.changed_at = now if before is not None else None
@@ -125,6 +127,14 @@ class Ratings(Runner):
                     en=f"too many ratings of this ticket ({rule}); try again later",
                 )
         return self.write(hall_id, work)
+
+    def _unchanged(
+        self, before: RatingRow, body: RatingIn, reasons: list[str], phone: str | None
+    ) -> bool:
+        """The same rating sent again (a retry, a double tap): nothing to record."""
+        kept = self.sealer.open(before.phone_enc) if before.phone_enc else None
+        said = (before.score, before.reasons or [], before.comment, kept)
+        return said == (body.score, reasons, body.comment, phone)
 
     def _rated_hall(self, ticket_id: str) -> str:
         with self.store.read() as tx:

@@ -217,3 +217,20 @@ def test_a_grade_is_a_number_and_a_reason_one_line(hall: Hall) -> None:
     assert two_lines.status_code == 422 and "原因" in two_lines.json()["message"]
     put = hall.c.put("/api/halls/h1/feedback", json={"reasons": ["a\nb"]}, headers=hall.admin)
     assert put.status_code == 422
+
+
+def test_the_same_rating_sent_twice_is_recorded_once(settings: Settings, clock: Clock) -> None:
+    from queue_server.app import create_app
+
+    app = create_app(settings.with_(province_url="http://127.0.0.1:9/p"), clock=clock)
+    with TestClient(app) as c:
+        hall = Hall(c)
+        ticket = served(hall)
+        body = {"score": 2, "reasons": ["办事流程"], "callback_phone": "13800138000"}
+        hall.ok(rate(hall, ticket["id"], body), 201)
+        again = hall.ok(rate(hall, ticket["id"], body), 201)  # a double tap, a retry
+        assert again["changed"] is False
+        [case] = cases_of(c, ticket["id"])
+        assert [s["action"] for s in case.steps] == ["open"]
+        with services(c).store.read() as tx:
+            assert len(tx.outbox_rows("h1", 10)) == 2  # the rating and the case, once each
