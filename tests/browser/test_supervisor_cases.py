@@ -91,7 +91,7 @@ def test_a_supervisor_sees_an_overdue_case_in_red_and_sees_it_through(
     page.screenshot(path=SHOT)
 
     detail.locator('#case-verify textarea[name="finding"]').fill("经核实，窗口人员对政策理解有误")
-    detail.locator("#case-verify select[name=founded]").select_option("true")
+    expect(detail.locator("#case-verify")).to_contain_text("请改用「认定不实」")
     detail.locator("#case-submit").click()
     expect(detail.locator(".case-state")).to_have_text("已核实，待整改")
     detail.locator('#case-rectify textarea[name="measures"]').fill(
