@@ -105,6 +105,23 @@ class TicketRow(SQLModel, table=True):
     issued_by: str | None = None
     note: str | None = None  # a 导办 pre-check note for the clerk (no personal data)
     version: int = 0
+    # The citizen's side (issue 16). The 办事指引 answers the holder gave, for
+    # the clerk ({question id: answer id}).
+    answers: dict[str, Any] | None = _json()
+    # 线上取号: a place taken from a phone is called only once its holder has
+    # checked in; one passed over while away keeps its place from `passed_at`
+    # for the hall's grace time.
+    remote: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
+    checked_in_at: datetime | None = _time()
+    passed_at: datetime | None = _time()
+    # A green-channel group no ID number shows, claimed at the kiosk: "claimed"
+    # until the clerk marks it "confirmed" or "removed".
+    green_check: str | None = Field(default=None, max_length=16)
+    # Text reminders the holder opted into: the verified phone sealed
+    # (`sealed`), the "N ahead" to warn at, and the last reminder sent.
+    phone_enc: str | None = None
+    remind_ahead: int | None = None
+    reminded: str | None = Field(default=None, max_length=16)
 
 
 class TransitionRow(SQLModel, table=True):
@@ -305,6 +322,7 @@ class AppointmentRow(SQLModel, table=True):
     phone_masked: str
     priority: str  # the age class the ID number gave, for the ticket at check-in
     form: dict[str, Any] | None = _json()
+    answers: dict[str, Any] | None = _json()  # the 办事指引 answers, for the clerk
     status: str  # booked, checked_in, late, cancelled, no_show
     ticket_id: str | None = None
     created_at: datetime = _time(nullable=False)
@@ -337,6 +355,7 @@ class PendingBookingRow(SQLModel, table=True):
     phone_enc: str | None = None
     priority: str
     form: dict[str, Any] | None = _json()
+    answers: dict[str, Any] | None = _json()
     code_hash: str
     tries: int = 0
     expires_at: datetime = _time(nullable=False)

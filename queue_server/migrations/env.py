@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 from sqlalchemy.types import DateTime, String, TypeDecorator
 from sqlmodel import SQLModel
 
+import queue_server.citizen_models
 import queue_server.feedback_models
 import queue_server.models  # noqa: F401
 from queue_server.migrations import migration_engine
