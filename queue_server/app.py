@@ -70,7 +70,7 @@ def create_app(
     async def lifespan(_app: Starlette) -> AsyncIterator[State]:
         redact_server_logs()
         settings.ensure_sqlite_dir()
-        store = Store(settings.database_url)
+        store = Store(settings.database_url, synchronous=settings.sqlite_synchronous)
         store.create_all()
         feed = HallFeed(store)
         doorbell = doorbell_for(settings.redis_url)
