@@ -59,6 +59,7 @@ class State(TypedDict):
     phone_challenges: PhoneChallenges
     feed: HallFeed
     doorbell: Doorbell
+    jobs: Jobs
 
 
 def create_app(
@@ -92,6 +93,7 @@ def create_app(
                 "phone_challenges": PhoneChallenges(services, bookings.sms),
                 "feed": feed,
                 "doorbell": doorbell,
+                "jobs": jobs,
             }
         finally:
             jobs.stop()

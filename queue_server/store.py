@@ -118,6 +118,11 @@ class Store:
             finally:
                 conn.close()
 
+    def ping(self) -> None:
+        """One round trip to the database (readiness); raises when it is away."""
+        with self._reader.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+
     def dispose(self) -> None:
         self._writer.dispose()
         self._reader.dispose()
