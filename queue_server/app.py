@@ -33,6 +33,7 @@ from . import (
     settings_api,
     staff_api,
     staff_pages,
+    visit_api,
     visitor_pages,
 )
 from .bookings import Bookings
@@ -136,6 +137,7 @@ def all_routes() -> list[BaseRoute]:
         *report_api.routes,
         *followup_api.routes,
         *outbox_api.routes,
+        *visit_api.routes,
     ]
 
 
