@@ -178,6 +178,9 @@ DOCS: dict[tuple[str, str], Doc] = {
     ("POST", f"{HALL}/home-visits"): Doc(
         "ask for a home visit (送服务上门): a code is texted to the phone", body=(VisitIn,)
     ),
+    ("GET", f"{HALL}/home-visits/form"): Doc(
+        "what the home visit page offers: the hall's items, kinds, reasons, dates"
+    ),
     ("POST", f"{HALL}/home-visits/confirm"): Doc(
         "confirm a home visit request with the texted code: its code and masked view",
         body=(VisitCodeIn,),

@@ -24,6 +24,10 @@ def requests_of(request: Request) -> VisitRequests:
     return VisitRequests(hub(request), challenges)
 
 
+async def form(request: Request) -> Response:
+    return ok(await run_in_threadpool(requests_of(request).form, request.path_params["hall"]))
+
+
 async def ask(request: Request) -> Response:
     body, hall = await parse(request, VisitIn), request.path_params["hall"]
     sent = await run_in_threadpool(
@@ -86,6 +90,7 @@ async def move(request: Request) -> Response:
 routes = [
     Route(VISITS, list_visits, methods=["GET"]),
     Route(VISITS, ask, methods=["POST"]),
+    Route(VISITS + "/form", form, methods=["GET"]),
     Route(VISITS + "/confirm", confirm, methods=["POST"]),
     Route(VISITS + "/{id}/contact", contact, methods=["GET"]),
     Route(VISITS + "/{id}/{action}", move, methods=["POST"]),

@@ -9,7 +9,7 @@ commit together.
 """
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from . import otp
@@ -17,8 +17,12 @@ from .appointments import mask_phone
 from .citizen_models import HomeVisitRow, PhoneChallengeRow
 from .errors import InvalidInput
 from .home_visits import (
+    KIND_ZH,
+    REASON_ZH,
     Mover,
     VisitAction,
+    VisitKind,
+    VisitReason,
     VisitRequest,
     VisitStatus,
     check_request,
@@ -43,6 +47,35 @@ class VisitRequests:
     def __init__(self, services: HallServices, challenges: PhoneChallenges) -> None:
         self.services = services
         self.challenges = challenges
+
+    def form(self, hall_id: str) -> dict[str, Any]:
+        """What the request page offers: the hall's items (with materials), the
+        kinds and reasons, the dates that may be wanted, a company's fewest people."""
+        s = self.services
+        with s.store.read() as tx:
+            hall = tx.hall(hall_id)
+        items, _targets = s.catalogue.for_hall(hall)
+        today = hall.business_date(s.clock())
+        policy = hall.policy
+        return {
+            "hall": hall_id,
+            "hall_name": hall.name,
+            "items": [
+                {
+                    "code": item.code,
+                    "name": item.name,
+                    "category_name": s.catalogue.categories[item.category].name,
+                    "materials": list(item.materials),
+                }
+                for item in items.values()
+                if hall.offers(item.code)
+            ],
+            "kinds": [{"value": k.value, "name": KIND_ZH[k]} for k in VisitKind],
+            "reasons": [{"value": r.value, "name": REASON_ZH[r]} for r in VisitReason],
+            "first_date": (today + timedelta(days=1)).isoformat(),
+            "last_date": (today + timedelta(days=policy.visit_horizon_days)).isoformat(),
+            "company_min": policy.visit_company_min,
+        }
 
     def request(self, hall_id: str, body: VisitIn, client: str) -> dict[str, Any]:
         """Check the request and text a code to its phone; the challenge."""

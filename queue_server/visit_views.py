@@ -3,6 +3,7 @@ to the hall's supervisors. Both see the contact's name and phone masked and
 never the address; the whole address and phone are opened one at a time, to
 the member who goes, and audited (`VisitDesk.home_visit_contact`)."""
 
+from datetime import datetime, tzinfo
 from typing import Any
 
 from .catalogue import Catalogue
@@ -77,11 +78,15 @@ def visit_view(row: HomeVisitRow, hall: Hall, catalogue: Catalogue, *, by: Mover
             "note": row.note,
             "ticket_id": row.ticket_id,
             "number": _number(row),
-            "steps": [
-                s | {"action_name": STEP_ZH.get(s["action"], s["action"])} for s in row.steps or []
-            ],
+            "steps": [_step_view(s, zone) for s in row.steps or []],
         }
     return view
+
+
+def _step_view(said: dict[str, Any], zone: tzinfo) -> dict[str, Any]:
+    """A step of the record, its time in the hall's zone and its name in Chinese."""
+    at = local_iso(datetime.fromisoformat(said["at"]), zone)
+    return said | {"at": at, "action_name": STEP_ZH.get(said["action"], said["action"])}
 
 
 def _number(row: HomeVisitRow) -> str | None:

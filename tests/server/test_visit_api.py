@@ -196,6 +196,9 @@ def test_a_visit_done_is_a_served_ticket_of_the_day_and_can_be_rated(
     clock.advance(90 * 60)  # 11:00: back from the visit
     done = hall.ok(move(hall, vid, "done", {"outcome": "办结"}))
     assert done["status"] == "done" and done["number"] == "A001"
+    assert [s["action"] for s in done["steps"]] == ["request", "schedule", "done"]
+    assert done["steps"][-1]["at"] == "2026-11-25T11:00:00+08:00"  # the hall's time
+    assert done["steps"][-1]["started_at"] == "2026-11-25T10:00:00+08:00"
     tid = done["ticket_id"]
     ticket = hall.ok(hall.c.get(f"/api/tickets/{tid}"))
     assert ticket["status"] == "done" and ticket["number"] == "A001"
