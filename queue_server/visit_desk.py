@@ -128,8 +128,9 @@ class VisitDesk(Runner):
         def work(tx: Tx, now: datetime, events: list[Event]) -> dict[str, Any]:
             row = visit_of(tx, hall_id, visit_id)
             before = row.status
-            row.status = next_status(VisitStatus(row.status), move, Mover.HALL).value
+            after = next_status(VisitStatus(before), move, Mover.HALL)  # refused: nothing changed
             said = self._apply(tx, row, body, now, events)
+            row.status = after.value
             row.steps = [
                 *(row.steps or []),
                 step(move.value, who_acts(principal), now.isoformat(), **said),

@@ -55,6 +55,7 @@ def test_a_visit_asked_on_the_phone_is_scheduled_and_done_on_the_console(
     expect(phone.locator("#code-sent")).to_contain_text("139****5678")
     code = re.findall(r"验证码为(\d{6})", server.log_path.read_text("utf-8"))[-1]
     phone.fill("#code", code)
+    phone.screenshot(path="/tmp/visit-code.png")
     phone.click("#confirm")
     expect(phone.locator("body")).to_have_attribute("data-status", "requested")
     expect(phone.locator("#v-status")).to_have_text("待安排")
@@ -86,6 +87,11 @@ def test_a_visit_asked_on_the_phone_is_scheduled_and_done_on_the_console(
     expect(page.locator("#visits-note")).to_contain_text("已安排上门")
     expect(page.locator("#visit-detail")).to_contain_text("工号 C001")
     page.screenshot(path="/tmp/visit-console.png")
+    phone.reload()  # the requester sees the time and who comes
+    expect(phone.locator("#v-status")).to_have_text("已安排")
+    expect(phone.locator("#v-when")).to_have_text(f"{day.month}月{day.day}日 10:00")
+    expect(phone.locator("#v-staff")).to_have_text("工号 C001")
+    phone.screenshot(path="/tmp/visit-scheduled.png", full_page=True)
 
     page.locator("#visit-detail [data-action=done]").click()
     page.select_option("#visit-done select[name=outcome]", "办结")

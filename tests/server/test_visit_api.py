@@ -239,3 +239,20 @@ def test_the_requester_cancels_with_a_new_code(staffed: Hall) -> None:
     late = move(hall, vid, "schedule", {"at": "2026-11-26T10:00:00+08:00", "staff_no": "C001"})
     assert late.status_code == 409 and "已取消" in late.json()["message"]
     assert hall.c.post(f"/api/home-visits/{vid}/cancel").status_code == 409
+
+
+def test_a_declined_visit_tells_the_requester_why(staffed: Hall) -> None:
+    hall = staffed
+    company = {"kind": "company", "reason": "company", "people": 12, "contact_name": "李经理"}
+    vid = ask(hall, **company)["id"]
+    why = "该事项需本人到厅采集指纹，请预约到厅办理"
+    declined = hall.ok(move(hall, vid, "decline", {"reason": why}))
+    assert declined["status"] == "declined" and declined["next"] == []
+    shown = hall.ok(hall.c.get(f"/api/home-visits/{vid}"))
+    assert shown["decline_reason"] == why and shown["kind_name"] == "企业"
+    assert shown["contact_masked"] == "李**" and shown["people"] == 12
+    [text] = [t for t in texts(hall.c) if t["kind"] == "visit_declined"]
+    assert why in text["text"]
+    audit = hall.ok(hall.c.get("/api/halls/h1/audit", headers=hall.supervisor))
+    [record] = [r for r in audit["records"] if r["action"] == "home_visit.decline"]
+    assert record["after"] == {"status": "declined"}  # the reason stays in the visit's record
