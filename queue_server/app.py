@@ -60,6 +60,7 @@ class State(TypedDict):
     phone_challenges: PhoneChallenges
     feed: HallFeed
     doorbell: Doorbell
+    jobs: Jobs
 
 
 def create_app(
@@ -71,7 +72,7 @@ def create_app(
     async def lifespan(_app: Starlette) -> AsyncIterator[State]:
         redact_server_logs()
         settings.ensure_sqlite_dir()
-        store = Store(settings.database_url)
+        store = Store(settings.database_url, synchronous=settings.sqlite_synchronous)
         store.create_all()
         feed = HallFeed(store)
         doorbell = doorbell_for(settings.redis_url)
@@ -93,6 +94,7 @@ def create_app(
                 "phone_challenges": PhoneChallenges(services, bookings.sms),
                 "feed": feed,
                 "doorbell": doorbell,
+                "jobs": jobs,
             }
         finally:
             jobs.stop()

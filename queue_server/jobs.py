@@ -9,8 +9,10 @@ server process may run its own scheduler; no leader election is needed.
 """
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -33,13 +35,19 @@ class Jobs:
         self.interval_s = interval_s
         self.outbox = outbox
         self._scheduler = BackgroundScheduler(timezone="UTC")
+        # For /readyz: when the hall jobs last ran (monotonic), and how.
+        self._started: float | None = None
+        self._last_round: float | None = None
+        self._last_failed = False
 
     def run_once(self) -> None:
         try:
             done = self.day.tick(self.clock())
         except Exception:  # a failed round is logged; the next one tries again
             log.exception("scheduled hall jobs failed")
+            self._last_round, self._last_failed = time.monotonic(), True
             return
+        self._last_round, self._last_failed = time.monotonic(), False
         if any(done.values()):
             log.info("hall jobs: %s", done)
 
@@ -62,6 +70,20 @@ class Jobs:
                 job, "interval", seconds=self.interval_s, max_instances=1, coalesce=True, id=name
             )
         self._scheduler.start()
+        self._started = time.monotonic()
+
+    def health(self) -> dict[str, Any]:
+        """Is the scheduler turning? `ok` is False when it has stopped, or
+        when three rounds' time has passed without one (a wedged job)."""
+        if self.interval_s <= 0:
+            return {"ok": True, "detail": "off (QUEUE_JOBS_INTERVAL_S=0)"}
+        if not self._scheduler.running or self._started is None:
+            return {"ok": False, "detail": "not running"}
+        since = self._last_round if self._last_round is not None else self._started
+        idle_s = round(time.monotonic() - since, 1)
+        ok = idle_s <= 3 * self.interval_s + 5
+        detail = "last round failed" if self._last_failed else "running"
+        return {"ok": ok, "detail": detail if ok else f"no round for {idle_s} s"}
 
     def stop(self) -> None:
         if self._scheduler.running:
