@@ -17,6 +17,7 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from .day import HallDay
+from .metrics import Metrics
 from .outbox_sender import OutboxSender
 
 log = logging.getLogger("queue_server.jobs")
@@ -29,8 +30,10 @@ class Jobs:
         clock: Callable[[], datetime],
         interval_s: float,
         outbox: OutboxSender | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.day = day
+        self.metrics = metrics or Metrics()
         self.clock = clock
         self.interval_s = interval_s
         self.outbox = outbox
@@ -45,9 +48,9 @@ class Jobs:
             done = self.day.tick(self.clock())
         except Exception:  # a failed round is logged; the next one tries again
             log.exception("scheduled hall jobs failed")
-            self._last_round, self._last_failed = time.monotonic(), True
+            self._round("hall-day", failed=True)
             return
-        self._last_round, self._last_failed = time.monotonic(), False
+        self._round("hall-day", failed=False)
         if any(done.values()):
             log.info("hall jobs: %s", done)
 
@@ -58,7 +61,9 @@ class Jobs:
             done = self.outbox.deliver_due(self.clock())
         except Exception:  # the database was away, say: the next round tries again
             log.exception("outbox delivery round failed")
+            self.metrics.job_runs.labels("outbox", "failed").inc()
             return
+        self.metrics.job_runs.labels("outbox", "ok").inc()
         if done:
             log.info("outbox: %s", done)
 
@@ -71,6 +76,10 @@ class Jobs:
             )
         self._scheduler.start()
         self._started = time.monotonic()
+
+    def _round(self, job: str, *, failed: bool) -> None:
+        self._last_round, self._last_failed = time.monotonic(), failed
+        self.metrics.job_runs.labels(job, "failed" if failed else "ok").inc()
 
     def health(self) -> dict[str, Any]:
         """Is the scheduler turning? `ok` is False when it has stopped, or
