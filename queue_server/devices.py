@@ -200,7 +200,6 @@ class Devices(Runner):
             tokens = tx.tokens(hall_id)
         return [_device_entry(t, reports.get(t.id), now, zone) for t in tokens]
 
-
     @staticmethod
     def device_alerts(tx: Tx, hall: Hall, now: datetime) -> list[tuple[str, str, dict[str, Any]]]:
         """A device that beat before and has been silent SILENT_S while the hall
