@@ -46,6 +46,7 @@ from .sessions import StaffSessions
 from .staff import StaffAccounts
 from .ticket_record import TicketRecord
 from .visit_desk import VisitDesk
+from .webhook_desk import WebhookDesk
 
 
 class HallServices(
@@ -69,5 +70,6 @@ class HallServices(
     Followups,
     OutboxLog,
     VisitDesk,
+    WebhookDesk,
 ):
     """Every use case of a hall (see the modules above)."""
