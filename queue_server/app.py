@@ -34,6 +34,7 @@ from . import (
     settings_api,
     staff_api,
     staff_pages,
+    visit_api,
     visitor_pages,
 )
 from .bookings import Bookings
@@ -144,6 +145,7 @@ def all_routes() -> list[BaseRoute]:
         *report_api.routes,
         *followup_api.routes,
         *outbox_api.routes,
+        *visit_api.routes,
         *metrics_api.routes,
     ]
 
