@@ -40,8 +40,8 @@ from .bodies import (
     TicketRefIn,
     TokenIn,
     TransferIn,
-    WindowIn,
     WebhookIn,
+    WindowIn,
 )
 from .case_bodies import (
     CaseAssignIn,
