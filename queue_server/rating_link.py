@@ -15,15 +15,12 @@ from datetime import datetime, timedelta
 
 from . import outbox
 from .domain import Hall, Ticket
+from .sms import Sms, SmsKind
 from .store import Tx
 
 KIND = "rating_link"
 MAX_LEGS = 20  # a transferred matter's legs, walked back to the one checked in
 DELAY = timedelta(minutes=3)  # the evaluator beside the window asks first
-
-
-def rating_text(hall_name: str, item_name: str, link: str) -> str:
-    return f"【一窗】您在{hall_name}办理的{item_name}已办结，请为本次服务评价：{link}"
 
 
 def queue_rating_link(
@@ -38,9 +35,10 @@ def queue_rating_link(
     if booking is None or not booking.phone_enc:
         return False
     link = f"{public_url.rstrip('/')}/t/{ticket.id}?via=sms"
+    sms = Sms.of(SmsKind.RATING_LINK, hall=hall.name, item=item_name, link=link, ticket=ticket.id)
     payload = {
         "phone": booking.phone_enc,
-        "text": rating_text(hall.name, item_name, link),
+        "sms": sms.payload(),
         "number": ticket.number,
         "ticket_id": ticket.id,  # never shown: the delivery log names the number
     }
