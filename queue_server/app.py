@@ -29,6 +29,7 @@ from . import (
     live,
     outbox_api,
     pages,
+    reminders_api,
     report_api,
     settings_api,
     staff_api,
@@ -136,6 +137,7 @@ def all_routes() -> list[BaseRoute]:
         *report_api.routes,
         *followup_api.routes,
         *outbox_api.routes,
+        *reminders_api.routes,
     ]
 
 

@@ -149,6 +149,9 @@ class DeviceStatusIn(Body):
     detail: str | None = PydanticField(default=None, max_length=200)
 
 
+REMIND_AHEAD_MAX = 10  # "N ahead" for reminders: the holder's choices are 1 … this
+
+
 class PolicyIn(StrictBody):
     green_boost_s: int | None = PydanticField(default=None, ge=0, le=86_400)
     appointment_boost_s: int | None = PydanticField(default=None, ge=0, le=86_400)
@@ -173,6 +176,7 @@ class PolicyIn(StrictBody):
     rating_sms: int | None = PydanticField(default=None, ge=0, le=1)
     repeat_visit_days: int | None = PydanticField(default=None, ge=1, le=365)
     followup_remind_days: int | None = PydanticField(default=None, ge=0, le=30)
+    remind_ahead: int | None = PydanticField(default=None, ge=1, le=REMIND_AHEAD_MAX)
 
 
 class CatalogueItemIn(StrictBody):
@@ -230,6 +234,19 @@ class AppointmentIn(Body):
     form: dict[Annotated[str, PydanticField(max_length=40)], FormValue] | None = PydanticField(
         default=None, max_length=20
     )
+
+
+class ReminderIn(StrictBody):
+    """Text reminders for a ticket: to `phone` (a code proves it), or without one
+    to the phone its booking verified."""
+
+    phone: str | None = PydanticField(default=None, min_length=1, max_length=20)
+    ahead: int = PydanticField(ge=1, le=REMIND_AHEAD_MAX)
+
+
+class ReminderConfirmIn(Body):
+    challenge: str = PydanticField(min_length=1, max_length=40)
+    code: str = PydanticField(min_length=1, max_length=10)
 
 
 class ConfirmIn(Body):

@@ -49,6 +49,10 @@ FIELD_ZH: dict[str, str] = {
     "missing": "所缺材料",
     "due": "补交日期",
     "by": "回访人",
+    "phone": "手机号码",
+    "ahead": "提前提醒人数",
+    "challenge": "验证请求",
+    "code": "验证码",
     **{name: help_.label for name, help_ in HELP.items()},
 }
 

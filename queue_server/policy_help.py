@@ -81,6 +81,11 @@ HELP: dict[str, SettingHelp] = {
     "followup_remind_days": SettingHelp(
         "容缺补交提醒", "容缺受理的材料到期前这么多天提醒办事人和窗口", "天"
     ),
+    "remind_ahead": SettingHelp(
+        "到号提醒",
+        "前面还剩这么多张号时，排队进度页以声音、振动和通知提醒办事人（默认值，办事人可自选）",
+        "张",
+    ),
 }
 
 

@@ -30,7 +30,7 @@ def queue_rating_link(
     to send (no booking, no verified phone, the policy off, no public address)."""
     if not hall.policy.rating_sms or not public_url:
         return False
-    code = _appointment_code(tx, ticket)
+    code = booking_code(tx, ticket)
     booking = tx.appointment(code) if code else None
     if booking is None or not booking.phone_enc:
         return False
@@ -53,8 +53,8 @@ def drop_rating_link(tx: Tx, hall_id: str, ticket_id: str) -> None:
             tx.drop_outbox(row)
 
 
-def _appointment_code(tx: Tx, ticket: Ticket) -> str | None:
-    """The booking a ticket came from; a transfer's leg carries its first leg's."""
+def booking_code(tx: Tx, ticket: Ticket) -> str | None:
+    """The booking a ticket came from, found through a transfer's legs."""
     row = tx.ticket_row(ticket.id)
     for _ in range(MAX_LEGS):
         if row.appointment_code or row.parent_id is None:

@@ -266,7 +266,11 @@ class StateRows(HallRows):
             if ticket.parent_id is not None:
                 parent = self.ticket_row(ticket.parent_id)
                 extra = {
-                    k: getattr(parent, k) for k in ("id_hash", "id_masked", "issued_by", "note")
+                    k: getattr(parent, k)
+                    for k in (
+                        *("id_hash", "id_masked", "issued_by", "note"),
+                        *("phone_enc", "remind_ahead"),  # text reminders follow the visitor
+                    )
                 }
             connection.execute(_INSERT_TICKET, _new_ticket_row(ticket) | extra)
         for window in move.windows:
