@@ -20,6 +20,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from . import outbox
+from .domain import STAFFED, Ticket
 from .hall_state import HallState
 from .protocol import TicketStatus
 from .reminder_rows import CALLED
@@ -37,15 +38,29 @@ class Reminded(StrEnum):
 KIND = {Reminded.AHEAD: SmsKind.AHEAD, Reminded.CALLED: SmsKind.CALLED}
 
 
-def due(status: TicketStatus, position: int, ahead: int, reminded: str | None) -> Reminded | None:
+def due(
+    status: TicketStatus, position: int | None, ahead: int, reminded: str | None
+) -> Reminded | None:
     """The text a ticket's holder is owed now, if any: "called" once called
     (even if "N ahead" never came: a queue can move fast), "N ahead" once
-    while waiting with `ahead` people or fewer before it."""
+    while waiting with `ahead` people or fewer before it (`position`; None
+    while no staffed window takes it: nobody is calling, nothing is near)."""
     if status is TicketStatus.CALLED:
         return None if reminded == Reminded.CALLED else Reminded.CALLED
-    if status is TicketStatus.WAITING and reminded is None and position <= ahead:
+    near = position is not None and position <= ahead
+    if status is TicketStatus.WAITING and reminded is None and near:
         return Reminded.AHEAD
     return None
+
+
+def position(state: HallState, ticket: Ticket, now: datetime) -> int | None:
+    """The people ahead of a waiting ticket, as its holder's page counts them;
+    None while no staffed window takes it (the page says so instead)."""
+    if ticket.status is not TicketStatus.WAITING:
+        return None
+    if not any(w.accepts(ticket) and w.state in STAFFED for w in state.window_list()):
+        return None
+    return state.estimate(ticket, now).position
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,14 +79,13 @@ def owed(tx: Tx, state: HallState, now: datetime) -> list[Owed]:
         ticket = state.tickets.get(row.id)
         if ticket is None:
             continue
-        waiting = ticket.status is TicketStatus.WAITING
-        position = state.estimate(ticket, now).position if waiting else 0
-        step = due(ticket.status, position, row.remind_ahead or 0, row.reminded)
+        ahead = position(state, ticket, now)
+        step = due(ticket.status, ahead, row.remind_ahead or 0, row.reminded)
         if step is None:
             continue
         hall, number = state.hall.name, ticket.number
         if step is Reminded.AHEAD:
-            sms = Sms.of(SmsKind.AHEAD, hall=hall, number=number, ahead=position)
+            sms = Sms.of(SmsKind.AHEAD, hall=hall, number=number, ahead=ahead)
         else:
             sms = Sms.of(SmsKind.CALLED, hall=hall, number=number, window=ticket.window)
         found.append(Owed(ticket.id, step, sms, number, row.phone_enc))

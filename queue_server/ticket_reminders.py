@@ -19,7 +19,7 @@ from .errors import Conflict, InvalidInput, NotFound
 from .phone_challenges import PhoneChallenges
 from .protocol import Event, TicketStatus
 from .rating_link import booking_code
-from .reminders import Reminded, owed, queue_due
+from .reminders import Reminded, due, owed, position, queue_due
 from .services import HallServices
 from .store import Tx
 from .views import live_leg
@@ -108,9 +108,8 @@ class TicketReminders:
         state = self.services.state(tx, ticket.hall, now)
         ticket = state.tickets.get(ticket.id, ticket)
         ahead = ahead or state.hall.policy.remind_ahead
-        waiting = ticket.status is TicketStatus.WAITING
         # Already that near: the page in the holder's hand says so; "called" still comes.
-        near = waiting and state.estimate(ticket, now).position <= ahead
+        near = due(ticket.status, position(state, ticket, now), ahead, None) is Reminded.AHEAD
         tx.set_reminder(ticket.id, phone_enc, ahead, Reminded.AHEAD.value if near else None)
         return self._view(tx, ticket)
 

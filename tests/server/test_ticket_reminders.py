@@ -42,6 +42,7 @@ def sms(client: TestClient) -> MemorySms:
     ("status", "position", "reminded", "wanted"),
     [
         (TicketStatus.WAITING, 4, None, None),
+        (TicketStatus.WAITING, None, None, None),  # no staffed window takes it
         (TicketStatus.WAITING, 3, None, Reminded.AHEAD),
         (TicketStatus.WAITING, 0, None, Reminded.AHEAD),
         (TicketStatus.WAITING, 2, "ahead", None),
@@ -53,7 +54,7 @@ def sms(client: TestClient) -> MemorySms:
     ],
 )
 def test_which_text_is_owed(
-    status: TicketStatus, position: int, reminded: str | None, wanted: Reminded | None
+    status: TicketStatus, position: int | None, reminded: str | None, wanted: Reminded | None
 ) -> None:
     assert due(status, position, 3, reminded) == wanted
 
@@ -131,6 +132,7 @@ def test_one_text_at_three_ahead_and_one_when_called(
 def test_the_job_texts_when_a_cancel_moves_the_queue(
     hall: Hall, client: TestClient, clock: Clock, sms: MemorySms
 ) -> None:
+    hall.open(1)  # with no window open that takes it, no ticket is near
     first = hall.ticket()
     for _ in range(3):
         hall.ticket()
@@ -149,13 +151,14 @@ def test_near_already_only_the_call_is_texted_and_off_means_off(
     hall: Hall, client: TestClient, clock: Clock, sms: MemorySms
 ) -> None:
     hall.ticket()
-    mine = hall.ticket()  # 1 ahead: the page already says so
-    assert switch_on(hall, sms, mine["id"])["reminded"] == "ahead"
+    mine = hall.ticket()  # 1 ahead, but no window is open: not near yet
+    assert switch_on(hall, sms, mine["id"])["reminded"] is None
+    hall.open(1)
+    assert switch_on(hall, sms, mine["id"])["reminded"] == "ahead"  # the page says so already
     other = hall.ticket()
     switch_on(hall, sms, other["id"], ahead=1)
     off = hall.ok(hall.c.delete(f"/api/tickets/{other['id']}/reminders"))
     assert (off["on"], off["phone_masked"]) == (False, None)
-    hall.open(1)
     hall.serve(1)
     hall.do(1, "call-next")
     assert deliver(client, clock()) == {"delivered": 1}
@@ -163,7 +166,7 @@ def test_near_already_only_the_call_is_texted_and_off_means_off(
     hall.do(1, "finish")
     hall.do(1, "call-next")  # the one switched off
     assert deliver(client, clock()) == {}
-    assert sms.kinds_to(PHONE) == [SmsKind.CODE, SmsKind.CODE, SmsKind.CALLED]
+    assert sms.kinds_to(PHONE) == [SmsKind.CODE] * 3 + [SmsKind.CALLED]
 
 
 def test_a_booked_ticket_uses_its_verified_phone_without_a_new_code(
