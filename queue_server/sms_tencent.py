@@ -13,6 +13,7 @@ local fake in tests; plain http for 127.0.0.1 and localhost only).
 """
 
 import logging
+import threading
 from typing import Any
 
 from tencentcloud.common import credential
@@ -75,9 +76,17 @@ class TencentSms:
                 + (f"; unknown {', '.join(unknown)}" if unknown else "")
             )
         self.templates = templates
+        self._local = threading.local()
 
     def _client(self) -> Any:
-        """A client per message: the SDK's HTTP session is not shared between threads."""
+        """This thread's client: the SDK's HTTP session (kept alive between
+        messages) is not shared between threads."""
+        client = getattr(self._local, "client", None)
+        if client is None:
+            client = self._local.client = self._new_client()
+        return client
+
+    def _new_client(self) -> Any:
         s = self.settings
         http = HttpProfile(reqTimeout=s.sms_timeout_s)
         if s.sms_endpoint:
