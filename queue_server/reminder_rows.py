@@ -13,9 +13,20 @@ from .protocol import TicketStatus
 from .ticket_rows import Rows
 
 TICKETS: Table = TicketRow.__table__  # type: ignore[attr-defined]
-CALLED = "called"  # reminders.Reminded.CALLED: the last text a ticket gets
+AHEAD, CALLED = "ahead", "called"  # reminders.Reminded: the texts a ticket's holder gets
 
 _SET = update(TICKETS).where(TICKETS.c.id == bindparam("t_id"))
+
+
+def next_leg_reminders(parent: Row[Any]) -> dict[str, Any]:
+    """A transfer's next leg keeps its holder's text reminders: only its call
+    is texted (the holder, just served, is in the hall: nothing is "near")."""
+    on = parent.phone_enc is not None
+    return {
+        "phone_enc": parent.phone_enc,
+        "remind_ahead": parent.remind_ahead,
+        "reminded": AHEAD if on else None,
+    }
 
 
 class ReminderRows(Rows):

@@ -23,7 +23,7 @@ from . import outbox
 from .domain import STAFFED, Ticket
 from .hall_state import HallState
 from .protocol import TicketStatus
-from .reminder_rows import CALLED
+from .reminder_rows import AHEAD, CALLED
 from .sms import Sms, SmsKind
 from .store import Tx
 
@@ -31,7 +31,7 @@ from .store import Tx
 class Reminded(StrEnum):
     """The last text a ticket's holder got (`TicketRow.reminded`)."""
 
-    AHEAD = "ahead"
+    AHEAD = AHEAD
     CALLED = CALLED
 
 

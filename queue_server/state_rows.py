@@ -22,6 +22,7 @@ from .hall_rows import COUNTERS, WINDOWS, HallRows
 from .hall_state import Day, HallState, Move, windows_in_order
 from .models import WindowRow
 from .protocol import TicketStatus
+from .reminder_rows import next_leg_reminders
 from .row_mapping import ticket_changes, ticket_from_row
 from .ticket_rows import TICKETS
 
@@ -266,12 +267,8 @@ class StateRows(HallRows):
             if ticket.parent_id is not None:
                 parent = self.ticket_row(ticket.parent_id)
                 extra = {
-                    k: getattr(parent, k)
-                    for k in (
-                        *("id_hash", "id_masked", "issued_by", "note"),
-                        *("phone_enc", "remind_ahead"),  # text reminders follow the visitor
-                    )
-                }
+                    k: getattr(parent, k) for k in ("id_hash", "id_masked", "issued_by", "note")
+                } | next_leg_reminders(parent)
             connection.execute(_INSERT_TICKET, _new_ticket_row(ticket) | extra)
         for window in move.windows:
             self._save_window(window)

@@ -222,3 +222,21 @@ def test_the_hall_s_default_is_a_policy_setting(hall: Hall) -> None:
     hall.ok(hall.c.put("/api/halls/h1/policy", json={"remind_ahead": 5}, headers=hall.admin))
     ticket = hall.ticket()
     assert hall.ok(hall.c.get(f"/api/tickets/{ticket['id']}/reminders"))["default_ahead"] == 5
+
+
+def test_a_transferred_matter_s_next_leg_texts_its_call(
+    hall: Hall, client: TestClient, clock: Clock, sms: MemorySms
+) -> None:
+    hall.open(1, 2)
+    mine = hall.ticket()
+    switch_on(hall, sms, mine["id"])
+    hall.do(1, "call-next")
+    hall.do(1, "start")
+    leg = hall.do(1, "transfer", {"window": 2})["new_ticket"]
+    HallDay(client.app_state["services"]).tick(clock())  # the leg is not "near": no text
+    hall.do(2, "call-next")
+    assert deliver(client, clock()) == {"delivered": 2}
+    assert sms.kinds_to(PHONE) == [SmsKind.CODE, SmsKind.CALLED, SmsKind.CALLED]
+    assert sms.last_to(PHONE) == f"【一窗】测试大厅：请{leg['number']}号到2号窗口办理。"
+    shown = hall.ok(hall.c.get(f"/api/tickets/{mine['id']}/reminders"))
+    assert (shown["on"], shown["reminded"]) == (True, "called")
