@@ -174,7 +174,11 @@ class OutboxSender:
         if phone is None:
             return Outcome(Verdict.GIVE_UP, None, "the phone cannot be opened (key changed)")
         try:
-            self.sms.send(phone, Sms.from_payload(taken.payload))
+            message = Sms.from_payload(taken.payload)
+        except (KeyError, TypeError, ValueError) as error:  # no kind this version knows
+            return Outcome(Verdict.GIVE_UP, None, _short(f"unreadable message: {error!r}"))
+        try:
+            self.sms.send(phone, message)
         except SmsFailed as error:  # the provider says whether to try again
             said = str(error).replace(phone, mask_phone(phone))
             return Outcome(Verdict.RETRY if error.retry else Verdict.GIVE_UP, None, _short(said))

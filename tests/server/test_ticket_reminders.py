@@ -5,17 +5,20 @@ one "called" text, through the outbox; never a phone in a log or an event."""
 import json
 import logging
 import re
+from datetime import datetime
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
+from queue_server import outbox
 from queue_server.day import HallDay
 from queue_server.protocol import TicketStatus
 from queue_server.reminders import Reminded, due
 from queue_server.services import HallServices
 from queue_server.settings import Settings
 from queue_server.sms import MemorySms, SmsKind
+from queue_server.store import Tx
 from tests.conftest import Clock
 from tests.server.conftest import Hall
 from tests.server.test_appointments import book, booking_settings
@@ -240,3 +243,17 @@ def test_a_transferred_matter_s_next_leg_texts_its_call(
     assert sms.last_to(PHONE) == f"【一窗】测试大厅：请{leg['number']}号到2号窗口办理。"
     shown = hall.ok(hall.c.get(f"/api/tickets/{mine['id']}/reminders"))
     assert (shown["on"], shown["reminded"]) == (True, "called")
+
+
+def test_a_message_of_an_unknown_kind_is_given_up_not_retried(
+    hall: Hall, client: TestClient, clock: Clock, sms: MemorySms
+) -> None:
+    services: HallServices = client.app_state["services"]
+
+    def queue(tx: Tx, now: datetime, _events: list[Any]) -> None:
+        payload = {"phone": services.sealer.seal(PHONE), "sms": {"kind": "nope", "params": {}}}
+        outbox.enqueue(tx, "h1", outbox.SMS, "remind_called", payload, now)
+
+    services.write(None, queue)
+    assert deliver(client, clock()) == {"give_up": 1}
+    assert sms.sent == []
