@@ -40,7 +40,7 @@ FIELD_ZH: dict[str, str] = {
     "reached": "是否联系上",
     "result": "回访结果",
     "satisfaction": "满意度",
-    "reason": "不实理由",
+    "reason": "理由",
     "reasons": "原因",
     "comment": "情况说明",
     "ticket_id": "号票",
@@ -49,10 +49,21 @@ FIELD_ZH: dict[str, str] = {
     "missing": "所缺材料",
     "due": "补交日期",
     "by": "回访人",
+    # 送服务上门 (visit_bodies)
+    "kind": "申请类型",
+    "people": "办理人数",
+    "contact_name": "联系人",
     "phone": "手机号码",
-    "ahead": "提前提醒人数",
+    "address": "上门地址",
+    "wanted_date": "期望日期",
     "challenge": "验证请求",
     "code": "验证码",
+    "at": "上门时间",
+    "outcome": "办理结果",
+    "started_at": "开始时间",
+    "finished_at": "结束时间",
+    # 到号提醒 (ReminderIn; phone, challenge and code as above)
+    "ahead": "提前提醒人数",
     **{name: help_.label for name, help_ in HELP.items()},
 }
 

@@ -23,6 +23,7 @@ runner (store, settings, catalogue, clock, feed):
 - `case_desk`     差评 and 「办不成事」 cases: the list, a case's record, its moves
 - `case_intake`   「办不成事」 reports and the hall's 好差评 settings
 - `outbox_log`    what went to the provincial platform and to phones (`outbox_sender` sends)
+- `visit_desk`    送服务上门: home visits listed, scheduled, declined, done as a served ticket
 """
 
 from .case_desk import CaseDesk
@@ -44,6 +45,7 @@ from .reports import Reports
 from .sessions import StaffSessions
 from .staff import StaffAccounts
 from .ticket_record import TicketRecord
+from .visit_desk import VisitDesk
 
 
 class HallServices(
@@ -66,5 +68,6 @@ class HallServices(
     CaseIntake,
     Followups,
     OutboxLog,
+    VisitDesk,
 ):
     """Every use case of a hall (see the modules above)."""

@@ -38,6 +38,8 @@ class SmsKind(StrEnum):
     CALLED = "remind_called"
     RATING_LINK = "rating_link"
     FOLLOWUP = "followup_reminder"
+    VISIT_SCHEDULED = "visit_scheduled"
+    VISIT_DECLINED = "visit_declined"
     FREE = "text"  # free text: the development providers only; a template cloud refuses it
 
 
@@ -70,6 +72,16 @@ TEMPLATES: dict[SmsKind, Template] = {
         "【一窗】您在{hall}办理的{item}已容缺受理，尚缺：{missing}。"
         "请于{due}前到任一综合窗口补交。",
         ("hall", "item", "missing", "due"),
+    ),
+    # The cloud's template holds the page's address up to the hall: "…/visit/{5}".
+    SmsKind.VISIT_SCHEDULED: Template(
+        "【一窗】您申请的上门服务（{item}）已安排在{when}，{hall}工作人员（工号 {staff_no}）"
+        "将上门办理，请备好材料。查看或取消：{link}",
+        ("item", "when", "hall", "staff_no", "visit"),
+    ),
+    SmsKind.VISIT_DECLINED: Template(
+        "【一窗】很抱歉，您申请的上门服务（{item}）未能安排：{reason}。如有疑问请联系{hall}。",
+        ("item", "reason", "hall"),
     ),
     SmsKind.FREE: Template("{text}", ()),
 }

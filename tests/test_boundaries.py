@@ -51,6 +51,7 @@ CORE = [
     "hall_catalogue",
     "policy_help",
     "cases",
+    "home_visits",
     "feedback_figures",
     "staff_figures",
     "delivery",

@@ -28,6 +28,8 @@ TEMPLATES = {
     "remind_called": "100003",
     "rating_link": "100004",
     "followup_reminder": "100005",
+    "visit_scheduled": "100006",
+    "visit_declined": "100007",
 }
 _AUTH = re.compile(
     r"TC3-HMAC-SHA256 Credential=(?P<id>[^/]+)/(?P<date>\d{4}-\d{2}-\d{2})/(?P<service>\w+)"

@@ -102,6 +102,8 @@ def test_free_text_cannot_go_through_a_template_cloud(cloud: FakeTencentSms) -> 
 def test_every_kind_needs_its_template_at_start_up(cloud: FakeTencentSms) -> None:
     with pytest.raises(SystemExit, match="missing remind_ahead"):
         tencent(cloud, sms_templates="code=1,remind_called=3,rating_link=4,followup_reminder=5")
+    with pytest.raises(SystemExit, match="unknown nope"):
+        tencent(cloud, sms_templates=settings_env(cloud.endpoint)["sms_templates"] + ",nope=9")
     with pytest.raises(SystemExit, match="QUEUE_SMS_SECRET_KEY, QUEUE_SMS_APP_ID"):
         Settings.from_env({"QUEUE_SMS_URL": "tencent:", "QUEUE_SMS_SECRET_ID": "x"})
     with pytest.raises(SystemExit, match="not kind=template id"):
