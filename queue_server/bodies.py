@@ -198,6 +198,7 @@ class HallPatchIn(Body):
     timezone: str | None = PydanticField(default=None, min_length=1, max_length=64)
     # The lobby line; longer text is refused here, the cleaned line capped by the use case.
     announcement: str | None = PydanticField(default=None, max_length=1000)
+    address: str | None = PydanticField(default=None, max_length=200)  # for bookings' calendars
 
 
 class ExtraSessionIn(Body):

@@ -45,6 +45,19 @@ async def show_appointment(request: Request) -> Response:
     return ok(await run_in_threadpool(bookings(request).show, request.path_params["code"]))
 
 
+async def appointment_calendar(request: Request) -> Response:
+    ics = await run_in_threadpool(bookings(request).calendar, request.path_params["code"])
+    return Response(
+        ics,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="booking.ics"'},
+    )
+
+
+async def booking_offer(request: Request) -> Response:
+    return ok(await run_in_threadpool(bookings(request).offer, request.path_params["hall"]))
+
+
 async def cancel_appointment(request: Request) -> Response:
     return ok(await run_in_threadpool(bookings(request).cancel, request.path_params["code"]))
 
@@ -58,10 +71,12 @@ async def check_in(request: Request) -> Response:
 
 
 routes = [
+    Route("/api/halls/{hall}/booking", booking_offer),
     Route("/api/halls/{hall}/slots", slots),
     Route("/api/halls/{hall}/appointments", book, methods=["POST"]),
     Route("/api/halls/{hall}/appointments/confirm", confirm_booking, methods=["POST"]),
     Route("/api/halls/{hall}/appointments/check-in", check_in, methods=["POST"]),
+    Route("/api/appointments/{code}.ics", appointment_calendar),  # before the booking itself
     Route("/api/appointments/{code}", show_appointment),
     Route("/api/appointments/{code}/cancel", cancel_appointment, methods=["POST"]),
 ]

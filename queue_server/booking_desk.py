@@ -27,9 +27,12 @@ from .appointments import (
     is_missed,
 )
 from .bodies import CheckInIn
+from .booking_ics import booking_calendar
 from .booking_rows import booking_of, booking_view, find_booking, save_booking
 from .domain import Entry, Hall, PriorityClass
 from .errors import Conflict, InvalidInput, NotFound
+from .hall_catalogue import here
+from .hall_settings import ADDRESS
 from .issuing import Stored
 from .models import AppointmentRow, BookingBanRow, PendingBookingRow
 from .protocol import Event
@@ -53,6 +56,15 @@ class BookingDesk:
         with self.services.store.read() as tx:
             row = find_booking(tx, code)
             return booking_view(self.catalogue, row, tx.hall(row.hall_id))
+
+    def calendar(self, code: str) -> bytes:
+        """The booking as a calendar entry (.ics): nothing personal in it."""
+        with self.services.store.read() as tx:
+            row = find_booking(tx, code)
+            hall = tx.hall(row.hall_id)
+            address = str(tx.specials(row.hall_id).get(ADDRESS) or "")
+        service = here(self.catalogue.service(row.service), hall)
+        return booking_calendar(row, hall, service, address, self.services.clock())
 
     def cancel(self, code: str) -> dict[str, Any]:
         """Cancel up to the day before the appointment."""

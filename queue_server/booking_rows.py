@@ -8,7 +8,7 @@ The row (`models.AppointmentRow`) keeps everything a booking holds; the pure
 
 from typing import Any
 
-from .appointments import Booking, BookingStatus
+from .appointments import Booking, BookingStatus, mask_name
 from .catalogue import Catalogue
 from .domain import Hall
 from .errors import NotFound
@@ -47,7 +47,8 @@ def find_booking(tx: Tx, code: str) -> AppointmentRow:
 
 
 def booking_view(catalogue: Catalogue, row: AppointmentRow, hall: Hall) -> dict[str, Any]:
-    """What the booker sees of a booking: never the ID number or the phone."""
+    """What the booker sees of a booking (whoever holds the code sees it): the
+    name, ID number and phone masked."""
     service = catalogue.service(row.service)
     return {
         "code": row.code,
@@ -58,6 +59,7 @@ def booking_view(catalogue: Catalogue, row: AppointmentRow, hall: Hall) -> dict[
         "slot_start": local_iso(row.slot_start, hall.zone),
         "slot_end": local_iso(row.slot_end, hall.zone),
         "status": row.status,
+        "name_masked": mask_name(row.name),
         "document_type": row.document_type or DocumentType.RESIDENT_ID.value,
         "id_masked": row.id_masked,
         "phone_masked": row.phone_masked,

@@ -21,7 +21,7 @@ from .access import Principal
 from .bodies import AppointmentIn, CheckInIn, ConfirmIn
 from .booking_desk import BookingDesk
 from .booking_requests import BookingRequests
-from .booking_slots import list_slots
+from .booking_slots import booking_offer, list_slots
 from .services import HallServices
 from .sms import SmsProvider, sms_for
 
@@ -49,6 +49,14 @@ class Bookings:
 
     def show(self, code: str) -> dict[str, Any]:
         return self.desk.show(code)
+
+    def calendar(self, code: str) -> bytes:
+        """The booking as an .ics calendar entry."""
+        return self.desk.calendar(code)
+
+    def offer(self, hall_id: str) -> dict[str, Any]:
+        """What the booking page offers: the items by category, the days (public)."""
+        return booking_offer(self.services.store, self.catalogue, hall_id, self.services.clock())
 
     def cancel(self, code: str) -> dict[str, Any]:
         """Cancel up to the day before the appointment."""
