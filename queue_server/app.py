@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute
 from . import (
     api,
     booking_api,
+    booking_pages,
     case_api,
     city_api,
     devices_api,
@@ -128,6 +129,7 @@ def all_routes() -> list[BaseRoute]:
         *live.routes,
         *pages.routes,
         *visitor_pages.routes,
+        *booking_pages.routes,
         *staff_pages.routes,
         *guide_api.routes,
         *report_api.routes,
