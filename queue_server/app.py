@@ -44,6 +44,7 @@ from .errors import QueueError
 from .jobs import Jobs
 from .live import HallFeed
 from .outbox_sender import OutboxSender
+from .phone_challenges import PhoneChallenges
 from .services import HallServices
 from .settings import Settings
 from .store import Store
@@ -56,6 +57,7 @@ class State(TypedDict):
     services: HallServices
     bookings: Bookings
     outbox: OutboxSender
+    phone_challenges: PhoneChallenges
     feed: HallFeed
     doorbell: Doorbell
 
@@ -88,6 +90,7 @@ def create_app(
                 "services": services,
                 "bookings": bookings,
                 "outbox": sender,
+                "phone_challenges": PhoneChallenges(services, bookings.sms),
                 "feed": feed,
                 "doorbell": doorbell,
             }

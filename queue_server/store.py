@@ -27,6 +27,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
+from .citizen_rows import CitizenRows
 from .feedback_rows import FeedbackRows
 from .records import Records
 from .report_rows import ReportRows
@@ -142,7 +143,7 @@ class Store:
                 tx.release()
 
 
-class Tx(StateRows, Records, StaffRows, FeedbackRows, ReportRows):
+class Tx(StateRows, Records, StaffRows, FeedbackRows, ReportRows, CitizenRows):
     """One open transaction; every method reads or writes through it."""
 
 
