@@ -90,7 +90,7 @@ def create_app(
                 "services": services,
                 "bookings": bookings,
                 "outbox": sender,
-                "phone_challenges": PhoneChallenges(services, bookings.sms),
+                "phone_challenges": bookings.challenges,
                 "feed": feed,
                 "doorbell": doorbell,
             }

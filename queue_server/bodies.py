@@ -238,6 +238,25 @@ class ConfirmIn(Body):
     code: str = PydanticField(min_length=1, max_length=10)
 
 
+class ChallengeIn(Body):
+    """What a code to the booking's phone is asked for."""
+
+    purpose: Literal["cancel", "move"]
+
+
+class CancelIn(Body):
+    """The booking phone's code (a booking made without a phone takes none)."""
+
+    challenge: str | None = PydanticField(default=None, max_length=40)
+    code: str | None = PydanticField(default=None, max_length=10)
+
+
+class MoveIn(Body):
+    slot: datetime  # the new slot's start, as GET /slots lists it
+    challenge: str = PydanticField(min_length=1, max_length=40)
+    code: str = PydanticField(min_length=1, max_length=10)
+
+
 class CheckInIn(Body):
     code: str | None = PydanticField(default=None, max_length=16)
     document_type: DocumentType = DocumentType.RESIDENT_ID

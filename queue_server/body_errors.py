@@ -49,6 +49,9 @@ FIELD_ZH: dict[str, str] = {
     "missing": "所缺材料",
     "due": "补交日期",
     "by": "回访人",
+    "slot": "时段",
+    "purpose": "验证码用途",
+    "challenge": "验证请求",
     **{name: help_.label for name, help_ in HELP.items()},
 }
 

@@ -6,12 +6,15 @@ The row (`models.AppointmentRow`) keeps everything a booking holds; the pure
 `save_booking` writes its status back.
 """
 
+from datetime import date
 from typing import Any
 
-from .appointments import Booking, BookingStatus, mask_name
+from sqlmodel import col
+
+from .appointments import ACTIVE_BOOKINGS, Booking, BookingStatus, mask_name
 from .catalogue import Catalogue
 from .domain import Hall
-from .errors import NotFound
+from .errors import Conflict, NotFound
 from .identity import DocumentType
 from .models import AppointmentRow
 from .public import local_iso
@@ -44,6 +47,22 @@ def find_booking(tx: Tx, code: str) -> AppointmentRow:
             code="appointment_unknown",
         )
     return row
+
+
+def one_a_day(tx: Tx, id_hash: str, day: date, *, besides: str | None = None) -> None:
+    """Conflict if the person holds an active booking on `day` (`besides` the one
+    being moved): one booking per person per day."""
+    held = tx.appointments(
+        col(AppointmentRow.id_hash) == id_hash,
+        col(AppointmentRow.business_date) == day,
+        col(AppointmentRow.status).in_([s.value for s in ACTIVE_BOOKINGS]),
+    )
+    if any(row.code != besides for row in held):
+        raise Conflict(
+            f"该证件号码在{day}已有预约，每人每天限约一次；如非本人预约，请携带证件到大厅现场办理",
+            en=f"this person already has a booking on {day}",
+            code="already_booked",
+        )
 
 
 def booking_view(catalogue: Catalogue, row: AppointmentRow, hall: Hall) -> dict[str, Any]:

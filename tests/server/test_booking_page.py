@@ -12,6 +12,7 @@ from queue_server.settings import Settings
 from tests.server.conftest import ID_CARD, PASSPORT, Hall
 from tests.server.test_appointments import TOMORROW_10, book, booking_settings
 from tests.server.test_day import WEEKDAYS, set_hours
+from tests.server.test_edge import _line
 from tests.server.test_hall_settings import audit
 from tests.server.test_tickets_api import ADULT_ID
 
@@ -91,3 +92,26 @@ def test_the_address_is_audited_and_the_screens_are_not_told(open_hall: Hall) ->
     assert entry["after"] == {"address": "公园路 1 号"}
     offer = open_hall.ok(open_hall.c.get("/api/halls/h1/booking"))
     assert offer["address"] == "公园路 1 号"
+
+
+def test_the_booking_pages_address_keeps_its_code_out_of_the_log() -> None:
+    line = _line(
+        "uvicorn.access",
+        '%s - "%s %s HTTP/%s" %d',
+        "1.2.3.4:5",
+        "GET",
+        "/book/demo/K7QX2M9P",
+        "1.1",
+        200,
+    )
+    assert "/book/demo/***" in line and "K7QX2M9P" not in line
+    ics = _line(
+        "uvicorn.access",
+        '%s - "%s %s HTTP/%s" %d',
+        "1.2.3.4:5",
+        "GET",
+        "/api/appointments/K7QX2M9P.ics",
+        "1.1",
+        200,
+    )
+    assert "K7QX2M9P" not in ics
