@@ -14,7 +14,7 @@
   const { byId, el, show } = Dom;
   const hall = document.body.dataset.hall;
   const STEPS = ["item", "detail", "time", "person", "code", "done"];
-  const state = { offer: null, item: null, answers: {}, guideDone: true, slot: null, pending: null };
+  const state = { offer: null, category: "", item: null, answers: {}, guideDone: true, slot: null, pending: null };
 
   function go(step) {
     document.body.dataset.step = step;
@@ -28,6 +28,7 @@
   function say(message) {
     byId("message").textContent = message;
     show("message", Boolean(message));
+    if (message) byId("message").scrollIntoView({ block: "nearest" });
   }
 
   /** A server refusal as the server words it (and how long to wait, when limited). */
@@ -45,10 +46,28 @@
 
   // ------------------------------------------------------------ the item
 
+  /** The category chips: 全部 and each category, one of them pressed. */
+  function listCategories() {
+    const chips = [{ code: "", name: "全部" }, ...state.offer.categories].map((c) => {
+      const chip = el("button", "b-cat", c.name);
+      chip.type = "button";
+      chip.setAttribute("aria-pressed", String(c.code === state.category));
+      chip.addEventListener("click", () => {
+        state.category = c.code;
+        listCategories();
+        listItems();
+      });
+      return chip;
+    });
+    byId("item-cats").replaceChildren(...chips);
+  }
+
   function listItems() {
     const query = byId("item-search").value.trim();
+    const matches = (i) => !query || i.name.includes(query) || i.code.includes(query.toUpperCase());
     const groups = state.offer.categories
-      .map((c) => ({ ...c, items: c.items.filter((i) => !query || i.name.includes(query) || i.code.includes(query.toUpperCase())) }))
+      .filter((c) => !state.category || c.code === state.category)
+      .map((c) => ({ ...c, items: c.items.filter(matches) }))
       .filter((c) => c.items.length);
     const nodes = groups.map((c) =>
       el("div", "b-group", [el("h2", null, c.name), ...c.items.map(itemButton)]),
@@ -251,6 +270,7 @@
     state.offer = reply.data;
     byId("hall-name").textContent = reply.data.hall_name;
     document.title = `网上预约 · ${reply.data.hall_name}`;
+    listCategories();
     listItems();
     go("item");
   }
