@@ -182,6 +182,13 @@
     byId("form-fields").replaceChildren(...rows);
   }
 
+  /** A check's refusal, with its English where the page shows English. */
+  function words(result) {
+    if (result.ok) return "";
+    const english = document.body.classList.contains("bilingual") && result.en;
+    return english ? `${result.message}（${result.en}）` : result.message;
+  }
+
   /** Every field checked, each message beside its field; the body, or null. */
   function checkedBody() {
     const checks = {
@@ -189,12 +196,12 @@
       id: BookCheck.idNumber(YiChuangId, byId("doc-type").value, byId("id-number").value, state.offer.today),
       phone: BookCheck.phone(byId("phone").value),
     };
-    for (const [key, result] of Object.entries(checks)) byId(`err-${key}`).textContent = result.ok ? "" : result.message;
+    for (const [key, result] of Object.entries(checks)) byId(`err-${key}`).textContent = words(result);
     const values = {};
     for (const spec of state.item.form) values[spec.name] = byId(`f-${spec.name}`).value;
     for (const spec of state.item.form) byId(`err-f-${spec.name}`).textContent = "";
     const form = BookCheck.form(state.item.form, values);
-    if (!form.ok) byId(`err-f-${form.field}`).textContent = form.message;
+    if (!form.ok) byId(`err-f-${form.field}`).textContent = words(form);
     if (!form.ok || !Object.values(checks).every((c) => c.ok)) return null;
     const body = {
       service: state.item.code,

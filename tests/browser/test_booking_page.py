@@ -121,3 +121,34 @@ def test_from_an_empty_phone_to_the_clerks_console(
     expect(box).to_contain_text("有效期满")
     expect(box).to_contain_text("北京市西城区")
     page.screenshot(path="/tmp/book-10-clerk.png")
+
+
+def test_a_foreigner_reads_english_and_picks_only_the_items_documents(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    appointment_hall(live_server)
+    with open_page(browser, PHONE, touch=True) as phone:
+        phone.goto(f"{live_server.url}/book/{HALL}")
+        phone.locator(".b-cat", has_text="出入境").tap()
+        phone.locator(".b-item", has_text="外国人签证延期").tap()
+        expect(phone.locator("#item-need")).to_contain_text("须预约")
+        expect(phone.get_by_text("Materials to bring")).to_be_visible()  # 出入境: English too
+        phone.locator("#to-time").tap()
+        phone.locator(".b-slot:enabled").nth(1).tap()
+        phone.locator("#to-person").tap()
+        options = phone.locator("#doc-type option").all_inner_texts()
+        assert options == [
+            "护照 Passport",
+            "外国人永久居留身份证 Foreign Permanent Resident ID Card",
+        ]
+        phone.locator("#name").fill("JOHN SMITH")
+        phone.locator("#id-number").fill("AB")
+        phone.locator("#phone").fill("+85291234567")
+        phone.locator("#f-nationality").fill("英国")
+        phone.locator("#f-visa_type").fill("M")
+        phone.locator("#f-visa_expiry").fill("2027-01-31")
+        phone.locator("#send-code").tap()
+        expect(phone.locator("#err-id")).to_have_text(re.compile("护照号码应为5至12位"))
+        expect(phone.locator("#err-phone")).to_be_hidden()  # a number abroad is fine
+        expect(phone.get_by_text("Current visa type")).to_be_visible()
+        shot(phone, "11-foreigner")
