@@ -35,6 +35,7 @@ from .body_errors import in_chinese
 from .broadcast import Doorbell
 from .edge import prefers_english
 from .errors import BadJson, ClientGone, InvalidInput, NotFound
+from .readiness import readiness
 from .services import HallServices
 from .sessions import SESSION_COOKIE
 
@@ -154,6 +155,14 @@ def ok(data: Any, status: int = 200) -> JSONResponse:
 
 async def healthz(request: Request) -> Response:
     return ok({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    state = request.state
+    ready, checks = await readiness(state.services.store, state.doorbell, state.jobs)
+    return ok(
+        {"status": "ready" if ready else "not_ready", "checks": checks}, 200 if ready else 503
+    )
 
 
 async def openapi_json(request: Request) -> Response:
@@ -343,6 +352,7 @@ def hall_route(
 
 routes = [
     Route("/healthz", healthz),
+    Route("/readyz", readyz),
     Route("/api/services", list_services),
     Route("/api/openapi.json", openapi_json),
     Route("/api/halls", create_hall, methods=["POST"]),

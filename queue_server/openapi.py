@@ -70,6 +70,10 @@ class Doc:
 HALL = "/api/halls/{hall}"
 DOCS: dict[tuple[str, str], Doc] = {
     ("GET", "/healthz"): Doc("liveness"),
+    ("GET", "/readyz"): Doc("readiness: the database, Redis (when configured), the scheduler"),
+    ("GET", "/metrics"): Doc(
+        "Prometheus metrics of this process", "QUEUE_METRICS_TOKEN, else this machine only"
+    ),
     ("GET", "/api/services"): Doc("the catalogue of categories and service items"),
     ("GET", "/api/openapi.json"): Doc("this description"),
     ("POST", "/api/halls"): Doc("create a hall", "admin", (HallIn,)),

@@ -26,6 +26,7 @@ from .errors import StaleState
 from .group_commit import GroupCommit, Job, LoopBatches
 from .hall_state import HallState, Move
 from .id_key import load_id_key
+from .metrics import Metrics
 from .protocol import Event
 from .sealed import Sealer
 from .settings import Settings
@@ -62,8 +63,10 @@ class Runner:
         catalogue: Catalogue | None = None,
         clock: Callable[[], datetime] = utcnow,
         notify: Notify | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
+        self.metrics = metrics or Metrics()
         self.settings = settings
         self.catalogue = catalogue or catalogue_module.load()
         self.clock = clock
@@ -118,16 +121,19 @@ class Runner:
         for attempt in range(MAX_ATTEMPTS):
             outcomes: list[tuple[Any, BaseException | None]] = []
             last_seq = None
+            committed: list[Event] = []
+            started = time.perf_counter()
             try:
                 with self.store.write() as tx:
                     tx.lock_hall(hall_id)
                     for job in jobs:
-                        result, error, seq = self._run_job(tx, hall_id, job)
+                        result, error, seq = self._run_job(tx, hall_id, job, committed)
                         outcomes.append((result, error))
                         last_seq = seq or last_seq
             except (IntegrityError, StaleState):
                 time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # de-synchronise retries
                 continue
+            self.metrics.committed(hall_id, committed, len(jobs), time.perf_counter() - started)
             for job, (result, error) in zip(jobs, outcomes, strict=True):
                 if error is not None:
                     job.fail(error)
@@ -141,9 +147,10 @@ class Runner:
             job.fail(busy)
 
     def _run_job(
-        self, tx: Tx, hall_id: str, job: Job
+        self, tx: Tx, hall_id: str, job: Job, committed: list[Event]
     ) -> tuple[Any, BaseException | None, int | None]:
-        """(result, error, last seq) of one change, in its own savepoint."""
+        """(result, error, last seq) of one change, in its own savepoint; its
+        events join `committed`."""
         for attempt in range(MAX_ATTEMPTS):
             events: list[Event] = []
             try:
@@ -151,6 +158,7 @@ class Runner:
                     now = self.clock()
                     result = job.work(tx, now, events)
                     seq = self._append_events(tx, hall_id, events, now)
+                committed.extend(events)
                 return result, None, seq
             except IntegrityError as error:
                 # A unique index caught a twin (same idempotency key, same
