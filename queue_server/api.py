@@ -174,7 +174,10 @@ async def list_services(request: Request) -> Response:
     return ok(
         {
             "categories": [vars_of(c) for c in catalogue.categories.values()],
-            "services": [vars_of(s) for s in catalogue.services.values()],
+            "services": [
+                vars_of(s) | {"guide": (g := catalogue.guide(s.code)) and g.public()}
+                for s in catalogue.services.values()
+            ],
         }
     )
 
@@ -226,6 +229,10 @@ async def issue_ticket(request: Request) -> Response:
 
 async def get_ticket(request: Request) -> Response:
     return ok(await run_in_threadpool(hub(request).ticket_view, request.path_params["id"]))
+
+
+async def ticket_checklist(request: Request) -> Response:
+    return ok(await run_in_threadpool(hub(request).ticket_checklist, request.path_params["id"]))
 
 
 async def rate_ticket(request: Request) -> Response:
@@ -382,6 +389,7 @@ routes = [
     Route("/api/tokens/{id}/revoke", revoke_token, methods=["POST"]),
     Route("/api/whoami", whoami),
     Route("/api/tickets/{id}", get_ticket),
+    Route("/api/tickets/{id}/checklist", ticket_checklist),
     Route("/api/tickets/{id}/rating", rate_ticket, methods=["POST"]),
     Route("/api/tickets/{id}/rating", rating_form, methods=["GET"]),
     Route("/api/tickets/{id}/cancel", cancel_ticket, methods=["POST"]),

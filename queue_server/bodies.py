@@ -15,6 +15,9 @@ from .identity import DocumentType
 
 MAX_TTL_S = 10 * 366 * 86_400  # ten years
 NOTE_MAX = 200  # a 导办 note: a line or two for the clerk, not a file
+_AnswerId = Annotated[str, PydanticField(min_length=1, max_length=24)]
+# 办事指引 answers, {question id: option id}: a tree has at most 20 questions.
+Answers = Annotated[dict[_AnswerId, _AnswerId], PydanticField(max_length=20)]
 
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
@@ -81,6 +84,7 @@ class TicketIn(Body):
     # 导办 only: a pre-check note (资料预审) the clerk sees; checked for ID numbers and phones.
     note: str | None = PydanticField(default=None, max_length=NOTE_MAX)
     special: str | None = PydanticField(default=None, max_length=16)  # a temporary green channel
+    answers: Answers | None = None  # 办事指引: checked against the item's tree
 
 
 class GreenChannelIn(Body):
@@ -185,6 +189,8 @@ class CatalogueItemIn(StrictBody):
     walk_in: bool | None = None
     slot_capacity: int | None = PydanticField(default=None, ge=0, le=1000)
     materials: list[Material] | None = PydanticField(default=None, max_length=40)
+    # The hall's own 办事指引 tree (checked by guide_trees), or false: none here.
+    guide: dict[str, Any] | Literal[False] | None = None
 
 
 class HoursIn(Body):
@@ -231,6 +237,7 @@ class AppointmentIn(Body):
     form: dict[Annotated[str, PydanticField(max_length=40)], FormValue] | None = PydanticField(
         default=None, max_length=20
     )
+    answers: Answers | None = None  # 办事指引: checked against the item's tree
 
 
 class ConfirmIn(Body):

@@ -29,6 +29,8 @@ FIELD_ZH: dict[str, str] = {
     "walk_in": "取号方式",
     "slot_capacity": "每时段名额",
     "materials": "所需材料",
+    "guide": "办事指引",
+    "answers": "办事指引的回答",
     "weekly": "每周办公时间",
     "closed_dates": "不办公日期",
     "until": "延时至",

@@ -35,7 +35,7 @@ def list_slots(
 ) -> dict[str, Any]:
     """Free capacity per slot for a service on a day (public): only slots still
     ahead and inside the booking horizon; with the documents the service
-    accepts and its pre-fill form."""
+    accepts, its pre-fill form, materials and 办事指引 tree (None without one)."""
     if not service_code or not day:
         raise InvalidInput(
             "请给出事项和日期：?service=<事项编码>&date=YYYY-MM-DD",
@@ -63,6 +63,8 @@ def list_slots(
         "bookable_until": last.isoformat(),
         "documents": [d.value for d in catalogue.accepted_documents(service.code)],
         "form": [f.public() for f in catalogue.form(service.code)],
+        "materials": list(service.materials),
+        "guide": (guide := catalogue.guide(service.code, hall)) and guide.public(),
         "slots": [_slot_view(s, booked.get(s.start, 0), hall) for s in slots],
     }
 
@@ -72,7 +74,8 @@ def booking_offer(
 ) -> dict[str, Any]:
     """What the booking page offers (public): the hall's items by category, each
     with its materials, whether it needs a booking (not `walk_in`), the documents
-    it accepts and its pre-fill form; and the days up to the horizon, open or not."""
+    it accepts, its pre-fill form and its 办事指引 tree (None without one); and
+    the days up to the horizon, open or not."""
     with store.read() as tx:
         hall = tx.hall(hall_id)
         address = str(tx.specials(hall_id).get(ADDRESS) or "")
@@ -82,7 +85,7 @@ def booking_offer(
     for found in catalogue.services.values():
         if hall.offers(found.code):
             service = here(found, hall)
-            items.setdefault(service.category, []).append(_item_view(catalogue, service))
+            items.setdefault(service.category, []).append(_item_view(catalogue, service, hall))
     return {
         "hall": hall_id,
         "hall_name": hall.name,
@@ -101,7 +104,8 @@ def booking_offer(
     }
 
 
-def _item_view(catalogue: Catalogue, service: Service) -> dict[str, Any]:
+def _item_view(catalogue: Catalogue, service: Service, hall: Hall) -> dict[str, Any]:
+    guide = catalogue.guide(service.code, hall)
     return {
         "code": service.code,
         "name": service.name,
@@ -110,6 +114,7 @@ def _item_view(catalogue: Catalogue, service: Service) -> dict[str, Any]:
         "materials": list(service.materials),
         "documents": [d.value for d in catalogue.accepted_documents(service.code)],
         "form": [f.public() for f in catalogue.form(service.code)],
+        "guide": guide.public() if guide else None,
     }
 
 

@@ -235,6 +235,9 @@ DOCS: dict[tuple[str, str], Doc] = {
         (CatalogueItemIn,),
     ),
     ("GET", "/api/tickets/{id}"): Doc("the holder's view (the id is the key)"),
+    ("GET", "/api/tickets/{id}/checklist"): Doc(
+        "the ticket's 办事指引: its item's tree, the answers given, the personal 收件清单"
+    ),
     ("POST", "/api/tickets/{id}/rating"): Doc(
         "rate the service (5 grades; a bad one with reasons), or change it for a short time",
         body=(RatingIn,),

@@ -23,6 +23,7 @@ runner (store, settings, catalogue, clock, feed):
 - `case_desk`     差评 and 「办不成事」 cases: the list, a case's record, its moves
 - `case_intake`   「办不成事」 reports and the hall's 好差评 settings
 - `outbox_log`    what went to the provincial platform and to phones (`outbox_sender` sends)
+- `ticket_guides` the 办事指引 of a ticket's item, for its holder's page
 """
 
 from .case_desk import CaseDesk
@@ -43,6 +44,7 @@ from .ratings_report import RatingsReport
 from .reports import Reports
 from .sessions import StaffSessions
 from .staff import StaffAccounts
+from .ticket_guides import TicketGuides
 from .ticket_record import TicketRecord
 
 
@@ -66,5 +68,6 @@ class HallServices(
     CaseIntake,
     Followups,
     OutboxLog,
+    TicketGuides,
 ):
     """Every use case of a hall (see the modules above)."""

@@ -49,6 +49,7 @@ CORE = [
     "hall_state",
     "waiting",
     "hall_catalogue",
+    "guide_trees",
     "policy_help",
     "cases",
     "feedback_figures",

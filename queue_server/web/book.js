@@ -14,7 +14,16 @@
   const { byId, el, show } = Dom;
   const hall = document.body.dataset.hall;
   const STEPS = ["item", "detail", "time", "person", "code", "done"];
-  const state = { offer: null, category: "", item: null, answers: {}, guideDone: true, slot: null, pending: null };
+  const state = {
+    offer: null,
+    category: "",
+    item: null,
+    answers: {},
+    guideDone: true,
+    checklist: [],
+    slot: null,
+    pending: null,
+  };
 
   function go(step) {
     document.body.dataset.step = step;
@@ -94,27 +103,31 @@
       ? "本事项须预约办理，请按预约时段到大厅签到"
       : "本事项可现场取号，预约后按时段签到可优先办理";
     Dom.fillMaterials(byId("item-materials"), item.materials);
+    byId("to-time").disabled = false;
     mountGuide(item);
     bilingual();
     go("detail");
   }
 
+  /** The item's 办事指引: its questions, then the personal 收件清单 (the widget shows it). */
   function mountGuide(item) {
-    const guide = item.guide;
-    show("guide-box", Boolean(guide && window.GuideTree));
-    if (!guide || !window.GuideTree) return;
+    state.checklist = item.materials;
+    show("guide-box", Boolean(item.guide));
+    show("materials-box", !item.guide);
+    if (!item.guide) return;
     state.guideDone = false;
-    window.GuideTree.mount(byId("guide"), guide, item.materials, (change) => {
+    GuideTree.mount(byId("guide"), item.guide, item.materials, (change) => {
       state.answers = change.answers;
       state.guideDone = change.complete;
-      Dom.fillMaterials(byId("item-materials"), change.checklist);
-    });
+      state.checklist = change.checklist;
+      byId("to-time").disabled = !change.complete;
+    }, { title: "" });
   }
 
   // ------------------------------------------------------------ the time
 
   function toTime() {
-    if (!state.guideDone) return say("请先回答办事指引的问题");
+    if (!state.guideDone) return say("请先回答办事指引的问题，生成您的收件清单");
     state.slot = null;
     byId("to-person").disabled = true;
     byId("time-item").textContent = state.item.name;
@@ -261,6 +274,7 @@
       ["时间", slotText(state.slot)],
       ["地点", booking.hall_name],
     ];
+    Dom.fillMaterials(byId("done-materials"), state.checklist);
     byId("done-facts").replaceChildren(...facts.map(([k, v]) => el("div", null, [el("dt", null, k), el("dd", null, v)])));
     go("done");
   }

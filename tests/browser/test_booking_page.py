@@ -45,7 +45,15 @@ def book_on_the_phone(phone: Page, server: LiveServer) -> str:
     shot(phone, "1-items")
     phone.locator("#item-search").fill("身份证")
     phone.locator(".b-item", has_text="居民身份证换领").tap()
-    expect(phone.locator("#item-materials")).to_contain_text("原居民身份证")
+    # 办事指引: the first answer to each question, until the personal list shows.
+    expect(phone.locator("#to-time")).to_be_disabled()
+    guide = phone.locator("#guide")
+    for _ in range(6):
+        if guide.get_attribute("data-complete") == "true":
+            break
+        guide.locator(".gt-option").first.tap()
+    expect(guide).to_have_attribute("data-complete", "true")
+    expect(guide.locator(".gt-list")).to_contain_text("原居民身份证")
     shot(phone, "2-item")
     phone.locator("#to-time").tap()
     # The second slot still ahead: the first may start while we type.
@@ -72,6 +80,7 @@ def book_on_the_phone(phone: Page, server: LiveServer) -> str:
     assert re.fullmatch(r"[A-Z2-9]{8}", code), code
     expect(phone.locator("#done-qr")).to_have_js_property("complete", True)
     assert phone.locator("#done-qr").evaluate("img => img.naturalWidth") > 0
+    expect(phone.locator("#done-materials")).to_contain_text("原居民身份证")
     shot(phone, "6-done")
     return code
 
@@ -120,6 +129,7 @@ def test_from_an_empty_phone_to_the_clerks_console(
     expect(box).to_contain_text("预约人：张三")
     expect(box).to_contain_text("有效期满")
     expect(box).to_contain_text("北京市西城区")
+    expect(page.locator("#answers-box")).to_contain_text("为什么要换领身份证")
     page.screenshot(path="/tmp/book-10-clerk.png")
 
 

@@ -43,6 +43,7 @@ def test_the_offer_groups_items_and_lists_the_open_days(open_hall: Hall) -> None
     assert foreign["form"][0]["label"] == "国籍"
     card = {i["code"]: i for i in categories["户政"]}[ID_CARD]
     assert not card["booking_only"] and "原居民身份证" in card["materials"]
+    assert card["guide"]["start"] == "why" and foreign["guide"] is None  # 办事指引 where it has one
     assert open_hall.c.get("/api/halls/nope/booking").status_code == 404
 
 
