@@ -32,7 +32,7 @@
 
   function refusal(reply) {
     const wait = reply.data && reply.data.details && reply.data.details.retry_after_s;
-    return wait ? `${reply.data.message}（请 ${wait} 秒后再试）` : reply.data.message;
+    return wait ? `${reply.data.message}（${wait} 秒后可再试）` : reply.data.message;
   }
 
   const clock = BookSlots.clock;

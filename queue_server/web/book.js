@@ -43,7 +43,7 @@
   /** A server refusal as the server words it (and how long to wait, when limited). */
   function refusal(reply) {
     const wait = reply.data && reply.data.details && reply.data.details.retry_after_s;
-    return wait ? `${reply.data.message}（请 ${wait} 秒后再试）` : reply.data.message;
+    return wait ? `${reply.data.message}（${wait} 秒后可再试）` : reply.data.message;
   }
 
   // English beside Chinese where a foreigner looks: 出入境 items and foreign documents.

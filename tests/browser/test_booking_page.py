@@ -2,7 +2,8 @@
 from an empty phone to a confirmed booking with a pre-filled form, the code
 read from the development SMS provider's log line; then the code checked in at
 the kiosk and the form on the clerk's console; and the booking moved with a
-code to its phone. Screenshots of each step go to /tmp/book-*.png."""
+code to its phone. A foreigner's booking in English beside Chinese, and the
+page telling a client over the limits to wait. Screenshots of each step go to /tmp/book-*.png."""
 
 import re
 
@@ -162,3 +163,13 @@ def test_a_foreigner_reads_english_and_picks_only_the_items_documents(
         expect(phone.locator("#err-phone")).to_be_hidden()  # a number abroad is fine
         expect(phone.get_by_text("Current visa type")).to_be_visible()
         shot(phone, "11-foreigner")
+        # Someone at the same address has spent its 10 requests a minute.
+        typo = {"service": ID_CARD, "slot": "2026-01-01T10:00:00+08:00", "name": "x"}
+        typo |= {"id_number": "1", "phone": BOOKER_PHONE}
+        for _ in range(10):
+            httpx2.post(f"{live_server.url}/api/halls/{HALL}/appointments", json=typo, timeout=10)
+        phone.locator("#id-number").fill("E12345678")
+        phone.locator("#send-code").tap()
+        expect(phone.locator("#message")).to_have_text(re.compile(r"预约请求过于频繁.*秒后可再试"))
+        expect(phone.locator("#step-person")).to_be_visible()  # nothing lost: wait and send again
+        shot(phone, "12-limited")
