@@ -8,6 +8,7 @@
 
 (() => {
   const { byId, el, show } = Dom;
+  const { say, refusal, once } = BookUi;
   const code = document.body.dataset.code;
   const STATUS = {
     booked: "已预约",
@@ -19,28 +20,12 @@
   const state = { booking: null, offer: null, purpose: null, slot: null, challenge: null };
   const api = (path) => `/api/appointments/${encodeURIComponent(code)}${path}`;
 
-  function say(message) {
-    byId("message").textContent = message;
-    show("message", Boolean(message));
-    if (message) byId("message").scrollIntoView({ block: "nearest" });
-  }
-
   function note(text) {
     byId("note").textContent = text;
     show("note", Boolean(text));
   }
 
-  function refusal(reply) {
-    const wait = reply.data && reply.data.details && reply.data.details.retry_after_s;
-    return wait ? `${reply.data.message}（${wait} 秒后可再试）` : reply.data.message;
-  }
-
-  const clock = BookSlots.clock;
-  function slotText(b) {
-    const day = BookSlots.dayLabel(b.slot_start.slice(0, 10), state.offer ? state.offer.today : b.slot_start.slice(0, 10));
-    return `${day.date} ${day.near} ${clock(b.slot_start)}-${clock(b.slot_end)}`;
-  }
-
+  const when = (b) => BookSlots.when(b.slot_start, b.slot_end, state.offer && state.offer.today);
   function render(b) {
     state.booking = b;
     const root = Api.root();
@@ -51,7 +36,7 @@
     byId("m-ics").href = `${root}${api(".ics")}`;
     const facts = [
       ["事项", b.service_name],
-      ["时间", slotText(b)],
+      ["时间", when(b)],
       ["地点", b.hall_name],
       ["预约人", b.name_masked],
       ["证件", b.id_masked],
@@ -116,8 +101,7 @@
       onPick: (slot) => {
         state.slot = slot;
         if (!slot) return show("verify-box", false);
-        const day = BookSlots.dayLabel(slot.date, state.offer.today);
-        verify("move", `改约到 ${day.date} ${clock(slot.start)}-${clock(slot.end)}`, "原时段将释放给他人。验证码将发送到预约时登记的手机。");
+        verify("move", `改约到 ${BookSlots.when(slot.start, slot.end, state.offer.today)}`, "原时段将释放给他人。验证码将发送到预约时登记的手机。");
         // The day's slots fold away: the code is what is left to do.
         show("move-box", false);
         show("booking", false);
@@ -147,20 +131,7 @@
     if (!reply.ok) return say(refusal(reply));
     render(reply.data);
     home();
-    note(state.purpose === "cancel" ? "预约已取消" : `已改约至 ${slotText(reply.data)}`);
-  }
-
-  let busy = false;
-  function once(work) {
-    return async () => {
-      if (busy) return;
-      busy = true;
-      try {
-        await work();
-      } finally {
-        busy = false;
-      }
-    };
+    note(state.purpose === "cancel" ? "预约已取消" : `已改约至 ${when(reply.data)}`);
   }
 
   async function start() {

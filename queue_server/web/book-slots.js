@@ -23,6 +23,12 @@ const BookSlots = (() => {
 
   const clock = (iso) => String(iso).slice(11, 16);
 
+  /** "12月6日 今天 10:15-10:20" for a slot's start and end (the hall's times). */
+  function when(start, end, today) {
+    const day = dayLabel(String(start).slice(0, 10), today || String(start).slice(0, 10));
+    return `${day.date} ${day.near} ${clock(start)}-${clock(end)}`;
+  }
+
   /**
    * Mount the picker in `box`. `options`: {hall, service, days, today,
    * current (a slot start to show as taken by this booking), onPick(slot|null)}.
@@ -88,5 +94,5 @@ const BookSlots = (() => {
     if (first) chooseDay(first.date);
   }
 
-  return { mount, dayLabel, clock };
+  return { mount, dayLabel, clock, when };
 })();

@@ -12,6 +12,7 @@
 
 (() => {
   const { byId, el, show } = Dom;
+  const { say, refusal, once } = BookUi;
   const hall = document.body.dataset.hall;
   const STEPS = ["item", "detail", "time", "person", "code", "done"];
   const state = {
@@ -32,18 +33,6 @@
     for (const li of document.querySelectorAll(".b-steps li")) li.classList.toggle("now", li.dataset.for === bar);
     say("");
     window.scrollTo(0, 0);
-  }
-
-  function say(message) {
-    byId("message").textContent = message;
-    show("message", Boolean(message));
-    if (message) byId("message").scrollIntoView({ block: "nearest" });
-  }
-
-  /** A server refusal as the server words it (and how long to wait, when limited). */
-  function refusal(reply) {
-    const wait = reply.data && reply.data.details && reply.data.details.retry_after_s;
-    return wait ? `${reply.data.message}（${wait} 秒后可再试）` : reply.data.message;
   }
 
   // English beside Chinese where a foreigner looks: 出入境 items and foreign documents.
@@ -144,15 +133,10 @@
     go("time");
   }
 
-  function slotText(slot) {
-    const day = BookSlots.dayLabel(slot.date, state.offer.today);
-    return `${day.date} ${day.near} ${BookSlots.clock(slot.start)}-${BookSlots.clock(slot.end)}`;
-  }
-
   // ------------------------------------------------------------ the person
 
   function toPerson() {
-    byId("person-slot").textContent = `${state.item.name} · ${slotText(state.slot)}`;
+    byId("person-slot").textContent = `${state.item.name} · ${BookSlots.when(state.slot.start, state.slot.end, state.offer.today)}`;
     const select = byId("doc-type");
     const kept = select.value;
     select.replaceChildren(
@@ -229,17 +213,6 @@
     return body;
   }
 
-  let busy = false;
-  async function once(work) {
-    if (busy) return;
-    busy = true;
-    try {
-      await work();
-    } finally {
-      busy = false;
-    }
-  }
-
   async function sendCode() {
     const body = checkedBody();
     if (!body) return say("请按提示修改后再提交");
@@ -271,7 +244,7 @@
     byId("done-manage").href = `${root}/book/${encodeURIComponent(hall)}/${encodeURIComponent(booking.code)}`;
     const facts = [
       ["事项", booking.service_name],
-      ["时间", slotText(state.slot)],
+      ["时间", BookSlots.when(state.slot.start, state.slot.end, state.offer.today)],
       ["地点", booking.hall_name],
     ];
     Dom.fillMaterials(byId("done-materials"), state.checklist);
@@ -296,6 +269,8 @@
     go("item");
   }
 
+  const sendOnce = once(sendCode);
+  const confirmOnce = once(confirm);
   byId("item-search").addEventListener("input", listItems);
   byId("detail-back").addEventListener("click", () => go("item"));
   byId("to-time").addEventListener("click", toTime);
@@ -305,11 +280,11 @@
   byId("doc-type").addEventListener("change", bilingual);
   byId("person-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    once(sendCode);
+    sendOnce();
   });
-  byId("confirm").addEventListener("click", () => once(confirm));
+  byId("confirm").addEventListener("click", confirmOnce);
   byId("otp").addEventListener("keydown", (event) => {
-    if (event.key === "Enter") once(confirm);
+    if (event.key === "Enter") confirmOnce();
   });
   byId("code-back").addEventListener("click", () => go("person"));
   start();
