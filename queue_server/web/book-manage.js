@@ -112,6 +112,9 @@
 
   async function sendCode() {
     const reply = await Api.call("POST", api("/challenge"), { purpose: state.purpose });
+    if (!reply.ok && reply.data.error === "booking_without_phone" && state.purpose === "cancel") {
+      return changed(await Api.call("POST", api("/cancel"), {})); // booked before phones were verified
+    }
     if (!reply.ok) return say(refusal(reply));
     state.challenge = reply.data.challenge;
     byId("code-sent").textContent = reply.data.message;
@@ -128,6 +131,11 @@
     const reply = state.purpose === "cancel"
       ? await Api.call("POST", api("/cancel"), body)
       : await Api.call("POST", api("/move"), { ...body, slot: state.slot.start });
+    changed(reply);
+  }
+
+  /** The answer to a cancel or a move: the booking as it now is, or the refusal. */
+  function changed(reply) {
     if (!reply.ok) return say(refusal(reply));
     render(reply.data);
     home();
