@@ -29,6 +29,9 @@ def booking_calendar(
     event = Event()
     event.add("uid", f"{row.code}@{hall.id}.yichuang")
     event.add("dtstamp", now)
+    # A moved booking keeps its UID; the entry fetched later must win over the
+    # one a calendar already holds, so the sequence grows with time (minutes).
+    event.add("sequence", int(now.timestamp()) // 60)
     event.add("dtstart", start)
     event.add("dtend", end)
     event.add("summary", f"预约办理：{service.name}（{hall.name}）")

@@ -81,6 +81,7 @@ def test_the_calendar_entry_holds_the_slot_in_the_halls_zone_and_nothing_persona
     [alarm] = event.walk("VALARM")
     assert alarm.decoded("trigger") == -timedelta(hours=2)
     assert str(event["status"]) == "CONFIRMED"
+    assert event.decoded("sequence") > 0  # a later copy (after a move) supersedes this one
     unknown = open_hall.c.get("/api/appointments/NOPE2345.ics")
     assert unknown.status_code == 404 and unknown.json()["error"] == "appointment_unknown"
 
