@@ -44,11 +44,13 @@ async def confirm_booking(request: Request) -> Response:
 
 
 async def show_appointment(request: Request) -> Response:
-    return ok(await run_in_threadpool(bookings(request).show, request.path_params["code"]))
+    code, client = request.path_params["code"], client_address(request)
+    return ok(await run_in_threadpool(bookings(request).show, code, client))
 
 
 async def appointment_calendar(request: Request) -> Response:
-    ics = await run_in_threadpool(bookings(request).calendar, request.path_params["code"])
+    code, client = request.path_params["code"], client_address(request)
+    ics = await run_in_threadpool(bookings(request).calendar, code, client)
     return Response(
         ics,
         media_type="text/calendar; charset=utf-8",

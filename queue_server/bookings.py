@@ -53,11 +53,14 @@ class Bookings:
         """The code answered: the booking (201), or the refusal."""
         return self.requests.confirm(hall_id, body, client)
 
-    def show(self, code: str) -> dict[str, Any]:
+    def show(self, code: str, client: str) -> dict[str, Any]:
+        """A booking, masked (lookups by code are limited per address)."""
+        self.requests.limits.check("lookup", client)
         return self.desk.show(code)
 
-    def calendar(self, code: str) -> bytes:
-        """The booking as an .ics calendar entry."""
+    def calendar(self, code: str, client: str) -> bytes:
+        """The booking as an .ics calendar entry (a lookup by code, as `show`)."""
+        self.requests.limits.check("lookup", client)
         return self.desk.calendar(code)
 
     def offer(self, hall_id: str) -> dict[str, Any]:

@@ -196,3 +196,7 @@ def test_hammering_the_pages_endpoints_is_limited_in_chinese(strict_client: Test
         for _ in range(35)
     ]
     assert guesses[-1].status_code == 429 and "验证码尝试过于频繁" in guesses[-1].json()["message"]
+    # Guessing booking codes: 60 lookups a minute from one address, then told to wait.
+    looks = [hall.c.get(f"/api/appointments/GUESS{n:03d}") for n in range(61)]
+    assert {r.status_code for r in looks[:60]} == {404} and looks[60].status_code == 429
+    assert looks[60].json()["message"] == "查询预约过于频繁，请稍后再试"

@@ -94,7 +94,7 @@ def test_every_booking_use_case_reads_the_injected_catalogue(
     assert listed["service_name"] == "注入目录的事项" and listed["slots"]
     made = booked(bookings, TOMORROW_10, ADULT_ID)
     assert (made["service_name"], made["materials"]) == ("注入目录的事项", ["甲"])
-    assert bookings.show(str(made["code"]))["service"] == ONLY_INJECTED
+    assert bookings.show(str(made["code"]), "192.0.2.1")["service"] == ONLY_INJECTED
     other = booked(bookings, "2026-11-27T10:00:00+08:00", person(3))
     code = str(other["code"])
     sent = bookings.challenge(code, ChallengeIn(purpose="cancel"), "192.0.2.1")
