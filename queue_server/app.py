@@ -35,6 +35,7 @@ from . import (
     settings_api,
     staff_api,
     staff_pages,
+    visit_api,
     visitor_pages,
 )
 from .bookings import Bookings
@@ -146,6 +147,7 @@ def all_routes() -> list[BaseRoute]:
         *report_api.routes,
         *followup_api.routes,
         *outbox_api.routes,
+        *visit_api.routes,
         *metrics_api.routes,
     ]
 

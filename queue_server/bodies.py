@@ -177,6 +177,8 @@ class PolicyIn(StrictBody):
     rating_sms: int | None = PydanticField(default=None, ge=0, le=1)
     repeat_visit_days: int | None = PydanticField(default=None, ge=1, le=365)
     followup_remind_days: int | None = PydanticField(default=None, ge=0, le=30)
+    visit_horizon_days: int | None = PydanticField(default=None, ge=1, le=365)
+    visit_company_min: int | None = PydanticField(default=None, ge=1, le=500)
 
 
 class CatalogueItemIn(StrictBody):

@@ -42,7 +42,7 @@ FIELD_ZH: dict[str, str] = {
     "reached": "是否联系上",
     "result": "回访结果",
     "satisfaction": "满意度",
-    "reason": "不实理由",
+    "reason": "理由",
     "reasons": "原因",
     "comment": "情况说明",
     "ticket_id": "号票",
@@ -53,7 +53,19 @@ FIELD_ZH: dict[str, str] = {
     "by": "回访人",
     "slot": "时段",
     "purpose": "验证码用途",
+    # 送服务上门 (visit_bodies)
+    "kind": "申请类型",
+    "people": "办理人数",
+    "contact_name": "联系人",
+    "phone": "手机号码",
+    "address": "上门地址",
+    "wanted_date": "期望日期",
     "challenge": "验证请求",
+    "code": "验证码",
+    "at": "上门时间",
+    "outcome": "办理结果",
+    "started_at": "开始时间",
+    "finished_at": "结束时间",
     **{name: help_.label for name, help_ in HELP.items()},
 }
 

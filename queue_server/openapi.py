@@ -55,6 +55,7 @@ from .case_bodies import (
     FeedbackIn,
     NotDoneIn,
 )
+from .visit_bodies import VisitCodeIn, VisitDeclineIn, VisitDoneIn, VisitIn, VisitScheduleIn
 
 PUBLIC = "public"
 
@@ -192,6 +193,37 @@ DOCS: dict[tuple[str, str], Doc] = {
     ),
     ("POST", "/api/appointments/{code}/move"): Doc(
         "move a booking to another free slot with its phone's code", body=(MoveIn,)
+    ),
+    ("POST", f"{HALL}/home-visits"): Doc(
+        "ask for a home visit (送服务上门): a code is texted to the phone", body=(VisitIn,)
+    ),
+    ("GET", f"{HALL}/home-visits/form"): Doc(
+        "what the home visit page offers: the hall's items, kinds, reasons, dates"
+    ),
+    ("POST", f"{HALL}/home-visits/confirm"): Doc(
+        "confirm a home visit request with the texted code: its code and masked view",
+        body=(VisitCodeIn,),
+    ),
+    ("GET", f"{HALL}/home-visits"): Doc(
+        "the hall's home visits (default: requested and scheduled), masked, and its staff",
+        "supervisor",
+        query=("status",),
+    ),
+    ("GET", f"{HALL}/home-visits/{{id}}/contact"): Doc(
+        "the whole address and phone of a visit, audited",
+        "the assigned member, a supervisor or admin, signed in by 工号",
+    ),
+    ("POST", f"{HALL}/home-visits/{{id}}/{{action}}"): Doc(
+        "schedule (a time and a member), decline (a reason) or record done (as a served ticket)",
+        "supervisor",
+        (VisitScheduleIn, VisitDeclineIn, VisitDoneIn),
+    ),
+    ("GET", "/api/home-visits/{id}"): Doc("a home visit, masked (its code is the key)"),
+    ("POST", "/api/home-visits/{id}/cancel"): Doc(
+        "ask to cancel a home visit: a code is texted to the request's phone"
+    ),
+    ("POST", "/api/home-visits/{id}/cancel/confirm"): Doc(
+        "cancel a home visit with the texted code", body=(VisitCodeIn,)
     ),
     ("POST", "/api/tokens"): Doc("create a token, shown once", "admin", (TokenIn,)),
     ("GET", "/api/tokens"): Doc("every token, without its secret", "admin", query=("hall",)),

@@ -16,7 +16,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
 from .catalogue import Catalogue
-from .domain import ACTIVE_STATUSES, Hall, PriorityClass, Service, Window
+from .domain import ACTIVE_STATUSES, Entry, Hall, PriorityClass, Service, Window
 from .errors import StaleState
 from .hall_rows import COUNTERS, WINDOWS, HallRows
 from .hall_state import Day, HallState, Move, windows_in_order
@@ -223,7 +223,12 @@ class StateRows(HallRows):
                 COUNTERS.c.hall_id == hall_id, COUNTERS.c.business_date == day
             )
         )
-        today = (TICKETS.c.hall_id == hall_id, TICKETS.c.business_date == day)
+        # A home visit (送服务上门) neither arrived in the hall nor held a window.
+        today = (
+            TICKETS.c.hall_id == hall_id,
+            TICKETS.c.business_date == day,
+            TICKETS.c.entry != Entry.HOME_VISIT.value,
+        )
         first_legs = self.s.execute(
             sa_select(TICKETS.c.service, TICKETS.c.category, TICKETS.c.priority).where(
                 *today, TICKETS.c.parent_id.is_(None)

@@ -16,7 +16,8 @@ processes can share one database:
 
 The queries live in `state_rows` (the hall's state), `hall_rows` (the hall,
 its windows and events), `ticket_rows` (tickets) and `records` (ratings,
-tokens, devices, alerts, bookings, meta), `staff_rows` (staff and sessions).
+tokens, devices, alerts, bookings, meta), `staff_rows` (staff and sessions),
+`visit_rows` (home visits).
 """
 
 from collections.abc import Iterator
@@ -33,6 +34,7 @@ from .records import Records
 from .report_rows import ReportRows
 from .staff_rows import StaffRows
 from .state_rows import Kept, StateRows
+from .visit_rows import VisitRows
 
 
 def normalise_url(url: str) -> str:
@@ -152,7 +154,7 @@ class Store:
                 tx.release()
 
 
-class Tx(StateRows, Records, StaffRows, FeedbackRows, ReportRows, CitizenRows):
+class Tx(StateRows, Records, StaffRows, FeedbackRows, ReportRows, CitizenRows, VisitRows):
     """One open transaction; every method reads or writes through it."""
 
 

@@ -52,6 +52,7 @@ CORE = [
     "guide_trees",
     "policy_help",
     "cases",
+    "home_visits",
     "feedback_figures",
     "staff_figures",
     "delivery",
