@@ -37,6 +37,7 @@ from . import (
     staff_pages,
     visit_api,
     visitor_pages,
+    webhook_api,
 )
 from .bookings import Bookings
 from .broadcast import Doorbell, doorbell_for
@@ -149,6 +150,7 @@ def all_routes() -> list[BaseRoute]:
         *outbox_api.routes,
         *visit_api.routes,
         *metrics_api.routes,
+        *webhook_api.routes,
     ]
 
 

@@ -87,6 +87,16 @@ class TicketIn(Body):
     answers: Answers | None = None  # 办事指引: checked against the item's tree
 
 
+class WebhookIn(Body):
+    """A webhook subscription: where to POST, which events (webhooks.EVENT_TYPES)."""
+
+    url: str = PydanticField(min_length=1, max_length=500)
+    events: list[Annotated[str, PydanticField(max_length=40)]] = PydanticField(
+        min_length=1, max_length=40
+    )
+    description: str = PydanticField(default="", max_length=60)
+
+
 class GreenChannelIn(Body):
     """A temporary green channel (专项服务): a group, its items, a date range."""
 

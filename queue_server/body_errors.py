@@ -11,6 +11,9 @@ from .policy_help import HELP
 # Field names the console and the devices send, in the words their screens use.
 FIELD_ZH: dict[str, str] = {
     "announcement": "公告",
+    "url": "接收地址",
+    "events": "事件",
+    "description": "说明",
     "name": "名称",
     "timezone": "时区",
     "label": "名称",

@@ -15,6 +15,7 @@ from .appointments import ACTIVE_BOOKINGS, Booking, BookingStatus, mask_name
 from .catalogue import Catalogue
 from .domain import Hall
 from .errors import Conflict, NotFound
+from .guide_trees import answered
 from .identity import DocumentType
 from .models import AppointmentRow
 from .public import local_iso
@@ -67,7 +68,8 @@ def one_a_day(tx: Tx, id_hash: str, day: date, *, besides: str | None = None) ->
 
 def booking_view(catalogue: Catalogue, row: AppointmentRow, hall: Hall) -> dict[str, Any]:
     """What the booker sees of a booking (whoever holds the code sees it): the
-    name, ID number and phone masked."""
+    name, ID number and phone masked; with the 办事指引 answers given and the
+    personal `checklist` they make."""
     service = catalogue.service(row.service)
     return {
         "code": row.code,
@@ -75,6 +77,7 @@ def booking_view(catalogue: Catalogue, row: AppointmentRow, hall: Hall) -> dict[
         "hall_name": hall.name,
         "service": service.code,
         "service_name": service.name,
+        **answered(catalogue.guide(service.code, hall), row.answers, service.materials),
         "slot_start": local_iso(row.slot_start, hall.zone),
         "slot_end": local_iso(row.slot_end, hall.zone),
         "status": row.status,

@@ -100,7 +100,6 @@ class CatalogueAdmin(Runner):
         """The item as the hall runs it (`guide`: its tree, or false), with
         the catalogue's values and the fields the hall set itself."""
         own = hall.overrides.get(default.code, {})
-        guide = self.catalogue.guide(default.code)
         return {
             "code": default.code,
             "name": default.name,
@@ -109,5 +108,5 @@ class CatalogueAdmin(Runner):
             "enabled": hall.offers(default.code),
             **settings_of(here(default, hall), self.catalogue.guide(default.code, hall)),
             "overridden": [k for k in FIELDS if k in own],
-            "defaults": settings_of(default, guide),
+            "defaults": settings_of(default, self.catalogue.guide(default.code)),
         }

@@ -334,6 +334,8 @@ class Hall:
     # The hall's own settings of catalogue items, {code: {field: value}} (hall_catalogue).
     overrides: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
     announcement: str = ""  # the line the lobby screen scrolls
+    # Webhook subscriptions: id -> the event names each takes (webhooks.py).
+    webhooks: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -43,6 +43,7 @@ from .bodies import (
     TicketRefIn,
     TokenIn,
     TransferIn,
+    WebhookIn,
     WindowIn,
 )
 from .case_bodies import (
@@ -132,6 +133,11 @@ DOCS: dict[tuple[str, str], Doc] = {
         "open a temporary green channel for a group, items and dates", "admin", (GreenChannelIn,)
     ),
     ("DELETE", f"{HALL}/green-channels/{{id}}"): Doc("remove a temporary green channel", "admin"),
+    ("GET", f"{HALL}/webhooks"): Doc("the hall's webhook subscriptions (no secrets)", "admin"),
+    ("POST", f"{HALL}/webhooks"): Doc(
+        "subscribe a receiver to events; the secret is in this answer only", "admin", (WebhookIn,)
+    ),
+    ("DELETE", f"{HALL}/webhooks/{{id}}"): Doc("remove a webhook subscription", "admin"),
     ("GET", f"{HALL}/followups"): Doc(
         "容缺受理 follow-ups, soonest due first (open, or all)",
         "window, supervisor",

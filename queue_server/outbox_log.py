@@ -27,7 +27,7 @@ KIND_ZH = {
     "visit_scheduled": "上门服务安排通知",
     "visit_declined": "上门服务未予安排通知",
 }
-CHANNEL_ZH = {outbox.PROVINCE: "省好差评平台", outbox.SMS: "短信"}
+CHANNEL_ZH = {outbox.PROVINCE: "省好差评平台", outbox.SMS: "短信", outbox.WEBHOOK: "Webhook 推送"}
 STATUS_ZH = {"pending": "待发送", "delivered": "已送达", "given_up": "已放弃"}
 
 
@@ -91,6 +91,8 @@ def about(row: OutboxRow) -> str:
         return f"{p.get('number') or ''} 号办结后的评价短信".strip()
     if row.kind.startswith("visit_"):
         return f"上门服务申请 {p.get('visit_id') or ''}".strip()
+    if row.channel == outbox.WEBHOOK:
+        return f"订阅 {p.get('webhook')} · 事件 {p.get('seq')}"
     return ""
 
 

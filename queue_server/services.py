@@ -48,6 +48,7 @@ from .staff import StaffAccounts
 from .ticket_guides import TicketGuides
 from .ticket_record import TicketRecord
 from .visit_desk import VisitDesk
+from .webhook_desk import WebhookDesk
 
 
 class HallServices(
@@ -72,5 +73,6 @@ class HallServices(
     OutboxLog,
     TicketGuides,
     VisitDesk,
+    WebhookDesk,
 ):
     """Every use case of a hall (see the modules above)."""

@@ -270,9 +270,10 @@ class StateRows(HallRows):
             extra = holder or {}
             if ticket.parent_id is not None:
                 parent = self.ticket_row(ticket.parent_id)
-                extra = {
-                    k: getattr(parent, k) for k in ("id_hash", "id_masked", "issued_by", "note")
-                }
+                kept: tuple[str, ...] = ("id_hash", "id_masked", "issued_by", "note")
+                # The 办事指引 answers fit only the item they were given for.
+                kept += ("answers",) if parent.service == ticket.service else ()
+                extra = {k: getattr(parent, k) for k in kept}
             connection.execute(_INSERT_TICKET, _new_ticket_row(ticket) | extra)
         for window in move.windows:
             self._save_window(window)

@@ -20,19 +20,23 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 
 from . import catalogue as catalogue_module
+from . import outbox
 from .access import FailureWindow
 from .catalogue import Catalogue
+from .domain import Hall
 from .errors import StaleState
 from .group_commit import GroupCommit, Job, LoopBatches
 from .hall_state import HallState, Move
 from .id_key import load_id_key
 from .metrics import Metrics
 from .protocol import Event
+from .public import local_iso
 from .sealed import Sealer
 from .settings import Settings
 from .store import Store, Tx
 from .tokens import Tokens
 from .views import waiting_counts
+from .webhooks import takers
 
 Notify = Callable[[str, int], None]  # (hall, last seq) after a commit
 R = TypeVar("R")
@@ -181,7 +185,28 @@ class Runner:
         # never has to add and subtract, and cannot drift.
         state = self.state(tx, hall_id, now, reading=True)
         counts = waiting_counts(state, self.catalogue)
-        return tx.append_events(hall_id, events, {"waiting": counts}, now)
+        last = tx.append_events(hall_id, events, {"waiting": counts}, now)
+        if state.hall.webhooks:
+            first = last - len(events) + 1
+            for seq, event in enumerate(events, first):
+                self._hook(tx, state.hall, seq, event, now)
+        return last
+
+    @staticmethod
+    def _hook(tx: Tx, hall: Hall, seq: int, event: Event, now: datetime) -> None:
+        """Queue `event` for each subscription that takes it, in this transaction:
+        it goes out if and only if the change commits."""
+        for hook_id, name in takers(hall.webhooks, event):
+            payload = {
+                "id": f"{hall.id}-{seq}-{hook_id}",  # the same on every retry: dedupe by it
+                "type": name,
+                "hall": hall.id,
+                "seq": seq,
+                "at": local_iso(now, hall.zone),
+                "data": event.data,
+                "webhook": hook_id,
+            }
+            outbox.enqueue(tx, hall.id, outbox.WEBHOOK, name, payload, now)
 
     def local_today(self, now: datetime) -> date:
         """Today in the server's default time zone (a birth date may not be after it)."""

@@ -56,6 +56,7 @@ CORE = [
     "feedback_figures",
     "staff_figures",
     "delivery",
+    "webhooks",
 ]
 CLIENTS = ["display_client", "ticket_printer"]
 CLIENT_CORES = [

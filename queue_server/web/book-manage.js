@@ -42,6 +42,7 @@
       ["证件", b.id_masked],
       ["手机", b.phone_masked],
     ];
+    Dom.fillMaterials(byId("m-materials"), b.checklist || b.materials);
     byId("m-facts").replaceChildren(...facts.map(([k, v]) => el("div", null, [el("dt", null, k), el("dd", null, v)])));
     show("m-actions", b.status === "booked");
     byId("hall-name").textContent = b.hall_name;

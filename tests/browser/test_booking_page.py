@@ -104,6 +104,7 @@ def test_from_an_empty_phone_to_the_clerks_console(
         expect(phone.locator("#m-code")).to_have_text(code)
         expect(phone.locator("#m-facts")).to_contain_text("张*")
         expect(phone.locator("#m-facts")).to_contain_text("138****8000")
+        expect(phone.locator("#m-materials")).to_contain_text("监护人")  # the 办事指引's own list
         shot(phone, "7-manage")
         phone.locator("#to-move").tap()
         phone.locator(".b-slot:enabled").nth(1).tap()

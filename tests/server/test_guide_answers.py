@@ -97,6 +97,10 @@ def test_a_bookings_answers_reach_the_clerk_after_check_in(hall: Hall, clock: Cl
     bad = book(hall, answers={"why": "nonsense"})
     assert bad.status_code == 422 and bad.json()["error"] == "answers_invalid"
     booked = hall.ok(book(hall, answers=EXPIRED), 201)
+    assert booked["answers"][0]["answer"] == "有效期满或即将到期"
+    shown = hall.ok(hall.c.get(f"/api/appointments/{booked['code']}"))
+    assert shown["checklist"] == booked["checklist"] == shown["materials"]  # nothing added
+    assert shown["answers_complete"] is True
     clock.advance(24 * 3600 + 20 * 60)  # Thursday 09:50
     hall.ok(
         hall.c.post(
@@ -188,3 +192,19 @@ def test_a_broken_tree_is_refused_with_its_problem_and_changes_nothing(hall: Hal
     assert items(hall)[ID_CARD]["overridden"] == []
     assert [r for r in audit(hall) if r["action"] == "catalogue.item"] == []
     assert hall.c.get(CATALOGUE, headers=hall.kiosk).status_code == 200
+
+
+def test_answers_follow_a_transfer_to_another_window_not_to_another_item(hall: Hall) -> None:
+    hall.ticket(ID_CARD, answers=CHANGED)
+    hall.open(1, 2, 3)
+    hall.do(1, "call-next")
+    hall.do(1, "start")
+    hall.do(1, "transfer", {"window": 2})  # the same item, at window 2
+    again = hall.do(2, "call-next")["ticket"]
+    assert (
+        len(again["answers"]) == 3 and "监护人的居民身份证（监护人陪同到场）" in again["materials"]
+    )
+    hall.do(2, "start")
+    hall.do(2, "transfer", {"service": PASSPORT})  # another item: its own tree, no answers
+    other = hall.do(3, "call-next")["ticket"]
+    assert other["service"] == PASSPORT and other["answers"] == []
