@@ -343,6 +343,7 @@ def device_urls(base: str, hall: str, tokens: list[dict[str, Any]]) -> list[tupl
         ("取号机 kiosk", f"{base}/kiosk/{hall}?token={by_role['kiosk']}"),
         ("综合屏 lobby TV", f"{base}/display/{hall}?token={by_role['display']}"),
         ("主管 supervisor", f"{base}/supervisor/{hall}?token={by_role['supervisor']}"),
+        ("网上预约 booking (a phone, no token)", f"{base}/book/{hall}"),
     ]
     for t in tokens:
         if t["window"] is not None:

@@ -18,7 +18,9 @@ from starlette.routing import BaseRoute, Route
 from .bodies import (
     AppointmentIn,
     CallIn,
+    CancelIn,
     CatalogueItemIn,
+    ChallengeIn,
     CheckInIn,
     ConfirmIn,
     DeviceIn,
@@ -32,6 +34,7 @@ from .bodies import (
     HallPatchIn,
     HoursIn,
     LoginIn,
+    MoveIn,
     PolicyIn,
     RatingIn,
     ReminderConfirmIn,
@@ -179,14 +182,26 @@ DOCS: dict[tuple[str, str], Doc] = {
         "open a one-time device link: the device's token, shown once, and its page"
     ),
     ("GET", "/api/city"): Doc("every hall's live figures", "admin (server-wide)"),
+    ("GET", f"{HALL}/booking"): Doc(
+        "what the booking page offers: items by category, the days up to the horizon"
+    ),
     ("GET", f"{HALL}/slots"): Doc("appointment slots", query=("service", "date")),
     ("POST", f"{HALL}/appointments"): Doc("book an appointment", body=(AppointmentIn,)),
     ("POST", f"{HALL}/appointments/confirm"): Doc(
         "confirm a booking with the code texted to the phone", body=(ConfirmIn,)
     ),
     ("POST", f"{HALL}/appointments/check-in"): Doc("check in a booking", "kiosk", (CheckInIn,)),
-    ("GET", "/api/appointments/{code}"): Doc("a booking (the code is the key)"),
-    ("POST", "/api/appointments/{code}/cancel"): Doc("cancel a booking"),
+    ("GET", "/api/appointments/{code}"): Doc("a booking, masked (the code is the key)"),
+    ("GET", "/api/appointments/{code}.ics"): Doc("a booking as a calendar entry (text/calendar)"),
+    ("POST", "/api/appointments/{code}/challenge"): Doc(
+        "text a code to the booking's phone, to cancel or move it", body=(ChallengeIn,)
+    ),
+    ("POST", "/api/appointments/{code}/cancel"): Doc(
+        "cancel a booking with its phone's code", body=(CancelIn,)
+    ),
+    ("POST", "/api/appointments/{code}/move"): Doc(
+        "move a booking to another free slot with its phone's code", body=(MoveIn,)
+    ),
     ("POST", f"{HALL}/home-visits"): Doc(
         "ask for a home visit (送服务上门): a code is texted to the phone", body=(VisitIn,)
     ),
