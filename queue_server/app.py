@@ -114,7 +114,7 @@ def create_app(
         routes=all_routes(),
         lifespan=lifespan,
         middleware=[
-            Middleware(RequestTimer, metrics=metrics),
+            Middleware(RequestTimer, metrics=metrics, log_access=settings.log_format == "json"),
             Middleware(
                 Guard,
                 max_body_bytes=settings.max_body_bytes,
