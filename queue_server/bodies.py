@@ -193,6 +193,7 @@ class PolicyIn(StrictBody):
     visit_horizon_days: int | None = PydanticField(default=None, ge=1, le=365)
     visit_company_min: int | None = PydanticField(default=None, ge=1, le=500)
     remind_ahead: int | None = PydanticField(default=None, ge=1, le=REMIND_AHEAD_MAX)
+    retention_days: int | None = PydanticField(default=None, ge=7, le=3650)
 
 
 class CatalogueItemIn(StrictBody):
