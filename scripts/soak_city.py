@@ -200,6 +200,8 @@ class City:
                         await self.receive(display, str(message))
             except (OSError, TimeoutError, WebSocketException):
                 pass
+            except AttributeError:  # websockets, when the socket dies during the handshake
+                self.counts["display.handshake_cut"] += 1
             display.ws, display.since = None, float("inf")
             if self.running:
                 self.counts["display.reconnect"] += 1
