@@ -84,20 +84,23 @@ class City:
     async def request(
         self, action: str, client: list[int], method: str, path: str, token: str, **kw: Any
     ) -> httpx.Response | None:
-        """Send, moving `client` (a one-element list: its home) to the other server
-        while its own fails (no answer, or a 5xx); None if neither answered in time."""
+        """Send to `client`'s home server (a one-element list), and to the other
+        while it fails (no answer, or a 5xx), as a load balancer would; None if
+        neither answered in time. The next request tries home again: a revived
+        server gets its clients back."""
         headers = ({"Authorization": f"Bearer {token}"} if token else {}) | kw.pop("headers", {})
         start = time.monotonic()
+        server = client[0]
         while self.running and time.monotonic() - start < RETRY_FOR_S:
             try:
-                reply = await self.http[client[0]].request(method, path, headers=headers, **kw)
+                reply = await self.http[server].request(method, path, headers=headers, **kw)
             except httpx.HTTPError:
                 reply = None
             if reply is not None and reply.status_code < 500:
                 self.latency[action].append((time.monotonic() - start) * 1000)
                 return reply
             self.counts[f"{action}.retried"] += 1
-            client[0] = 1 - client[0]
+            server = 1 - server
             await asyncio.sleep(0.1 + self.rng.random() * 0.2)
         self.counts[f"{action}.gave_up"] += 1
         return None
@@ -160,7 +163,7 @@ class City:
             )
             reply = await self.request(action, client, "POST", f"{base}/{action}", token)
             if reply is not None and reply.status_code == 204:  # nobody waits
-                await asyncio.sleep(1 + self.rng.random() * 2)
+                await asyncio.sleep(self.rng.uniform(2, 5))
                 continue
             if reply is None or reply.status_code >= 300:
                 if reply is not None:
