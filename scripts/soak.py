@@ -16,6 +16,7 @@ are cut follow --seed; the machine's timing does not.
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -118,6 +119,7 @@ class Soak:
     async def fault(self, name: str, inject: Callable[[], None]) -> None:
         """Inject a fault; once it is over, tell the displays the seq each hall is at."""
         t0 = time.monotonic()
+        await self.tell({"mark": True})
         await asyncio.to_thread(inject)
         took = time.monotonic() - t0
         if name == "display_cut":
@@ -132,19 +134,19 @@ class Soak:
         """Each hall's seq now, from whichever server answers."""
         assert self.pair is not None
         found: dict[str, int] = {}
+
+        async def board(http: httpx.AsyncClient, url: str, hall: dict[str, Any]) -> None:
+            token = {"Authorization": f"Bearer {hall['tokens']['display']}"}
+            with contextlib.suppress(httpx.HTTPError):
+                reply = await http.get(f"{url}/api/halls/{hall['id']}/board", headers=token)
+                if reply.status_code == 200:
+                    found[hall["id"]] = reply.json()["seq"]
+
         async with httpx.AsyncClient(timeout=5) as http:
-            for _ in range(100):
+            for _ in range(60):
                 for url in self.pair.urls:
-                    for hall in (h for h in self.halls if h["id"] not in found):
-                        token = {"Authorization": f"Bearer {hall['tokens']['display']}"}
-                        try:
-                            reply = await http.get(
-                                f"{url}/api/halls/{hall['id']}/board", headers=token
-                            )
-                        except httpx.HTTPError:
-                            break
-                        if reply.status_code == 200:
-                            found[hall["id"]] = reply.json()["seq"]
+                    missing = [h for h in self.halls if h["id"] not in found]
+                    await asyncio.gather(*(board(http, url, h) for h in missing))
                 if len(found) == len(self.halls):
                     return found
                 await asyncio.sleep(0.1)

@@ -50,9 +50,11 @@ class Display:
         self.ws: ClientConnection | None = None
         self.seq = -1
         self.seq_t = 0.0  # when it reached that seq
-        self.since = float("inf")  # when the current connection's snapshot came
         self.resyncing = False
         self.pending: dict[str, tuple[float, int]] = {}  # fault -> (t0, seq to reach)
+        self.conn = 0  # connections made so far
+        self.marked_conn = 0
+        self.history: list[tuple[float, int]] | None = None  # (when, seq) since a fault began
 
 
 class City:
@@ -94,7 +96,9 @@ class City:
         while self.running and time.monotonic() - start < RETRY_FOR_S:
             try:
                 reply = await self.http[server].request(method, path, headers=headers, **kw)
-            except httpx.HTTPError:
+            except (httpx.HTTPError, AttributeError):
+                # AttributeError: anyio on uvloop, when a socket dies while it
+                # connects (its transport has no socket left): a network fault.
                 reply = None
             if reply is not None and reply.status_code < 500:
                 self.latency[action].append((time.monotonic() - start) * 1000)
@@ -199,13 +203,14 @@ class City:
                     max_size=2**22,
                 ) as ws:
                     display.ws = ws
+                    display.conn += 1
                     async for message in ws:
                         await self.receive(display, str(message))
             except (OSError, TimeoutError, WebSocketException):
                 pass
-            except AttributeError:  # websockets, when the socket dies during the handshake
+            except AttributeError:  # the same, in the websocket's handshake
                 self.counts["display.handshake_cut"] += 1
-            display.ws, display.since = None, float("inf")
+            display.ws = None
             if self.running:
                 self.counts["display.reconnect"] += 1
                 display.home = 1 - display.home
@@ -219,7 +224,6 @@ class City:
             return
         if kind == "snapshot":
             display.seq, display.seq_t, display.resyncing = seq, now, False
-            display.since = min(display.since, now)
         elif display.resyncing or seq == display.seq or (kind == "heartbeat" and seq < display.seq):
             pass
         elif seq == display.seq + 1 and kind != "heartbeat":
@@ -232,23 +236,37 @@ class City:
             assert display.ws is not None
             with contextlib.suppress(WebSocketException):
                 await display.ws.send(json.dumps({"type": "resync"}))
+        if display.history is not None and not display.resyncing:
+            display.history.append((now, display.seq))
         self.settle(display, now)
 
     def settle(self, display: Display, now: float) -> None:
         """Note the faults this display is right again after."""
         for fault, (t0, target) in list(display.pending.items()):
             if display.ws is not None and not display.resyncing and display.seq >= target:
-                if display.since < t0:  # connected throughout: right since it got the seq
-                    self.recoveries[fault].append(max(0.0, display.seq_t - t0))
-                else:
-                    self.recoveries[fault].append(now - t0)
+                self.recoveries[fault].append(now - t0)
                 del display.pending[fault]
+
+    def mark(self) -> None:
+        """A fault begins: note what each display has, and from now on what it gets,
+        until the fault's seqs are known (reading them takes a while)."""
+        for display in self.displays:
+            right = display.ws is not None and not display.resyncing
+            display.history = [(display.seq_t, display.seq)] if right else []
+            display.marked_conn = display.conn
 
     def fault(self, name: str, t0: float, seqs: dict[str, int]) -> None:
         for display in self.displays:
-            display.pending[name] = (t0, seqs[display.hall])
-            if display.since < t0:
-                self.settle(display, display.seq_t)
+            target = seqs[display.hall]
+            history = display.history or []
+            if history and (display.ws is None or display.conn != display.marked_conn):
+                history = history[1:]  # what it had before the fault is not on screen now
+            reached = next((t for t, seq in history if seq >= target), None)
+            if reached is None:
+                display.pending[name] = (t0, target)
+            else:  # a display that had it all along was right at once
+                self.recoveries[name].append(max(0.0, reached - t0))
+            display.history = None
 
     def cut(self, count: int, t0: float) -> None:
         """A display's network cut: its socket dropped without a close handshake."""
@@ -315,6 +333,7 @@ async def work(config: dict[str, Any]) -> None:
     handlers: dict[str, Callable[[dict[str, Any]], None]] = {
         "fault": lambda c: city.fault(c["fault"], c["t0"], c["seqs"]),
         "cut": lambda c: city.cut(c["cut"], c["t0"]),
+        "mark": lambda _c: city.mark(),
     }
     while line := await commands.readline():
         command = json.loads(line)
