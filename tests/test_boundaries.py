@@ -54,6 +54,8 @@ CORE = [
     "feedback_figures",
     "staff_figures",
     "delivery",
+    "lifecycle_words",
+    "remote_rules",
 ]
 CLIENTS = ["display_client", "ticket_printer"]
 CLIENT_CORES = [
