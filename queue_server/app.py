@@ -43,6 +43,7 @@ from .errors import QueueError
 from .jobs import Jobs
 from .live import HallFeed
 from .outbox_sender import OutboxSender
+from .phone_challenges import PhoneChallenges
 from .services import HallServices
 from .settings import Settings
 from .store import Store
@@ -55,6 +56,7 @@ class State(TypedDict):
     services: HallServices
     bookings: Bookings
     outbox: OutboxSender
+    phone_challenges: PhoneChallenges
     feed: HallFeed
     doorbell: Doorbell
 
@@ -68,7 +70,7 @@ def create_app(
     async def lifespan(_app: Starlette) -> AsyncIterator[State]:
         redact_server_logs()
         settings.ensure_sqlite_dir()
-        store = Store(settings.database_url)
+        store = Store(settings.database_url, synchronous=settings.sqlite_synchronous)
         store.create_all()
         feed = HallFeed(store)
         doorbell = doorbell_for(settings.redis_url)
@@ -87,6 +89,7 @@ def create_app(
                 "services": services,
                 "bookings": bookings,
                 "outbox": sender,
+                "phone_challenges": PhoneChallenges(services, bookings.sms),
                 "feed": feed,
                 "doorbell": doorbell,
             }

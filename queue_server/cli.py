@@ -81,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _store(settings: Settings) -> Store:
     """The database, made if empty; SchemaError if it is not at this code's schema."""
     settings.ensure_sqlite_dir()
-    store = Store(settings.database_url)
+    store = Store(settings.database_url, synchronous=settings.sqlite_synchronous)
     store.create_all()
     return store
 

@@ -27,6 +27,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
+from .citizen_rows import CitizenRows
 from .feedback_rows import FeedbackRows
 from .records import Records
 from .report_rows import ReportRows
@@ -42,7 +43,7 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def _sqlite_engine(url: str, *, begin: str, connections: int) -> Engine:
+def _sqlite_engine(url: str, *, begin: str, connections: int, synchronous: str) -> Engine:
     engine = create_engine(
         url,
         connect_args={"timeout": 30, "check_same_thread": False},
@@ -57,7 +58,7 @@ def _sqlite_engine(url: str, *, begin: str, connections: int) -> Engine:
         conn.isolation_level = None  # we issue BEGIN ourselves, below
         cursor = conn.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")  # a checked setting
         cursor.execute("PRAGMA foreign_keys=ON")
         # Deleted or overwritten rows are zeroed, not left in free space: a copy of
         # the file must not give back personal data or a key that was removed.
@@ -74,7 +75,7 @@ def _sqlite_engine(url: str, *, begin: str, connections: int) -> Engine:
 class Store:
     """Owns the engines. `write()` and `read()` open a transaction as a `Tx`."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, synchronous: str = "FULL") -> None:
         self.url = normalise_url(url)
         if self.url.startswith("sqlite"):
             self.dialect = "sqlite"
@@ -82,8 +83,12 @@ class Store:
             # (first come, first served) instead of in SQLite's busy handler,
             # which sleeps up to 100 ms per retry. Atomicity still comes from
             # SQLite's lock, which also orders writers of other processes.
-            self._writer = _sqlite_engine(self.url, begin="BEGIN IMMEDIATE", connections=1)
-            self._reader = _sqlite_engine(self.url, begin="BEGIN", connections=8)
+            self._writer = _sqlite_engine(
+                self.url, begin="BEGIN IMMEDIATE", connections=1, synchronous=synchronous
+            )
+            self._reader = _sqlite_engine(
+                self.url, begin="BEGIN", connections=8, synchronous=synchronous
+            )
         else:
             self.dialect = "postgresql"
             self._writer = create_engine(self.url, pool_size=10, max_overflow=20)
@@ -142,7 +147,7 @@ class Store:
                 tx.release()
 
 
-class Tx(StateRows, Records, StaffRows, FeedbackRows, ReportRows):
+class Tx(StateRows, Records, StaffRows, FeedbackRows, ReportRows, CitizenRows):
     """One open transaction; every method reads or writes through it."""
 
 
