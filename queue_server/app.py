@@ -29,6 +29,7 @@ from . import (
     live,
     outbox_api,
     pages,
+    remote_api,
     report_api,
     settings_api,
     staff_api,
@@ -44,6 +45,7 @@ from .jobs import Jobs
 from .live import HallFeed
 from .outbox_sender import OutboxSender
 from .phone_challenges import PhoneChallenges
+from .remote_queue import RemotePlaces
 from .services import HallServices
 from .settings import Settings
 from .store import Store
@@ -57,6 +59,7 @@ class State(TypedDict):
     bookings: Bookings
     outbox: OutboxSender
     phone_challenges: PhoneChallenges
+    remote: RemotePlaces
     feed: HallFeed
     doorbell: Doorbell
 
@@ -84,12 +87,14 @@ def create_app(
         sender = OutboxSender(services, bookings.sms)  # one SMS provider for the server
         jobs = Jobs(HallDay(services), clock, settings.jobs_interval_s, sender)
         jobs.start()
+        challenges = PhoneChallenges(services, bookings.sms)
         try:
             yield {
                 "services": services,
                 "bookings": bookings,
                 "outbox": sender,
-                "phone_challenges": PhoneChallenges(services, bookings.sms),
+                "phone_challenges": challenges,
+                "remote": RemotePlaces(services, challenges),
                 "feed": feed,
                 "doorbell": doorbell,
             }
@@ -125,6 +130,7 @@ def all_routes() -> list[BaseRoute]:
         *city_api.routes,
         *api.routes,
         *booking_api.routes,
+        *remote_api.routes,
         *case_api.routes,
         *hall_settings_api.routes,
         *settings_api.routes,

@@ -49,6 +49,13 @@ FIELD_ZH: dict[str, str] = {
     "missing": "所缺材料",
     "due": "补交日期",
     "by": "回访人",
+    "phone": "手机号",
+    "code": "验证码",
+    "challenge": "验证请求",
+    "id_number": "证件号码",
+    "document_type": "证件类型",
+    "door": "签到码",
+    "ticket": "号码",
     **{name: help_.label for name, help_ in HELP.items()},
 }
 

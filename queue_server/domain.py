@@ -150,6 +150,7 @@ class Service:
     walk_in: bool
     materials: tuple[str, ...]
     slot_capacity: int | None = None  # bookings per slot; None: from the hall's share
+    remote: bool = False  # a phone may take a place in today's queue (线上取号)
 
 
 @dataclass(frozen=True, slots=True)

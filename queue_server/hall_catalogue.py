@@ -24,6 +24,7 @@ FIELDS: Mapping[str, str] = {
     "walk_in": "现场取号",
     "slot_capacity": "每时段预约名额",
     "materials": "所需材料",
+    "remote": "线上取号",
 }
 
 

@@ -239,7 +239,8 @@ class HallState(StateBase):
         )
 
     def end(self, ticket: Ticket, action: TicketAction, now: datetime, actor: str) -> Move:
-        """Cancel a ticket, or end it as unserved at closing (no window involved)."""
+        """A move of a waiting ticket with no window involved: cancel it, end it
+        as unserved at closing, or a remote place's check-in or drop."""
         move = Move()
         self.ticket_step(move, ticket, action, now, actor)
         return move
@@ -275,8 +276,10 @@ def new_ticket(
     ticket_id: str,
     entry: Entry = Entry.WALK_IN,
     appointment_at: datetime | None = None,
+    remote: bool = False,
 ) -> Ticket:
-    """The hall's next waiting ticket for `service` (numbered, not yet issued)."""
+    """The hall's next waiting ticket for `service` (numbered, not yet issued);
+    `remote`: a place taken from a phone, called once its holder has arrived."""
     return Ticket(
         id=ticket_id,
         hall=state.hall.id,
@@ -290,6 +293,7 @@ def new_ticket(
         arrived_at=now,
         issued_at=now,
         appointment_at=appointment_at,
+        remote=remote,
     )
 
 

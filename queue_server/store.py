@@ -30,6 +30,7 @@ from sqlmodel import Session
 from .citizen_rows import CitizenRows
 from .feedback_rows import FeedbackRows
 from .records import Records
+from .remote_rows import RemoteRows
 from .report_rows import ReportRows
 from .staff_rows import StaffRows
 from .state_rows import Kept, StateRows
@@ -147,7 +148,7 @@ class Store:
                 tx.release()
 
 
-class Tx(StateRows, Records, StaffRows, FeedbackRows, ReportRows, CitizenRows):
+class Tx(StateRows, Records, StaffRows, FeedbackRows, ReportRows, CitizenRows, RemoteRows):
     """One open transaction; every method reads or writes through it."""
 
 
