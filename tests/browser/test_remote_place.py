@@ -6,8 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
+from tests.browser.test_admin_catalogue import console
+from tests.browser.test_login_page import add_member
 from tests.browser.test_visitor_pages import PHONE, open_page
 from tests.live import LiveServer
 
@@ -83,3 +85,24 @@ def test_a_place_taken_at_home_is_passed_over_while_away_and_called_after_arriva
         assert called["ticket"]["id"] == ticket_id
         expect(phone.locator("#s-call")).to_contain_text("1")
         phone.screenshot(path=str(SHOTS / "remote-5-called.png"), full_page=True)
+
+
+def test_the_director_allows_remote_queueing_per_item_in_the_catalogue(
+    live_server: LiveServer, page: Page
+) -> None:
+    live_server.setup_hall(windows=1)
+    add_member(live_server, "M001", "admin")
+    console(live_server, page, "catalogue")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    row = page.locator(f"tr[data-code='{ID_CARD}']")
+    box = page.get_by_test_id(f"remote-{ID_CARD}")
+    expect(box).not_to_be_checked()
+    box.check()
+    page.get_by_test_id(f"save-{ID_CARD}").click()
+    expect(page.locator("#status")).to_contain_text("已保存：居民身份证换领")
+    expect(page.get_by_test_id(f"remote-{ID_CARD}")).to_be_checked()
+    expect(row.locator(".tag")).to_have_count(1)  # 本厅: the catalogue's default is off
+    row.scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "remote-catalogue.png"))
+    offer = live_server.api("GET", "/api/halls/live/remote-tickets")
+    assert [s["code"] for s in offer["services"]] == [ID_CARD]
