@@ -294,8 +294,12 @@ class DoorCheckInIn(Body):
 
 class RemoteArrivalIn(Body):
     """At the ticket machine: the ticket's QR from the holder's page (its status
-    address or id), or the ID number the place was taken with."""
+    address or id), the ID number the place was taken with, or today's number
+    (A023) and then the code texted to the phone that took it."""
 
     ticket: str | None = PydanticField(default=None, max_length=200)
+    number: str | None = PydanticField(default=None, max_length=12)
+    challenge: str | None = PydanticField(default=None, max_length=40)
+    code: str | None = PydanticField(default=None, max_length=10)
     document_type: DocumentType = DocumentType.RESIDENT_ID
     id_number: str | None = PydanticField(default=None, max_length=40)

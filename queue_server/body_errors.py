@@ -56,6 +56,7 @@ FIELD_ZH: dict[str, str] = {
     "document_type": "证件类型",
     "door": "签到码",
     "ticket": "号码",
+    "number": "号码",
     **{name: help_.label for name, help_ in HELP.items()},
 }
 

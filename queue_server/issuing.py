@@ -37,6 +37,7 @@ class Stored:
     idem_key: str | None = None
     appointment_code: str | None = None
     note: str | None = None  # a 导办's pre-check note for the clerk (identity.check_note)
+    phone_enc: str | None = None  # a verified phone, sealed (a remote place's check-in code)
 
 
 def issuer(principal: Principal) -> str:
@@ -199,6 +200,7 @@ class Issuing(Runner):
             "issued_by": issuer(principal),
             "appointment_code": stored.appointment_code,
             "note": stored.note,
+            "phone_enc": stored.phone_enc,
         }
         self.apply(tx, state, move, events, **holder)
         return ticket, self.view_of(state, ticket, now, est)

@@ -189,8 +189,8 @@ DOCS: dict[tuple[str, str], Doc] = {
         body=(RemoteConfirmIn,),
     ),
     ("POST", f"{HALL}/remote-tickets/check-in"): Doc(
-        "a remote place's holder arrives at the ticket machine: the ticket's QR or the ID "
-        "number it was taken with",
+        "a remote place's holder arrives at the ticket machine: the ticket's QR, the ID "
+        "number it was taken with, or today's number then the code texted to its phone",
         "kiosk",
         (RemoteArrivalIn,),
     ),

@@ -46,8 +46,11 @@ async def confirm_place(request: Request) -> Response:
 
 async def check_in_at_kiosk(request: Request) -> Response:
     principal, body = await who(request), await parse(request, RemoteArrivalIn)
-    hall = request.path_params["hall"]
-    return ok(await run_in_threadpool(remote(request).check_in_at_kiosk, principal, hall, body))
+    hall, client = request.path_params["hall"], client_address(request)
+    answer, status = await run_in_threadpool(
+        remote(request).check_in_at_kiosk, principal, hall, body, client
+    )
+    return ok(answer, status)
 
 
 async def check_in_at_door(request: Request) -> Response:

@@ -119,12 +119,16 @@ class RemotePlaces:
                 return services.view_of(services.state(tx, hall_id, now), made, now), False
 
         def issue(tx: Tx, row: PhoneChallengeRow, now: datetime, events: list[Event]) -> Any:
+            if row.subject is not None:  # a check-in code, not one for taking a place
+                raise _not_found("此验证码不是取号验证码，请重新获取")
             payload = row.payload or {}
             state = services.state(tx, hall_id, now)
             service = state.service(str(payload.get("service")))
             id_hash = payload.get("id_hash")
             self._check(tx, state, service, row.phone_hash, id_hash, now)
-            stored = Stored(id_hash, payload.get("id_masked"), remote_key(row.phone_hash, row.id))
+            key = remote_key(row.phone_hash, row.id)
+            # The phone, sealed: the ticket machine may text it a check-in code.
+            stored = Stored(id_hash, payload.get("id_masked"), key, phone_enc=row.phone_enc)
             priority = PriorityClass(payload.get("priority", "normal"))
             _, view = services.new_ticket(
                 tx, state, service, priority, now, _ISSUER, stored, events,
@@ -186,36 +190,59 @@ class RemotePlaces:
         return self.services.write(self._hall_of(ticket_id), work)
 
     def check_in_at_kiosk(
-        self, principal: Principal, hall_id: str, body: RemoteArrivalIn
-    ) -> dict[str, Any]:
-        """At the ticket machine: by the ticket's QR, or by the ID number."""
+        self, principal: Principal, hall_id: str, body: RemoteArrivalIn, client: str
+    ) -> tuple[dict[str, Any], int]:
+        """At the ticket machine, by the ticket's QR, the ID number, or today's
+        number and then the code texted to its phone; (answer, HTTP status):
+        202 with the challenge when a code was sent, else the holder's view."""
         require(principal, {Role.KIOSK, Role.SUPERVISOR}, hall=hall_id)
         services = self.services
+        if body.challenge:
+            return self.challenges.redeem(
+                hall_id, body.challenge, body.code or "", PURPOSE, client, self._arrive_by_code
+            ), 200
+        if body.number:
+            return self._text_arrival_code(hall_id, body.number, client), 202
         id_hash = None
         if body.id_number:
             today = services.local_today(services.clock())
             person = identity.parse_document(body.document_type, body.id_number, today=today)
             id_hash = identity.keyed_hash(person, services.id_key())
         wanted = (body.ticket or "").rstrip("/").rsplit("/", 1)[-1]
+        if not (wanted or id_hash):
+            raise _not_found("请扫描手机上的号码二维码，或输入号码或取号时的证件号码")
 
         def work(tx: Tx, now: datetime, events: list[Event]) -> dict[str, Any]:
             found = [live_leg(tx, wanted)] if wanted else tx.away_of_person(hall_id, id_hash or "")
             found = [t for t in found if t.hall == hall_id and t.remote]
             if not found:
-                raise NotFound(
-                    "未查到在本大厅等候的线上取号，请核对后重试，或现场取号",
-                    en="no remote place of this hall was found; check it, or take a ticket",
-                    code="remote_not_found",
-                )
+                raise _not_found("未查到在本大厅等候的线上取号，请核对后重试，或现场取号")
             return self._arrive(tx, found[0], now, events)
 
-        if not (wanted or id_hash):
-            raise NotFound(
-                "请扫描手机上的号码二维码，或输入取号时的证件号码",
-                en="scan the ticket's QR on the phone, or give the ID number it was taken with",
-                code="remote_not_found",
-            )
-        return services.write(hall_id, work)
+        return services.write(hall_id, work), 200
+
+    def _text_arrival_code(self, hall_id: str, number: str, client: str) -> dict[str, Any]:
+        """Text a check-in code to the phone that took today's place `number`."""
+        services = self.services
+        now = services.clock()
+        with services.store.read() as tx:
+            state = services.state(tx, hall_id, now, reading=True)
+            ticket = state.find(number.strip(), state.day.date)
+            sealed = tx.ticket_row(ticket.id).phone_enc if ticket and ticket.away else None
+        phone = services.sealer.open(sealed) if sealed else None
+        if ticket is None or phone is None:
+            raise _not_found(f"今天没有尚未签到的线上取号 {number.strip().upper()}，请核对号码")
+        sent = self.challenges.send(
+            hall_id, PURPOSE, phone, client, subject=ticket.id, what=f"{ticket.number} 号签到"
+        )
+        return sent | {"number": ticket.number}
+
+    def _arrive_by_code(
+        self, tx: Tx, row: PhoneChallengeRow, now: datetime, events: list[Event]
+    ) -> dict[str, Any]:
+        if row.subject is None:  # a code for taking a place, not for arriving
+            raise _not_found("此验证码不是签到验证码，请重新获取")
+        return self._arrive(tx, live_leg(tx, row.subject), now, events)
 
     def _arrive(self, tx: Tx, ticket: Ticket, now: datetime, events: list[Event]) -> dict[str, Any]:
         """Check the holder in (once; again is the same answer); the holder's view."""
@@ -261,6 +288,14 @@ class RemotePlaces:
             "date": day.isoformat(),
             "url": f"{base}/arrive/{hall_id}?k={code}",
         }
+
+
+def _not_found(message: str) -> NotFound:
+    return NotFound(
+        message,
+        en="no remote place of this hall waits for this holder; check it, or take a ticket",
+        code="remote_not_found",
+    )
 
 
 def drop_missed(services: HallServices, hall_id: str, now: datetime) -> int:

@@ -221,3 +221,18 @@ def test_the_door_sign_and_the_events_hold_no_personal_data(hall: Hall) -> None:
     assert "ticket.checked_in" in [t for t, _ in feed]
     assert not any(PHONE in d or ELDER_ID in d or "138****" in d for _, d in feed)
     assert steps == ["issue", "check-in"]
+
+
+def test_the_kiosk_checks_in_by_the_number_and_a_code_texted_to_the_phone(hall: Hall) -> None:
+    allow(hall)
+    mine = take(hall)
+    at_kiosk = "/api/halls/h1/remote-tickets/check-in"
+    sent = hall.c.post(at_kiosk, json={"number": "a001"}, headers=hall.kiosk)
+    assert sent.status_code == 202 and sent.json()["phone_masked"] == "138****5678"
+    assert "A001 号签到" in hall.c.app_state["bookings"].sms.last_to(PHONE)
+    body = {"challenge": sent.json()["challenge"], "code": texted(hall)}
+    arrived = hall.ok(hall.c.post(at_kiosk, json=body, headers=hall.kiosk))
+    assert arrived["id"] == mine["id"] and arrived["checked_in"]
+    # Arrived: no code is texted for that number any more.
+    again = hall.c.post(at_kiosk, json={"number": "A001"}, headers=hall.kiosk)
+    assert again.status_code == 404 and again.json()["error"] == "remote_not_found"
