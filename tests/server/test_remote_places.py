@@ -80,7 +80,7 @@ def test_a_place_taken_from_home_is_remote_and_waits_for_its_holder(hall: Hall) 
     allow(hall)
     offer = hall.ok(hall.c.get("/api/halls/h1/remote-tickets"))
     assert offer["open"] and [s["code"] for s in offer["services"]] == [ID_CARD]
-    hall.open(1)
+    hall.open(1, 2)
     walk_in = hall.ticket()  # A001
     mine = take(hall)
     assert mine["number"] == "A002" and mine["remote"] and not mine["checked_in"]
@@ -89,6 +89,9 @@ def test_a_place_taken_from_home_is_remote_and_waits_for_its_holder(hall: Hall) 
     away = {t["number"]: t["away"] for t in queues["tickets"]}
     assert away == {"A001": False, "A002": True}
     assert queues["services"][0]["waiting"] == 1 and queues["services"][0]["away"] == 1
+    called_by_number = hall.act(2, "call", {"ticket": "A002"})  # 指呼 of a holder not here
+    assert called_by_number.status_code == 409
+    assert called_by_number.json()["error"] == "holder_away"
     assert hall.do(1, "call-next")["ticket"]["number"] == walk_in["number"]
 
 
