@@ -15,6 +15,9 @@ from .identity import DocumentType
 
 MAX_TTL_S = 10 * 366 * 86_400  # ten years
 NOTE_MAX = 200  # a 导办 note: a line or two for the clerk, not a file
+_AnswerId = Annotated[str, PydanticField(min_length=1, max_length=24)]
+# 办事指引 answers, {question id: option id}: a tree has at most 20 questions.
+Answers = Annotated[dict[_AnswerId, _AnswerId], PydanticField(max_length=20)]
 
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
@@ -81,6 +84,17 @@ class TicketIn(Body):
     # 导办 only: a pre-check note (资料预审) the clerk sees; checked for ID numbers and phones.
     note: str | None = PydanticField(default=None, max_length=NOTE_MAX)
     special: str | None = PydanticField(default=None, max_length=16)  # a temporary green channel
+    answers: Answers | None = None  # 办事指引: checked against the item's tree
+
+
+class WebhookIn(Body):
+    """A webhook subscription: where to POST, which events (webhooks.EVENT_TYPES)."""
+
+    url: str = PydanticField(min_length=1, max_length=500)
+    events: list[Annotated[str, PydanticField(max_length=40)]] = PydanticField(
+        min_length=1, max_length=40
+    )
+    description: str = PydanticField(default="", max_length=60)
 
 
 class GreenChannelIn(Body):
@@ -175,6 +189,8 @@ class PolicyIn(StrictBody):
     followup_remind_days: int | None = PydanticField(default=None, ge=0, le=30)
     remote_share_pct: int | None = PydanticField(default=None, ge=0, le=100)
     remote_grace_min: int | None = PydanticField(default=None, ge=0, le=240)
+    visit_horizon_days: int | None = PydanticField(default=None, ge=1, le=365)
+    visit_company_min: int | None = PydanticField(default=None, ge=1, le=500)
 
 
 class CatalogueItemIn(StrictBody):
@@ -188,6 +204,8 @@ class CatalogueItemIn(StrictBody):
     slot_capacity: int | None = PydanticField(default=None, ge=0, le=1000)
     materials: list[Material] | None = PydanticField(default=None, max_length=40)
     remote: bool | None = None
+    # The hall's own 办事指引 tree (checked by guide_trees), or false: none here.
+    guide: dict[str, Any] | Literal[False] | None = None
 
 
 class HoursIn(Body):
@@ -233,6 +251,7 @@ class AppointmentIn(Body):
     form: dict[Annotated[str, PydanticField(max_length=40)], FormValue] | None = PydanticField(
         default=None, max_length=20
     )
+    answers: Answers | None = None  # 办事指引: checked against the item's tree
 
 
 class ConfirmIn(Body):

@@ -12,7 +12,7 @@ from .domain import Policy
 class SettingHelp:
     label: str
     explanation: str
-    unit: str  # 秒, 分钟, 次, 张, 天, 工作日, %, or 开关 (0 off, 1 on)
+    unit: str  # 秒, 分钟, 次, 张, 天, 工作日, 人, %, or 开关 (0 off, 1 on)
 
 
 SWITCH = "开关"
@@ -88,6 +88,12 @@ HELP: dict[str, SettingHelp] = {
     ),
     "remote_grace_min": SettingHelp(
         "线上取号保留时间", "线上取号轮到时尚未到场签到，号码保留这么多分钟，过时作废", "分钟"
+    ),
+    "visit_horizon_days": SettingHelp(
+        "上门服务可约天数", "送服务上门的期望日期和安排时间最多在这么多天之内", "天"
+    ),
+    "visit_company_min": SettingHelp(
+        "企业上门最少人数", "企业申请送服务上门，办理人数须至少这么多", "人"
     ),
 }
 

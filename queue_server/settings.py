@@ -52,6 +52,8 @@ class Settings:
     # power cut (group commit pays one fsync per batch). NORMAL survives a
     # killed process but may lose the last commits when the machine stops.
     sqlite_synchronous: str = "FULL"
+    # A bearer for GET /metrics; unset, only this machine may scrape it.
+    metrics_token: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -78,6 +80,7 @@ class Settings:
             province_url=env.get("QUEUE_PROVINCE_URL") or None,
             province_token=env.get("QUEUE_PROVINCE_TOKEN") or None,
             sqlite_synchronous=env.get("QUEUE_SQLITE_SYNCHRONOUS", "FULL").strip().upper(),
+            metrics_token=env.get("QUEUE_METRICS_TOKEN") or None,
         )
         settings.check()
         return settings

@@ -16,7 +16,8 @@ processes can share one database:
 
 The queries live in `state_rows` (the hall's state), `hall_rows` (the hall,
 its windows and events), `ticket_rows` (tickets) and `records` (ratings,
-tokens, devices, alerts, bookings, meta), `staff_rows` (staff and sessions).
+tokens, devices, alerts, bookings, meta), `staff_rows` (staff and sessions),
+`visit_rows` (home visits).
 """
 
 from collections.abc import Iterator
@@ -34,6 +35,7 @@ from .remote_rows import RemoteRows
 from .report_rows import ReportRows
 from .staff_rows import StaffRows
 from .state_rows import Kept, StateRows
+from .visit_rows import VisitRows
 
 
 def normalise_url(url: str) -> str:
@@ -119,6 +121,11 @@ class Store:
             finally:
                 conn.close()
 
+    def ping(self) -> None:
+        """One round trip to the database (readiness); raises when it is away."""
+        with self._reader.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+
     def dispose(self) -> None:
         self._writer.dispose()
         self._reader.dispose()
@@ -148,7 +155,9 @@ class Store:
                 tx.release()
 
 
-class Tx(StateRows, Records, StaffRows, FeedbackRows, ReportRows, CitizenRows, RemoteRows):
+class Tx(
+    StateRows, Records, StaffRows, FeedbackRows, ReportRows, CitizenRows, VisitRows, RemoteRows
+):
     """One open transaction; every method reads or writes through it."""
 
 

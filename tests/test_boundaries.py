@@ -49,13 +49,16 @@ CORE = [
     "hall_state",
     "waiting",
     "hall_catalogue",
+    "guide_trees",
     "policy_help",
     "cases",
+    "home_visits",
     "feedback_figures",
     "staff_figures",
     "delivery",
     "lifecycle_words",
     "remote_rules",
+    "webhooks",
 ]
 CLIENTS = ["display_client", "ticket_printer"]
 CLIENT_CORES = [

@@ -3,19 +3,15 @@ hall's share of remote places, a closed hall, the grace that ends in a drop,
 a retried confirmation, and the holder's arrival at the door or the kiosk."""
 
 import re
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 import pytest
-from starlette.testclient import TestClient
 
 from queue_server.day import HallDay
 from queue_server.remote_queue import RemotePlaces, door_code
-from queue_server.services import HallServices
 from queue_server.settings import Settings
 from queue_server.sms import MemorySms
-from queue_server.store import Store
 from tests.conftest import Clock
 from tests.server.conftest import ID_CARD, PASSPORT, Hall
 from tests.server.test_appointments import booking_settings
@@ -28,15 +24,6 @@ ELDER_ID = "11010519491231002X"  # born 1949: the green channel
 @pytest.fixture
 def settings(db_url: str) -> Settings:
     return booking_settings(db_url)
-
-
-@pytest.fixture
-def day(settings: Settings, clock: Clock, client: TestClient) -> Iterator[HallDay]:
-    store = Store(settings.database_url)
-    try:
-        yield HallDay(HallServices(store, settings, clock=clock))
-    finally:
-        store.dispose()
 
 
 def allow(hall: Hall, service: str = ID_CARD, allowed: bool = True) -> None:
