@@ -62,9 +62,10 @@ class RemotePlaces:
         with self.services.store.read() as tx:
             state = self.services.state(tx, hall_id, now, reading=True)
         items = [s for s in state.services.values() if s.remote and state.hall.offers(s.code)]
+        opened, message = bool(items), None
         try:
-            admit(state.hall, items[0], now, 0) if items else None
-            opened, message = True, None
+            if items:
+                admit(state.hall, items[0], now, 0)  # the hall's hours, as for any item
         except Conflict as closed:
             opened, message = False, str(closed)
         return {
