@@ -163,6 +163,9 @@ class DeviceStatusIn(Body):
     detail: str | None = PydanticField(default=None, max_length=200)
 
 
+REMIND_AHEAD_MAX = 10  # "N ahead" for reminders: the holder's choices are 1 … this
+
+
 class PolicyIn(StrictBody):
     green_boost_s: int | None = PydanticField(default=None, ge=0, le=86_400)
     appointment_boost_s: int | None = PydanticField(default=None, ge=0, le=86_400)
@@ -191,6 +194,7 @@ class PolicyIn(StrictBody):
     remote_grace_min: int | None = PydanticField(default=None, ge=0, le=240)
     visit_horizon_days: int | None = PydanticField(default=None, ge=1, le=365)
     visit_company_min: int | None = PydanticField(default=None, ge=1, le=500)
+    remind_ahead: int | None = PydanticField(default=None, ge=1, le=REMIND_AHEAD_MAX)
 
 
 class CatalogueItemIn(StrictBody):
@@ -252,6 +256,19 @@ class AppointmentIn(Body):
         default=None, max_length=20
     )
     answers: Answers | None = None  # 办事指引: checked against the item's tree
+
+
+class ReminderIn(StrictBody):
+    """Text reminders for a ticket: to `phone` (a code proves it), or without one
+    to the phone its booking verified."""
+
+    phone: str | None = PydanticField(default=None, min_length=1, max_length=20)
+    ahead: int = PydanticField(ge=1, le=REMIND_AHEAD_MAX)
+
+
+class ReminderConfirmIn(Body):
+    challenge: str = PydanticField(min_length=1, max_length=40)
+    code: str = PydanticField(min_length=1, max_length=10)
 
 
 class ConfirmIn(Body):

@@ -72,6 +72,8 @@ FIELD_ZH: dict[str, str] = {
     "door": "签到码",
     "ticket": "号码",
     "number": "号码",
+    # 到号提醒 (ReminderIn; phone, challenge and code as above)
+    "ahead": "提前提醒人数",
     **{name: help_.label for name, help_ in HELP.items()},
 }
 

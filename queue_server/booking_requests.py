@@ -30,7 +30,7 @@ from .models import AppointmentRow, PendingBookingRow
 from .protocol import Event
 from .public import local_iso
 from .services import HallServices
-from .sms import SmsProvider
+from .sms import Sms, SmsKind, SmsProvider, send_now
 from .store import Tx
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
@@ -82,11 +82,9 @@ class BookingRequests:
 
         pending = self.services.write(hall_id, work)
         minutes = int(otp.CODE_TTL.total_seconds() // 60)
-        self.sms.send(
-            request.phone,
-            f"【一窗】您预约{request.service.name}的验证码为{code}，{minutes}分钟内有效。"
-            "如非本人操作，请忽略本短信。",
-        )
+        what = f"预约{request.service.name}"
+        message = Sms.of(SmsKind.CODE, what=what, code=code, minutes=minutes)
+        send_now(self.sms, request.phone, message)
         return pending
 
     def _checked(self, body: AppointmentIn) -> _Request:

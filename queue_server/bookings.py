@@ -30,7 +30,7 @@ class Bookings:
     def __init__(self, services: HallServices, sms: SmsProvider | None = None) -> None:
         self.services = services
         self.catalogue = services.catalogue
-        self.sms = sms or sms_for(services.settings.sms_url)
+        self.sms = sms or sms_for(services.settings)
         self.requests = BookingRequests(services, self.sms)
         self.desk = BookingDesk(services)
 

@@ -1,4 +1,5 @@
-"""The hall's clock-driven work: closing, auto no-show, alerts, snapshots, bookings.
+"""The hall's clock-driven work: closing, auto no-show, alerts, snapshots, bookings,
+reminders.
 
 Each job body takes `now` (tests drive it; the scheduler in jobs.py passes the
 clock) and is idempotent and safe when several server processes run it at
@@ -22,6 +23,7 @@ from .remote_queue import drop_missed
 from .services import HallServices
 from .stats import day_figures
 from .store import Tx
+from .ticket_reminders import remind_holders
 from .views import alert_view
 from .window_staff import staff_events
 
@@ -48,6 +50,7 @@ class HallDay:
             done["missed_bookings"] += self.bookings.release_missed(hall_id, now)
             done["missed_remote"] += drop_missed(self.services, hall_id, now)
             done["followup_reminders"] += self.services.remind_followups(hall_id, now)
+            done["ticket_reminders"] += remind_holders(self.services, hall_id, now)
             done["closed"] += self.close_day(hall_id, now)
         done["sessions_ended"] = self.services.end_expired_sessions()
         return dict(done)

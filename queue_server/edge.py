@@ -37,6 +37,7 @@ from .errors import (
     QueueError,
     TooMany,
     Unauthorized,
+    Unavailable,
 )
 
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -57,6 +58,7 @@ STATUS: dict[type[QueueError], int] = {
     NotJson: 415,
     InvalidInput: 422,
     TooMany: 429,
+    Unavailable: 503,
 }
 
 

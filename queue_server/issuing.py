@@ -38,7 +38,6 @@ class Stored:
     idem_key: str | None = None
     appointment_code: str | None = None
     note: str | None = None  # a 导办's pre-check note for the clerk (identity.check_note)
-    phone_enc: str | None = None  # a verified phone, sealed (a remote place's check-in code)
     answers: dict[str, str] | None = None  # 办事指引 option ids, checked (guide_trees)
 
 
@@ -207,7 +206,6 @@ class Issuing(Runner):
             "issued_by": issuer(principal),
             "appointment_code": stored.appointment_code,
             "note": stored.note,
-            "phone_enc": stored.phone_enc,
             "answers": stored.answers,
         }
         self.apply(tx, state, move, events, **holder)

@@ -35,6 +35,8 @@ from .bodies import (
     LoginIn,
     PolicyIn,
     RatingIn,
+    ReminderConfirmIn,
+    ReminderIn,
     RemoteArrivalIn,
     RemoteConfirmIn,
     RemoteTicketIn,
@@ -294,6 +296,17 @@ DOCS: dict[tuple[str, str], Doc] = {
     ),
     ("GET", "/api/tickets/{id}/rating"): Doc("the grades, the hall's reasons and the rating given"),
     ("POST", "/api/tickets/{id}/cancel"): Doc("the holder gives up the ticket"),
+    ("GET", "/api/tickets/{id}/reminders"): Doc(
+        "whether text reminders are on (phone masked, N ahead), the hall's default N"
+    ),
+    ("POST", "/api/tickets/{id}/reminders"): Doc(
+        "text reminders on: a code to the phone (202), or at once to the booking's phone",
+        body=(ReminderIn,),
+    ),
+    ("POST", "/api/tickets/{id}/reminders/confirm"): Doc(
+        "the code texted: reminders on", body=(ReminderConfirmIn,)
+    ),
+    ("DELETE", "/api/tickets/{id}/reminders"): Doc("text reminders off"),
     ("GET", f"{HALL}/cases"): Doc(
         "差评 and 办不成事 cases, the most pressing first (default: the running ones)",
         "supervisor",

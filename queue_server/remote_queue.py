@@ -127,14 +127,16 @@ class RemotePlaces:
             service = state.service(str(payload.get("service")))
             id_hash = payload.get("id_hash")
             self._check(tx, state, service, row.phone_hash, id_hash, now)
-            key = remote_key(row.phone_hash, row.id)
-            # The phone, sealed: the ticket machine may text it a check-in code.
-            stored = Stored(id_hash, payload.get("id_masked"), key, phone_enc=row.phone_enc)
+            stored = Stored(id_hash, payload.get("id_masked"), remote_key(row.phone_hash, row.id))
             priority = PriorityClass(payload.get("priority", "normal"))
-            _, view = services.new_ticket(
+            ticket, view = services.new_ticket(
                 tx, state, service, priority, now, _ISSUER, stored, events,
                 check_hours=True, remote=True, actor=HOLDER,
             )  # fmt: skip
+            # The verified phone gets the hall's text reminders (its holder is away:
+            # the turn nearing is the cue to come; the page changes or stops them),
+            # and the ticket machine may text it a check-in code.
+            tx.set_reminder(ticket.id, row.phone_enc, state.hall.policy.remind_ahead, None)
             return view
 
         view = self.challenges.redeem(hall_id, body.challenge, body.code, PURPOSE, client, issue)

@@ -23,7 +23,7 @@
       if (!result.ok && result.data.error !== "remote_ended") continue;
       const link = el("a", null, result.ok ? `${result.data.number} 号：已签到，请留意叫号` : result.data.message);
       link.href = `${body.dataset.base || ""}/t/${encodeURIComponent(id)}`;
-      rows.push(el("li", result.ok ? "r-done" : "r-error", [link]));
+      rows.push(el("li", result.ok ? "rq-done" : "rq-error", [link]));
       arrived += result.ok ? 1 : 0;
     }
     byId("arrive-list").replaceChildren(...rows);

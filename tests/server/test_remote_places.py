@@ -216,6 +216,10 @@ def test_the_door_sign_and_the_events_hold_no_personal_data(hall: Hall) -> None:
 def test_the_kiosk_checks_in_by_the_number_and_a_code_texted_to_the_phone(hall: Hall) -> None:
     allow(hall)
     mine = take(hall)
+    remote: RemotePlaces = hall.c.app_state["remote"]
+    with remote.services.store.read() as tx:
+        row = tx.ticket_row(mine["id"])  # texted when 3 are ahead, as the holder's page says
+        assert row.remind_ahead == 3 and PHONE not in (row.phone_enc or PHONE)
     at_kiosk = "/api/halls/h1/remote-tickets/check-in"
     sent = hall.c.post(at_kiosk, json={"number": "a001"}, headers=hall.kiosk)
     assert sent.status_code == 202 and sent.json()["phone_masked"] == "138****5678"
