@@ -6,7 +6,8 @@ here); a code goes to the phone (`PhoneChallenges`); the right code issues the
 ticket through the normal path (`confirm`), marked remote. Its holder arrives
 by scanning the hall's door QR (`check_in_at_door`: a per-hall, per-day code
 made from the server's key) or at the ticket machine (`check_in_at_kiosk`: the
-ticket's own QR from the holder's page, or the ID number it was taken with).
+ticket's own QR from the holder's page, the ID number it was taken with, or
+today's number and a code texted to the phone that took it).
 A place passed over while away drops when the grace ends (`drop_missed`, a
 day job). The rules themselves are `remote_rules`, the dispatch `dispatch`.
 """

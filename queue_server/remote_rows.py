@@ -33,14 +33,15 @@ class RemoteRows(Rows):
 
     def remote_made_by(self, hall_id: str, challenge_id: str) -> Ticket | None:
         """The place a challenge's right code made, if it made one."""
-        found = self._remote(hall_id, col(TicketRow.idem_key).endswith(f":{challenge_id}"))
+        made = col(TicketRow.idem_key).endswith(f":{challenge_id}", autoescape=True)
+        found = self._remote(hall_id, made)
         return found[0] if found else None
 
     def live_remote_of_phone(self, hall_id: str, phone_hash: str) -> Ticket | None:
         """The phone's live remote place in the hall, if any."""
         found = self._remote(
             hall_id,
-            col(TicketRow.idem_key).startswith(f"remote:{phone_hash}:"),
+            col(TicketRow.idem_key).startswith(f"remote:{phone_hash}:", autoescape=True),
             col(TicketRow.status).in_(_LIVE),
         )
         return found[0] if found else None
