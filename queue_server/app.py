@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute
 from . import (
     api,
     booking_api,
+    booking_pages,
     case_api,
     city_api,
     devices_api,
@@ -95,15 +96,14 @@ def create_app(
         sender = OutboxSender(services, bookings.sms)  # one SMS provider for the server
         jobs = Jobs(HallDay(services), clock, settings.jobs_interval_s, sender, metrics)
         jobs.start()
-        challenges = PhoneChallenges(services, bookings.sms)
         metrics.watch(hall_reader(services, feed))
         try:
             yield {
                 "services": services,
                 "bookings": bookings,
                 "outbox": sender,
-                "phone_challenges": challenges,
-                "remote": RemotePlaces(services, challenges),
+                "phone_challenges": bookings.challenges,
+                "remote": RemotePlaces(services, bookings.challenges),
                 "feed": feed,
                 "doorbell": doorbell,
                 "jobs": jobs,
@@ -118,7 +118,7 @@ def create_app(
         routes=all_routes(),
         lifespan=lifespan,
         middleware=[
-            Middleware(RequestTimer, metrics=metrics),
+            Middleware(RequestTimer, metrics=metrics, log_access=settings.log_format == "json"),
             Middleware(
                 Guard,
                 max_body_bytes=settings.max_body_bytes,
@@ -148,6 +148,7 @@ def all_routes() -> list[BaseRoute]:
         *live.routes,
         *pages.routes,
         *visitor_pages.routes,
+        *booking_pages.routes,
         *staff_pages.routes,
         *guide_api.routes,
         *report_api.routes,

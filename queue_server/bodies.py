@@ -195,6 +195,7 @@ class PolicyIn(StrictBody):
     visit_horizon_days: int | None = PydanticField(default=None, ge=1, le=365)
     visit_company_min: int | None = PydanticField(default=None, ge=1, le=500)
     remind_ahead: int | None = PydanticField(default=None, ge=1, le=REMIND_AHEAD_MAX)
+    retention_days: int | None = PydanticField(default=None, ge=7, le=3650)
 
 
 class CatalogueItemIn(StrictBody):
@@ -223,6 +224,7 @@ class HallPatchIn(Body):
     timezone: str | None = PydanticField(default=None, min_length=1, max_length=64)
     # The lobby line; longer text is refused here, the cleaned line capped by the use case.
     announcement: str | None = PydanticField(default=None, max_length=1000)
+    address: str | None = PydanticField(default=None, max_length=200)  # for bookings' calendars
 
 
 class ExtraSessionIn(Body):
@@ -273,6 +275,25 @@ class ReminderConfirmIn(Body):
 
 class ConfirmIn(Body):
     pending_id: str = PydanticField(min_length=1, max_length=40)
+    code: str = PydanticField(min_length=1, max_length=10)
+
+
+class ChallengeIn(Body):
+    """What a code to the booking's phone is asked for."""
+
+    purpose: Literal["cancel", "move"]
+
+
+class CancelIn(Body):
+    """The booking phone's code (a booking made without a phone takes none)."""
+
+    challenge: str | None = PydanticField(default=None, max_length=40)
+    code: str | None = PydanticField(default=None, max_length=10)
+
+
+class MoveIn(Body):
+    slot: datetime  # the new slot's start, as GET /slots lists it
+    challenge: str = PydanticField(min_length=1, max_length=40)
     code: str = PydanticField(min_length=1, max_length=10)
 
 

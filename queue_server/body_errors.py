@@ -54,6 +54,8 @@ FIELD_ZH: dict[str, str] = {
     "missing": "所缺材料",
     "due": "补交日期",
     "by": "回访人",
+    "slot": "时段",
+    "purpose": "验证码用途",
     # 送服务上门 (visit_bodies)
     "kind": "申请类型",
     "people": "办理人数",

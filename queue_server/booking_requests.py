@@ -18,9 +18,9 @@ from typing import Any
 from sqlmodel import col
 
 from . import identity, otp
-from .appointments import ACTIVE_BOOKINGS, BookingStatus, ban_key, mask_phone
+from .appointments import BookingStatus, ban_key, mask_phone
 from .bodies import AppointmentIn, ConfirmIn
-from .booking_rows import booking_view
+from .booking_rows import booking_view, one_a_day
 from .booking_slots import check_offered, open_slot
 from .domain import Hall, Service
 from .errors import Conflict, InvalidInput, NotFound, QueueError, StaleState
@@ -215,17 +215,7 @@ class BookingRequests:
         slot = open_slot(tx, hall, service, pending.slot_start, now)
         day = slot.start.astimezone(hall.zone).date()
         self._not_suspended(tx, hall, pending, now)
-        if tx.appointments(
-            col(AppointmentRow.id_hash) == pending.id_hash,
-            col(AppointmentRow.business_date) == day,
-            col(AppointmentRow.status).in_([s.value for s in ACTIVE_BOOKINGS]),
-        ):
-            raise Conflict(
-                f"该证件号码在{day}已有预约，每人每天限约一次；"
-                "如非本人预约，请携带证件到大厅现场办理",
-                en=f"this person already has a booking on {day}",
-                code="already_booked",
-            )
+        one_a_day(tx, pending.id_hash, day)
         row = AppointmentRow(
             code=new_code(),
             hall_id=hall.id,

@@ -18,7 +18,9 @@ from starlette.routing import BaseRoute, Route
 from .bodies import (
     AppointmentIn,
     CallIn,
+    CancelIn,
     CatalogueItemIn,
+    ChallengeIn,
     CheckInIn,
     ConfirmIn,
     DeviceIn,
@@ -33,6 +35,7 @@ from .bodies import (
     HallPatchIn,
     HoursIn,
     LoginIn,
+    MoveIn,
     PolicyIn,
     RatingIn,
     ReminderConfirmIn,
@@ -183,6 +186,9 @@ DOCS: dict[tuple[str, str], Doc] = {
         "open a one-time device link: the device's token, shown once, and its page"
     ),
     ("GET", "/api/city"): Doc("every hall's live figures", "admin (server-wide)"),
+    ("GET", f"{HALL}/booking"): Doc(
+        "what the booking page offers: items by category, the days up to the horizon"
+    ),
     ("GET", f"{HALL}/slots"): Doc("appointment slots", query=("service", "date")),
     ("POST", f"{HALL}/appointments"): Doc("book an appointment", body=(AppointmentIn,)),
     ("POST", f"{HALL}/appointments/confirm"): Doc(
@@ -212,8 +218,17 @@ DOCS: dict[tuple[str, str], Doc] = {
         body=(DoorCheckInIn,),
     ),
     ("GET", f"{HALL}/door"): Doc("today's door QR for the sign at the hall's door", "supervisor"),
-    ("GET", "/api/appointments/{code}"): Doc("a booking (the code is the key)"),
-    ("POST", "/api/appointments/{code}/cancel"): Doc("cancel a booking"),
+    ("GET", "/api/appointments/{code}"): Doc("a booking, masked (the code is the key)"),
+    ("GET", "/api/appointments/{code}.ics"): Doc("a booking as a calendar entry (text/calendar)"),
+    ("POST", "/api/appointments/{code}/challenge"): Doc(
+        "text a code to the booking's phone, to cancel or move it", body=(ChallengeIn,)
+    ),
+    ("POST", "/api/appointments/{code}/cancel"): Doc(
+        "cancel a booking with its phone's code", body=(CancelIn,)
+    ),
+    ("POST", "/api/appointments/{code}/move"): Doc(
+        "move a booking to another free slot with its phone's code", body=(MoveIn,)
+    ),
     ("POST", f"{HALL}/home-visits"): Doc(
         "ask for a home visit (送服务上门): a code is texted to the phone", body=(VisitIn,)
     ),

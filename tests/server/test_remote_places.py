@@ -230,3 +230,15 @@ def test_the_kiosk_checks_in_by_the_number_and_a_code_texted_to_the_phone(hall: 
     # Arrived: no code is texted for that number any more.
     again = hall.c.post(at_kiosk, json={"number": "A001"}, headers=hall.kiosk)
     assert again.status_code == 404 and again.json()["error"] == "remote_not_found"
+
+
+def test_the_phone_s_hash_goes_with_the_hall_s_retention(
+    hall: Hall, clock: Clock, day: HallDay
+) -> None:
+    allow(hall)
+    mine = take(hall)
+    clock.advance(91 * 86400)  # past the default 90 days
+    assert day.erase_old_personal_data("h1", clock.now) >= 1
+    with day.services.store.read() as tx:
+        row = tx.ticket_row(mine["id"])
+    assert row.idem_key is None and row.phone_enc is None and row.remote
