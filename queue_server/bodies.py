@@ -81,6 +81,9 @@ class TicketIn(Body):
     # 导办 only: a pre-check note (资料预审) the clerk sees; checked for ID numbers and phones.
     note: str | None = PydanticField(default=None, max_length=NOTE_MAX)
     special: str | None = PydanticField(default=None, max_length=16)  # a temporary green channel
+    # A green-channel group no ID number shows ("现役军人"), by its id in the
+    # hall's declared groups; the clerk confirms it at the window.
+    declared: str | None = PydanticField(default=None, max_length=16)
 
 
 class GreenChannelIn(Body):
@@ -92,6 +95,18 @@ class GreenChannelIn(Body):
     )
     from_: date = PydanticField(alias="from")
     to: date
+
+
+class DeclaredGroupIn(Body):
+    """A green-channel group the hall accepts on the visitor's word, checked at the window."""
+
+    id: str = PydanticField(pattern=r"^[a-z][a-z0-9_-]{0,15}$")
+    label: str = PydanticField(min_length=1, max_length=20)
+    priority: Literal["military", "talent", "disability", "other"]
+
+
+class DeclaredGroupsIn(Body):
+    groups: list[DeclaredGroupIn] = PydanticField(max_length=20)
 
 
 class CallIn(Body):
@@ -131,6 +146,12 @@ class StrictBody(Body):
 
 # A reason is a short tag on one line (the console edits the list one per line).
 Reason = Annotated[str, PydanticField(min_length=1, max_length=20, pattern=r"^[^\x00-\x1f\x7f]+$")]
+
+
+class GreenCheckIn(StrictBody):
+    """The clerk's verdict on a claimed green channel: true confirms, false removes."""
+
+    confirm: bool
 
 
 class RatingIn(StrictBody):

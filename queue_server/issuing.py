@@ -5,13 +5,14 @@ before any I/O (the ID number parsed and hashed, the green channel proved),
 then one change numbers it, works out its estimate once and queues it.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
 from . import audit, identity
 from .access import Principal, Role, require
 from .bodies import TicketIn
+from .declared_groups import CLAIMED, declared_class
 from .desk import new_ticket_id
 from .domain import Entry, PriorityClass, Service, Ticket, TicketAction
 from .errors import AppointmentOnly, Conflict, DuplicateTicket, Forbidden, InvalidInput, NotFound
@@ -37,6 +38,7 @@ class Stored:
     idem_key: str | None = None
     appointment_code: str | None = None
     note: str | None = None  # a 导办's pre-check note for the clerk (identity.check_note)
+    green_check: str | None = None  # "claimed": a declared group for the clerk to check
 
 
 def issuer(principal: Principal) -> str:
@@ -106,6 +108,13 @@ class Issuing(Runner):
                     tx.specials(hall_id), body.special, service.code, state.day.date
                 )
                 priority = priority if priority.green_channel else PriorityClass.OTHER
+            if body.declared is not None and not priority.green_channel:
+                # The ID number did not prove a green channel: the group's word does, until
+                # the clerk checks it at the window.
+                priority = declared_class(tx.specials(hall_id), body.declared)
+                held_as = replace(stored, green_check=CLAIMED)
+            else:
+                held_as = stored
             if id_hash is not None and (
                 held := tx.active_for_person(hall_id, service.code, id_hash)
             ):
@@ -114,7 +123,7 @@ class Issuing(Runner):
                     en=f"this person already holds ticket {held.number} for {service.name}",
                 )
             ticket, view = self.new_ticket(
-                tx, state, here, priority, now, principal, stored, events, check_hours=True
+                tx, state, here, priority, now, principal, held_as, events, check_hours=True
             )
             if principal.staff_no is not None:  # a 导办 acting for a visitor
                 done = {"service": service.code, "green_channel": ticket.green_channel}
@@ -192,6 +201,7 @@ class Issuing(Runner):
             "issued_by": issuer(principal),
             "appointment_code": stored.appointment_code,
             "note": stored.note,
+            "green_check": stored.green_check,
         }
         self.apply(tx, state, move, events, **holder)
         return ticket, self.view_of(state, ticket, now, est)

@@ -21,6 +21,7 @@ from .bodies import (
     CatalogueItemIn,
     CheckInIn,
     ConfirmIn,
+    DeclaredGroupsIn,
     DeviceIn,
     DeviceStatusIn,
     ExtendIn,
@@ -28,6 +29,7 @@ from .bodies import (
     FinishIn,
     FollowupCloseIn,
     GreenChannelIn,
+    GreenCheckIn,
     HallIn,
     HallPatchIn,
     HoursIn,
@@ -97,9 +99,9 @@ DOCS: dict[tuple[str, str], Doc] = {
     ),
     ("POST", f"{HALL}/windows/{{n:int}}/{{action}}"): Doc(
         "a window action: open, pause, resume, close, call-next, call, recall, start, "
-        "finish, no-show, transfer, suspend, resume-ticket",
+        "finish, no-show, transfer, suspend, resume-ticket, green-check",
         "the window's token, supervisor",
-        (CallIn, FinishIn, TransferIn, TicketRefIn),
+        (CallIn, FinishIn, TransferIn, TicketRefIn, GreenCheckIn),
     ),
     ("POST", f"{HALL}/tickets"): Doc(
         "issue a ticket; a staff member may add a pre-check note (导办)",
@@ -124,6 +126,13 @@ DOCS: dict[tuple[str, str], Doc] = {
         "open a temporary green channel for a group, items and dates", "admin", (GreenChannelIn,)
     ),
     ("DELETE", f"{HALL}/green-channels/{{id}}"): Doc("remove a temporary green channel", "admin"),
+    ("GET", f"{HALL}/declared-groups"): Doc(
+        "green-channel groups an ID number cannot show (checked by the clerk)",
+        "any token or staff session of the hall",
+    ),
+    ("PUT", f"{HALL}/declared-groups"): Doc(
+        "set the hall's declared green-channel groups", "admin", (DeclaredGroupsIn,)
+    ),
     ("GET", f"{HALL}/followups"): Doc(
         "容缺受理 follow-ups, soonest due first (open, or all)",
         "window, supervisor",

@@ -266,7 +266,8 @@ class StateRows(HallRows):
             if ticket.parent_id is not None:
                 parent = self.ticket_row(ticket.parent_id)
                 extra = {
-                    k: getattr(parent, k) for k in ("id_hash", "id_masked", "issued_by", "note")
+                    k: getattr(parent, k)
+                    for k in ("id_hash", "id_masked", "issued_by", "note", "green_check")
                 }
             connection.execute(_INSERT_TICKET, _new_ticket_row(ticket) | extra)
         for window in move.windows:
