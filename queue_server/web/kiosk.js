@@ -32,8 +32,10 @@
   const CONFIG_MAX_AGE_MS = 60000;
   const CONFIG_RETRY_MAX_MS = 30000;
   const STALE_LISTING = new Set(["service_not_offered", "appointment_only"]);
-  const BACK_SCREENS = new Set(["services", "materials", "idnumber", "checkin", "error", "feedback"]);
-  const HOME_SCREENS = new Set(["services", "materials", "idnumber", "checkin", "result", "error", "feedback"]);
+  const BACK_SCREENS = new Set(["services", "materials", "idnumber", "checkin", "error", "feedback", "green"]);
+  const HOME_SCREENS = new Set(["services", "materials", "idnumber", "checkin", "result", "error", "feedback", "green"]);
+  const QUIET = new Set(["ready", "fatal"]); // no visitor caused these: nothing is said
+  const TILE_KEY_MS = 120; // a digit alone picks a tile; one of a scanner's fast run does not
 
   let state = Flow.initialState();
   let config = null; // {me, hall, categories: [...], services: Map, loadedAt}
@@ -49,6 +51,8 @@
 
   // ------------------------------------------------------------------ state
 
+  let lastPrompt = null;
+
   function dispatch(action) {
     const before = state.screen;
     const result = Flow.reduce(state, action);
@@ -56,6 +60,9 @@
     if (state.screen !== before) lastActivity = Date.now(); // each screen gets its full time
     if (before === "feedback" && state.screen !== "feedback") KioskFeedback.leave();
     render();
+    const prompt = Flow.prompt(state);
+    if (prompt !== lastPrompt && !QUIET.has(action.type) && !action.quiet) KioskAccess.speak(prompt);
+    lastPrompt = prompt;
     if (before !== "feedback" && state.screen === "feedback") enterFeedback();
     for (const effect of result.effects) perform(effect);
   }
@@ -120,11 +127,12 @@
   // ------------------------------------------------------------------ hall data
 
   async function loadConfig() {
-    const [me, hallView, catalogue, channels] = await Promise.all([
+    const [me, hallView, catalogue, channels, declared] = await Promise.all([
       Api.call("GET", "/api/whoami"),
       Api.call("GET", hallPath),
       Api.call("GET", `${hallPath}/catalogue`), // the hall's own items: enabled, materials
       Api.call("GET", `${hallPath}/green-channels`),
+      Api.call("GET", `${hallPath}/declared-groups`),
     ]);
     const failed = [me, hallView, catalogue, channels].find((r) => !r.ok);
     if (failed) return transient(failed) ? { retry: true } : { fatal: refusal(failed) };
@@ -132,6 +140,8 @@
     const config = buildConfig(me.data, hallView.data, catalogue.data);
     // Temporary green channels (专项服务) are offered only while they run.
     config.channels = channels.data.green_channels.filter((c) => c.running);
+    // Groups no ID number shows (军人, 残疾人 …); an older server has none to offer.
+    config.groups = declared.ok ? declared.data.groups : [];
     return { config };
   }
 
@@ -231,6 +241,7 @@
     services: renderServices,
     materials: renderMaterials,
     idnumber: renderIdNumber,
+    green: renderGreen,
     checkin: renderCheckin,
     result: renderResult,
     error: renderError,
@@ -269,6 +280,9 @@
     show("closed-note", closed);
     show("categories", !closed);
     show("green-hint", !closed);
+    show("to-green", !closed && !state.green);
+    show("green-banner", Boolean(state.green) || Boolean(state.idCheck && state.idCheck.ok));
+    setText("green-banner", greenStatus());
     setText("categories-title", closed ? "暂停取号" : "请选择业务类别");
     if (closed) setText("closed-message", Text.hallClosed(config.hall.opens_at, today()).message);
     once("categories", config.loadedAt, () => {
@@ -319,8 +333,8 @@
     show("m-note", Boolean(note));
     setText("m-note", note);
     const typed = state.idCheck && state.idCheck.ok;
-    show("m-id-status", Boolean(typed));
-    if (typed) setText("m-id-status", `已输入身份证号码（尾号 ${state.idCheck.number.slice(-4)}）`);
+    show("m-id-status", Boolean(typed || state.declared));
+    setText("m-id-status", greenStatus());
     setText("to-id-label", typed ? "修改身份证号码" : "绿色通道：输入身份证号码");
     renderSpecials(s);
   }
@@ -364,6 +378,32 @@
     return s.walk_in
       ? "目前没有开放的窗口受理该事项：可以取号，窗口开放后按顺序叫号"
       : "受理该事项的窗口目前未开放";
+  }
+
+  /** One line on what the visitor has shown so far: never the number, only its last four. */
+  function greenStatus() {
+    const typed = state.idCheck && state.idCheck.ok ? `已读取身份证（尾号 ${state.idCheck.number.slice(-4)}）` : "";
+    if (state.green === "id") return `绿色通道：${typed}，符合优先条件`;
+    if (state.declared) {
+      const group = (config.groups || []).find((g) => g.id === state.declared);
+      return `绿色通道：${group ? group.label : "优先群体"}（请到窗口出示相关证件）`;
+    }
+    return typed;
+  }
+
+  /** 绿色通道: the card on the reader, or the groups the hall accepts on the visitor's word. */
+  function renderGreen() {
+    show("g-note", Boolean(state.greenNote));
+    setText("g-note", state.greenNote || "");
+    once("groups", config.loadedAt, () => {
+      byId("g-groups").replaceChildren(...(config.groups || []).map((g) => {
+        const button = el("button", "k-btn secondary g-group", `我是${g.label}`);
+        button.type = "button";
+        button.dataset.group = g.id;
+        button.addEventListener("click", () => dispatch({ type: "declare", id: g.id }));
+        return button;
+      }));
+    });
   }
 
   function renderIdNumber() {
@@ -496,11 +536,17 @@
     const countdown = byId("countdown");
     if (limit === null) {
       countdown.textContent = state.screen === "categories" ? "如需帮助，请咨询导办台工作人员" : "";
+      // The start screen has no countdown, but a visitor who set large type there has left too.
+      if (state.screen === "categories" && Date.now() - lastActivity > IDLE.other * 1000) {
+        if (state.green || state.idBuffer) dispatch({ type: "home", quiet: true });
+        KioskAccess.reset();
+      }
       return;
     }
     const left = Math.ceil(limit - (Date.now() - lastActivity) / 1000);
     if (left <= 0) {
-      dispatch({ type: "home" });
+      dispatch({ type: "home", quiet: true });
+      KioskAccess.reset(); // large type and the voice were this visitor's
       refreshConfig();
       return;
     }
@@ -538,8 +584,16 @@
 
   function onKeyDown(event) {
     activity();
+    // A character right after another is a scanner's, not a person's.
+    const inRun = event.key.length === 1 && event.timeStamp - lastKeyAt <= TILE_KEY_MS;
+    if (event.key.length === 1) lastKeyAt = event.timeStamp;
+    if (inRun) clearTimeout(tileTimer);
     if (state.screen === "feedback" && KioskFeedback.onKey(event)) return; // a scanner, a form field
     if (event.altKey || event.ctrlKey || event.metaKey) return;
+    if (!state.busy && KioskAccess.onKey(event)) {
+      event.preventDefault();
+      return;
+    }
     const key = event.key;
     const typing = state.screen === "idnumber" || state.screen === "checkin";
     if (key === "Escape") {
@@ -558,10 +612,19 @@
       event.preventDefault();
       if (PRIMARY[state.screen]) PRIMARY[state.screen]();
     } else if (/^[1-9]$/.test(key) && (state.screen === "categories" || state.screen === "services")) {
-      const list = byId(state.screen);
-      const button = list.querySelectorAll(".tile")[Number(key) - 1];
-      if (button) button.click();
+      if (!inRun) pickTile(state.screen, Number(key));
     }
+  }
+
+  // The tile shortcut waits a moment: a booking code from the scanner may start with a digit.
+  let lastKeyAt = -Infinity;
+  let tileTimer = null;
+
+  function pickTile(screen, index) {
+    tileTimer = setTimeout(() => {
+      const button = byId(screen).querySelectorAll(".tile")[index - 1];
+      if (button && state.screen === screen) button.click();
+    }, TILE_KEY_MS);
   }
 
   function wire() {
@@ -572,6 +635,8 @@
       "to-feedback": () => dispatch({ type: "feedback" }),
       take: take,
       "to-id": () => dispatch({ type: "id-entry" }),
+      "to-green": () => dispatch({ type: "green-entry" }),
+      "g-type": () => dispatch({ type: "id-entry" }),
       "m-checkin": () => dispatch({ type: "checkin-entry", mode: "code" }),
       "id-take": take,
       "mode-code": () => dispatch({ type: "checkin-mode", mode: "code" }),
@@ -597,6 +662,7 @@
   }
 
   function start() {
+    KioskAccess.start({ dispatch, today, screen: () => state.screen });
     wire();
     render();
     tickClock();

@@ -1,0 +1,196 @@
+"""The kiosk for everyone (适老化), on its 1080x1920 portrait screen: large type,
+spoken prompts, the 绿色通道 button, the ID-card reader bridge (the fake one,
+a real process on a free port), readers and scanners that type like a
+keyboard, and groups no ID number shows, confirmed by the clerk."""
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.test_visitor_pages import (
+    ELDER_ID,
+    ID_CARD,
+    choose,
+    kiosk_page,  # noqa: F401 (a fixture)
+    kiosk_url,
+    noon_hall,
+    noon_zone,
+    resident_id,
+    screen,
+)
+from tests.live import LiveServer
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = Path("/tmp")
+
+
+@contextmanager
+def fake_reader() -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """The fake bridge (display_client.fake_id_reader) on a free port: (its URL, the process)."""
+    command = [sys.executable, "-m", "display_client.fake_id_reader", "--port", "0"]
+    pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE}
+    with subprocess.Popen(command, cwd=ROOT, text=True, **pipes) as process:  # closes the pipes
+        try:
+            assert process.stdout is not None
+            url = process.stdout.readline().split()[-1]  # "listening on ws://127.0.0.1:PORT/"
+            assert url.startswith("ws://127.0.0.1:"), url
+            yield url, process
+        finally:
+            process.terminate()
+            process.wait(5)
+
+
+def place_card(process: subprocess.Popen[str], number: str, name: str = "张三") -> None:
+    assert process.stdin is not None
+    process.stdin.write(f"card {number} {name}\n")
+    process.stdin.flush()
+
+
+def said(page: Page, text: str) -> None:
+    expect(page.locator("body")).to_have_attribute("data-said", text)
+
+
+def overflowing(page: Page) -> list[str]:
+    """What spills out of the current screen: a screen or list taller than its
+    room, or a button or tile whose text is wider than itself."""
+    found: list[str] = page.evaluate(
+        """() => {
+          const out = [];
+          const tall = (node) => node.scrollHeight > node.clientHeight + 1;
+          const shown = document.querySelector(`[data-for="${document.body.dataset.screen}"]`);
+          if (tall(shown)) out.push(`screen ${shown.dataset.for}`);
+          for (const list of shown.querySelectorAll(".tiles, .m-list-box")) {
+            if (list.offsetParent && tall(list)) out.push(list.className);
+          }
+          for (const node of document.querySelectorAll(".k-btn, .tile, .k-tool, .key")) {
+            if (!node.offsetParent) continue;
+            if (node.scrollWidth > node.clientWidth + 1) out.push(node.textContent.trim());
+          }
+          return out;
+        }"""
+    )
+    return found
+
+
+def test_large_type_flow_driven_only_by_the_fake_card_reader(
+    live_server: LiveServer,
+    kiosk_page: Page,  # noqa: F811
+) -> None:
+    tokens = live_server.setup_hall()
+    page = kiosk_page
+    with fake_reader() as (url, reader):
+        page.goto(kiosk_url(live_server, tokens["kiosk"], reader=url))
+        screen(page, "categories")
+        expect(page.locator("body")).to_have_attribute("data-reader", "ok")
+        page.locator("#large").tap()
+        expect(page.locator("body")).to_have_attribute("data-large", "true")
+        page.screenshot(path=SHOTS / "kiosk-large-home.png")
+        assert overflowing(page) == []
+
+        page.locator("#to-green").tap()
+        screen(page, "green")
+        said(page, "请将身份证放在读卡区。军人、残疾人、孕妇等，请选择您所属的群体")
+        page.screenshot(path=SHOTS / "kiosk-large-green.png")
+        assert overflowing(page) == []
+
+        place_card(reader, ELDER_ID)
+        screen(page, "categories")
+        said(page, "已进入绿色通道，请选择要办理的业务")
+        banner = page.locator("#green-banner")
+        expect(banner).to_have_text("绿色通道：已读取身份证（尾号 002X），符合优先条件")
+        choose(page)
+        expect(page.locator("#m-id-status")).to_contain_text("尾号 002X")
+        page.screenshot(path=SHOTS / "kiosk-large-materials.png")
+        assert overflowing(page) == []
+        page.locator("#take").tap()
+        screen(page, "result")
+
+    expect(page.locator("#r-green")).to_be_visible()
+    said(page, "取号成功，您的号码是 A零零一，请取走号票，留意叫号")
+    expect(page.locator("body")).to_have_attribute("data-large", "true")  # the whole visit
+    page.screenshot(path=SHOTS / "kiosk-large-result.png")
+    assert overflowing(page) == []
+    html = page.content()
+    assert ELDER_ID not in html and "张三" not in html
+    since = live_server.api("GET", "/api/halls/live/tickets?since_seq=0", token=tokens["kiosk"])
+    [ticket] = since["tickets"]
+    assert ticket["green_channel"] is True
+
+
+def test_a_reader_that_types_and_a_group_the_clerk_confirms(
+    live_server: LiveServer,
+    kiosk_page: Page,  # noqa: F811
+) -> None:
+    tokens = live_server.setup_hall()
+    page = kiosk_page
+    page.goto(kiosk_url(live_server, tokens["kiosk"], reader="off", idle_s="3"))
+    screen(page, "categories")
+    page.locator("#large").tap()
+    page.locator("#to-green").tap()
+    screen(page, "green")
+    # A keyboard-wedge reader: 18 characters and Enter, faster than any hand.
+    adult = resident_id("19900101")
+    page.keyboard.type(adult)
+    page.keyboard.press("Enter")
+    expect(page.locator("#g-note")).to_contain_text("按年龄不在绿色通道范围")
+    page.locator(".g-group", has_text="我是现役军人及军属").tap()
+    screen(page, "categories")
+    expect(page.locator("#green-banner")).to_have_text(
+        "绿色通道：现役军人及军属（请到窗口出示相关证件）"
+    )
+    choose(page)
+    page.locator("#take").tap()
+    screen(page, "result")
+    expect(page.locator("#r-green")).to_be_visible()
+    # Left alone, the machine starts over in normal type for the next visitor.
+    screen(page, "categories")
+    expect(page.locator("body")).to_have_attribute("data-large", "false")
+
+    window = tokens["window-1"]
+    live_server.api("POST", "/api/halls/live/windows/1/open", token=window)
+    called = live_server.api("POST", "/api/halls/live/windows/1/call-next", token=window)
+    assert (called["ticket"]["green_check"], called["ticket"]["green_group"]) == (
+        "claimed",
+        "现役军人及军属",
+    )
+    checked = live_server.api(
+        "POST", "/api/halls/live/windows/1/green-check", token=window, json={"confirm": True}
+    )
+    assert checked["ticket"]["green_check"] == "confirmed"
+
+
+def test_a_booking_qr_scanned_on_the_start_screen_checks_in(
+    live_server: LiveServer,
+    kiosk_page: Page,  # noqa: F811
+) -> None:
+    kiosk = noon_hall(live_server, noon_zone())
+    live_server.api("PUT", "/api/halls/noon/policy", json={"checkin_early_min": 60})
+    today = datetime.now(UTC).isoformat()[:10]
+    slots = live_server.api("GET", f"/api/halls/noon/slots?service={ID_CARD}&date={today}")
+    now = datetime.now(UTC)
+    soon = next(s for s in slots["slots"] if datetime.fromisoformat(s["start"]) > now and s["free"])
+    body = {
+        "service": ID_CARD,
+        "slot": soon["start"],
+        "name": "李四",
+        "id_number": resident_id("19850505"),
+        "phone": "13800138000",
+        "form": {"reason": "有效期满"},
+    }
+    code = live_server.book("noon", body)["code"]
+    page = kiosk_page
+    page.goto(kiosk_url(live_server, kiosk, hall="noon", reader="off"))
+    screen(page, "categories")
+    page.keyboard.type(code)  # the scanner types the code (it may start with a digit)
+    page.keyboard.press("Enter")
+    screen(page, "result")
+    expect(page.locator("#r-number")).to_have_text("A001")
+    expect(page.locator("#r-appointment")).to_be_visible()
