@@ -5,6 +5,7 @@ before any I/O (the ID number parsed and hashed, the green channel proved),
 then one change numbers it, works out its estimate once and queues it.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -65,6 +66,21 @@ def _check_issuer(principal: Principal, hall_id: str, body: TicketIn) -> None:
         identity.check_note(body.note)
 
 
+def _claims(
+    specials: Mapping[str, Any], body: TicketIn, service: str, day: date, priority: PriorityClass
+) -> tuple[PriorityClass, str | None, str | None]:
+    """(class, group, green check) after what the visitor claims: a temporary
+    green channel (its group's label), or a declared group that the ID number
+    did not already outdo ("claimed": the clerk checks it at the window)."""
+    group = None
+    if body.special is not None:
+        group = check_claim(specials, body.special, service, day)
+        priority = priority if priority.green_channel else PriorityClass.OTHER
+    if body.declared is not None and not priority.green_channel:
+        return declared_class(specials, body.declared), group, CLAIMED
+    return priority, group, None
+
+
 class Issuing(Runner):
     def issue_ticket(
         self, principal: Principal, hall_id: str, body: TicketIn, idem_key: str | None
@@ -102,19 +118,10 @@ class Issuing(Runner):
             here = state.service(service.code)  # with the hall's own settings
             self._check_offered(state, here)
             priority = self._priority(body.priority, person, state.day.date)
-            group = None
-            if body.special is not None:
-                group = check_claim(
-                    tx.specials(hall_id), body.special, service.code, state.day.date
-                )
-                priority = priority if priority.green_channel else PriorityClass.OTHER
-            if body.declared is not None and not priority.green_channel:
-                # The ID number did not prove a green channel: the group's word does, until
-                # the clerk checks it at the window.
-                priority = declared_class(tx.specials(hall_id), body.declared)
-                held_as = replace(stored, green_check=CLAIMED)
-            else:
-                held_as = stored
+            claimed = body.special is not None or body.declared is not None
+            specials = tx.specials(hall_id) if claimed else {}
+            priority, group, check = _claims(specials, body, service.code, state.day.date, priority)
+            held_as = replace(stored, green_check=check)
             if id_hash is not None and (
                 held := tx.active_for_person(hall_id, service.code, id_hash)
             ):
