@@ -34,8 +34,15 @@ class CatalogueAdmin(Runner):
                 {"code": c.code, "name": c.name, "prefix": c.prefix}
                 for c in self.catalogue.categories.values()
             ],
-            "services": [_item_view(s, hall) for s in self.catalogue.services.values()],
+            "services": [
+                # With the documents a visitor may identify with (foreigners', 港澳台 permits).
+                _item_view(s, hall) | {"documents": self._documents(s.code)}
+                for s in self.catalogue.services.values()
+            ],
         }
+
+    def _documents(self, code: str) -> list[str]:
+        return [d.value for d in self.catalogue.accepted_documents(code)]
 
     def set_item(
         self, principal: Principal, hall_id: str, code: str, body: CatalogueItemIn

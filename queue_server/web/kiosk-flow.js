@@ -49,7 +49,24 @@
       { ...EDIT_KEYS.backspace, label: "⌫ 删除", cls: "fn half" },
       { ...EDIT_KEYS.clear, cls: "fn half" },
     ],
+    // Passports and permits: every letter and digit (a passport may hold O and 0, I and 1).
+    document: [
+      ..."0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ".split("").map((k) => ({ key: k, label: k })),
+      { ...EDIT_KEYS.backspace, label: "⌫ 删除 Delete", cls: "fn half" },
+      { ...EDIT_KEYS.clear, label: "清空 Clear", cls: "fn half" },
+    ],
   };
+
+  // The documents an item may take besides the resident ID (the catalogue's
+  // `documents`), named in Chinese and English: a foreigner reads these screens.
+  const DOCUMENTS = {
+    resident_id: { zh: "居民身份证", en: "Resident ID card" },
+    passport: { zh: "护照", en: "Passport" },
+    hk_macao_permit: { zh: "港澳居民来往内地通行证", en: "HK/Macao Permit" },
+    taiwan_permit: { zh: "台湾居民来往大陆通行证", en: "Taiwan Permit" },
+    foreign_pr: { zh: "外国人永久居留身份证", en: "Foreign PR Card" },
+  };
+  const DOCUMENT_MIN = 5; // the shortest document number; the server checks each format
 
   // A printer state the visitor must hear about: the ticket will not come out.
   const PRINTER_FAULTS = {
@@ -81,6 +98,7 @@
       service: null,
       walkIn: true,
       special: null, // the temporary green channel claimed ("我是高考考生"), by id
+      docType: "resident_id", // the document the number in idBuffer belongs to
       idBuffer: "",
       idCheck: null, // the last check of idBuffer: {ok, …} or {ok: false, reason, message}
       green: null, // the green channel chosen before the item: "id" (proved by age) or "declared"
@@ -148,6 +166,10 @@
         service: action.code,
         walkIn: action.walkIn !== false,
         special: state.service === action.code ? state.special : null,
+        // A passport typed for another item stays with that item; a resident ID rides along.
+        ...(state.service !== action.code && state.docType !== "resident_id"
+          ? { docType: "resident_id", idBuffer: "", idCheck: null }
+          : {}),
         // A new choice is a new attempt: a new key when the visitor takes the ticket.
         key: state.service === action.code ? state.key : null,
         pending: null,
@@ -182,7 +204,13 @@
         ? to(state, { screen: "categories", green: "declared", declared: action.id, key: null })
         : same(state),
 
-    card: (state, action) => readCard(state, Id.check(action.number, action.today)),
+    card: (state, action) => readCard({ ...state, docType: "resident_id" }, Id.check(action.number, action.today)),
+
+    // Another document than the resident ID (an item that takes them): a new number.
+    "doc-type": (state, action) =>
+      state.screen === "idnumber" && DOCUMENTS[action.kind]
+        ? to(state, { docType: action.kind, idBuffer: "", idCheck: null, key: null, pending: null })
+        : same(state),
 
     // A booking code from the scanner on the start screen: check in at once.
     "scan-code": (state, action) => {
@@ -216,12 +244,13 @@
       if (state.screen !== "materials" && state.screen !== "idnumber") return same(state);
       let idNumber = null;
       if (state.screen === "idnumber" || state.idBuffer) {
-        const check = Id.check(state.idBuffer, action.today);
+        const check = documentCheck(state, action.today);
         if (!check.ok) return to(state, { screen: "idnumber", idCheck: check });
         idNumber = check.number;
       }
       const body = { service: state.service };
       if (idNumber) body.id_number = idNumber;
+      if (idNumber && state.docType !== "resident_id") body.document_type = state.docType;
       if (state.special) body.special = state.special;
       if (state.declared) body.declared = state.declared;
       const key = state.key || action.key;
@@ -297,7 +326,18 @@
     return buffer + char;
   }
 
+  /** The number typed for the chosen document: a resident ID checked here, others by the server. */
+  function documentCheck(state, today) {
+    if (state.docType === "resident_id") return Id.check(state.idBuffer, today);
+    if (state.idBuffer.length >= DOCUMENT_MIN) return { ok: true, number: state.idBuffer };
+    const message = `证件号码至少 ${DOCUMENT_MIN} 位，请核对 · At least ${DOCUMENT_MIN} characters, please check`;
+    return { ok: false, reason: "length", message };
+  }
+
   function typeId(state, action) {
+    if (state.docType !== "resident_id") {
+      return to(state, { idBuffer: edit(state.idBuffer, action.key, Id.LENGTH, /^[0-9A-Z]$/), idCheck: null });
+    }
     const idBuffer = edit(state.idBuffer, action.key, Id.LENGTH, /^[0-9X]$/);
     // Checked as soon as all 18 are in, so a typo shows before "取号" is pressed.
     const idCheck = idBuffer.length === Id.LENGTH ? Id.check(idBuffer, action.today) : null;
@@ -358,7 +398,7 @@
     return limits.other;
   }
 
-  const api = { initialState, reduce, idleLimit, printerStatus, prompt, KEYPADS, CODE_MAX };
+  const api = { initialState, reduce, idleLimit, printerStatus, prompt, KEYPADS, DOCUMENTS, CODE_MAX };
   root.YiChuangKiosk = Object.freeze(api);
   if (typeof module === "object" && module.exports) module.exports = api;
 })(typeof window !== "undefined" ? window : globalThis);

@@ -335,7 +335,9 @@
     const typed = state.idCheck && state.idCheck.ok;
     show("m-id-status", Boolean(typed || state.declared));
     setText("m-id-status", greenStatus());
-    setText("to-id-label", typed ? "修改身份证号码" : "绿色通道：输入身份证号码");
+    const foreign = (s.documents || []).some((k) => k !== "resident_id");
+    setText("to-id-label", foreign ? "输入证件号码 · Enter your passport / permit number"
+      : typed ? "修改身份证号码" : "绿色通道：输入身份证号码");
     renderSpecials(s);
   }
 
@@ -407,8 +409,51 @@
   }
 
   function renderIdNumber() {
-    once("id-keypad", "digits", () => buildKeypad(byId("id-keypad"), Flow.KEYPADS.digits));
-    renderEntry("id-display", "id-message", state.idBuffer, state.idCheck, idHint, window.YiChuangId.grouped);
+    const resident = state.docType === "resident_id";
+    const keypad = resident ? "digits" : "document";
+    once("id-keypad", keypad, () => buildKeypad(byId("id-keypad"), Flow.KEYPADS[keypad]));
+    byId("id-keypad").className = `keypad keypad-${keypad === "digits" ? "digits" : "document"}`;
+    renderDocuments();
+    const hint = resident ? idHint : (buffer) => `已输入 ${buffer.length} 位 · ${buffer.length} characters`;
+    const shown = resident ? window.YiChuangId.grouped : (text) => text;
+    renderEntry("id-display", "id-message", state.idBuffer, state.idCheck, hint, shown);
+  }
+
+  /**
+   * Items that take foreigners' and 港澳台 residents' documents (the catalogue's
+   * `documents`) offer them here, with English beside the Chinese.
+   */
+  function renderDocuments() {
+    const s = service();
+    const kinds = (s && s.documents) || ["resident_id"];
+    const foreign = kinds.some((k) => k !== "resident_id");
+    show("id-docs", foreign);
+    const doc = Flow.DOCUMENTS[state.docType];
+    setText("id-title", foreign ? `输入${doc.zh}号码 · ${doc.en} number` : "输入身份证号码");
+    setText("id-lead", foreign
+      ? "请选择证件类型并输入号码 · Choose your document and enter its number. 号码仅用于核验，不会显示在大厅屏幕上"
+      : "60 周岁以上老人、16 周岁以下未成年人可走绿色通道优先办理。号码仅用于核验，不会显示在大厅屏幕上。");
+    // From the green screen no item is chosen yet: the number only decides the channel.
+    setText("id-take", !s ? "确 认" : foreign ? "确认并取号 · Take a ticket" : "确认并取号");
+    if (!foreign) return;
+    once("id-docs", kinds.join(), () => {
+      byId("id-docs").replaceChildren(...kinds.map((kind) => {
+        const button = el("button", "segment", [
+          el("span", "doc-zh", Flow.DOCUMENTS[kind].zh),
+          el("span", "doc-en", Flow.DOCUMENTS[kind].en),
+        ]);
+        button.type = "button";
+        button.dataset.kind = kind;
+        button.setAttribute("role", "tab");
+        button.addEventListener("click", () => dispatch({ type: "doc-type", kind }));
+        return button;
+      }));
+    });
+    for (const button of byId("id-docs").children) {
+      const chosen = button.dataset.kind === state.docType;
+      button.classList.toggle("selected", chosen);
+      button.setAttribute("aria-selected", String(chosen));
+    }
   }
 
   function idHint(buffer) {
@@ -572,6 +617,13 @@
     dispatch({ type: "take", key: Api.newKey(), today: today() });
   }
 
+  /** The number screen, on a document the item takes (a 港澳台 permit where no resident ID is). */
+  function toId() {
+    dispatch({ type: "id-entry" });
+    const kinds = (service() && service().documents) || ["resident_id"];
+    if (!kinds.includes(state.docType)) dispatch({ type: "doc-type", kind: kinds[0] });
+  }
+
   function goHome() {
     dispatch({ type: "home" });
     refreshConfig();
@@ -634,7 +686,7 @@
       "to-checkin": () => dispatch({ type: "checkin-entry", mode: "code" }),
       "to-feedback": () => dispatch({ type: "feedback" }),
       take: take,
-      "to-id": () => dispatch({ type: "id-entry" }),
+      "to-id": toId,
       "to-green": () => dispatch({ type: "green-entry" }),
       "g-type": () => dispatch({ type: "id-entry" }),
       "m-checkin": () => dispatch({ type: "checkin-entry", mode: "code" }),

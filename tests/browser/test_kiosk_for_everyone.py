@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -66,7 +67,8 @@ def overflowing(page: Page) -> list[str]:
           const out = [];
           const tall = (node) => node.scrollHeight > node.clientHeight + 1;
           const shown = document.querySelector(`[data-for="${document.body.dataset.screen}"]`);
-          if (tall(shown)) out.push(`screen ${shown.dataset.for}`);
+          const by = `${shown.scrollHeight - shown.clientHeight}px`;
+          if (tall(shown)) out.push(`screen ${shown.dataset.for} over by ${by}`);
           for (const list of shown.querySelectorAll(".tiles, .m-list-box")) {
             if (list.offsetParent && tall(list)) out.push(list.className);
           }
@@ -136,6 +138,12 @@ def test_a_reader_that_types_and_a_group_the_clerk_confirms(
     page.locator("#large").tap()
     page.locator("#to-green").tap()
     screen(page, "green")
+    page.locator("#g-type").tap()  # the keypad, in large type, fits the screen too
+    screen(page, "idnumber")
+    page.screenshot(path=SHOTS / "kiosk-large-keypad.png")
+    assert overflowing(page) == []
+    page.locator("#back").tap()
+    screen(page, "green")
     # A keyboard-wedge reader: 18 characters and Enter, faster than any hand.
     adult = resident_id("19900101")
     page.keyboard.type(adult)
@@ -194,3 +202,35 @@ def test_a_booking_qr_scanned_on_the_start_screen_checks_in(
     screen(page, "result")
     expect(page.locator("#r-number")).to_have_text("A001")
     expect(page.locator("#r-appointment")).to_be_visible()
+
+
+def test_a_foreigner_takes_a_ticket_with_a_passport_in_english(
+    live_server: LiveServer,
+    kiosk_page: Page,  # noqa: F811
+) -> None:
+    tokens = live_server.setup_hall()
+    page = kiosk_page
+    posts: list[Any] = []
+    page.on("request", lambda r: posts.append(r) if r.method == "POST" else None)
+    page.goto(kiosk_url(live_server, tokens["kiosk"], reader="off"))
+    choose(page, "出入境", "外国人住宿登记")
+    expect(page.locator("#to-id-label")).to_contain_text("Enter your passport")
+    page.locator("#to-id").tap()
+    screen(page, "idnumber")
+    page.locator("#id-docs [data-kind='passport']").tap()
+    expect(page.locator("#id-title")).to_have_text("输入护照号码 · Passport number")
+    for char in "E12345678":
+        page.locator(f"#id-keypad [data-key='{char}']").tap()
+    page.screenshot(path=SHOTS / "kiosk-passport.png")
+    assert overflowing(page) == []
+    page.locator("#large").tap()
+    page.screenshot(path=SHOTS / "kiosk-passport-large.png")
+    assert overflowing(page) == []
+    page.locator("#id-take").tap()
+    screen(page, "result")
+    [sent] = [r.post_data_json for r in posts if r.url.endswith("/tickets")]
+    assert sent == {
+        "service": "CRJ-WG-ZS",
+        "id_number": "E12345678",
+        "document_type": "passport",
+    }
