@@ -234,3 +234,74 @@ def test_a_foreigner_takes_a_ticket_with_a_passport_in_english(
         "id_number": "E12345678",
         "document_type": "passport",
     }
+
+
+READER_CASES = """
+() => {
+  const R = window.IdReader, F = window.YiChuangKiosk;
+  const typed = (keys, gap) => {
+    const w = R.wedge();
+    let out = null;
+    keys.split("").forEach((k, i) => { out = w.key(k === "\\n" ? "Enter" : k, i * gap) || out; });
+    return out;
+  };
+  const start = { ...F.initialState(), screen: "categories" };
+  const adult = "110105199001010010";
+  const day = "2026-12-06";
+  const card = (state, number) => F.reduce(state, { type: "card", number, today: day }).state;
+  const green = F.reduce(start, { type: "green-entry" }).state;
+  const onGreen = card(green, adult);
+  return {
+    parse: [
+      R.parse('{"type":"card","id_number":"11010519491231002x","name":"张三"}'),
+      R.parse('{"type":"status","reader":"ok"}'),
+      R.parse('{"type":"card","id_number":"123"}'),
+      R.parse('{"type":"eject"}'),
+      R.parse("not json"),
+    ],
+    scanned: [typed("ABCD2345\\n", 5), typed("ABCD2345\\n", 200), typed("A\\n", 5)],
+    codes: [R.bookingCode("abcd2345"), R.bookingCode("https://x/b/h1/ABCD2345"),
+            R.bookingCode("https://x/b?code=ABCD2345"), R.bookingCode("hello world")],
+    elderHome: [card(start, "11010519491231002X").green, card(start, adult).green],
+    adultGreen: [onGreen.screen, onGreen.green, Boolean(onGreen.greenNote)],
+    declared: (() => {
+      const s = F.reduce(onGreen, { type: "declare", id: "military" }).state;
+      const m = F.reduce(F.reduce(s, { type: "service", code: "X", walkIn: true }).state,
+                         { type: "take", key: "k", today: day });
+      return [s.screen, m.effects[0].body];
+    })(),
+    scan: F.reduce(start, { type: "scan-code", code: "ABCD2345" }).effects,
+    prompt: [F.prompt(green), F.prompt({ ...start, screen: "result", ticket: { number: "B015" } })],
+  };
+}
+"""
+
+
+def test_readers_and_the_green_flow_as_pure_functions(
+    live_server: LiveServer,
+    kiosk_page: Page,  # noqa: F811
+) -> None:
+    kiosk_page.goto(f"{live_server.url}/kiosk/live")  # no token: the fatal screen, scripts loaded
+    screen(kiosk_page, "fatal")
+    assert kiosk_page.evaluate(READER_CASES) == {
+        "parse": [
+            {"type": "card", "id_number": ELDER_ID},  # the name goes no further
+            {"type": "status", "reader": "ok"},
+            None,
+            None,
+            None,
+        ],
+        "scanned": ["ABCD2345", None, None],  # a person types slower than a scanner
+        "codes": ["ABCD2345", "ABCD2345", "ABCD2345", None],
+        "elderHome": ["id", None],
+        "adultGreen": ["green", None, True],
+        "declared": [
+            "categories",
+            {"service": "X", "id_number": "110105199001010010", "declared": "military"},
+        ],
+        "scan": [{"type": "checkin", "body": {"code": "ABCD2345"}}],
+        "prompt": [
+            "请将身份证放在读卡区。军人、残疾人、孕妇等，请选择您所属的群体",
+            "取号成功，您的号码是 B零一五，请取走号票，留意叫号",
+        ],
+    }
