@@ -36,6 +36,7 @@ from .body_errors import in_chinese
 from .broadcast import Doorbell
 from .edge import prefers_english
 from .errors import BadJson, ClientGone, InvalidInput, NotFound
+from .readiness import readiness
 from .services import HallServices
 from .sessions import SESSION_COOKIE
 
@@ -158,6 +159,14 @@ async def healthz(request: Request) -> Response:
     return ok({"status": "ok"})
 
 
+async def readyz(request: Request) -> Response:
+    state = request.state
+    ready, checks = await readiness(state.services.store, state.doorbell, state.jobs)
+    return ok(
+        {"status": "ready" if ready else "not_ready", "checks": checks}, 200 if ready else 503
+    )
+
+
 async def openapi_json(request: Request) -> Response:
     return ok(openapi.describe(request.app.routes))
 
@@ -167,7 +176,10 @@ async def list_services(request: Request) -> Response:
     return ok(
         {
             "categories": [vars_of(c) for c in catalogue.categories.values()],
-            "services": [vars_of(s) for s in catalogue.services.values()],
+            "services": [
+                vars_of(s) | {"guide": (g := catalogue.guide(s.code)) and g.public()}
+                for s in catalogue.services.values()
+            ],
         }
     )
 
@@ -219,6 +231,10 @@ async def issue_ticket(request: Request) -> Response:
 
 async def get_ticket(request: Request) -> Response:
     return ok(await run_in_threadpool(hub(request).ticket_view, request.path_params["id"]))
+
+
+async def ticket_checklist(request: Request) -> Response:
+    return ok(await run_in_threadpool(hub(request).ticket_checklist, request.path_params["id"]))
 
 
 async def rate_ticket(request: Request) -> Response:
@@ -346,6 +362,7 @@ def hall_route(
 
 routes = [
     Route("/healthz", healthz),
+    Route("/readyz", readyz),
     Route("/api/services", list_services),
     Route("/api/openapi.json", openapi_json),
     Route("/api/halls", create_hall, methods=["POST"]),
@@ -375,6 +392,7 @@ routes = [
     Route("/api/tokens/{id}/revoke", revoke_token, methods=["POST"]),
     Route("/api/whoami", whoami),
     Route("/api/tickets/{id}", get_ticket),
+    Route("/api/tickets/{id}/checklist", ticket_checklist),
     Route("/api/tickets/{id}/rating", rate_ticket, methods=["POST"]),
     Route("/api/tickets/{id}/rating", rating_form, methods=["GET"]),
     Route("/api/tickets/{id}/cancel", cancel_ticket, methods=["POST"]),

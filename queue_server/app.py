@@ -27,13 +27,16 @@ from . import (
     guide_api,
     hall_settings_api,
     live,
+    metrics_api,
     outbox_api,
     pages,
     report_api,
     settings_api,
     staff_api,
     staff_pages,
+    visit_api,
     visitor_pages,
+    webhook_api,
 )
 from .bookings import Bookings
 from .broadcast import Doorbell, doorbell_for
@@ -42,7 +45,10 @@ from .edge import Guard, prefers_english, redact_server_logs, refusal
 from .errors import QueueError
 from .jobs import Jobs
 from .live import HallFeed
+from .metrics import Metrics
+from .metrics_api import RequestTimer, hall_reader
 from .outbox_sender import OutboxSender
+from .phone_challenges import PhoneChallenges
 from .services import HallServices
 from .settings import Settings
 from .store import Store
@@ -55,40 +61,46 @@ class State(TypedDict):
     services: HallServices
     bookings: Bookings
     outbox: OutboxSender
+    phone_challenges: PhoneChallenges
     feed: HallFeed
     doorbell: Doorbell
+    jobs: Jobs
 
 
 def create_app(
     settings: Settings | None = None, *, clock: Callable[[], datetime] = utcnow
 ) -> Starlette:
     settings = settings or Settings.from_env()
+    metrics = Metrics()  # the middleware's too, so made before the lifespan
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[State]:
         redact_server_logs()
         settings.ensure_sqlite_dir()
-        store = Store(settings.database_url)
+        store = Store(settings.database_url, synchronous=settings.sqlite_synchronous)
         store.create_all()
-        feed = HallFeed(store)
+        feed = HallFeed(store, lag=metrics.feed_lag.observe)
         doorbell = doorbell_for(settings.redis_url)
         await doorbell.start(feed.ring, feed.heal)
-        services = HallServices(store, settings, clock=clock, notify=doorbell.ring)
+        services = HallServices(store, settings, clock=clock, notify=doorbell.ring, metrics=metrics)
         services.tokens.cache_trusted = doorbell.reliable
         doorbell.on_revoke = services.tokens.forget
         services.id_key()  # read (or made) now, not on the event loop by a first ID number
         _ = services.item_index  # the items' pinyin, worked out once, before any request
         bookings = Bookings(services)
         sender = OutboxSender(services, bookings.sms)  # one SMS provider for the server
-        jobs = Jobs(HallDay(services), clock, settings.jobs_interval_s, sender)
+        jobs = Jobs(HallDay(services), clock, settings.jobs_interval_s, sender, metrics)
         jobs.start()
+        metrics.watch(hall_reader(services, feed))
         try:
             yield {
                 "services": services,
                 "bookings": bookings,
                 "outbox": sender,
+                "phone_challenges": PhoneChallenges(services, bookings.sms),
                 "feed": feed,
                 "doorbell": doorbell,
+                "jobs": jobs,
             }
         finally:
             jobs.stop()
@@ -100,11 +112,12 @@ def create_app(
         routes=all_routes(),
         lifespan=lifespan,
         middleware=[
+            Middleware(RequestTimer, metrics=metrics),
             Middleware(
                 Guard,
                 max_body_bytes=settings.max_body_bytes,
                 body_timeout_s=settings.body_timeout_s,
-            )
+            ),
         ],
         exception_handlers={
             QueueError: queue_error,
@@ -133,6 +146,9 @@ def all_routes() -> list[BaseRoute]:
         *report_api.routes,
         *followup_api.routes,
         *outbox_api.routes,
+        *visit_api.routes,
+        *metrics_api.routes,
+        *webhook_api.routes,
     ]
 
 

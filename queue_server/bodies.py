@@ -15,6 +15,9 @@ from .identity import DocumentType
 
 MAX_TTL_S = 10 * 366 * 86_400  # ten years
 NOTE_MAX = 200  # a 导办 note: a line or two for the clerk, not a file
+_AnswerId = Annotated[str, PydanticField(min_length=1, max_length=24)]
+# 办事指引 answers, {question id: option id}: a tree has at most 20 questions.
+Answers = Annotated[dict[_AnswerId, _AnswerId], PydanticField(max_length=20)]
 
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
@@ -84,6 +87,17 @@ class TicketIn(Body):
     # A green-channel group no ID number shows ("现役军人"), by its id in the
     # hall's declared groups; the clerk confirms it at the window.
     declared: str | None = PydanticField(default=None, max_length=16)
+    answers: Answers | None = None  # 办事指引: checked against the item's tree
+
+
+class WebhookIn(Body):
+    """A webhook subscription: where to POST, which events (webhooks.EVENT_TYPES)."""
+
+    url: str = PydanticField(min_length=1, max_length=500)
+    events: list[Annotated[str, PydanticField(max_length=40)]] = PydanticField(
+        min_length=1, max_length=40
+    )
+    description: str = PydanticField(default="", max_length=60)
 
 
 class GreenChannelIn(Body):
@@ -194,6 +208,8 @@ class PolicyIn(StrictBody):
     rating_sms: int | None = PydanticField(default=None, ge=0, le=1)
     repeat_visit_days: int | None = PydanticField(default=None, ge=1, le=365)
     followup_remind_days: int | None = PydanticField(default=None, ge=0, le=30)
+    visit_horizon_days: int | None = PydanticField(default=None, ge=1, le=365)
+    visit_company_min: int | None = PydanticField(default=None, ge=1, le=500)
 
 
 class CatalogueItemIn(StrictBody):
@@ -206,6 +222,8 @@ class CatalogueItemIn(StrictBody):
     walk_in: bool | None = None
     slot_capacity: int | None = PydanticField(default=None, ge=0, le=1000)
     materials: list[Material] | None = PydanticField(default=None, max_length=40)
+    # The hall's own 办事指引 tree (checked by guide_trees), or false: none here.
+    guide: dict[str, Any] | Literal[False] | None = None
 
 
 class HoursIn(Body):
@@ -251,6 +269,7 @@ class AppointmentIn(Body):
     form: dict[Annotated[str, PydanticField(max_length=40)], FormValue] | None = PydanticField(
         default=None, max_length=20
     )
+    answers: Answers | None = None  # 办事指引: checked against the item's tree
 
 
 class ConfirmIn(Body):

@@ -11,6 +11,9 @@ from .policy_help import HELP
 # Field names the console and the devices send, in the words their screens use.
 FIELD_ZH: dict[str, str] = {
     "announcement": "公告",
+    "url": "接收地址",
+    "events": "事件",
+    "description": "说明",
     "name": "名称",
     "timezone": "时区",
     "label": "名称",
@@ -29,6 +32,8 @@ FIELD_ZH: dict[str, str] = {
     "walk_in": "取号方式",
     "slot_capacity": "每时段名额",
     "materials": "所需材料",
+    "guide": "办事指引",
+    "answers": "办事指引的回答",
     "weekly": "每周办公时间",
     "closed_dates": "不办公日期",
     "until": "延时至",
@@ -44,7 +49,7 @@ FIELD_ZH: dict[str, str] = {
     "reached": "是否联系上",
     "result": "回访结果",
     "satisfaction": "满意度",
-    "reason": "不实理由",
+    "reason": "理由",
     "reasons": "原因",
     "comment": "情况说明",
     "ticket_id": "号票",
@@ -53,6 +58,19 @@ FIELD_ZH: dict[str, str] = {
     "missing": "所缺材料",
     "due": "补交日期",
     "by": "回访人",
+    # 送服务上门 (visit_bodies)
+    "kind": "申请类型",
+    "people": "办理人数",
+    "contact_name": "联系人",
+    "phone": "手机号码",
+    "address": "上门地址",
+    "wanted_date": "期望日期",
+    "challenge": "验证请求",
+    "code": "验证码",
+    "at": "上门时间",
+    "outcome": "办理结果",
+    "started_at": "开始时间",
+    "finished_at": "结束时间",
     **{name: help_.label for name, help_ in HELP.items()},
 }
 

@@ -123,7 +123,7 @@ class BookingDesk:
             PriorityClass(row.priority),
             now,
             principal,
-            Stored(row.id_hash, row.id_masked, None, row.code),
+            Stored(row.id_hash, row.id_masked, None, row.code, answers=row.answers),
             events,
             entry=Entry.APPOINTMENT if on_time else Entry.WALK_IN,
             appointment_at=row.slot_start if on_time else None,

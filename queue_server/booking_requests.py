@@ -25,6 +25,7 @@ from .booking_slots import check_offered, open_slot
 from .domain import Hall, Service
 from .errors import Conflict, InvalidInput, NotFound, QueueError, StaleState
 from .forms import check_form
+from .guide_trees import check_answers
 from .models import AppointmentRow, PendingBookingRow
 from .protocol import Event
 from .public import local_iso
@@ -114,6 +115,7 @@ class BookingRequests:
         """Keep the request until its code is answered (in the write transaction)."""
         hall = tx.hall(hall_id)
         check_offered(hall, request.service)
+        check_answers(self.catalogue.guide(request.service.code, hall), request.body.answers)
         slot = open_slot(tx, hall, request.service, request.body.slot, now)
         # Counted once the request is sound: a typo costs the visitor nothing.
         self.limits.check("id", request.id_hash)
@@ -136,6 +138,7 @@ class BookingRequests:
                 phone_enc=self.services.sealer.seal(phone),  # for the 短信评价 link
                 priority=identity.age_class(person, slot.start.astimezone(hall.zone).date()).value,
                 form=request.form or None,
+                answers=request.body.answers or None,
                 code_hash=otp.code_hash(key, pending_id, code),
                 expires_at=expires,
             )
@@ -241,6 +244,7 @@ class BookingRequests:
             document_type=pending.document_type,
             priority=pending.priority,
             form=pending.form,
+            answers=pending.answers,
             status=BookingStatus.BOOKED.value,  # where the lifecycle starts
             created_at=now,
         )

@@ -12,6 +12,7 @@ from .appointments import Booking, BookingStatus
 from .catalogue import Catalogue
 from .domain import Hall
 from .errors import NotFound
+from .guide_trees import answered
 from .identity import DocumentType
 from .models import AppointmentRow
 from .public import local_iso
@@ -47,7 +48,8 @@ def find_booking(tx: Tx, code: str) -> AppointmentRow:
 
 
 def booking_view(catalogue: Catalogue, row: AppointmentRow, hall: Hall) -> dict[str, Any]:
-    """What the booker sees of a booking: never the ID number or the phone."""
+    """What the booker sees of a booking: never the ID number or the phone; with
+    the 办事指引 answers given and the personal `checklist` they make."""
     service = catalogue.service(row.service)
     return {
         "code": row.code,
@@ -55,6 +57,7 @@ def booking_view(catalogue: Catalogue, row: AppointmentRow, hall: Hall) -> dict[
         "hall_name": hall.name,
         "service": service.code,
         "service_name": service.name,
+        **answered(catalogue.guide(service.code, hall), row.answers, service.materials),
         "slot_start": local_iso(row.slot_start, hall.zone),
         "slot_end": local_iso(row.slot_end, hall.zone),
         "status": row.status,

@@ -34,7 +34,7 @@ def list_slots(
 ) -> dict[str, Any]:
     """Free capacity per slot for a service on a day (public): only slots still
     ahead and inside the booking horizon; with the documents the service
-    accepts and its pre-fill form."""
+    accepts, its pre-fill form, materials and 办事指引 tree (None without one)."""
     if not service_code or not day:
         raise InvalidInput(
             "请给出事项和日期：?service=<事项编码>&date=YYYY-MM-DD",
@@ -62,6 +62,8 @@ def list_slots(
         "bookable_until": last.isoformat(),
         "documents": [d.value for d in catalogue.accepted_documents(service.code)],
         "form": [f.public() for f in catalogue.form(service.code)],
+        "materials": list(service.materials),
+        "guide": (guide := catalogue.guide(service.code, hall)) and guide.public(),
         "slots": [_slot_view(s, booked.get(s.start, 0), hall) for s in slots],
     }
 

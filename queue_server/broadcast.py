@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # imported when used: a process without Redis does not keep t
 log = logging.getLogger("queue_server.broadcast")
 
 Ring = Callable[[str, int], None]  # (hall, seq), called in the event loop
+PING_TIMEOUT_S = 1.0
 Heal = Callable[[], None]  # "you may have missed rings": re-read every hall
 Forget = Callable[[], None]  # "a token was revoked": forget the tokens you know
 
@@ -46,6 +47,9 @@ class Doorbell(Protocol):
 
     def reliable(self) -> bool:
         """True while a revocation reaches every process at once."""
+
+    async def ping(self) -> bool | None:
+        """Does the shared feed answer now? None: there is none to ask."""
 
 
 class MemoryDoorbell:
@@ -72,6 +76,9 @@ class MemoryDoorbell:
 
     def reliable(self) -> bool:
         return True
+
+    async def ping(self) -> bool | None:
+        return None
 
 
 class RedisDoorbell:
@@ -163,6 +170,16 @@ class RedisDoorbell:
 
     def reliable(self) -> bool:
         return self.healthy
+
+    async def ping(self) -> bool | None:
+        from redis.exceptions import RedisError
+
+        if self._client is None:
+            return False
+        try:
+            return bool(await asyncio.wait_for(self._client.ping(), PING_TIMEOUT_S))
+        except (RedisError, OSError, TimeoutError):
+            return False
 
     def _deliver(self, message: dict[str, object]) -> None:
         if message.get("type") == "message":

@@ -3,7 +3,8 @@
 `catalogue.json` holds the categories (with their ticket prefixes) and the
 service items with expected handling minutes, target waits and the materials
 checklist (收件清单); for some items, the documents a booker may identify with
-(the resident ID when not named) and the fields of the pre-fill form (预填表单).
+(the resident ID when not named), the fields of the pre-fill form (预填表单)
+and the 办事指引 tree that makes the checklist personal (`guide_trees`).
 Loaded once; immutable afterwards. A hall's own settings of the items
 (`hall_catalogue`) are laid over it per hall: `for_hall`.
 """
@@ -18,7 +19,8 @@ from types import MappingProxyType
 from .domain import Category, Hall, Service
 from .errors import InvalidInput, NotFound
 from .forms import FormField, parse_fields
-from .hall_catalogue import effective
+from .guide_trees import Guide, parse_guide
+from .hall_catalogue import effective, guide_here
 from .identity import DocumentType
 
 DEFAULT_DOCUMENTS = (DocumentType.RESIDENT_ID,)
@@ -34,6 +36,7 @@ class Catalogue:
     services: dict[str, Service]
     forms: dict[str, tuple[FormField, ...]] = field(default_factory=dict)
     documents: dict[str, tuple[DocumentType, ...]] = field(default_factory=dict)
+    guides: dict[str, Guide] = field(default_factory=dict)
     # Each service's target wait in minutes, as a hall's `Policy.targets` holds them.
     target_waits: Mapping[str, int] = field(init=False, repr=False, compare=False)
     # Halls' items worked out, by their settings: every transaction asks.
@@ -60,6 +63,11 @@ class Catalogue:
     def form(self, code: str) -> tuple[FormField, ...]:
         """The service's pre-fill form fields (none for most items)."""
         return self.forms.get(code, ())
+
+    def guide(self, code: str, hall: Hall | None = None) -> Guide | None:
+        """The item's 办事指引 tree: `hall`'s own, the catalogue's, or None
+        (none, or the hall switched it off)."""
+        return guide_here(self.guides.get(code), code, hall) if hall else self.guides.get(code)
 
     def accepted_documents(self, code: str) -> tuple[DocumentType, ...]:
         return self.documents.get(code, DEFAULT_DOCUMENTS)
@@ -122,4 +130,5 @@ def load() -> Catalogue:
         for s in raw["services"]
         if s.get("documents")
     }
-    return Catalogue(categories, services, forms, documents)
+    guides = {s["code"]: parse_guide(s["guide"]) for s in raw["services"] if s.get("guide")}
+    return Catalogue(categories, services, forms, documents, guides)

@@ -14,7 +14,8 @@ from .access import HALL_ROLES, Principal, Role, require
 from .bodies import CatalogueItemIn
 from .domain import Hall, Service
 from .errors import InvalidInput
-from .hall_catalogue import FIELDS, changed, enabled_after, here, settings_of
+from .guide_trees import parse_guide
+from .hall_catalogue import FIELDS, GUIDE, changed, enabled_after, here, settings_of
 from .protocol import Event
 from .store import Tx
 from .transactions import Runner
@@ -36,7 +37,7 @@ class CatalogueAdmin(Runner):
             ],
             "services": [
                 # With the documents a visitor may identify with (foreigners', 港澳台 permits).
-                _item_view(s, hall) | {"documents": self._documents(s.code)}
+                self._item_view(s, hall) | {"documents": self._documents(s.code)}
                 for s in self.catalogue.services.values()
             ],
         }
@@ -64,12 +65,14 @@ class CatalogueAdmin(Runner):
                 en="the materials list repeats an entry",
                 code="repeated_material",
             )
+        if patch.get(GUIDE):  # checked, and kept in its plain form
+            patch[GUIDE] = parse_guide(patch[GUIDE]).public()
 
         def work(tx: Tx, now: datetime, _events: list[Event]) -> dict[str, Any]:
             hall = tx.hall(hall_id)
-            before = _item_view(default, hall)
+            before = self._item_view(default, hall)
             tx.set_hall(hall_id, **self._changes(hall, default, patch))
-            after = _item_view(default, tx.hall(hall_id))
+            after = self._item_view(default, tx.hall(hall_id))
             moved = [k for k in ("enabled", *FIELDS) if before[k] != after[k]]
             if moved:
                 audit.record(
@@ -94,21 +97,23 @@ class CatalogueAdmin(Runner):
             changes["services"] = enabled_after(hall, self.catalogue.services, default.code, on)
         if patch.keys() & FIELDS.keys():
             overrides = {k: v for k, v in hall.overrides.items() if k != default.code}
-            if own := changed(default, hall.overrides.get(default.code, {}), patch):
+            guide = self.catalogue.guide(default.code)
+            if own := changed(default, guide, hall.overrides.get(default.code, {}), patch):
                 overrides[default.code] = own
             changes["catalogue"] = overrides or None
         return changes
 
-
-def _item_view(default: Service, hall: Hall) -> dict[str, Any]:
-    own = hall.overrides.get(default.code, {})
-    return {
-        "code": default.code,
-        "name": default.name,
-        "category": default.category,
-        "prefix": default.prefix,
-        "enabled": hall.offers(default.code),
-        **settings_of(here(default, hall)),
-        "overridden": [k for k in FIELDS if k in own],
-        "defaults": settings_of(default),
-    }
+    def _item_view(self, default: Service, hall: Hall) -> dict[str, Any]:
+        """The item as the hall runs it (`guide`: its tree, or false), with
+        the catalogue's values and the fields the hall set itself."""
+        own = hall.overrides.get(default.code, {})
+        return {
+            "code": default.code,
+            "name": default.name,
+            "category": default.category,
+            "prefix": default.prefix,
+            "enabled": hall.offers(default.code),
+            **settings_of(here(default, hall), self.catalogue.guide(default.code, hall)),
+            "overridden": [k for k in FIELDS if k in own],
+            "defaults": settings_of(default, self.catalogue.guide(default.code)),
+        }

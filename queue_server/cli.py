@@ -7,11 +7,13 @@ import socket
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from . import schema
+from . import backup, schema
 from .access import Principal, Role, new_token
+from .backup import BackupError
 from .edge import header_timeout_protocol
 from .errors import QueueError
 from .services import HallServices
@@ -51,6 +53,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     init = commands.add_parser("init", parents=[common], help="create the tables")
     init.add_argument("--demo", action="store_true", help="and the demo hall")
     commands.add_parser("migrate", parents=[common], help="upgrade the database to this version")
+    backing_up = commands.add_parser(
+        "backup", parents=[common], help="copy the SQLite database while it serves"
+    )
+    backing_up.add_argument("path", type=Path, help="the new backup file")
+    restoring = commands.add_parser(
+        "restore", parents=[common], help="replace the SQLite database with a backup"
+    )
+    restoring.add_argument("path", type=Path, help="the backup file")
 
     token = commands.add_parser("token", help="manage tokens")
     token_commands = token.add_subparsers(dest="token_command", required=True)
@@ -73,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = settings.with_(database_url=args.database_url)
     try:
         return COMMANDS[args.command](settings, args)
-    except (QueueError, schema.SchemaError) as exc:
+    except (QueueError, schema.SchemaError, BackupError) as exc:
         console().print(f"[red]error:[/] {exc}")
         return 2
 
@@ -81,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _store(settings: Settings) -> Store:
     """The database, made if empty; SchemaError if it is not at this code's schema."""
     settings.ensure_sqlite_dir()
-    store = Store(settings.database_url)
+    store = Store(settings.database_url, synchronous=settings.sqlite_synchronous)
     store.create_all()
     return store
 
@@ -110,6 +120,31 @@ def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
     else:
         out.print(f"schema migrated from revision {before or 'empty'} to {after} (数据库已升级)")
     return 0
+
+
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    made = backup.backup(backup.sqlite_file(settings.database_url), args.path)
+    console().print(f"backup written (备份完成): {made['file']}, {made['bytes']:,} bytes")
+    _print_contents(made)
+    console().print("keep the ID-hash key file apart from it (docs/operations.md)")
+    return 0
+
+
+def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
+    done = backup.restore(args.path, backup.sqlite_file(settings.database_url))
+    out = console()
+    out.print(f"restored (已恢复) into {done['file']}")
+    if done["replaced_kept_as"]:
+        out.print(f"the database it replaced is kept as {done['replaced_kept_as']}")
+    _print_contents(done)
+    if done["needs_migrate"]:
+        out.print("run `queue-server migrate` before starting the servers")
+    return 0
+
+
+def _print_contents(summary: dict[str, Any]) -> None:
+    counts = ", ".join(f"{n} {table}" for table, n in summary["counts"].items())
+    console().print(f"schema revision {summary['revision']}: {counts}")
 
 
 def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
@@ -323,7 +358,14 @@ def device_urls(base: str, hall: str, tokens: list[dict[str, Any]]) -> list[tupl
     return urls
 
 
-COMMANDS = {"serve": cmd_serve, "init": cmd_init, "migrate": cmd_migrate, "token": cmd_token}
+COMMANDS = {
+    "serve": cmd_serve,
+    "init": cmd_init,
+    "migrate": cmd_migrate,
+    "backup": cmd_backup,
+    "restore": cmd_restore,
+    "token": cmd_token,
+}
 
 
 if __name__ == "__main__":

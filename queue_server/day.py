@@ -132,7 +132,8 @@ class HallDay:
         """超时预警: once per ticket past its target wait, once a day per category
         whose queue passes the hall's threshold; each says how many extra windows
         would bring the waits back under target. And once per 好差评 case near
-        its due date, and once more when it is overdue (`case_alerts`)."""
+        its due date, and once more when it is overdue (`case_alerts`); once
+        per silence of a device while the hall is open (`device_alerts`)."""
 
         def work(tx: Tx, now: datetime, events: list[Event]) -> int:
             state = self.services.state(tx, hall_id, now, reading=True)
@@ -157,8 +158,9 @@ class HallDay:
                 ):
                     data = self._queue(category, state, means)
                     raised += self._raise(tx, hall, "queue_length", day_key, data, now, events)
-            for kind, case_id, data in self.services.case_alerts(tx, hall, now):
-                raised += self._raise(tx, hall, kind, case_id, data, now, events)
+            pending = self.services.case_alerts(tx, hall, now)
+            for kind, key, data in pending + self.services.device_alerts(tx, hall, now):
+                raised += self._raise(tx, hall, kind, key, data, now, events)
             return raised
 
         return self.services.write(hall_id, work)

@@ -96,7 +96,7 @@ class Desk(Runner):
             ticket = self.find(tx, state, body.ticket, now)
             move, resumed = state.resume(ticket, now, actor)
             self.apply(tx, state, move, events)
-            return window_view(tx, state, state.window(number), now) | {
+            return window_view(tx, self.catalogue, state, state.window(number), now) | {
                 "resumed": ticket_view(state, resumed, now)
             }
         else:
@@ -109,7 +109,7 @@ class Desk(Runner):
         if action == "finish" and shown is not None:  # the 短信评价 link, with the finish
             name = state.service(shown.service).name
             queue_rating_link(tx, self.settings.public_url, state.hall, shown, name, now)
-        return window_view(tx, state, state.window(number), now, shown)
+        return window_view(tx, self.catalogue, state, state.window(number), now, shown)
 
     def _transfer(
         self,
@@ -135,7 +135,7 @@ class Desk(Runner):
             number, service, body.window, now, actor, leg_id=new_ticket_id()
         )
         self.apply(tx, state, move, events)
-        return window_view(tx, state, state.window(number), now, old) | {
+        return window_view(tx, self.catalogue, state, state.window(number), now, old) | {
             "new_ticket": ticket_view(state, leg, now)
         }
 
@@ -176,4 +176,4 @@ class Desk(Runner):
         with self.store.read() as tx:
             now = self.clock()
             state = self.state(tx, hall_id, now)
-            return window_view(tx, state, state.window(number), now)
+            return window_view(tx, self.catalogue, state, state.window(number), now)

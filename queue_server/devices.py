@@ -21,6 +21,7 @@ from typing import Any
 from .access import Principal, Role, new_token, require, token_hash
 from .audit import record
 from .bodies import DeviceIn, DeviceStatusIn
+from .domain import Hall
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .models import DeviceRow, TokenRow
 from .protocol import DEVICE_STATES_ZH, DeviceState, Event, EventType
@@ -32,6 +33,7 @@ from .transactions import Runner
 CLAIM_S = 24 * 3600  # how long a one-time link may wait to be opened
 BEAT_WRITE_S = 30  # a device's heartbeat is written at most this often (per process)
 ONLINE_S = 120  # unheard for longer, a device shows as offline (pages beat every 20 s)
+SILENT_S = 300  # unheard this long while the hall is open: an alert (device_silent)
 DEVICE_ROLES = frozenset({Role.KIOSK, Role.DISPLAY, Role.WINDOW})
 _ROLES = {"kiosk": Role.KIOSK, "display": Role.DISPLAY, "evaluator": Role.WINDOW}
 
@@ -197,6 +199,25 @@ class Devices(Runner):
             reports = {row.token_id: row for row in tx.devices(hall_id)}
             tokens = tx.tokens(hall_id)
         return [_device_entry(t, reports.get(t.id), now, zone) for t in tokens]
+
+    @staticmethod
+    def device_alerts(tx: Tx, hall: Hall, now: datetime) -> list[tuple[str, str, dict[str, Any]]]:
+        """A device that beat before and has been silent SILENT_S while the hall
+        is open (kind, key, data): once per silence, keyed by its last beat. A
+        revoked credential's device is meant to be silent; so is a closed hall's."""
+        if hall.hours.session_at(now, hall.zone) is None:
+            return []
+        live = {t.id for t in tx.tokens(hall.id) if t.revoked_at is None}
+        wanted = []
+        for row in tx.devices(hall.id):
+            if row.token_id not in live or row.seen_at is None:
+                continue
+            silent_s = int((now - row.seen_at).total_seconds())
+            key = f"{row.token_id}:{row.seen_at.isoformat(timespec='seconds')}"
+            if silent_s >= SILENT_S and tx.alert(hall.id, "device_silent", key) is None:
+                data = {"label": row.label, "seen_at": local_iso(row.seen_at, hall.zone)}
+                wanted.append(("device_silent", key, data | {"silent_s": silent_s}))
+        return wanted
 
 
 def device_page(row: TokenRow) -> str:

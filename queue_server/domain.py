@@ -47,6 +47,7 @@ class Entry(StrEnum):
     APPOINTMENT = "appointment"
     TRANSFER = "transfer"
     RETURN = "return"  # came back from a suspension: head of the queue
+    HOME_VISIT = "home_visit"  # served at the visitor's home (送服务上门): never queued
 
 
 class Lane(StrEnum):
@@ -284,6 +285,8 @@ class Policy:
     rating_sms: int = 1  # 1: a verified phone gets a 短信评价 link after the service
     repeat_visit_days: int = 30  # a return for the same item within this is a second trip
     followup_remind_days: int = 1  # 容缺受理: the reminder goes this many days before due
+    visit_horizon_days: int = 30  # 送服务上门: how far ahead a visit may be wanted or set
+    visit_company_min: int = 5  # the fewest people a company's home visit is for
     targets: Mapping[str, int] = field(default_factory=dict, repr=False, hash=False)
 
     def settings(self) -> dict[str, int]:
@@ -331,6 +334,8 @@ class Hall:
     # The hall's own settings of catalogue items, {code: {field: value}} (hall_catalogue).
     overrides: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
     announcement: str = ""  # the line the lobby screen scrolls
+    # Webhook subscriptions: id -> the event names each takes (webhooks.py).
+    webhooks: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def zone(self) -> ZoneInfo:

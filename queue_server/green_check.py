@@ -80,6 +80,6 @@ class DeclaredGroups(Runner):
                 after={"green_check": verdict},
                 now=now,
             )
-            return window_view(tx, state, state.window(number), now)
+            return window_view(tx, self.catalogue, state, state.window(number), now)
 
         return self.write(hall_id, work)

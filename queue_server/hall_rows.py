@@ -21,6 +21,7 @@ from .models import CounterRow, EventRow, HallRow, WindowRow
 from .protocol import Event
 from .row_mapping import window_from_row
 from .ticket_rows import EVENTS, TicketRows
+from .webhooks import subscribed
 
 COUNTERS: Table = CounterRow.__table__  # type: ignore[attr-defined]
 WINDOWS: Table = WindowRow.__table__  # type: ignore[attr-defined]
@@ -116,6 +117,7 @@ class HallRows(TicketRows):
             hours=stored_hours(row.hours, row.specials),
             announcement=row.announcement or "",
             overrides=row.catalogue or {},
+            webhooks=subscribed(row.specials),
         )
         self._halls[row.id] = hall
         return hall

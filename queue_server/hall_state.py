@@ -27,6 +27,7 @@ from .domain import (
     TicketAction,
     Window,
     WindowAction,
+    apply_ticket,
     format_number,
     next_window_state,
 )
@@ -227,6 +228,43 @@ class HallState(StateBase):
         return move, self.ticket_step(
             move, ticket, TicketAction.RESUME, now, actor, back_to=back_to
         )
+
+    def record_visit(
+        self,
+        service: Service,
+        ticket_id: str,
+        times: tuple[datetime, datetime],
+        actor: str,
+        outcome: str,
+    ) -> tuple[Move, Ticket]:
+        """A matter served at the visitor's home (送服务上门), recorded as a ticket
+        of today: numbered like any other, taken through the ticket's own
+        lifecycle (issue, call, start at the visit's start; finish at its end),
+        each step logged with `actor`, the member who went. No window and no
+        announcement; one `ticket.finished` event moves the feed's seq (the
+        numbering changed) and tells the consoles. Not an arrival for the
+        estimate, nor a handling time for the windows' means."""
+        began, ended = times
+        ticket = new_ticket(
+            self, service, PriorityClass.NORMAL, began, ticket_id=ticket_id, entry=Entry.HOME_VISIT
+        )
+        self.day.counters[service.prefix] = self.day.counters.get(service.prefix, 0) + 1
+        move = Move()
+        move.steps.append(Logged(ticket, "issue", None, actor, began))
+        path = (
+            (TicketAction.CALL, began),
+            (TicketAction.START, began),
+            (TicketAction.FINISH, ended),
+        )
+        for action, at in path:
+            moved = apply_ticket(ticket, action, now=at, outcome=outcome)
+            move.steps.append(Logged(moved, action.value, ticket.status, actor, at))
+            ticket = moved
+        self._put(ticket)
+        move.added.append(ticket)
+        data = {"ticket": public_ticket(ticket, service)}
+        move.events.append(Event(EventType.TICKET_FINISHED, data, ticket_id=ticket.id))
+        return move, ticket
 
     def end(self, ticket: Ticket, action: TicketAction, now: datetime, actor: str) -> Move:
         """Cancel a ticket, or end it as unserved at closing (no window involved)."""

@@ -18,6 +18,7 @@ from .desk import new_ticket_id
 from .domain import Entry, PriorityClass, Service, Ticket, TicketAction
 from .errors import AppointmentOnly, Conflict, DuplicateTicket, Forbidden, InvalidInput, NotFound
 from .green_channels import check_claim
+from .guide_trees import check_answers
 from .hall_state import HallState, new_ticket
 from .protocol import Event, TicketStatus
 from .store import Tx
@@ -40,6 +41,7 @@ class Stored:
     appointment_code: str | None = None
     note: str | None = None  # a 导办's pre-check note for the clerk (identity.check_note)
     green_check: str | None = None  # "claimed": a declared group for the clerk to check
+    answers: dict[str, str] | None = None  # 办事指引 option ids, checked (guide_trees)
 
 
 def issuer(principal: Principal) -> str:
@@ -108,7 +110,11 @@ class Issuing(Runner):
             )
         id_hash = identity.keyed_hash(person, self.id_key()) if person else None
         stored = Stored(
-            id_hash, person.masked if person else None, idem_key, note=body.note or None
+            id_hash,
+            person.masked if person else None,
+            idem_key,
+            note=body.note or None,
+            answers=body.answers or None,
         )
 
         def work(tx: Tx, now: datetime, events: list[Event]) -> tuple[dict[str, Any], bool]:
@@ -117,6 +123,7 @@ class Issuing(Runner):
             state = self.state(tx, hall_id, now)
             here = state.service(service.code)  # with the hall's own settings
             self._check_offered(state, here)
+            check_answers(self.catalogue.guide(service.code, state.hall), stored.answers)
             priority = self._priority(body.priority, person, state.day.date)
             claimed = body.special is not None or body.declared is not None
             specials = tx.specials(hall_id) if claimed else {}
@@ -209,6 +216,7 @@ class Issuing(Runner):
             "appointment_code": stored.appointment_code,
             "note": stored.note,
             "green_check": stored.green_check,
+            "answers": stored.answers,
         }
         self.apply(tx, state, move, events, **holder)
         return ticket, self.view_of(state, ticket, now, est)

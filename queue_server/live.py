@@ -2,10 +2,9 @@
 
 `WS /ws/halls/{hall}/board` (the token in the subprotocols `yichuang`,
 `bearer.<token>`, or in `?token=…`; with no token, a staff member's session
-cookie) sends one `snapshot` (with the `seq` it
-reflects), then every event of the hall in seq order, each exactly once, and
-a `heartbeat` when idle. A client that sees a gap sends `{"type": "resync"}`
-(or reconnects) and gets a fresh snapshot.
+cookie) sends one `snapshot` (with the `seq` it reflects), then every event
+of the hall in seq order, each exactly once, and a `heartbeat` when idle. A
+client seeing a gap sends `{"type": "resync"}` (or reconnects): a fresh snapshot.
 A token revoked while its socket is open (in any process) gets an `error`
 and the close code of a refusal within a second (`Tokens.until_refused`).
 
@@ -65,6 +64,7 @@ BEAT_EVERY_S = 3.0  # how often a relay looks for displays due a heartbeat
 
 Board = Callable[[], Awaitable[dict[str, Any]]]  # a fresh snapshot of the hall's board
 SEND_ERRORS = (WebSocketDisconnect, RuntimeError, OSError)  # the display is gone
+Lag = Callable[[float], None]
 
 
 def event_message(row: EventRow) -> str:
@@ -237,8 +237,9 @@ def _resume(coro: Coroutine[Any, Any, None], waiting: object) -> Generator[Any, 
 class HallRelay:
     """Reads a hall's new events from the database and fans them out, in order."""
 
-    def __init__(self, hall: str, store: Store, last: int, poll_s: float) -> None:
+    def __init__(self, hall: str, store: Store, last: int, poll_s: float, lag: Lag) -> None:
         self.hall = hall
+        self.lag = lag
         self.store = store
         self.last = last
         self.poll_s = poll_s
@@ -276,6 +277,7 @@ class HallRelay:
         for row in rows:
             if row.seq <= self.last:
                 continue
+            self.lag(max(0.0, (datetime.now(UTC) - row.at).total_seconds()))
             message = text_message(event_message(row))
             self.last = row.seq
             for subscriber in list(self.subscribers):
@@ -301,9 +303,10 @@ class HallRelay:
 class HallFeed:
     """This process's relays, made on a hall's first subscriber, dropped with its last."""
 
-    def __init__(self, store: Store, poll_s: float = 2.0) -> None:
+    def __init__(self, store: Store, poll_s: float = 2.0, lag: Lag = lambda _s: None) -> None:
         self.store = store
         self.poll_s = poll_s
+        self.lag = lag  # seconds from an event's commit to its hand-off (the metrics)
         self.relays: dict[str, HallRelay] = {}
 
     def ring(self, hall: str, seq: int) -> None:
@@ -324,7 +327,9 @@ class HallFeed:
         relay = self.relays.get(hall)
         if relay is None:
             last = await run_in_threadpool(self._last_seq, hall)
-            relay = self.relays.get(hall) or HallRelay(hall, self.store, last, self.poll_s)
+            relay = self.relays.get(hall) or HallRelay(
+                hall, self.store, last, self.poll_s, self.lag
+            )
             self.relays[hall] = relay
         subscriber = Subscriber(websocket, board)
         relay.subscribers.add(subscriber)

@@ -42,6 +42,7 @@ from .bodies import (
     TicketRefIn,
     TokenIn,
     TransferIn,
+    WebhookIn,
     WindowIn,
 )
 from .case_bodies import (
@@ -54,6 +55,7 @@ from .case_bodies import (
     FeedbackIn,
     NotDoneIn,
 )
+from .visit_bodies import VisitCodeIn, VisitDeclineIn, VisitDoneIn, VisitIn, VisitScheduleIn
 
 PUBLIC = "public"
 
@@ -69,6 +71,10 @@ class Doc:
 HALL = "/api/halls/{hall}"
 DOCS: dict[tuple[str, str], Doc] = {
     ("GET", "/healthz"): Doc("liveness"),
+    ("GET", "/readyz"): Doc("readiness: the database, Redis (when configured), the scheduler"),
+    ("GET", "/metrics"): Doc(
+        "Prometheus metrics of this process", "QUEUE_METRICS_TOKEN, else this machine only"
+    ),
     ("GET", "/api/services"): Doc("the catalogue of categories and service items"),
     ("GET", "/api/openapi.json"): Doc("this description"),
     ("POST", "/api/halls"): Doc("create a hall", "admin", (HallIn,)),
@@ -133,6 +139,11 @@ DOCS: dict[tuple[str, str], Doc] = {
     ("PUT", f"{HALL}/declared-groups"): Doc(
         "set the hall's declared green-channel groups", "admin", (DeclaredGroupsIn,)
     ),
+    ("GET", f"{HALL}/webhooks"): Doc("the hall's webhook subscriptions (no secrets)", "admin"),
+    ("POST", f"{HALL}/webhooks"): Doc(
+        "subscribe a receiver to events; the secret is in this answer only", "admin", (WebhookIn,)
+    ),
+    ("DELETE", f"{HALL}/webhooks/{{id}}"): Doc("remove a webhook subscription", "admin"),
     ("GET", f"{HALL}/followups"): Doc(
         "容缺受理 follow-ups, soonest due first (open, or all)",
         "window, supervisor",
@@ -183,6 +194,37 @@ DOCS: dict[tuple[str, str], Doc] = {
     ("POST", f"{HALL}/appointments/check-in"): Doc("check in a booking", "kiosk", (CheckInIn,)),
     ("GET", "/api/appointments/{code}"): Doc("a booking (the code is the key)"),
     ("POST", "/api/appointments/{code}/cancel"): Doc("cancel a booking"),
+    ("POST", f"{HALL}/home-visits"): Doc(
+        "ask for a home visit (送服务上门): a code is texted to the phone", body=(VisitIn,)
+    ),
+    ("GET", f"{HALL}/home-visits/form"): Doc(
+        "what the home visit page offers: the hall's items, kinds, reasons, dates"
+    ),
+    ("POST", f"{HALL}/home-visits/confirm"): Doc(
+        "confirm a home visit request with the texted code: its code and masked view",
+        body=(VisitCodeIn,),
+    ),
+    ("GET", f"{HALL}/home-visits"): Doc(
+        "the hall's home visits (default: requested and scheduled), masked, and its staff",
+        "supervisor",
+        query=("status",),
+    ),
+    ("GET", f"{HALL}/home-visits/{{id}}/contact"): Doc(
+        "the whole address and phone of a visit, audited",
+        "the assigned member, a supervisor or admin, signed in by 工号",
+    ),
+    ("POST", f"{HALL}/home-visits/{{id}}/{{action}}"): Doc(
+        "schedule (a time and a member), decline (a reason) or record done (as a served ticket)",
+        "supervisor",
+        (VisitScheduleIn, VisitDeclineIn, VisitDoneIn),
+    ),
+    ("GET", "/api/home-visits/{id}"): Doc("a home visit, masked (its code is the key)"),
+    ("POST", "/api/home-visits/{id}/cancel"): Doc(
+        "ask to cancel a home visit: a code is texted to the request's phone"
+    ),
+    ("POST", "/api/home-visits/{id}/cancel/confirm"): Doc(
+        "cancel a home visit with the texted code", body=(VisitCodeIn,)
+    ),
     ("POST", "/api/tokens"): Doc("create a token, shown once", "admin", (TokenIn,)),
     ("GET", "/api/tokens"): Doc("every token, without its secret", "admin", query=("hall",)),
     ("DELETE", "/api/tokens/{id}"): Doc("revoke a token at once", "admin"),
@@ -225,6 +267,9 @@ DOCS: dict[tuple[str, str], Doc] = {
         (CatalogueItemIn,),
     ),
     ("GET", "/api/tickets/{id}"): Doc("the holder's view (the id is the key)"),
+    ("GET", "/api/tickets/{id}/checklist"): Doc(
+        "the ticket's 办事指引: its item's tree, the answers given, the personal 收件清单"
+    ),
     ("POST", "/api/tickets/{id}/rating"): Doc(
         "rate the service (5 grades; a bad one with reasons), or change it for a short time",
         body=(RatingIn,),

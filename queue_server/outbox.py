@@ -4,7 +4,7 @@ provincial platform, nor sent without being recorded.
 
 `province`: the 好差评 records (docs/province.md), when `QUEUE_PROVINCE_URL`
 is set. `sms`: text messages (the 短信评价 link, 容缺 reminders); the phone
-travels sealed.
+travels sealed. `webhook`: the hall's events to its subscribers (webhooks.py).
 """
 
 from datetime import datetime
@@ -15,6 +15,7 @@ from .store import Tx
 
 PROVINCE = "province"
 SMS = "sms"
+WEBHOOK = "webhook"  # a hall's subscribers (webhooks.py), one message per event and subscription
 
 
 def enqueue(

@@ -24,8 +24,10 @@ KIND_ZH = {
     "case": "差评工单",
     "rating_link": "短信评价链接",
     "followup_reminder": "容缺补交提醒",
+    "visit_scheduled": "上门服务安排通知",
+    "visit_declined": "上门服务未予安排通知",
 }
-CHANNEL_ZH = {outbox.PROVINCE: "省好差评平台", outbox.SMS: "短信"}
+CHANNEL_ZH = {outbox.PROVINCE: "省好差评平台", outbox.SMS: "短信", outbox.WEBHOOK: "Webhook 推送"}
 STATUS_ZH = {"pending": "待发送", "delivered": "已送达", "given_up": "已放弃"}
 
 
@@ -87,6 +89,10 @@ def about(row: OutboxRow) -> str:
         return f"工单 {p.get('case_id')} · {p.get('action_name') or p.get('action')}"
     if row.kind == "rating_link":
         return f"{p.get('number') or ''} 号办结后的评价短信".strip()
+    if row.kind.startswith("visit_"):
+        return f"上门服务申请 {p.get('visit_id') or ''}".strip()
+    if row.channel == outbox.WEBHOOK:
+        return f"订阅 {p.get('webhook')} · 事件 {p.get('seq')}"
     return ""
 
 

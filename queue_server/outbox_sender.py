@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from itertools import zip_longest
 from typing import TYPE_CHECKING, Any
 
-from . import outbox
+from . import outbox, webhooks
 from .appointments import mask_phone
 from .delivery import Outcome, Verdict, backoff, next_step, retry_after, verdict_of
 from .feedback_models import DeliveryRow, OutboxRow
@@ -99,7 +99,7 @@ class OutboxSender:
                 if time.monotonic() - started > self.budget_s:
                     done["left_for_next_round"] += 1
                     continue
-                if row.channel in silent:
+                if _lane(row.channel, row.payload) in silent:
                     continue
                 taken = self._claim(row, now)
                 if taken is None:
@@ -109,7 +109,8 @@ class OutboxSender:
                 outcome = self._send(client, taken)
                 ms = round((time.monotonic() - began) * 1000)
                 if outcome.status is None and outcome.verdict is Verdict.RETRY:
-                    silent.add(taken.channel)  # no answer: its other messages wait a round
+                    # No answer: the others of its lane (a channel, a subscriber) wait a round.
+                    silent.add(_lane(taken.channel, taken.payload))
                 done[self._record(taken, outcome, ms, now).value] += 1
         return dict(done)
 
@@ -117,7 +118,8 @@ class OutboxSender:
         """The due messages of each channel, taken in turns: a platform that is
         down, slow or not configured never keeps the text messages waiting, nor
         they it. Without a platform address its records wait (pending)."""
-        channels = [outbox.SMS] + ([outbox.PROVINCE] if self.settings.province_url else [])
+        channels = [outbox.SMS, outbox.WEBHOOK]
+        channels += [outbox.PROVINCE] if self.settings.province_url else []
         with self.runner.store.read() as tx:
             lists = [tx.outbox_due(now, BATCH, channel) for channel in channels]
         return [row for turn in zip_longest(*lists) for row in turn if row is not None]
@@ -140,23 +142,49 @@ class OutboxSender:
             return self._post(client, taken)
         if taken.channel == outbox.SMS:
             return self._text(taken)
+        if taken.channel == outbox.WEBHOOK:
+            return self._deliver_hook(client, taken)
         return Outcome(Verdict.GIVE_UP, None, f"unknown channel {taken.channel!r}")
 
     def _post(self, client: "httpx.Client", taken: Taken) -> Outcome:
         """POST the record to the platform (docs/province.md)."""
-        import httpx
-
         assert self.settings.province_url is not None
-        headers = {
-            "Content-Type": "application/json; charset=utf-8",
-            "Idempotency-Key": idempotency_key(taken.hall_id, taken.id),
-            "X-Yichuang-Attempt": str(taken.attempt),
-        }
+        headers = {"Idempotency-Key": idempotency_key(taken.hall_id, taken.id)}
         if self.settings.province_token:
             headers["Authorization"] = f"Bearer {self.settings.province_token}"
         body = json.dumps(taken.payload, ensure_ascii=False).encode()
+        return self._http(client, self.settings.province_url, body, headers, taken.attempt)
+
+    def _deliver_hook(self, client: "httpx.Client", taken: Taken) -> Outcome:
+        """POST an event to a hall's subscriber, signed with its secret (webhooks.py)."""
+        with self.runner.store.read() as tx:
+            hooks = tx.specials(taken.hall_id).get(webhooks.KEY) or []
+        hook = next((h for h in hooks if h["id"] == taken.payload.get("webhook")), None)
+        if hook is None:
+            return Outcome(Verdict.GIVE_UP, None, "the subscription was removed")
+        secret = self.runner.sealer.open(hook["secret"])
+        if secret is None:
+            return Outcome(Verdict.GIVE_UP, None, "the secret cannot be opened (key changed)")
+        body = json.dumps(taken.payload, ensure_ascii=False).encode()
+        headers = {
+            "X-Yichuang-Signature": webhooks.sign(secret, body),
+            "X-Yichuang-Delivery": str(taken.payload["id"]),
+            "X-Yichuang-Event": taken.kind,
+        }
+        return self._http(client, hook["url"], body, headers, taken.attempt)
+
+    def _http(
+        self, client: "httpx.Client", url: str, body: bytes, headers: dict[str, str], attempt: int
+    ) -> Outcome:
+        """One POST of a JSON body; what its answer (or its silence) means."""
+        import httpx
+
+        headers = headers | {
+            "Content-Type": "application/json; charset=utf-8",
+            "X-Yichuang-Attempt": str(attempt),
+        }
         try:
-            answer = client.post(self.settings.province_url, content=body, headers=headers)
+            answer = client.post(url, content=body, headers=headers)
         except httpx.TimeoutException:
             return Outcome(Verdict.RETRY, None, f"no answer within {self.timeout_s:g} s")
         except httpx.TransportError as error:
@@ -224,6 +252,11 @@ class OutboxSender:
         elif step is Verdict.RETRY:
             log.info("outbox: %s attempt %d failed: %s", what, taken.attempt, outcome.detail)
         return step
+
+
+def _lane(channel: str, payload: dict[str, Any]) -> str:
+    """Messages that wait together when their receiver does not answer."""
+    return f"{channel}:{payload.get('webhook')}" if channel == outbox.WEBHOOK else channel
 
 
 def _short(text: str, limit: int = 160) -> str:

@@ -12,7 +12,7 @@ from .domain import Policy
 class SettingHelp:
     label: str
     explanation: str
-    unit: str  # 秒, 分钟, 次, 张, 天, 工作日, %, or 开关 (0 off, 1 on)
+    unit: str  # 秒, 分钟, 次, 张, 天, 工作日, 人, %, or 开关 (0 off, 1 on)
 
 
 SWITCH = "开关"
@@ -80,6 +80,12 @@ HELP: dict[str, SettingHelp] = {
     ),
     "followup_remind_days": SettingHelp(
         "容缺补交提醒", "容缺受理的材料到期前这么多天提醒办事人和窗口", "天"
+    ),
+    "visit_horizon_days": SettingHelp(
+        "上门服务可约天数", "送服务上门的期望日期和安排时间最多在这么多天之内", "天"
+    ),
+    "visit_company_min": SettingHelp(
+        "企业上门最少人数", "企业申请送服务上门，办理人数须至少这么多", "人"
     ),
 }
 

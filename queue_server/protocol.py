@@ -136,11 +136,14 @@ ENDS_CALL = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """One change to announce. `ticket_id` is stored with it, never sent."""
+    """One change to announce. `ticket_id` is stored with it, never sent;
+    `took_s` (the wait at a call, the handling time at a finish) only feeds
+    this process's metrics."""
 
     type: EventType
     data: dict[str, Any]
     ticket_id: str | None = None
+    took_s: float | None = None
 
 
 # ---------------------------------------------------------------- the sequence rule

@@ -1,6 +1,7 @@
 """The 短信评价 link: when a ticket that came from a booking is finished, a text
 message to the booking's verified phone asks the visitor to rate the service
-(the province's 短信评价), if the hall's policy `rating_sms` is on.
+(the province's 短信评价), if the hall's policy `rating_sms` is on; so does a
+home visit's, to the phone its code proved (`ask_rating`).
 
 It is queued in the transaction of the finish (`outbox`), so a finished
 ticket's message is never lost and never sent for a finish that did not
@@ -31,20 +32,36 @@ def queue_rating_link(
 ) -> bool:
     """Queue the message for `ticket`, just finished; False when there is none
     to send (no booking, no verified phone, the policy off, no public address)."""
-    if not hall.policy.rating_sms or not public_url:
-        return False
     code = _appointment_code(tx, ticket)
     booking = tx.appointment(code) if code else None
     if booking is None or not booking.phone_enc:
         return False
+    return ask_rating(tx, public_url, hall, ticket, item_name, booking.phone_enc, now, delay=DELAY)
+
+
+def ask_rating(
+    tx: Tx,
+    public_url: str,
+    hall: Hall,
+    ticket: Ticket,
+    item_name: str,
+    phone_enc: str,
+    now: datetime,
+    *,
+    delay: timedelta = timedelta(0),
+) -> bool:
+    """Queue the message for `ticket` to the sealed phone, `delay` from now;
+    False when the hall's policy is off or no public address is set."""
+    if not hall.policy.rating_sms or not public_url:
+        return False
     link = f"{public_url.rstrip('/')}/t/{ticket.id}?via=sms"
     payload = {
-        "phone": booking.phone_enc,
+        "phone": phone_enc,
         "text": rating_text(hall.name, item_name, link),
         "number": ticket.number,
         "ticket_id": ticket.id,  # never shown: the delivery log names the number
     }
-    outbox.enqueue(tx, hall.id, outbox.SMS, KIND, payload, now, send_at=now + DELAY)
+    outbox.enqueue(tx, hall.id, outbox.SMS, KIND, payload, now, send_at=now + delay)
     return True
 
 

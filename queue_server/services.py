@@ -24,6 +24,8 @@ runner (store, settings, catalogue, clock, feed):
 - `case_desk`     差评 and 「办不成事」 cases: the list, a case's record, its moves
 - `case_intake`   「办不成事」 reports and the hall's 好差评 settings
 - `outbox_log`    what went to the provincial platform and to phones (`outbox_sender` sends)
+- `ticket_guides` the 办事指引 of a ticket's item, for its holder's page
+- `visit_desk`    送服务上门: home visits listed, scheduled, declined, done as a served ticket
 """
 
 from .case_desk import CaseDesk
@@ -45,7 +47,10 @@ from .ratings_report import RatingsReport
 from .reports import Reports
 from .sessions import StaffSessions
 from .staff import StaffAccounts
+from .ticket_guides import TicketGuides
 from .ticket_record import TicketRecord
+from .visit_desk import VisitDesk
+from .webhook_desk import WebhookDesk
 
 
 class HallServices(
@@ -69,5 +74,8 @@ class HallServices(
     CaseIntake,
     Followups,
     OutboxLog,
+    TicketGuides,
+    VisitDesk,
+    WebhookDesk,
 ):
     """Every use case of a hall (see the modules above)."""

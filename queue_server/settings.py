@@ -10,6 +10,9 @@ DEFAULT_DATABASE_URL = "sqlite:///var/yichuang.db"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
+SYNCHRONOUS = ("FULL", "EXTRA", "NORMAL")  # SQLite levels that keep a WAL database whole
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -45,6 +48,12 @@ class Settings:
     # (with the token as a bearer) from the outbox; unset, nothing is recorded for it.
     province_url: str | None = None
     province_token: str | None = None
+    # SQLite's fsync policy. FULL: a ticket acknowledged is on disk, through a
+    # power cut (group commit pays one fsync per batch). NORMAL survives a
+    # killed process but may lose the last commits when the machine stops.
+    sqlite_synchronous: str = "FULL"
+    # A bearer for GET /metrics; unset, only this machine may scrape it.
+    metrics_token: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -70,6 +79,8 @@ class Settings:
             auth_window_s=float(env.get("QUEUE_AUTH_WINDOW_S", "60")),
             province_url=env.get("QUEUE_PROVINCE_URL") or None,
             province_token=env.get("QUEUE_PROVINCE_TOKEN") or None,
+            sqlite_synchronous=env.get("QUEUE_SQLITE_SYNCHRONOUS", "FULL").strip().upper(),
+            metrics_token=env.get("QUEUE_METRICS_TOKEN") or None,
         )
         settings.check()
         return settings
@@ -85,6 +96,11 @@ class Settings:
             raise SystemExit(
                 f"QUEUE_TIMEZONE={self.timezone!r} is not a known time zone (e.g. Asia/Shanghai)"
             ) from None
+        if self.sqlite_synchronous not in SYNCHRONOUS:
+            raise SystemExit(
+                f"QUEUE_SQLITE_SYNCHRONOUS={self.sqlite_synchronous!r} is not one of "
+                + ", ".join(SYNCHRONOUS)
+            )
         if self.production and not (self.secret_key or self.secret_key_file):
             raise SystemExit(
                 "QUEUE_ENV=production needs QUEUE_SECRET_KEY (or QUEUE_SECRET_KEY_FILE naming a "

@@ -198,7 +198,7 @@ class StateBase:
         if action in (TicketAction.CALL, TicketAction.RECALL) and moved.window is not None:
             data["announcement"] = announcement(moved.number, moved.window)
             data["called_at"] = local_iso(moved.called_at, self.hall.zone)
-        move.events.append(Event(TICKET_EVENTS[action], data, ticket_id=moved.id))
+        move.events.append(Event(TICKET_EVENTS[action], data, moved.id, _took(moved, action)))
         return moved
 
     def _handled(self, ticket: Ticket) -> None:
@@ -219,3 +219,12 @@ class StateBase:
                 code="window_has_no_ticket",
             )
         return held
+
+
+def _took(ticket: Ticket, action: TicketAction) -> float | None:
+    """The wait a call ends, or the handling a finish ends (the metrics' figures)."""
+    if action is TicketAction.CALL and ticket.called_at is not None:
+        return (ticket.called_at - ticket.arrived_at).total_seconds()
+    if action is TicketAction.FINISH and ticket.started_at and ticket.finished_at:
+        return (ticket.finished_at - ticket.started_at).total_seconds()
+    return None

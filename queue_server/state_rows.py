@@ -16,7 +16,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
 from .catalogue import Catalogue
-from .domain import ACTIVE_STATUSES, Hall, PriorityClass, Service, Window
+from .domain import ACTIVE_STATUSES, Entry, Hall, PriorityClass, Service, Window
 from .errors import StaleState
 from .hall_rows import COUNTERS, WINDOWS, HallRows
 from .hall_state import Day, HallState, Move, windows_in_order
@@ -223,7 +223,12 @@ class StateRows(HallRows):
                 COUNTERS.c.hall_id == hall_id, COUNTERS.c.business_date == day
             )
         )
-        today = (TICKETS.c.hall_id == hall_id, TICKETS.c.business_date == day)
+        # A home visit (送服务上门) neither arrived in the hall nor held a window.
+        today = (
+            TICKETS.c.hall_id == hall_id,
+            TICKETS.c.business_date == day,
+            TICKETS.c.entry != Entry.HOME_VISIT.value,
+        )
         first_legs = self.s.execute(
             sa_select(TICKETS.c.service, TICKETS.c.category, TICKETS.c.priority).where(
                 *today, TICKETS.c.parent_id.is_(None)
@@ -265,10 +270,11 @@ class StateRows(HallRows):
             extra = holder or {}
             if ticket.parent_id is not None:
                 parent = self.ticket_row(ticket.parent_id)
-                extra = {
-                    k: getattr(parent, k)
-                    for k in ("id_hash", "id_masked", "issued_by", "note", "green_check")
-                }
+                kept: tuple[str, ...] = ("id_hash", "id_masked", "issued_by", "note")
+                kept += ("green_check",)  # a declared group still to be checked
+                # The 办事指引 answers fit only the item they were given for.
+                kept += ("answers",) if parent.service == ticket.service else ()
+                extra = {k: getattr(parent, k) for k in kept}
             connection.execute(_INSERT_TICKET, _new_ticket_row(ticket) | extra)
         for window in move.windows:
             self._save_window(window)

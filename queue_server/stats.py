@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from .domain import Service, Step, Ticket, TicketAction
+from .domain import Entry, Service, Step, Ticket, TicketAction
 from .protocol import TicketStatus
 
 
@@ -67,12 +67,14 @@ def day_figures(
     """
     visitors = [t for t in tickets if t.parent_id is None]
     statuses = Counter(t.status for t in tickets)
-    waits = [(t, w) for t in visitors if (w := wait_s(t)) is not None]
+    # A home visit (送服务上门) is served and handled, but waited in no hall.
+    in_line = [t for t in visitors if t.entry is not Entry.HOME_VISIT]
+    waits = [(t, w) for t in in_line if (w := wait_s(t)) is not None]
     handled = [(t, h) for t in tickets if (h := handling_s(t)) is not None]
     in_hall = [
         s
         for t in tickets
-        if t.status is TicketStatus.DONE
+        if t.status is TicketStatus.DONE and t.entry is not Entry.HOME_VISIT
         if (s := _seconds(t.finished_at, t.arrived_at)) is not None
     ]
     within = [w <= services[t.service].target_wait_minutes * 60 for t, w in waits]

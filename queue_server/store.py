@@ -16,7 +16,8 @@ processes can share one database:
 
 The queries live in `state_rows` (the hall's state), `hall_rows` (the hall,
 its windows and events), `ticket_rows` (tickets) and `records` (ratings,
-tokens, devices, alerts, bookings, meta), `staff_rows` (staff and sessions).
+tokens, devices, alerts, bookings, meta), `staff_rows` (staff and sessions),
+`visit_rows` (home visits).
 """
 
 from collections.abc import Iterator
@@ -27,11 +28,13 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
+from .citizen_rows import CitizenRows
 from .feedback_rows import FeedbackRows
 from .records import Records
 from .report_rows import ReportRows
 from .staff_rows import StaffRows
 from .state_rows import Kept, StateRows
+from .visit_rows import VisitRows
 
 
 def normalise_url(url: str) -> str:
@@ -42,7 +45,7 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def _sqlite_engine(url: str, *, begin: str, connections: int) -> Engine:
+def _sqlite_engine(url: str, *, begin: str, connections: int, synchronous: str) -> Engine:
     engine = create_engine(
         url,
         connect_args={"timeout": 30, "check_same_thread": False},
@@ -57,7 +60,7 @@ def _sqlite_engine(url: str, *, begin: str, connections: int) -> Engine:
         conn.isolation_level = None  # we issue BEGIN ourselves, below
         cursor = conn.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")  # a checked setting
         cursor.execute("PRAGMA foreign_keys=ON")
         # Deleted or overwritten rows are zeroed, not left in free space: a copy of
         # the file must not give back personal data or a key that was removed.
@@ -74,7 +77,7 @@ def _sqlite_engine(url: str, *, begin: str, connections: int) -> Engine:
 class Store:
     """Owns the engines. `write()` and `read()` open a transaction as a `Tx`."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, synchronous: str = "FULL") -> None:
         self.url = normalise_url(url)
         if self.url.startswith("sqlite"):
             self.dialect = "sqlite"
@@ -82,8 +85,12 @@ class Store:
             # (first come, first served) instead of in SQLite's busy handler,
             # which sleeps up to 100 ms per retry. Atomicity still comes from
             # SQLite's lock, which also orders writers of other processes.
-            self._writer = _sqlite_engine(self.url, begin="BEGIN IMMEDIATE", connections=1)
-            self._reader = _sqlite_engine(self.url, begin="BEGIN", connections=8)
+            self._writer = _sqlite_engine(
+                self.url, begin="BEGIN IMMEDIATE", connections=1, synchronous=synchronous
+            )
+            self._reader = _sqlite_engine(
+                self.url, begin="BEGIN", connections=8, synchronous=synchronous
+            )
         else:
             self.dialect = "postgresql"
             self._writer = create_engine(self.url, pool_size=10, max_overflow=20)
@@ -112,6 +119,11 @@ class Store:
                 conn.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").close()
             finally:
                 conn.close()
+
+    def ping(self) -> None:
+        """One round trip to the database (readiness); raises when it is away."""
+        with self._reader.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
 
     def dispose(self) -> None:
         self._writer.dispose()
@@ -142,7 +154,7 @@ class Store:
                 tx.release()
 
 
-class Tx(StateRows, Records, StaffRows, FeedbackRows, ReportRows):
+class Tx(StateRows, Records, StaffRows, FeedbackRows, ReportRows, CitizenRows, VisitRows):
     """One open transaction; every method reads or writes through it."""
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Row, Table, bindparam, func, insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from .domain import Step, Ticket
+from .domain import Entry, Step, Ticket
 from .errors import NotFound
 from .models import EventRow, TicketRow, TransitionRow
 from .protocol import TicketStatus
@@ -134,7 +134,10 @@ class TicketRows(Rows):
         waited = self._seconds(TICKETS.c.first_called_at, TICKETS.c.issued_at)
         mean = self.s.execute(
             sa_select(func.avg(waited)).where(
-                *of_day, TICKETS.c.parent_id.is_(None), TICKETS.c.first_called_at.is_not(None)
+                *of_day,
+                TICKETS.c.parent_id.is_(None),
+                TICKETS.c.first_called_at.is_not(None),
+                TICKETS.c.entry != Entry.HOME_VISIT.value,  # waited in no hall
             )
         ).scalar()
         by_status = {TicketStatus(status): n for status, n in counts}

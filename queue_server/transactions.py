@@ -20,18 +20,23 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 
 from . import catalogue as catalogue_module
+from . import outbox
 from .access import FailureWindow
 from .catalogue import Catalogue
+from .domain import Hall
 from .errors import StaleState
 from .group_commit import GroupCommit, Job, LoopBatches
 from .hall_state import HallState, Move
 from .id_key import load_id_key
+from .metrics import Metrics
 from .protocol import Event
+from .public import local_iso
 from .sealed import Sealer
 from .settings import Settings
 from .store import Store, Tx
 from .tokens import Tokens
 from .views import waiting_counts
+from .webhooks import takers
 
 Notify = Callable[[str, int], None]  # (hall, last seq) after a commit
 R = TypeVar("R")
@@ -62,8 +67,10 @@ class Runner:
         catalogue: Catalogue | None = None,
         clock: Callable[[], datetime] = utcnow,
         notify: Notify | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
+        self.metrics = metrics or Metrics()
         self.settings = settings
         self.catalogue = catalogue or catalogue_module.load()
         self.clock = clock
@@ -118,16 +125,19 @@ class Runner:
         for attempt in range(MAX_ATTEMPTS):
             outcomes: list[tuple[Any, BaseException | None]] = []
             last_seq = None
+            committed: list[Event] = []
+            started = time.perf_counter()
             try:
                 with self.store.write() as tx:
                     tx.lock_hall(hall_id)
                     for job in jobs:
-                        result, error, seq = self._run_job(tx, hall_id, job)
+                        result, error, seq = self._run_job(tx, hall_id, job, committed)
                         outcomes.append((result, error))
                         last_seq = seq or last_seq
             except (IntegrityError, StaleState):
                 time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # de-synchronise retries
                 continue
+            self.metrics.committed(hall_id, committed, len(jobs), time.perf_counter() - started)
             for job, (result, error) in zip(jobs, outcomes, strict=True):
                 if error is not None:
                     job.fail(error)
@@ -141,9 +151,10 @@ class Runner:
             job.fail(busy)
 
     def _run_job(
-        self, tx: Tx, hall_id: str, job: Job
+        self, tx: Tx, hall_id: str, job: Job, committed: list[Event]
     ) -> tuple[Any, BaseException | None, int | None]:
-        """(result, error, last seq) of one change, in its own savepoint."""
+        """(result, error, last seq) of one change, in its own savepoint; its
+        events join `committed`."""
         for attempt in range(MAX_ATTEMPTS):
             events: list[Event] = []
             try:
@@ -151,6 +162,7 @@ class Runner:
                     now = self.clock()
                     result = job.work(tx, now, events)
                     seq = self._append_events(tx, hall_id, events, now)
+                committed.extend(events)
                 return result, None, seq
             except IntegrityError as error:
                 # A unique index caught a twin (same idempotency key, same
@@ -173,7 +185,28 @@ class Runner:
         # never has to add and subtract, and cannot drift.
         state = self.state(tx, hall_id, now, reading=True)
         counts = waiting_counts(state, self.catalogue)
-        return tx.append_events(hall_id, events, {"waiting": counts}, now)
+        last = tx.append_events(hall_id, events, {"waiting": counts}, now)
+        if state.hall.webhooks:
+            first = last - len(events) + 1
+            for seq, event in enumerate(events, first):
+                self._hook(tx, state.hall, seq, event, now)
+        return last
+
+    @staticmethod
+    def _hook(tx: Tx, hall: Hall, seq: int, event: Event, now: datetime) -> None:
+        """Queue `event` for each subscription that takes it, in this transaction:
+        it goes out if and only if the change commits."""
+        for hook_id, name in takers(hall.webhooks, event):
+            payload = {
+                "id": f"{hall.id}-{seq}-{hook_id}",  # the same on every retry: dedupe by it
+                "type": name,
+                "hall": hall.id,
+                "seq": seq,
+                "at": local_iso(now, hall.zone),
+                "data": event.data,
+                "webhook": hook_id,
+            }
+            outbox.enqueue(tx, hall.id, outbox.WEBHOOK, name, payload, now)
 
     def local_today(self, now: datetime) -> date:
         """Today in the server's default time zone (a birth date may not be after it)."""

@@ -14,6 +14,7 @@ from .declared_groups import claim_label
 from .dispatch import called_before, lane_last
 from .domain import STAFFED, Entry, Hall, Lane, Policy, Ticket, Window
 from .estimate import Estimate
+from .guide_trees import answered
 from .hall_state import HallState
 from .models import AlertAckRow, AlertRow
 from .protocol import TicketStatus
@@ -202,9 +203,15 @@ def order_note(reasons: list[str]) -> str | None:
 
 
 def window_view(
-    tx: Tx, state: HallState, window: Window, now: datetime, ticket: Ticket | None = None
+    tx: Tx,
+    catalogue: Catalogue,
+    state: HallState,
+    window: Window,
+    now: datetime,
+    ticket: Ticket | None = None,
 ) -> dict[str, Any]:
-    """The clerk's console: the window, and its ticket with the masked ID number."""
+    """The clerk's console: the window, and its ticket with the masked ID number
+    and the 办事指引 answers (the checklist they make replaces the item's)."""
     current = ticket or (tx.ticket(window.ticket_id) if window.ticket_id else None)
     holding = current.number if current and window.ticket_id else None
     view: dict[str, Any] = {"window": public_window(window, holding, state.hall.zone)}
@@ -212,9 +219,12 @@ def window_view(
         service = state.service(current.service)
         waited = (current.first_called_at or now) - current.arrived_at
         row = tx.ticket_row(current.id)
+        guide = answered(catalogue.guide(service.code, state.hall), row.answers, service.materials)
         view["ticket"] = public_ticket(current, service) | {
             "id": current.id,
-            "materials": list(service.materials),
+            "materials": guide["checklist"],
+            "answers": guide["answers"],
+            "answers_complete": guide["answers_complete"],
             "id_masked": row.id_masked,
             "note": row.note,  # the 导办's pre-check (资料预审), for the clerk only
             "green_check": row.green_check,  # a declared group: claimed, confirmed, removed

@@ -6,6 +6,8 @@
 - `GET /t/{ticket id}`: the holder's status page on a phone, the address the
   ticket's QR code opens. No token: the unguessable id is the key, and the
   API it polls (`GET /api/tickets/{id}`) shows no personal data.
+- `GET /visit/{hall}`: 送服务上门 from a phone: the request with its phone code,
+  then (`?v=<the visit's code>`) the visit's state and its cancel.
 - `GET /qr.svg?data=…`: the QR code of a ticket's status address, drawn as
   SVG, for the kiosk's result screen.
 
@@ -43,6 +45,10 @@ QR_HEADERS = {
 
 async def kiosk_page(request: Request) -> Response:
     return render(request, "kiosk.html", headers=KIOSK_HEADERS, hall=request.path_params["hall"])
+
+
+async def visit_page(request: Request) -> Response:
+    return render(request, "visit.html", hall=request.path_params["hall"])
 
 
 async def status_page(request: Request) -> Response:
@@ -97,5 +103,6 @@ async def qr_svg(request: Request) -> Response:
 routes = [
     Route("/kiosk/{hall}", kiosk_page),
     Route("/t/{id}", status_page),
+    Route("/visit/{hall}", visit_page),
     Route("/qr.svg", qr_svg),
 ]

@@ -41,6 +41,9 @@ class LiveServer:
         self.log_path = log_dir / f"server-{self.port}.log"
         self.process: subprocess.Popen[bytes] | None = None
         self.admin = {"Authorization": f"Bearer {ADMIN}"}
+        # One client, its connections kept alive: a test's many calls do not
+        # each pay for a new client (its TLS context) and a new connection.
+        self.http = httpx2.Client(timeout=10)
 
     @property
     def url(self) -> str:
@@ -91,6 +94,8 @@ class LiveServer:
                 self.process.kill()
                 self.process.wait()
         self.process = None
+        self.http.close()  # connections to the stopped process are dead
+        self.http = httpx2.Client(timeout=10)
 
     def restart(self) -> None:
         self.stop()
@@ -99,9 +104,7 @@ class LiveServer:
     def api(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> Any:
         """Call the API (as admin unless a token is given); the JSON, or None for 204."""
         headers = {"Authorization": f"Bearer {token}"} if token else self.admin
-        response = httpx2.request(
-            method, f"{self.url}{path}", headers=headers, timeout=10, **kwargs
-        )
+        response = self.http.request(method, f"{self.url}{path}", headers=headers, **kwargs)
         assert response.status_code < 300, (response.status_code, response.text)
         return response.json() if response.content else None
 

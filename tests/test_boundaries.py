@@ -49,11 +49,14 @@ CORE = [
     "hall_state",
     "waiting",
     "hall_catalogue",
+    "guide_trees",
     "policy_help",
     "cases",
+    "home_visits",
     "feedback_figures",
     "staff_figures",
     "delivery",
+    "webhooks",
 ]
 CLIENTS = ["display_client", "ticket_printer"]
 CLIENT_CORES = [

@@ -3,7 +3,8 @@
 // off refuses its tickets at once and takes it off the ticket machines at
 // their next refresh (a minute at most, between visitors); each other
 // field is saved with the row's 保存 and marked 本厅 where it differs from
-// the catalogue's value (恢复默认 sends null: the catalogue's again).
+// the catalogue's value (恢复默认 sends null: the catalogue's again). The
+// item's 办事指引 tree has its own editor row (admin-guide.js).
 "use strict";
 
 AdminConsole.section({
@@ -32,6 +33,11 @@ AdminConsole.section({
           class: "muted",
           text: "关闭的事项即刻停止取号，取号机一分钟内不再显示；“本厅”标记的设置与全市目录不同。每时段名额留空：按预约占比自动计算。",
         }),
+        el("p", {
+          class: "muted",
+          id: "guide-count",
+          text: `${answer.data.services.filter((s) => s.guide).length} 个事项有办事指引（简单问答生成收件清单）：点“指引”查看、修改或关闭。`,
+        }),
       ),
       groups,
     );
@@ -52,11 +58,11 @@ AdminConsole.section({
     }
 
     function head() {
-      const titles = ["开通", "事项", "目标等候（分钟）", "办理时长（分钟）", "取号方式", "每时段名额", "所需材料", ""];
+      const titles = ["开通", "事项", "目标等候（分钟）", "办理时长（分钟）", "取号方式", "每时段名额", "材料 · 指引", ""];
       return el("thead", {}, el("tr", {}, ...titles.map((t) => el("th", { text: t }))));
     }
 
-    /** The item's row and its materials editor (a second row, hidden until opened). */
+    /** The item's row, its materials editor and its 办事指引 editor (rows hidden until opened). */
     function rows(item) {
       const own = new Set(item.overridden);
       const mark = (name, node) =>
@@ -91,8 +97,17 @@ AdminConsole.section({
         text: `${item.materials.length} 项 · 编辑`,
         onclick: () => { editor.hidden = !editor.hidden; },
       });
+      const guide = AdminGuide.editor(item, 8, (body) => send(item, body, [row, editor, guide]));
+      const guideToggle = el("button", {
+        type: "button",
+        class: item.guide ? "has-guide" : "",
+        "data-readonly-ok": true,
+        "data-testid": `guide-toggle-${item.code}`,
+        text: AdminGuide.summary(item),
+        onclick: () => { guide.hidden = !guide.hidden; },
+      });
       const save = el("button", { type: "button", class: "primary", "data-testid": `save-${item.code}`, text: "保存" });
-      const reset = el("button", { type: "button", text: "恢复默认", disabled: own.size === 0 });
+      const reset = el("button", { type: "button", text: "恢复默认" });
       const row = el(
         "tr",
         { "data-code": item.code, "data-name": item.name, class: item.enabled ? "" : "off" },
@@ -102,11 +117,11 @@ AdminConsole.section({
         el("td", {}, mark("minutes", minutes)),
         el("td", {}, mark("walk_in", walkIn)),
         el("td", {}, mark("slot_capacity", capacity)),
-        el("td", {}, mark("materials", toggle)),
+        el("td", {}, mark("materials", toggle), mark("guide", guideToggle)),
         el("td", {}, el("div", { class: "row" }, save, reset)),
       );
 
-      enable.addEventListener("change", () => send(item, { enabled: enable.checked }, [row, editor]));
+      enable.addEventListener("change", () => send(item, { enabled: enable.checked }, [row, editor, guide]));
       save.addEventListener("click", () => {
         const wanted = {
           target_wait_minutes: whole(target.value),
@@ -120,25 +135,31 @@ AdminConsole.section({
           if (JSON.stringify(wanted[name]) !== JSON.stringify(item[name])) changed[name] = wanted[name];
         }
         if (!Object.keys(changed).length) return ctx.say("没有修改");
-        send(item, changed, [row, editor]);
+        send(item, changed, [row, editor, guide]);
       });
-      reset.addEventListener("click", () => send(item, Object.fromEntries(item.overridden.map((n) => [n, null])), [row, editor]));
-      return [row, editor];
+      // 恢复默认 is for the row's fields; the tree has its own 恢复目录指引.
+      const fields = item.overridden.filter((n) => n !== "guide");
+      reset.disabled = fields.length === 0;
+      reset.addEventListener("click", () => send(item, Object.fromEntries(fields.map((n) => [n, null])), [row, editor, guide]));
+      return [row, editor, guide];
     }
 
-    /** PATCH the item; on success its rows are drawn again from the answer. */
+    /** PATCH the item; on success its rows are drawn again from the answer
+     * (open editors stay open). Resolves to the result. */
     async function send(item, body, drawn) {
       const result = await ctx.call("PATCH", `${path}/${encodeURIComponent(item.code)}`, body);
       if (!result.ok) {
         ctx.say(result.data.message, "error");
-        return;
+        return result;
       }
-      const [row, editor] = rows(result.data);
-      editor.hidden = drawn[1].hidden;
-      drawn[0].replaceWith(row);
-      drawn[1].replaceWith(editor);
+      const fresh = rows(result.data);
+      fresh.forEach((node, i) => {
+        if (i > 0) node.hidden = drawn[i].hidden;
+        drawn[i].replaceWith(node);
+      });
       filter();
       ctx.say(`已保存：${item.name}`);
+      return result;
     }
 
     function whole(text) {
@@ -149,6 +170,7 @@ AdminConsole.section({
     function shown(name, value) {
       if (name === "walk_in") return value ? "现场取号或预约" : "仅限预约";
       if (name === "materials") return value.join("；");
+      if (name === "guide") return value ? `${value.questions.length} 问` : "无";
       return value === null ? "自动" : String(value);
     }
 
@@ -159,7 +181,7 @@ AdminConsole.section({
         for (const row of group.querySelectorAll("tr[data-code]")) {
           const hit = !wanted || row.dataset.code.toLowerCase().includes(wanted) || row.dataset.name.includes(wanted);
           row.hidden = !hit;
-          if (!hit) row.nextElementSibling.hidden = true;
+          for (let next = row.nextElementSibling; !hit && next && !next.dataset.code; next = next.nextElementSibling) next.hidden = true;
           any = any || hit;
         }
         group.hidden = !any;

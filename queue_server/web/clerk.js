@@ -402,6 +402,7 @@
     renderAppointment(ticket && ticket.appointment);
     renderGuideNote(ticket && ticket.note);
     ClerkGreen.render(ticket);
+    renderAnswers(ticket);
     renderMaterials(ticket);
     $("idle-hint").hidden = Boolean(ticket) || windowState() !== "open";
   }
@@ -456,14 +457,25 @@
     $("guide-note-text").textContent = note || "";
   }
 
+  /** The visitor's 办事指引 answers: the checklist below is the one they made. */
+  function renderAnswers(ticket) {
+    const lines = ticket && Array.isArray(ticket.answers) ? ticket.answers : [];
+    $("answers-box").hidden = !lines.length;
+    $("materials-hint").textContent = lines.length ? "（按办事指引生成，核对后勾选）" : "（核对后勾选）";
+    $("answers-state").textContent = ticket && ticket.answers_complete === false ? "（未答完）" : "";
+    $("answers").replaceChildren(...lines.map((a) => fact(a.question, a.answer)));
+  }
+
   // The checklist is the clerk's own tally: ticks live only until the ticket changes.
   let materialsOf = null;
 
   function renderMaterials(ticket) {
     const list = ticket && ticket.materials ? ticket.materials : [];
     $("materials-box").hidden = !list.length;
-    if (!list.length || materialsOf === ticket.number) return;
-    materialsOf = ticket.number;
+    // Keyed by the list too: the details (with a personal list) may follow a partial view.
+    const key = ticket ? `${ticket.number}\n${list.join("\n")}` : null;
+    if (!list.length || materialsOf === key) return;
+    materialsOf = key;
     $("materials").replaceChildren(...list.map((m, i) => el("li", null, [
       el("label", null, [el("input", null, null, { type: "checkbox", id: `material-${i}` }), el("span", null, m)]),
     ])));

@@ -83,7 +83,7 @@ const SupervisorCore = (() => {
   // ------------------------------------------------------------ alerts
 
   /** The words of an `alert.raised` event's `alert` (day.py: over_wait, queue_length;
-   * case_desk.py: case_overdue, case_due_soon). */
+   * case_desk.py: case_overdue, case_due_soon; devices.py: device_silent). */
   function alertText(alert) {
     const extra = alert.extra_windows > 0 ? `，建议增开 ${alert.extra_windows} 个窗口` : "";
     if (alert.kind === "over_wait") {
@@ -105,6 +105,14 @@ const SupervisorCore = (() => {
       return {
         title: `工单 ${alert.case_id} ${alert.kind === "case_overdue" ? "已超期" : "临近期限"}`,
         detail: `${what}：${alert.status_name}，${alert.due_date} 到期，${left}`,
+      };
+    }
+    if (alert.kind === "device_silent") {
+      return {
+        title: `设备离线：${alert.label || "未命名设备"}`,
+        // seen_at is in the hall's time with its offset: its HH:MM is the hall's clock.
+        detail: `已 ${formatDuration(alert.silent_s)} 没有心跳（最后一次 ` +
+          `${String(alert.seen_at || "").slice(11, 16)}），请检查电源和网络`,
       };
     }
     return { title: "预警", detail: alert.kind || "" };

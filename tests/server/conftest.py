@@ -8,7 +8,10 @@ import pytest
 from starlette.testclient import TestClient
 
 from queue_server.app import create_app
+from queue_server.day import HallDay
+from queue_server.services import HallServices
 from queue_server.settings import Settings
+from queue_server.store import Store
 from tests.conftest import Clock
 
 ADMIN = "admin-secret-for-tests"
@@ -120,3 +123,13 @@ class Hall:
 @pytest.fixture
 def hall(client: TestClient) -> Hall:
     return Hall(client)
+
+
+@pytest.fixture
+def day(settings: Settings, clock: Clock, client: TestClient) -> Iterator[HallDay]:
+    """The hall's jobs on the app's database, with the test's clock."""
+    store = Store(settings.database_url)
+    try:
+        yield HallDay(HallServices(store, settings, clock=clock))
+    finally:
+        store.dispose()

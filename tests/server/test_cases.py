@@ -3,17 +3,12 @@ hall's supervisors verify, rectify, call back and close (or dismiss as 不实
 with a reason), against a deadline in working days; overdue and near-due
 cases are alerts on the supervisor console."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 from starlette.testclient import TestClient
 
 from queue_server.day import HallDay
-from queue_server.services import HallServices
-from queue_server.settings import Settings
-from queue_server.store import Store
 from tests.conftest import Clock
 from tests.server.conftest import Hall
 from tests.server.test_hall_settings import audit, put_hours
@@ -21,15 +16,6 @@ from tests.server.test_staff import add, login
 
 CASES = "/api/halls/h1/cases"
 PHONE = "13812345678"
-
-
-@pytest.fixture
-def day(settings: Settings, clock: Clock, client: TestClient) -> Iterator[HallDay]:
-    store = Store(settings.database_url)
-    try:
-        yield HallDay(HallServices(store, settings, clock=clock))
-    finally:
-        store.dispose()
 
 
 def at(clock: Clock, when: str) -> None:

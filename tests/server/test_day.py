@@ -5,11 +5,9 @@ and from two threads at once, to show that a second run changes nothing.
 """
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from starlette.testclient import TestClient
 
 from queue_server.day import HallDay
@@ -23,16 +21,6 @@ from tests.server.conftest import ID_CARD, PASSPORT, Hall
 WEEKDAYS = {"mon": [["09:00", "12:00"], ["13:30", "17:00"]]} | {
     d: [["09:00", "12:00"], ["13:30", "17:00"]] for d in ("tue", "wed", "thu", "fri")
 }
-
-
-@pytest.fixture
-def day(settings: Settings, clock: Clock, client: TestClient) -> Iterator[HallDay]:
-    """The jobs on the app's database, with the test's clock."""
-    store = Store(settings.database_url)
-    try:
-        yield HallDay(HallServices(store, settings, clock=clock))
-    finally:
-        store.dispose()
 
 
 def events(day: HallDay, hall: str = "h1", after: int = 0) -> list[tuple[str, dict[str, Any]]]:

@@ -8,11 +8,15 @@ import httpx2
 import pytest
 from websockets.sync.client import connect
 
-from queue_server.devices import BEAT_WRITE_S
+from queue_server.day import HallDay
+from queue_server.devices import BEAT_WRITE_S, SILENT_S
 from tests.conftest import Clock
 from tests.live import LiveServer
 from tests.server.conftest import Hall, bearer
+from tests.server.test_cases import at
+from tests.server.test_hall_settings import put_hours
 from tests.server.test_staff import add, login
+from tests.server.test_trust import alerts
 
 EN = {"Accept-Language": "en"}
 
@@ -289,3 +293,36 @@ def test_the_board_lists_the_printers_that_reported_of_valid_credentials(hall: H
     [kiosk] = [t for t in tokens if t["role"] == "kiosk"]
     hall.ok(hall.c.post(f"/api/tokens/{kiosk['id']}/revoke", headers=hall.admin))
     assert board_devices() == []
+
+
+def test_a_device_silent_while_the_hall_is_open_is_an_alert_once(
+    hall: Hall, clock: Clock, day: HallDay
+) -> None:
+    put_hours(hall)  # weekdays 09:00-12:00, 13:30-17:00; the clock is Wed 09:30
+    assert hall.c.post("/api/halls/h1/devices/heartbeat", headers=hall.display).status_code == 204
+    clock.advance(SILENT_S - 1)
+    assert day.raise_alerts("h1", clock.now) == 0  # quiet, not yet silent
+    clock.advance(1)
+    assert day.raise_alerts("h1", clock.now) == 1
+    assert day.raise_alerts("h1", clock.now) == 0  # once per silence
+    alert = alerts(hall)[-1]
+    assert alert["kind"] == "device_silent"
+    assert alert["seen_at"] == "2026-11-25T09:30:00+08:00" and alert["silent_s"] == SILENT_S
+    # Back, then silent again: a new alert. Over the lunch break, none.
+    assert hall.c.post("/api/halls/h1/devices/heartbeat", headers=hall.display).status_code == 204
+    clock.advance(SILENT_S)
+    assert day.raise_alerts("h1", clock.now) == 1
+    at(clock, "2026-11-25T12:30")
+    hall.c.post("/api/halls/h1/devices/heartbeat", headers=hall.display)
+    at(clock, "2026-11-25T13:20")
+    assert day.raise_alerts("h1", clock.now) == 0  # the hall is closed for lunch
+
+
+def test_a_revoked_devices_silence_is_no_alert(hall: Hall, clock: Clock, day: HallDay) -> None:
+    put_hours(hall)
+    made = hall.ok(create(hall), 201)
+    device = bearer(hall.ok(claim(hall, code_of(made)))["token"])
+    assert hall.c.post("/api/halls/h1/devices/heartbeat", headers=device).status_code == 204
+    hall.ok(hall.c.delete(f"/api/tokens/{made['id']}", headers=hall.admin), (200, 204))
+    clock.advance(2 * SILENT_S)
+    assert day.raise_alerts("h1", clock.now) == 0

@@ -17,12 +17,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from starlette.testclient import TestClient
 
 from queue_server.day import HallDay
-from queue_server.services import HallServices
 from queue_server.settings import Settings
-from queue_server.store import Store
 from tests.conftest import Clock
 from tests.server.conftest import ADMIN, Hall
 from tests.server.test_cases import at, move
@@ -65,15 +62,6 @@ def settings(db_url: str, platform: FakePlatform) -> Settings:
         province_url=platform.url,
         province_token="t",
     )
-
-
-@pytest.fixture
-def day(settings: Settings, clock: Clock, client: TestClient) -> Iterator[HallDay]:
-    store = Store(settings.database_url)
-    try:
-        yield HallDay(HallServices(store, settings, clock=clock))
-    finally:
-        store.dispose()
 
 
 def person(i: int) -> str:

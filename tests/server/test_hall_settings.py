@@ -3,7 +3,6 @@ name, time zone and lobby announcement; the national holiday calendar in the
 hours; 专项服务 extra sessions; today's 延时服务. Each change is audited, and
 the lobby's announcement reaches the feed."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,7 +11,6 @@ from starlette.testclient import TestClient
 
 from queue_server.app import create_app
 from queue_server.day import HallDay
-from queue_server.services import HallServices
 from queue_server.settings import Settings
 from queue_server.store import Store
 from tests.conftest import Clock
@@ -21,15 +19,6 @@ from tests.server.test_day import WEEKDAYS
 from tests.server.test_staff import add, login
 
 EN = {"Accept-Language": "en"}
-
-
-@pytest.fixture
-def day(settings: Settings, clock: Clock, client: TestClient) -> Iterator[HallDay]:
-    store = Store(settings.database_url)
-    try:
-        yield HallDay(HallServices(store, settings, clock=clock))
-    finally:
-        store.dispose()
 
 
 def events(day: HallDay, kind: str) -> list[dict[str, Any]]:

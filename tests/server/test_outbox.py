@@ -38,12 +38,16 @@ PHONE = "13812345678"
 
 
 class FakePlatform:
-    """The provincial platform on 127.0.0.1: each record is answered
-    `fail_status` for its first `fail_first` attempts, then taken (200, or 409
-    for one it holds already); every request is kept."""
+    """The provincial platform (or a webhook's receiver) on 127.0.0.1: each
+    record, known by its `key_header`, is answered `fail_status` for its first
+    `fail_first` attempts, then taken (200, or 409 for one it holds already);
+    every request is kept."""
 
-    def __init__(self, fail_first: int = 2, fail_status: int = 503) -> None:
+    def __init__(
+        self, fail_first: int = 2, fail_status: int = 503, key_header: str = "Idempotency-Key"
+    ) -> None:
         self.fail_first, self.fail_status, self.delay_s = fail_first, fail_status, 0.0
+        self.key_header = key_header
         self.requests: list[dict[str, Any]] = []
         self.accepted: dict[str, dict[str, Any]] = {}
         self.lock = threading.Lock()
@@ -67,7 +71,7 @@ class FakePlatform:
         self.thread.start()
 
     def answer(self, headers: dict[str, str], raw: bytes) -> int:
-        key = headers["Idempotency-Key"]
+        key = headers[self.key_header]
         with self.lock:
             before = sum(r["key"] == key for r in self.requests)
             self.requests.append({"key": key, "headers": headers, "raw": raw})

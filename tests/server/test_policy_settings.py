@@ -8,7 +8,7 @@ from queue_server.domain import Policy
 from queue_server.policy_help import HELP
 from tests.server.conftest import Hall
 
-UNITS = {"秒", "分钟", "次", "张", "天", "%", "开关", "工作日"}
+UNITS = {"秒", "分钟", "次", "张", "天", "%", "开关", "工作日", "人"}
 
 
 def test_every_policy_setting_has_a_label_an_explanation_and_a_unit() -> None:

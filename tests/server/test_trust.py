@@ -5,31 +5,17 @@ window serves the ticket and why later numbers may be called first."""
 
 import csv
 import io
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from starlette.testclient import TestClient
 
 from queue_server.day import HallDay
-from queue_server.services import HallServices
-from queue_server.settings import Settings
-from queue_server.store import Store
 from tests.conftest import Clock
 from tests.server.conftest import ID_CARD, PASSPORT, Hall
 
 QUICK = "HZ-HJ-ZM"  # 户籍证明开具: hukou, target 15 minutes
 SLOW = "HZ-QR-TK"  # 户口迁移（投靠亲属）: hukou, target 30 minutes
 ELDER_ID = "11010519491231002X"
-
-
-@pytest.fixture
-def day(settings: Settings, clock: Clock, client: TestClient) -> Iterator[HallDay]:
-    store = Store(settings.database_url)
-    try:
-        yield HallDay(HallServices(store, settings, clock=clock))
-    finally:
-        store.dispose()
 
 
 # ---------------------------------------------------------------- alerts (item 3)

@@ -1,0 +1,150 @@
+"""Signed webhooks: a hall's events reach its subscribers through the outbox,
+at least once, in the transaction of the change, checked by a local receiver
+that verifies every signature as docs/webhooks.md tells receivers to."""
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from queue_server import webhooks
+from queue_server.settings import Settings
+from tests.conftest import Clock
+from tests.server.conftest import ADMIN, Hall
+from tests.server.test_devices import audit
+from tests.server.test_outbox import FakePlatform, deliver, delivery_log
+
+HOOKS = "/api/halls/h1/webhooks"
+
+
+@pytest.fixture
+def receiver() -> Iterator[FakePlatform]:
+    fake = FakePlatform(fail_first=0, key_header="X-Yichuang-Delivery")
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    return Settings(database_url=db_url, admin_token=ADMIN, secret_key="k", jobs_interval_s=0)
+
+
+def subscribe(hall: Hall, url: str, events: list[str]) -> dict[str, Any]:
+    body = {"url": url, "events": events, "description": "市局数据中台"}
+    made: dict[str, Any] = hall.ok(hall.c.post(HOOKS, json=body, headers=hall.admin), 201)
+    return made
+
+
+def received(receiver: FakePlatform, secret: str) -> list[dict[str, Any]]:
+    """The bodies a receiver took, each checked as a receiver must check it."""
+    bodies = []
+    for request in receiver.requests:
+        signature = request["headers"]["X-Yichuang-Signature"]
+        assert webhooks.verify(secret, signature, request["raw"]), signature
+        assert not webhooks.verify("whsec_someone_else", signature, request["raw"])
+        body = json.loads(request["raw"])
+        assert request["headers"]["X-Yichuang-Delivery"] == body["id"]
+        assert request["headers"]["X-Yichuang-Event"] == body["type"]
+        bodies.append(body)
+    return bodies
+
+
+def test_subscribed_events_arrive_signed_in_order_and_nothing_else(
+    client: TestClient, hall: Hall, clock: Clock, receiver: FakePlatform
+) -> None:
+    made = subscribe(hall, receiver.url, ["ticket.issued", "ticket.called", "rating.bad"])
+    secret = made["secret"]
+    assert secret.startswith("whsec_") and made["events"] == sorted(made["events"])
+    listed = hall.ok(hall.c.get(HOOKS, headers=hall.admin))
+    assert secret not in json.dumps(listed) and listed["webhooks"][0]["id"] == made["id"]
+    assert "rating.bad" in listed["events"]
+
+    first, second = hall.ticket(), hall.ticket()
+    hall.open(1)  # window.opened: not subscribed
+    hall.serve(1)
+    bad = {"score": 1, "reasons": ["服务态度"]}
+    hall.ok(hall.c.post(f"/api/tickets/{first['id']}/rating", json=bad))
+    assert deliver(client, clock.now) == {"delivered": 4}
+
+    bodies = received(receiver, secret)
+    assert [b["type"] for b in bodies] == ["ticket.issued"] * 2 + ["ticket.called", "rating.bad"]
+    seqs = [b["seq"] for b in bodies]
+    assert seqs == sorted(seqs) and len(set(b["id"] for b in bodies)) == 4
+    assert bodies[0]["data"]["ticket"]["number"] == first["number"]
+    assert bodies[0]["hall"] == "h1" and bodies[0]["at"].endswith("+08:00")
+    sent = b"".join(r["raw"] for r in receiver.requests).decode()
+    assert first["id"] not in sent and second["id"] not in sent  # the holder's key stays home
+    log = delivery_log(hall)
+    assert {m["channel_name"] for m in log["messages"]} == {"Webhook 推送"}
+
+
+def test_a_failing_receiver_is_retried_with_the_same_delivery_id(
+    client: TestClient, hall: Hall, clock: Clock
+) -> None:
+    flaky = FakePlatform(fail_first=2, key_header="X-Yichuang-Delivery")
+    try:
+        secret = subscribe(hall, flaky.url, ["ticket.issued"])["secret"]
+        hall.ticket()
+        assert deliver(client, clock.now) == {"retry": 1}
+        clock.advance(60)
+        assert deliver(client, clock.now) == {"retry": 1}
+        clock.advance(timedelta(hours=1).total_seconds())
+        assert deliver(client, clock.now) == {"delivered": 1}
+        assert deliver(client, clock.now) == {}  # once taken, never again
+        ids = {r["headers"]["X-Yichuang-Delivery"] for r in flaky.requests}
+        attempts = [r["headers"]["X-Yichuang-Attempt"] for r in flaky.requests]
+        assert len(ids) == 1 and attempts == ["1", "2", "3"]
+        assert len(received(flaky, secret)) == 3
+        tries = [d["ok"] for d in delivery_log(hall)["deliveries"]]
+        assert sorted(tries) == [False, False, True]
+    finally:
+        flaky.stop()
+
+
+def test_an_unsubscribed_receiver_gets_nothing_more(
+    client: TestClient, hall: Hall, clock: Clock, receiver: FakePlatform
+) -> None:
+    made = subscribe(hall, receiver.url, ["ticket.issued"])
+    hall.ticket()  # queued while subscribed
+    hall.ok(hall.c.delete(f"{HOOKS}/{made['id']}", headers=hall.admin))
+    hall.ticket()  # after: not queued
+    assert deliver(client, clock.now) == {"give_up": 1}
+    assert receiver.requests == []
+    assert delivery_log(hall)["messages"][0]["last_error"] == "the subscription was removed"
+    records = audit(hall)
+    actions = [e["action"] for e in records]
+    assert "webhook.create" in actions and "webhook.delete" in actions
+    assert made["secret"] not in json.dumps(records)
+
+
+def test_bad_subscriptions_are_refused_plainly(hall: Hall) -> None:
+    def refused(body: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
+        return hall.c.post(HOOKS, json=body, headers=headers or hall.admin)
+
+    ftp = refused({"url": "ftp://example.org/in", "events": ["ticket.issued"]})
+    assert ftp.status_code == 422 and ftp.json()["error"] == "webhook_url"
+    creds = refused({"url": "https://u:p@example.org/in", "events": ["ticket.issued"]})
+    assert creds.status_code == 422 and "签名" in creds.json()["message"]
+    odd = refused({"url": "https://example.org/in", "events": ["ticket.sold"]})
+    assert odd.status_code == 422 and "ticket.sold" in odd.json()["message"]
+    body = {"url": "https://example.org/in", "events": ["ticket.issued"]}
+    assert refused(body, hall.supervisor).status_code == 403
+    for _ in range(webhooks.MAX_HOOKS):
+        hall.ok(refused(body), 201)
+    assert refused(body).json()["error"] == "too_many_webhooks"
+    assert hall.c.delete(f"{HOOKS}/wh_nothing", headers=hall.admin).status_code == 404
+
+
+def test_the_signature_is_checked_as_documented() -> None:
+    body = b'{"id":"h1-7-wh_1","type":"ticket.called"}'
+    header = webhooks.sign("whsec_test", body, timestamp=1_765_000_000)
+    assert header.startswith("t=1765000000,v1=")
+    assert webhooks.verify("whsec_test", header, body, now=1_765_000_100)
+    assert not webhooks.verify("whsec_test", header, body + b" ", now=1_765_000_100)
+    assert not webhooks.verify("whsec_test", header, body, now=1_765_000_000 + 301)  # replayed
+    assert not webhooks.verify("whsec_test", "v1=abc", body)
