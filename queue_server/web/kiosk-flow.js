@@ -101,6 +101,7 @@
       docType: "resident_id", // the document the number in idBuffer belongs to
       idBuffer: "",
       idCheck: null, // the last check of idBuffer: {ok, …} or {ok: false, reason, message}
+      answers: null, // 办事指引: {question id: option id} for the chosen item, sent with the ticket
       green: null, // the green channel chosen before the item: "id" (proved by age) or "declared"
       declared: null, // a group no ID number shows ("military"), by its id in the hall's list
       greenNote: null, // why the card read on the green screen gives no green channel
@@ -146,6 +147,7 @@
     materials: () => "services",
     idnumber: (state) => (state.service ? "materials" : "green"),
     green: () => "categories",
+    guide: () => "materials",
     checkin: (state) => (state.service ? "materials" : "categories"),
     error: (state) => state.errorFrom || "categories",
     feedback: () => "categories",
@@ -166,6 +168,7 @@
         service: action.code,
         walkIn: action.walkIn !== false,
         special: state.service === action.code ? state.special : null,
+        answers: state.service === action.code ? state.answers : null,
         // A passport typed for another item stays with that item; a resident ID rides along.
         ...(state.service !== action.code && state.docType !== "resident_id"
           ? { docType: "resident_id", idBuffer: "", idCheck: null }
@@ -194,6 +197,10 @@
         : same(state),
 
     "id-entry": (state) => (state.walkIn ? to(state, { screen: "idnumber" }) : same(state)),
+
+    // 办事指引 before the ticket: optional, the visitor may take the ticket at any question.
+    "guide-entry": (state) => (state.screen === "materials" && state.walkIn ? to(state, { screen: "guide" }) : same(state)),
+    answers: (state, action) => (state.screen === "guide" ? to(state, { answers: action.answers }) : same(state)),
 
     "green-entry": (state) =>
       state.screen === "categories" ? to(state, { screen: "green", greenNote: null }) : same(state),
@@ -241,7 +248,7 @@
       // Typed on the green screen's keypad, before any item: the number decides the channel.
       if (!state.service && state.screen === "idnumber") return identified(state, Id.check(state.idBuffer, action.today));
       if (!state.service || !state.walkIn) return same(state);
-      if (state.screen !== "materials" && state.screen !== "idnumber") return same(state);
+      if (!["materials", "idnumber", "guide"].includes(state.screen)) return same(state);
       let idNumber = null;
       if (state.screen === "idnumber" || state.idBuffer) {
         const check = documentCheck(state, action.today);
@@ -253,6 +260,7 @@
       if (idNumber && state.docType !== "resident_id") body.document_type = state.docType;
       if (state.special) body.special = state.special;
       if (state.declared) body.declared = state.declared;
+      if (state.answers && Object.keys(state.answers).length) body.answers = state.answers;
       const key = state.key || action.key;
       const pending = { type: "issue", body, key };
       return { state: { ...state, key, pending, busy: true, from: state.screen }, effects: [pending] };
@@ -374,6 +382,7 @@
     idnumber: "请将身份证放在读卡区，或在键盘上输入身份证号码",
     green: "请将身份证放在读卡区。军人、残疾人、孕妇等，请选择您所属的群体",
     checkin: "请扫描预约二维码，或输入预约码",
+    guide: "请回答几个问题，生成您的收件清单；也可以直接取号",
     feedback: "请扫描号票上的二维码进行评价",
   };
   const DIGITS_ZH = "零一二三四五六七八九";

@@ -32,8 +32,8 @@
   const CONFIG_MAX_AGE_MS = 60000;
   const CONFIG_RETRY_MAX_MS = 30000;
   const STALE_LISTING = new Set(["service_not_offered", "appointment_only"]);
-  const BACK_SCREENS = new Set(["services", "materials", "idnumber", "checkin", "error", "feedback", "green"]);
-  const HOME_SCREENS = new Set(["services", "materials", "idnumber", "checkin", "result", "error", "feedback", "green"]);
+  const BACK_SCREENS = new Set(["services", "materials", "idnumber", "checkin", "error", "feedback", "green", "guide"]);
+  const HOME_SCREENS = new Set([...BACK_SCREENS, "result"]);
   const QUIET = new Set(["ready", "fatal"]); // no visitor caused these: nothing is said
   const TILE_KEY_MS = 120; // a digit alone picks a tile; one of a scanner's fast run does not
 
@@ -64,6 +64,7 @@
     if (prompt !== lastPrompt && !QUIET.has(action.type) && !action.quiet) KioskAccess.speak(prompt);
     lastPrompt = prompt;
     if (before !== "feedback" && state.screen === "feedback") enterFeedback();
+    if (before !== "guide" && state.screen === "guide") enterGuide();
     for (const effect of result.effects) perform(effect);
   }
 
@@ -339,6 +340,19 @@
     setText("to-id-label", foreign ? "输入证件号码 · Enter your passport / permit number"
       : typed ? "修改身份证号码" : "绿色通道：输入身份证号码");
     renderSpecials(s);
+    show("to-guide", Boolean(s.walk_in && s.guide));
+    const answered = Object.keys(state.answers || {}).length > 0;
+    setText("to-guide", answered ? "已按您的情况核对材料 · 查看或修改 ›" : "按您的情况核对材料（可跳过）›");
+  }
+
+  /** 办事指引 (guide-tree.js): a few questions, the visitor's own 收件清单; answers go with the ticket. */
+  function enterGuide() {
+    const s = service();
+    setText("guide-title", `办事指引 · ${s.name}`);
+    GuideTree.mount(byId("guide-box"), s.guide, s.materials, (now) => dispatch({ type: "answers", answers: now.answers }), {
+      layout: "kiosk",
+      answers: state.answers || {},
+    });
   }
 
   /** "我是高考考生": one toggle per temporary green channel that covers this item. */
@@ -607,6 +621,7 @@
   const PRIMARY = {
     materials: () => (service() && service().walk_in ? take() : dispatch({ type: "checkin-entry" })),
     idnumber: () => take(),
+    guide: () => take(),
     checkin: () => dispatch({ type: "checkin", today: today() }),
     result: () => goHome(),
     error: () => dispatch({ type: state.error && state.error.retry && state.pending ? "retry" : "back" }),
@@ -688,6 +703,8 @@
       take: take,
       "to-id": toId,
       "to-green": () => dispatch({ type: "green-entry" }),
+      "to-guide": () => dispatch({ type: "guide-entry" }),
+      "guide-take": take,
       "g-type": () => dispatch({ type: "id-entry" }),
       "m-checkin": () => dispatch({ type: "checkin-entry", mode: "code" }),
       "id-take": take,
