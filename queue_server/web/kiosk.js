@@ -342,7 +342,7 @@
     renderSpecials(s);
     show("to-guide", Boolean(s.walk_in && s.guide));
     const answered = Object.keys(state.answers || {}).length > 0;
-    setText("to-guide", answered ? "已按您的情况核对材料 · 查看或修改 ›" : "按您的情况核对材料（可跳过）›");
+    setText("to-guide-sub", answered ? "已核对 · 可修改" : "按情况核对材料");
   }
 
   /** 办事指引 (guide-tree.js): a few questions, the visitor's own 收件清单; answers go with the ticket. */
