@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.test_staff_pages import action_button, expect_window_state, open_clerk
 from tests.browser.test_visitor_pages import (
     ELDER_ID,
     ID_CARD,
@@ -328,3 +329,37 @@ def test_the_guide_before_the_ticket_is_optional_and_its_answers_go_with_it(
     screen(page, "result")
     [sent] = [r.post_data_json for r in posts if r.method == "POST"]
     assert sent["answers"] == {"why": "expired", "age": "adult"}
+
+
+def test_the_clerk_confirms_or_removes_a_declared_group_on_the_console(
+    live_server: LiveServer, page: Page
+) -> None:
+    tokens = live_server.setup_hall()
+    for group in ("military", "pregnant"):
+        live_server.api(
+            "POST",
+            "/api/halls/live/tickets",
+            token=tokens["kiosk"],
+            json={"service": ID_CARD, "declared": group},
+        )
+    open_clerk(page, live_server, tokens)
+    action_button(page, "open").click()
+    box = page.locator("#green-check")
+    expect_window_state(page, "open")
+    for group, verdict, shown in (
+        ("现役军人及军属", "green-confirm", "现役军人及军属：已确认"),
+        ("孕妇", "green-remove", "已取消绿色通道"),
+    ):
+        page.keyboard.press("Space")  # call next
+        expect(box).to_contain_text(f"{group}（待核验）")
+        page.screenshot(path=SHOTS / f"clerk-{verdict}.png")
+        box.locator(f"[data-testid={verdict}]").click()
+        expect(box).to_contain_text(shown)
+        expect(page.locator("#ticket-green")).to_be_visible(visible=verdict == "green-confirm")
+        action_button(page, "start").click()
+        expect_window_state(page, "serving")
+        page.keyboard.press("f")
+        expect_window_state(page, "open")
+    audit = live_server.api("GET", "/api/halls/live/audit", token=tokens["supervisor"])
+    actions = [r["action"] for r in audit["records"] if r["action"].startswith("ticket.green")]
+    assert sorted(actions) == ["ticket.green_confirm", "ticket.green_remove"]
