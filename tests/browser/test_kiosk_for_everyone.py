@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.test_guide_page import PASSWORD
 from tests.browser.test_staff_pages import action_button, expect_window_state, open_clerk
 from tests.browser.test_visitor_pages import (
     ELDER_ID,
@@ -363,3 +364,27 @@ def test_the_clerk_confirms_or_removes_a_declared_group_on_the_console(
     audit = live_server.api("GET", "/api/halls/live/audit", token=tokens["supervisor"])
     actions = [r["action"] for r in audit["records"] if r["action"].startswith("ticket.green")]
     assert sorted(actions) == ["ticket.green_confirm", "ticket.green_remove"]
+
+
+def test_the_director_edits_the_declared_groups_beside_the_green_channels(
+    live_server: LiveServer, page: Page
+) -> None:
+    live_server.setup_hall()
+    member = {"staff_no": "M001", "name": "钱主任", "role": "admin", "password": PASSWORD}
+    live_server.api("POST", "/api/halls/live/staff", json=member)
+    page.goto(f"{live_server.url}/login?hall=live&next=/admin/live%23specials")
+    page.fill("#staff_no", "M001")
+    page.fill("#password", PASSWORD)
+    page.click("#submit")
+    rows = page.locator("#declared-rows tr")
+    expect(rows).to_have_count(4)
+    rows.nth(3).get_by_role("button", name="删除").click()
+    page.click("#declared-add")
+    rows.nth(3).locator("[name=id]").fill("veteran")
+    rows.nth(3).locator("[name=label]").fill("退役军人")
+    rows.nth(3).locator("[name=priority]").select_option("military")
+    page.click("#declared-save")
+    expect(page.locator("#status")).to_have_text("已保存 4 个绿色通道群体")
+    page.screenshot(path=SHOTS / "admin-declared.png", full_page=True)
+    groups = live_server.api("GET", "/api/halls/live/declared-groups")["groups"]
+    assert [g["label"] for g in groups] == ["现役军人及军属", "残疾人", "孕妇", "退役军人"]
