@@ -184,6 +184,9 @@ class DeviceStatusIn(Body):
     detail: str | None = PydanticField(default=None, max_length=200)
 
 
+REMIND_AHEAD_MAX = 10  # "N ahead" for reminders: the holder's choices are 1 … this
+
+
 class PolicyIn(StrictBody):
     green_boost_s: int | None = PydanticField(default=None, ge=0, le=86_400)
     appointment_boost_s: int | None = PydanticField(default=None, ge=0, le=86_400)
@@ -210,6 +213,8 @@ class PolicyIn(StrictBody):
     followup_remind_days: int | None = PydanticField(default=None, ge=0, le=30)
     visit_horizon_days: int | None = PydanticField(default=None, ge=1, le=365)
     visit_company_min: int | None = PydanticField(default=None, ge=1, le=500)
+    remind_ahead: int | None = PydanticField(default=None, ge=1, le=REMIND_AHEAD_MAX)
+    retention_days: int | None = PydanticField(default=None, ge=7, le=3650)
 
 
 class CatalogueItemIn(StrictBody):
@@ -237,6 +242,7 @@ class HallPatchIn(Body):
     timezone: str | None = PydanticField(default=None, min_length=1, max_length=64)
     # The lobby line; longer text is refused here, the cleaned line capped by the use case.
     announcement: str | None = PydanticField(default=None, max_length=1000)
+    address: str | None = PydanticField(default=None, max_length=200)  # for bookings' calendars
 
 
 class ExtraSessionIn(Body):
@@ -272,8 +278,40 @@ class AppointmentIn(Body):
     answers: Answers | None = None  # 办事指引: checked against the item's tree
 
 
+class ReminderIn(StrictBody):
+    """Text reminders for a ticket: to `phone` (a code proves it), or without one
+    to the phone its booking verified."""
+
+    phone: str | None = PydanticField(default=None, min_length=1, max_length=20)
+    ahead: int = PydanticField(ge=1, le=REMIND_AHEAD_MAX)
+
+
+class ReminderConfirmIn(Body):
+    challenge: str = PydanticField(min_length=1, max_length=40)
+    code: str = PydanticField(min_length=1, max_length=10)
+
+
 class ConfirmIn(Body):
     pending_id: str = PydanticField(min_length=1, max_length=40)
+    code: str = PydanticField(min_length=1, max_length=10)
+
+
+class ChallengeIn(Body):
+    """What a code to the booking's phone is asked for."""
+
+    purpose: Literal["cancel", "move"]
+
+
+class CancelIn(Body):
+    """The booking phone's code (a booking made without a phone takes none)."""
+
+    challenge: str | None = PydanticField(default=None, max_length=40)
+    code: str | None = PydanticField(default=None, max_length=10)
+
+
+class MoveIn(Body):
+    slot: datetime  # the new slot's start, as GET /slots lists it
+    challenge: str = PydanticField(min_length=1, max_length=40)
     code: str = PydanticField(min_length=1, max_length=10)
 
 

@@ -58,6 +58,8 @@ FIELD_ZH: dict[str, str] = {
     "missing": "所缺材料",
     "due": "补交日期",
     "by": "回访人",
+    "slot": "时段",
+    "purpose": "验证码用途",
     # 送服务上门 (visit_bodies)
     "kind": "申请类型",
     "people": "办理人数",
@@ -71,6 +73,8 @@ FIELD_ZH: dict[str, str] = {
     "outcome": "办理结果",
     "started_at": "开始时间",
     "finished_at": "结束时间",
+    # 到号提醒 (ReminderIn; phone, challenge and code as above)
+    "ahead": "提前提醒人数",
     **{name: help_.label for name, help_ in HELP.items()},
 }
 

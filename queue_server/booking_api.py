@@ -1,5 +1,7 @@
-"""REST routes of appointments: a hall's free slots, booking with a phone code,
-a booking looked at or cancelled by its code, and the kiosk's check-in."""
+"""REST routes of appointments: what the booking page offers, a hall's free
+slots, booking with a phone code, a booking looked at (and its calendar entry)
+by its code, cancelled or moved with a code to its phone, and the kiosk's
+check-in."""
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -7,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .api import ok, parse, who
-from .bodies import AppointmentIn, CheckInIn, ConfirmIn
+from .bodies import AppointmentIn, CancelIn, ChallengeIn, CheckInIn, ConfirmIn, MoveIn
 from .bookings import Bookings
 
 
@@ -42,11 +44,40 @@ async def confirm_booking(request: Request) -> Response:
 
 
 async def show_appointment(request: Request) -> Response:
-    return ok(await run_in_threadpool(bookings(request).show, request.path_params["code"]))
+    code, client = request.path_params["code"], client_address(request)
+    return ok(await run_in_threadpool(bookings(request).show, code, client))
+
+
+async def appointment_calendar(request: Request) -> Response:
+    code, client = request.path_params["code"], client_address(request)
+    ics = await run_in_threadpool(bookings(request).calendar, code, client)
+    return Response(
+        ics,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="booking.ics"'},
+    )
+
+
+async def booking_offer(request: Request) -> Response:
+    return ok(await run_in_threadpool(bookings(request).offer, request.path_params["hall"]))
+
+
+async def challenge(request: Request) -> Response:
+    body, code = await parse(request, ChallengeIn), request.path_params["code"]
+    sent = await run_in_threadpool(bookings(request).challenge, code, body, client_address(request))
+    return ok(sent, 202)
 
 
 async def cancel_appointment(request: Request) -> Response:
-    return ok(await run_in_threadpool(bookings(request).cancel, request.path_params["code"]))
+    body, code = await parse(request, CancelIn), request.path_params["code"]
+    return ok(
+        await run_in_threadpool(bookings(request).cancel, code, body, client_address(request))
+    )
+
+
+async def move_appointment(request: Request) -> Response:
+    body, code = await parse(request, MoveIn), request.path_params["code"]
+    return ok(await run_in_threadpool(bookings(request).move, code, body, client_address(request)))
 
 
 async def check_in(request: Request) -> Response:
@@ -58,10 +89,14 @@ async def check_in(request: Request) -> Response:
 
 
 routes = [
+    Route("/api/halls/{hall}/booking", booking_offer),
     Route("/api/halls/{hall}/slots", slots),
     Route("/api/halls/{hall}/appointments", book, methods=["POST"]),
     Route("/api/halls/{hall}/appointments/confirm", confirm_booking, methods=["POST"]),
     Route("/api/halls/{hall}/appointments/check-in", check_in, methods=["POST"]),
+    Route("/api/appointments/{code}.ics", appointment_calendar),  # before the booking itself
     Route("/api/appointments/{code}", show_appointment),
+    Route("/api/appointments/{code}/challenge", challenge, methods=["POST"]),
     Route("/api/appointments/{code}/cancel", cancel_appointment, methods=["POST"]),
+    Route("/api/appointments/{code}/move", move_appointment, methods=["POST"]),
 ]

@@ -1,5 +1,6 @@
-"""Managing a booking once made: the holder views and cancels it, the ticket
-machine checks it in, the day's job marks the missed ones.
+"""Managing a booking once made: the holder views it (and its calendar entry),
+the ticket machine checks it in, the day's job marks the missed ones. (The
+holder's cancel and move are `booking_changes`: they need the phone's code.)
 
 Every change of a booking's status goes through `appointments.apply_booking`
 (its transition table and the time each move needs), in the hall's write
@@ -27,9 +28,12 @@ from .appointments import (
     is_missed,
 )
 from .bodies import CheckInIn
+from .booking_ics import booking_calendar
 from .booking_rows import booking_of, booking_view, find_booking, save_booking
 from .domain import Entry, Hall, PriorityClass
 from .errors import Conflict, InvalidInput, NotFound
+from .hall_catalogue import here
+from .hall_settings import ADDRESS
 from .issuing import Stored
 from .models import AppointmentRow, BookingBanRow, PendingBookingRow
 from .protocol import Event
@@ -41,7 +45,7 @@ _LIVE = frozenset(s.value for s in ACTIVE_BOOKINGS)
 
 
 class BookingDesk:
-    """A booking's life after it is made: show, cancel, check in, no-shows."""
+    """A booking's life after it is made: show, check in, no-shows."""
 
     def __init__(self, services: HallServices) -> None:
         self.services = services
@@ -54,20 +58,14 @@ class BookingDesk:
             row = find_booking(tx, code)
             return booking_view(self.catalogue, row, tx.hall(row.hall_id))
 
-    def cancel(self, code: str) -> dict[str, Any]:
-        """Cancel up to the day before the appointment."""
+    def calendar(self, code: str) -> bytes:
+        """The booking as a calendar entry (.ics): nothing personal in it."""
         with self.services.store.read() as tx:
-            hall_id = find_booking(tx, code).hall_id
-
-        def work(tx: Tx, now: datetime, _events: list[Event]) -> dict[str, Any]:
             row = find_booking(tx, code)
-            hall = tx.hall(hall_id)
-            save_booking(
-                tx, row, apply_booking(booking_of(row), BookingAction.CANCEL, hall=hall, now=now)
-            )
-            return booking_view(self.catalogue, row, hall)
-
-        return self.services.write(hall_id, work)
+            hall = tx.hall(row.hall_id)
+            address = str(tx.specials(row.hall_id).get(ADDRESS) or "")
+        service = here(self.catalogue.service(row.service), hall)
+        return booking_calendar(row, hall, service, address, self.services.clock())
 
     # ------------------------------------------------------------ check-in
 

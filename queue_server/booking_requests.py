@@ -18,9 +18,9 @@ from typing import Any
 from sqlmodel import col
 
 from . import identity, otp
-from .appointments import ACTIVE_BOOKINGS, BookingStatus, ban_key, mask_phone
+from .appointments import BookingStatus, ban_key, mask_phone
 from .bodies import AppointmentIn, ConfirmIn
-from .booking_rows import booking_view
+from .booking_rows import booking_view, one_a_day
 from .booking_slots import check_offered, open_slot
 from .domain import Hall, Service
 from .errors import Conflict, InvalidInput, NotFound, QueueError, StaleState
@@ -30,7 +30,7 @@ from .models import AppointmentRow, PendingBookingRow
 from .protocol import Event
 from .public import local_iso
 from .services import HallServices
-from .sms import SmsProvider
+from .sms import Sms, SmsKind, SmsProvider, send_now
 from .store import Tx
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
@@ -82,11 +82,9 @@ class BookingRequests:
 
         pending = self.services.write(hall_id, work)
         minutes = int(otp.CODE_TTL.total_seconds() // 60)
-        self.sms.send(
-            request.phone,
-            f"【一窗】您预约{request.service.name}的验证码为{code}，{minutes}分钟内有效。"
-            "如非本人操作，请忽略本短信。",
-        )
+        what = f"预约{request.service.name}"
+        message = Sms.of(SmsKind.CODE, what=what, code=code, minutes=minutes)
+        send_now(self.sms, request.phone, message)
         return pending
 
     def _checked(self, body: AppointmentIn) -> _Request:
@@ -217,17 +215,7 @@ class BookingRequests:
         slot = open_slot(tx, hall, service, pending.slot_start, now)
         day = slot.start.astimezone(hall.zone).date()
         self._not_suspended(tx, hall, pending, now)
-        if tx.appointments(
-            col(AppointmentRow.id_hash) == pending.id_hash,
-            col(AppointmentRow.business_date) == day,
-            col(AppointmentRow.status).in_([s.value for s in ACTIVE_BOOKINGS]),
-        ):
-            raise Conflict(
-                f"该证件号码在{day}已有预约，每人每天限约一次；"
-                "如非本人预约，请携带证件到大厅现场办理",
-                en=f"this person already has a booking on {day}",
-                code="already_booked",
-            )
+        one_a_day(tx, pending.id_hash, day)
         row = AppointmentRow(
             code=new_code(),
             hall_id=hall.id,

@@ -6,12 +6,15 @@ The row (`models.AppointmentRow`) keeps everything a booking holds; the pure
 `save_booking` writes its status back.
 """
 
+from datetime import date
 from typing import Any
 
-from .appointments import Booking, BookingStatus
+from sqlmodel import col
+
+from .appointments import ACTIVE_BOOKINGS, Booking, BookingStatus, mask_name
 from .catalogue import Catalogue
 from .domain import Hall
-from .errors import NotFound
+from .errors import Conflict, NotFound
 from .guide_trees import answered
 from .identity import DocumentType
 from .models import AppointmentRow
@@ -47,9 +50,26 @@ def find_booking(tx: Tx, code: str) -> AppointmentRow:
     return row
 
 
+def one_a_day(tx: Tx, id_hash: str, day: date, *, besides: str | None = None) -> None:
+    """Conflict if the person holds an active booking on `day` (`besides` the one
+    being moved): one booking per person per day."""
+    held = tx.appointments(
+        col(AppointmentRow.id_hash) == id_hash,
+        col(AppointmentRow.business_date) == day,
+        col(AppointmentRow.status).in_([s.value for s in ACTIVE_BOOKINGS]),
+    )
+    if any(row.code != besides for row in held):
+        raise Conflict(
+            f"该证件号码在{day}已有预约，每人每天限约一次；如非本人预约，请携带证件到大厅现场办理",
+            en=f"this person already has a booking on {day}",
+            code="already_booked",
+        )
+
+
 def booking_view(catalogue: Catalogue, row: AppointmentRow, hall: Hall) -> dict[str, Any]:
-    """What the booker sees of a booking: never the ID number or the phone; with
-    the 办事指引 answers given and the personal `checklist` they make."""
+    """What the booker sees of a booking (whoever holds the code sees it): the
+    name, ID number and phone masked; with the 办事指引 answers given and the
+    personal `checklist` they make."""
     service = catalogue.service(row.service)
     return {
         "code": row.code,
@@ -61,6 +81,7 @@ def booking_view(catalogue: Catalogue, row: AppointmentRow, hall: Hall) -> dict[
         "slot_start": local_iso(row.slot_start, hall.zone),
         "slot_end": local_iso(row.slot_end, hall.zone),
         "status": row.status,
+        "name_masked": mask_name(row.name),
         "document_type": row.document_type or DocumentType.RESIDENT_ID.value,
         "id_masked": row.id_masked,
         "phone_masked": row.phone_masked,

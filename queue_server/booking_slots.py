@@ -18,6 +18,7 @@ from .catalogue import Catalogue
 from .domain import Hall, Service
 from .errors import Conflict, InvalidInput, NotFound
 from .hall_catalogue import here
+from .hall_settings import ADDRESS
 from .models import AppointmentRow
 from .public import local_iso
 from .reports import parse_date
@@ -65,6 +66,55 @@ def list_slots(
         "materials": list(service.materials),
         "guide": (guide := catalogue.guide(service.code, hall)) and guide.public(),
         "slots": [_slot_view(s, booked.get(s.start, 0), hall) for s in slots],
+    }
+
+
+def booking_offer(
+    store: Store, catalogue: Catalogue, hall_id: str, now: datetime
+) -> dict[str, Any]:
+    """What the booking page offers (public): the hall's items by category, each
+    with its materials, whether it needs a booking (not `walk_in`), the documents
+    it accepts, its pre-fill form and its 办事指引 tree (None without one); and
+    the days up to the horizon, open or not."""
+    with store.read() as tx:
+        hall = tx.hall(hall_id)
+        address = str(tx.specials(hall_id).get(ADDRESS) or "")
+    today, last = hall.business_date(now), last_day(hall, now)
+    days = [today + timedelta(days=n) for n in range((last - today).days + 1)]
+    items: dict[str, list[dict[str, Any]]] = {}
+    for found in catalogue.services.values():
+        if hall.offers(found.code):
+            service = here(found, hall)
+            items.setdefault(service.category, []).append(_item_view(catalogue, service, hall))
+    return {
+        "hall": hall_id,
+        "hall_name": hall.name,
+        "address": address,
+        "timezone": hall.timezone,
+        "today": today.isoformat(),
+        "bookable_until": last.isoformat(),
+        "days": [
+            {"date": d.isoformat(), "open": bool(hall.hours.sessions(d, hall.zone))} for d in days
+        ],
+        "categories": [
+            {"code": c.code, "name": c.name, "items": items[c.code]}
+            for c in catalogue.categories.values()
+            if c.code in items
+        ],
+    }
+
+
+def _item_view(catalogue: Catalogue, service: Service, hall: Hall) -> dict[str, Any]:
+    guide = catalogue.guide(service.code, hall)
+    return {
+        "code": service.code,
+        "name": service.name,
+        "category": service.category,
+        "booking_only": not service.walk_in,
+        "materials": list(service.materials),
+        "documents": [d.value for d in catalogue.accepted_documents(service.code)],
+        "form": [f.public() for f in catalogue.form(service.code)],
+        "guide": guide.public() if guide else None,
     }
 
 

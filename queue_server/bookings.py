@@ -7,7 +7,8 @@ concept:
 
     booking_slots.py     what can be booked: the day's slots, a slot still open
     booking_requests.py  booking with a one-time code: the request, the code
-    booking_desk.py      a booking once made: view, cancel, check-in, no-shows
+    booking_desk.py      a booking once made: view, calendar entry, check-in, no-shows
+    booking_changes.py   cancel or move from the booking's phone (its code)
     booking_rows.py      a booking's row: found by code, its view, its lifecycle
     appointments.py      the pure rules: the lifecycle table, slots, timing, strikes
 
@@ -18,10 +19,12 @@ from datetime import datetime
 from typing import Any
 
 from .access import Principal
-from .bodies import AppointmentIn, CheckInIn, ConfirmIn
+from .bodies import AppointmentIn, CancelIn, ChallengeIn, CheckInIn, ConfirmIn, MoveIn
+from .booking_changes import BookingChanges
 from .booking_desk import BookingDesk
 from .booking_requests import BookingRequests
-from .booking_slots import list_slots
+from .booking_slots import booking_offer, list_slots
+from .phone_challenges import PhoneChallenges
 from .services import HallServices
 from .sms import SmsProvider, sms_for
 
@@ -30,9 +33,12 @@ class Bookings:
     def __init__(self, services: HallServices, sms: SmsProvider | None = None) -> None:
         self.services = services
         self.catalogue = services.catalogue
-        self.sms = sms or sms_for(services.settings.sms_url)
+        self.sms = sms or sms_for(services.settings)
         self.requests = BookingRequests(services, self.sms)
         self.desk = BookingDesk(services)
+        # The server's one PhoneChallenges (app state `phone_challenges`): one set of limits.
+        self.challenges = PhoneChallenges(services, self.sms)
+        self.changes = BookingChanges(services, self.challenges)
 
     def slots(self, hall_id: str, service_code: str | None, day: str | None) -> dict[str, Any]:
         """Free capacity per slot for a service on a day (public)."""
@@ -47,12 +53,31 @@ class Bookings:
         """The code answered: the booking (201), or the refusal."""
         return self.requests.confirm(hall_id, body, client)
 
-    def show(self, code: str) -> dict[str, Any]:
+    def show(self, code: str, client: str) -> dict[str, Any]:
+        """A booking, masked (lookups by code are limited per address)."""
+        self.requests.limits.check("lookup", client)
         return self.desk.show(code)
 
-    def cancel(self, code: str) -> dict[str, Any]:
-        """Cancel up to the day before the appointment."""
-        return self.desk.cancel(code)
+    def calendar(self, code: str, client: str) -> bytes:
+        """The booking as an .ics calendar entry (a lookup by code, as `show`)."""
+        self.requests.limits.check("lookup", client)
+        return self.desk.calendar(code)
+
+    def offer(self, hall_id: str) -> dict[str, Any]:
+        """What the booking page offers: the items by category, the days (public)."""
+        return booking_offer(self.services.store, self.catalogue, hall_id, self.services.clock())
+
+    def challenge(self, code: str, body: ChallengeIn, client: str) -> dict[str, Any]:
+        """A code texted to the booking's phone, to cancel or move it."""
+        return self.changes.challenge(code, body, client)
+
+    def cancel(self, code: str, body: CancelIn, client: str) -> dict[str, Any]:
+        """Cancel up to the day before the appointment, with the phone's code."""
+        return self.changes.cancel(code, body, client)
+
+    def move(self, code: str, body: MoveIn, client: str) -> dict[str, Any]:
+        """Move to another free slot of the item, with the phone's code."""
+        return self.changes.move(code, body, client)
 
     def check_in(
         self, principal: Principal, hall_id: str, body: CheckInIn

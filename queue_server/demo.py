@@ -10,7 +10,7 @@ import secrets
 from typing import Any
 
 from .access import Principal, Role
-from .bodies import HallIn, HoursIn, StaffIn, StaffPatchIn, WindowIn
+from .bodies import HallIn, HallPatchIn, HoursIn, StaffIn, StaffPatchIn, WindowIn
 from .domain import Lane
 from .errors import Conflict
 from .hours import WEEKDAYS
@@ -43,6 +43,8 @@ def ensure_demo_hall(services: HallServices) -> None:
             services.set_hours(admin, DEMO_HALL, DEMO_HOURS)
         return
     services.set_hours(admin, DEMO_HALL, DEMO_HOURS)
+    # Where a booking's calendar entry sends the visitor (an invented address).
+    services.update_hall(admin, DEMO_HALL, HallPatchIn(address="演示市人民路 100 号"))
     for n in COMPREHENSIVE:
         services.put_window(admin, DEMO_HALL, n, WindowIn(label=f"{n}号综合窗口", services="all"))
     services.put_window(

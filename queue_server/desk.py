@@ -23,6 +23,7 @@ from .hall_state import ON_CURRENT, HallState
 from .protocol import Event
 from .public import WINDOW_EVENTS
 from .rating_link import queue_rating_link
+from .reminders import queue_due
 from .store import Tx
 from .transactions import Runner
 from .views import ticket_view, window_view
@@ -106,6 +107,8 @@ class Desk(Runner):
                 code="unknown_window_action",
             )
         self.apply(tx, state, move, events)
+        if action in ("call-next", "call"):  # the queue moved: texts owed to those who opted in
+            queue_due(tx, state, now)
         if action == "finish" and shown is not None:  # the 短信评价 link, with the finish
             name = state.service(shown.service).name
             queue_rating_link(tx, self.settings.public_url, state.hall, shown, name, now)

@@ -287,6 +287,8 @@ class Policy:
     followup_remind_days: int = 1  # 容缺受理: the reminder goes this many days before due
     visit_horizon_days: int = 30  # 送服务上门: how far ahead a visit may be wanted or set
     visit_company_min: int = 5  # the fewest people a company's home visit is for
+    remind_ahead: int = 3  # the holder's page warns this many ahead (the holder may change it)
+    retention_days: int = 90  # personal data older than this is erased (retention.py)
     targets: Mapping[str, int] = field(default_factory=dict, repr=False, hash=False)
 
     def settings(self) -> dict[str, int]:

@@ -37,6 +37,7 @@ from .errors import (
     QueueError,
     TooMany,
     Unauthorized,
+    Unavailable,
 )
 
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -57,6 +58,7 @@ STATUS: dict[type[QueueError], int] = {
     NotJson: 415,
     InvalidInput: 422,
     TooMany: 429,
+    Unavailable: 503,
 }
 
 
@@ -241,8 +243,9 @@ def header_timeout_protocol(timeout_s: float) -> type[HttpToolsProtocol]:
 class Redact(logging.Filter):
     """Rewrites the arguments of uvicorn's access and websocket lines:
     `?token=yc_…` → `?token=***` (and the QR's `?data=`), `/t/3f9…` → `/t/***`,
-    and likewise the ids of `/api/tickets/…`, the codes of `/api/appointments/…`
-    and of the one-time device links (`/device/claim/…`)."""
+    and likewise the ids of `/api/tickets/…`, the codes of `/api/appointments/…`,
+    of the booking page (`/book/{hall}/…`) and of the one-time device links
+    (`/device/claim/…`)."""
 
     PATTERNS = (
         (re.compile(r"((?:token|data)=)[^&\s\"]+"), r"\1***"),  # data=: the QR of /t/…
@@ -252,6 +255,7 @@ class Redact(logging.Filter):
             ),
             r"\1***",
         ),
+        (re.compile(r"(/book/[^/?\s\"]+/)[^/?\s\"]+"), r"\1***"),
     )
 
     def filter(self, record: logging.LogRecord) -> bool:

@@ -19,6 +19,8 @@ websocket close code is `edge.STATUS`.
     ├── TooMany             too many attempts: TooManyFailures, RateLimited,
     │                       AccountLocked (a staff member's password, 5 times wrong)
     ├── PayloadTooLarge, BodyTimeout, NotJson   (the edge's own refusals)
+    ├── Unavailable         a service we depend on (the SMS provider) failed;
+    │                       nothing was done, try again later
 """
 
 
@@ -134,3 +136,10 @@ class BodyTimeout(QueueError):
 
 class NotJson(QueueError):
     code = "unsupported_media_type"
+
+
+class Unavailable(QueueError):
+    """A service the request needs (the SMS provider) did not answer or refused:
+    nothing was done or claimed done; the caller tries again later."""
+
+    code = "unavailable"

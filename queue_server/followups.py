@@ -19,6 +19,7 @@ from .domain import Hall, Ticket
 from .errors import Conflict, InvalidInput, NotFound
 from .feedback_models import FollowupRow
 from .protocol import Event
+from .sms import Sms, SmsKind
 from .store import Tx
 from .transactions import Runner
 
@@ -137,7 +138,7 @@ class Followups(Runner):
                 tx.save_followup(row)
                 phone = self._booked_phone(tx, row.ticket_id)
                 if phone is not None:
-                    message = {"phone": phone, "text": self._reminder(hall, row)}
+                    message = {"phone": phone, "sms": self._reminder(hall, row).payload()}
                     outbox.enqueue(tx, hall_id, outbox.SMS, "followup_reminder", message, now)
                     sent += 1
             return sent
@@ -152,15 +153,13 @@ class Followups(Runner):
         booking = tx.appointment(code) if code else None
         return booking.phone_enc if booking is not None else None
 
-    def _reminder(self, hall: Hall, row: FollowupRow) -> str:
+    def _reminder(self, hall: Hall, row: FollowupRow) -> Sms:
         item = self.catalogue.service(row.service).name
         missing = "、".join(row.missing)
         if len(missing) > 60:
             missing = missing[:58] + "等"
-        return (
-            f"【一窗】您在{hall.name}办理的{item}已容缺受理，尚缺：{missing}。"
-            f"请于{row.due_date:%m月%d日}前到任一综合窗口补交。"
-        )
+        due = f"{row.due_date:%m月%d日}"
+        return Sms.of(SmsKind.FOLLOWUP, hall=hall.name, item=item, missing=missing, due=due)
 
     def _followup_view(self, row: FollowupRow, hall: Hall, today: date) -> dict[str, Any]:
         closed = row.closed_at.astimezone(hall.zone).isoformat() if row.closed_at else None

@@ -5,7 +5,8 @@ name, time zone and lobby announcement; 专项服务 extra sessions; today's
 change the lobby screen shows (`hall.updated`) is announced after commit.
 
 The 专项服务 JSON (HallRow.specials) is shared: this module owns its keys
-`extra_sessions` and `extended` and keeps every other key as it finds it.
+`extra_sessions`, `extended` and `address` (the hall's street address, for
+a booking's calendar entry) and keeps every other key as it finds it.
 """
 
 import unicodedata
@@ -34,6 +35,7 @@ from .transactions import Runner
 
 ANNOUNCEMENT_MAX = 200  # characters: two passes of a lobby screen's scrolling line
 CALENDAR_AHEAD_DAYS = 60  # as far as the kiosk looks for the next opening
+ADDRESS = "address"  # the key of `specials` that holds the hall's street address
 
 
 def check_zone(name: str) -> str:
@@ -76,9 +78,21 @@ def clean_name(text: str) -> str:
     return name
 
 
+def _set_address(tx: Tx, principal: Principal, hall_id: str, address: str, now: datetime) -> None:
+    """The hall's street address (only a booking's calendar entry shows it: the
+    screens are not told); audited when it changes."""
+    specials = tx.specials(hall_id)
+    before = specials.get(ADDRESS, "")
+    if before != address:
+        tx.set_hall(hall_id, specials=specials | {ADDRESS: address})
+        change = {"before": {ADDRESS: before}, "after": {ADDRESS: address}}
+        record(tx, principal, hall_id, "hall.update", hall_id, now=now, **change)
+
+
 class HallSettings(Runner):
     def update_hall(self, principal: Principal, hall_id: str, body: HallPatchIn) -> dict[str, Any]:
-        """Change the hall's name, time zone or announcement; the screens are told."""
+        """Change the hall's name, time zone, announcement or address; the screens
+        are told (of all but the address, which only bookings show)."""
         require(principal, set(), hall=hall_id)
         wanted: dict[str, str] = {}
         if body.name is not None:
@@ -87,13 +101,16 @@ class HallSettings(Runner):
             wanted["timezone"] = check_zone(body.timezone)
         if body.announcement is not None:
             wanted["announcement"] = clean_announcement(body.announcement)
-        if not wanted:
+        address = None if body.address is None else one_line(body.address)
+        if not wanted and address is None:
             raise InvalidInput(
-                "没有要修改的内容：请给出 name、timezone 或 announcement",
-                en="nothing to change: give name, timezone or announcement",
+                "没有要修改的内容：请给出 name、timezone、announcement 或 address",
+                en="nothing to change: give name, timezone, announcement or address",
             )
 
         def work(tx: Tx, now: datetime, events: list[Event]) -> dict[str, Any]:
+            if address is not None:
+                _set_address(tx, principal, hall_id, address, now)
             before = public_hall(tx.hall(hall_id))
             changed = {k: v for k, v in wanted.items() if before[k] != v}
             if not changed:

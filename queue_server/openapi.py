@@ -18,7 +18,9 @@ from starlette.routing import BaseRoute, Route
 from .bodies import (
     AppointmentIn,
     CallIn,
+    CancelIn,
     CatalogueItemIn,
+    ChallengeIn,
     CheckInIn,
     ConfirmIn,
     DeclaredGroupsIn,
@@ -34,8 +36,11 @@ from .bodies import (
     HallPatchIn,
     HoursIn,
     LoginIn,
+    MoveIn,
     PolicyIn,
     RatingIn,
+    ReminderConfirmIn,
+    ReminderIn,
     StaffIn,
     StaffPatchIn,
     TicketIn,
@@ -186,14 +191,26 @@ DOCS: dict[tuple[str, str], Doc] = {
         "open a one-time device link: the device's token, shown once, and its page"
     ),
     ("GET", "/api/city"): Doc("every hall's live figures", "admin (server-wide)"),
+    ("GET", f"{HALL}/booking"): Doc(
+        "what the booking page offers: items by category, the days up to the horizon"
+    ),
     ("GET", f"{HALL}/slots"): Doc("appointment slots", query=("service", "date")),
     ("POST", f"{HALL}/appointments"): Doc("book an appointment", body=(AppointmentIn,)),
     ("POST", f"{HALL}/appointments/confirm"): Doc(
         "confirm a booking with the code texted to the phone", body=(ConfirmIn,)
     ),
     ("POST", f"{HALL}/appointments/check-in"): Doc("check in a booking", "kiosk", (CheckInIn,)),
-    ("GET", "/api/appointments/{code}"): Doc("a booking (the code is the key)"),
-    ("POST", "/api/appointments/{code}/cancel"): Doc("cancel a booking"),
+    ("GET", "/api/appointments/{code}"): Doc("a booking, masked (the code is the key)"),
+    ("GET", "/api/appointments/{code}.ics"): Doc("a booking as a calendar entry (text/calendar)"),
+    ("POST", "/api/appointments/{code}/challenge"): Doc(
+        "text a code to the booking's phone, to cancel or move it", body=(ChallengeIn,)
+    ),
+    ("POST", "/api/appointments/{code}/cancel"): Doc(
+        "cancel a booking with its phone's code", body=(CancelIn,)
+    ),
+    ("POST", "/api/appointments/{code}/move"): Doc(
+        "move a booking to another free slot with its phone's code", body=(MoveIn,)
+    ),
     ("POST", f"{HALL}/home-visits"): Doc(
         "ask for a home visit (送服务上门): a code is texted to the phone", body=(VisitIn,)
     ),
@@ -276,6 +293,17 @@ DOCS: dict[tuple[str, str], Doc] = {
     ),
     ("GET", "/api/tickets/{id}/rating"): Doc("the grades, the hall's reasons and the rating given"),
     ("POST", "/api/tickets/{id}/cancel"): Doc("the holder gives up the ticket"),
+    ("GET", "/api/tickets/{id}/reminders"): Doc(
+        "whether text reminders are on (phone masked, N ahead), the hall's default N"
+    ),
+    ("POST", "/api/tickets/{id}/reminders"): Doc(
+        "text reminders on: a code to the phone (202), or at once to the booking's phone",
+        body=(ReminderIn,),
+    ),
+    ("POST", "/api/tickets/{id}/reminders/confirm"): Doc(
+        "the code texted: reminders on", body=(ReminderConfirmIn,)
+    ),
+    ("DELETE", "/api/tickets/{id}/reminders"): Doc("text reminders off"),
     ("GET", f"{HALL}/cases"): Doc(
         "差评 and 办不成事 cases, the most pressing first (default: the running ones)",
         "supervisor",

@@ -26,6 +26,9 @@ CODE_DIGITS = 6
 CODE_TTL = timedelta(minutes=5)
 CODE_TRIES = 5
 CONFIRM_PER_ADDRESS = "30/minute"  # code guesses from one address, over all bookings
+# Bookings looked at by their code from one address: a page load is one or two,
+# and guessing 8-character codes stays hopeless (32^8 of them).
+LOOKUP_PER_ADDRESS = "60/minute;600/hour"
 
 _MAINLAND_MOBILE = re.compile(r"1[3-9]\d{9}")
 _INTERNATIONAL = re.compile(r"\+[1-9]\d{7,14}")  # E.164
@@ -73,6 +76,7 @@ class Limits:
             "id": parse_many(id_number),
             "phone": parse_many(phone),
             "confirm": parse_many(CONFIRM_PER_ADDRESS),
+            "lookup": parse_many(LOOKUP_PER_ADDRESS),
         }
 
     def check(self, what: str, who: str) -> None:
@@ -88,6 +92,7 @@ def _refusal(what: str, rule: RateLimitItem, retry_after_s: int) -> RateLimited:
         "id": "该证件号码的预约请求过于频繁，请稍后再试",
         "phone": "发送到该手机的验证码过多，请稍后再试",
         "confirm": "验证码尝试过于频繁，请稍后再试",
+        "lookup": "查询预约过于频繁，请稍后再试",
     }[what]
     return RateLimited(
         zh,

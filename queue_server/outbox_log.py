@@ -26,6 +26,8 @@ KIND_ZH = {
     "followup_reminder": "容缺补交提醒",
     "visit_scheduled": "上门服务安排通知",
     "visit_declined": "上门服务未予安排通知",
+    "remind_ahead": "排队提醒（快到号）",
+    "remind_called": "排队提醒（已叫号）",
 }
 CHANNEL_ZH = {outbox.PROVINCE: "省好差评平台", outbox.SMS: "短信", outbox.WEBHOOK: "Webhook 推送"}
 STATUS_ZH = {"pending": "待发送", "delivered": "已送达", "given_up": "已放弃"}
@@ -93,6 +95,8 @@ def about(row: OutboxRow) -> str:
         return f"上门服务申请 {p.get('visit_id') or ''}".strip()
     if row.channel == outbox.WEBHOOK:
         return f"订阅 {p.get('webhook')} · 事件 {p.get('seq')}"
+    if row.kind in ("remind_ahead", "remind_called"):
+        return f"{p.get('number') or ''} 号的排队短信提醒".strip()
     return ""
 
 

@@ -34,7 +34,7 @@ from .appointments import mask_phone
 from .delivery import Outcome, Verdict, backoff, next_step, retry_after, verdict_of
 from .feedback_models import DeliveryRow, OutboxRow
 from .protocol import Event
-from .sms import SmsProvider
+from .sms import Sms, SmsFailed, SmsProvider
 from .store import Tx
 from .transactions import Runner
 
@@ -202,8 +202,15 @@ class OutboxSender:
         if phone is None:
             return Outcome(Verdict.GIVE_UP, None, "the phone cannot be opened (key changed)")
         try:
-            self.sms.send(phone, str(taken.payload.get("text", "")))
-        except Exception as error:  # a provider's failure, whatever its kind: try again later
+            message = Sms.from_payload(taken.payload)
+        except (KeyError, TypeError, ValueError) as error:  # no kind this version knows
+            return Outcome(Verdict.GIVE_UP, None, _short(f"unreadable message: {error!r}"))
+        try:
+            self.sms.send(phone, message)
+        except SmsFailed as error:  # the provider says whether to try again
+            said = str(error).replace(phone, mask_phone(phone))
+            return Outcome(Verdict.RETRY if error.retry else Verdict.GIVE_UP, None, _short(said))
+        except Exception as error:  # any other failure: try again later
             said = f"{type(error).__name__}: {error}".replace(phone, mask_phone(phone))
             return Outcome(Verdict.RETRY, None, _short(said))
         return Outcome(Verdict.DELIVERED, None, "sent")

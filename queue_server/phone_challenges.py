@@ -26,7 +26,7 @@ from .citizen_models import PhoneChallengeRow
 from .errors import InvalidInput, NotFound, QueueError, StaleState
 from .protocol import Event
 from .services import HallServices
-from .sms import SmsProvider
+from .sms import Sms, SmsKind, SmsProvider, send_now
 from .store import Tx
 
 PURPOSES = ("move", "cancel", "remote", "remind", "visit")
@@ -83,10 +83,9 @@ class PhoneChallenges:
 
         self.services.write(hall_id, work)
         minutes = int(otp.CODE_TTL.total_seconds() // 60)
-        self.sms.send(
-            number,
-            f"【一窗】您{what}的验证码为{code}，{minutes}分钟内有效。如非本人操作，请忽略本短信。",
-        )
+        # At once, never through the outbox: a provider that fails is a 503, not a code
+        # said to be sent.
+        send_now(self.sms, number, Sms.of(SmsKind.CODE, what=what, code=code, minutes=minutes))
         return {
             "challenge": challenge_id,
             "phone_masked": mask_phone(number),

@@ -87,6 +87,16 @@ HELP: dict[str, SettingHelp] = {
     "visit_company_min": SettingHelp(
         "企业上门最少人数", "企业申请送服务上门，办理人数须至少这么多", "人"
     ),
+    "retention_days": SettingHelp(
+        "个人信息保存期",
+        "姓名、手机号、证件号摘要、预填表单和上门地址保存这么多天后自动清除；统计数字和操作记录保留",
+        "天",
+    ),
+    "remind_ahead": SettingHelp(
+        "到号提醒",
+        "前面还剩这么多张号时，排队进度页以声音、振动和通知提醒办事人（默认值，办事人可自选）",
+        "张",
+    ),
 }
 
 

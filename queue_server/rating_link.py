@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from . import outbox
 from .domain import Hall, Ticket
+from .sms import Sms, SmsKind
 from .store import Tx
 
 KIND = "rating_link"
@@ -23,16 +24,12 @@ MAX_LEGS = 20  # a transferred matter's legs, walked back to the one checked in
 DELAY = timedelta(minutes=3)  # the evaluator beside the window asks first
 
 
-def rating_text(hall_name: str, item_name: str, link: str) -> str:
-    return f"【一窗】您在{hall_name}办理的{item_name}已办结，请为本次服务评价：{link}"
-
-
 def queue_rating_link(
     tx: Tx, public_url: str, hall: Hall, ticket: Ticket, item_name: str, now: datetime
 ) -> bool:
     """Queue the message for `ticket`, just finished; False when there is none
     to send (no booking, no verified phone, the policy off, no public address)."""
-    code = _appointment_code(tx, ticket)
+    code = booking_code(tx, ticket)
     booking = tx.appointment(code) if code else None
     if booking is None or not booking.phone_enc:
         return False
@@ -55,9 +52,10 @@ def ask_rating(
     if not hall.policy.rating_sms or not public_url:
         return False
     link = f"{public_url.rstrip('/')}/t/{ticket.id}?via=sms"
+    sms = Sms.of(SmsKind.RATING_LINK, hall=hall.name, item=item_name, link=link, ticket=ticket.id)
     payload = {
         "phone": phone_enc,
-        "text": rating_text(hall.name, item_name, link),
+        "sms": sms.payload(),
         "number": ticket.number,
         "ticket_id": ticket.id,  # never shown: the delivery log names the number
     }
@@ -72,8 +70,8 @@ def drop_rating_link(tx: Tx, hall_id: str, ticket_id: str) -> None:
             tx.drop_outbox(row)
 
 
-def _appointment_code(tx: Tx, ticket: Ticket) -> str | None:
-    """The booking a ticket came from; a transfer's leg carries its first leg's."""
+def booking_code(tx: Tx, ticket: Ticket) -> str | None:
+    """The booking a ticket came from, found through a transfer's legs."""
     row = tx.ticket_row(ticket.id)
     for _ in range(MAX_LEGS):
         if row.appointment_code or row.parent_id is None:

@@ -2,7 +2,7 @@
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -24,9 +24,19 @@ class Settings:
     secret_key: str | None = None
     secret_key_file: str | None = None
     production: bool = False  # QUEUE_ENV=production: no generated keys
-    # Where one-time codes go: `log:` writes them to the server log (development;
-    # a real provider comes later), `memory:` keeps them for tests to read.
+    # Where text messages go (sms.py): `log:` writes them to the server log
+    # (development), `memory:` keeps them for tests to read, `tencent:` sends
+    # them through Tencent Cloud SMS with the settings below.
     sms_url: str = "log:"
+    sms_secret_id: str | None = None
+    sms_secret_key: str | None = field(default=None, repr=False)
+    sms_app_id: str | None = None  # the SmsSdkAppId of the cloud's application
+    sms_sign: str | None = None  # the approved sign name (签名), e.g. 一窗
+    # Template ids per message kind (sms.SmsKind): "code=1234567,remind_ahead=…"
+    sms_templates: str = ""
+    sms_region: str = "ap-guangzhou"
+    sms_endpoint: str | None = None  # the API's host; tests point it at a fake
+    sms_timeout_s: float = 5.0
     # Public booking requests allowed per client address, per ID number and per
     # phone (codes sent), in the `limits` notation.
     booking_limit_address: str = "10/minute;40/hour"
@@ -54,6 +64,7 @@ class Settings:
     sqlite_synchronous: str = "FULL"
     # A bearer for GET /metrics; unset, only this machine may scrape it.
     metrics_token: str | None = None
+    log_format: str = "text"  # json: one JSON object per line (logs.py)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -66,6 +77,14 @@ class Settings:
             secret_key_file=env.get("QUEUE_SECRET_KEY_FILE") or None,
             production=env.get("QUEUE_ENV", "").strip().lower() == "production",
             sms_url=env.get("QUEUE_SMS_URL", "log:"),
+            sms_secret_id=env.get("QUEUE_SMS_SECRET_ID") or None,
+            sms_secret_key=env.get("QUEUE_SMS_SECRET_KEY") or None,
+            sms_app_id=env.get("QUEUE_SMS_APP_ID") or None,
+            sms_sign=env.get("QUEUE_SMS_SIGN") or None,
+            sms_templates=env.get("QUEUE_SMS_TEMPLATES", ""),
+            sms_region=env.get("QUEUE_SMS_REGION") or "ap-guangzhou",
+            sms_endpoint=env.get("QUEUE_SMS_ENDPOINT") or None,
+            sms_timeout_s=float(env.get("QUEUE_SMS_TIMEOUT_S", "5")),
             booking_limit_address=env.get("QUEUE_BOOKING_LIMIT_ADDRESS", "10/minute;40/hour"),
             booking_limit_id=env.get("QUEUE_BOOKING_LIMIT_ID", "5/hour;10/day"),
             booking_limit_phone=env.get("QUEUE_BOOKING_LIMIT_PHONE", "3/10minute;10/day"),
@@ -81,6 +100,7 @@ class Settings:
             province_token=env.get("QUEUE_PROVINCE_TOKEN") or None,
             sqlite_synchronous=env.get("QUEUE_SQLITE_SYNCHRONOUS", "FULL").strip().upper(),
             metrics_token=env.get("QUEUE_METRICS_TOKEN") or None,
+            log_format=env.get("QUEUE_LOG_FORMAT", "text").strip().lower(),
         )
         settings.check()
         return settings
@@ -101,12 +121,42 @@ class Settings:
                 f"QUEUE_SQLITE_SYNCHRONOUS={self.sqlite_synchronous!r} is not one of "
                 + ", ".join(SYNCHRONOUS)
             )
+        if self.log_format not in ("text", "json"):
+            raise SystemExit(f"QUEUE_LOG_FORMAT={self.log_format!r} is not text or json")
         if self.production and not (self.secret_key or self.secret_key_file):
             raise SystemExit(
                 "QUEUE_ENV=production needs QUEUE_SECRET_KEY (or QUEUE_SECRET_KEY_FILE naming a "
                 "file that holds it): the key of the ID-number hash must not be generated "
                 "beside the data"
             )
+
+        if self.sms_url == "tencent:":
+            self.sms_template_ids()  # every kind's template id, or SystemExit
+            missing = [
+                name
+                for name, value in (
+                    ("QUEUE_SMS_SECRET_ID", self.sms_secret_id),
+                    ("QUEUE_SMS_SECRET_KEY", self.sms_secret_key),
+                    ("QUEUE_SMS_APP_ID", self.sms_app_id),
+                    ("QUEUE_SMS_SIGN", self.sms_sign),
+                )
+                if not value
+            ]
+            if missing:
+                raise SystemExit(f"QUEUE_SMS_URL=tencent: needs {', '.join(missing)}")
+
+    def sms_template_ids(self) -> dict[str, str]:
+        """QUEUE_SMS_TEMPLATES as {kind: template id}; SystemExit when malformed."""
+        ids: dict[str, str] = {}
+        for part in filter(None, (p.strip() for p in self.sms_templates.split(","))):
+            kind, _, template = (x.strip() for x in part.partition("="))
+            if not kind or not template.isdigit():
+                raise SystemExit(
+                    f"QUEUE_SMS_TEMPLATES: {part!r} is not kind=template id (digits), "
+                    "e.g. code=1234567,remind_ahead=1234568"
+                )
+            ids[kind] = template
+        return ids
 
     def key_file(self) -> Path:
         """Where the ID-number hash key is read from (or generated into) when

@@ -22,6 +22,7 @@ from .hall_rows import COUNTERS, WINDOWS, HallRows
 from .hall_state import Day, HallState, Move, windows_in_order
 from .models import WindowRow
 from .protocol import TicketStatus
+from .reminder_rows import next_leg_reminders
 from .row_mapping import ticket_changes, ticket_from_row
 from .ticket_rows import TICKETS
 
@@ -274,7 +275,7 @@ class StateRows(HallRows):
                 kept += ("green_check",)  # a declared group still to be checked
                 # The 办事指引 answers fit only the item they were given for.
                 kept += ("answers",) if parent.service == ticket.service else ()
-                extra = {k: getattr(parent, k) for k in kept}
+                extra = {k: getattr(parent, k) for k in kept} | next_leg_reminders(parent)
             connection.execute(_INSERT_TICKET, _new_ticket_row(ticket) | extra)
         for window in move.windows:
             self._save_window(window)

@@ -31,6 +31,7 @@ from sqlmodel import Session
 from .citizen_rows import CitizenRows
 from .feedback_rows import FeedbackRows
 from .records import Records
+from .reminder_rows import ReminderRows
 from .report_rows import ReportRows
 from .staff_rows import StaffRows
 from .state_rows import Kept, StateRows
@@ -154,7 +155,9 @@ class Store:
                 tx.release()
 
 
-class Tx(StateRows, Records, StaffRows, FeedbackRows, ReportRows, CitizenRows, VisitRows):
+class Tx(
+    StateRows, Records, StaffRows, FeedbackRows, ReportRows, CitizenRows, VisitRows, ReminderRows
+):
     """One open transaction; every method reads or writes through it."""
 
 

@@ -33,6 +33,7 @@ from .home_visits import (
 )
 from .protocol import Event
 from .rating_link import ask_rating
+from .sms import Sms, SmsKind
 from .store import Tx
 from .transactions import Runner
 from .visit_bodies import VisitDeclineIn, VisitDoneIn, VisitScheduleIn
@@ -61,18 +62,21 @@ def visit_of(tx: Tx, hall_id: str | None, visit_id: str) -> HomeVisitRow:
     return row
 
 
-def scheduled_text(item: str, when: datetime, hall_name: str, staff_no: str) -> str:
-    """The text to the requester once the visit is set (the page's link follows)."""
-    return (
-        f"【一窗】您申请的上门服务（{item}）已安排在{when.month}月{when.day}日 {when:%H:%M}，"
-        f"{hall_name}工作人员（工号 {staff_no}）将上门办理，请备好材料。查看或取消："
+def scheduled_text(item: str, when: datetime, hall: str, staff_no: str, visit: str) -> Sms:
+    """The text to the requester once the visit is set, with its page's link."""
+    return Sms.of(
+        SmsKind.VISIT_SCHEDULED,
+        item=item,
+        when=f"{when.month}月{when.day}日 {when:%H:%M}",
+        hall=hall,
+        staff_no=staff_no,
+        link=visit,
+        visit=visit.split("/visit/", 1)[-1],  # the cloud's template holds the address
     )
 
 
-def declined_text(item: str, reason: str, hall_name: str) -> str:
-    return (
-        f"【一窗】很抱歉，您申请的上门服务（{item}）未能安排：{reason}。如有疑问请联系{hall_name}。"
-    )
+def declined_text(item: str, reason: str, hall_name: str) -> Sms:
+    return Sms.of(SmsKind.VISIT_DECLINED, item=item, reason=reason, hall=hall_name)
 
 
 class VisitDesk(Runner):
@@ -169,12 +173,13 @@ class VisitDesk(Runner):
             )
             row.scheduled_at, row.staff_no = body.at, body.staff_no
             when = body.at.astimezone(hall.zone)
-            text = scheduled_text(self._visit_item(row), when, hall.name, body.staff_no)
-            self._visit_text(tx, row, "visit_scheduled", now, f"{text}{self._visit_link(row)}")
+            link = self._visit_link(row)
+            text = scheduled_text(self._visit_item(row), when, hall.name, body.staff_no, link)
+            self._visit_text(tx, row, now, text)
             return {"scheduled_at": when.isoformat(), "staff_no": body.staff_no}
         if isinstance(body, VisitDeclineIn):
             text = declined_text(self._visit_item(row), body.reason, hall.name)
-            self._visit_text(tx, row, "visit_declined", now, text)
+            self._visit_text(tx, row, now, text)
             return {"reason": body.reason}
         assert isinstance(body, VisitDoneIn)
         return self._record_done(tx, row, body, now, events)
@@ -217,7 +222,7 @@ class VisitDesk(Runner):
     def _visit_link(self, row: HomeVisitRow) -> str:
         return f"{self.settings.public_url.rstrip('/')}/visit/{row.hall_id}?v={row.id}"
 
-    def _visit_text(self, tx: Tx, row: HomeVisitRow, kind: str, now: datetime, text: str) -> None:
+    def _visit_text(self, tx: Tx, row: HomeVisitRow, now: datetime, text: Sms) -> None:
         """A text to the request's phone, through the outbox (sent after commit)."""
-        payload = {"phone": row.phone_enc, "text": text, "visit_id": row.id}
-        outbox.enqueue(tx, row.hall_id, outbox.SMS, kind, payload, now)
+        payload = {"phone": row.phone_enc, "sms": text.payload(), "visit_id": row.id}
+        outbox.enqueue(tx, row.hall_id, outbox.SMS, text.kind.value, payload, now)

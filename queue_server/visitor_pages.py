@@ -9,7 +9,8 @@
 - `GET /visit/{hall}`: 送服务上门 from a phone: the request with its phone code,
   then (`?v=<the visit's code>`) the visit's state and its cancel.
 - `GET /qr.svg?data=…`: the QR code of a ticket's status address, drawn as
-  SVG, for the kiosk's result screen.
+  SVG, for the kiosk's result screen; or of a booking code, for the booking
+  page's result (the kiosk's scanner types the code it reads).
 
 Both offer the visitor's rating (好差评) and 「办不成事」: one form each,
 web/rating-form.js and web/case-form.js, shared with the evaluator; the
@@ -25,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from .booking_requests import CODE_ALPHABET
 from .errors import Forbidden, InvalidInput
 from .pages import KIOSK_HEADERS, render
 from .services import HallServices
@@ -32,6 +34,7 @@ from .services import HallServices
 # Ticket ids are secrets.token_urlsafe(12) (16 characters); allow some room.
 _STATUS_PATH = re.compile(r"/t/[A-Za-z0-9_-]{1,64}")
 _QR_MAX_DATA = 300
+_BOOKING_CODE = re.compile(f"[{CODE_ALPHABET}]{{8}}")
 
 QR_HEADERS = {
     # An SVG opened on its own is a document: let it do nothing but be drawn.
@@ -55,14 +58,17 @@ async def status_page(request: Request) -> Response:
     return render(request, "status.html", ticket=request.path_params["id"])
 
 
-def is_status_address(data: str, public_url: str) -> bool:
-    """Whether `data` is one of our tickets' status addresses, absolute or relative.
+def is_ours(data: str, public_url: str) -> bool:
+    """Whether `data` is one of our tickets' status addresses, absolute or
+    relative, or a booking code.
 
     Only these are encoded: the route must not become an open QR service that
     lends the hall's name to any link.
     """
     if len(data) > _QR_MAX_DATA:
         return False
+    if _BOOKING_CODE.fullmatch(data):
+        return True
     prefix = public_url.rstrip("/")
     path = data[len(prefix) :] if data.startswith(prefix + "/") else data
     return _STATUS_PATH.fullmatch(path) is not None
@@ -92,10 +98,11 @@ async def qr_svg(request: Request) -> Response:
     services: HallServices = request.state.services
     # Without a configured public address, the address this request came in by.
     ours = services.settings.public_url or str(request.base_url)
-    if not is_status_address(data, ours):
+    if not is_ours(data, ours):
         raise Forbidden(
-            "本服务器只为自己的号票状态地址（…/t/<id>）生成二维码",
-            en="this server draws QR codes only for its own ticket status addresses (…/t/<id>)",
+            "本服务器只为自己的号票状态地址（…/t/<id>）和预约码生成二维码",
+            en="this server draws QR codes only for its own ticket status addresses (…/t/<id>) "
+            "and booking codes",
         )
     return Response(qr_svg_text(data), media_type="image/svg+xml", headers=QR_HEADERS)
 

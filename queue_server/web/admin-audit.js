@@ -19,6 +19,8 @@ const AUDIT_ACTIONS = {
   "staff.create": "新增工作人员",
   "staff.change": "修改工作人员",
   "green_channel.add": "开设临时绿色通道",
+  "webhook.create": "新增推送订阅",
+  "webhook.delete": "删除推送订阅",
   "green_channel.remove": "撤销临时绿色通道",
   "ticket.cancel": "取消号码",
   "ticket.issue_for": "导办代取号",

@@ -154,3 +154,22 @@ function el(tag, attrs = {}, ...children) {
   node.append(...children);
   return node;
 }
+
+/**
+ * A button that acts on its second tap: the first changes its text to
+ * `confirmText` (a dialog would block the page). `act()` runs with the
+ * button disabled; it returns false to enable it again (a refusal).
+ */
+function twoTapButton(text, confirmText, act, attrs = {}) {
+  const button = el("button", { type: "button", class: "danger", text, ...attrs });
+  button.addEventListener("click", async () => {
+    if (!button.dataset.asked) {
+      button.dataset.asked = "1";
+      button.textContent = confirmText;
+      return;
+    }
+    button.disabled = true;
+    if ((await act()) === false) button.disabled = false;
+  });
+  return button;
+}

@@ -59,25 +59,17 @@ AdminConsole.section({
       );
     }
 
-    // Two taps: the first asks, the second removes (a dialog would block the page).
     function removeButton(channel) {
-      const button = el("button", { type: "button", class: "danger", text: "撤销", "data-testid": "channel-remove" });
-      button.addEventListener("click", async () => {
-        if (!button.dataset.asked) {
-          button.dataset.asked = "1";
-          button.textContent = "确认撤销";
-          return;
-        }
-        button.disabled = true;
+      const remove = async () => {
         const answer = await ctx.call("DELETE", `${hallPath}/green-channels/${encodeURIComponent(channel.id)}`);
         if (!answer.ok) {
-          button.disabled = false;
-          return ctx.say(answer.data.message, "error");
+          ctx.say(answer.data.message, "error");
+          return false;
         }
         ctx.say(`已撤销「${channel.group_label}」专项服务`);
         ctx.refresh();
-      });
-      return button;
+      };
+      return twoTapButton("撤销", "确认撤销", remove, { "data-testid": "channel-remove" });
     }
 
     function serviceOptions() {

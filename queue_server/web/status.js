@@ -2,7 +2,8 @@
  * The ticket's status page on the holder's phone: polls GET /api/tickets/{id}
  * (which follows transfers to the live leg) and draws it; offers the rating
  * once the service is done (rating-form.js: the rating given, changeable for a
- * while), cancelling while the ticket waits, and 「办不成事」 (case-form.js).
+ * while), cancelling while the ticket waits, 「办不成事」 (case-form.js), and the
+ * reminders when the ticket is near or called (status-remind.js).
  * `?via=sms` in the address (the 短信评价 link) goes with the rating.
  *
  * No token: the unguessable id in the address is the key, and the view the
@@ -65,12 +66,15 @@
 
   function schedule(delayMs) {
     clearTimeout(timer);
-    timer = delayMs === null || document.hidden ? null : setTimeout(poll, delayMs);
+    // Hidden, the page polls only for a holder who asked to be alerted (status-remind.js).
+    const idle = document.hidden && !StatusRemind.watching();
+    timer = delayMs === null || idle ? null : setTimeout(poll, delayMs);
   }
 
   // A phone in a pocket need not poll; the moment it is looked at again, ask.
   function onVisibility() {
     if (document.hidden) {
+      if (StatusRemind.watching()) return; // it keeps polling, to alert its holder
       clearTimeout(timer);
       timer = null;
     } else if (view === null || !Text.isFinal(view)) {
@@ -98,7 +102,7 @@
     show("loading", false);
     show("ticket", false);
     show("missing", true);
-    for (const id of ["rating", "materials-box", "cancel-box", "case-box", "s-foot"]) show(id, false);
+    for (const id of ["rating", "remind-box", "materials-box", "cancel-box", "case-box", "s-foot"]) show(id, false);
   }
 
   // ------------------------------------------------------------------ drawing
@@ -137,6 +141,7 @@
     Dom.fillMaterials(byId("s-materials"), view.materials);
     show("cancel-box", waiting || view.status === "suspended");
     renderRating();
+    StatusRemind.update(view);
   }
 
   // ------------------------------------------------------------------ rating
@@ -207,6 +212,7 @@
     byId("cancel-no").addEventListener("click", keepWaiting);
     byId("cancel-yes").addEventListener("click", confirmCancel);
     document.addEventListener("visibilitychange", onVisibility);
+    StatusRemind.mount(ticketId, ticketPath);
     poll();
   }
 

@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from queue_server import catalogue
 from queue_server.access import Principal, Role
-from queue_server.bodies import AppointmentIn, CheckInIn, ConfirmIn
+from queue_server.bodies import AppointmentIn, CancelIn, ChallengeIn, CheckInIn, ConfirmIn
 from queue_server.bookings import Bookings
 from queue_server.catalogue import Catalogue
 from queue_server.services import HallServices
@@ -20,7 +20,7 @@ from queue_server.sms import MemorySms
 from queue_server.store import Store
 from tests.conftest import Clock
 from tests.server.conftest import ID_CARD, Hall
-from tests.server.test_appointments import TOMORROW_10, book, booking_settings, person
+from tests.server.test_appointments import TOMORROW_10, book, booking_settings, cancel, person
 from tests.server.test_day import WEEKDAYS, set_hours
 from tests.server.test_tickets_api import ADULT_ID
 
@@ -74,12 +74,17 @@ def booked(bookings: Bookings, slot: str, id_number: str) -> dict[str, object]:
         ),
         "192.0.2.1",
     )
+    body = ConfirmIn(pending_id=str(asked["pending_id"]), code=texted(bookings))
+    return bookings.confirm("h1", body, "192.0.2.1")
+
+
+def texted(bookings: Bookings) -> str:
+    """The last code texted to the booker's phone."""
     sms = bookings.sms
     assert isinstance(sms, MemorySms)
     found = re.search(r"验证码为(\d{6})", sms.last_to("13812345678"))
     assert found is not None
-    body = ConfirmIn(pending_id=str(asked["pending_id"]), code=found.group(1))
-    return bookings.confirm("h1", body, "192.0.2.1")
+    return found.group(1)
 
 
 def test_every_booking_use_case_reads_the_injected_catalogue(
@@ -89,9 +94,12 @@ def test_every_booking_use_case_reads_the_injected_catalogue(
     assert listed["service_name"] == "注入目录的事项" and listed["slots"]
     made = booked(bookings, TOMORROW_10, ADULT_ID)
     assert (made["service_name"], made["materials"]) == ("注入目录的事项", ["甲"])
-    assert bookings.show(str(made["code"]))["service"] == ONLY_INJECTED
+    assert bookings.show(str(made["code"]), "192.0.2.1")["service"] == ONLY_INJECTED
     other = booked(bookings, "2026-11-27T10:00:00+08:00", person(3))
-    assert bookings.cancel(str(other["code"]))["service_name"] == "注入目录的事项"
+    code = str(other["code"])
+    sent = bookings.challenge(code, ChallengeIn(purpose="cancel"), "192.0.2.1")
+    answer = CancelIn(challenge=sent["challenge"], code=texted(bookings))
+    assert bookings.cancel(code, answer, "192.0.2.1")["service_name"] == "注入目录的事项"
     clock.advance(24 * 3600 + 25 * 60)  # Thursday 09:55
     kiosk = Principal(Role.KIOSK, hall="h1")
     ticket, created = bookings.check_in(kiosk, "h1", CheckInIn(code=str(made["code"])))
@@ -106,7 +114,7 @@ def test_a_cancelled_booking_is_not_checked_in_and_stays_cancelled(
     open_hall: Hall, clock: Clock
 ) -> None:
     made = open_hall.ok(book(open_hall), 201)
-    open_hall.ok(open_hall.c.post(f"/api/appointments/{made['code']}/cancel"))
+    open_hall.ok(cancel(open_hall, made["code"]))
     again = open_hall.c.post(f"/api/appointments/{made['code']}/cancel")
     assert again.status_code == 409 and again.json()["error"] == "appointment_not_cancellable"
     assert again.json()["message"] == "该预约已取消，不能取消"

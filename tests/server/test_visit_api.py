@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 from queue_server.phone_challenges import PhoneChallenges
 from queue_server.services import HallServices
 from queue_server.settings import Settings
-from queue_server.sms import MemorySms
+from queue_server.sms import MemorySms, Sms
 from tests.conftest import Clock
 from tests.server.conftest import ID_CARD, Hall
 from tests.server.test_appointments import booking_settings
@@ -76,7 +76,11 @@ def services(client: TestClient) -> HallServices:
 
 def texts(client: TestClient) -> list[dict[str, Any]]:
     with services(client).store.read() as tx:
-        return [dict(r.payload) | {"kind": r.kind} for r in tx.outbox_rows("h1", 20)]
+        rows = tx.outbox_rows("h1", 20)
+        return [
+            dict(r.payload) | {"kind": r.kind, "text": Sms.from_payload(r.payload).text}
+            for r in rows
+        ]
 
 
 def test_a_request_needs_the_phone_s_code_and_is_shown_masked(hall: Hall) -> None:
