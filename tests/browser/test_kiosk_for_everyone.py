@@ -135,7 +135,7 @@ def test_a_reader_that_types_and_a_group_the_clerk_confirms(
 ) -> None:
     tokens = live_server.setup_hall()
     page = kiosk_page
-    page.goto(kiosk_url(live_server, tokens["kiosk"], reader="off", idle_s="3"))
+    page.goto(kiosk_url(live_server, tokens["kiosk"], reader="off", idle_s="8"))
     screen(page, "categories")
     page.locator("#large").tap()
     page.locator("#to-green").tap()
