@@ -27,6 +27,13 @@ from .views import live_leg, ticket_view
 
 SELF_SERVICE_ACTOR = "holder"
 
+# Green-channel classes no ID number proves: the word of the visitor or of staff.
+WORD_CLASSES = frozenset(PriorityClass) - {
+    PriorityClass.NORMAL,
+    PriorityClass.ELDERLY,
+    PriorityClass.MINOR,
+}
+
 # The green channels the ID number proves, in the visitor's words.
 GREEN_CHANNEL_ZH = {PriorityClass.ELDERLY: "老年人", PriorityClass.MINOR: "未成年人"}
 
@@ -69,18 +76,26 @@ def _check_issuer(principal: Principal, hall_id: str, body: TicketIn) -> None:
 
 
 def _claims(
-    specials: Mapping[str, Any], body: TicketIn, service: str, day: date, priority: PriorityClass
+    specials: Mapping[str, Any],
+    body: TicketIn,
+    service: str,
+    day: date,
+    priority: PriorityClass,
+    vouched: bool,
 ) -> tuple[PriorityClass, str | None, str | None]:
     """(class, group, green check) after what the visitor claims: a temporary
     green channel (its group's label), or a declared group that the ID number
-    did not already outdo ("claimed": the clerk checks it at the window)."""
+    did not already outdo ("claimed": the clerk checks it at the window). A
+    class no ID number shows, sent as `priority` by a kiosk rather than vouched
+    for by staff, is checked at the window too."""
     group = None
     if body.special is not None:
         group = check_claim(specials, body.special, service, day)
         priority = priority if priority.green_channel else PriorityClass.OTHER
     if body.declared is not None and not priority.green_channel:
         return declared_class(specials, body.declared), group, CLAIMED
-    return priority, group, None
+    by_word = body.priority in WORD_CLASSES and not vouched
+    return priority, group, CLAIMED if by_word else None
 
 
 class Issuing(Runner):
@@ -127,7 +142,10 @@ class Issuing(Runner):
             priority = self._priority(body.priority, person, state.day.date)
             claimed = body.special is not None or body.declared is not None
             specials = tx.specials(hall_id) if claimed else {}
-            priority, group, check = _claims(specials, body, service.code, state.day.date, priority)
+            vouched = principal.role is not Role.KIOSK
+            priority, group, check = _claims(
+                specials, body, service.code, state.day.date, priority, vouched
+            )
             held_as = replace(stored, green_check=check)
             if id_hash is not None and (
                 held := tx.active_for_person(hall_id, service.code, id_hash)

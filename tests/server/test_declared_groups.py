@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.server.conftest import Hall
+from tests.server.conftest import ID_CARD, Hall
 from tests.server.test_tickets_api import ADULT_ID, ELDER_ID
 
 
@@ -123,3 +123,19 @@ def test_a_ticket_without_a_claim_or_another_window_is_refused(hall: Hall) -> No
     assert check(hall, 1, True, hall.kiosk).status_code == 403
     assert check(hall, 1, "yes").status_code == 422
     assert audit(hall) == []
+
+
+def test_a_class_sent_by_a_kiosk_is_checked_but_staff_vouch_for_theirs(hall: Hall) -> None:
+    hall.ticket(priority="military")  # a kiosk's word: the clerk checks it
+    hall.c.post(
+        "/api/halls/h1/tickets",
+        json={"service": ID_CARD, "priority": "talent"},
+        headers=hall.supervisor,
+    )
+    hall.open(1)
+    first = hall.do(1, "call-next")["ticket"]
+    assert (first["green_check"], first["green_group"]) == ("claimed", "现役军人及军属")
+    hall.do(1, "start")
+    hall.do(1, "finish")
+    second = hall.do(1, "call-next")["ticket"]
+    assert second["green_channel"] is True and second["green_check"] is None
