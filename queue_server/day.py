@@ -20,6 +20,7 @@ from .estimate import extra_windows
 from .hall_state import HallState
 from .models import AlertRow, DayReportRow, FigureSnapshotRow
 from .protocol import Event, EventType, TicketStatus, WindowState
+from .remote_queue import drop_missed
 from .retention import purge_personal
 from .services import HallServices
 from .stats import day_figures
@@ -52,6 +53,7 @@ class HallDay:
             done["alerts"] += self.raise_alerts(hall_id, now)
             done["snapshots"] += self.snapshot_figures(hall_id, now)
             done["missed_bookings"] += self.bookings.release_missed(hall_id, now)
+            done["missed_remote"] += drop_missed(self.services, hall_id, now)
             done["followup_reminders"] += self.services.remind_followups(hall_id, now)
             done["ticket_reminders"] += remind_holders(self.services, hall_id, now)
             done["closed"] += self.close_day(hall_id, now)
@@ -167,7 +169,7 @@ class HallDay:
             state = self.services.state(tx, hall_id, now, reading=True)
             hall, waiting, windows, means = (
                 state.hall,
-                state.queue(),
+                [t for t in state.queue() if not t.away],  # not in the hall: no alert yet
                 state.window_list(),
                 state.means(),
             )

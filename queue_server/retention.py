@@ -53,6 +53,8 @@ def purge_personal(tx: Tx, hall: Hall, now: datetime) -> dict[str, int]:
     missed = col(a.status) == "no_show"
     jobs: list[tuple[str, Any, list[ColumnElement[bool]], dict[str, Any]]] = [
         ("tickets", t, [col(t.business_date) < day], _TICKET),
+        # A remote place's idem_key holds its phone's keyed hash (remote_rows).
+        ("remote_tickets", t, [col(t.business_date) < day, col(t.remote).is_(True)], _REMOTE),
         ("bookings", a, [col(a.business_date) < day], _BOOKING),
         ("booking_hashes", a, [col(a.business_date) < day, ~missed], _HASHES),
         ("missed_hashes", a, [col(a.business_date) < min(day, strikes_from), missed], _HASHES),
@@ -72,6 +74,7 @@ _CASE_ENDED = [s.value for s in CASE_ENDED]
 _VISIT_ENDED = [s.value for s in VISIT_ENDED]
 # Per table, the columns erased and what they become.
 _TICKET = {"id_hash": None, "id_masked": None, "phone_enc": None}
+_REMOTE = {"idem_key": None}
 _BOOKING = {
     "name": ERASED,
     "id_masked": ERASED,
