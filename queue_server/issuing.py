@@ -140,8 +140,7 @@ class Issuing(Runner):
             self._check_offered(state, here)
             check_answers(self.catalogue.guide(service.code, state.hall), stored.answers)
             priority = self._priority(body.priority, person, state.day.date)
-            claimed = body.special is not None or body.declared is not None
-            specials = tx.specials(hall_id) if claimed else {}
+            specials = tx.specials(hall_id) if body.special or body.declared else {}
             vouched = principal.role is not Role.KIOSK
             priority, group, check = _claims(
                 specials, body, service.code, state.day.date, priority, vouched
