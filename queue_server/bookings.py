@@ -37,7 +37,7 @@ class Bookings:
         self.requests = BookingRequests(services, self.sms)
         self.desk = BookingDesk(services)
         # The server's one PhoneChallenges (app state `phone_challenges`): one set of limits.
-        self.challenges = PhoneChallenges(services, self.sms)
+        self.challenges = PhoneChallenges(services, self.sms, self.requests.limits)
         self.changes = BookingChanges(services, self.challenges)
 
     def slots(self, hall_id: str, service_code: str | None, day: str | None) -> dict[str, Any]:
