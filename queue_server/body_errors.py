@@ -2,6 +2,7 @@
 Chinese name, with what it should be ("最多重呼次数：不能大于 10"), instead of
 pydantic's field paths. The English twin keeps pydantic's own messages."""
 
+import re
 from typing import Any
 
 from pydantic import ValidationError
@@ -55,6 +56,11 @@ FIELD_ZH: dict[str, str] = {
     "due": "补交日期",
     "by": "回访人",
     "slot": "时段",
+    # 预约 (AppointmentIn, ConfirmIn; name, phone and answers as above)
+    "id_number": "证件号码",
+    "document_type": "证件类型",
+    "form": "预填表单",
+    "pending_id": "预约请求",
     "purpose": "验证码用途",
     # 送服务上门 (visit_bodies)
     "kind": "申请类型",
@@ -75,9 +81,15 @@ FIELD_ZH: dict[str, str] = {
 }
 
 
+# The member of a union a value failed ("constrained-str", "int", "function-after[…]"):
+# pydantic puts it in the error's path; the reader knows no such field.
+_UNION_MEMBER = re.compile(r"(constrained-)?(str|int|float|bool)|[a-z-]+\[.*\]")
+
+
 def _field(loc: tuple[Any, ...]) -> str:
-    named = [FIELD_ZH.get(str(part), str(part)) for part in loc if not isinstance(part, int)]
-    at = [f"第 {part + 1} 项" for part in loc if isinstance(part, int)]
+    parts = [p for p in loc if isinstance(p, int) or not _UNION_MEMBER.fullmatch(str(p))]
+    named = [FIELD_ZH.get(str(part), str(part)) for part in parts if not isinstance(part, int)]
+    at = [f"第 {part + 1} 项" for part in parts if isinstance(part, int)]
     return "".join(named[-1:] + at[-1:]) or "请求内容"
 
 

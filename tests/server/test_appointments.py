@@ -496,6 +496,27 @@ def test_the_form_follows_the_services_fields(
     assert refused.status_code == 422 and refused.json()["error"] == error
 
 
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        ({}, "事项必须填写；时段必须填写；名称必须填写；证件号码必须填写；手机号码必须填写"),
+        ({"form": {"reason": {"nested": "object"}}}, "理由应为文字；理由应为整数"),
+        ({"form": [1]}, "预填表单填写有误"),
+        ({"document_type": "driver"}, "证件类型填写有误"),
+    ],
+)
+def test_a_wrong_booking_body_is_told_in_chinese_words(
+    open_hall: Hall, body: dict[str, Any], said: str
+) -> None:
+    # The booker reads the message: no English field names, no pydantic type tags.
+    full = {} if not body else {"name": "张三", "id_number": ADULT_ID, "phone": "13812345678"}
+    refused = open_hall.c.post(
+        APPOINTMENTS, json=full | {"service": ID_CARD, "slot": TOMORROW_10} | body if body else {}
+    )
+    assert refused.status_code == 422
+    assert refused.json()["message"] == f"请求内容有误：{said}"
+
+
 def test_forms_are_published_and_an_item_without_one_takes_none(open_hall: Hall) -> None:
     listed = open_hall.ok(open_hall.c.get(f"/api/halls/h1/slots?service={ID_CARD}&date=2026-11-26"))
     reason = listed["form"][0]
