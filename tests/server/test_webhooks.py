@@ -140,6 +140,26 @@ def test_bad_subscriptions_are_refused_plainly(hall: Hall) -> None:
     assert hall.c.delete(f"{HOOKS}/wh_nothing", headers=hall.admin).status_code == 404
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[::1",  # an unclosed IPv6 host
+        "http://example.org:99999/in",  # no such port
+        "http://example.org/in\r\nHost: evil.example",  # a header smuggled in
+        "https://example.org/a b",
+        "https://example.org/\x00",
+    ],
+)
+def test_a_url_no_request_could_go_to_is_refused_plainly(hall: Hall, url: str) -> None:
+    # Refused at once with the form's words, never a 500 nor a subscription
+    # whose every delivery would fail.
+    reply = hall.c.post(HOOKS, json={"url": url, "events": ["ticket.issued"]}, headers=hall.admin)
+    assert reply.status_code in (400, 422), reply.text
+    assert reply.json()["error"] in ("webhook_url", "bad_characters")
+    listed = hall.ok(hall.c.get(HOOKS, headers=hall.admin))
+    assert listed["webhooks"] == []
+
+
 def test_the_signature_is_checked_as_documented() -> None:
     body = b'{"id":"h1-7-wh_1","type":"ticket.called"}'
     header = webhooks.sign("whsec_test", body, timestamp=1_765_000_000)
