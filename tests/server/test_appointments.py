@@ -15,6 +15,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from queue_server import otp
+from queue_server.appointments import mask_name
 from queue_server.bookings import Bookings
 from queue_server.services import HallServices
 from queue_server.settings import Settings
@@ -494,6 +495,16 @@ def test_the_form_follows_the_services_fields(
 ) -> None:
     refused = ask(open_hall, form=form)
     assert refused.status_code == 422 and refused.json()["error"] == error
+
+
+def test_a_bookers_long_name_is_masked_to_a_few_stars() -> None:
+    # shown on the booking's page on a phone: 40 stars would run off its screen
+    assert mask_name("MUHAMMAD ABDULLAH BIN HASSAN AL-RASHID") == "M***"
+    assert (mask_name("张三"), mask_name("张三丰"), mask_name("欧阳娜娜")) == (
+        "张*",
+        "张**",
+        "欧***",
+    )
 
 
 @pytest.mark.parametrize(
