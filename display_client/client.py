@@ -27,6 +27,7 @@ from io import TextIOWrapper
 from typing import Any, TextIO
 from urllib.parse import quote, urlsplit, urlunsplit
 
+import httpx
 from rich.console import Console, RenderableType
 from rich.live import Live
 from websockets.asyncio.client import ClientConnection, connect
@@ -39,6 +40,7 @@ from .state import Board, Resync, apply, disconnected, new_call
 from .view import render, render_window
 from .voice import ESPEAK, Announcer
 
+BEAT_EVERY_S = 20.0  # as the web pages beat (web/device-beat.js)
 BACKOFF_MIN_S = 0.5
 BACKOFF_MAX_S = 10.0
 REFUSAL_CODES = frozenset({4401, 4403, 4404})  # 4000 + HTTP status: retrying cannot help
@@ -285,10 +287,27 @@ async def run(
                     vertical_overflow="crop",
                 )
             )
-        code = await follow(url, display, patience, bearer_subprotocols(options.token))
+        beats = asyncio.create_task(heartbeats(options))
+        try:
+            code = await follow(url, display, patience, bearer_subprotocols(options.token))
+        finally:
+            beats.cancel()
     if code == EXIT_REFUSED and not options.jsonl:
         print(f"display-client: {display.status}", file=sys.stderr)  # after the screen is gone
     return code
+
+
+async def heartbeats(options: Options, every_s: float = BEAT_EVERY_S) -> None:
+    """Tell the hall this screen is on, as the web pages do: a display not heard
+    from for five minutes while the hall is open is an alert on the supervisor's
+    console. A beat that fails is simply the next one's to make."""
+    url = f"{options.server.rstrip('/')}/api/halls/{quote(options.hall, safe='')}/devices/heartbeat"
+    headers = {"Authorization": f"Bearer {options.token}"}
+    async with httpx.AsyncClient(timeout=5) as http:
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                await http.post(url, headers=headers)
+            await asyncio.sleep(every_s)
 
 
 def _stop_on_sigterm() -> None:

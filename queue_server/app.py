@@ -32,6 +32,7 @@ from . import (
     outbox_api,
     pages,
     reminders_api,
+    remote_api,
     report_api,
     settings_api,
     staff_api,
@@ -51,6 +52,7 @@ from .metrics import Metrics
 from .metrics_api import RequestTimer, hall_reader
 from .outbox_sender import OutboxSender
 from .phone_challenges import PhoneChallenges
+from .remote_queue import RemotePlaces
 from .services import HallServices
 from .settings import Settings
 from .store import Store
@@ -64,6 +66,7 @@ class State(TypedDict):
     bookings: Bookings
     outbox: OutboxSender
     phone_challenges: PhoneChallenges
+    remote: RemotePlaces
     feed: HallFeed
     doorbell: Doorbell
     jobs: Jobs
@@ -100,6 +103,7 @@ def create_app(
                 "bookings": bookings,
                 "outbox": sender,
                 "phone_challenges": bookings.challenges,
+                "remote": RemotePlaces(services, bookings.challenges),
                 "feed": feed,
                 "doorbell": doorbell,
                 "jobs": jobs,
@@ -114,7 +118,7 @@ def create_app(
         routes=all_routes(),
         lifespan=lifespan,
         middleware=[
-            Middleware(RequestTimer, metrics=metrics),
+            Middleware(RequestTimer, metrics=metrics, log_access=settings.log_format == "json"),
             Middleware(
                 Guard,
                 max_body_bytes=settings.max_body_bytes,
@@ -137,6 +141,7 @@ def all_routes() -> list[BaseRoute]:
         *city_api.routes,
         *api.routes,
         *booking_api.routes,
+        *remote_api.routes,
         *case_api.routes,
         *hall_settings_api.routes,
         *settings_api.routes,

@@ -190,9 +190,12 @@ class PolicyIn(StrictBody):
     rating_sms: int | None = PydanticField(default=None, ge=0, le=1)
     repeat_visit_days: int | None = PydanticField(default=None, ge=1, le=365)
     followup_remind_days: int | None = PydanticField(default=None, ge=0, le=30)
+    remote_share_pct: int | None = PydanticField(default=None, ge=0, le=100)
+    remote_grace_min: int | None = PydanticField(default=None, ge=0, le=240)
     visit_horizon_days: int | None = PydanticField(default=None, ge=1, le=365)
     visit_company_min: int | None = PydanticField(default=None, ge=1, le=500)
     remind_ahead: int | None = PydanticField(default=None, ge=1, le=REMIND_AHEAD_MAX)
+    retention_days: int | None = PydanticField(default=None, ge=7, le=3650)
 
 
 class CatalogueItemIn(StrictBody):
@@ -205,6 +208,7 @@ class CatalogueItemIn(StrictBody):
     walk_in: bool | None = None
     slot_capacity: int | None = PydanticField(default=None, ge=0, le=1000)
     materials: list[Material] | None = PydanticField(default=None, max_length=40)
+    remote: bool | None = None
     # The hall's own 办事指引 tree (checked by guide_trees), or false: none here.
     guide: dict[str, Any] | Literal[False] | None = None
 
@@ -325,3 +329,34 @@ class LoginIn(Body):
     hall: str = PydanticField(min_length=1, max_length=32)
     staff_no: str = PydanticField(min_length=1, max_length=20)
     password: Password
+
+
+class RemoteTicketIn(Body):
+    """线上取号: a place in today's queue from a phone (a code is texted first)."""
+
+    service: str = PydanticField(min_length=1, max_length=40)
+    phone: str = PydanticField(pattern=r"^\+?[0-9 -]{7,20}$")
+    document_type: DocumentType = DocumentType.RESIDENT_ID
+    id_number: str | None = PydanticField(default=None, max_length=40)
+
+
+class RemoteConfirmIn(Body):
+    challenge: str = PydanticField(min_length=1, max_length=40)
+    code: str = PydanticField(min_length=1, max_length=10)
+
+
+class DoorCheckInIn(Body):
+    door: str = PydanticField(min_length=1, max_length=40)  # the code in the door's QR
+
+
+class RemoteArrivalIn(Body):
+    """At the ticket machine: the ticket's QR from the holder's page (its status
+    address or id), the ID number the place was taken with, or today's number
+    (A023) and then the code texted to the phone that took it."""
+
+    ticket: str | None = PydanticField(default=None, max_length=200)
+    number: str | None = PydanticField(default=None, max_length=12)
+    challenge: str | None = PydanticField(default=None, max_length=40)
+    code: str | None = PydanticField(default=None, max_length=10)
+    document_type: DocumentType = DocumentType.RESIDENT_ID
+    id_number: str | None = PydanticField(default=None, max_length=40)

@@ -75,6 +75,11 @@ FIELD_ZH: dict[str, str] = {
     "outcome": "办理结果",
     "started_at": "开始时间",
     "finished_at": "结束时间",
+    "id_number": "证件号码",
+    "document_type": "证件类型",
+    "door": "签到码",
+    "ticket": "号码",
+    "number": "号码",
     # 到号提醒 (ReminderIn; phone, challenge and code as above)
     "ahead": "提前提醒人数",
     **{name: help_.label for name, help_ in HELP.items()},

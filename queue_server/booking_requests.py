@@ -191,21 +191,12 @@ class BookingRequests:
     @staticmethod
     def _wrong_code(tx: Tx, pending: PendingBookingRow) -> QueueError:
         pending.tries += 1
-        left = otp.CODE_TRIES - pending.tries
-        if left <= 0:
+        spent, refusal = otp.wrong_code(pending.tries, ("请重新提交预约", "book again"))
+        if spent:
             tx.drop_pending_bookings(col(PendingBookingRow.id) == pending.id)
-            return InvalidInput(
-                "验证码错误次数过多，请重新提交预约",
-                en="too many wrong codes; book again",
-                code="otp_exhausted",
-            )
-        tx.save_pending_booking(pending)
-        return InvalidInput(
-            f"验证码不正确，还可再试{left}次",
-            en=f"wrong code; {left} tries left",
-            code="otp_wrong",
-            tries_left=str(left),
-        )
+        else:
+            tx.save_pending_booking(pending)
+        return refusal
 
     def _confirmed(
         self, tx: Tx, hall: Hall, pending: PendingBookingRow, now: datetime

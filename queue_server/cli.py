@@ -3,6 +3,7 @@
 import argparse
 import gc
 import ipaddress
+import logging
 import socket
 import sys
 from collections.abc import Sequence
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from . import backup, schema
+from . import backup, logs, schema
 from .access import Principal, Role, new_token
 from .backup import BackupError
 from .edge import header_timeout_protocol
@@ -211,6 +212,7 @@ def _print_token_list(tokens: list[dict[str, Any]]) -> None:
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     from .app import create_app
 
@@ -230,14 +232,18 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         _print_staff(staff, settings.public_url or base, DEMO_HALL)
     else:
         _store(settings).dispose()  # a database behind is refused here, not in a traceback
-    _warn_if_phones_cannot_reach(settings.public_url)
+    _warn_if_phones_cannot_reach(settings.public_url, settings.log_format == "json")
     app = create_app(settings)
     fewer_collector_pauses()
+    json_logs = logs.uvicorn_config(settings.log_format)
     uvicorn.run(
         app,
         host=args.host,
         port=args.port,
         log_level="info",
+        # JSON: the app writes each request's access line (logs.py), with no path in it.
+        access_log=json_logs is None,
+        log_config=json_logs or LOGGING_CONFIG,
         http=header_timeout_protocol(settings.header_timeout_s),
         **WS_OPTIONS,
     )
@@ -292,16 +298,29 @@ def is_loopback_url(url: str) -> bool:
         return False  # a name: the operator chose it
 
 
-def _warn_if_phones_cannot_reach(public_url: str) -> None:
+def _warn_if_phones_cannot_reach(public_url: str, json_logs: bool) -> None:
+    """Said on the terminal, or as a log line when the logs are JSON (a collector reads them)."""
     if not is_loopback_url(public_url):
-        console().print(f"public address (tickets' QR codes): {public_url}")
-        return
-    console().print(
-        f"[bold red]注意 / WARNING:[/] tickets' QR codes point to {public_url}, a loopback "
-        "address: visitors' phones cannot open it (取号单二维码在手机上打不开).\n"
-        "Serve on the hall network (--host 0.0.0.0) and/or set QUEUE_PUBLIC_URL to the "
-        "address phones reach, e.g. QUEUE_PUBLIC_URL=http://192.168.1.20:8000"
-    )
+        said = f"public address (tickets' QR codes): {public_url}"
+    else:
+        said = (
+            f"注意 / WARNING: tickets' QR codes point to {public_url}, a loopback "
+            "address: visitors' phones cannot open it (取号单二维码在手机上打不开). "
+            "Serve on the hall network (--host 0.0.0.0) and/or set QUEUE_PUBLIC_URL to the "
+            "address phones reach, e.g. QUEUE_PUBLIC_URL=http://192.168.1.20:8000"
+        )
+    if json_logs:
+        logging.basicConfig(level=logging.INFO, handlers=[_json_handler()], force=True)
+        level = logging.WARNING if is_loopback_url(public_url) else logging.INFO
+        logging.getLogger("queue_server.serve").log(level, said)
+    else:
+        console().print(said, style="bold red" if is_loopback_url(public_url) else None)
+
+
+def _json_handler() -> logging.Handler:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logs.JsonFormatter())
+    return handler
 
 
 def _print_tokens(settings: Settings, tokens: list[dict[str, Any]], base: str, hall: str) -> None:

@@ -9,8 +9,9 @@ it expects, and records "done once" facts (an alert, the day's report, a
 snapshot) under a primary key, so a second run finds them and does nothing.
 """
 
+import logging
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from .bookings import Bookings
@@ -19,6 +20,8 @@ from .estimate import extra_windows
 from .hall_state import HallState
 from .models import AlertRow, DayReportRow, FigureSnapshotRow
 from .protocol import Event, EventType, TicketStatus, WindowState
+from .remote_queue import drop_missed
+from .retention import purge_personal
 from .services import HallServices
 from .stats import day_figures
 from .store import Tx
@@ -30,12 +33,15 @@ SYSTEM = "system:scheduler"
 SNAPSHOT_EVERY = timedelta(minutes=5)
 _LEFT = (TicketStatus.WAITING, TicketStatus.SUSPENDED)  # what closing ends as unserved
 
+log = logging.getLogger("queue_server.day")
+
 
 class HallDay:
     def __init__(self, services: HallServices) -> None:
         self.services = services
         self.catalogue = services.catalogue
         self.bookings = Bookings(services)
+        self._erased_on: dict[str, date] = {}  # hall -> the business day its data was last erased
 
     def tick(self, now: datetime) -> dict[str, int]:
         """Run every job for every hall; how many changes each job made."""
@@ -47,11 +53,32 @@ class HallDay:
             done["alerts"] += self.raise_alerts(hall_id, now)
             done["snapshots"] += self.snapshot_figures(hall_id, now)
             done["missed_bookings"] += self.bookings.release_missed(hall_id, now)
+            done["missed_remote"] += drop_missed(self.services, hall_id, now)
             done["followup_reminders"] += self.services.remind_followups(hall_id, now)
             done["ticket_reminders"] += remind_holders(self.services, hall_id, now)
             done["closed"] += self.close_day(hall_id, now)
+            done["personal_data_erased"] += self.erase_old_personal_data(hall_id, now)
         done["sessions_ended"] = self.services.end_expired_sessions()
         return dict(done)
+
+    def erase_old_personal_data(self, hall_id: str, now: datetime) -> int:
+        """Once a business day per hall (and process): erase what is past the
+        hall's retention (`retention.py`); rows changed. Old rows only, so the
+        hall's queue is not locked meanwhile."""
+
+        def work(tx: Tx, now: datetime, _events: list[Event]) -> tuple[date, dict[str, int]]:
+            hall = tx.hall(hall_id)
+            return hall.business_date(now), purge_personal(tx, hall, now)
+
+        with self.services.store.read() as tx:
+            today = tx.hall(hall_id).business_date(now)
+        if self._erased_on.get(hall_id) == today:
+            return 0
+        day, erased = self.services.write(None, work)
+        self._erased_on[hall_id] = day
+        if any(erased.values()):
+            log.info("hall %s: personal data past retention erased: %s", hall_id, erased)
+        return sum(erased.values())
 
     # ------------------------------------------------------------ closing
 
@@ -142,7 +169,7 @@ class HallDay:
             state = self.services.state(tx, hall_id, now, reading=True)
             hall, waiting, windows, means = (
                 state.hall,
-                state.queue(),
+                [t for t in state.queue() if not t.away],  # not in the hall: no alert yet
                 state.window_list(),
                 state.means(),
             )

@@ -83,7 +83,8 @@ class Desk(Runner):
             next_window_state(window, WindowAction.CALL)  # a busy window is refused first
             wanted = self.find(tx, state, body.ticket, now) if isinstance(body, CallIn) else None
             move, shown = state.call(number, wanted, now, actor)
-            if shown is None:
+            if shown is None:  # nobody to call; remote places may have been passed over
+                self.apply(tx, state, move, events)
                 return None
         elif action in ON_CURRENT:
             finish = body if isinstance(body, FinishIn) else FinishIn()

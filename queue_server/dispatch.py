@@ -4,7 +4,9 @@ A ticket's rank is its arrival moved earlier by the boosts the hall's policy
 gives it (green channel, appointment, transfer, return, short target wait);
 a green lane window calls green-channel tickets strictly first. Ties go to
 the earlier arrival, then the lower number, so every window and the
-estimate agree on one order.
+estimate agree on one order. A remote place whose holder has not arrived
+(`Ticket.away`) keeps its rank but is never called: a call that would have
+picked it passes it over (`passed_over`).
 """
 
 from collections.abc import Callable, Iterable
@@ -83,6 +85,32 @@ def choose_next(
     return min(_eligible(waiting, window), key=_order_key(window, policy, now), default=None)
 
 
+def passed_over(
+    waiting: Iterable[Ticket] | WaitingQueue,
+    window: Window,
+    policy: Policy,
+    now: datetime,
+    called: Ticket | None,
+) -> list[Ticket]:
+    """The remote places `window` would have called before `called` (before
+    nobody, when None) had their holders been here, not passed over before.
+
+    Away tickets are never plain walk-ins, so on an indexed queue they are
+    among its few `others`."""
+    if isinstance(waiting, WaitingQueue):
+        waiting = waiting.others.values()
+    away = [
+        t
+        for t in waiting
+        if t.away and t.passed_at is None and t.status is _WAITING and window.accepts(t)
+    ]
+    if called is None or not away:
+        return away
+    key = _order_key(window, policy, now)
+    mine = key(called)
+    return [t for t in away if key(t) < mine]
+
+
 def _order_key(
     window: Window, policy: Policy, now: datetime
 ) -> Callable[[Ticket], tuple[bool, _Rank]]:
@@ -118,7 +146,7 @@ def resume_window(ticket: Ticket, windows: Iterable[Window]) -> int | None:
 
 
 def _eligible(waiting: Iterable[Ticket], window: Window) -> list[Ticket]:
-    return [t for t in waiting if t.status is _WAITING and window.accepts(t)]
+    return [t for t in waiting if t.status is _WAITING and not t.away and window.accepts(t)]
 
 
 def lane_last(ticket: Ticket) -> bool:

@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 from .errors import InvalidTransition
 from .hours import Hours
-from .protocol import WINDOW_STATE_ZH, TicketStatus, WindowState
+from .lifecycle_words import ACTION_ZH, ticket_status_zh, window_state_zh
+from .protocol import TicketStatus, WindowState
 
 # ---------------------------------------------------------------- vocabulary
 
@@ -68,6 +69,10 @@ class TicketAction(StrEnum):
     RESUME = "resume-ticket"
     CANCEL = "cancel"
     CLOSE_DAY = "close-day"
+    # 线上取号: the holder arrives, is passed over while away, drops after the grace.
+    CHECK_IN = "check-in"
+    PASS = "pass"
+    DROP = "drop"
 
 
 class WindowAction(StrEnum):
@@ -89,6 +94,10 @@ TICKET_TRANSITIONS: Mapping[tuple[TicketStatus, TicketAction], TicketStatus] = {
     (_T.WAITING, TicketAction.CALL): _T.CALLED,
     (_T.WAITING, TicketAction.CANCEL): _T.CANCELLED,
     (_T.WAITING, TicketAction.CLOSE_DAY): _T.UNSERVED,
+    (_T.WAITING, TicketAction.CHECK_IN): _T.WAITING,
+    (_T.WAITING, TicketAction.PASS): _T.WAITING,
+    # Its holder missed the turn: the figures count it as a no-show, never as served.
+    (_T.WAITING, TicketAction.DROP): _T.NO_SHOW,
     (_T.CALLED, TicketAction.RECALL): _T.CALLED,
     (_T.CALLED, TicketAction.START): _T.SERVING,
     (_T.CALLED, TicketAction.NO_SHOW): _T.NO_SHOW,
@@ -118,37 +127,6 @@ WINDOW_TRANSITIONS: Mapping[tuple[WindowState, WindowAction], WindowState] = {
     (_W.SERVING, WindowAction.SUSPEND): _W.OPEN,
 }
 
-# The words a clerk and a visitor read in refusals (the pages use the same).
-# Actions are keyed by value: a ticket's and a window's "call" read alike.
-_TICKET_STATUS_ZH = {
-    _T.WAITING: "等候中",
-    _T.CALLED: "已叫号",
-    _T.SERVING: "办理中",
-    _T.DONE: "已办结",
-    _T.NO_SHOW: "已过号",
-    _T.CANCELLED: "已取消",
-    _T.TRANSFERRED: "已转办",
-    _T.SUSPENDED: "挂起",
-    _T.UNSERVED: "未办理",
-}
-
-_ACTION_ZH: Mapping[str, str] = {
-    "open": "开窗",
-    "pause": "暂停",
-    "resume": "恢复服务",
-    "close": "关窗",
-    "call": "叫号",
-    "recall": "重呼",
-    "start": "开始办理",
-    "finish": "办结",
-    "no-show": "过号",
-    "transfer": "转办",
-    "suspend": "挂起",
-    "resume-ticket": "恢复挂起号",
-    "cancel": "取消",
-    "close-day": "日终结转",
-}
-
 # Windows with a clerk at them (idle, calling or serving).
 STAFFED = frozenset({WindowState.OPEN, WindowState.CALLING, WindowState.SERVING})
 
@@ -173,6 +151,7 @@ class Service:
     walk_in: bool
     materials: tuple[str, ...]
     slot_capacity: int | None = None  # bookings per slot; None: from the hall's share
+    remote: bool = False  # a phone may take a place in today's queue (线上取号)
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,11 +207,21 @@ class Ticket:
     outcome: str | None = None
     parent_id: str | None = None
     appointment_at: datetime | None = None  # the booked slot's start
+    # 线上取号 (`remote_rules`): ranks from `arrived_at`, when the place was taken.
+    remote: bool = False
+    checked_in_at: datetime | None = None
+    passed_at: datetime | None = None
     version: int = 0
 
     @property
     def green_channel(self) -> bool:
         return self.priority.green_channel
+
+    @property
+    def away(self) -> bool:
+        """A remote place whose holder has not arrived: it keeps its rank, but no
+        window calls it."""
+        return self.remote and self.checked_in_at is None
 
     @property
     def active(self) -> bool:
@@ -285,9 +274,12 @@ class Policy:
     rating_sms: int = 1  # 1: a verified phone gets a 短信评价 link after the service
     repeat_visit_days: int = 30  # a return for the same item within this is a second trip
     followup_remind_days: int = 1  # 容缺受理: the reminder goes this many days before due
+    remote_share_pct: int = 30  # 线上取号: remote places at most this share of the waiting
+    remote_grace_min: int = 15  # a remote place passed over while away is kept this long
     visit_horizon_days: int = 30  # 送服务上门: how far ahead a visit may be wanted or set
     visit_company_min: int = 5  # the fewest people a company's home visit is for
     remind_ahead: int = 3  # the holder's page warns this many ahead (the holder may change it)
+    retention_days: int = 90  # personal data older than this is erased (retention.py)
     targets: Mapping[str, int] = field(default_factory=dict, repr=False, hash=False)
 
     def settings(self) -> dict[str, int]:
@@ -353,20 +345,12 @@ class Hall:
 # ---------------------------------------------------------------- lifecycles
 
 
-def window_state_zh(state: WindowState) -> str:
-    return WINDOW_STATE_ZH[state]
-
-
-def ticket_status_zh(status: TicketStatus) -> str:
-    return _TICKET_STATUS_ZH[status]
-
-
 def next_ticket_status(status: TicketStatus, action: TicketAction) -> TicketStatus:
     try:
         return TICKET_TRANSITIONS[(status, action)]
     except KeyError:
         raise InvalidTransition(
-            f"该号码当前为「{ticket_status_zh(status)}」，不能{_ACTION_ZH[action.value]}",
+            f"该号码当前为「{ticket_status_zh(status)}」，不能{ACTION_ZH[action.value]}",
             en=f"ticket is {status.value}; '{action.value}' is not allowed in that state",
         ) from None
 
@@ -378,7 +362,7 @@ def next_window_state(window: Window, action: WindowAction) -> WindowState:
         current = f" ({window.ticket_id})" if window.ticket_id else ""
         raise InvalidTransition(
             f"{window.number} 号窗口当前为「{window_state_zh(window.state)}」，"
-            f"不能{_ACTION_ZH[action.value]}",
+            f"不能{ACTION_ZH[action.value]}",
             en=f"window {window.number} is {window.state.value}{current}; "
             f"'{action.value}' is not allowed in that state",
         ) from None
@@ -395,6 +379,12 @@ def apply_ticket(
 ) -> Ticket:
     """The ticket after `action`, or InvalidTransition. Stamps the times."""
     status = next_ticket_status(ticket.status, action)
+    if action in _WHILE_AWAY and not ticket.away:
+        raise InvalidTransition(
+            f"{ticket.number} 号不是尚未到场的线上取号，不能{ACTION_ZH[action.value]}",
+            en=f"ticket {ticket.number} is not a remote place whose holder is away",
+            code="not_away",
+        )
     if action is TicketAction.RECALL and ticket.recalls >= policy.max_recalls:
         raise InvalidTransition(
             f"{ticket.number} 已重呼 {ticket.recalls} 次，达到本大厅上限"
@@ -420,8 +410,12 @@ def apply_ticket(
             changes |= {"finished_at": now, "outcome": outcome}
         case TicketAction.NO_SHOW | TicketAction.TRANSFER | TicketAction.CANCEL:
             changes |= {"finished_at": now}
-        case TicketAction.CLOSE_DAY:
+        case TicketAction.CLOSE_DAY | TicketAction.DROP:
             changes |= {"finished_at": now}
+        case TicketAction.CHECK_IN:
+            changes |= {"checked_in_at": now}
+        case TicketAction.PASS:
+            changes |= {"passed_at": ticket.passed_at or now}
         case TicketAction.RESUME:
             # Back at the head of the queue, for `window` (see `resume_window`) or for any
             # window when None. `window` itself keeps the last call's: the board shows it.
@@ -429,6 +423,9 @@ def apply_ticket(
         case TicketAction.SUSPEND:
             pass
     return replace(ticket, **changes)  # type: ignore[arg-type]
+
+
+_WHILE_AWAY = frozenset({TicketAction.CHECK_IN, TicketAction.PASS, TicketAction.DROP})
 
 
 def apply_window(

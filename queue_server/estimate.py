@@ -64,7 +64,8 @@ def estimate(
     as long as it overtakes, W = base + sum(share * min(W, head start)).
     Without `arrivals` that term is left out and waits come out short.
     Deliberately simple (it ignores green lanes); its accuracy is measured
-    by the simulator.
+    by the simulator. Remote places whose holders are away are ahead of
+    nobody; a remote holder's own estimate is the wait once arrived.
     """
     if ticket.status is not _WAITING:
         return Estimate(position=0, wait_s=0)
@@ -92,7 +93,7 @@ def estimate(
     return Estimate(position=position, wait_s=round(wait))
 
 
-_KindKey = tuple[str, PriorityClass, Entry, int | None, datetime | None, TicketStatus]
+_KindKey = tuple[str, PriorityClass, Entry, int | None, datetime | None, TicketStatus, bool]
 _Kind = tuple[datetime, float]  # such tickets rank ahead if they arrived before; their handling
 _SKIP: _Kind = (datetime.min, 0.0)  # tickets that cannot be ahead (compared by identity)
 
@@ -154,7 +155,7 @@ class _Known:
 
     def kind(self, t: Ticket) -> _Kind:
         """The kind of any ticket (transferred, directed, booked, not waiting, ...)."""
-        if t.status is not _WAITING:
+        if t.status is not _WAITING or t.away:
             return _SKIP
         takes, handling, _ = self.service(t.service, t.category)
         if t.directed_window is not None:
@@ -178,13 +179,19 @@ def _ahead(ticket: Ticket, waiting: Sequence[Ticket], known: _Known) -> tuple[in
     others: dict[_KindKey, _Kind] = {}
     position, work = 0, 0.0
     for t in waiting:
-        if t.entry is _WALK_IN and t.directed_window is None and t.status is _WAITING:
+        if (
+            t.entry is _WALK_IN
+            and t.directed_window is None
+            and t.status is _WAITING
+            and not t.away
+        ):
             pair = walk_ins.get(t.service)
             if pair is None:
                 pair = walk_ins[t.service] = known.walk_ins(t.service, t.category)
             kind = pair[t.priority is _NORMAL]
         else:
-            key = (t.service, t.priority, t.entry, t.directed_window, t.appointment_at, t.status)
+            when, status = t.appointment_at, t.status
+            key = (t.service, t.priority, t.entry, t.directed_window, when, status, t.away)
             kind = others.get(key) or others.setdefault(key, known.kind(t))
         if kind is _SKIP:
             continue

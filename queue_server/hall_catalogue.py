@@ -28,6 +28,7 @@ SERVICE_FIELDS: Mapping[str, str] = {
     "walk_in": "现场取号",
     "slot_capacity": "每时段预约名额",
     "materials": "所需材料",
+    "remote": "线上取号",
 }
 GUIDE = "guide"
 FIELDS: Mapping[str, str] = {**SERVICE_FIELDS, GUIDE: "办事指引"}

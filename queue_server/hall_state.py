@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from .dispatch import choose_next, resume_window
+from .dispatch import choose_next, passed_over, resume_window
 from .domain import (
     Entry,
     PriorityClass,
@@ -113,16 +113,20 @@ class HallState(StateBase):
         self, number: int, ticket: Ticket | None, now: datetime, actor: str
     ) -> tuple[Move, Ticket | None]:
         """Call `ticket` (指呼), or the next in dispatch order when None; (move,
-        ticket called), with no ticket and no change when nobody is eligible."""
+        ticket called), with no ticket when nobody is eligible. Calling the next
+        passes over the remote places ranked before it whose holders are away
+        (`dispatch.passed_over`): their grace starts."""
         window = self.window(number)
         next_window_state(window, WindowAction.CALL)  # a busy window is refused first
+        move = Move()
         if ticket is None:
             ticket = self.next_for(number, now)
+            for away in passed_over(self.waiting, window, self.hall.policy, now, ticket):
+                self.ticket_step(move, away, TicketAction.PASS, now, actor)
             if ticket is None:
-                return Move(), None
+                return move, None
         else:
             self._check_callable(window, ticket)
-        move = Move()
         window = self.window_step(move, window, WindowAction.CALL, now, ticket.id)
         return move, self.ticket_step(move, ticket, TicketAction.CALL, now, actor, window=window)
 
@@ -132,6 +136,12 @@ class HallState(StateBase):
                 f"{ticket.number} 号当前{STATUS_ZH[ticket.status]}，不在等候中，不能叫号",
                 en=f"ticket {ticket.number} is {ticket.status.value}, not waiting",
                 code="ticket_not_waiting",
+            )
+        if ticket.away:
+            raise Conflict(
+                f"{ticket.number} 号是线上取号，取号人尚未到场签到，不能叫号",
+                en=f"ticket {ticket.number} is a remote place whose holder has not checked in",
+                code="holder_away",
             )
         if not window.accepts(ticket):
             name = self.service(ticket.service).name
@@ -267,7 +277,8 @@ class HallState(StateBase):
         return move, ticket
 
     def end(self, ticket: Ticket, action: TicketAction, now: datetime, actor: str) -> Move:
-        """Cancel a ticket, or end it as unserved at closing (no window involved)."""
+        """A move of a waiting ticket with no window involved: cancel it, end it
+        as unserved at closing, or a remote place's check-in or drop."""
         move = Move()
         self.ticket_step(move, ticket, action, now, actor)
         return move
@@ -303,8 +314,10 @@ def new_ticket(
     ticket_id: str,
     entry: Entry = Entry.WALK_IN,
     appointment_at: datetime | None = None,
+    remote: bool = False,
 ) -> Ticket:
-    """The hall's next waiting ticket for `service` (numbered, not yet issued)."""
+    """The hall's next waiting ticket for `service` (numbered, not yet issued);
+    `remote`: a place taken from a phone, called once its holder has arrived."""
     return Ticket(
         id=ticket_id,
         hall=state.hall.id,
@@ -318,6 +331,7 @@ def new_ticket(
         arrived_at=now,
         issued_at=now,
         appointment_at=appointment_at,
+        remote=remote,
     )
 
 

@@ -175,10 +175,12 @@ class Issuing(Runner):
         entry: Entry = Entry.WALK_IN,
         appointment_at: datetime | None = None,
         check_hours: bool = False,
+        remote: bool = False,
+        actor: str | None = None,
     ) -> tuple[Ticket, dict[str, Any]]:
         """Number, store, record and announce a new waiting ticket (in `tx`);
         the ticket and its holder's view. With `check_hours`, a ticket the hall
-        cannot serve before closing is refused."""
+        cannot serve before closing is refused. `remote`: 线上取号, taken by `actor`."""
         ticket = new_ticket(
             state,
             service,
@@ -187,10 +189,15 @@ class Issuing(Runner):
             ticket_id=new_ticket_id(),
             entry=entry,
             appointment_at=appointment_at,
+            remote=remote,
         )
         # The feed (displays too) says only "staff"; the row keeps the 工号.
         est, move = state.issue(
-            ticket, now, principal.actor, check_hours=check_hours, issued_by=principal.token_id
+            ticket,
+            now,
+            actor or principal.actor,
+            check_hours=check_hours,
+            issued_by=principal.token_id,
         )
         holder = {
             "id_hash": stored.id_hash,

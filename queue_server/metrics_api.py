@@ -12,11 +12,13 @@ from datetime import datetime
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from . import logs
 from .access import same_secret
 from .errors import Forbidden, Unauthorized
 from .live import HallFeed
@@ -28,31 +30,43 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 class RequestTimer:
     """Times each HTTP request by its route template (`/api/tickets/{id}`), never
-    by its path: paths hold ticket ids, and every id would be a new series."""
+    by its path: paths hold ticket ids, and every id would be a new series.
+    Gives the request its id (`X-Request-Id`, `logs.REQUEST_ID`) and, with
+    JSON logs, writes its access line."""
 
-    def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
+    def __init__(self, app: ASGIApp, *, metrics: Metrics, log_access: bool = False) -> None:
         self.app = app
         self.metrics = metrics
+        self.log_access = log_access
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         started, status = time.perf_counter(), 500
+        given = Headers(scope=scope).get("x-request-id")
+        rid = logs.request_id(given)
+        bound = logs.REQUEST_ID.set(rid)
 
         async def sending(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                MutableHeaders(scope=message)["X-Request-Id"] = rid
             await send(message)
 
         try:
             await self.app(scope, receive, sending)
         finally:
+            seconds = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or "unmatched"
-            self.metrics.requests.labels(route, scope["method"], str(status)).observe(
-                time.perf_counter() - started
-            )
+            self.metrics.requests.labels(route, scope["method"], str(status)).observe(seconds)
+            if self.log_access:
+                hall = (scope.get("path_params") or {}).get("hall")
+                facts = {"method": scope["method"], "route": route, "hall": hall}
+                facts |= {"status": status, "ms": round(seconds * 1000, 1)}
+                logs.access.info("%s %s %s", scope["method"], route, status, extra=facts)
+            logs.REQUEST_ID.reset(bound)
 
 
 def hall_reader(services: HallServices, feed: HallFeed) -> Any:

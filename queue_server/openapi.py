@@ -25,6 +25,7 @@ from .bodies import (
     ConfirmIn,
     DeviceIn,
     DeviceStatusIn,
+    DoorCheckInIn,
     ExtendIn,
     ExtraSessionsIn,
     FinishIn,
@@ -39,6 +40,9 @@ from .bodies import (
     RatingIn,
     ReminderConfirmIn,
     ReminderIn,
+    RemoteArrivalIn,
+    RemoteConfirmIn,
+    RemoteTicketIn,
     StaffIn,
     StaffPatchIn,
     TicketIn,
@@ -191,6 +195,29 @@ DOCS: dict[tuple[str, str], Doc] = {
         "confirm a booking with the code texted to the phone", body=(ConfirmIn,)
     ),
     ("POST", f"{HALL}/appointments/check-in"): Doc("check in a booking", "kiosk", (CheckInIn,)),
+    ("GET", f"{HALL}/remote-tickets"): Doc(
+        "线上取号: the items a phone may queue for now, whether the hall is open, the grace"
+    ),
+    ("POST", f"{HALL}/remote-tickets"): Doc(
+        "take a place in today's queue from a phone: checks the item, the hours, the share "
+        "of remote places and one live place per phone, then texts a code (202: challenge)",
+        body=(RemoteTicketIn,),
+    ),
+    ("POST", f"{HALL}/remote-tickets/confirm"): Doc(
+        "the texted code issues the remote place (201); a retry returns the same ticket (200)",
+        body=(RemoteConfirmIn,),
+    ),
+    ("POST", f"{HALL}/remote-tickets/check-in"): Doc(
+        "a remote place's holder arrives at the ticket machine: the ticket's QR, the ID "
+        "number it was taken with, or today's number then the code texted to its phone",
+        "kiosk",
+        (RemoteArrivalIn,),
+    ),
+    ("POST", "/api/tickets/{id}/check-in"): Doc(
+        "a remote place's holder arrives: the code of the hall's door QR (today's)",
+        body=(DoorCheckInIn,),
+    ),
+    ("GET", f"{HALL}/door"): Doc("today's door QR for the sign at the hall's door", "supervisor"),
     ("GET", "/api/appointments/{code}"): Doc("a booking, masked (the code is the key)"),
     ("GET", "/api/appointments/{code}.ics"): Doc("a booking as a calendar entry (text/calendar)"),
     ("POST", "/api/appointments/{code}/challenge"): Doc(

@@ -66,6 +66,24 @@ def normalise_phone(raw: str) -> str:
     )
 
 
+def wrong_code(tries: int, start_over: tuple[str, str]) -> tuple[bool, InvalidInput]:
+    """After `tries` wrong answers to one code: (is the code spent, the refusal).
+    `start_over` says what to do then, in Chinese and English."""
+    left = CODE_TRIES - tries
+    if left <= 0:
+        return True, InvalidInput(
+            f"验证码错误次数过多，{start_over[0]}",
+            en=f"too many wrong codes; {start_over[1]}",
+            code="otp_exhausted",
+        )
+    return False, InvalidInput(
+        f"验证码不正确，还可再试{left}次",
+        en=f"wrong code; {left} tries left",
+        code="otp_wrong",
+        tries_left=str(left),
+    )
+
+
 class Limits:
     """Moving-window limits per (what, who); `check` raises RateLimited."""
 

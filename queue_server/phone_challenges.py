@@ -133,18 +133,9 @@ def _expired() -> NotFound:
 
 def _wrong_code(tx: Tx, row: PhoneChallengeRow) -> InvalidInput:
     row.tries += 1
-    left = otp.CODE_TRIES - row.tries
-    if left <= 0:
+    spent, refusal = otp.wrong_code(row.tries, ("请重新获取", "ask for a new one"))
+    if spent:
         tx.drop_challenges(col(PhoneChallengeRow.id) == row.id)
-        return InvalidInput(
-            "验证码错误次数过多，请重新获取",
-            en="too many wrong codes; ask for a new one",
-            code="otp_exhausted",
-        )
-    tx.add_challenge(row)
-    return InvalidInput(
-        f"验证码不正确，还可再试{left}次",
-        en=f"wrong code; {left} tries left",
-        code="otp_wrong",
-        tries_left=str(left),
-    )
+    else:
+        tx.add_challenge(row)
+    return refusal

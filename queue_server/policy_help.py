@@ -81,11 +81,24 @@ HELP: dict[str, SettingHelp] = {
     "followup_remind_days": SettingHelp(
         "容缺补交提醒", "容缺受理的材料到期前这么多天提醒办事人和窗口", "天"
     ),
+    "remote_share_pct": SettingHelp(
+        "线上取号占比",
+        "线上取号的号码最多占全厅等候号码的这个比例（含新取的号，向上取整）；0 为不开放线上取号",
+        "%",
+    ),
+    "remote_grace_min": SettingHelp(
+        "线上取号保留时间", "线上取号轮到时尚未到场签到，号码保留这么多分钟，过时作废", "分钟"
+    ),
     "visit_horizon_days": SettingHelp(
         "上门服务可约天数", "送服务上门的期望日期和安排时间最多在这么多天之内", "天"
     ),
     "visit_company_min": SettingHelp(
         "企业上门最少人数", "企业申请送服务上门，办理人数须至少这么多", "人"
+    ),
+    "retention_days": SettingHelp(
+        "个人信息保存期",
+        "姓名、手机号、证件号摘要、预填表单和上门地址保存这么多天后自动清除；统计数字和操作记录保留",
+        "天",
     ),
     "remind_ahead": SettingHelp(
         "到号提醒",

@@ -105,6 +105,8 @@ class EventType(StrEnum):
     TICKET_CANCELLED = "ticket.cancelled"
     TICKET_UNSERVED = "ticket.unserved"
     TICKET_RATED = "ticket.rated"
+    TICKET_CHECKED_IN = "ticket.checked_in"  # a remote place's holder arrived
+    TICKET_PASSED = "ticket.passed"  # a remote place passed over while its holder is away
     WINDOW_OPENED = "window.opened"
     WINDOW_PAUSED = "window.paused"
     WINDOW_RESUMED = "window.resumed"

@@ -23,6 +23,9 @@ TICKET_EVENTS: dict[TicketAction, EventType] = {
     TicketAction.RESUME: EventType.TICKET_RESUMED,
     TicketAction.CANCEL: EventType.TICKET_CANCELLED,
     TicketAction.CLOSE_DAY: EventType.TICKET_UNSERVED,
+    TicketAction.CHECK_IN: EventType.TICKET_CHECKED_IN,
+    TicketAction.PASS: EventType.TICKET_PASSED,
+    TicketAction.DROP: EventType.TICKET_NO_SHOW,
 }
 
 WINDOW_EVENTS: dict[WindowAction, EventType] = {

@@ -20,9 +20,10 @@ from .appointments import mask_phone
 from .bodies import RatingIn
 from .case_book import case_from_rating, open_case, province_case, province_rating, report
 from .cases import BAD_GRADES, DEFAULT_REASONS, ENDED, GRADES, CaseKind, CaseStatus, step
-from .domain import ACTIVE_STATUSES, Hall, Ticket, TicketAction, ticket_status_zh
+from .domain import ACTIVE_STATUSES, Hall, Ticket, TicketAction
 from .errors import Conflict, Forbidden, InvalidInput, RateLimited
 from .feedback_models import CaseRow
+from .lifecycle_words import ticket_status_zh
 from .models import RatingRow
 from .otp import normalise_phone
 from .protocol import Event, EventType, TicketStatus

@@ -84,7 +84,8 @@ class Reports(Runner):
 
     def queues(self, principal: Principal, hall_id: str) -> dict[str, Any]:
         """Who waits, per service and ticket (oldest wait, target), and who is suspended:
-        the supervisor's and the clerk's view of the queue. No personal data."""
+        the supervisor's and the clerk's view of the queue. No personal data. A
+        remote place whose holder has not arrived is `away` (未到场), counted apart."""
         require(principal, {Role.SUPERVISOR, Role.WINDOW}, hall=hall_id)
         now = self.clock()
         with self.store.read() as tx:
@@ -93,7 +94,7 @@ class Reports(Runner):
         hall = state.hall
         rows = sorted(queued, key=lambda t: t.arrived_at)
         per_service: dict[str, dict[str, Any]] = {}
-        for t in rows:
+        for t in sorted(rows, key=lambda t: t.away):  # the oldest wait: of a callable one
             if t.status is not TicketStatus.WAITING:
                 continue
             service = state.service(t.service)  # the hall's own target wait
@@ -104,11 +105,12 @@ class Reports(Runner):
                     "service_name": service.name,
                     "category": t.category,
                     "waiting": 0,
+                    "away": 0,  # remote places whose holders have not arrived: not callable
                     "oldest_wait_s": round((now - t.arrived_at).total_seconds()),
                     "target_s": service.target_wait_minutes * 60,
                 },
             )
-            entry["waiting"] += 1
+            entry["away" if t.away else "waiting"] += 1
         return {
             "hall": hall.id,
             "services": sorted(per_service.values(), key=lambda e: -e["oldest_wait_s"]),
@@ -119,6 +121,7 @@ class Reports(Runner):
                     "target_s": state.service(t.service).target_wait_minutes * 60,
                     "entry": t.entry.value,
                     "directed_window": t.directed_window,
+                    "away": t.away,  # 未到场: a remote place not called until its holder arrives
                 }
                 for t in rows
             ],

@@ -54,6 +54,9 @@ def ticket_from_row(row: Any) -> Ticket:
         outcome=row.outcome,
         parent_id=row.parent_id,
         appointment_at=row.appointment_at,
+        remote=row.remote,
+        checked_in_at=row.checked_in_at,
+        passed_at=row.passed_at,
         version=row.version,
     )
 
@@ -69,6 +72,8 @@ TICKET_FIELDS = [
     "finished_at",
     "recalls",
     "outcome",
+    "checked_in_at",
+    "passed_at",
 ]
 
 

@@ -64,6 +64,7 @@ class Settings:
     sqlite_synchronous: str = "FULL"
     # A bearer for GET /metrics; unset, only this machine may scrape it.
     metrics_token: str | None = None
+    log_format: str = "text"  # json: one JSON object per line (logs.py)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -99,6 +100,7 @@ class Settings:
             province_token=env.get("QUEUE_PROVINCE_TOKEN") or None,
             sqlite_synchronous=env.get("QUEUE_SQLITE_SYNCHRONOUS", "FULL").strip().upper(),
             metrics_token=env.get("QUEUE_METRICS_TOKEN") or None,
+            log_format=env.get("QUEUE_LOG_FORMAT", "text").strip().lower(),
         )
         settings.check()
         return settings
@@ -119,6 +121,8 @@ class Settings:
                 f"QUEUE_SQLITE_SYNCHRONOUS={self.sqlite_synchronous!r} is not one of "
                 + ", ".join(SYNCHRONOUS)
             )
+        if self.log_format not in ("text", "json"):
+            raise SystemExit(f"QUEUE_LOG_FORMAT={self.log_format!r} is not text or json")
         if self.production and not (self.secret_key or self.secret_key_file):
             raise SystemExit(
                 "QUEUE_ENV=production needs QUEUE_SECRET_KEY (or QUEUE_SECRET_KEY_FILE naming a "

@@ -346,6 +346,7 @@ def _new_ticket_row(ticket: Any) -> dict[str, Any]:
         "issued_at": ticket.issued_at,
         "parent_id": ticket.parent_id,
         "appointment_at": ticket.appointment_at,
+        "remote": ticket.remote,
         "id_hash": None,
         "id_masked": None,
         "idem_key": None,

@@ -32,6 +32,7 @@ from .citizen_rows import CitizenRows
 from .feedback_rows import FeedbackRows
 from .records import Records
 from .reminder_rows import ReminderRows
+from .remote_rows import RemoteRows
 from .report_rows import ReportRows
 from .staff_rows import StaffRows
 from .state_rows import Kept, StateRows
@@ -156,7 +157,15 @@ class Store:
 
 
 class Tx(
-    StateRows, Records, StaffRows, FeedbackRows, ReportRows, CitizenRows, VisitRows, ReminderRows
+    StateRows,
+    Records,
+    StaffRows,
+    FeedbackRows,
+    ReportRows,
+    CitizenRows,
+    VisitRows,
+    ReminderRows,
+    RemoteRows,
 ):
     """One open transaction; every method reads or writes through it."""
 

@@ -18,6 +18,7 @@ from .hall_state import HallState
 from .models import AlertAckRow, AlertRow
 from .protocol import TicketStatus
 from .public import local_iso, public_device, public_hall, public_ticket, public_window
+from .remote_rules import grace_ends
 from .store import Tx
 from .waiting import WaitingQueue
 from .window_staff import board_staff
@@ -74,6 +75,20 @@ def ticket_view(
         "windows_open": sum(1 for w in windows if w.accepts(ticket) and w.state in STAFFED),
         "order_reasons": reasons,
         "order_note": order_note(reasons),
+    } | remote_view(ticket, hall)
+
+
+def remote_view(ticket: Ticket, hall: Hall) -> dict[str, Any]:
+    """A remote place's (线上取号) arrival: whether its holder has checked in, and,
+    once passed over while away, until when the place is kept."""
+    if not ticket.remote:
+        return {"remote": False}
+    keep = grace_ends(ticket, hall.policy)
+    return {
+        "remote": True,
+        "checked_in": ticket.checked_in_at is not None,
+        "passed_at": local_iso(ticket.passed_at, hall.zone),
+        "kept_until": local_iso(keep, hall.zone),
     }
 
 

@@ -1,14 +1,14 @@
 """A hall's waiting tickets, indexed so that no question walks them all.
 
 Most waiting tickets are plain walk-ins: no appointment, transfer, return, nor a
-window they were sent to. Plain tickets of one kind (service, and green channel
-or not) all have the same boost, so among them the dispatch order is their
-order of arrival: each kind is one list, kept sorted by (arrival, issue, number).
-Who a window calls next is then the best head among the kinds it takes: the
-heads are kept in dispatch order (`ranked`), so a window that takes everything
-looks at one. How many of a kind rank before a ticket is one bisection. The
-few other tickets are looked at one by one. Pure: standard library and the
-domain only.
+window they were sent to, nor a remote place whose holder is away. Plain tickets
+of one kind (service, and green channel or not) all have the same boost, so
+among them the dispatch order is their order of arrival: each kind is one list,
+kept sorted by (arrival, issue, number). Who a window calls next is then the
+best head among the kinds it takes: the heads are kept in dispatch order
+(`ranked`), so a window that takes everything looks at one. How many of a kind
+rank before a ticket is one bisection. The few other tickets are looked at one
+by one. Pure: standard library and the domain only.
 """
 
 from bisect import bisect_left, bisect_right, insort
@@ -30,7 +30,7 @@ arrival = itemgetter(0)  # of a Key
 
 
 def is_plain(ticket: Ticket) -> bool:
-    return ticket.entry is Entry.WALK_IN and ticket.directed_window is None
+    return ticket.entry is Entry.WALK_IN and ticket.directed_window is None and not ticket.away
 
 
 def key_of(ticket: Ticket) -> Key:

@@ -56,6 +56,8 @@ CORE = [
     "feedback_figures",
     "staff_figures",
     "delivery",
+    "lifecycle_words",
+    "remote_rules",
     "webhooks",
 ]
 CLIENTS = ["display_client", "ticket_printer"]

@@ -15,7 +15,7 @@ AdminConsole.section({
     const path = `/api/halls/${encodeURIComponent(ctx.hall)}/catalogue`;
     const answer = await ctx.call("GET", path);
     if (!answer.ok) throw new Error(answer.data.message);
-    const FIELDS = ["target_wait_minutes", "minutes", "walk_in", "slot_capacity", "materials"];
+    const FIELDS = ["target_wait_minutes", "minutes", "walk_in", "remote", "slot_capacity", "materials"];
     const search = el("input", {
       type: "search",
       id: "catalogue-search",
@@ -80,6 +80,9 @@ AdminConsole.section({
         el("option", { value: "true", text: "现场取号或预约", selected: item.walk_in }),
         el("option", { value: "false", text: "仅限预约", selected: !item.walk_in }),
       );
+      // 线上取号: a phone may take a place in today's queue (called once its holder arrives).
+      const remote = el("input", { type: "checkbox", "data-testid": `remote-${item.code}`, checked: item.remote });
+      const remoteLabel = el("label", { class: "check", title: "手机可在开放时间内线上取号，到场签到后才叫号" }, remote, "线上取号");
       const materials = el("textarea", { rows: 5, cols: 60, "data-testid": `materials-${item.code}` });
       materials.value = item.materials.join("\n");
       const editor = el(
@@ -115,7 +118,7 @@ AdminConsole.section({
         el("td", {}, el("div", { text: item.name }), el("div", { class: "muted", text: item.code })),
         el("td", {}, mark("target_wait_minutes", target)),
         el("td", {}, mark("minutes", minutes)),
-        el("td", {}, mark("walk_in", walkIn)),
+        el("td", {}, mark("walk_in", walkIn), mark("remote", remoteLabel)),
         el("td", {}, mark("slot_capacity", capacity)),
         el("td", {}, mark("materials", toggle), mark("guide", guideToggle)),
         el("td", {}, el("div", { class: "row" }, save, reset)),
@@ -127,6 +130,7 @@ AdminConsole.section({
           target_wait_minutes: whole(target.value),
           minutes: whole(minutes.value),
           walk_in: walkIn.value === "true",
+          remote: remote.checked,
           slot_capacity: capacity.value.trim() === "" ? null : whole(capacity.value),
           materials: materials.value.split("\n").map((m) => m.trim()).filter(Boolean),
         };
@@ -169,6 +173,7 @@ AdminConsole.section({
 
     function shown(name, value) {
       if (name === "walk_in") return value ? "现场取号或预约" : "仅限预约";
+      if (name === "remote") return value ? "可线上取号" : "不可线上取号";
       if (name === "materials") return value.join("；");
       if (name === "guide") return value ? `${value.questions.length} 问` : "无";
       return value === null ? "自动" : String(value);

@@ -491,6 +491,8 @@
     $("queue-green").textContent = `绿色通道 ${q.green}`;
     const oldest = StaffCore.formatDuration(q.oldestWaitS);
     $("queue-oldest").textContent = oldest ? `最久已等 ${oldest}` : "";
+    $("queue-away").hidden = !q.away;
+    $("queue-away").textContent = `另有 ${q.away} 人未到场`;
   }
 
   // The buttons are made once and only shown, hidden and enabled afterwards:

@@ -71,13 +71,14 @@ const StaffCore = (() => {
    */
   function queueForWindow(queues, config) {
     const tickets = (queues && queues.tickets) || [];
-    const waiting = config
-      ? tickets.filter((t) => t.status === "waiting" && mayCall(config, t))
-      : [];
+    const mine = config ? tickets.filter((t) => t.status === "waiting" && mayCall(config, t)) : [];
+    // A remote place (线上取号) whose holder has not arrived is not callable: 未到场.
+    const waiting = mine.filter((t) => !t.away);
     waiting.sort((a, b) => b.waited_s - a.waited_s);
     return {
       waiting,
       count: waiting.length,
+      away: mine.length - waiting.length,
       green: waiting.filter((t) => t.green_channel).length,
       oldestWaitS: waiting.length ? waiting[0].waited_s : null,
       suspended: tickets.filter((t) => t.status === "suspended"),

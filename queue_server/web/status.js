@@ -141,6 +141,7 @@
     Dom.fillMaterials(byId("s-materials"), view.materials);
     show("cancel-box", waiting || view.status === "suspended");
     renderRating();
+    StatusArrival.render(view); // 线上取号: not called until its holder has arrived
     StatusRemind.update(view);
   }
 

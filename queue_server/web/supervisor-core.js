@@ -46,6 +46,7 @@ const SupervisorCore = (() => {
 
   /** A waiting ticket past its service's target wait (GET /queues gives both). */
   function overTarget(ticket) {
+    if (ticket.away) return false; // not in the hall yet (线上取号): nobody can call it
     return ticket.status === "waiting" && ticket.target_s > 0 && ticket.waited_s > ticket.target_s;
   }
 

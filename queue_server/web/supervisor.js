@@ -345,7 +345,7 @@
         row.className = s.over ? "over" : "";
         const cells = row.children;
         cells[0].textContent = s.service_name;
-        cells[1].textContent = String(s.waiting);
+        cells[1].textContent = s.away ? `${s.waiting}（另 ${s.away} 未到场）` : String(s.waiting);
         cells[2].textContent = duration(s.oldest_wait_s);
         cells[3].textContent = duration(s.target_s);
       });
@@ -364,12 +364,13 @@
       return item;
     }, (item, t) => {
       item.current = t;
-      item.className = `ticket${t.over ? " over" : ""}${t.status === "suspended" ? " suspended" : ""}`;
+      item.className = `ticket${t.over ? " over" : ""}${t.status === "suspended" || t.away ? " suspended" : ""}`;
       item.querySelector(".ticket-service").textContent = t.service_name;
       const where = t.directed_window ? ` · 指定 ${t.directed_window} 号窗口` : "";
+      const away = t.away ? " · 未到场（线上取号）" : "";
       item.querySelector(".ticket-wait").textContent = t.status === "suspended"
         ? `挂起${where}`
-        : `已等 ${StaffCore.formatDuration(t.waited_s)}${t.over ? " · 超时" : ""}${where}`;
+        : `已等 ${StaffCore.formatDuration(t.waited_s)}${t.over ? " · 超时" : ""}${where}${away}`;
       item.querySelector(".ticket-cancel").disabled = Boolean(model.busy);
     });
     $("tickets").dataset.empty = String(!rows.length);

@@ -10,11 +10,12 @@ if the page threw, whatever it asserted.
 """
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -63,14 +64,33 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     """A fresh 1920x1080 page whose own clock is UTC (the hall's zone must win)."""
-    context = browser.new_context(viewport=FULL_HD, locale="zh-CN", timezone_id="UTC")
-    context.set_default_timeout(WAIT_MS)
-    context.add_init_script(RECORD_STATES)
-    errors: list[str] = []
-    new = context.new_page()
-    new.on("pageerror", lambda error: errors.append(str(error)))
-    try:
+    with open_page(browser, FULL_HD, prepare=lambda c: c.add_init_script(RECORD_STATES)) as new:
         yield new
+
+
+@contextmanager
+def open_page(
+    browser: Browser,
+    viewport: dict[str, int],
+    *,
+    touch: bool = False,
+    locale: str = "zh-CN",
+    prepare: Callable[[BrowserContext], object] | None = None,
+) -> Iterator[Page]:
+    """A fresh page of the given size, its clock UTC (the hall's zone must win);
+    `prepare` readies its context first (permissions, init scripts). The test
+    fails if the page threw."""
+    context = browser.new_context(
+        viewport=viewport, has_touch=touch, locale=locale, timezone_id="UTC"
+    )
+    context.set_default_timeout(WAIT_MS)
+    if prepare is not None:
+        prepare(context)
+    errors: list[str] = []
+    page = context.new_page()
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        yield page
     finally:
         context.close()
     assert not errors, f"the page threw: {errors}"

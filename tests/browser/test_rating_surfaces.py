@@ -10,14 +10,12 @@ recorded. Screenshots go to /tmp/rate-*.png for a human to look at.
 
 import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, Request, Route, expect
 
-from tests.browser.conftest import WAIT_MS
+from tests.browser.conftest import open_page
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -29,23 +27,6 @@ EVALUATOR = {"width": 1280, "height": 800}
 CLERK = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 KIOSK = {"width": 1080, "height": 1920}
-
-
-@contextmanager
-def open_page(browser: Browser, viewport: dict[str, int], *, touch: bool = False) -> Iterator[Page]:
-    """A fresh page; the test fails if it threw."""
-    context = browser.new_context(
-        viewport=viewport, has_touch=touch, locale="zh-CN", timezone_id="UTC"
-    )
-    context.set_default_timeout(WAIT_MS)
-    errors: list[str] = []
-    page = context.new_page()
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    try:
-        yield page
-    finally:
-        context.close()
-    assert not errors, f"the page threw: {errors}"
 
 
 def served(server: LiveServer, tokens: dict[str, str], window: int = 1) -> Any:

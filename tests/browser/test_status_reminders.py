@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.browser.conftest import WAIT_MS
+from tests.browser.conftest import open_page
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -60,20 +60,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 @pytest.fixture
 def holder(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
     """A phone that allowed the hall's page to notify."""
-    context = browser.new_context(
-        viewport=PHONE_VIEW, has_touch=True, locale="zh-CN", timezone_id="UTC"
-    )
-    context.grant_permissions(["notifications"], origin=live_server.url)
-    context.add_init_script(RECORD_ALERTS)
-    context.set_default_timeout(WAIT_MS)
-    errors: list[str] = []
-    page = context.new_page()
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    try:
+
+    def allow(context: BrowserContext) -> None:
+        context.grant_permissions(["notifications"], origin=live_server.url)
+        context.add_init_script(RECORD_ALERTS)
+
+    with open_page(browser, PHONE_VIEW, touch=True, prepare=allow) as page:
         yield page
-    finally:
-        context.close()
-    assert not errors, f"the page threw: {errors}"
 
 
 def recorded(page: Page) -> dict[str, Any]:

@@ -8,7 +8,6 @@ must not make any).
 
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,7 +17,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Request, Route, expect
 
 from queue_server.identity import check_char
-from tests.browser.conftest import WAIT_MS
+from tests.browser.conftest import WAIT_MS, open_page
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -39,25 +38,6 @@ def resident_id(birth: str, sequence: str = "123") -> str:
 
 
 # ---------------------------------------------------------------- pages and helpers
-
-
-@contextmanager
-def open_page(
-    browser: Browser, viewport: dict[str, int], *, touch: bool = False, locale: str = "zh-CN"
-) -> Iterator[Page]:
-    """A fresh page of the given size; the test fails if the page threw."""
-    context = browser.new_context(
-        viewport=viewport, has_touch=touch, locale=locale, timezone_id="UTC"
-    )
-    context.set_default_timeout(WAIT_MS)
-    errors: list[str] = []
-    page = context.new_page()
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    try:
-        yield page
-    finally:
-        context.close()
-    assert not errors, f"the page threw: {errors}"
 
 
 @pytest.fixture

@@ -172,6 +172,22 @@ def test_follows_a_real_server_through_calls_and_a_restart(
     assert "reconnecting in" in said and "Traceback" not in said
 
 
+def test_the_screen_tells_the_hall_it_is_on(live_server: LiveServer, tmp_path: Path) -> None:
+    # As the web pages do: the director's device list shows when it was last heard.
+    tokens = live_server.setup_hall()
+    whoami = live_server.api("GET", "/api/whoami", token=tokens["display"])
+    with client(live_server, tokens["display"], tmp_path) as feed:
+        feed.wait_for("snapshot", kind("snapshot"))
+        deadline = time.monotonic() + WAIT_S
+        while True:
+            devices = live_server.api("GET", "/api/halls/live/devices", token=tokens["supervisor"])
+            entry = next(d for d in devices if d["id"] == whoami["token_id"])
+            if entry["online"] or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+    assert entry["online"] and entry["seen_at"] is not None
+
+
 def test_a_refused_token_exits_with_code_2_and_says_why(
     live_server: LiveServer, tmp_path: Path
 ) -> None:

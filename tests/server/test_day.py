@@ -235,7 +235,7 @@ def test_tick_runs_every_job_for_every_hall(hall: Hall, day: HallDay, clock: Clo
     done = day.tick(clock.now + timedelta(hours=10))
     assert set(done) == {
         *("no_show", "alerts", "snapshots", "missed_bookings", "closed", "sessions_ended"),
-        *("followup_reminders", "ticket_reminders"),
+        *("followup_reminders", "ticket_reminders", "personal_data_erased", "missed_remote"),
     }
 
 
