@@ -75,8 +75,7 @@ FIELD_ZH: dict[str, str] = {
     "outcome": "办理结果",
     "started_at": "开始时间",
     "finished_at": "结束时间",
-    "id_number": "证件号码",
-    "document_type": "证件类型",
+    # 线上取号 (id_number and document_type as for 预约)
     "door": "签到码",
     "ticket": "号码",
     "number": "号码",
