@@ -497,6 +497,20 @@ def test_the_form_follows_the_services_fields(
     assert refused.status_code == 422 and refused.json()["error"] == error
 
 
+@pytest.mark.parametrize("name", ["\u200b", "\u200b\u200d ", "\u202e\n"])
+def test_a_name_of_invisible_characters_is_no_name(open_hall: Hall, name: str) -> None:
+    refused = ask(open_hall, name=name)
+    assert refused.status_code == 422
+    assert refused.json()["message"] == "请求内容有误：名称填写有误"
+
+
+def test_a_names_control_and_direction_characters_are_dropped(open_hall: Hall) -> None:
+    # The clerk reads the name on the console: a right-to-left override would
+    # show it reversed, a line break split it.
+    made = open_hall.ok(book(open_hall, name="\u202e张\n三\u200b"), 201)
+    assert made["name_masked"] == "张*"
+
+
 def test_a_bookers_long_name_is_masked_to_a_few_stars() -> None:
     # shown on the booking's page on a phone: 40 stars would run off its screen
     assert mask_name("MUHAMMAD ABDULLAH BIN HASSAN AL-RASHID") == "M***"
