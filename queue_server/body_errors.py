@@ -118,12 +118,17 @@ def _reason(error: Any) -> str:
         else f"至少 {ctx.get('min_length')} 个字",
         "too_long": f"最多 {ctx.get('max_length')} 项",
         "too_short": f"至少 {ctx.get('min_length')} 项",
-        "literal_error": f"应为：{ctx.get('expected')}",
+        "literal_error": f"应为：{_choices(str(ctx.get('expected')))}",
         "string_pattern_mismatch": "格式不对",
         "date_parsing": "应写成 2026-12-11 这样的日期",
         "date_from_datetime_parsing": "应写成 2026-12-11 这样的日期",
     }
     return reasons.get(kind, "填写有误")
+
+
+def _choices(expected: str) -> str:
+    """pydantic's "'cancel' or 'move'" (or "'a', 'b' or 'c'") as "cancel、move"."""
+    return "、".join(re.findall(r"'([^']*)'", expected)) or expected
 
 
 def in_chinese(exc: ValidationError) -> str:

@@ -220,3 +220,10 @@ def test_guessing_codes_through_the_changes_is_limited_as_lookups_are(
     assert {r.status_code for r in guesses[:60]} == {404}
     assert guesses[60].status_code == 429
     assert guesses[60].json()["message"] == "查询预约过于频繁，请稍后再试"
+
+
+def test_a_purpose_that_is_neither_is_named_in_chinese_punctuation(open_hall: Hall) -> None:
+    made = open_hall.ok(book(open_hall), 201)
+    odd = open_hall.c.post(f"/api/appointments/{made['code']}/challenge", json={"purpose": "x"})
+    assert odd.status_code == 422
+    assert odd.json()["message"] == "请求内容有误：验证码用途应为：cancel、move"
