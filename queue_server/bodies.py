@@ -4,10 +4,11 @@ Unknown fields are refused, strings stripped, and times kept within a range
 the arithmetic downstream can take.
 """
 
+import unicodedata
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, field_validator
 from pydantic import Field as PydanticField
 
 from .domain import Lane, PriorityClass
@@ -18,6 +19,21 @@ NOTE_MAX = 200  # a 导办 note: a line or two for the clerk, not a file
 _AnswerId = Annotated[str, PydanticField(min_length=1, max_length=24)]
 # 办事指引 answers, {question id: option id}: a tree has at most 20 questions.
 Answers = Annotated[dict[_AnswerId, _AnswerId], PydanticField(max_length=20)]
+
+
+def readable(name: str) -> str:
+    """A person's name as the clerk's screen shows it: control and format
+    characters dropped (a right-to-left override would show it reversed, a line
+    break split it, zero-width ones hide nothing), and something left."""
+    kept = "".join(
+        c for c in name if unicodedata.category(c)[0] != "C" and c not in "\u2028\u2029"
+    ).strip()
+    if not kept:
+        raise ValueError("a name of visible characters, please")
+    return kept
+
+
+Readable = AfterValidator(readable)  # on a person's name field
 
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
@@ -270,7 +286,7 @@ FormValue = Annotated[str, PydanticField(max_length=200)] | Annotated[int, Pydan
 class AppointmentIn(Body):
     service: str = PydanticField(min_length=1, max_length=40)
     slot: datetime  # the slot's start, as GET /slots lists it
-    name: str = PydanticField(min_length=1, max_length=60)
+    name: Annotated[str, PydanticField(min_length=1, max_length=60), Readable]
     document_type: DocumentType = DocumentType.RESIDENT_ID
     id_number: str = PydanticField(min_length=1, max_length=40)
     phone: str = PydanticField(pattern=r"^\+?[0-9 -]{7,20}$")

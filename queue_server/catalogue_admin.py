@@ -65,7 +65,7 @@ class CatalogueAdmin(Runner):
                 en="the materials list repeats an entry",
                 code="repeated_material",
             )
-        if patch.get(GUIDE):  # checked, and kept in its plain form
+        if patch.get(GUIDE) not in (None, False):  # checked ({} too), kept in its plain form
             patch[GUIDE] = parse_guide(patch[GUIDE]).public()
 
         def work(tx: Tx, now: datetime, _events: list[Event]) -> dict[str, Any]:
