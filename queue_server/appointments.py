@@ -251,4 +251,4 @@ def mask_phone(phone: str) -> str:
 def mask_name(name: str) -> str:
     """张*, 欧阳** : the family name (first character) for the holder to recognise."""
     name = name.strip()
-    return name[:1] + "*" * max(1, len(name) - 1)
+    return name[:1] + "*" * min(3, max(1, len(name) - 1))  # a passport's long name: "M***"

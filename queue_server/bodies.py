@@ -4,10 +4,11 @@ Unknown fields are refused, strings stripped, and times kept within a range
 the arithmetic downstream can take.
 """
 
+import unicodedata
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, field_validator
 from pydantic import Field as PydanticField
 
 from .domain import Lane, PriorityClass
@@ -18,6 +19,21 @@ NOTE_MAX = 200  # a 导办 note: a line or two for the clerk, not a file
 _AnswerId = Annotated[str, PydanticField(min_length=1, max_length=24)]
 # 办事指引 answers, {question id: option id}: a tree has at most 20 questions.
 Answers = Annotated[dict[_AnswerId, _AnswerId], PydanticField(max_length=20)]
+
+
+def readable(name: str) -> str:
+    """A person's name as the clerk's screen shows it: control and format
+    characters dropped (a right-to-left override would show it reversed, a line
+    break split it, zero-width ones hide nothing), and something left."""
+    kept = "".join(
+        c for c in name if unicodedata.category(c)[0] != "C" and c not in "\u2028\u2029"
+    ).strip()
+    if not kept:
+        raise ValueError("a name of visible characters, please")
+    return kept
+
+
+Readable = AfterValidator(readable)  # on a person's name field
 
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
@@ -84,6 +100,9 @@ class TicketIn(Body):
     # 导办 only: a pre-check note (资料预审) the clerk sees; checked for ID numbers and phones.
     note: str | None = PydanticField(default=None, max_length=NOTE_MAX)
     special: str | None = PydanticField(default=None, max_length=16)  # a temporary green channel
+    # A green-channel group no ID number shows ("现役军人"), by its id in the
+    # hall's declared groups; the clerk confirms it at the window.
+    declared: str | None = PydanticField(default=None, max_length=16)
     answers: Answers | None = None  # 办事指引: checked against the item's tree
 
 
@@ -106,6 +125,18 @@ class GreenChannelIn(Body):
     )
     from_: date = PydanticField(alias="from")
     to: date
+
+
+class DeclaredGroupIn(Body):
+    """A green-channel group the hall accepts on the visitor's word, checked at the window."""
+
+    id: str = PydanticField(pattern=r"^[a-z][a-z0-9_-]{0,15}$")
+    label: str = PydanticField(min_length=1, max_length=20)
+    priority: Literal["military", "talent", "disability", "other"]
+
+
+class DeclaredGroupsIn(Body):
+    groups: list[DeclaredGroupIn] = PydanticField(max_length=20)
 
 
 class CallIn(Body):
@@ -145,6 +176,12 @@ class StrictBody(Body):
 
 # A reason is a short tag on one line (the console edits the list one per line).
 Reason = Annotated[str, PydanticField(min_length=1, max_length=20, pattern=r"^[^\x00-\x1f\x7f]+$")]
+
+
+class GreenCheckIn(StrictBody):
+    """The clerk's verdict on a claimed green channel: true confirms, false removes."""
+
+    confirm: bool
 
 
 class RatingIn(StrictBody):
@@ -249,7 +286,7 @@ FormValue = Annotated[str, PydanticField(max_length=200)] | Annotated[int, Pydan
 class AppointmentIn(Body):
     service: str = PydanticField(min_length=1, max_length=40)
     slot: datetime  # the slot's start, as GET /slots lists it
-    name: str = PydanticField(min_length=1, max_length=60)
+    name: Annotated[str, PydanticField(min_length=1, max_length=60), Readable]
     document_type: DocumentType = DocumentType.RESIDENT_ID
     id_number: str = PydanticField(min_length=1, max_length=40)
     phone: str = PydanticField(pattern=r"^\+?[0-9 -]{7,20}$")

@@ -2,6 +2,7 @@
 Chinese name, with what it should be ("最多重呼次数：不能大于 10"), instead of
 pydantic's field paths. The English twin keeps pydantic's own messages."""
 
+import re
 from typing import Any
 
 from pydantic import ValidationError
@@ -38,6 +39,10 @@ FIELD_ZH: dict[str, str] = {
     "closed_dates": "不办公日期",
     "until": "延时至",
     "group_label": "群体名称",
+    "groups": "绿色通道群体",
+    "declared": "绿色通道群体",
+    "priority": "优先类别",
+    "confirm": "核验结果",
     "expires_in_days": "有效期（天）",
     "finding": "核实情况",
     "founded": "是否属实",
@@ -55,6 +60,11 @@ FIELD_ZH: dict[str, str] = {
     "due": "补交日期",
     "by": "回访人",
     "slot": "时段",
+    # 预约 (AppointmentIn, ConfirmIn; name, phone and answers as above)
+    "id_number": "证件号码",
+    "document_type": "证件类型",
+    "form": "预填表单",
+    "pending_id": "预约请求",
     "purpose": "验证码用途",
     # 送服务上门 (visit_bodies)
     "kind": "申请类型",
@@ -69,8 +79,7 @@ FIELD_ZH: dict[str, str] = {
     "outcome": "办理结果",
     "started_at": "开始时间",
     "finished_at": "结束时间",
-    "id_number": "证件号码",
-    "document_type": "证件类型",
+    # 线上取号 (id_number and document_type as for 预约)
     "door": "签到码",
     "ticket": "号码",
     "number": "号码",
@@ -80,9 +89,15 @@ FIELD_ZH: dict[str, str] = {
 }
 
 
+# The member of a union a value failed ("constrained-str", "int", "function-after[…]"):
+# pydantic puts it in the error's path; the reader knows no such field.
+_UNION_MEMBER = re.compile(r"(constrained-)?(str|int|float|bool)|[a-z-]+\[.*\]")
+
+
 def _field(loc: tuple[Any, ...]) -> str:
-    named = [FIELD_ZH.get(str(part), str(part)) for part in loc if not isinstance(part, int)]
-    at = [f"第 {part + 1} 项" for part in loc if isinstance(part, int)]
+    parts = [p for p in loc if isinstance(p, int) or not _UNION_MEMBER.fullmatch(str(p))]
+    named = [FIELD_ZH.get(str(part), str(part)) for part in parts if not isinstance(part, int)]
+    at = [f"第 {part + 1} 项" for part in parts if isinstance(part, int)]
     return "".join(named[-1:] + at[-1:]) or "请求内容"
 
 
@@ -107,12 +122,17 @@ def _reason(error: Any) -> str:
         else f"至少 {ctx.get('min_length')} 个字",
         "too_long": f"最多 {ctx.get('max_length')} 项",
         "too_short": f"至少 {ctx.get('min_length')} 项",
-        "literal_error": f"应为：{ctx.get('expected')}",
+        "literal_error": f"应为：{_choices(str(ctx.get('expected')))}",
         "string_pattern_mismatch": "格式不对",
         "date_parsing": "应写成 2026-12-11 这样的日期",
         "date_from_datetime_parsing": "应写成 2026-12-11 这样的日期",
     }
     return reasons.get(kind, "填写有误")
+
+
+def _choices(expected: str) -> str:
+    """pydantic's "'cancel' or 'move'" (or "'a', 'b' or 'c'") as "cancel、move"."""
+    return "、".join(re.findall(r"'([^']*)'", expected)) or expected
 
 
 def in_chinese(exc: ValidationError) -> str:

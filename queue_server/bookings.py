@@ -37,7 +37,7 @@ class Bookings:
         self.requests = BookingRequests(services, self.sms)
         self.desk = BookingDesk(services)
         # The server's one PhoneChallenges (app state `phone_challenges`): one set of limits.
-        self.challenges = PhoneChallenges(services, self.sms)
+        self.challenges = PhoneChallenges(services, self.sms, self.requests.limits)
         self.changes = BookingChanges(services, self.challenges)
 
     def slots(self, hall_id: str, service_code: str | None, day: str | None) -> dict[str, Any]:
@@ -69,14 +69,17 @@ class Bookings:
 
     def challenge(self, code: str, body: ChallengeIn, client: str) -> dict[str, Any]:
         """A code texted to the booking's phone, to cancel or move it."""
+        self.requests.limits.check("lookup", client)  # a 404 tells a guess from a booking
         return self.changes.challenge(code, body, client)
 
     def cancel(self, code: str, body: CancelIn, client: str) -> dict[str, Any]:
         """Cancel up to the day before the appointment, with the phone's code."""
+        self.requests.limits.check("lookup", client)  # a 404 tells a guess from a booking
         return self.changes.cancel(code, body, client)
 
     def move(self, code: str, body: MoveIn, client: str) -> dict[str, Any]:
         """Move to another free slot of the item, with the phone's code."""
+        self.requests.limits.check("lookup", client)  # a 404 tells a guess from a booking
         return self.changes.move(code, body, client)
 
     def check_in(

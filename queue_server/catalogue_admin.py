@@ -35,8 +35,15 @@ class CatalogueAdmin(Runner):
                 {"code": c.code, "name": c.name, "prefix": c.prefix}
                 for c in self.catalogue.categories.values()
             ],
-            "services": [self._item_view(s, hall) for s in self.catalogue.services.values()],
+            "services": [
+                # With the documents a visitor may identify with (foreigners', 港澳台 permits).
+                self._item_view(s, hall) | {"documents": self._documents(s.code)}
+                for s in self.catalogue.services.values()
+            ],
         }
+
+    def _documents(self, code: str) -> list[str]:
+        return [d.value for d in self.catalogue.accepted_documents(code)]
 
     def set_item(
         self, principal: Principal, hall_id: str, code: str, body: CatalogueItemIn
@@ -58,7 +65,7 @@ class CatalogueAdmin(Runner):
                 en="the materials list repeats an entry",
                 code="repeated_material",
             )
-        if patch.get(GUIDE):  # checked, and kept in its plain form
+        if patch.get(GUIDE) not in (None, False):  # checked ({} too), kept in its plain form
             patch[GUIDE] = parse_guide(patch[GUIDE]).public()
 
         def work(tx: Tx, now: datetime, _events: list[Event]) -> dict[str, Any]:

@@ -244,8 +244,8 @@ class Redact(logging.Filter):
     """Rewrites the arguments of uvicorn's access and websocket lines:
     `?token=yc_…` → `?token=***` (and the QR's `?data=`), `/t/3f9…` → `/t/***`,
     and likewise the ids of `/api/tickets/…`, the codes of `/api/appointments/…`,
-    of the booking page (`/book/{hall}/…`) and of the one-time device links
-    (`/device/claim/…`)."""
+    of the booking page (`/book/{hall}/…`), of home visits (`/home-visits/…`,
+    `/visit/{hall}?v=…`) and of the one-time device links (`/device/claim/…`)."""
 
     PATTERNS = (
         (re.compile(r"((?:token|data)=)[^&\s\"]+"), r"\1***"),  # data=: the QR of /t/…
@@ -256,6 +256,9 @@ class Redact(logging.Filter):
             r"\1***",
         ),
         (re.compile(r"(/book/[^/?\s\"]+/)[^/?\s\"]+"), r"\1***"),
+        # a home visit's code: its API paths and its page's ?v=
+        (re.compile(r"(/home-visits/)(?!(?:form|confirm)(?:[/?\s\"]|$))[^/?\s\"]+"), r"\1***"),
+        (re.compile(r"(/visit/[^/?\s\"]+\?(?:[^\s\"]*&)?v=)[^&\s\"]+"), r"\1***"),
     )
 
     def filter(self, record: logging.LogRecord) -> bool:

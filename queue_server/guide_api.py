@@ -4,6 +4,7 @@
 - `GET /api/halls/{hall}/items?q=…`: the hall's items by name or pinyin (initials).
 - `GET /api/halls/{hall}/estimate?service=…`: how long a ticket taken now would wait.
 - `GET|POST /api/halls/{hall}/green-channels`, `DELETE …/green-channels/{id}`.
+- `GET|PUT /api/halls/{hall}/declared-groups`: groups an ID number cannot show.
 
 Issuing on a visitor's behalf is `POST /api/halls/{hall}/tickets` with the
 session (api.py), with `note` and `special` in the body.
@@ -15,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .api import hall_route, hub, ok, parse, who
-from .bodies import GreenChannelIn
+from .bodies import DeclaredGroupsIn, GreenChannelIn
 from .pages import render
 
 
@@ -27,6 +28,12 @@ async def add_green_channel(request: Request) -> Response:
     principal, body = await who(request), await parse(request, GreenChannelIn)
     hall = request.path_params["hall"]
     return ok(await run_in_threadpool(hub(request).add_green_channel, principal, hall, body), 201)
+
+
+async def set_declared_groups(request: Request) -> Response:
+    principal, body = await who(request), await parse(request, DeclaredGroupsIn)
+    hall = request.path_params["hall"]
+    return ok(await run_in_threadpool(hub(request).set_declared_groups, principal, hall, body))
 
 
 async def remove_green_channel(request: Request) -> Response:
@@ -42,4 +49,6 @@ routes = [
     Route("/api/halls/{hall}/green-channels", hall_route(lambda s: s.green_channels)),
     Route("/api/halls/{hall}/green-channels", add_green_channel, methods=["POST"]),
     Route("/api/halls/{hall}/green-channels/{id}", remove_green_channel, methods=["DELETE"]),
+    Route("/api/halls/{hall}/declared-groups", hall_route(lambda s: s.declared_groups)),
+    Route("/api/halls/{hall}/declared-groups", set_declared_groups, methods=["PUT"]),
 ]

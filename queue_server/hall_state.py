@@ -283,6 +283,15 @@ class HallState(StateBase):
         self.ticket_step(move, ticket, action, now, actor)
         return move
 
+    def reclassify(
+        self, ticket: Ticket, priority: PriorityClass, now: datetime, actor: str, action: str
+    ) -> Move:
+        """A clerk's verdict on a claimed green channel (declared_groups): the
+        ticket keeps its status and place, and is counted in `priority` from now."""
+        changed = replace(ticket, priority=priority)
+        self._put(changed)
+        return Move(steps=[Logged(changed, action, ticket.status, actor, now)])
+
     def configure(self, window: Window) -> Move:
         """Add a window, or change its label, skills or lane (not its state)."""
         old = self.windows.get(window.number)

@@ -5,13 +5,15 @@ before any I/O (the ID number parsed and hashed, the green channel proved),
 then one change numbers it, works out its estimate once and queues it.
 """
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
 from . import audit, identity
 from .access import Principal, Role, require
 from .bodies import TicketIn
+from .declared_groups import CLAIMED, declared_class
 from .desk import new_ticket_id
 from .domain import Entry, PriorityClass, Service, Ticket, TicketAction
 from .errors import AppointmentOnly, Conflict, DuplicateTicket, Forbidden, InvalidInput, NotFound
@@ -24,6 +26,13 @@ from .transactions import Runner, Work
 from .views import live_leg, ticket_view
 
 SELF_SERVICE_ACTOR = "holder"
+
+# Green-channel classes no ID number proves: the word of the visitor or of staff.
+WORD_CLASSES = frozenset(PriorityClass) - {
+    PriorityClass.NORMAL,
+    PriorityClass.ELDERLY,
+    PriorityClass.MINOR,
+}
 
 # The green channels the ID number proves, in the visitor's words.
 GREEN_CHANNEL_ZH = {PriorityClass.ELDERLY: "老年人", PriorityClass.MINOR: "未成年人"}
@@ -38,6 +47,7 @@ class Stored:
     idem_key: str | None = None
     appointment_code: str | None = None
     note: str | None = None  # a 导办's pre-check note for the clerk (identity.check_note)
+    green_check: str | None = None  # "claimed": a declared group for the clerk to check
     answers: dict[str, str] | None = None  # 办事指引 option ids, checked (guide_trees)
 
 
@@ -63,6 +73,29 @@ def _check_issuer(principal: Principal, hall_id: str, body: TicketIn) -> None:
         )
     if body.note:
         identity.check_note(body.note)
+
+
+def _claims(
+    specials: Mapping[str, Any],
+    body: TicketIn,
+    service: str,
+    day: date,
+    priority: PriorityClass,
+    vouched: bool,
+) -> tuple[PriorityClass, str | None, str | None]:
+    """(class, group, green check) after what the visitor claims: a temporary
+    green channel (its group's label), or a declared group that the ID number
+    did not already outdo ("claimed": the clerk checks it at the window). A
+    class no ID number shows, sent as `priority` by a kiosk rather than vouched
+    for by staff, is checked at the window too."""
+    group = None
+    if body.special is not None:
+        group = check_claim(specials, body.special, service, day)
+        priority = priority if priority.green_channel else PriorityClass.OTHER
+    if body.declared is not None and not priority.green_channel:
+        return declared_class(specials, body.declared), group, CLAIMED
+    by_word = body.priority in WORD_CLASSES and not vouched
+    return priority, group, CLAIMED if by_word else None
 
 
 class Issuing(Runner):
@@ -107,12 +140,12 @@ class Issuing(Runner):
             self._check_offered(state, here)
             check_answers(self.catalogue.guide(service.code, state.hall), stored.answers)
             priority = self._priority(body.priority, person, state.day.date)
-            group = None
-            if body.special is not None:
-                group = check_claim(
-                    tx.specials(hall_id), body.special, service.code, state.day.date
-                )
-                priority = priority if priority.green_channel else PriorityClass.OTHER
+            specials = tx.specials(hall_id) if body.special or body.declared else {}
+            vouched = principal.role is not Role.KIOSK
+            priority, group, check = _claims(
+                specials, body, service.code, state.day.date, priority, vouched
+            )
+            held_as = replace(stored, green_check=check)
             if id_hash is not None and (
                 held := tx.active_for_person(hall_id, service.code, id_hash)
             ):
@@ -121,7 +154,7 @@ class Issuing(Runner):
                     en=f"this person already holds ticket {held.number} for {service.name}",
                 )
             ticket, view = self.new_ticket(
-                tx, state, here, priority, now, principal, stored, events, check_hours=True
+                tx, state, here, priority, now, principal, held_as, events, check_hours=True
             )
             if principal.staff_no is not None:  # a 导办 acting for a visitor
                 done = {"service": service.code, "green_channel": ticket.green_channel}
@@ -206,6 +239,7 @@ class Issuing(Runner):
             "issued_by": issuer(principal),
             "appointment_code": stored.appointment_code,
             "note": stored.note,
+            "green_check": stored.green_check,
             "answers": stored.answers,
         }
         self.apply(tx, state, move, events, **holder)

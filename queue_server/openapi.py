@@ -23,6 +23,7 @@ from .bodies import (
     ChallengeIn,
     CheckInIn,
     ConfirmIn,
+    DeclaredGroupsIn,
     DeviceIn,
     DeviceStatusIn,
     DoorCheckInIn,
@@ -31,6 +32,7 @@ from .bodies import (
     FinishIn,
     FollowupCloseIn,
     GreenChannelIn,
+    GreenCheckIn,
     HallIn,
     HallPatchIn,
     HoursIn,
@@ -112,9 +114,9 @@ DOCS: dict[tuple[str, str], Doc] = {
     ),
     ("POST", f"{HALL}/windows/{{n:int}}/{{action}}"): Doc(
         "a window action: open, pause, resume, close, call-next, call, recall, start, "
-        "finish, no-show, transfer, suspend, resume-ticket",
+        "finish, no-show, transfer, suspend, resume-ticket, green-check",
         "the window's token, supervisor",
-        (CallIn, FinishIn, TransferIn, TicketRefIn),
+        (CallIn, FinishIn, TransferIn, TicketRefIn, GreenCheckIn),
     ),
     ("POST", f"{HALL}/tickets"): Doc(
         "issue a ticket; a staff member may add a pre-check note (导办)",
@@ -139,6 +141,13 @@ DOCS: dict[tuple[str, str], Doc] = {
         "open a temporary green channel for a group, items and dates", "admin", (GreenChannelIn,)
     ),
     ("DELETE", f"{HALL}/green-channels/{{id}}"): Doc("remove a temporary green channel", "admin"),
+    ("GET", f"{HALL}/declared-groups"): Doc(
+        "green-channel groups an ID number cannot show (checked by the clerk)",
+        "any token or staff session of the hall",
+    ),
+    ("PUT", f"{HALL}/declared-groups"): Doc(
+        "set the hall's declared green-channel groups", "admin", (DeclaredGroupsIn,)
+    ),
     ("GET", f"{HALL}/webhooks"): Doc("the hall's webhook subscriptions (no secrets)", "admin"),
     ("POST", f"{HALL}/webhooks"): Doc(
         "subscribe a receiver to events; the secret is in this answer only", "admin", (WebhookIn,)

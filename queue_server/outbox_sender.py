@@ -187,6 +187,10 @@ class OutboxSender:
             answer = client.post(url, content=body, headers=headers)
         except httpx.TimeoutException:
             return Outcome(Verdict.RETRY, None, f"no answer within {self.timeout_s:g} s")
+        except httpx.InvalidURL as error:  # a subscription kept from before URLs were checked
+            return Outcome(
+                Verdict.GIVE_UP, None, _short(f"no request can go to this address: {error}")
+            )
         except httpx.TransportError as error:
             return Outcome(Verdict.RETRY, None, f"no answer: {_short(str(error) or repr(error))}")
         status = answer.status_code

@@ -18,6 +18,7 @@ the page's "点击启用语音播报" button once, or start Chromium with
 
 import hashlib
 import html
+from collections.abc import Mapping
 from functools import cache
 from importlib.resources import files
 from string import Template
@@ -60,11 +61,22 @@ def assets_version() -> str:
     return digest.hexdigest()[:12]
 
 
-def render(request: Request, name: str, **values: str) -> Response:
+# The ticket machine also talks to the ID-card reader bridge on its own
+# machine (docs/id-reader.md), and to nothing else.
+KIOSK_HEADERS = HEADERS | {
+    "Content-Security-Policy": HEADERS["Content-Security-Policy"].replace(
+        "connect-src 'self'", "connect-src 'self' ws://127.0.0.1:* ws://localhost:*"
+    )
+}
+
+
+def render(
+    request: Request, name: str, *, headers: Mapping[str, str] = HEADERS, **values: str
+) -> Response:
     """Fill a page template; every value is HTML-escaped (the hall id comes from the URL)."""
     fields = {"base": request.scope.get("root_path", ""), "version": assets_version()} | values
     page = template(name).substitute({k: html.escape(v) for k, v in fields.items()})
-    return HTMLResponse(page, headers=HEADERS)
+    return HTMLResponse(page, headers=dict(headers))
 
 
 async def board_page(request: Request) -> Response:

@@ -35,15 +35,12 @@ Then = Callable[[Tx, PhoneChallengeRow, datetime, list[Event]], R]
 
 
 class PhoneChallenges:
-    def __init__(self, services: HallServices, sms: SmsProvider) -> None:
+    def __init__(self, services: HallServices, sms: SmsProvider, limits: otp.Limits) -> None:
         self.services = services
         self.sms = sms
-        settings = services.settings
-        self.limits = otp.Limits(
-            address=settings.booking_limit_address,
-            id_number=settings.booking_limit_id,
-            phone=settings.booking_limit_phone,
-        )
+        # The booking requests' own limits: a phone's codes are counted together,
+        # whatever they are for, so nobody gets 3 of each kind to a stranger's phone.
+        self.limits = limits
 
     def send(
         self,

@@ -18,6 +18,7 @@ runner (store, settings, catalogue, clock, feed):
 - `sessions`      staff signing in and out, and the session as a caller
 - `guide`         the 导办 desk: items by pinyin, "how long for X?"
 - `green_channels` temporary green channels (专项服务)
+- `green_check`   groups an ID number cannot show (现役军人 …), and the clerk's check
 - `catalogue_admin` the hall's own settings of catalogue items
 - `ticket_record` a number's steps with time, window and 工号, for supervisors
 - `case_desk`     差评 and 「办不成事」 cases: the list, a case's record, its moves
@@ -35,6 +36,7 @@ from .desk import Desk
 from .devices import Devices
 from .followups import Followups
 from .green_channels import GreenChannels
+from .green_check import DeclaredGroups
 from .guide import Guide
 from .hall_admin import HallAdmin
 from .hall_settings import HallSettings
@@ -64,6 +66,7 @@ class HallServices(
     City,
     Guide,
     GreenChannels,
+    DeclaredGroups,
     TicketRecord,
     Ratings,
     RatingsReport,

@@ -272,6 +272,7 @@ class StateRows(HallRows):
             if ticket.parent_id is not None:
                 parent = self.ticket_row(ticket.parent_id)
                 kept: tuple[str, ...] = ("id_hash", "id_masked", "issued_by", "note")
+                kept += ("green_check",)  # a declared group still to be checked
                 # The 办事指引 answers fit only the item they were given for.
                 kept += ("answers",) if parent.service == ticket.service else ()
                 extra = {k: getattr(parent, k) for k in kept} | next_leg_reminders(parent)

@@ -23,6 +23,11 @@ EVENTS: Table = EventRow.__table__  # type: ignore[attr-defined]
 
 _INSERT_STEP = insert(TRANSITIONS)
 _TICKET = sa_select(TICKETS).where(TICKETS.c.id == bindparam("t_id"))
+_SET_GREEN_CHECK = (
+    TICKETS.update()
+    .where(TICKETS.c.id == bindparam("t_id"))
+    .values(green_check=bindparam("g_check"), priority=bindparam("g_priority"))
+)
 _BY_IDEM_KEY = sa_select(TICKETS.c.id, TICKETS.c.service).where(
     TICKETS.c.hall_id == bindparam("hall"), TICKETS.c.idem_key == bindparam("key")
 )
@@ -74,6 +79,12 @@ class TicketRows(Rows):
                 code="unknown_ticket",
             )
         return row
+
+    def set_green_check(self, ticket_id: str, verdict: str, priority: str) -> None:
+        """A clerk's verdict on a claimed green channel (declared_groups), and
+        the class the figures count the ticket in."""
+        values = {"t_id": ticket_id, "g_check": verdict, "g_priority": priority}
+        self.s.connection().execute(_SET_GREEN_CHECK, values)
 
     def ticket_by_number(self, hall_id: str, day: date, number: str) -> Ticket:
         """The live leg of today's ticket with that number (transfers share it)."""

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from .catalogue import Catalogue
+from .declared_groups import claim_label
 from .dispatch import called_before, lane_last
 from .domain import STAFFED, Entry, Hall, Lane, Policy, Ticket, Window
 from .estimate import Estimate
@@ -241,9 +242,13 @@ def window_view(
             "answers_complete": guide["answers_complete"],
             "id_masked": row.id_masked,
             "note": row.note,  # the 导办's pre-check (资料预审), for the clerk only
+            "green_check": row.green_check,  # a declared group: claimed, confirmed, removed
             "waited_s": round(waited.total_seconds()),
             "entry": current.entry.value,
         }
+        if row.green_check is not None:
+            specials = tx.specials(state.hall.id)
+            view["ticket"]["green_group"] = claim_label(specials, current.priority)
         booking = tx.appointment(row.appointment_code) if row.appointment_code else None
         if booking is not None:
             # The clerk sees who booked and the pre-filled application (预填报).

@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import AwareDatetime, Strict
 from pydantic import Field as PydanticField
 
-from .bodies import STAFF_NO, Body
+from .bodies import STAFF_NO, Body, Readable
 from .home_visits import PEOPLE_MAX, VisitKind, VisitReason
 
 
@@ -16,7 +16,7 @@ class VisitIn(Body):
     service: str = PydanticField(min_length=1, max_length=40)
     reason: VisitReason
     people: Annotated[int, Strict()] = PydanticField(ge=1, le=PEOPLE_MAX)  # a JSON number
-    contact_name: str = PydanticField(min_length=1, max_length=40)
+    contact_name: Annotated[str, PydanticField(min_length=1, max_length=40), Readable]
     phone: str = PydanticField(pattern=r"^\+?[0-9 -]{7,20}$")
     address: str = PydanticField(min_length=4, max_length=200)
     wanted_date: date

@@ -28,7 +28,7 @@ from starlette.routing import Route
 
 from .booking_requests import CODE_ALPHABET
 from .errors import Forbidden, InvalidInput
-from .pages import render
+from .pages import KIOSK_HEADERS, render
 from .services import HallServices
 
 # Ticket ids are secrets.token_urlsafe(12) (16 characters); allow some room.
@@ -47,7 +47,7 @@ QR_HEADERS = {
 
 
 async def kiosk_page(request: Request) -> Response:
-    return render(request, "kiosk.html", hall=request.path_params["hall"])
+    return render(request, "kiosk.html", headers=KIOSK_HEADERS, hall=request.path_params["hall"])
 
 
 async def visit_page(request: Request) -> Response:

@@ -19,7 +19,7 @@ import hmac
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from .errors import InvalidInput
 from .protocol import Event, EventType
@@ -63,8 +63,16 @@ def takers(hooks: Mapping[str, frozenset[str]], event: Event) -> list[tuple[str,
 
 def check_subscription(url: str, events: Sequence[str]) -> tuple[str, list[str]]:
     """A receiver's URL and the events it takes, checked; InvalidInput names the fault."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > URL_MAX:
+    url = url.strip()
+    parts = _split(url)
+    odd = any(ch.isspace() or not ch.isprintable() for ch in url)  # CR LF: a header smuggled
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or odd
+        or len(url) > URL_MAX
+    ):
         raise InvalidInput(
             "接收地址须为 http:// 或 https:// 开头的完整网址",
             en="url must be a full http:// or https:// address",
@@ -83,7 +91,17 @@ def check_subscription(url: str, events: Sequence[str]) -> tuple[str, list[str]]
             en=f"events must be some of {', '.join(EVENT_TYPES)}",
             code="webhook_events",
         )
-    return url.strip(), sorted(set(events))
+    return url, sorted(set(events))
+
+
+def _split(url: str) -> SplitResult | None:
+    """`url` in parts; None when no request could go there (an unclosed "[", a
+    port past 65535: both raise only when read, which delivery would do)."""
+    try:
+        parts = urlsplit(url)
+        return parts if parts.port is None or parts.port >= 0 else None
+    except ValueError:
+        return None
 
 
 def sign(secret: str, body: bytes, timestamp: int | None = None) -> str:

@@ -10,10 +10,11 @@ AdminConsole.section({
   order: 60,
   render: async (root, ctx) => {
     const hallPath = `/api/halls/${encodeURIComponent(ctx.hall)}`;
-    const [listed, catalogue, hallView] = await Promise.all([
+    const [listed, catalogue, hallView, declared] = await Promise.all([
       ctx.call("GET", `${hallPath}/green-channels`),
       ctx.call("GET", "/api/services"),
       ctx.hallView(),
+      AdminDeclared.card(ctx, hallPath),
     ]);
     if (!listed.ok) throw new Error(listed.data.message);
     if (!catalogue.ok) throw new Error(catalogue.data.message);
@@ -27,6 +28,7 @@ AdminConsole.section({
       }),
       el("div", { class: "card" }, channelTable(listed.data.green_channels)),
       el("div", { class: "card" }, addForm()),
+      declared,
     );
 
     function status(channel) {

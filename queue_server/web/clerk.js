@@ -66,6 +66,11 @@
     await loadConfig();
     setInterval(refreshQueue, QUEUE_EVERY_MS);
     ClerkFollowups.start(hallPath);
+    ClerkGreen.start({ hallPath, number, onView: (view) => {
+      model.window = view.window;
+      model.detail = view.ticket || null;
+      render();
+    } });
   }
 
   /** The hall's configuration and the caller; retried while the server is away. */
@@ -396,6 +401,7 @@
     $("ticket-facts").replaceChildren(...facts(ticket));
     renderAppointment(ticket && ticket.appointment);
     renderGuideNote(ticket && ticket.note);
+    ClerkGreen.render(ticket);
     renderAnswers(ticket);
     renderMaterials(ticket);
     $("idle-hint").hidden = Boolean(ticket) || windowState() !== "open";

@@ -255,20 +255,13 @@
 
   // ------------------------------------------------------------------ voice
 
-  // Speech is queued here rather than in speechSynthesis: each call is said
-  // twice, calls never talk over each other, and a stale backlog is dropped.
-  const voice = { enabled: false, queue: [], speaking: false };
-  const VOICE_GAP_MS = 700;
-  const VOICE_GUARD_MS = 15000; // Chrome sometimes never fires `end`
-  const VOICE_BACKLOG = 6; // three calls; older ones are no longer news
-
-  function voiceSupported() {
-    return "speechSynthesis" in window && typeof window.SpeechSynthesisUtterance === "function";
-  }
+  // speech.js queues the lines: each call is said twice, calls never talk
+  // over each other, and a stale backlog (more than three calls) is dropped.
+  const voice = Speech.create({ backlog: 6 });
 
   function setupVoice() {
     const button = $("voice");
-    if (!voiceSupported()) {
+    if (!voice.supported) {
       body.dataset.voice = "unsupported";
       return;
     }
@@ -278,48 +271,12 @@
       voice.enabled = true;
       body.dataset.voice = "on";
       button.hidden = true;
-      say("语音播报已启用");
+      voice.say("语音播报已启用");
     });
   }
 
   function announce(text) {
-    if (!voice.enabled || !text) return;
-    voice.queue.push(text, text);
-    while (voice.queue.length > VOICE_BACKLOG) voice.queue.shift();
-    pump();
-  }
-
-  function say(text) {
-    voice.queue.push(text);
-    pump();
-  }
-
-  function pump() {
-    if (voice.speaking || !voice.queue.length) return;
-    voice.speaking = true;
-    const utterance = new window.SpeechSynthesisUtterance(voice.queue.shift());
-    utterance.lang = "zh-CN";
-    utterance.rate = 0.9;
-    const chinese = window.speechSynthesis
-      .getVoices()
-      .find((v) => v.lang.replace("_", "-").toLowerCase().startsWith("zh-cn"));
-    if (chinese) utterance.voice = chinese;
-    let finished = false;
-    const finish = () => {
-      if (finished) return;
-      finished = true;
-      clearTimeout(guard);
-      voice.speaking = false;
-      setTimeout(pump, VOICE_GAP_MS);
-    };
-    const guard = setTimeout(finish, VOICE_GUARD_MS);
-    utterance.onend = finish;
-    utterance.onerror = finish;
-    try {
-      window.speechSynthesis.speak(utterance);
-    } catch (err) {
-      finish();
-    }
+    voice.say(text, 2);
   }
 
   // ------------------------------------------------------------------ start

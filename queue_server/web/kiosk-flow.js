@@ -13,9 +13,14 @@
  *   - a service that is not walk-in offers appointment check-in instead.
  *
  * Screens: loading, categories, services, materials, idnumber, checkin,
- * result, error (a refusal, with a way back), feedback (评价 / 办不成事: its
- * steps live in kiosk-feedback.js) and fatal (the page cannot work).
+ * green (绿色通道: the ID card, or a group no ID number shows), result, error
+ * (a refusal, with a way back), feedback (评价 / 办不成事: its steps live in
+ * kiosk-feedback.js) and fatal (the page cannot work).
  * Effects: {type: "issue", body, key} and {type: "checkin", body}.
+ *
+ * An ID card comes in whole ({type: "card", number}) from the reader bridge
+ * or a reader typing like a keyboard (id-reader.js); a booking code from a
+ * scanner on the start screen checks in at once ({type: "scan-code"}).
  */
 (function (root) {
   "use strict";
@@ -44,7 +49,24 @@
       { ...EDIT_KEYS.backspace, label: "⌫ 删除", cls: "fn half" },
       { ...EDIT_KEYS.clear, cls: "fn half" },
     ],
+    // Passports and permits: every letter and digit (a passport may hold O and 0, I and 1).
+    document: [
+      ..."0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ".split("").map((k) => ({ key: k, label: k })),
+      { ...EDIT_KEYS.backspace, label: "⌫ 删除 Delete", cls: "fn half" },
+      { ...EDIT_KEYS.clear, label: "清空 Clear", cls: "fn half" },
+    ],
   };
+
+  // The documents an item may take besides the resident ID (the catalogue's
+  // `documents`), named in Chinese and English: a foreigner reads these screens.
+  const DOCUMENTS = {
+    resident_id: { zh: "居民身份证", en: "Resident ID card" },
+    passport: { zh: "护照", en: "Passport" },
+    hk_macao_permit: { zh: "港澳居民来往内地通行证", en: "HK/Macao Permit" },
+    taiwan_permit: { zh: "台湾居民来往大陆通行证", en: "Taiwan Permit" },
+    foreign_pr: { zh: "外国人永久居留身份证", en: "Foreign PR Card" },
+  };
+  const DOCUMENT_MIN = 5; // the shortest document number; the server checks each format
 
   // A printer state the visitor must hear about: the ticket will not come out.
   const PRINTER_FAULTS = {
@@ -76,8 +98,13 @@
       service: null,
       walkIn: true,
       special: null, // the temporary green channel claimed ("我是高考考生"), by id
+      docType: "resident_id", // the document the number in idBuffer belongs to
       idBuffer: "",
       idCheck: null, // the last check of idBuffer: {ok, …} or {ok: false, reason, message}
+      answers: null, // 办事指引: {question id: option id} for the chosen item, sent with the ticket
+      green: null, // the green channel chosen before the item: "id" (proved by age) or "declared"
+      declared: null, // a group no ID number shows ("military"), by its id in the hall's list
+      greenNote: null, // why the card read on the green screen gives no green channel
       checkinMode: "code",
       checkinBuffer: "",
       checkinCheck: null,
@@ -118,7 +145,9 @@
   const BACK = {
     services: () => "categories",
     materials: () => "services",
-    idnumber: () => "materials",
+    idnumber: (state) => (state.service ? "materials" : "green"),
+    green: () => "categories",
+    guide: () => "materials",
     checkin: (state) => (state.service ? "materials" : "categories"),
     error: (state) => state.errorFrom || "categories",
     feedback: () => "categories",
@@ -139,6 +168,11 @@
         service: action.code,
         walkIn: action.walkIn !== false,
         special: state.service === action.code ? state.special : null,
+        answers: state.service === action.code ? state.answers : null,
+        // A passport typed for another item stays with that item; a resident ID rides along.
+        ...(state.service !== action.code && state.docType !== "resident_id"
+          ? { docType: "resident_id", idBuffer: "", idCheck: null }
+          : {}),
         // A new choice is a new attempt: a new key when the visitor takes the ticket.
         key: state.service === action.code ? state.key : null,
         pending: null,
@@ -164,6 +198,35 @@
 
     "id-entry": (state) => (state.walkIn ? to(state, { screen: "idnumber" }) : same(state)),
 
+    // 办事指引 before the ticket: optional, the visitor may take the ticket at any question.
+    "guide-entry": (state) => (state.screen === "materials" && state.walkIn ? to(state, { screen: "guide" }) : same(state)),
+    answers: (state, action) => (state.screen === "guide" ? to(state, { answers: action.answers }) : same(state)),
+
+    "green-entry": (state) =>
+      state.screen === "categories" ? to(state, { screen: "green", greenNote: null }) : same(state),
+
+    // A group no ID number shows: green now, checked by the clerk at the window.
+    declare: (state, action) =>
+      state.screen === "green"
+        ? to(state, { screen: "categories", green: "declared", declared: action.id, key: null })
+        : same(state),
+
+    card: (state, action) => readCard({ ...state, docType: "resident_id" }, Id.check(action.number, action.today)),
+
+    // Another document than the resident ID (an item that takes them): a new number.
+    "doc-type": (state, action) =>
+      state.screen === "idnumber" && DOCUMENTS[action.kind]
+        ? to(state, { docType: action.kind, idBuffer: "", idCheck: null, key: null, pending: null })
+        : same(state),
+
+    // A booking code from the scanner on the start screen: check in at once.
+    "scan-code": (state, action) => {
+      if (state.screen !== "categories") return same(state);
+      const pending = { type: "checkin", body: { code: action.code } };
+      const changes = { screen: "checkin", checkinMode: "code", checkinBuffer: action.code, checkinCheck: null };
+      return { state: { ...state, ...changes, pending, busy: true, from: "checkin" }, effects: [pending] };
+    },
+
     "checkin-entry": (state, action) =>
       to(state, {
         screen: "checkin",
@@ -182,17 +245,22 @@
     },
 
     take: (state, action) => {
+      // Typed on the green screen's keypad, before any item: the number decides the channel.
+      if (!state.service && state.screen === "idnumber") return identified(state, Id.check(state.idBuffer, action.today));
       if (!state.service || !state.walkIn) return same(state);
-      if (state.screen !== "materials" && state.screen !== "idnumber") return same(state);
+      if (!["materials", "idnumber", "guide"].includes(state.screen)) return same(state);
       let idNumber = null;
       if (state.screen === "idnumber" || state.idBuffer) {
-        const check = Id.check(state.idBuffer, action.today);
+        const check = documentCheck(state, action.today);
         if (!check.ok) return to(state, { screen: "idnumber", idCheck: check });
         idNumber = check.number;
       }
       const body = { service: state.service };
       if (idNumber) body.id_number = idNumber;
+      if (idNumber && state.docType !== "resident_id") body.document_type = state.docType;
       if (state.special) body.special = state.special;
+      if (state.declared) body.declared = state.declared;
+      if (state.answers && Object.keys(state.answers).length) body.answers = state.answers;
       const key = state.key || action.key;
       const pending = { type: "issue", body, key };
       return { state: { ...state, key, pending, busy: true, from: state.screen }, effects: [pending] };
@@ -224,6 +292,37 @@
       }),
   };
 
+  // ------------------------------------------------------------------ ID cards
+
+  // Screens where a card placed on the reader means something.
+  const CARD_SCREENS = new Set(["categories", "green", "idnumber", "materials", "checkin"]);
+
+  /** A card read whole. On the start or green screen it chooses the channel; later it fills the ID. */
+  function readCard(state, check) {
+    if (!CARD_SCREENS.has(state.screen)) return same(state);
+    const number = check.ok ? check.number : "";
+    if (state.screen === "checkin") {
+      return to(state, { checkinMode: "id", checkinBuffer: number, checkinCheck: check.ok ? null : check });
+    }
+    const changes = { idBuffer: number, idCheck: check, key: null, pending: null };
+    if (state.service || state.screen === "categories") {
+      if (state.screen === "categories" && check.ok && check.greenByAge) {
+        return to(state, { ...changes, green: "id" });
+      }
+      return to(state, changes);
+    }
+    return identified(state, check);
+  }
+
+  /** The green screen's verdict on an ID number: green by age, or why not. */
+  function identified(state, check) {
+    if (!check.ok) return to(state, { idCheck: check, greenNote: check.message });
+    const changes = { idBuffer: check.number, idCheck: check, key: null, pending: null };
+    if (check.greenByAge) return to(state, { ...changes, screen: "categories", green: "id", greenNote: null });
+    const note = "已读取身份证；按年龄不在绿色通道范围。如属下列群体请选择，否则请按返回，按普通号办理";
+    return to(state, { ...changes, screen: "green", green: null, greenNote: note });
+  }
+
   // ------------------------------------------------------------------ typing
 
   /** A key typed into a buffer: "backspace", "clear", or one character (letters upper-cased). */
@@ -235,7 +334,18 @@
     return buffer + char;
   }
 
+  /** The number typed for the chosen document: a resident ID checked here, others by the server. */
+  function documentCheck(state, today) {
+    if (state.docType === "resident_id") return Id.check(state.idBuffer, today);
+    if (state.idBuffer.length >= DOCUMENT_MIN) return { ok: true, number: state.idBuffer };
+    const message = `证件号码至少 ${DOCUMENT_MIN} 位，请核对 · At least ${DOCUMENT_MIN} characters, please check`;
+    return { ok: false, reason: "length", message };
+  }
+
   function typeId(state, action) {
+    if (state.docType !== "resident_id") {
+      return to(state, { idBuffer: edit(state.idBuffer, action.key, Id.LENGTH, /^[0-9A-Z]$/), idCheck: null });
+    }
     const idBuffer = edit(state.idBuffer, action.key, Id.LENGTH, /^[0-9X]$/);
     // Checked as soon as all 18 are in, so a typo shows before "取号" is pressed.
     const idCheck = idBuffer.length === Id.LENGTH ? Id.check(idBuffer, action.today) : null;
@@ -262,6 +372,33 @@
     return { ok: true, body: { code: state.checkinBuffer } };
   }
 
+  // ------------------------------------------------------------------ spoken guidance
+
+  // What the machine says when a screen comes up: what to do now, in a few words.
+  const PROMPTS = {
+    categories: "请选择要办理的业务",
+    services: "请选择办理事项",
+    materials: "请核对需要带齐的材料，然后按取号",
+    idnumber: "请将身份证放在读卡区，或在键盘上输入身份证号码",
+    green: "请将身份证放在读卡区。军人、残疾人、孕妇等，请选择您所属的群体",
+    checkin: "请扫描预约二维码，或输入预约码",
+    guide: "请回答几个问题，生成您的收件清单；也可以直接取号",
+    feedback: "请扫描号票上的二维码进行评价",
+  };
+  const DIGITS_ZH = "零一二三四五六七八九";
+
+  /** The line to say for the state's screen, or null. A ticket number is read digit by digit. */
+  function prompt(state) {
+    if (state.screen === "result" && state.ticket) {
+      const number = String(state.ticket.number).replace(/\d/g, (d) => DIGITS_ZH[Number(d)]);
+      return `取号成功，您的号码是 ${number}，请取走号票，留意叫号`;
+    }
+    if (state.screen === "error" && state.error) return `${state.error.title}。${state.error.message}`;
+    if (state.screen === "materials" && !state.walkIn) return "该事项需要预约，已预约的请按预约签到";
+    if (state.screen === "categories" && state.green) return "已进入绿色通道，请选择要办理的业务";
+    return PROMPTS[state.screen] || null;
+  }
+
   /** Seconds of inactivity before the page returns to the start; null: it stays. */
   function idleLimit(state, limits) {
     if (state.busy) return null;
@@ -270,7 +407,7 @@
     return limits.other;
   }
 
-  const api = { initialState, reduce, idleLimit, printerStatus, KEYPADS, CODE_MAX };
+  const api = { initialState, reduce, idleLimit, printerStatus, prompt, KEYPADS, DOCUMENTS, CODE_MAX };
   root.YiChuangKiosk = Object.freeze(api);
   if (typeof module === "object" && module.exports) module.exports = api;
 })(typeof window !== "undefined" ? window : globalThis);

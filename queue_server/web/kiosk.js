@@ -32,8 +32,10 @@
   const CONFIG_MAX_AGE_MS = 60000;
   const CONFIG_RETRY_MAX_MS = 30000;
   const STALE_LISTING = new Set(["service_not_offered", "appointment_only"]);
-  const BACK_SCREENS = new Set(["services", "materials", "idnumber", "checkin", "error", "feedback"]);
-  const HOME_SCREENS = new Set(["services", "materials", "idnumber", "checkin", "result", "error", "feedback"]);
+  const BACK_SCREENS = new Set(["services", "materials", "idnumber", "checkin", "error", "feedback", "green", "guide"]);
+  const HOME_SCREENS = new Set([...BACK_SCREENS, "result"]);
+  const QUIET = new Set(["ready", "fatal"]); // no visitor caused these: nothing is said
+  const TILE_KEY_MS = 120; // a digit alone picks a tile; one of a scanner's fast run does not
 
   let state = Flow.initialState();
   let config = null; // {me, hall, categories: [...], services: Map, loadedAt}
@@ -49,6 +51,8 @@
 
   // ------------------------------------------------------------------ state
 
+  let lastPrompt = null;
+
   function dispatch(action) {
     const before = state.screen;
     const result = Flow.reduce(state, action);
@@ -56,7 +60,11 @@
     if (state.screen !== before) lastActivity = Date.now(); // each screen gets its full time
     if (before === "feedback" && state.screen !== "feedback") KioskFeedback.leave();
     render();
+    const prompt = Flow.prompt(state);
+    if (prompt !== lastPrompt && !QUIET.has(action.type) && !action.quiet) KioskAccess.speak(prompt);
+    lastPrompt = prompt;
     if (before !== "feedback" && state.screen === "feedback") enterFeedback();
+    if (before !== "guide" && state.screen === "guide") enterGuide();
     for (const effect of result.effects) perform(effect);
   }
 
@@ -120,11 +128,12 @@
   // ------------------------------------------------------------------ hall data
 
   async function loadConfig() {
-    const [me, hallView, catalogue, channels] = await Promise.all([
+    const [me, hallView, catalogue, channels, declared] = await Promise.all([
       Api.call("GET", "/api/whoami"),
       Api.call("GET", hallPath),
       Api.call("GET", `${hallPath}/catalogue`), // the hall's own items: enabled, materials
       Api.call("GET", `${hallPath}/green-channels`),
+      Api.call("GET", `${hallPath}/declared-groups`),
     ]);
     const failed = [me, hallView, catalogue, channels].find((r) => !r.ok);
     if (failed) return transient(failed) ? { retry: true } : { fatal: refusal(failed) };
@@ -132,6 +141,8 @@
     const config = buildConfig(me.data, hallView.data, catalogue.data);
     // Temporary green channels (专项服务) are offered only while they run.
     config.channels = channels.data.green_channels.filter((c) => c.running);
+    // Groups no ID number shows (军人, 残疾人 …); an older server has none to offer.
+    config.groups = declared.ok ? declared.data.groups : [];
     return { config };
   }
 
@@ -231,6 +242,7 @@
     services: renderServices,
     materials: renderMaterials,
     idnumber: renderIdNumber,
+    green: renderGreen,
     checkin: renderCheckin,
     result: renderResult,
     error: renderError,
@@ -269,6 +281,9 @@
     show("closed-note", closed);
     show("categories", !closed);
     show("green-hint", !closed);
+    show("to-green", !closed && !state.green);
+    show("green-banner", Boolean(state.green) || Boolean(state.idCheck && state.idCheck.ok));
+    setText("green-banner", greenStatus());
     setText("categories-title", closed ? "暂停取号" : "请选择业务类别");
     if (closed) setText("closed-message", Text.hallClosed(config.hall.opens_at, today()).message);
     once("categories", config.loadedAt, () => {
@@ -319,10 +334,25 @@
     show("m-note", Boolean(note));
     setText("m-note", note);
     const typed = state.idCheck && state.idCheck.ok;
-    show("m-id-status", Boolean(typed));
-    if (typed) setText("m-id-status", `已输入身份证号码（尾号 ${state.idCheck.number.slice(-4)}）`);
-    setText("to-id-label", typed ? "修改身份证号码" : "绿色通道：输入身份证号码");
+    show("m-id-status", Boolean(typed || state.declared));
+    setText("m-id-status", greenStatus());
+    const foreign = (s.documents || []).some((k) => k !== "resident_id");
+    setText("to-id-label", foreign ? "输入证件号码 · Enter your passport / permit number"
+      : typed ? "修改身份证号码" : "绿色通道：输入身份证号码");
     renderSpecials(s);
+    show("to-guide", Boolean(s.walk_in && s.guide));
+    const answered = Object.keys(state.answers || {}).length > 0;
+    setText("to-guide-sub", answered ? "已核对 · 可修改" : "按情况核对材料");
+  }
+
+  /** 办事指引 (guide-tree.js): a few questions, the visitor's own 收件清单; answers go with the ticket. */
+  function enterGuide() {
+    const s = service();
+    setText("guide-title", `办事指引 · ${s.name}`);
+    GuideTree.mount(byId("guide-box"), s.guide, s.materials, (now) => dispatch({ type: "answers", answers: now.answers }), {
+      layout: "kiosk",
+      answers: state.answers || {},
+    });
   }
 
   /** "我是高考考生": one toggle per temporary green channel that covers this item. */
@@ -366,9 +396,78 @@
       : "受理该事项的窗口目前未开放";
   }
 
+  /** One line on what the visitor has shown so far: never the number, only its last four. */
+  function greenStatus() {
+    const typed = state.idCheck && state.idCheck.ok ? `已读取身份证（尾号 ${state.idCheck.number.slice(-4)}）` : "";
+    if (state.green === "id") return `绿色通道：${typed}，符合优先条件`;
+    if (state.declared) {
+      const group = (config.groups || []).find((g) => g.id === state.declared);
+      return `绿色通道：${group ? group.label : "优先群体"}（请到窗口出示相关证件）`;
+    }
+    return typed;
+  }
+
+  /** 绿色通道: the card on the reader, or the groups the hall accepts on the visitor's word. */
+  function renderGreen() {
+    show("g-note", Boolean(state.greenNote));
+    setText("g-note", state.greenNote || "");
+    once("groups", config.loadedAt, () => {
+      byId("g-groups").replaceChildren(...(config.groups || []).map((g) => {
+        const button = el("button", "k-btn secondary g-group", `我是${g.label}`);
+        button.type = "button";
+        button.dataset.group = g.id;
+        button.addEventListener("click", () => dispatch({ type: "declare", id: g.id }));
+        return button;
+      }));
+    });
+  }
+
   function renderIdNumber() {
-    once("id-keypad", "digits", () => buildKeypad(byId("id-keypad"), Flow.KEYPADS.digits));
-    renderEntry("id-display", "id-message", state.idBuffer, state.idCheck, idHint, window.YiChuangId.grouped);
+    const resident = state.docType === "resident_id";
+    const keypad = resident ? "digits" : "document";
+    once("id-keypad", keypad, () => buildKeypad(byId("id-keypad"), Flow.KEYPADS[keypad]));
+    byId("id-keypad").className = `keypad keypad-${keypad === "digits" ? "digits" : "document"}`;
+    renderDocuments();
+    const hint = resident ? idHint : (buffer) => `已输入 ${buffer.length} 位 · ${buffer.length} characters`;
+    const shown = resident ? window.YiChuangId.grouped : (text) => text;
+    renderEntry("id-display", "id-message", state.idBuffer, state.idCheck, hint, shown);
+  }
+
+  /**
+   * Items that take foreigners' and 港澳台 residents' documents (the catalogue's
+   * `documents`) offer them here, with English beside the Chinese.
+   */
+  function renderDocuments() {
+    const s = service();
+    const kinds = (s && s.documents) || ["resident_id"];
+    const foreign = kinds.some((k) => k !== "resident_id");
+    show("id-docs", foreign);
+    const doc = Flow.DOCUMENTS[state.docType];
+    setText("id-title", foreign ? `输入${doc.zh}号码 · ${doc.en} number` : "输入身份证号码");
+    setText("id-lead", foreign
+      ? "请选择证件类型并输入号码 · Choose your document and enter its number. 号码仅用于核验，不会显示在大厅屏幕上"
+      : "60 周岁以上老人、16 周岁以下未成年人可走绿色通道优先办理。号码仅用于核验，不会显示在大厅屏幕上。");
+    // From the green screen no item is chosen yet: the number only decides the channel.
+    setText("id-take", !s ? "确 认" : foreign ? "确认并取号 · Take a ticket" : "确认并取号");
+    if (!foreign) return;
+    once("id-docs", kinds.join(), () => {
+      byId("id-docs").replaceChildren(...kinds.map((kind) => {
+        const button = el("button", "segment", [
+          el("span", "doc-zh", Flow.DOCUMENTS[kind].zh),
+          el("span", "doc-en", Flow.DOCUMENTS[kind].en),
+        ]);
+        button.type = "button";
+        button.dataset.kind = kind;
+        button.setAttribute("role", "tab");
+        button.addEventListener("click", () => dispatch({ type: "doc-type", kind }));
+        return button;
+      }));
+    });
+    for (const button of byId("id-docs").children) {
+      const chosen = button.dataset.kind === state.docType;
+      button.classList.toggle("selected", chosen);
+      button.setAttribute("aria-selected", String(chosen));
+    }
   }
 
   function idHint(buffer) {
@@ -496,11 +595,17 @@
     const countdown = byId("countdown");
     if (limit === null) {
       countdown.textContent = state.screen === "categories" ? "如需帮助，请咨询导办台工作人员" : "";
+      // The start screen has no countdown, but a visitor who set large type there has left too.
+      if (state.screen === "categories" && Date.now() - lastActivity > IDLE.other * 1000) {
+        if (state.green || state.idBuffer) dispatch({ type: "home", quiet: true });
+        KioskAccess.reset();
+      }
       return;
     }
     const left = Math.ceil(limit - (Date.now() - lastActivity) / 1000);
     if (left <= 0) {
-      dispatch({ type: "home" });
+      dispatch({ type: "home", quiet: true });
+      KioskAccess.reset(); // large type and the voice were this visitor's
       refreshConfig();
       return;
     }
@@ -516,6 +621,7 @@
   const PRIMARY = {
     materials: () => (service() && service().walk_in ? take() : dispatch({ type: "checkin-entry" })),
     idnumber: () => take(),
+    guide: () => take(),
     checkin: () => dispatch({ type: "checkin", today: today() }),
     result: () => goHome(),
     error: () => dispatch({ type: state.error && state.error.retry && state.pending ? "retry" : "back" }),
@@ -524,6 +630,13 @@
   function take() {
     // A fresh key is offered on every tap; the reducer keeps the attempt's first one.
     dispatch({ type: "take", key: Api.newKey(), today: today() });
+  }
+
+  /** The number screen, on a document the item takes (a 港澳台 permit where no resident ID is). */
+  function toId() {
+    dispatch({ type: "id-entry" });
+    const kinds = (service() && service().documents) || ["resident_id"];
+    if (!kinds.includes(state.docType)) dispatch({ type: "doc-type", kind: kinds[0] });
   }
 
   function goHome() {
@@ -538,8 +651,16 @@
 
   function onKeyDown(event) {
     activity();
+    // A character right after another is a scanner's, not a person's.
+    const inRun = event.key.length === 1 && event.timeStamp - lastKeyAt <= TILE_KEY_MS;
+    if (event.key.length === 1) lastKeyAt = event.timeStamp;
+    if (inRun) clearTimeout(tileTimer);
     if (state.screen === "feedback" && KioskFeedback.onKey(event)) return; // a scanner, a form field
     if (event.altKey || event.ctrlKey || event.metaKey) return;
+    if (!state.busy && KioskAccess.onKey(event)) {
+      event.preventDefault();
+      return;
+    }
     const key = event.key;
     const typing = state.screen === "idnumber" || state.screen === "checkin";
     if (key === "Escape") {
@@ -558,10 +679,19 @@
       event.preventDefault();
       if (PRIMARY[state.screen]) PRIMARY[state.screen]();
     } else if (/^[1-9]$/.test(key) && (state.screen === "categories" || state.screen === "services")) {
-      const list = byId(state.screen);
-      const button = list.querySelectorAll(".tile")[Number(key) - 1];
-      if (button) button.click();
+      if (!inRun) pickTile(state.screen, Number(key));
     }
+  }
+
+  // The tile shortcut waits a moment: a booking code from the scanner may start with a digit.
+  let lastKeyAt = -Infinity;
+  let tileTimer = null;
+
+  function pickTile(screen, index) {
+    tileTimer = setTimeout(() => {
+      const button = byId(screen).querySelectorAll(".tile")[index - 1];
+      if (button && state.screen === screen) button.click();
+    }, TILE_KEY_MS);
   }
 
   function wire() {
@@ -571,7 +701,11 @@
       "to-checkin": () => dispatch({ type: "checkin-entry", mode: "code" }),
       "to-feedback": () => dispatch({ type: "feedback" }),
       take: take,
-      "to-id": () => dispatch({ type: "id-entry" }),
+      "to-id": toId,
+      "to-green": () => dispatch({ type: "green-entry" }),
+      "to-guide": () => dispatch({ type: "guide-entry" }),
+      "guide-take": take,
+      "g-type": () => dispatch({ type: "id-entry" }),
       "m-checkin": () => dispatch({ type: "checkin-entry", mode: "code" }),
       "id-take": take,
       "mode-code": () => dispatch({ type: "checkin-mode", mode: "code" }),
@@ -597,6 +731,7 @@
   }
 
   function start() {
+    KioskAccess.start({ dispatch, today, screen: () => state.screen });
     wire();
     render();
     tickClock();

@@ -23,6 +23,8 @@
     "resume-ticket": "恢复挂起",
     cancel: "取消",
     "close-day": "闭厅未办",
+    green_confirmed: "确认绿色通道",
+    green_removed: "取消绿色通道",
   };
   // Who made a step that no member made: by the caller's role in the actor.
   const BY_ROLE = { kiosk: "取号机", window: "窗口令牌", supervisor: "主管令牌", admin: "管理员", system: "系统" };

@@ -15,6 +15,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from queue_server import otp
+from queue_server.appointments import mask_name
 from queue_server.bookings import Bookings
 from queue_server.services import HallServices
 from queue_server.settings import Settings
@@ -494,6 +495,50 @@ def test_the_form_follows_the_services_fields(
 ) -> None:
     refused = ask(open_hall, form=form)
     assert refused.status_code == 422 and refused.json()["error"] == error
+
+
+@pytest.mark.parametrize("name", ["\u200b", "\u200b\u200d ", "\u202e\n"])
+def test_a_name_of_invisible_characters_is_no_name(open_hall: Hall, name: str) -> None:
+    refused = ask(open_hall, name=name)
+    assert refused.status_code == 422
+    assert refused.json()["message"] == "请求内容有误：名称填写有误"
+
+
+def test_a_names_control_and_direction_characters_are_dropped(open_hall: Hall) -> None:
+    # The clerk reads the name on the console: a right-to-left override would
+    # show it reversed, a line break split it.
+    made = open_hall.ok(book(open_hall, name="\u202e张\n三\u200b"), 201)
+    assert made["name_masked"] == "张*"
+
+
+def test_a_bookers_long_name_is_masked_to_a_few_stars() -> None:
+    # shown on the booking's page on a phone: 40 stars would run off its screen
+    assert mask_name("MUHAMMAD ABDULLAH BIN HASSAN AL-RASHID") == "M***"
+    assert (mask_name("张三"), mask_name("张三丰"), mask_name("欧阳娜娜")) == (
+        "张*",
+        "张**",
+        "欧***",
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        ({}, "事项必须填写；时段必须填写；名称必须填写；证件号码必须填写；手机号码必须填写"),
+        ({"form": {"reason": {"nested": "object"}}}, "理由应为文字；理由应为整数"),
+        ({"form": [1]}, "预填表单填写有误"),
+        ({"document_type": "driver"}, "证件类型填写有误"),
+    ],
+)
+def test_a_wrong_booking_body_is_told_in_chinese_words(
+    open_hall: Hall, body: dict[str, Any], said: str
+) -> None:
+    # The booker reads the message: no English field names, no pydantic type tags.
+    person = {"service": ID_CARD, "slot": TOMORROW_10, "name": "张三", "id_number": ADULT_ID}
+    sent = person | {"phone": "13812345678"} | body if body else {}
+    refused = open_hall.c.post(APPOINTMENTS, json=sent)
+    assert refused.status_code == 422
+    assert refused.json()["message"] == f"请求内容有误：{said}"
 
 
 def test_forms_are_published_and_an_item_without_one_takes_none(open_hall: Hall) -> None:

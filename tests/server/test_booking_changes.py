@@ -196,7 +196,34 @@ def test_hammering_the_pages_endpoints_is_limited_in_chinese(strict_client: Test
         for _ in range(35)
     ]
     assert guesses[-1].status_code == 429 and "验证码尝试过于频繁" in guesses[-1].json()["message"]
-    # Guessing booking codes: 60 lookups a minute from one address, then told to wait.
-    looks = [hall.c.get(f"/api/appointments/GUESS{n:03d}") for n in range(61)]
-    assert {r.status_code for r in looks[:60]} == {404} and looks[60].status_code == 429
-    assert looks[60].json()["message"] == "查询预约过于频繁，请稍后再试"
+    # Guessing booking codes: 60 lookups a minute from one address (the changes
+    # above asked by code too), then told to wait.
+    looks = [hall.c.get(f"/api/appointments/GUESS{n:03d}").status_code for n in range(61)]
+    assert looks == [404] * (60 - 12 - 35) + [429] * (61 - 13)
+
+
+@pytest.mark.parametrize("action", ["challenge", "cancel", "move"])
+def test_guessing_codes_through_the_changes_is_limited_as_lookups_are(
+    strict_client: TestClient,  # noqa: F811
+    action: str,
+) -> None:
+    # A 404 here tells a guess from a booking as GET /api/appointments/{code} does:
+    # the same 60 a minute per address, or the lookup limit is for nothing.
+    body = {"purpose": "cancel", "challenge": "x", "code": "1", "slot": TOMORROW_1030}
+    wanted = {"challenge": ["purpose"], "cancel": ["challenge", "code"]}.get(action)
+    sent = {k: v for k, v in body.items() if wanted is None or k in wanted}
+    if action == "move":
+        sent.pop("purpose")
+    guesses = [
+        strict_client.post(f"/api/appointments/GUESS{n:03d}/{action}", json=sent) for n in range(61)
+    ]
+    assert {r.status_code for r in guesses[:60]} == {404}
+    assert guesses[60].status_code == 429
+    assert guesses[60].json()["message"] == "查询预约过于频繁，请稍后再试"
+
+
+def test_a_purpose_that_is_neither_is_named_in_chinese_punctuation(open_hall: Hall) -> None:
+    made = open_hall.ok(book(open_hall), 201)
+    odd = open_hall.c.post(f"/api/appointments/{made['code']}/challenge", json={"purpose": "x"})
+    assert odd.status_code == 422
+    assert odd.json()["message"] == "请求内容有误：验证码用途应为：cancel、move"

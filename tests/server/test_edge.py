@@ -173,6 +173,23 @@ def test_log_lines_keep_no_token_ticket_id_or_booking_code() -> None:
     assert "yc_abc" not in ws
 
 
+def test_log_lines_keep_no_home_visit_code() -> None:
+    # A visit's code is the key to its view and its cancel, as a booking's is.
+    access = '%s - "%s %s HTTP/%s" %d'
+    secrets = {
+        "/api/home-visits/n_F_7DYVEzFPEtLy": "/api/home-visits/***",
+        "/api/home-visits/n_F_7DYVEzFPEtLy/cancel/confirm": "/api/home-visits/***/cancel/confirm",
+        "/visit/demo?v=n_F_7DYVEzFPEtLy": "/visit/demo?v=***",
+        "/api/halls/demo/home-visits/n_F_7DYVEzFPEtLy/done": "/api/halls/demo/home-visits/***/done",
+        "/api/halls/demo/home-visits/confirm": "/api/halls/demo/home-visits/confirm",
+        "/api/home-visits/form-7DYVEzFPEtLy": "/api/home-visits/***",
+        "/api/halls/demo/home-visits/form": "/api/halls/demo/home-visits/form",
+    }
+    for path, shown in secrets.items():
+        line = _line("uvicorn.access", access, "127.0.0.1:5000", "GET", path, "1.1", 200)
+        assert shown in line, line
+
+
 def test_the_same_ticket_body_parses_as_before(hall: Hall) -> None:
     # The edge hands the route the body it read, unchanged.
     body = json.dumps({"service": ID_CARD}).encode()

@@ -188,6 +188,8 @@ def test_a_broken_tree_is_refused_with_its_problem_and_changes_nothing(hall: Hal
     assert refused.status_code == 422 and refused.json()["error"] == "guide_invalid"
     assert refused.json()["message"] == "办事指引有误：问题之间形成循环：a→b→a"
     assert patch(hall, ID_CARD, {"guide": True}).status_code == 422
+    empty = patch(hall, ID_CARD, {"guide": {}})  # an empty editor is no tree, not "none here"
+    assert empty.status_code == 422 and empty.json()["message"] == "办事指引有误：应有1到20个问题"
     assert patch(hall, ID_CARD, {"guide": OWN_TREE}, headers=hall.kiosk).status_code == 403
     assert items(hall)[ID_CARD]["overridden"] == []
     assert [r for r in audit(hall) if r["action"] == "catalogue.item"] == []

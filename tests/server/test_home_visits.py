@@ -68,7 +68,15 @@ def test_an_ended_visit_moves_no_more_and_says_so() -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "masked"), [("张三", "张*"), ("欧阳娜娜", "欧***"), ("李", "李*"), (" 王五 ", "王*")]
+    ("name", "masked"),
+    [
+        ("张三", "张*"),
+        ("欧阳娜娜", "欧***"),
+        ("李", "李*"),
+        (" 王五 ", "王*"),
+        # a long name (a passport's) does not run off a phone's screen as a row of stars
+        ("MUHAMMAD ABDULLAH BIN HASSAN AL-RASHID", "M***"),
+    ],
 )
 def test_names_are_masked_to_the_first_character(name: str, masked: str) -> None:
     assert mask_name(name) == masked

@@ -16,7 +16,7 @@ from queue_server.settings import Settings
 from queue_server.sms import MemorySms
 from queue_server.store import Tx
 from tests.conftest import Clock
-from tests.server.conftest import Hall
+from tests.server.conftest import ADMIN, Hall
 from tests.server.test_appointments import booking_settings
 
 PHONE = "13812345678"
@@ -130,3 +130,31 @@ def test_codes_to_one_phone_are_limited(challenges: PhoneChallenges) -> None:
         challenges.send("h1", "remind", PHONE, "198.51.100.1")
     assert str(limited.value) == "发送到该手机的验证码过多，请稍后再试"
     challenges.send("h1", "remind", "13900001111", "198.51.100.1")  # another phone is fine
+
+
+def test_booking_codes_and_other_codes_to_one_phone_share_one_limit(
+    db_url: str, clock: Clock
+) -> None:
+    # A stranger's phone gets 3 codes in 10 minutes in all, whether they are
+    # asked by bookings or by anything else (a home visit, reminders), not 3 of each.
+    from queue_server.app import create_app
+    from tests.server.test_appointments import ask, person
+    from tests.server.test_day import WEEKDAYS, set_hours
+    from tests.server.test_visit_api import REQUEST
+
+    settings = Settings(
+        database_url=db_url,
+        admin_token=ADMIN,
+        secret_key="test-key",
+        jobs_interval_s=0,
+        sms_url="memory:",
+        booking_limit_address="1000/minute",
+    )
+    with TestClient(create_app(settings, clock=clock)) as client:
+        hall = Hall(client)
+        set_hours(hall, WEEKDAYS)
+        booked = [ask(hall, id_number=person(n), phone=PHONE).status_code for n in range(1, 4)]
+        assert booked == [202] * 3
+        visit = client.post("/api/halls/h1/home-visits", json=REQUEST | {"phone": PHONE})
+        assert visit.status_code == 429, visit.json()
+        assert visit.json()["message"] == "发送到该手机的验证码过多，请稍后再试"

@@ -140,6 +140,51 @@ def test_bad_subscriptions_are_refused_plainly(hall: Hall) -> None:
     assert hall.c.delete(f"{HOOKS}/wh_nothing", headers=hall.admin).status_code == 404
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[::1",  # an unclosed IPv6 host
+        "http://example.org:99999/in",  # no such port
+        "http://example.org/in\r\nHost: evil.example",  # a header smuggled in
+        "https://example.org/a b",
+        "https://example.org/\x00",
+    ],
+)
+def test_a_url_no_request_could_go_to_is_refused_plainly(hall: Hall, url: str) -> None:
+    # Refused at once with the form's words, never a 500 nor a subscription
+    # whose every delivery would fail.
+    reply = hall.c.post(HOOKS, json={"url": url, "events": ["ticket.issued"]}, headers=hall.admin)
+    assert reply.status_code in (400, 422), reply.text
+    assert reply.json()["error"] in ("webhook_url", "bad_characters")
+    listed = hall.ok(hall.c.get(HOOKS, headers=hall.admin))
+    assert listed["webhooks"] == []
+
+
+def test_a_stored_url_no_request_can_go_to_is_given_up_and_the_rest_delivered(
+    client: TestClient, hall: Hall, clock: Clock, receiver: FakePlatform
+) -> None:
+    # A subscription kept from before URLs were checked this closely: its
+    # deliveries are given up, plainly logged, and the round goes on.
+    broken = subscribe(hall, "https://example.org/in", ["ticket.issued"])
+    secret = subscribe(hall, receiver.url, ["ticket.issued"])["secret"]
+    services = client.app_state["services"]
+
+    def spoil(tx: Any, _now: Any, _events: Any) -> None:
+        specials = tx.specials("h1")
+        hooks = [
+            h | {"url": "http://example.org/\r\nHost: evil"} if h["id"] == broken["id"] else h
+            for h in specials[webhooks.KEY]
+        ]
+        tx.set_hall("h1", specials=specials | {webhooks.KEY: hooks})
+
+    services.write("h1", spoil)
+    hall.ticket()
+    assert deliver(client, clock.now) == {"give_up": 1, "delivered": 1}
+    assert [b["type"] for b in received(receiver, secret)] == ["ticket.issued"]
+    given_up = [m for m in delivery_log(hall)["messages"] if m["status"] == "given_up"]
+    assert "address" in given_up[0]["last_error"]
+
+
 def test_the_signature_is_checked_as_documented() -> None:
     body = b'{"id":"h1-7-wh_1","type":"ticket.called"}'
     header = webhooks.sign("whsec_test", body, timestamp=1_765_000_000)
