@@ -34,9 +34,11 @@ class LiveServer:
         redis_url: str | None = None,
         port: int | None = None,
         env: dict[str, str] | None = None,
+        cwd: Path | None = None,
     ) -> None:
         self.database_url = database_url
         self.env = env or {}
+        self.cwd = cwd  # where `python -m queue_server.cli` finds queue_server (default: here)
         self.redis_url = redis_url
         self.port = port or free_port()
         self.log_path = log_dir / f"server-{self.port}.log"
@@ -72,6 +74,7 @@ class LiveServer:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "queue_server.cli", "serve", "--port", str(self.port)],
                 env=env,
+                cwd=self.cwd,
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
