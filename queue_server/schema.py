@@ -35,7 +35,9 @@ BEFORE_MIGRATIONS = ("0001", "0002")
 # (for a pooled connection) on requests queued behind the migration.
 LOCK_TIMEOUT_S = 2.0
 LOCK_TRIES = 30
-LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for a lock_timeout
+# PostgreSQL's SQLSTATEs of a lock not had in time and of a deadlock (a server's
+# transaction holding one altered table and wanting another): both undo the try.
+TRY_AGAIN = {"55P03", "40P01"}
 
 log = logging.getLogger("queue_server.schema")
 
@@ -74,18 +76,19 @@ def upgrade(
     url: str, to: str = "head", *, lock_timeout_s: float = LOCK_TIMEOUT_S, tries: int = LOCK_TRIES
 ) -> tuple[str | None, str]:
     """Migrate the database at `url` to `to`; (revision before, revision after).
-    On PostgreSQL a try that waited `lock_timeout_s` for a lock is undone and
-    made again, up to `tries` times (see LOCK_TIMEOUT_S)."""
+    On PostgreSQL a try that waited `lock_timeout_s` for a lock, or deadlocked
+    with a server's transaction, is undone and made again, up to `tries` times
+    (see LOCK_TIMEOUT_S)."""
     for attempt in range(1, tries + 1):
         try:
             return _upgrade(url, to, lock_timeout_s)
         except OperationalError as exc:
-            if getattr(exc.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE or attempt == tries:
+            if getattr(exc.orig, "sqlstate", None) not in TRY_AGAIN or attempt == tries:
                 raise
             pause = min(5.0, 0.5 * attempt) * (0.5 + random.random())
             log.warning(
-                "migration: a table stayed busy for %.1f s; undone, trying again in %.1f s (%d/%d)",
-                lock_timeout_s, pause, attempt, tries,
+                "migration: tables busy (%s); undone, trying again in %.1f s (%d/%d)",
+                type(exc.orig).__name__, pause, attempt, tries,
             )  # fmt: skip
             time.sleep(pause)
     raise AssertionError("unreachable")

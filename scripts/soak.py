@@ -226,9 +226,9 @@ class Soak:
             return
         assert self.pair is not None
         pair, steps = self.pair, self.upgrade["steps"]
-        said: list[str] = []
+        said: list[dict[str, Any]] = []
         await self.fault("upgrade_migrate", lambda: said.append(pair.migrate()), from_end=True)
-        steps.append({"step": "migrate", "took_s": self.faults[-1]["took_s"], "said": said[0]})
+        steps.append({"step": "migrate", "took_s": self.faults[-1]["took_s"]} | said[0])
         for slot in (0, 1):
             await self.fault(f"upgrade_stop_{slot}", partial(pair.stop_one, slot))
             started = await asyncio.to_thread(pair.start_new, slot)

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -175,8 +176,9 @@ class ServerPair:
         self.servers[slot].start()
         self.restarts += 1
 
-    def migrate(self) -> str:
-        """`queue-server migrate` of this (the new) version while the servers serve."""
+    def migrate(self) -> dict[str, Any]:
+        """`queue-server migrate` of this (the new) version while the servers serve:
+        what it said, and how many tries it undid (a table busy, a deadlock)."""
         done = subprocess.run(
             [sys.executable, "-m", "queue_server.cli", "migrate"],
             cwd=ROOT,
@@ -188,7 +190,8 @@ class ServerPair:
         )
         if done.returncode != 0:
             raise RuntimeError(f"queue-server migrate failed: {done.stdout}{done.stderr}")
-        return done.stdout.strip().splitlines()[-1]
+        undone = done.stderr.count("trying again")
+        return {"said": done.stdout.strip().splitlines()[-1], "tries_undone": undone}
 
     def stop_one(self, slot: int) -> None:
         """SIGTERM, as an operator's restart: requests in flight are finished."""
