@@ -257,11 +257,12 @@ class City:
             if display.ws is not None and not display.resyncing and display.seq >= target:
                 self.recoveries[fault].append(now - t0)
                 del display.pending[fault]
-                if display.lost_t >= t0:  # it reconnected: where the time went
-                    d = display
-                    self.phases[fault].append(
-                        (d.lost_t - t0, d.open_t - d.lost_t, d.snap_t - d.open_t)
-                    )
+                self.note_phases(fault, display, t0)
+
+    def note_phases(self, fault: str, d: Display, t0: float) -> None:
+        """Where a display that reconnected after the fault spent its time."""
+        if d.lost_t >= t0 and d.snap_t >= d.open_t >= d.lost_t:
+            self.phases[fault].append((d.lost_t - t0, d.open_t - d.lost_t, d.snap_t - d.open_t))
 
     def close_window(self) -> None:
         """The counts (retries, reconnects, refusals) since the last fault began."""
