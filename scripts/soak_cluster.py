@@ -27,6 +27,7 @@ from tests.live import LiveServer, PrivateRedis, free_port  # noqa: E402
 # The last commit before schema 0008: the version the soak upgrades from.
 OLD_COMMIT = "b11bbba"
 OLD_REVISION = "0007"
+START_TIMEOUT_S = 120
 # Room for a city's bookings from one address (the soak's clients share 127.0.0.1).
 SERVER_ENV = {
     f"QUEUE_BOOKING_LIMIT_{what}": "1000000/minute" for what in ("ADDRESS", "ID", "PHONE")
@@ -145,6 +146,8 @@ class ServerPair:
             LiveServer(database_url, log_dir, redis_url=redis_url, env=env, cwd=old)
             for _ in range(2)
         ]
+        for server in self.servers:  # a loaded machine starts a process slowly
+            server.start_timeout_s = START_TIMEOUT_S
         self.database_url = database_url
         self.restarts = 0
         # Per slot: the processes it has had (pid, RSS and CPU at their end), and

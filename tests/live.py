@@ -39,6 +39,7 @@ class LiveServer:
         self.database_url = database_url
         self.env = env or {}
         self.cwd = cwd  # where `python -m queue_server.cli` finds queue_server (default: here)
+        self.start_timeout_s = 20.0
         self.redis_url = redis_url
         self.port = port or free_port()
         self.log_path = log_dir / f"server-{self.port}.log"
@@ -78,7 +79,7 @@ class LiveServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + self.start_timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log_path.read_text()[-2000:]}")
