@@ -80,6 +80,7 @@ class Kind(StrEnum):
     NO_SHOW = "no-show"
     SESSION_END = "session-end"  # target = session index
     CUTOFF = "cutoff"  # overtime is over; target = session index
+    STAFFING = "staffing"  # the schedule changes; target = windows at work
 
 
 class Phase(StrEnum):
@@ -112,6 +113,7 @@ class _Hall:
     called_s: list[float] = field(default_factory=list)
     phase: Phase = Phase.SHUT
     seq: int = 0
+    at_work: int = 10**6  # windows 1..at_work work (HallConfig.schedule)
 
     def schedule(self, at: float, kind: Kind, target: int) -> None:
         self.seq += 1
@@ -142,8 +144,14 @@ class _Hall:
     def on_session(self, now: float, _: int) -> None:
         self.phase = Phase.OPEN
         for w in self.state.window_list():
-            if w.state is WindowState.CLOSED:
+            if w.state is WindowState.CLOSED and w.number <= self.at_work:
                 self.move(w.number, WindowAction.OPEN, now)
+
+    def on_staffing(self, now: float, windows: int) -> None:
+        """The plan changes: more windows open now, fewer close as they become free."""
+        self.at_work = windows
+        if self.phase is Phase.OPEN:
+            self.on_session(now, 0)
 
     def on_arrive(self, now: float, index: int) -> None:
         person = self.people[index]
@@ -216,6 +224,9 @@ class _Hall:
         for w in self.state.window_list():
             if w.state is not WindowState.OPEN:
                 continue
+            if w.number > self.at_work:
+                self.move(w.number, WindowAction.CLOSE, now)
+                continue
             chosen = None
             if self.phase is not Phase.SHUT:
                 chosen = self.chooser(self.state.waiting, w, policy, at(now))
@@ -271,6 +282,8 @@ def run(
         busy_s=[0.0] * len(staff.skills),
         called_s=[0.0] * len(staff.skills),
     )
+    for minute, windows in config.schedule or ():
+        hall.schedule(minute * 60.0, Kind.STAFFING, windows)  # before a session at that time
     for i, (start, end) in enumerate(config.sessions):
         hall.schedule(start * 60.0, Kind.SESSION, i)
         hall.schedule(end * 60.0, Kind.SESSION_END, i)
@@ -291,6 +304,7 @@ def run(
         Kind.NO_SHOW: hall.on_no_show,
         Kind.SESSION_END: hall.on_session_end,
         Kind.CUTOFF: hall.on_cutoff,
+        Kind.STAFFING: hall.on_staffing,
     }
     while hall.queue:
         now, _, event = heapq.heappop(hall.queue)
