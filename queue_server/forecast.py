@@ -183,9 +183,7 @@ class Error:
 def error(pairs: Sequence[tuple[Forecast, DayRecord]]) -> Error:
     """The forecasts' error against the days that came (slots with neither count 0)."""
     cells = [
-        (s.arrivals, float(actual.arrivals.get(s.start, 0)))
-        for f, actual in pairs
-        for s in f.slots
+        (s.arrivals, float(actual.arrivals.get(s.start, 0))) for f, actual in pairs for s in f.slots
     ]
     days = [(f.arrivals, float(actual.total)) for f, actual in pairs]
     return Error(

@@ -65,7 +65,9 @@ def run_seed(
     week = held_out(config, catalogue, seed, train)
     runs = []
     for sim, guess in week:
-        mix = target_mix([catalogue.services[p.service].target_wait_minutes * 60 for p in sim.people])
+        mix = target_mix(
+            [catalogue.services[p.service].target_wait_minutes * 60 for p in sim.people]
+        )
         advice = advise(guess.slots, mix, safety=safety)
         n, best_fixed = fewest_fixed(sim, catalogue)
         runs.append(
@@ -206,7 +208,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "seeds": seeds,
             "train_weeks": args.train,
             "safety": safety,
-            "errors": {s: {"forecast": asdict(e), "floor": asdict(f)} for s, (e, f) in errors.items()},
+            "errors": {
+                s: {"forecast": asdict(e), "floor": asdict(f)} for s, (e, f) in errors.items()
+            },
             "days": [asdict(r) for r in runs],
             "summary": figures,
         }

@@ -119,6 +119,11 @@ class _Hall:
         self.seq += 1
         heapq.heappush(self.queue, (at, self.seq, Event(kind, target)))
 
+    def __post_init__(self) -> None:
+        """The plan's changes go first: one at a session's start is in force when it opens."""
+        for minute, windows in self.config.schedule or ():
+            self.schedule(minute * 60.0, Kind.STAFFING, windows)
+
     def window(self, number: int) -> Window:
         return self.state.windows[number]
 
@@ -282,8 +287,6 @@ def run(
         busy_s=[0.0] * len(staff.skills),
         called_s=[0.0] * len(staff.skills),
     )
-    for minute, windows in config.schedule or ():
-        hall.schedule(minute * 60.0, Kind.STAFFING, windows)  # before a session at that time
     for i, (start, end) in enumerate(config.sessions):
         hall.schedule(start * 60.0, Kind.SESSION, i)
         hall.schedule(end * 60.0, Kind.SESSION_END, i)
