@@ -119,11 +119,14 @@ def advise(
     share: float = TARGET_SHARE,
     safety: float = SAFETY,
 ) -> list[Advice]:
-    """The windows per half-hour of a forecast day (one at least while open)."""
-    loads = [0.0, *(s.work_min / SLOT_MINUTES for s in slots)]
+    """The windows per half-hour of a forecast day (one at least while open); the
+    half-hour just before a slot (not the one before a midday break) is its `before`."""
+    loads = {s.start: s.work_min / SLOT_MINUTES for s in slots}
     return [
-        windows_for(s, targets, share=share, safety=safety, before=before)
-        for s, before in zip(slots, loads, strict=False)
+        windows_for(
+            s, targets, share=share, safety=safety, before=loads.get(s.start - SLOT_MINUTES, 0.0)
+        )
+        for s in slots
     ]
 
 

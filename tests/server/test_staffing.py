@@ -18,10 +18,12 @@ PATH = "/api/halls/h1/staffing"
 DAYS = {d: [["09:00", "12:00"], ["13:30", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
 
 
-def record(settings: Settings, day: date, slots: dict[str, int], work_s: float = 600) -> None:
-    """`slots[HH:MM]` visitors took a ticket in that half-hour of `day`, each
-    called 5 minutes later and done `work_s` after the call."""
-    store = Store(settings.database_url)
+def record(
+    url: str, day: date, slots: dict[str, int], work_s: float = 600, hall: str = "h1"
+) -> None:
+    """`slots[HH:MM]` visitors took a ticket in that half-hour of `day` at `hall`
+    (database `url`), each called 5 minutes later and done `work_s` after the call."""
+    store = Store(url)
     try:
         with store.write() as tx:
             for hhmm, count in slots.items():
@@ -33,7 +35,7 @@ def record(settings: Settings, day: date, slots: dict[str, int], work_s: float =
                     tx.s.add(
                         TicketRow(
                             id=f"{day:%m%d}{hhmm.replace(':', '')}{i:03d}",
-                            hall_id="h1",
+                            hall_id=hall,
                             business_date=day,
                             number=f"A{i:03d}",
                             service=ID_CARD,
@@ -75,15 +77,22 @@ def test_tomorrow_is_forecast_from_the_last_four_same_weekdays(
 ) -> None:
     # The test clock is Wednesday 2026-11-25: tomorrow is a Thursday.
     for k, count in enumerate((10, 12, 14, 16, 40)):  # newest first; the 5th is too old
-        record(settings, date(2026, 11, 19) - timedelta(weeks=k), {"09:00": count, "14:00": 6})
-    record(settings, date(2026, 11, 18), {"09:00": 90})  # a Wednesday: not Thursday's history
+        record(
+            settings.database_url,
+            date(2026, 11, 19) - timedelta(weeks=k),
+            {"09:00": count, "14:00": 6},
+        )
+    record(
+        settings.database_url, date(2026, 11, 18), {"09:00": 90}
+    )  # a Wednesday: not Thursday's history
 
     answer = advice(weekdays)
     assert answer["date"] == "2026-11-26" and answer["weekday"] == "周四"
     assert answer["kind"] == "ordinary" and answer["closed"] is False
     assert answer["history"]["dates"] == ["2026-11-19", "2026-11-12", "2026-11-05", "2026-10-29"]
     slots = {s["start"]: s for s in answer["slots"]}
-    assert list(slots)[0] == "09:00" and list(slots)[-1] == "16:30" and len(slots) == 13
+    assert sorted(slots) == list(slots) and min(slots) == "09:00" and max(slots) == "16:30"
+    assert len(slots) == 13
     first = slots["09:00"]
     assert first["arrivals"] == 13.0 and first["work_minutes"] == 130.0  # 13 × 10 minutes
     # 4.3 windows of work: at least 5 windows, and the Erlang C wait they give.
@@ -99,9 +108,9 @@ def test_holidays_tiaoxiu_and_the_day_after_a_long_break(
     weekdays: Hall, settings: Settings
 ) -> None:
     # 2026: 中秋 25-27 Sep, 国庆 1-7 Oct, 调休 working Saturday 10 Oct.
-    record(settings, date(2026, 9, 28), {"09:00": 30})  # Monday after the 中秋 break
-    record(settings, date(2026, 9, 21), {"09:00": 10})  # an ordinary Monday
-    record(settings, date(2026, 9, 24), {"09:00": 8})  # an ordinary Thursday
+    record(settings.database_url, date(2026, 9, 28), {"09:00": 30})  # Monday after the 中秋 break
+    record(settings.database_url, date(2026, 9, 21), {"09:00": 10})  # an ordinary Monday
+    record(settings.database_url, date(2026, 9, 24), {"09:00": 8})  # an ordinary Thursday
 
     makeup = advice(weekdays, "2026-10-10")
     assert makeup["kind"] == "makeup" and makeup["basis_weekday"] == "周一"
