@@ -12,18 +12,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_a_small_run_prints_the_error_and_the_simulator_check(tmp_path: Path) -> None:
     out = tmp_path / "staffing.json"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "scripts/bench_staffing.py",
-            *("--seeds", "1", "--train", "2", "--windows", "6", "--json", str(out)),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    args = ("--seeds", "1", "--train", "2", "--windows", "6", "--json", str(out))
+    command = [sys.executable, "scripts/bench_staffing.py", *args]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=180)
     print(done.stdout)
     assert done.returncode == 0, done.stderr
     assert "(a) forecast error on the held-out week" in done.stdout
