@@ -2,7 +2,6 @@
 them (QUEUE_WEBHOOK_PRIVATE=1): an admin's URL must not make the server reach
 its own machine, the hall network or a cloud's metadata service."""
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,16 +12,9 @@ from queue_server.settings import Settings
 from tests.conftest import Clock
 from tests.server.conftest import ADMIN, Hall
 from tests.server.test_outbox import FakePlatform, deliver, delivery_log
-from tests.server.test_webhooks import HOOKS, subscribe
+from tests.server.test_webhooks import HOOKS, receiver, subscribe
 
-
-@pytest.fixture
-def receiver() -> Iterator[FakePlatform]:
-    fake = FakePlatform(fail_first=0, key_header="X-Yichuang-Delivery")
-    try:
-        yield fake
-    finally:
-        fake.stop()
+__all__ = ["receiver"]  # the local receiver fixture, shared
 
 
 @pytest.fixture
