@@ -66,9 +66,12 @@ const KioskAccess = (() => {
     if (voice.enabled) voice.instead(text);
   }
 
-  // An ID number as a reader types it; anything else of 4 to 12 letters and
-  // digits on the start screen is a booking code from the QR scanner.
+  // An ID number as a reader types it; a ticket's status address (…/t/{id}) on
+  // the start screen, or any ticket id on 线上取号签到, is a remote place's QR;
+  // anything else of 4 to 12 letters and digits on the start screen is a
+  // booking code from the QR scanner.
   const ID_TYPED = /^\d{17}[\dXx]$/;
+  const Remote = window.YiChuangKioskRemote;
 
   function onKey(event) {
     const scanned = scans.key(event.key, event.timeStamp || performance.now());
@@ -78,6 +81,11 @@ const KioskAccess = (() => {
     if (ID_TYPED.test(scanned)) {
       hooks.dispatch({ type: "card", number: scanned.toUpperCase(), today: hooks.today() });
       return screen !== "idnumber"; // there Enter also confirms, as after typing by hand
+    }
+    const ticket = ["categories", "remote"].includes(screen) ? Remote.ticketOf(scanned, screen === "remote") : null;
+    if (ticket) {
+      hooks.dispatch({ type: "scan-ticket", ticket });
+      return true;
     }
     const code = screen === "categories" ? IdReader.bookingCode(scanned) : null;
     if (!code) return false;
