@@ -48,7 +48,9 @@ def remote_hall(server: LiveServer, hall: str = "live") -> dict[str, str]:
 def take_place(server: LiveServer, phone: str, hall: str = "live", **more: str) -> Any:
     """A place taken as the phone page takes it: ask, then the texted code; the holder's view."""
     asked = server.api(
-        "POST", f"/api/halls/{hall}/remote-tickets", json={"service": ID_CARD, "phone": phone, **more}
+        "POST",
+        f"/api/halls/{hall}/remote-tickets",
+        json={"service": ID_CARD, "phone": phone, **more},
     )
     confirm = {"challenge": asked["challenge"], "code": last_code(server)}
     return server.api("POST", f"/api/halls/{hall}/remote-tickets/confirm", json=confirm)
@@ -111,7 +113,8 @@ def test_places_taken_from_phones_check_in_by_qr_id_number_and_texted_code(
     # 1. The QR on the holder's page, held to the scanner on the start screen.
     scan(page, f"/t/{by_qr['id']}")
     expect_checked_in(page, "A003")
-    expect(page.locator("#r-ahead")).to_have_text("1")  # the walk-in; away places are ahead of nobody
+    # Ahead: the walk-in; A002, still away, is ahead of nobody.
+    expect(page.locator("#r-ahead")).to_have_text("1")
     said(page, "签到成功，您的号码是 A零零三，请留意叫号")
     shot(page, "1-scanned")
     assert checked_in(server, by_qr["id"])
@@ -222,23 +225,49 @@ def test_each_refusal_is_said_on_the_screen(
     shot(page, "14-landscape-number")
 
 
+REMOTE_CASES = """
+() => {
+  const R = window.YiChuangKioskRemote, F = window.YiChuangKiosk;
+  const run = (state, actions) => actions.reduce((s, a) => F.reduce(s, a).state, state);
+  const keys = (text) => [...text].map((key) => ({ type: "key", key }));
+  const sent = { challenge: "c1", phone_masked: "138****5678", number: "A023" };
+  const start = { ...F.initialState(), screen: "categories" };
+  const asked = run(start, [{ type: "remote-entry" }, { type: "remote-mode", mode: "number" },
+    ...keys("A023"), { type: "remote-go" }, { type: "challenged", sent }, ...keys("123456"),
+    { type: "remote-go" }]);
+  const wrong = run(asked, [{ type: "code-wrong", message: "验证码不正确" }]);
+  const back = run(wrong, [{ type: "back" }]);
+  const spent = run(asked, [{ type: "refused", error: { title: "t", message: "m", retry: false } },
+    { type: "back" }]);
+  const blip = run(asked, [{ type: "refused", error: { title: "t", message: "m", retry: true } }]);
+  const card = run(start, [{ type: "remote-entry" },
+    { type: "card", number: "110105198001011238", today: "2026-12-06" }]);
+  return {
+    sent: [wrong.screen, wrong.remoteBuffer, back.remoteMode, back.remoteBuffer, spent.screen,
+      spent.remoteBuffer],
+    kept: [blip.remoteSent.challenge,
+      F.reduce(blip, { type: "retry" }).effects[0].body.challenge],
+    card: [card.remoteMode, card.remoteBuffer],
+    tickets: ["https://x/t/Ab_-12345678cdEF", "/t/Ab_-12345678cdEF?x=1", "Ab_-12345678cdEF",
+      "ABCD2345"].map((t) => [R.ticketOf(t, false), R.ticketOf(t, true)]),
+    prefixes: R.numberKeys(["A", "b", "A", "", "C1"]).filter((k) => k.cls === "prefix")
+      .map((k) => k.key),
+  };
+}
+"""
+
+
 def test_the_number_pad_and_the_scanned_ticket_as_pure_functions(
     live_server: LiveServer,
     kiosk_page: Page,  # noqa: F811
 ) -> None:
     kiosk_page.goto(f"{live_server.url}/kiosk/live")  # no token: the fatal screen, scripts loaded
     screen(kiosk_page, "fatal")
-    found = kiosk_page.evaluate(
-        """() => {
-          const R = window.YiChuangKioskRemote;
-          return {
-            tickets: ["https://x/t/Ab_-12345678cdEF", "/t/Ab_-12345678cdEF?x=1", "Ab_-12345678cdEF", "ABCD2345"]
-              .map((t) => [R.ticketOf(t, false), R.ticketOf(t, true)]),
-            prefixes: R.numberKeys(["A", "b", "A", "", "C1"]).filter((k) => k.cls === "prefix").map((k) => k.key),
-          };
-        }"""
-    )
+    found = kiosk_page.evaluate(REMOTE_CASES)
     assert found == {
+        "sent": ["remote", "", "number", "A023", "remote", "A023"],
+        "kept": ["c1", "c1"],  # a network blip: "重试" sends the same code again
+        "card": ["id", "110105198001011238"],
         "tickets": [
             ["Ab_-12345678cdEF", "Ab_-12345678cdEF"],
             ["Ab_-12345678cdEF", "Ab_-12345678cdEF"],
