@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.test_kiosk_for_everyone import overflowing, said, scan
+from tests.browser.test_kiosk_for_everyone import in_kiosk, overflowing, said, scan
 from tests.browser.test_visitor_pages import (
     ID_CARD,
     LANDSCAPE,
@@ -261,10 +261,7 @@ def test_the_number_pad_and_the_scanned_ticket_as_pure_functions(
     live_server: LiveServer,
     kiosk_page: Page,  # noqa: F811
 ) -> None:
-    kiosk_page.goto(f"{live_server.url}/kiosk/live")  # no token: the fatal screen, scripts loaded
-    screen(kiosk_page, "fatal")
-    found = kiosk_page.evaluate(REMOTE_CASES)
-    assert found == {
+    assert in_kiosk(live_server, kiosk_page, REMOTE_CASES) == {
         "sent": ["remote", "", "number", "A023", "remote", "A023"],
         "kept": ["c1", "c1"],  # a network blip: "重试" sends the same code again
         "card": ["id", "110105198001011238"],
