@@ -314,7 +314,7 @@
   function readCard(state, check) {
     if (!CARD_SCREENS.has(state.screen)) return same(state);
     const number = check.ok ? check.number : "";
-    if (state.screen === "remote") return to(state, Remote.card(state, check));
+    if (state.screen === "remote") return to(state, Remote.card(check));
     if (state.screen === "checkin") {
       return to(state, { checkinMode: "id", checkinBuffer: number, checkinCheck: check.ok ? null : check });
     }

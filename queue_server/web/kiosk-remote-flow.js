@@ -3,7 +3,8 @@
  * (kiosk-flow.js merges these handlers): a place taken from a phone is called
  * only once its holder has arrived, and here the holder says so, three ways:
  *   - scan:   the QR on the holder's page (the scanner types …/t/{id}, or the
- *             bare id); a /t/ address scanned on the start screen comes here too;
+ *             bare id); a /t/ address scanned on the start screen or on 预约签到
+ *             comes here too;
  *   - id:     the ID number the place was taken with (the keypad or the card);
  *   - number: today's number (A023), then the 6-digit code texted to the phone
  *             that took it ({type: "challenged", sent} brings the code step).
@@ -67,7 +68,7 @@
 
       // The holder's QR from the scanner, on the start screen or this one: check in at once.
       "scan-ticket": (state, action) => {
-        if (!["categories", "remote"].includes(state.screen) || !action.ticket) return same(state);
+        if (!["categories", "remote", "checkin"].includes(state.screen) || !action.ticket) return same(state);
         return send({ ...state, screen: "remote", ...fields("scan") }, { ticket: action.ticket });
       },
 
@@ -129,7 +130,7 @@
   }
 
   /** A card read on this screen: the ID way, with the card's number. */
-  function card(state, check) {
+  function card(check) {
     return { ...fields("id"), remoteBuffer: check.ok ? check.number : "", remoteCheck: check.ok ? null : check };
   }
 

@@ -206,14 +206,17 @@ def test_each_refusal_is_said_on_the_screen(
     type_keys(page, "remote-keypad", "1101")
     page.locator("#remote-go").tap()
     expect(page.locator("#remote-message")).to_have_class(re.compile("error"))
-    page.locator("#remote-keypad [data-key=clear]").tap()
-    type_keys(page, "remote-keypad", resident_id("19750505"))
+    page.locator("#remote-scan").tap()
+    scan(page, resident_id("19750505"))  # a reader that types: the ID way, filled in
+    expect(page.locator("[data-for=remote]")).to_have_attribute("data-mode", "id")
+    expect(page.locator("#remote-display")).to_have_text("110105 19750505 1239")
     page.locator("#remote-go").tap()
     refused("未查到线上取号", "未查到在本大厅等候的线上取号", "11-unknown-id")
     # A place that ended before its holder came (cancelled by the hall).
     ended = take_place(server, "13500004444")
     server.api("POST", f"/api/halls/live/tickets/{ended['number']}/cancel", tokens["supervisor"])
-    page.locator("#to-remote").tap()
+    page.locator("#to-checkin").tap()  # 预约签到 by mistake: the QR still goes to 线上取号签到
+    screen(page, "checkin")
     scan(page, f"/t/{ended['id']}")
     refused("号码已失效", "不能签到", "12-ended")
 
