@@ -251,6 +251,9 @@ REMOTE_CASES = """
     kept: [blip.remoteSent.challenge,
       F.reduce(blip, { type: "retry" }).effects[0].body.challenge],
     card: [card.remoteMode, card.remoteBuffer],
+    titles: [[429, "rate_limited"], [404, "remote_not_found"], [422, "otp_exhausted"],
+      [404, "otp_expired"], [409, "remote_ended"]].map(([status, code]) =>
+      R.explain({ title: "无法签到", message: "m", retry: false }, status, code).title),
     tickets: ["https://x/t/Ab_-12345678cdEF", "/t/Ab_-12345678cdEF?x=1", "Ab_-12345678cdEF",
       "ABCD2345"].map((t) => [R.ticketOf(t, false), R.ticketOf(t, true)]),
     prefixes: R.numberKeys(["A", "b", "A", "", "C1"]).filter((k) => k.cls === "prefix")
@@ -268,6 +271,13 @@ def test_the_number_pad_and_the_scanned_ticket_as_pure_functions(
         "sent": ["remote", "", "number", "A023", "remote", "A023"],
         "kept": ["c1", "c1"],  # a network blip: "重试" sends the same code again
         "card": ["id", "110105198001011238"],
+        "titles": [
+            "操作过于频繁",
+            "未查到线上取号",
+            "验证码错误次数过多",
+            "验证码已失效",
+            "号码已失效",
+        ],
         "tickets": [
             ["Ab_-12345678cdEF", "Ab_-12345678cdEF"],
             ["Ab_-12345678cdEF", "Ab_-12345678cdEF"],
