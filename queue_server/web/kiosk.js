@@ -122,8 +122,8 @@
     if (result.ok) {
       // Checked in before and called, or over already: what the place is now.
       const status = Text.statusOf(data);
-      const window = data.window ? `：请到 ${data.window} 号窗口` : "";
-      return dispatch({ type: "refused", error: { title: `${data.number} 号${status.label}`, message: status.note + window } });
+      const message = data.window ? `已叫到您的号码，请到 ${data.window} 号窗口办理` : status.note;
+      return dispatch({ type: "refused", error: { title: `${data.number} 号${status.label}`, message } });
     }
     if (data.error === "otp_wrong") return dispatch({ type: "code-wrong", message: data.message });
     const scanned = data.error === "remote_not_found" && effect.body.ticket ? await notHere(effect.body.ticket) : null;
