@@ -219,13 +219,23 @@ def test_each_refusal_is_said_on_the_screen(
     screen(page, "checkin")
     scan(page, f"/t/{ended['id']}")
     refused("号码已失效", "不能签到", "12-ended")
+    # Checked in before and called since: scanned again, the window to go to.
+    called = take_place(server, "13400005555")
+    check_in = {"ticket": called["id"]}
+    server.api("POST", "/api/halls/live/remote-tickets/check-in", tokens["kiosk"], json=check_in)
+    window = tokens["window-1"]
+    server.api("POST", "/api/halls/live/windows/1/open", window)
+    for step in ("call-next", "start", "finish", "call-next"):  # the walk-in first, then this place
+        server.api("POST", f"/api/halls/live/windows/1/{step}", window)
+    scan(page, f"/t/{called['id']}")
+    refused(f"{called['number']} 号请前往窗口", "已叫到您的号码，请到 1 号窗口办理", "13-called")
 
     # The landscape machine: three buttons in a row, the keypad beside the entry.
     page.set_viewport_size(LANDSCAPE)
-    shot(page, "13-landscape-home")
+    shot(page, "14-landscape-home")
     page.locator("#to-remote").tap()
     page.locator("#remote-number").tap()
-    shot(page, "14-landscape-number")
+    shot(page, "15-landscape-number")
 
 
 REMOTE_CASES = """
