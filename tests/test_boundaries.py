@@ -39,6 +39,7 @@ CORE = [
     "protocol",
     "domain",
     "dispatch",
+    "call_reasons",
     "estimate",
     "hours",
     "identity",
