@@ -27,6 +27,19 @@ _R = CallReason
 _PRECEDENCE = (_R.RESUMED, _R.APPOINTMENT, _R.TRANSFER, _R.GREEN, _R.TARGET)
 
 
+# What a waiting holder reads after "刚才叫的 A031 号": the kind of head start
+# that took that number before theirs, never who has it or why.
+HOLDER_WORDS = {
+    _R.GREEN: "为绿色通道，优先办理",
+    _R.APPOINTMENT: "为按时签到的预约号，优先办理",
+    _R.TARGET: "办理时限较短，优先办理",
+    _R.TRANSFER: "为转办的号码，优先办理",
+    _R.RESUMED: "为补齐材料返回的号码，优先办理",
+    _R.BY_NUMBER: "由窗口指定叫号",
+}
+WENT_BEFORE_SHOWN = 3  # the holder's page names at most this many calls
+
+
 @dataclass(frozen=True, slots=True)
 class CallWhy:
     """A call's reason, how many tickets it passed over (callable at that
@@ -114,9 +127,7 @@ def earlier_waiting(
     return count, first
 
 
-def _plain_before(
-    called: Ticket, queue: WaitingQueue, window: Window
-) -> tuple[int, Ticket | None]:
+def _plain_before(called: Ticket, queue: WaitingQueue, window: Window) -> tuple[int, Ticket | None]:
     count, first = 0, None
     for (service, category, _green), keys in queue.kinds.items():
         if not window.skills.accepts(service, category):
@@ -135,3 +146,32 @@ def _green(ticket: Ticket) -> bool:
 
 def _returned(ticket: Ticket) -> bool:
     return ticket.entry is Entry.RETURN
+
+
+def went_before(mine: Ticket, held: Iterable[Ticket], windows: Iterable[Window]) -> list[Ticket]:
+    """The tickets at a window now (`held`: called or being served) that were
+    called ahead of `mine` while it waited: taken after it, called by a window
+    that takes it, for a reason other than the longest wait. Newest call first,
+    at most WENT_BEFORE_SHOWN."""
+    if mine.status is not TicketStatus.WAITING or mine.away:
+        return []
+    at = {w.number: w for w in windows}
+    found = [
+        t
+        for t in held
+        if t.id != mine.id
+        and t.arrived_at > mine.arrived_at
+        and t.called_at is not None
+        and t.called_at >= mine.issued_at
+        and t.call_reason in HOLDER_WORDS
+        and (w := at.get(t.window or 0)) is not None
+        and w.accepts(mine)
+    ]
+    found.sort(key=lambda t: t.called_at or mine.issued_at, reverse=True)
+    return found[:WENT_BEFORE_SHOWN]
+
+
+def holder_line(ticket: Ticket) -> str:
+    """「刚才叫的 A031 号为绿色通道，优先办理」: why a number went before the holder's."""
+    words = HOLDER_WORDS.get(ticket.call_reason or _R.LONGEST_WAIT, "")
+    return f"刚才叫的 {ticket.number} 号{words}"

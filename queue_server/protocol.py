@@ -117,6 +117,15 @@ CALL_REASON_BOARD: Mapping[str, str] = {
     CallReason.BY_NUMBER: "窗口指定叫号",
 }
 
+
+def call_reason_of(value: object) -> CallReason | None:
+    """A call's reason as read off the wire: None for anything else (an older
+    server sends none, a newer one may send a reason this client does not know)."""
+    return CallReason(value) if isinstance(value, str) and value in _REASONS else None
+
+
+_REASONS = frozenset(CallReason)
+
 # ---------------------------------------------------------------- messages
 
 

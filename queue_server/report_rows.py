@@ -9,6 +9,7 @@ from sqlalchemy import Table, and_
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
+from .call_figures import CallStep
 from .models import RatingRow, TicketRow, TransitionRow
 from .protocol import TicketStatus
 from .ticket_rows import Rows
@@ -94,3 +95,24 @@ class ReportRows(Rows):
             .order_by(TRANSITIONS.c.id)
         )
         return [ActorStep(*r) for r in self.s.execute(query)]
+
+    def day_call_steps(self, hall_id: str, day: date) -> list[CallStep]:
+        """The transitions of the day's tickets with their numbers and, for a
+        call, its reason and the tickets it passed over; as stored."""
+        self._insert_steps()
+        query = (
+            sa_select(
+                TRANSITIONS.c.ticket_id,
+                TICKETS.c.number,
+                TRANSITIONS.c.action,
+                TRANSITIONS.c.at,
+                TRANSITIONS.c.window,
+                TRANSITIONS.c.reason,
+                TRANSITIONS.c.passed,
+                TRANSITIONS.c.passed_since,
+            )
+            .join(TICKETS, TICKETS.c.id == TRANSITIONS.c.ticket_id)
+            .where(TICKETS.c.hall_id == hall_id, TICKETS.c.business_date == day)
+            .order_by(TRANSITIONS.c.id)
+        )
+        return [CallStep(*r) for r in self.s.execute(query)]

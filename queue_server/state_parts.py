@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
+from .call_reasons import CallWhy
 from .domain import (
     Hall,
     Service,
@@ -22,7 +23,6 @@ from .domain import (
     apply_ticket,
     apply_window,
 )
-from .call_reasons import CallWhy
 from .errors import Conflict, NotFound
 from .estimate import ArrivalKind, Estimate, estimate
 from .protocol import WINDOW_STATE_ZH, Event, TicketStatus

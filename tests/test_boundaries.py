@@ -44,6 +44,7 @@ CORE = [
     "hours",
     "identity",
     "stats",
+    "call_figures",
     "appointments",
     "public",
     "state_parts",

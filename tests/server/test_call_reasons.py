@@ -71,7 +71,14 @@ CASES = [
         R.TARGET,
         1,
     ),
-    ("appointment", appointment("A006", 1), [make_ticket("A001", waited_min=9)], ANY, R.APPOINTMENT, 1),
+    (
+        "appointment",
+        appointment("A006", 1),
+        [make_ticket("A001", waited_min=9)],
+        ANY,
+        R.APPOINTMENT,
+        1,
+    ),
     (
         "transfer",
         make_ticket("B001", service=PASSPORT, waited_min=3, entry=Entry.TRANSFER),
