@@ -100,6 +100,13 @@ def test_each_call_says_why_and_the_report_counts_what_it_cost(hall: Hall, clock
         None,
     )
     assert report["imposed_wait_s"] == 300
+    # The number's record (号码记录) says why each call took it.
+    path = f"/api/halls/{hall.id}/tickets/{green['number']}/transitions"
+    steps = hall.ok(hall.c.get(path, headers=hall.supervisor))["steps"]
+    calls = [
+        (s["action"], s.get("reason"), s.get("passed")) for s in steps if "call" in s["action"]
+    ]
+    assert calls == [("call", "green", 1), ("recall", None, None)]
 
 
 def test_the_report_is_for_supervisors_and_reads_a_date(hall: Hall) -> None:
