@@ -34,6 +34,7 @@ from .domain import (
 )
 from .errors import Conflict, InvalidInput
 from .estimate import Estimate, admit
+from .lifecycle_words import ticket_status_zh
 from .protocol import Event, EventType, TicketStatus, WindowState
 from .public import public_ticket
 from .state_parts import Day, Logged, Move, StateBase
@@ -140,7 +141,7 @@ class HallState(StateBase):
     def _check_callable(self, window: Window, ticket: Ticket) -> None:
         if ticket.status is not TicketStatus.WAITING:
             raise Conflict(
-                f"{ticket.number} 号当前{STATUS_ZH[ticket.status]}，不在等候中，不能叫号",
+                f"{ticket.number} 号当前{ticket_status_zh(ticket.status)}，不在等候中，不能叫号",
                 en=f"ticket {ticket.number} is {ticket.status.value}, not waiting",
                 code="ticket_not_waiting",
             )
@@ -306,19 +307,6 @@ class HallState(StateBase):
         self.revision += 1
         self.windows = dict(sorted((self.windows | {window.number: configured}).items()))
         return Move(configured=[configured])
-
-
-STATUS_ZH = {
-    TicketStatus.WAITING: "等候中",
-    TicketStatus.CALLED: "已叫号",
-    TicketStatus.SERVING: "正在办理",
-    TicketStatus.DONE: "已办结",
-    TicketStatus.NO_SHOW: "已过号",
-    TicketStatus.CANCELLED: "已取消",
-    TicketStatus.TRANSFERRED: "已转移",
-    TicketStatus.SUSPENDED: "已挂起",
-    TicketStatus.UNSERVED: "今日未办理",
-}
 
 
 def new_ticket(
