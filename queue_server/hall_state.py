@@ -117,7 +117,8 @@ class HallState(StateBase):
         """Call `ticket` (指呼), or the next in dispatch order when None; (move,
         ticket called), with no ticket when nobody is eligible. Calling the next
         passes over the remote places ranked before it whose holders are away
-        (`dispatch.passed_over`): their grace starts."""
+        (`dispatch.passed_over`): their grace starts. The call records why it
+        took the ticket (`call_reasons.why_called`)."""
         window = self.window(number)
         next_window_state(window, WindowAction.CALL)  # a busy window is refused first
         move = Move()
