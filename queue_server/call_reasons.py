@@ -8,7 +8,8 @@ precedence) put it ahead, and the reason names the one that gave it the most
 over the longest-waiting ticket it passed: green channel, appointment, a
 shorter target wait (限时事项), transfer, or a return from a suspension. A
 clerk's call of a number other than the next is 指定叫号, whatever the
-ticket's head starts.
+ticket's head starts. It also words, for a waiting holder, why the numbers
+at a window now went before theirs (`went_before`, `holder_line`).
 
 Pure: the domain and the protocol only, time passed in.
 """

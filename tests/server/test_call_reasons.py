@@ -4,13 +4,20 @@ many it passed over. Pure: no server."""
 
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
-from queue_server.call_reasons import CallWhy, boost_parts, why_called
+from queue_server.call_reasons import CallWhy, boost_parts, holder_line, went_before, why_called
 from queue_server.dispatch import choose_next
 from queue_server.domain import Entry, Lane, Policy, PriorityClass, Skills, Ticket, Window
-from queue_server.protocol import CALL_REASON_BOARD, CALL_REASON_ZH, CallReason, WindowState
+from queue_server.protocol import (
+    CALL_REASON_BOARD,
+    CALL_REASON_ZH,
+    CallReason,
+    TicketStatus,
+    WindowState,
+)
 from queue_server.waiting import WaitingQueue
 
 from .test_domain import (
@@ -165,3 +172,30 @@ def test_every_reason_has_its_words() -> None:
     assert CALL_REASON_ZH[R.LONGEST_WAIT] == "等候最久"
     assert CALL_REASON_BOARD[R.GREEN] == "绿色通道优先办理"
     assert HUKOU  # the test hall's default item, as in test_domain
+
+
+def test_a_holder_reads_why_the_numbers_at_the_windows_went_first() -> None:
+    mine = make_ticket("A001", waited_min=20)
+
+    def at_window(number: str, reason: CallReason, window: int, **kw: Any) -> Ticket:
+        t = make_ticket(number, status=TicketStatus.CALLED, window=window, **kw)
+        return replace(t, call_reason=reason)
+
+    green = at_window("A005", R.GREEN, 1, waited_min=5, called_min=1)
+    by_hand = at_window("A006", R.BY_NUMBER, 2, waited_min=4, called_min=0)
+    held = [
+        green,
+        by_hand,
+        at_window("A007", R.LONGEST_WAIT, 1, waited_min=3, called_min=0),  # in its turn
+        at_window("A000", R.GREEN, 1, waited_min=30, called_min=0),  # took before mine
+        # by a window that cannot call mine
+        at_window("B001", R.TARGET, 3, service=PASSPORT, waited_min=2, called_min=0),
+    ]
+    exit_entry = Skills(accepts_all=False, categories=frozenset({"exit_entry"}))
+    windows = [ANY, replace(ANY, number=2), replace(ANY, number=3, skills=exit_entry)]
+    assert went_before(mine, held, windows) == [by_hand, green]  # newest call first
+    assert [holder_line(t) for t in went_before(mine, held, windows)] == [
+        "刚才叫的 A006 号由窗口指定叫号",
+        "刚才叫的 A005 号为绿色通道，优先办理",
+    ]
+    assert went_before(replace(mine, status=TicketStatus.CALLED), held, windows) == []
