@@ -181,6 +181,12 @@ DOCS: dict[tuple[str, str], Doc] = {
     ("GET", f"{HALL}/ratings/report.csv"): Doc(
         "the 好差评 report as CSV headed in Chinese", "supervisor", query=("from", "to", "by")
     ),
+    ("GET", f"{HALL}/staffing"): Doc(
+        "排班建议: per half-hour of a day, forecast arrivals and work, the windows to open "
+        "and the expected mean wait, from the same weekday's recorded days",
+        "supervisor",
+        query=("date",),
+    ),
     ("GET", f"{HALL}/snapshots"): Doc("figures every 5 minutes", "supervisor", query=("date",)),
     ("GET", f"{HALL}/queues"): Doc("waiting per service", "window, supervisor"),
     ("GET", f"{HALL}/tickets.csv"): Doc(

@@ -61,6 +61,8 @@ CORE = [
     "lifecycle_words",
     "remote_rules",
     "webhooks",
+    "forecast",
+    "staffing",
 ]
 CLIENTS = ["display_client", "ticket_printer"]
 CLIENT_CORES = [
