@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from .errors import InvalidTransition
 from .hours import Hours
 from .lifecycle_words import ACTION_ZH, ticket_status_zh, window_state_zh
-from .protocol import TicketStatus, WindowState
+from .protocol import CallReason, TicketStatus, WindowState
 
 # ---------------------------------------------------------------- vocabulary
 
@@ -211,6 +211,7 @@ class Ticket:
     remote: bool = False
     checked_in_at: datetime | None = None
     passed_at: datetime | None = None
+    call_reason: CallReason | None = None  # why its last call chose it; a recall keeps it
     version: int = 0
 
     @property

@@ -167,6 +167,12 @@ DOCS: dict[tuple[str, str], Doc] = {
         "tickets issued after a feed seq", "kiosk, supervisor", query=("since_seq",)
     ),
     ("GET", f"{HALL}/stats"): Doc("the day's figures", "supervisor", query=("date",)),
+    ("GET", f"{HALL}/calls/reasons"): Doc(
+        "the day's calls by reason (叫号原因), the out-of-order ones with the tickets "
+        "they passed over and the wait that cost them",
+        "supervisor",
+        query=("date",),
+    ),
     ("GET", f"{HALL}/ratings/report"): Doc(
         "好差评 figures over business dates, by hall, window, staff, service, day or month",
         "supervisor",
