@@ -8,8 +8,12 @@ service (169.254.169.254), which only the server can reach. So a receiver
 whose address is loopback, private (10/8, 172.16/12, 192.168/16, fc00::/7),
 link-local, shared (100.64/10), multicast, reserved or unspecified is
 refused when the subscription is made, and again before each delivery (a
-name may point elsewhere by then). A city whose receivers are on its own
-network sets `QUEUE_WEBHOOK_PRIVATE=1`.
+name may point elsewhere by then). So is a name under `localhost` (RFC 6761:
+always loopback, whether or not this machine's resolver answers for it, e.g.
+"localhost."), and an IPv6 address that carries an IPv4 one inside it: the
+NAT64 prefix 64:ff9b::/96, 6to4 (2002::/16) and the old IPv4-compatible
+::a.b.c.d are judged by the IPv4 address they carry. A city whose receivers
+are on its own network sets `QUEUE_WEBHOOK_PRIVATE=1`.
 
 What is left: a name that changes its address between the check and the
 connection (DNS rebinding) within one delivery; a proxy or firewall rule
@@ -22,12 +26,17 @@ import socket
 from .errors import InvalidInput
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_COMPATIBLE = ipaddress.IPv6Network("::/96")  # ::a.b.c.d (and :: and ::1)
 
 
 def inside_address(host: str) -> str | None:
     """The first address of `host` (an IP or a name) that is not on the public
     internet; None when all are. A name that does not resolve is None: its
     delivery fails and is retried like any unreachable receiver."""
+    name = host.strip("[]").rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return host
     try:
         addresses: list[IPAddress] = [ipaddress.ip_address(host.strip("[]"))]
     except ValueError:
@@ -37,11 +46,21 @@ def inside_address(host: str) -> str | None:
             return None
         addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in found]
     for address in addresses:
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-            address = address.ipv4_mapped
-        if not address.is_global or address.is_multicast:
+        if not _public(address):
             return str(address)
     return None
+
+
+def _public(address: IPAddress) -> bool:
+    """On the public internet, judged by the IPv4 address an IPv6 one carries."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped:
+            return _public(address.ipv4_mapped)
+        if address.sixtofour:
+            return _public(address.sixtofour)
+        if address in _NAT64 or address in _COMPATIBLE:
+            return _public(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return address.is_global and not address.is_multicast
 
 
 def check_receiver(host: str, allow_inside: bool) -> None:

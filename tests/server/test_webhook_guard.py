@@ -36,6 +36,18 @@ def settings(db_url: str) -> Settings:
         "http://[fd00::1]/in",
         "http://[::ffff:10.0.0.1]/in",
         "http://0.0.0.0/in",
+        # Spellings of loopback a stranger tries: hex, short, decimal, mapped.
+        "http://0x7f000001/in",
+        "http://127.1/in",
+        "http://2130706433/in",
+        "http://[::ffff:127.0.0.1]/in",
+        # Always loopback (RFC 6761), even where the resolver does not say so.
+        "http://localhost./in",
+        "http://app.localhost/in",
+        # IPv6 carrying an inside IPv4 address: NAT64, 6to4, IPv4-compatible.
+        "http://[64:ff9b::a00:1]/in",
+        "http://[2002:7f00:1::]/in",
+        "http://[::127.0.0.1]/in",
     ],
 )
 def test_a_receiver_inside_the_network_is_refused(hall: Hall, url: str) -> None:
@@ -51,6 +63,9 @@ def test_public_addresses_pass_and_the_operator_may_allow_inside_ones() -> None:
     assert webhook_guard.inside_address("2001:4860:4860::8888") is None
     assert webhook_guard.inside_address("no-such-name.invalid") is None  # fails at delivery
     assert webhook_guard.inside_address("127.0.0.1") == "127.0.0.1"
+    assert webhook_guard.inside_address("64:ff9b::808:808") is None  # NAT64 of 8.8.8.8
+    assert webhook_guard.inside_address("2002:808:808::") is None  # 6to4 of 8.8.8.8
+    assert webhook_guard.inside_address("localhost.example.com") is None  # only under localhost
     webhook_guard.check_receiver("10.0.0.1", allow_inside=True)  # no refusal
     assert Settings.from_env({"QUEUE_WEBHOOK_PRIVATE": "1"}).webhook_private
     assert not Settings.from_env({}).webhook_private
