@@ -82,8 +82,9 @@ const ClerkCore = (() => {
    */
   function reasonTag(reason) {
     const P = window.YiChuangProtocol;
+    // Only the table's own names: "constructor" or ["green"] are not reasons.
+    if (typeof reason !== "string" || !Object.hasOwn(P.CALL_REASON_ZH, reason)) return "";
     const words = P.CALL_REASON_ZH[reason];
-    if (!words) return "";
     const plain = [P.CALL_REASONS.LONGEST_WAIT, P.CALL_REASONS.BY_NUMBER].includes(reason);
     return plain ? words : `${words}优先`;
   }

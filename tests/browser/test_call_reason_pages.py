@@ -76,3 +76,18 @@ def test_a_green_channel_call_is_explained_to_the_clerk_the_hall_and_the_holder(
     expect(figures.locator("tr", has_text="绿色通道").first).to_contain_text("1")
     expect(page.locator("#reasons-day")).to_contain_text("不按取号先后 1 次")
     expect(figures).to_contain_text(green["number"])
+
+
+def test_the_clerk_shows_no_tag_for_a_reason_it_does_not_know(
+    live_server: LiveServer, page: Page
+) -> None:
+    """A newer server's reason, or one named like a property every object has
+    ("constructor"), is no tag: never 「function Object() { [native code] }优先」."""
+    tokens = live_server.setup_hall(HALL)
+    open_clerk(page, live_server, tokens)
+    tags = page.evaluate(
+        """() => ["green", "by_number", "constructor", "toString", "__proto__",
+                  "hasOwnProperty", "queue_jump", ["green"], 7, null]
+                 .map((r) => ClerkCore.reasonTag(r))"""
+    )
+    assert tags == ["绿色通道优先", "指定叫号", "", "", "", "", "", "", "", ""]
