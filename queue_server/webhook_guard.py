@@ -11,8 +11,8 @@ refused when the subscription is made, and again before each delivery (a
 name may point elsewhere by then). So is a name under `localhost` (RFC 6761:
 always loopback, whether or not this machine's resolver answers for it, e.g.
 "localhost."), and an IPv6 address that carries an IPv4 one inside it: the
-NAT64 prefix 64:ff9b::/96, 6to4 (2002::/16) and the old IPv4-compatible
-::a.b.c.d are judged by the IPv4 address they carry. A city whose receivers
+NAT64 prefix 64:ff9b::/96, 6to4 (2002::/16), SIIT's ::ffff:0:a.b.c.d and
+the old IPv4-compatible ::a.b.c.d are judged by the IPv4 address they carry. A city whose receivers
 are on its own network sets `QUEUE_WEBHOOK_PRIVATE=1`.
 
 What is left: a name that changes its address between the check and the
@@ -28,6 +28,7 @@ from .errors import InvalidInput
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 _COMPATIBLE = ipaddress.IPv6Network("::/96")  # ::a.b.c.d (and :: and ::1)
+_TRANSLATED = ipaddress.IPv6Network("::ffff:0:0:0/96")  # SIIT's ::ffff:0:a.b.c.d
 
 
 def inside_address(host: str) -> str | None:
@@ -38,7 +39,7 @@ def inside_address(host: str) -> str | None:
     if name == "localhost" or name.endswith(".localhost"):
         return host
     try:
-        addresses: list[IPAddress] = [ipaddress.ip_address(host.strip("[]"))]
+        addresses: list[IPAddress] = [ipaddress.ip_address(name)]  # "127.0.0.1." too
     except ValueError:
         try:
             found = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
@@ -58,7 +59,7 @@ def _public(address: IPAddress) -> bool:
             return _public(address.ipv4_mapped)
         if address.sixtofour:
             return _public(address.sixtofour)
-        if address in _NAT64 or address in _COMPATIBLE:
+        if any(address in net for net in (_NAT64, _COMPATIBLE, _TRANSLATED)):
             return _public(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
     return address.is_global and not address.is_multicast
 

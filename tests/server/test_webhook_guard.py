@@ -48,6 +48,8 @@ def settings(db_url: str) -> Settings:
         "http://[64:ff9b::a00:1]/in",
         "http://[2002:7f00:1::]/in",
         "http://[::127.0.0.1]/in",
+        "http://[::ffff:0:7f00:1]/in",
+        "http://127.0.0.1./in",  # a trailing dot: not parsed as an IP, nor resolved here
     ],
 )
 def test_a_receiver_inside_the_network_is_refused(hall: Hall, url: str) -> None:
