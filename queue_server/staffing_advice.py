@@ -5,12 +5,12 @@ target wait. Reads the records and the hall's calendar, hands them to the pure
 `forecast` and `staffing` (whose docstrings give the method)."""
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from .access import Principal, Role, require
-from .domain import Hall
+from .domain import Hall, Service, Window
 from .errors import InvalidInput
 from .forecast import (
     KIND_ZH,
@@ -58,6 +58,13 @@ def day_records(legs: Sequence[Leg], hall: Hall) -> dict[date, DayRecord]:
     return {d: DayRecord(d, arrivals[d], work[d]) for d in arrivals}
 
 
+def able(windows: Sequence[Window], services: Collection[str], items: Mapping[str, Service]) -> int:
+    """The windows that take at least one of `services` (the history's items):
+    a window that takes only exit-entry items is no help on a day of 户政 ones."""
+    kinds = [(s, items[s].category if s in items else "") for s in services]
+    return sum(1 for w in windows if any(w.skills.accepts(s, c) for s, c in kinds))
+
+
 class StaffingAdvice(Runner):
     def staffing(self, principal: Principal, hall_id: str, day: str | None) -> dict[str, Any]:
         """The advice for `day` (default: tomorrow in the hall's zone)."""
@@ -66,12 +73,12 @@ class StaffingAdvice(Runner):
         with self.store.read() as tx:
             hall = tx.hall(hall_id)
             when = parse_date(day) if day else hall.business_date(now) + timedelta(days=1)
-            windows = len(tx.windows(hall_id))
+            all_windows = tx.windows(hall_id)
             kind = self._kind(hall, when)
             if kind is DayKind.CLOSED:
-                return _closed(hall, when, windows)
+                return _closed(hall, when, len(all_windows))
             legs = tx.legs_on(hall_id, candidates(when, kind))
-        _, targets = self.catalogue.for_hall(hall)
+        items, targets = self.catalogue.for_hall(hall)
         records = day_records(legs, hall)
         used = history(when, kind, records, lambda d: self._kind(hall, d))
         if not used:
@@ -95,7 +102,8 @@ class StaffingAdvice(Runner):
                 if leg.first_leg and leg.business_date in used
             ]
         )
-        return _answer(hall, guess, used, mix, windows)
+        seen = {leg.service for leg in legs if leg.business_date in used}
+        return _answer(hall, guess, used, mix, able(all_windows, seen, items))
 
     def _kind(self, hall: Hall, day: date) -> DayKind:
         hours = hall.hours

@@ -88,7 +88,7 @@
   const body = el("div", "picker-body staffing-body", null, { id: "staffing-body" });
   const note = el("p", "staff-note",
     "按近 4 周同一星期几的取号记录预测（跳过节假日、调休日和长假后首日；调休工作日按周一，长假后首日上浮 25%），" +
-    "按 Erlang C 计算各时段至少开几个窗口，使 80% 的群众在事项目标时间内被叫号。红色柱：超出大厅现有窗口数。");
+    "按 Erlang C 计算各时段至少开几个窗口，使 80% 的群众在事项目标时间内被叫号。红色柱：超出大厅能办这些事项的窗口数。");
   const form = el("form", "pick-row", [picked, button("primary", "查看", () => load(picked.value), { id: "staffing-look" })]);
   const dialog = el("dialog", "picker staffing", [
     el("h2", "picker-title", "排班建议"),
@@ -116,7 +116,7 @@
     const t = a.totals;
     sub.textContent = `${a.date} ${a.weekday} · ${a.kind_zh} · 参考 ${a.history.dates.join("、")}` +
       ` · 预测取号 ${Math.round(t.arrivals)} 人 · 合计 ${t.window_hours} 窗口·小时 · 高峰 ${t.peak_windows} 个窗口` +
-      (t.short_slots ? ` · ${t.short_slots} 个时段超出大厅窗口数（${a.windows_available}）` : "");
+      (t.short_slots ? ` · ${t.short_slots} 个时段超出能办这些事项的窗口数（${a.windows_available}）` : "");
     body.replaceChildren(
       chart(a.slots),
       el("table", "staffing-table", [

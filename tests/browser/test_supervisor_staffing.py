@@ -37,7 +37,7 @@ def test_the_supervisor_reads_tomorrow_s_windows_per_half_hour(
     assert first[0] == "09:00-09:30" and first[1] == "25.0"  # (22+24+26+28)/4
     # 250 window-minutes in 30: more than 8 windows, more than the hall's 3.
     assert int(first[3].split("（")[0]) >= 9 and first[3].endswith("（超出窗口数）")
-    assert "超出大厅窗口数（3）" in sub
+    assert "超出能办这些事项的窗口数（3）" in sub
     assert dialog.locator(".staffing-chart rect.bar").count() == 5
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "supervisor-staffing.png"))

@@ -101,7 +101,23 @@ def test_tomorrow_is_forecast_from_the_last_four_same_weekdays(
     assert slots["10:00"]["arrivals"] == 0 and slots["10:00"]["windows"] == 1
     assert slots["14:00"]["arrivals"] == 6.0
     assert answer["totals"]["window_hours"] == sum(s["windows"] for s in slots.values()) / 2
-    assert answer["windows_available"] == 5
+    assert answer["windows_available"] == 4  # window 4 takes only exit-entry items
+
+
+def test_windows_that_cannot_take_the_days_items_are_not_counted(
+    weekdays: Hall, settings: Settings
+) -> None:
+    """A hall of 户政 visitors whose windows 2-5 take only exit-entry items has
+    one window for them: 8 windows' worth of work is short of 1, not of 5."""
+    for n in (2, 3, 5):
+        weekdays.put_window(n, {"label": f"{n}号出入境", "categories": ["exit_entry"]})
+    for k in range(4):
+        record(settings.database_url, date(2026, 11, 19) - timedelta(weeks=k), {"09:00": 24})
+    answer = advice(weekdays)
+    assert answer["windows_available"] == 1
+    first = next(s for s in answer["slots"] if s["start"] == "09:00")
+    assert first["windows"] >= 2 and first["short"] is True
+    assert answer["totals"]["short_slots"] >= 1
 
 
 def test_holidays_tiaoxiu_and_the_day_after_a_long_break(
