@@ -50,6 +50,7 @@ from .bodies import (
     TicketIn,
     TicketRefIn,
     TokenIn,
+    TradeoffIn,
     TransferIn,
     WebhookIn,
     WindowIn,
@@ -89,6 +90,15 @@ DOCS: dict[tuple[str, str], Doc] = {
     ("POST", "/api/halls"): Doc("create a hall", "admin", (HallIn,)),
     ("GET", HALL): Doc("hall, policy, offered services, windows", "any token of the hall"),
     ("PUT", f"{HALL}/policy"): Doc("dispatch settings of the hall", "admin", (PolicyIn,)),
+    ("GET", f"{HALL}/policy/tradeoff"): Doc(
+        "the dispatch trade-offs in plain words, and the one the hall's policy is",
+        "admin, supervisor",
+    ),
+    ("PUT", f"{HALL}/policy/tradeoff"): Doc(
+        "choose the hall's trade-off in plain words: sets its dispatch settings",
+        "admin",
+        (TradeoffIn,),
+    ),
     ("PUT", f"{HALL}/hours"): Doc(
         "opening hours, closed dates and the holiday calendar", "admin", (HoursIn,)
     ),
