@@ -256,7 +256,7 @@ class Policy:
     transfer_boost_s: int = 600
     return_boost_s: int = 86_400  # larger than any day's wait: head of the queue
     target_boost_s_per_min: int = 120  # per minute a service's target wait is under 30; 0: off
-    green_cap_min: int = 0  # a green ticket's deadline in minutes (`green_head_start`); 0: off
+    green_cap_min: int = 0  # green deadline in minutes, on normal ones' 2×-target scale; 0: off
     max_recalls: int = 2
     no_show_after_s: int = 120  # after the last allowed recall, the window is freed
     queue_alert_length: int = 30  # waiting tickets in one category that raise an alert
@@ -299,24 +299,11 @@ class Policy:
         minutes = self.targets.get(service, TARGET_REFERENCE_MIN)
         return self.target_boost_s_per_min * (TARGET_REFERENCE_MIN - minutes)
 
-    def green_head_start(self, target_boost: int) -> int:
-        """What the green channel adds to a ticket whose target boost is `target_boost`.
-
-        `green_boost_s`, or more so that the ticket ranks by a deadline of
-        `green_cap_min` minutes after its arrival on the scale the target boost
-        gives normal tickets (with the default 120 s a minute, a normal ticket's
-        deadline is twice its target): a green long item then no longer gives
-        way to every normal quick one. Off without a target boost.
-        """
-        if self.green_cap_min <= 0 or self.target_boost_s_per_min <= 0:
-            return self.green_boost_s
-        cap = self.target_boost_s_per_min * TARGET_REFERENCE_MIN - 60 * self.green_cap_min
-        return max(self.green_boost_s, cap - target_boost)
-
     def walk_in_boost(self, service: str, green_channel: bool) -> int:
-        """The boost of a walk-in ticket: its target boost, plus the green channel's."""
-        boost = self.target_boost(service)
-        return boost + self.green_head_start(boost) if green_channel else boost
+        """Target boost plus the green channel's, raised to `green_cap_min`'s deadline."""
+        boost = self.target_boost(service) + (self.green_boost_s if green_channel else 0)
+        cap = self.target_boost_s_per_min * TARGET_REFERENCE_MIN - 60 * self.green_cap_min
+        return max(boost, cap) if green_channel and self.green_cap_min > 0 else boost
 
     def boost(self, ticket: Ticket, now: datetime) -> int:
         boost = self.walk_in_boost(ticket.service, ticket.priority is not _NORMAL)

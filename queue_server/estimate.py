@@ -150,7 +150,7 @@ class _Known:
         takes, handling, boost = self.service(service, category)
         if not takes:
             return _SKIP, _SKIP
-        green = self.instant(boost + self.policy.green_head_start(boost))
+        green = self.instant(self.policy.walk_in_boost(service, True))
         return (green, handling), (self.instant(boost), handling)
 
     def kind(self, t: Ticket) -> _Kind:
@@ -248,7 +248,7 @@ def _overtakers(
         if takes and count > 0:
             total += count * handling
             if green:
-                boost += known.policy.green_head_start(boost)
+                boost = known.policy.walk_in_boost(service, True)
             if boost > mine:
                 found.append((count * handling, boost - mine))
     if total <= 0:

@@ -59,6 +59,8 @@ CORE = [
     "lifecycle_words",
     "remote_rules",
     "webhooks",
+    "tradeoff",
+    "simulation.bound",
 ]
 CLIENTS = ["display_client", "ticket_printer"]
 CLIENT_CORES = [
