@@ -77,7 +77,7 @@ class HallAdmin(Runner):
         self,
         principal: Principal,
         hall_id: str,
-        changes: dict[str, int],
+        changes: dict[str, Any],
         action: str = "policy.update",
         said: str | None = None,
     ) -> dict[str, Any]:

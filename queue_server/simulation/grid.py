@@ -128,16 +128,7 @@ def cell_figures(
             "targets": [asdict(t) for t in judged],
             "missed": sum(not t.met for t in judged if t.name != REFORM),
         }
-    ours = rows[OURS]
-    verdict = bound.verdict(
-        share,
-        {k: r["missed"] for k, r in rows.items()},
-        OURS,
-        ours["ratio"],
-        ours["normal_mean"],
-        fifo.normal.mean,
-    )
-    return {
+    found = {
         "cell": asdict(cell),
         "label": cell.label(),
         "days": len(days),
@@ -147,5 +138,20 @@ def cell_figures(
         "bound_rise_pct_at_goal": 100 * bound.normal_rise(share),
         "reform_change_pct": reform.change_pct,
         "policies": rows,
-        "verdict": asdict(verdict),
     }
+    return found | {"verdict": judge(found)}
+
+
+def judge(found: dict[str, Any]) -> dict[str, Any]:
+    """A cell's verdict from its figures (as `cell_figures` gives, or grid.json keeps)."""
+    rows, fifo = found["policies"], found["policies"]["fifo"]
+    ours = rows[OURS]
+    mean_rise = ours["normal_mean"] / fifo["normal_mean"] - 1 if fifo["normal_mean"] else 0.0
+    verdict = bound.verdict(
+        found["green_share_measured"],
+        {k: r["missed"] for k, r in rows.items()},
+        OURS,
+        ours["ratio"],
+        (mean_rise, ours["p90_rise_pct"] / 100),
+    )
+    return asdict(verdict)
