@@ -256,7 +256,7 @@ class Policy:
     transfer_boost_s: int = 600
     return_boost_s: int = 86_400  # larger than any day's wait: head of the queue
     target_boost_s_per_min: int = 120  # per minute a service's target wait is under 30; 0: off
-    green_cap_min: int = 20  # green deadline in minutes, on normal ones' 2×-target scale; 0: off
+    green_cap_min: int = 0  # green deadline in minutes, on normal ones' 2×-target scale; 0: off
     max_recalls: int = 2
     no_show_after_s: int = 120  # after the last allowed recall, the window is freed
     queue_alert_length: int = 30  # waiting tickets in one category that raise an alert

@@ -37,12 +37,12 @@ PHRASES: Mapping[str, Phrase] = {
         Phrase(
             "balanced",
             "按办理时限排队，绿色通道适度优先（默认）",
-            "普通号按事项目标等候时间的两倍为期限，期限早的先叫；绿色通道号提前；兼顾等候最久者",
+            "普通号按事项目标等候时间的两倍为期限，期限早的先叫；绿色通道号提前 20 分钟",
         ),
         Phrase(
             "green_cap",
             "绿色通道最长等候不超过 {n} 分钟",
-            "绿色通道号以取号后这么多分钟为期限，与普通号的期限一起排序，期限早的先叫",
+            "在默认规则上，绿色通道号以取号后这么多分钟为期限，与普通号的期限一起排序",
             takes_minutes=True,
         ),
         Phrase(
@@ -76,7 +76,7 @@ def settings(key: str, minutes: int | None = None) -> dict[str, int]:
     found = {name: getattr(default, name) for name in DISPATCH}
     if key == "green_cap":
         assert minutes is not None
-        found |= {"green_boost_s": 0, "green_cap_min": minutes}
+        found |= {"green_cap_min": minutes}
     elif key == "green_first":
         found |= {"green_boost_s": STRICT_BOOST_S, "green_cap_min": 0}
     elif key == "fair":

@@ -41,7 +41,7 @@ def test_the_table_prints_every_cell_with_its_targets(tiny: tuple[str, dict[str,
     ]
     for cell in grid["cells"]:
         assert cell["label"].split(" load")[0] in stdout
-        assert set(cell["policies"]) == {"fifo", "strict", "green_only", "before", "edf", "ours"}
+        assert set(cell["policies"]) == {"fifo", "strict", "green_only", "ours", "edf", "cap20"}
         assert len(cell["policies"]["ours"]["targets"]) == 6
     assert grid["summary"]["cells"] == 2
     assert "cells where each policy meets every target" in stdout
