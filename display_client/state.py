@@ -23,6 +23,7 @@ from queue_server.protocol import (
     SeqVerdict,
     Unreadable,
     WindowState,
+    call_reason_of,
     seq_of,
     seq_verdict,
 )
@@ -41,6 +42,7 @@ class Call:
     green_channel: bool = False
     service_name: str = ""
     called_at: datetime | None = None
+    reason: str | None = None  # protocol.CallReason: the kind of head start, if known
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,7 @@ def _call(data: Any) -> Call:
         green_channel=_bool(data.get("green_channel"), "call green_channel"),
         service_name=_optional_str(data.get("service_name"), "call service_name") or "",
         called_at=_time(data.get("called_at")),
+        reason=call_reason_of(data.get("call_reason")),
     )
 
 
@@ -398,11 +401,8 @@ def _called(
     called_at: datetime | None,
     now: datetime | None,
 ) -> Board:
-    """A call or recall: it goes on top of both lists, once per number, and flashes.
-
-    Once per number, as the server's snapshot keeps them: a visitor called
-    again (after a transfer or a suspension) is shown where they go now.
-    """
+    """A call or recall: on top of both lists, and it flashes. Once per number, as
+    the server's snapshot keeps them: one called again is shown where they go now."""
     where = ticket.get("window")
     call = Call(
         number=_str(ticket.get("number"), "ticket number"),
@@ -410,6 +410,7 @@ def _called(
         green_channel=_bool(ticket.get("green_channel"), "ticket green_channel"),
         service_name=_optional_str(ticket.get("service_name"), "ticket service_name") or "",
         called_at=called_at or now,
+        reason=call_reason_of(ticket.get("call_reason")),
     )
     voice = announcement.get("speech") or announcement.get("voice")
     now_calling = (call, *(c for c in board.now_calling if c.number != call.number))

@@ -19,7 +19,7 @@ from rich.styled import Styled
 from rich.table import Table
 from rich.text import Text
 
-from queue_server.protocol import WindowState
+from queue_server.protocol import CALL_REASON_BOARD, WindowState
 
 from .bigtext import BigText
 from .state import Board, Call, WindowInfo, same_call
@@ -147,6 +147,8 @@ def _now_calling(board: Board, now: datetime, compact: bool) -> RenderableType:
     if call.green_channel:
         details.append(f"【{GREEN_MARK}】", style="bold green")
     details.append(call.service_name)
+    if reason := CALL_REASON_BOARD.get(call.reason or ""):
+        details.append(f"  {reason}", style="dim")
     lines.append(details)
     if others := board.now_calling[1:]:
         lines.append(Text("同时叫号：" + "   ".join(map(_short, others)), justify="center"))

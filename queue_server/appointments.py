@@ -246,9 +246,3 @@ def mask_phone(phone: str) -> str:
     """138****5678: enough for the visitor to recognise, useless to anyone else."""
     digits = "".join(c for c in phone if c.isdigit())
     return f"{digits[:3]}****{digits[-4:]}" if len(digits) >= 7 else "****"
-
-
-def mask_name(name: str) -> str:
-    """张*, 欧阳** : the family name (first character) for the holder to recognise."""
-    name = name.strip()
-    return name[:1] + "*" * min(3, max(1, len(name) - 1))  # a passport's long name: "M***"

@@ -11,12 +11,12 @@ from typing import Any
 
 from sqlmodel import col
 
-from .appointments import ACTIVE_BOOKINGS, Booking, BookingStatus, mask_name
+from .appointments import ACTIVE_BOOKINGS, Booking, BookingStatus
 from .catalogue import Catalogue
 from .domain import Hall
 from .errors import Conflict, NotFound
 from .guide_trees import answered
-from .identity import DocumentType
+from .identity import DocumentType, mask_name
 from .models import AppointmentRow
 from .public import local_iso
 from .store import Tx

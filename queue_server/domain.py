@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from .errors import InvalidTransition
 from .hours import Hours
 from .lifecycle_words import ACTION_ZH, ticket_status_zh, window_state_zh
-from .protocol import TicketStatus, WindowState
+from .protocol import CallReason, TicketStatus, WindowState
 
 # ---------------------------------------------------------------- vocabulary
 
@@ -211,6 +211,7 @@ class Ticket:
     remote: bool = False
     checked_in_at: datetime | None = None
     passed_at: datetime | None = None
+    call_reason: CallReason | None = None  # why its last call chose it; a recall keeps it
     version: int = 0
 
     @property
@@ -256,7 +257,7 @@ class Policy:
     transfer_boost_s: int = 600
     return_boost_s: int = 86_400  # larger than any day's wait: head of the queue
     target_boost_s_per_min: int = 120  # per minute a service's target wait is under 30; 0: off
-    green_cap_min: int = 0  # green deadline in minutes, on normal ones' 2×-target scale; 0: off
+    green_cap_min: int = 0  # green boost at least a deadline this long on normal's 2×-target scale
     max_recalls: int = 2
     no_show_after_s: int = 120  # after the last allowed recall, the window is freed
     queue_alert_length: int = 30  # waiting tickets in one category that raise an alert
@@ -300,7 +301,6 @@ class Policy:
         return self.target_boost_s_per_min * (TARGET_REFERENCE_MIN - minutes)
 
     def walk_in_boost(self, service: str, green_channel: bool) -> int:
-        """Target boost plus the green channel's, raised to `green_cap_min`'s deadline."""
         boost = self.target_boost(service) + (self.green_boost_s if green_channel else 0)
         cap = self.target_boost_s_per_min * TARGET_REFERENCE_MIN - 60 * self.green_cap_min
         return max(boost, cap) if green_channel and self.green_cap_min > 0 else boost

@@ -17,7 +17,7 @@ from datetime import tzinfo
 
 from .catalogue import Catalogue
 from .domain import Ticket
-from .protocol import TicketStatus
+from .lifecycle_words import ticket_status_zh
 from .public import local_iso
 from .stats import handling_s, wait_s
 
@@ -40,18 +40,6 @@ COLUMNS = (
     ("outcome", "办理结果"),
     ("transfer_leg", "转办后续"),
 )
-
-STATUS_ZH = {
-    TicketStatus.WAITING: "等候中",
-    TicketStatus.CALLED: "已叫号",
-    TicketStatus.SERVING: "办理中",
-    TicketStatus.DONE: "已办结",
-    TicketStatus.NO_SHOW: "已过号",
-    TicketStatus.CANCELLED: "已取消",
-    TicketStatus.TRANSFERRED: "已转办",
-    TicketStatus.SUSPENDED: "挂起",
-    TicketStatus.UNSERVED: "未办理",
-}
 
 _FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -89,7 +77,7 @@ def _row(ticket: Ticket, catalogue: Catalogue, zone: tzinfo, english: bool) -> l
         catalogue.service(ticket.service).name,
         category if english else catalogue.categories[category].name,
         yes(ticket.green_channel),
-        ticket.status.value if english else STATUS_ZH[ticket.status],
+        ticket.status.value if english else ticket_status_zh(ticket.status),
         ticket.window or "",
         local_iso(ticket.issued_at, zone) or "",
         local_iso(ticket.first_called_at, zone) or "",

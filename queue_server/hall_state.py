@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from .call_reasons import why_called
 from .dispatch import choose_next, passed_over, resume_window
 from .domain import (
     Entry,
@@ -33,6 +34,7 @@ from .domain import (
 )
 from .errors import Conflict, InvalidInput
 from .estimate import Estimate, admit
+from .lifecycle_words import ticket_status_zh
 from .protocol import Event, EventType, TicketStatus, WindowState
 from .public import public_ticket
 from .state_parts import Day, Logged, Move, StateBase
@@ -115,25 +117,32 @@ class HallState(StateBase):
         """Call `ticket` (指呼), or the next in dispatch order when None; (move,
         ticket called), with no ticket when nobody is eligible. Calling the next
         passes over the remote places ranked before it whose holders are away
-        (`dispatch.passed_over`): their grace starts."""
+        (`dispatch.passed_over`): their grace starts. The call records why it
+        took the ticket (`call_reasons.why_called`)."""
         window = self.window(number)
         next_window_state(window, WindowAction.CALL)  # a busy window is refused first
         move = Move()
+        policy, by_number = self.hall.policy, False
         if ticket is None:
             ticket = self.next_for(number, now)
-            for away in passed_over(self.waiting, window, self.hall.policy, now, ticket):
+            for away in passed_over(self.waiting, window, policy, now, ticket):
                 self.ticket_step(move, away, TicketAction.PASS, now, actor)
             if ticket is None:
                 return move, None
         else:
             self._check_callable(window, ticket)
+            # 指定叫号 only when the clerk's number is not the one dispatch would call.
+            by_number = getattr(self.next_for(number, now), "id", None) != ticket.id
+        why = why_called(ticket, self.waiting, window, policy, now, by_number=by_number)
         window = self.window_step(move, window, WindowAction.CALL, now, ticket.id)
-        return move, self.ticket_step(move, ticket, TicketAction.CALL, now, actor, window=window)
+        return move, self.ticket_step(
+            move, ticket, TicketAction.CALL, now, actor, window=window, why=why
+        )
 
     def _check_callable(self, window: Window, ticket: Ticket) -> None:
         if ticket.status is not TicketStatus.WAITING:
             raise Conflict(
-                f"{ticket.number} 号当前{STATUS_ZH[ticket.status]}，不在等候中，不能叫号",
+                f"{ticket.number} 号当前{ticket_status_zh(ticket.status)}，不在等候中，不能叫号",
                 en=f"ticket {ticket.number} is {ticket.status.value}, not waiting",
                 code="ticket_not_waiting",
             )
@@ -299,19 +308,6 @@ class HallState(StateBase):
         self.revision += 1
         self.windows = dict(sorted((self.windows | {window.number: configured}).items()))
         return Move(configured=[configured])
-
-
-STATUS_ZH = {
-    TicketStatus.WAITING: "等候中",
-    TicketStatus.CALLED: "已叫号",
-    TicketStatus.SERVING: "正在办理",
-    TicketStatus.DONE: "已办结",
-    TicketStatus.NO_SHOW: "已过号",
-    TicketStatus.CANCELLED: "已取消",
-    TicketStatus.TRANSFERRED: "已转移",
-    TicketStatus.SUSPENDED: "已挂起",
-    TicketStatus.UNSERVED: "今日未办理",
-}
 
 
 def new_ticket(

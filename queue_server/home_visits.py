@@ -120,12 +120,6 @@ def step(action: str, by: str, at: str, **said: Any) -> dict[str, Any]:
     return {"action": action, "by": by, "at": at} | {k: v for k, v in said.items() if v is not None}
 
 
-def mask_name(name: str) -> str:
-    """张*, 欧阳** : the family name's first character, the rest hidden."""
-    name = name.strip()
-    return name[:1] + "*" * min(3, max(1, len(name) - 1))  # a passport's long name: "M***"
-
-
 # ---------------------------------------------------------------- the request
 
 

@@ -79,6 +79,12 @@ def mask(number: str) -> str:
     return number[:head] + "*" * (len(number) - head - 1) + number[-1]
 
 
+def mask_name(name: str) -> str:
+    """张*, 欧阳** : the family name's first character, for the holder to recognise."""
+    name = name.strip()
+    return name[:1] + "*" * min(3, max(1, len(name) - 1))  # a passport's long name: "M***"
+
+
 def check_char(first17: str) -> str:
     total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True))
     return _CHECK_CHARS[total % 11]

@@ -53,6 +53,7 @@ from .protocol import (
 )
 from .services import HallServices
 from .sessions import SESSION_COOKIE
+from .snapshot_flights import SnapshotFlights
 from .store import Store
 
 log = logging.getLogger("queue_server.live")
@@ -308,6 +309,7 @@ class HallFeed:
         self.poll_s = poll_s
         self.lag = lag  # seconds from an event's commit to its hand-off (the metrics)
         self.relays: dict[str, HallRelay] = {}
+        self.snapshots = SnapshotFlights()  # a hall's displays reconnecting at once share a read
 
     def ring(self, hall: str, seq: int) -> None:
         relay = self.relays.get(hall)
@@ -386,10 +388,7 @@ async def board_socket(websocket: WebSocket) -> None:
         await websocket.close(code=close_code(exc), reason=exc.code)
         return
 
-    async def board() -> dict[str, Any]:
-        snapshot: dict[str, Any] = await run_in_threadpool(services.snapshot, hall)
-        return snapshot
-
+    board = feed.snapshots.board(hall, lambda: services.snapshot(hall))
     subscriber = await feed.subscribe(hall, websocket, board)
     try:
         await subscriber.drain()

@@ -122,6 +122,9 @@ class TicketRow(SQLModel, table=True):
     phone_enc: str | None = None
     remind_ahead: int | None = None
     reminded: str | None = Field(default=None, max_length=16)
+    # Why its last call chose it (protocol.CallReason): the board and the
+    # holder's page show the neutral line for it.
+    call_reason: str | None = Field(default=None, max_length=16)
 
 
 class TransitionRow(SQLModel, table=True):
@@ -137,6 +140,12 @@ class TransitionRow(SQLModel, table=True):
     at: datetime = _time(nullable=False)
     window: int | None = None
     actor: str
+    # A call's reason (protocol.CallReason), how many tickets the window could
+    # have called that arrived earlier and still waited, and when the first of
+    # them arrived (call_reasons.CallWhy). None on every other step.
+    reason: str | None = Field(default=None, max_length=16)
+    passed: int | None = None
+    passed_since: datetime | None = _time()
 
 
 class EventRow(SQLModel, table=True):

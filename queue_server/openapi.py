@@ -177,6 +177,12 @@ DOCS: dict[tuple[str, str], Doc] = {
         "tickets issued after a feed seq", "kiosk, supervisor", query=("since_seq",)
     ),
     ("GET", f"{HALL}/stats"): Doc("the day's figures", "supervisor", query=("date",)),
+    ("GET", f"{HALL}/calls/reasons"): Doc(
+        "the day's calls by reason (叫号原因), the out-of-order ones with the tickets "
+        "they passed over and the wait that cost them",
+        "supervisor",
+        query=("date",),
+    ),
     ("GET", f"{HALL}/ratings/report"): Doc(
         "好差评 figures over business dates, by hall, window, staff, service, day or month",
         "supervisor",
@@ -184,6 +190,12 @@ DOCS: dict[tuple[str, str], Doc] = {
     ),
     ("GET", f"{HALL}/ratings/report.csv"): Doc(
         "the 好差评 report as CSV headed in Chinese", "supervisor", query=("from", "to", "by")
+    ),
+    ("GET", f"{HALL}/staffing"): Doc(
+        "排班建议: per half-hour of a day, forecast arrivals and work, the windows to open "
+        "and the expected mean wait, from the same weekday's recorded days",
+        "supervisor",
+        query=("date",),
     ),
     ("GET", f"{HALL}/snapshots"): Doc("figures every 5 minutes", "supervisor", query=("date",)),
     ("GET", f"{HALL}/queues"): Doc("waiting per service", "window, supervisor"),

@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from itertools import zip_longest
 from typing import TYPE_CHECKING, Any
 
-from . import outbox, webhooks
+from . import outbox, webhook_guard, webhooks
 from .appointments import mask_phone
 from .delivery import Outcome, Verdict, backoff, next_step, retry_after, verdict_of
 from .feedback_models import DeliveryRow, OutboxRow
@@ -162,6 +162,8 @@ class OutboxSender:
         hook = next((h for h in hooks if h["id"] == taken.payload.get("webhook")), None)
         if hook is None:
             return Outcome(Verdict.GIVE_UP, None, "the subscription was removed")
+        if (inside := self._inside(hook["url"])) is not None:
+            return Outcome(Verdict.GIVE_UP, None, f"the receiver is inside the network ({inside})")
         secret = self.runner.sealer.open(hook["secret"])
         if secret is None:
             return Outcome(Verdict.GIVE_UP, None, "the secret cannot be opened (key changed)")
@@ -172,6 +174,12 @@ class OutboxSender:
             "X-Yichuang-Event": taken.kind,
         }
         return self._http(client, hook["url"], body, headers, taken.attempt)
+
+    def _inside(self, url: str) -> str | None:
+        """Checked again before each delivery: a name may point inside by now."""
+        if self.settings.webhook_private:
+            return None
+        return webhook_guard.inside_address(webhooks.host_of(url))
 
     def _http(
         self, client: "httpx.Client", url: str, body: bytes, headers: dict[str, str], attempt: int

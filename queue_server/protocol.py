@@ -8,7 +8,8 @@ module when the server starts (`protocol_js.py`).
 
 It holds:
 - the names on the wire: message and event types, ticket and window states
-  with the words a screen shows for them, device states;
+  with the words a screen shows for them, device states, why a ticket was
+  called (`CallReason`) with its words;
 - the sequence rule: what a client does with a message of seq n after the
   last event it applied (`seq_verdict`);
 - the encoding of feed messages (`encode`, `feed_message`, `error_message`)
@@ -79,6 +80,51 @@ DEVICE_STATES_ZH: Mapping[str, str] = {
     DeviceState.COVER_OPEN: "纸仓盖未关",
     DeviceState.ERROR: "故障",
 }
+
+
+class CallReason(StrEnum):
+    """Why a window called the ticket it called (`call_reasons.why_called`)."""
+
+    LONGEST_WAIT = "longest_wait"  # nobody it could call had waited longer
+    GREEN = "green"  # the green channel's head start
+    APPOINTMENT = "appointment"  # a booking, checked in for its slot
+    TARGET = "target"  # an item with a shorter target wait (限时事项)
+    TRANSFER = "transfer"  # sent on from another window (转办)
+    RESUMED = "resumed"  # back from a suspension (挂起返回)
+    BY_NUMBER = "by_number"  # the clerk called this number, not the next
+
+
+# The reason's name, for the clerk and the reports.
+CALL_REASON_ZH: Mapping[str, str] = {
+    CallReason.LONGEST_WAIT: "等候最久",
+    CallReason.GREEN: "绿色通道",
+    CallReason.APPOINTMENT: "预约",
+    CallReason.TARGET: "限时事项",
+    CallReason.TRANSFER: "转办回流",
+    CallReason.RESUMED: "挂起返回",
+    CallReason.BY_NUMBER: "指定叫号",
+}
+
+# The neutral line a lobby screen and a holder's page show after the number
+# ("A031 号：绿色通道优先办理"): the kind of head start, never who has it or why.
+CALL_REASON_BOARD: Mapping[str, str] = {
+    CallReason.LONGEST_WAIT: "依次叫号",
+    CallReason.GREEN: "绿色通道优先办理",
+    CallReason.APPOINTMENT: "预约号按时签到，优先办理",
+    CallReason.TARGET: "限时办理事项，优先办理",
+    CallReason.TRANSFER: "转办的号码，优先办理",
+    CallReason.RESUMED: "补齐材料返回，优先办理",
+    CallReason.BY_NUMBER: "窗口指定叫号",
+}
+
+
+def call_reason_of(value: object) -> CallReason | None:
+    """A call's reason as read off the wire: None for anything else (an older
+    server sends none, a newer one may send a reason this client does not know)."""
+    return CallReason(value) if isinstance(value, str) and value in _REASONS else None
+
+
+_REASONS = frozenset(CallReason)
 
 # ---------------------------------------------------------------- messages
 

@@ -61,6 +61,9 @@ def public_ticket(ticket: Ticket, service: Service) -> dict[str, Any]:
         "status": ticket.status.value,
         "window": ticket.window,
         "recalls": ticket.recalls,
+        # Why its last call chose it (protocol.CallReason): a kind of head start,
+        # never who has it or why.
+        "call_reason": ticket.call_reason.value if ticket.call_reason else None,
     }
 
 

@@ -1,4 +1,5 @@
-"""Routes of the 好差评 report (issue 15).
+"""Routes of the 好差评 report (issue 15), and of the day's calls by reason
+(issue 18: `GET /api/halls/{hall}/calls/reasons?date=`, `call_figures`).
 
 - `GET /api/halls/{hall}/ratings/report?from=&to=&by=`: the figures as JSON.
 - `GET /api/halls/{hall}/ratings/report.csv?from=&to=&by=`: the same, as CSV
@@ -10,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .api import hub, ok, who
+from .api import hall_route, hub, ok, who
 
 
 def _query(request: Request) -> tuple[str | None, str | None, str | None]:
@@ -39,6 +40,7 @@ async def ratings_report_csv(request: Request) -> Response:
 
 
 routes = [
+    Route("/api/halls/{hall}/calls/reasons", hall_route(lambda s: s.call_reasons, query="date")),
     Route("/api/halls/{hall}/ratings/report", ratings_report),
     Route("/api/halls/{hall}/ratings/report.csv", ratings_report_csv),
 ]

@@ -3,12 +3,13 @@ ratings over dates, done tickets with the 工号 that finished them, and a
 day's transitions with their actors. Plain tuples, no ORM instances."""
 
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import Table, and_
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
+from .call_figures import CallStep
 from .models import RatingRow, TicketRow, TransitionRow
 from .protocol import TicketStatus
 from .ticket_rows import Rows
@@ -80,17 +81,25 @@ class ReportRows(Rows):
 
     def day_actor_steps(self, hall_id: str, day: date) -> list[ActorStep]:
         """The transitions of the day's tickets with their actors, as stored."""
+        t = TRANSITIONS.c
+        rows = self._day_transitions(hall_id, day, t.ticket_id, t.action, t.window, t.at, t.actor)
+        return [ActorStep(*r) for r in rows]
+
+    def day_call_steps(self, hall_id: str, day: date) -> list[CallStep]:
+        """The transitions of the day's tickets with their numbers and, for a
+        call, its reason and the tickets it passed over; as stored."""
+        t = TRANSITIONS.c
+        columns = (t.ticket_id, TICKETS.c.number, t.action, t.at, t.window)
+        rows = self._day_transitions(hall_id, day, *columns, t.reason, t.passed, t.passed_since)
+        return [CallStep(*r) for r in rows]
+
+    def _day_transitions(self, hall_id: str, day: date, *columns: Any) -> list[Any]:
+        """`columns` of the transitions of the day's tickets, in the order stored."""
         self._insert_steps()
         query = (
-            sa_select(
-                TRANSITIONS.c.ticket_id,
-                TRANSITIONS.c.action,
-                TRANSITIONS.c.window,
-                TRANSITIONS.c.at,
-                TRANSITIONS.c.actor,
-            )
+            sa_select(*columns)
             .join(TICKETS, TICKETS.c.id == TRANSITIONS.c.ticket_id)
             .where(TICKETS.c.hall_id == hall_id, TICKETS.c.business_date == day)
             .order_by(TRANSITIONS.c.id)
         )
-        return [ActorStep(*r) for r in self.s.execute(query)]
+        return list(self.s.execute(query))

@@ -7,6 +7,7 @@ from typing import Any
 from . import export
 from .access import HALL_ROLES, Principal, Role, require
 from .audit import audit_view, record
+from .call_figures import day_calls, reasons_report
 from .domain import Hall
 from .errors import InvalidInput, NotFound
 from .models import AlertAckRow, AlertRow
@@ -180,6 +181,17 @@ class Reports(Runner):
             staff = staff_day(tx, hall, when, self.clock())
         figures = day_figures(tickets, self.catalogue.services, ratings, steps, hall.zone)
         return {"hall": hall_id, "date": when.isoformat()} | figures | {"staff": staff}
+
+    def call_reasons(self, principal: Principal, hall_id: str, day: str | None) -> dict[str, Any]:
+        """The day's calls by reason, and the out-of-order ones with the tickets
+        they passed over and the wait that cost them (`call_figures`)."""
+        require(principal, {Role.SUPERVISOR}, hall=hall_id)
+        with self.store.read() as tx:
+            hall = tx.hall(hall_id)
+            when = _day(day, hall, self.clock())
+            steps = tx.day_call_steps(hall_id, when)
+        report = reasons_report(day_calls(steps), hall.zone)
+        return {"hall": hall_id, "date": when.isoformat()} | report
 
 
 def _day(day: str | None, hall: Hall, now: datetime) -> date:

@@ -3,7 +3,7 @@
 from typing import Any
 
 from .domain import Entry, Lane, PriorityClass, Skills, Ticket, Window
-from .protocol import TicketStatus, WindowState
+from .protocol import CallReason, TicketStatus, WindowState
 
 
 def window_from_row(row: Any) -> Window:
@@ -28,6 +28,7 @@ def window_from_row(row: Any) -> Window:
 _PRIORITIES = {p.value: p for p in PriorityClass}
 _STATUSES = {s.value: s for s in TicketStatus}
 _ENTRIES = {e.value: e for e in Entry}
+_REASONS = {r.value: r for r in CallReason}
 
 
 def ticket_from_row(row: Any) -> Ticket:
@@ -57,6 +58,8 @@ def ticket_from_row(row: Any) -> Ticket:
         remote=row.remote,
         checked_in_at=row.checked_in_at,
         passed_at=row.passed_at,
+        # A reason this server does not know (written by a newer one) is no reason.
+        call_reason=_REASONS.get(row.call_reason) if row.call_reason else None,
         version=row.version,
     )
 
@@ -74,6 +77,7 @@ TICKET_FIELDS = [
     "outcome",
     "checked_in_at",
     "passed_at",
+    "call_reason",
 ]
 
 
@@ -82,4 +86,5 @@ def ticket_changes(ticket: Ticket) -> dict[str, Any]:
     values = {name: getattr(ticket, name) for name in TICKET_FIELDS}
     values["status"] = ticket.status.value
     values["entry"] = ticket.entry.value
+    values["call_reason"] = ticket.call_reason.value if ticket.call_reason else None
     return values

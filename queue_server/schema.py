@@ -6,11 +6,15 @@ commit 25e3d2a). A database made before migrations has no `alembic_version`
 table; it is at the revision whose tables and columns it holds (`recognise`).
 """
 
+import logging
+import random
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import SQLModel
 
 if TYPE_CHECKING:
@@ -20,10 +24,22 @@ MIGRATE = "queue-server migrate"
 # The newest revision, written here so that a server starting on a database
 # already at it does not load Alembic (~7 MB a process); a test holds it
 # equal to the newest migration's.
-HEAD = "0008"
+HEAD = "0009"
 # The revisions a database made before migrations can be at: 0002 adds only
 # what such a database lacks of it (see its docstring).
 BEFORE_MIGRATIONS = ("0001", "0002")
+# PostgreSQL, while the servers serve: a migration waits at most this long for
+# a table's lock, then gives every lock back and is tried again a moment later.
+# Waiting longer would queue every request on that table behind it, and may
+# never end: a server's transaction that holds the table can itself be waiting
+# (for a pooled connection) on requests queued behind the migration.
+LOCK_TIMEOUT_S = 2.0
+LOCK_TRIES = 30
+# PostgreSQL's SQLSTATEs of a lock not had in time and of a deadlock (a server's
+# transaction holding one altered table and wanting another): both undo the try.
+TRY_AGAIN = {"55P03", "40P01"}
+
+log = logging.getLogger("queue_server.schema")
 
 
 class SchemaError(Exception):
@@ -56,14 +72,37 @@ def _locked(target: str | Engine) -> Iterator[Connection]:
             engine.dispose()
 
 
-def upgrade(url: str, to: str = "head") -> tuple[str | None, str]:
-    """Migrate the database at `url` to `to`; (revision before, revision after)."""
+def upgrade(
+    url: str, to: str = "head", *, lock_timeout_s: float = LOCK_TIMEOUT_S, tries: int = LOCK_TRIES
+) -> tuple[str | None, str]:
+    """Migrate the database at `url` to `to`; (revision before, revision after).
+    On PostgreSQL a try that waited `lock_timeout_s` for a lock, or deadlocked
+    with a server's transaction, is undone and made again, up to `tries` times
+    (see LOCK_TIMEOUT_S)."""
+    for attempt in range(1, tries + 1):
+        try:
+            return _upgrade(url, to, lock_timeout_s)
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) not in TRY_AGAIN or attempt == tries:
+                raise
+            pause = min(5.0, 0.5 * attempt) * (0.5 + random.random())
+            log.warning(
+                "migration: tables busy (%s); undone, trying again in %.1f s (%d/%d)",
+                type(exc.orig).__name__, pause, attempt, tries,
+            )  # fmt: skip
+            time.sleep(pause)
+    raise AssertionError("unreachable")
+
+
+def _upgrade(url: str, to: str, lock_timeout_s: float) -> tuple[str | None, str]:
     from alembic import command
     from alembic.runtime.migration import MigrationContext
 
     from .migrations import config, scripts
 
     with _locked(url) as conn:
+        if conn.dialect.name == "postgresql":  # after the advisory lock, which may wait
+            conn.execute(text(f"SET LOCAL lock_timeout = {int(lock_timeout_s * 1000)}"))
         before, stored = _revision(conn)
         _refuse_unknown(before)
         if before is not None and not stored:

@@ -26,6 +26,7 @@ runner (store, settings, catalogue, clock, feed):
 - `outbox_log`    what went to the provincial platform and to phones (`outbox_sender` sends)
 - `ticket_guides` the 办事指引 of a ticket's item, for its holder's page
 - `visit_desk`    送服务上门: home visits listed, scheduled, declined, done as a served ticket
+- `staffing_advice` 排班建议: arrivals forecast per half-hour, windows to open
 """
 
 from .case_desk import CaseDesk
@@ -47,6 +48,7 @@ from .ratings_report import RatingsReport
 from .reports import Reports
 from .sessions import StaffSessions
 from .staff import StaffAccounts
+from .staffing_advice import StaffingAdvice
 from .ticket_guides import TicketGuides
 from .ticket_record import TicketRecord
 from .visit_desk import VisitDesk
@@ -77,5 +79,6 @@ class HallServices(
     TicketGuides,
     VisitDesk,
     WebhookDesk,
+    StaffingAdvice,
 ):
     """Every use case of a hall (see the modules above)."""

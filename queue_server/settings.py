@@ -58,6 +58,9 @@ class Settings:
     # (with the token as a bearer) from the outbox; unset, nothing is recorded for it.
     province_url: str | None = None
     province_token: str | None = None
+    # Webhook receivers inside the network (loopback, private, link-local …):
+    # refused unless this is set (webhook_guard.py).
+    webhook_private: bool = False
     # SQLite's fsync policy. FULL: a ticket acknowledged is on disk, through a
     # power cut (group commit pays one fsync per batch). NORMAL survives a
     # killed process but may lose the last commits when the machine stops.
@@ -98,6 +101,7 @@ class Settings:
             auth_window_s=float(env.get("QUEUE_AUTH_WINDOW_S", "60")),
             province_url=env.get("QUEUE_PROVINCE_URL") or None,
             province_token=env.get("QUEUE_PROVINCE_TOKEN") or None,
+            webhook_private=env.get("QUEUE_WEBHOOK_PRIVATE", "").strip().lower() in ("1", "true"),
             sqlite_synchronous=env.get("QUEUE_SQLITE_SYNCHRONOUS", "FULL").strip().upper(),
             metrics_token=env.get("QUEUE_METRICS_TOKEN") or None,
             log_format=env.get("QUEUE_LOG_FORMAT", "text").strip().lower(),

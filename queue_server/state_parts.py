@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
+from .call_reasons import CallWhy
 from .domain import (
     Hall,
     Service,
@@ -49,6 +50,7 @@ class Logged:
     before: TicketStatus | None
     actor: str
     at: datetime
+    why: CallWhy | None = None  # a call's reason and the tickets it passed over
 
 
 @dataclass
@@ -175,9 +177,11 @@ class StateBase:
         outcome: str | None = None,
         back_to: int | None = None,
         new_leg: str | None = None,
+        why: CallWhy | None = None,
     ) -> Ticket:
         """Move `ticket`; its event carries the window's new state when one is given.
-        `back_to` is the window a resumed ticket returns to (None: any)."""
+        `back_to` is the window a resumed ticket returns to (None: any); `why` a
+        call's reason (the ticket keeps it until its next call)."""
         moved = apply_ticket(
             ticket,
             action,
@@ -187,11 +191,13 @@ class StateBase:
             outcome=outcome,
         )
         moved = replace(moved, version=ticket.version + 1)
+        if why is not None:
+            moved = replace(moved, call_reason=why.reason)
         self._put(moved)
         if moved.status is TicketStatus.DONE:
             self._handled(moved)
         move.tickets.append((moved, new_leg))
-        move.steps.append(Logged(moved, action.value, ticket.status, actor, now))
+        move.steps.append(Logged(moved, action.value, ticket.status, actor, now, why))
         data: dict[str, object] = {"ticket": public_ticket(moved, self.service(moved.service))}
         if window is not None:
             data["window"] = self.public_window(window)

@@ -19,7 +19,7 @@ from .catalogue import Catalogue
 from .domain import ACTIVE_STATUSES, Entry, Hall, PriorityClass, Service, Window
 from .errors import StaleState
 from .hall_rows import COUNTERS, WINDOWS, HallRows
-from .hall_state import Day, HallState, Move, windows_in_order
+from .hall_state import Day, HallState, Logged, Move, windows_in_order
 from .models import WindowRow
 from .protocol import TicketStatus
 from .reminder_rows import next_leg_reminders
@@ -281,9 +281,7 @@ class StateRows(HallRows):
             self._save_window(window)
         for window in move.configured:
             self._configure_window(window)
-        self._steps.extend(
-            _step_row(s.ticket, s.action, s.before, s.at, s.actor) for s in move.steps
-        )
+        self._steps.extend(_step_row(s) for s in move.steps)
         self._counters_from(state)
 
     def _counters_from(self, state: HallState) -> None:
@@ -358,14 +356,18 @@ def _new_ticket_row(ticket: Any) -> dict[str, Any]:
     }
 
 
-def _step_row(ticket: Any, action: str, before: Any, at: datetime, actor: str) -> dict[str, Any]:
+def _step_row(step: Logged) -> dict[str, Any]:
+    ticket, before, why = step.ticket, step.before, step.why
     return {
         "hall_id": ticket.hall,
         "ticket_id": ticket.id,
-        "action": action,
+        "action": step.action,
         "from_status": before.value if before else None,
         "to_status": ticket.status.value,
-        "at": at,
+        "at": step.at,
         "window": ticket.window,
-        "actor": actor,
+        "actor": step.actor,
+        "reason": why.reason.value if why else None,
+        "passed": why.passed if why else None,
+        "passed_since": why.earliest if why else None,
     }

@@ -35,6 +35,7 @@ from .reminder_rows import ReminderRows
 from .remote_rows import RemoteRows
 from .report_rows import ReportRows
 from .staff_rows import StaffRows
+from .staffing_rows import StaffingRows
 from .state_rows import Kept, StateRows
 from .visit_rows import VisitRows
 
@@ -166,6 +167,7 @@ class Tx(
     VisitRows,
     ReminderRows,
     RemoteRows,
+    StaffingRows,
 ):
     """One open transaction; every method reads or writes through it."""
 

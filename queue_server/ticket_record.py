@@ -34,6 +34,8 @@ class TicketRecord(Runner):
                 "staff_no": actor_staff_no(row.actor, hall_id),
                 "actor": row.actor,
             }
+            # A call says why (叫号原因) and how many waiting tickets it passed over.
+            | ({"reason": row.reason, "passed": row.passed} if row.action == "call" else {})
             for row in rows
         ]
         return {

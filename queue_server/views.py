@@ -9,6 +9,7 @@
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
+from .call_reasons import holder_line, went_before
 from .catalogue import Catalogue
 from .declared_groups import claim_label
 from .dispatch import called_before, lane_last
@@ -76,7 +77,23 @@ def ticket_view(
         "windows_open": sum(1 for w in windows if w.accepts(ticket) and w.state in STAFFED),
         "order_reasons": reasons,
         "order_note": order_note(reasons),
+        "went_before": went_before_view(state, ticket),
     } | remote_view(ticket, hall)
+
+
+def went_before_view(state: HallState, ticket: Ticket) -> list[dict[str, Any]]:
+    """The numbers at a window now that were called before `ticket` while it
+    waited, each with its neutral line (`call_reasons.went_before`). Only the
+    tickets the windows hold are looked at: no walk of the queue or the day."""
+    return [
+        {"number": t.number, "reason": t.call_reason, "line": holder_line(t)}
+        for t in went_before(ticket, held_tickets(state), state.window_list())
+    ]
+
+
+def held_tickets(state: HallState) -> list[Ticket]:
+    """The tickets the windows hold (called or being served)."""
+    return [t for w in state.window_list() if w.ticket_id and (t := state.tickets.get(w.ticket_id))]
 
 
 def remote_view(ticket: Ticket, hall: Hall) -> dict[str, Any]:
@@ -281,8 +298,7 @@ def board_snapshot(tx: Tx, state: HallState, catalogue: Catalogue, now: datetime
     """The display's whole board and the `seq` of the last event it reflects."""
     hall, hall_id, seq = state.hall, state.hall.id, state.seq
     # Called and serving tickets are held by their windows: no walk of the queue.
-    held = [t for w in state.window_list() if w.ticket_id and (t := state.tickets.get(w.ticket_id))]
-    held = [t for t in held if t.status in _AT_WINDOW]
+    held = [t for t in held_tickets(state) if t.status in _AT_WINDOW]
     calling = sorted(
         (t for t in held if t.status is TicketStatus.CALLED),
         key=lambda t: t.called_at or now,
@@ -335,6 +351,7 @@ def call_entry(catalogue: Catalogue, ticket: Ticket, zone: tzinfo) -> dict[str, 
         "green_channel": ticket.green_channel,
         "service_name": catalogue.service(ticket.service).name,
         "called_at": local_iso(ticket.called_at, zone),
+        "call_reason": ticket.call_reason.value if ticket.call_reason else None,
     }
 
 

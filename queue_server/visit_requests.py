@@ -26,11 +26,10 @@ from .home_visits import (
     VisitRequest,
     VisitStatus,
     check_request,
-    mask_name,
     next_status,
     step,
 )
-from .identity import personal_data_in
+from .identity import mask_name, personal_data_in
 from .phone_challenges import PhoneChallenges
 from .protocol import Event
 from .services import HallServices

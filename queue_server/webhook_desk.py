@@ -9,7 +9,7 @@ import secrets
 from datetime import datetime, tzinfo
 from typing import Any
 
-from . import audit, webhooks
+from . import audit, webhook_guard, webhooks
 from .access import Principal, require
 from .bodies import WebhookIn
 from .errors import Conflict, NotFound
@@ -34,6 +34,7 @@ class WebhookDesk(Runner):
         """A new subscription; its secret is in this answer and nowhere else."""
         require(principal, set(), hall=hall_id)
         url, events = webhooks.check_subscription(body.url, body.events)
+        webhook_guard.check_receiver(webhooks.host_of(url), self.settings.webhook_private)
         secret = "whsec_" + secrets.token_urlsafe(24)
 
         def work(tx: Tx, now: datetime, _events: list[Event]) -> dict[str, Any]:

@@ -94,6 +94,12 @@ def check_subscription(url: str, events: Sequence[str]) -> tuple[str, list[str]]
     return url, sorted(set(events))
 
 
+def host_of(url: str) -> str:
+    """The host a checked subscription's URL names."""
+    parts = _split(url)
+    return (parts.hostname if parts else None) or ""
+
+
 def _split(url: str) -> SplitResult | None:
     """`url` in parts; None when no request could go there (an unclosed "[", a
     port past 65535: both raise only when read, which delivery would do)."""

@@ -4,7 +4,8 @@ the city's halls, in one asyncio loop.
 Per hall: a kiosk issuing tickets (Poisson arrivals, an `Idempotency-Key`
 each, retried on the other server when one fails), its windows' clerks
 (call-next, start, finish on sped-up handling times), display websockets and
-phones polling `GET /api/tickets/{id}`. Every client has a home server and
+phones polling `GET /api/tickets/{id}`, and visitors who book a slot and check
+in at the kiosk (scripts/soak_bookings.py). Every client has a home server and
 moves to the other when its own fails.
 
 Commands arrive one JSON object a line on stdin:
@@ -36,6 +37,7 @@ from websockets.exceptions import WebSocketException
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from scripts.bench_displays import head
+from scripts.soak_bookings import Visitors
 
 RETRY_FOR_S = 20  # a client gives an action up after this long
 SERVICES = ["HZ-SFZ-HL", "HZ-SFZ-BL", "HZ-HJ-ZM", "CRJ-HZ-SC"]  # walk-in items
@@ -55,6 +57,8 @@ class Display:
         self.conn = 0  # connections made so far
         self.marked_conn = 0
         self.history: list[tuple[float, int]] | None = None  # (when, seq) since a fault began
+        # The last connection's story: when it dropped, the next one opened, its snapshot came.
+        self.lost_t = self.open_t = self.snap_t = 0.0
 
 
 class City:
@@ -79,7 +83,13 @@ class City:
         self.displays: list[Display] = []
         self.gaps: list[dict[str, Any]] = []
         self.recoveries: dict[str, list[float]] = defaultdict(list)
+        self.phases: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
         self.tasks: list[asyncio.Task[None]] = []
+        self.visitors = Visitors(self, config.get("worker", 0), config.get("logs", []))
+        self.window_counts: Counter[str] = Counter()  # counts when the fault's window began
+        self.window_seen: dict[str, int] = {}  # latencies noted when it began, per action
+        self.window_fault = "before_faults"
+        self.during: dict[str, dict[str, int]] = {}  # what clients saw, fault by fault
 
     # ------------------------------------------------------------ requests
 
@@ -202,7 +212,7 @@ class City:
                     ping_interval=None,
                     max_size=2**22,
                 ) as ws:
-                    display.ws = ws
+                    display.ws, display.open_t = ws, time.monotonic()
                     display.conn += 1
                     async for message in ws:
                         await self.receive(display, str(message))
@@ -210,7 +220,7 @@ class City:
                 pass
             except AttributeError:  # the same, in the websocket's handshake
                 self.counts["display.handshake_cut"] += 1
-            display.ws = None
+            display.ws, display.lost_t = None, time.monotonic()
             if self.running:
                 self.counts["display.reconnect"] += 1
                 display.home = 1 - display.home
@@ -224,6 +234,7 @@ class City:
             return
         if kind == "snapshot":
             display.seq, display.seq_t, display.resyncing = seq, now, False
+            display.snap_t = now
         elif display.resyncing or seq == display.seq or (kind == "heartbeat" and seq < display.seq):
             pass
         elif seq == display.seq + 1 and kind != "heartbeat":
@@ -246,16 +257,36 @@ class City:
             if display.ws is not None and not display.resyncing and display.seq >= target:
                 self.recoveries[fault].append(now - t0)
                 del display.pending[fault]
+                self.note_phases(fault, display, t0)
+
+    def note_phases(self, fault: str, d: Display, t0: float) -> None:
+        """Where a display that reconnected after the fault spent its time."""
+        if d.lost_t >= t0 and d.snap_t >= d.open_t >= d.lost_t:
+            self.phases[fault].append((d.lost_t - t0, d.open_t - d.lost_t, d.snap_t - d.open_t))
+
+    def close_window(self) -> None:
+        """The counts (retries, reconnects, refusals) since the last fault began."""
+        seen = self.counts - self.window_counts
+        slowest = max(
+            (max(v[self.window_seen.get(k, 0) :], default=0) for k, v in self.latency.items()),
+            default=0,
+        )
+        self.during[self.window_fault] = dict(sorted(seen.items())) | {"slowest_ms": int(slowest)}
+        self.window_counts = self.counts.copy()
+        self.window_seen = {k: len(v) for k, v in self.latency.items()}
 
     def mark(self) -> None:
         """A fault begins: note what each display has, and from now on what it gets,
         until the fault's seqs are known (reading them takes a while)."""
+        self.close_window()
+        self.window_fault = "next_fault"
         for display in self.displays:
             right = display.ws is not None and not display.resyncing
             display.history = [(display.seq_t, display.seq)] if right else []
             display.marked_conn = display.conn
 
     def fault(self, name: str, t0: float, seqs: dict[str, int]) -> None:
+        self.window_fault = name
         for display in self.displays:
             target = seqs[display.hall]
             history = display.history or []
@@ -266,10 +297,12 @@ class City:
                 display.pending[name] = (t0, target)
             else:  # a display that had it all along was right at once
                 self.recoveries[name].append(max(0.0, reached - t0))
+                self.note_phases(name, display, t0)
             display.history = None
 
     def cut(self, count: int, t0: float) -> None:
         """A display's network cut: its socket dropped without a close handshake."""
+        self.window_fault = "display_cut"
         live = [d for d in self.displays if d.ws is not None]
         for display in self.rng.sample(live, min(count, len(live))):
             display.pending["display_cut"] = (t0, display.seq)
@@ -284,6 +317,8 @@ class City:
             spawn.append(self.kiosk(hall))
             spawn += [self.clerk(hall, w) for w in range(1, hall["windows"] + 1)]
             spawn += [self.phone(hall) for _ in range(hall["phones"])]
+            if self.config.get("book_per_s"):
+                spawn.append(self.visitors.stream(hall, self.config["book_per_s"]))
             for i in range(hall["displays"]):
                 display = Display(hall["id"], (n + i) % 2)
                 self.displays.append(display)
@@ -309,6 +344,7 @@ class City:
                 display.ws.transport.abort()
         for http in self.http:
             await http.aclose()
+        self.close_window()
         unrecovered = Counter(f for d in self.displays for f in d.pending)
         return {
             "latency_ms": self.latency,
@@ -320,7 +356,9 @@ class City:
             "recoveries": self.recoveries,
             "unrecovered": unrecovered,
             "displays": len(self.displays),
-        }
+            "during": self.during,
+            "phases": self.phases,
+        } | self.visitors.record()
 
 
 async def work(config: dict[str, Any]) -> None:

@@ -10,12 +10,14 @@ from display_client.state import Board, Call
 View = dict[str, Any]
 
 
-def _call(number: Any, window: Any, green: Any) -> list[Any]:
-    return [number, window, bool(green)]
+def _call(number: Any, window: Any, green: Any, reason: Any) -> list[Any]:
+    return [number, window, bool(green), reason]
 
 
 def _server_calls(calls: Sequence[Mapping[str, Any]]) -> list[list[Any]]:
-    return [_call(c["number"], c["window"], c["green_channel"]) for c in calls]
+    return [
+        _call(c["number"], c["window"], c["green_channel"], c.get("call_reason")) for c in calls
+    ]
 
 
 def server_view(board: Mapping[str, Any]) -> View:
@@ -38,7 +40,7 @@ def server_view(board: Mapping[str, Any]) -> View:
 
 
 def _calls(calls: Sequence[Call]) -> list[list[Any]]:
-    return [_call(c.number, c.window, c.green_channel) for c in calls]
+    return [_call(c.number, c.window, c.green_channel, c.reason) for c in calls]
 
 
 def reducer_view(board: Board) -> View:

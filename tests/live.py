@@ -34,9 +34,12 @@ class LiveServer:
         redis_url: str | None = None,
         port: int | None = None,
         env: dict[str, str] | None = None,
+        cwd: Path | None = None,
     ) -> None:
         self.database_url = database_url
         self.env = env or {}
+        self.cwd = cwd  # where `python -m queue_server.cli` finds queue_server (default: here)
+        self.start_timeout_s = 20.0
         self.redis_url = redis_url
         self.port = port or free_port()
         self.log_path = log_dir / f"server-{self.port}.log"
@@ -72,10 +75,11 @@ class LiveServer:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "queue_server.cli", "serve", "--port", str(self.port)],
                 env=env,
+                cwd=self.cwd,
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + self.start_timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log_path.read_text()[-2000:]}")

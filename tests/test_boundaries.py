@@ -39,10 +39,12 @@ CORE = [
     "protocol",
     "domain",
     "dispatch",
+    "call_reasons",
     "estimate",
     "hours",
     "identity",
     "stats",
+    "call_figures",
     "appointments",
     "public",
     "state_parts",
@@ -61,6 +63,8 @@ CORE = [
     "webhooks",
     "tradeoff",
     "simulation.bound",
+    "forecast",
+    "staffing",
 ]
 CLIENTS = ["display_client", "ticket_printer"]
 CLIENT_CORES = [

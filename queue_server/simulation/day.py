@@ -98,6 +98,9 @@ class HallConfig:
     break_starts: tuple[int, ...] = (600, 630, 660, 840, 870, 900, 930)  # staggered slots
     arrivals: float | None = None  # expected visitors; None: from `load`
     mix: str = "catalogue"  # the service mix: `MIX`, or one of `mixes.OTHER_MIXES`
+    # (minute of the day, windows at work from then on): a staffing plan; windows
+    # 1..n work, the others close when free. None: every window, all day.
+    schedule: tuple[tuple[int, int], ...] | None = None
 
     def staffed_s(self) -> float:
         """One window's planned time at work: the sessions minus its break."""

@@ -80,6 +80,7 @@ class Kind(StrEnum):
     NO_SHOW = "no-show"
     SESSION_END = "session-end"  # target = session index
     CUTOFF = "cutoff"  # overtime is over; target = session index
+    STAFFING = "staffing"  # the schedule changes; target = windows at work
 
 
 class Phase(StrEnum):
@@ -112,10 +113,16 @@ class _Hall:
     called_s: list[float] = field(default_factory=list)
     phase: Phase = Phase.SHUT
     seq: int = 0
+    at_work: int = 10**6  # windows 1..at_work work (HallConfig.schedule)
 
     def schedule(self, at: float, kind: Kind, target: int) -> None:
         self.seq += 1
         heapq.heappush(self.queue, (at, self.seq, Event(kind, target)))
+
+    def __post_init__(self) -> None:
+        """The plan's changes go first: one at a session's start is in force when it opens."""
+        for minute, windows in self.config.schedule or ():
+            self.schedule(minute * 60.0, Kind.STAFFING, windows)
 
     def window(self, number: int) -> Window:
         return self.state.windows[number]
@@ -142,8 +149,14 @@ class _Hall:
     def on_session(self, now: float, _: int) -> None:
         self.phase = Phase.OPEN
         for w in self.state.window_list():
-            if w.state is WindowState.CLOSED:
+            if w.state is WindowState.CLOSED and w.number <= self.at_work:
                 self.move(w.number, WindowAction.OPEN, now)
+
+    def on_staffing(self, now: float, windows: int) -> None:
+        """The plan changes: more windows open now, fewer close as they become free."""
+        self.at_work = windows
+        if self.phase is Phase.OPEN:
+            self.on_session(now, 0)
 
     def on_arrive(self, now: float, index: int) -> None:
         person = self.people[index]
@@ -215,6 +228,9 @@ class _Hall:
         policy = self.state.hall.policy
         for w in self.state.window_list():
             if w.state is not WindowState.OPEN:
+                continue
+            if w.number > self.at_work:
+                self.move(w.number, WindowAction.CLOSE, now)
                 continue
             chosen = None
             if self.phase is not Phase.SHUT:
@@ -291,6 +307,7 @@ def run(
         Kind.NO_SHOW: hall.on_no_show,
         Kind.SESSION_END: hall.on_session_end,
         Kind.CUTOFF: hall.on_cutoff,
+        Kind.STAFFING: hall.on_staffing,
     }
     while hall.queue:
         now, _, event = heapq.heappop(hall.queue)

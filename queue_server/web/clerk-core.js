@@ -76,5 +76,26 @@ const ClerkCore = (() => {
     return actionsFor(windowState).find((a) => ACTIONS[a].keys.includes(key)) || null;
   }
 
-  return Object.freeze({ ACTIONS, BY_STATE, actionsFor, enabled, recallExhausted, recallLabel, actionForKey });
+  /**
+   * Why this number was called, for the clerk: 「绿色通道优先」, 「等候最久」,
+   * 「指定叫号」…; "" for none or a reason this page does not know.
+   */
+  function reasonTag(reason) {
+    const P = window.YiChuangProtocol;
+    const words = P.CALL_REASON_ZH[reason];
+    if (!words) return "";
+    const plain = [P.CALL_REASONS.LONGEST_WAIT, P.CALL_REASONS.BY_NUMBER].includes(reason);
+    return plain ? words : `${words}优先`;
+  }
+
+  return Object.freeze({
+    ACTIONS,
+    BY_STATE,
+    actionsFor,
+    enabled,
+    recallExhausted,
+    recallLabel,
+    actionForKey,
+    reasonTag,
+  });
 })();

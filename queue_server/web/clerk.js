@@ -349,6 +349,7 @@
       category: service ? service.category : undefined,
       service_name: serviceName,
       green_channel: Boolean(call && call.green_channel),
+      call_reason: call ? call.call_reason : null,
       materials: service ? service.materials : [],
       partial: true,
     };
@@ -396,6 +397,9 @@
     $("current").className = ticket ? `current holding state-${model.window.state}` : "current idle";
     $("ticket-number").textContent = ticket ? ticket.number : "—";
     $("ticket-green").hidden = !(ticket && ticket.green_channel);
+    const reason = ticket ? ClerkCore.reasonTag(ticket.call_reason) : "";
+    $("ticket-reason").textContent = reason;
+    $("ticket-reason").hidden = !reason;
     $("ticket-status").textContent = ticket ? StaffCore.WINDOW_STATE_ZH[model.window.state] : "";
     $("ticket-service").textContent = ticket ? ticket.service_name : idleText();
     $("ticket-facts").replaceChildren(...facts(ticket));

@@ -117,6 +117,15 @@
     $("latest-window").textContent = call ? `${call.window}号窗口` : "";
     $("latest-service").textContent = call ? call.service_name : "";
     $("latest-badge").hidden = !(call && call.green_channel);
+    $("latest-reason").textContent = call ? P.CALL_REASON_BOARD[call.call_reason] || "" : "";
+  }
+
+  /** A recent call's head start, when it went before numbers taken earlier (never who or why). */
+  function reasonTag(c) {
+    const reason = c.call_reason;
+    if (!reason || reason === P.CALL_REASONS.LONGEST_WAIT) return null;
+    if (reason === P.CALL_REASONS.GREEN && c.green_channel) return null; // the badge says it
+    return el("span", "badge reason", P.CALL_REASON_ZH[reason]);
   }
 
   function renderRecent(calls) {
@@ -125,6 +134,7 @@
         el("span", "recent-number", c.number),
         el("span", "recent-window", `${c.window}号窗口`),
         c.green_channel ? el("span", "badge green", "绿色通道") : null,
+        reasonTag(c),
       ]),
     );
     $("recent").replaceChildren(...items);

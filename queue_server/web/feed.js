@@ -102,7 +102,12 @@
     need(c.window, isInt, "call window", "a whole number");
     need(c.green_channel, isFlag, "call green_channel", "true or false");
     need(c.service_name, isTextOrNull, "call service_name", "text");
-    return c;
+    return { ...c, call_reason: reasonOf(c.call_reason) };
+  }
+
+  /** A call's reason (protocol.CallReason), or null: none sent, or one this page does not know. */
+  function reasonOf(value) {
+    return Object.values(P.CALL_REASONS).includes(value) ? value : null;
   }
 
   function readWindow(w) {
@@ -250,6 +255,7 @@
       }),
       green_channel: Boolean(ticket.green_channel),
       service_name: ticket.service_name || "",
+      call_reason: reasonOf(ticket.call_reason),
       called_at: text(data.called_at) || text(msg.at),
       recall: msg.type === P.EVENT_TYPES.TICKET_RECALLED,
     };

@@ -66,14 +66,25 @@ const KioskAccess = (() => {
     if (voice.enabled) voice.instead(text);
   }
 
-  // An ID number as a reader types it; anything else of 4 to 12 letters and
-  // digits on the start screen is a booking code from the QR scanner.
+  // An ID number as a reader types it; a ticket's status address (…/t/{id}) on
+  // the start screen or 预约签到, or any ticket id on 线上取号签到, is a remote place's QR;
+  // anything else of 4 to 12 letters and digits on the start screen is a
+  // booking code from the QR scanner.
   const ID_TYPED = /^\d{17}[\dXx]$/;
+  const Remote = window.YiChuangKioskRemote;
+  const SCAN_TICKET = new Set(["categories", "remote", "checkin"]);
 
   function onKey(event) {
     const scanned = scans.key(event.key, event.timeStamp || performance.now());
     if (!scanned) return false;
     const screen = hooks.screen();
+    // A remote place's QR held to the scanner on 预约签到 by mistake goes where it belongs.
+    const remote = SCAN_TICKET.has(screen) && !ID_TYPED.test(scanned);
+    const ticket = remote ? Remote.ticketOf(scanned, screen === "remote") : null;
+    if (ticket) {
+      hooks.dispatch({ type: "scan-ticket", ticket });
+      return true;
+    }
     if (screen === "checkin" || screen === "feedback") return false; // typed into their own fields
     if (ID_TYPED.test(scanned)) {
       hooks.dispatch({ type: "card", number: scanned.toUpperCase(), today: hooks.today() });

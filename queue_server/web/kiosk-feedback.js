@@ -18,20 +18,15 @@ const KioskFeedback = (() => {
   "use strict";
 
   const { el, button } = RatingForm;
-  const STATUS_ADDRESS = /\/t\/([A-Za-z0-9_-]{1,64})\/?(?:[?#].*)?$/;
-  const BARE_ID = /^[A-Za-z0-9_-]{8,64}$/;
   const SCAN_MAX = 300;
   const THANKS_S = 8; // the thanks stays this long, then the kiosk starts over
 
   let ctx = null;
   let buffer = "";
 
-  /** The ticket id in what the scanner typed, or null. */
+  /** The ticket id in what the scanner typed (its status address or the bare id), or null. */
   function ticketOf(text) {
-    const typed = String(text || "").trim();
-    const address = STATUS_ADDRESS.exec(typed);
-    if (address) return address[1];
-    return BARE_ID.test(typed) ? typed : null;
+    return YiChuangKioskRemote.ticketOf(text, true);
   }
 
   function draw(step, ...children) {
@@ -169,5 +164,5 @@ const KioskFeedback = (() => {
     return false;
   }
 
-  return Object.freeze({ enter, leave, onKey, ticketOf });
+  return Object.freeze({ enter, leave, onKey, ticketOf, qrIcon });
 })();

@@ -13,10 +13,11 @@
  *   - a service that is not walk-in offers appointment check-in instead.
  *
  * Screens: loading, categories, services, materials, idnumber, checkin,
- * green (绿色通道: the ID card, or a group no ID number shows), result, error
+ * green (绿色通道: the ID card, or a group no ID number shows), remote
+ * (线上取号签到: its rules live in kiosk-remote-flow.js), result, error
  * (a refusal, with a way back), feedback (评价 / 办不成事: its steps live in
  * kiosk-feedback.js) and fatal (the page cannot work).
- * Effects: {type: "issue", body, key} and {type: "checkin", body}.
+ * Effects: {type: "issue", body, key}, {type: "checkin", body} and {type: "remote", body}.
  *
  * An ID card comes in whole ({type: "card", number}) from the reader bridge
  * or a reader typing like a keyboard (id-reader.js); a booking code from a
@@ -27,6 +28,7 @@
 
   // In a page the ID rules come from visitor-id.js, loaded first; under Node, require them.
   const Id = root.YiChuangId || require("./visitor-id.js");
+  const Remote = root.YiChuangKioskRemote || require("./kiosk-remote-flow.js");
 
   const CODE_MAX = 12; // appointment codes are 8 characters; leave room, the server decides
   const CODE_MIN = 4;
@@ -108,6 +110,10 @@
       checkinMode: "code",
       checkinBuffer: "",
       checkinCheck: null,
+      remoteMode: "scan", // 线上取号签到: scan | id | number (kiosk-remote-flow.js)
+      remoteBuffer: "",
+      remoteCheck: null,
+      remoteSent: null, // the code step: {challenge, phone_masked, number}
       key: null, // the Idempotency-Key of the attempt under way
       pending: null, // the last request, resent unchanged by "retry"
       busy: false,
@@ -132,7 +138,7 @@
     return handler(state, action);
   }
 
-  const ANSWERS = new Set(["issued", "refused", "fatal"]);
+  const ANSWERS = new Set(["issued", "refused", "fatal", "challenged", "code-wrong"]);
 
   function same(state) {
     return { state, effects: [] };
@@ -151,6 +157,7 @@
     checkin: (state) => (state.service ? "materials" : "categories"),
     error: (state) => state.errorFrom || "categories",
     feedback: () => "categories",
+    remote: () => "categories",
   };
 
   const HANDLERS = {
@@ -181,6 +188,8 @@
     back: (state) => {
       const back = BACK[state.screen];
       if (!back) return same(state);
+      const unsent = Remote.back(state);
+      if (unsent) return to(state, unsent);
       const changes = { screen: back(state), error: null };
       if (state.screen === "idnumber" && !(state.idCheck && state.idCheck.ok)) {
         // Leaving with a half-typed or wrong number: it must not ride along unseen.
@@ -241,6 +250,7 @@
     key: (state, action) => {
       if (state.screen === "idnumber") return typeId(state, action);
       if (state.screen === "checkin") return typeCheckin(state, action);
+      if (state.screen === "remote") return to(state, Remote.type(state, action, edit));
       return same(state);
     },
 
@@ -289,18 +299,22 @@
         error: action.error,
         errorFrom: state.from || state.screen,
         busy: false,
+        ...Remote.afterRefusal(state, action.error),
       }),
+
+    ...Remote.handlers({ to, same, edit }),
   };
 
   // ------------------------------------------------------------------ ID cards
 
   // Screens where a card placed on the reader means something.
-  const CARD_SCREENS = new Set(["categories", "green", "idnumber", "materials", "checkin"]);
+  const CARD_SCREENS = new Set(["categories", "green", "idnumber", "materials", "checkin", "remote"]);
 
   /** A card read whole. On the start or green screen it chooses the channel; later it fills the ID. */
   function readCard(state, check) {
     if (!CARD_SCREENS.has(state.screen)) return same(state);
     const number = check.ok ? check.number : "";
+    if (state.screen === "remote") return to(state, Remote.card(check));
     if (state.screen === "checkin") {
       return to(state, { checkinMode: "id", checkinBuffer: number, checkinCheck: check.ok ? null : check });
     }
@@ -389,6 +403,8 @@
 
   /** The line to say for the state's screen, or null. A ticket number is read digit by digit. */
   function prompt(state) {
+    const remote = Remote.prompt(state);
+    if (remote) return remote;
     if (state.screen === "result" && state.ticket) {
       const number = String(state.ticket.number).replace(/\d/g, (d) => DIGITS_ZH[Number(d)]);
       return `取号成功，您的号码是 ${number}，请取走号票，留意叫号`;

@@ -14,6 +14,7 @@
   "use strict";
 
   const Flow = window.YiChuangKiosk;
+  const Remote = window.YiChuangKioskRemote;
   const Text = window.YiChuangText;
   const { byId, el, setText, show } = Dom;
 
@@ -32,7 +33,7 @@
   const CONFIG_MAX_AGE_MS = 60000;
   const CONFIG_RETRY_MAX_MS = 30000;
   const STALE_LISTING = new Set(["service_not_offered", "appointment_only"]);
-  const BACK_SCREENS = new Set(["services", "materials", "idnumber", "checkin", "error", "feedback", "green", "guide"]);
+  const BACK_SCREENS = new Set(["services", "materials", "idnumber", "checkin", "remote", "error", "feedback", "green", "guide"]);
   const HOME_SCREENS = new Set([...BACK_SCREENS, "result"]);
   const QUIET = new Set(["ready", "fatal"]); // no visitor caused these: nothing is said
   const TILE_KEY_MS = 120; // a digit alone picks a tile; one of a scanner's fast run does not
@@ -84,6 +85,7 @@
   // ------------------------------------------------------------------ requests
 
   async function perform(effect) {
+    if (effect.type === "remote") return checkInRemote(effect);
     const path = effect.type === "issue" ? `${hallPath}/tickets` : `${hallPath}/appointments/check-in`;
     const headers = effect.key ? { "Idempotency-Key": effect.key } : {};
     const result = await withRetries(() => Api.call("POST", path, effect.body, headers));
@@ -105,6 +107,34 @@
       checkinEarlyMin: config && config.hall.policy ? config.hall.policy.checkin_early_min : 0,
     };
     dispatch({ type: "refused", error: Text.explain(result, effect.type, options) });
+  }
+
+  /**
+   * 线上取号签到: 202 is the code step (a code went to the phone), 200 the
+   * holder's place now in the queue; a wrong code is said beside the keypad.
+   */
+  async function checkInRemote(effect) {
+    const path = `${hallPath}/remote-tickets/check-in`;
+    const result = await withRetries(() => Api.call("POST", path, effect.body));
+    const data = result.data || {};
+    if (result.status === 202) return dispatch({ type: "challenged", sent: data });
+    if (result.ok && data.status === "waiting") return dispatch({ type: "issued", ticket: data });
+    if (result.ok) {
+      // Checked in before and called, or over already: what the place is now.
+      const status = Text.statusOf(data);
+      const message = data.window ? `已叫到您的号码，请到 ${data.window} 号窗口办理` : status.note;
+      return dispatch({ type: "refused", error: { title: `${data.number} 号${status.label}`, message } });
+    }
+    if (data.error === "otp_wrong") return dispatch({ type: "code-wrong", message: data.message });
+    const scanned = data.error === "remote_not_found" && effect.body.ticket ? await notHere(effect.body.ticket) : null;
+    const error = scanned || Remote.explain(Text.explain(result, "checkin"), result.status, data.error);
+    return dispatch({ type: "refused", error });
+  }
+
+  /** Why a scanned ticket has no remote place here: its own hall's, or a machine's ticket. */
+  async function notHere(ticket) {
+    const found = await Api.call("GET", `/api/tickets/${encodeURIComponent(ticket)}`);
+    return found.ok ? Remote.notHere(found.data, hall) : null;
   }
 
   function transient(result) {
@@ -230,6 +260,12 @@
   }
 
   function renderPrintNote() {
+    if (state.ticket && state.ticket.remote) {
+      // Nothing prints for a place taken from a phone: its page follows the queue.
+      setText("r-print", "无需再取号，手机页面同步显示排队进度");
+      byId("r-print").classList.remove("alert");
+      return;
+    }
     const status = printerStatus();
     setText("r-print", status.note);
     byId("r-print").classList.toggle("alert", status.state === "fault");
@@ -244,6 +280,7 @@
     idnumber: renderIdNumber,
     green: renderGreen,
     checkin: renderCheckin,
+    remote: renderRemote,
     result: renderResult,
     error: renderError,
     fatal: () => setText("fatal-message", state.fatal || ""),
@@ -257,7 +294,7 @@
     show("back", BACK_SCREENS.has(state.screen));
     show("home", HOME_SCREENS.has(state.screen));
     show("busy", state.busy);
-    setText("busy-message", state.pending && state.pending.type === "checkin" ? "正在签到，请稍候…" : "正在取号，请稍候…");
+    setText("busy-message", state.pending && state.pending.type !== "issue" ? "正在签到，请稍候…" : "正在取号，请稍候…");
     tickIdle();
   }
 
@@ -490,6 +527,38 @@
     renderEntry("checkin-display", "checkin-message", state.checkinBuffer, state.checkinCheck, hint, shown);
   }
 
+  /** 线上取号签到 (kiosk-remote-flow.js): the scanner, or a keypad for the ID number, the number or the code. */
+  function renderRemote() {
+    const { remoteMode: mode, remoteSent: sent } = state;
+    byId("remote-title").closest("section").dataset.mode = mode;
+    for (const id of ["remote-scan", "remote-id", "remote-number"]) {
+      const selected = byId(id).dataset.mode === mode;
+      byId(id).classList.toggle("selected", selected);
+      byId(id).setAttribute("aria-selected", String(selected));
+    }
+    const scanning = mode === "scan";
+    for (const id of ["remote-entry", "remote-keypad", "remote-go"]) show(id, !scanning);
+    show("remote-scan-box", scanning);
+    if (!byId("remote-scan-box").querySelector("svg")) byId("remote-scan-box").prepend(KioskFeedback.qrIcon());
+    show("remote-sent", Boolean(sent));
+    setText("remote-sent", sent ? `${sent.number} 号：验证码已发送至 ${sent.phone_masked}` : "");
+    const pad = mode === "id" ? "id" : sent ? "code" : "number";
+    const keys = { id: Flow.KEYPADS.digits, code: Remote.PIN_KEYS };
+    const prefixes = () => Remote.numberKeys(config.categories.map((c) => c.prefix));
+    once("remote-keypad", `${pad}|${config.loadedAt}`, () => buildKeypad(byId("remote-keypad"), keys[pad] || prefixes()));
+    byId("remote-keypad").className = `keypad keypad-digits rm-pad-${pad}`;
+    setText("remote-go", pad === "number" ? "发送验证码" : "签 到");
+    const hints = {
+      id: (typed) => `${idHint(typed)} · 请输入线上取号时登记的身份证号码`,
+      number: () => "请输入号码：先按字母，再按数字，例如 A023",
+      code: (typed) => `请输入短信中的 ${Remote.CODE_LENGTH} 位验证码（已输入 ${typed.length} 位）`,
+    };
+    const hint = scanning ? () => "也可以选择上方的「身份证号码」或「号码＋短信验证码」签到" : hints[pad];
+    const check = state.remoteCheck && !state.remoteCheck.ok ? state.remoteCheck : null;
+    const shown = pad === "id" ? window.YiChuangId.grouped : (text) => text;
+    renderEntry("remote-display", "remote-message", state.remoteBuffer, check, hint, shown);
+  }
+
   function renderEntry(displayId, messageId, buffer, check, hint, format) {
     const display = byId(displayId);
     display.textContent = format(buffer);
@@ -524,6 +593,9 @@
     const t = state.ticket;
     if (!t) return;
     setText("r-number", t.number);
+    setText("r-head", t.remote ? "签到成功，请留意叫号" : "您的号码");
+    byId("r-head").classList.toggle("r-head-ok", Boolean(t.remote));
+    show("r-remote", Boolean(t.remote));
     show("r-green", Boolean(t.green_channel));
     show("r-appointment", Boolean(t.appointment && t.appointment.arrival === "on_time"));
     setText("r-service", t.service_name);
@@ -623,6 +695,7 @@
     idnumber: () => take(),
     guide: () => take(),
     checkin: () => dispatch({ type: "checkin", today: today() }),
+    remote: () => dispatch({ type: "remote-go", today: today() }),
     result: () => goHome(),
     error: () => dispatch({ type: state.error && state.error.retry && state.pending ? "retry" : "back" }),
   };
@@ -662,7 +735,7 @@
       return;
     }
     const key = event.key;
-    const typing = state.screen === "idnumber" || state.screen === "checkin";
+    const typing = ["idnumber", "checkin", "remote"].includes(state.screen);
     if (key === "Escape") {
       event.preventDefault();
       escape();
@@ -699,6 +772,11 @@
     document.addEventListener("keydown", onKeyDown);
     const clicks = {
       "to-checkin": () => dispatch({ type: "checkin-entry", mode: "code" }),
+      "to-remote": () => dispatch({ type: "remote-entry" }),
+      "remote-scan": () => dispatch({ type: "remote-mode", mode: "scan" }),
+      "remote-id": () => dispatch({ type: "remote-mode", mode: "id" }),
+      "remote-number": () => dispatch({ type: "remote-mode", mode: "number" }),
+      "remote-go": () => dispatch({ type: "remote-go", today: today() }),
       "to-feedback": () => dispatch({ type: "feedback" }),
       take: take,
       "to-id": toId,
@@ -719,7 +797,7 @@
       home: goHome,
     };
     for (const [id, handler] of Object.entries(clicks)) byId(id).addEventListener("click", handler);
-    for (const id of ["id-keypad", "checkin-keypad"]) {
+    for (const id of ["id-keypad", "checkin-keypad", "remote-keypad"]) {
       byId(id).addEventListener("click", (event) => {
         const button = event.target.closest("button[data-key]");
         if (button) dispatch({ type: "key", key: button.dataset.key, today: today() });

@@ -135,6 +135,7 @@
     setText("s-nowindow", facts.noWindow || "");
     show("s-order", waiting && Boolean(facts.order));
     setText("s-order", facts.order || "");
+    renderWentBefore(waiting ? view.went_before : null);
     const issued = Text.localParts(view.issued_at);
     setText("s-issued", issued ? `${issued.date} ${issued.time}` : "—");
     show("materials-box", !Text.isFinal(view));
@@ -143,6 +144,13 @@
     renderRating();
     StatusArrival.render(view); // 线上取号: not called until its holder has arrived
     StatusRemind.update(view);
+  }
+
+  /** Why the numbers called just now went before this one (「刚才叫的 A031 号为绿色通道，优先办理」). */
+  function renderWentBefore(went) {
+    const lines = (Array.isArray(went) ? went : []).map((w) => w && w.line).filter((l) => typeof l === "string");
+    byId("s-went").replaceChildren(...lines.map((line) => Dom.el("li", "s-went-line", line)));
+    show("s-went", lines.length > 0);
   }
 
   // ------------------------------------------------------------------ rating

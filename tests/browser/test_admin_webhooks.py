@@ -31,7 +31,7 @@ def receiver() -> Iterator[FakePlatform]:
 def test_the_director_subscribes_a_receiver_and_removes_it(
     tmp_path: Path, receiver: FakePlatform, page: Page
 ) -> None:
-    env = {"QUEUE_JOBS_INTERVAL_S": "0.3"}
+    env = {"QUEUE_JOBS_INTERVAL_S": "0.3", "QUEUE_WEBHOOK_PRIVATE": "1"}  # a local receiver
     server = LiveServer(f"sqlite:///{tmp_path}/live.db", tmp_path, env=env).start()
     try:
         tokens = server.setup_hall()

@@ -290,13 +290,18 @@ READER_CASES = """
 """
 
 
+def in_kiosk(server: LiveServer, page: Page, script: str) -> Any:
+    """What `script` returns in the kiosk page, its scripts loaded (no token: the fatal screen)."""
+    page.goto(f"{server.url}/kiosk/live")
+    screen(page, "fatal")
+    return page.evaluate(script)
+
+
 def test_readers_and_the_green_flow_as_pure_functions(
     live_server: LiveServer,
     kiosk_page: Page,  # noqa: F811
 ) -> None:
-    kiosk_page.goto(f"{live_server.url}/kiosk/live")  # no token: the fatal screen, scripts loaded
-    screen(kiosk_page, "fatal")
-    assert kiosk_page.evaluate(READER_CASES) == {
+    assert in_kiosk(live_server, kiosk_page, READER_CASES) == {
         "parse": [
             {"type": "card", "id_number": ELDER_ID},  # the name goes no further
             {"type": "status", "reader": "ok"},

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import httpx2
 import pytest
 from playwright.sync_api import Page, WebSocketRoute, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.live import LiveServer
 
@@ -72,13 +73,23 @@ def expect_window_state(page: Page, state: str) -> None:
     expect(page.locator("body")).to_have_attribute("data-busy", "")
 
 
-def enabled_actions(page: Page) -> set[str]:
-    """The clerk's buttons that are shown and can be pressed now."""
-    names: list[str] = page.evaluate(
-        """() => [...document.querySelectorAll("button[data-action]")]
-             .filter((b) => !b.hidden && !b.disabled).map((b) => b.dataset.action)"""
-    )
-    return set(names)
+_ENABLED_JS = """() => [...document.querySelectorAll("button[data-action]")]
+    .filter((b) => !b.hidden && !b.disabled).map((b) => b.dataset.action)"""
+
+
+def expect_enabled(page: Page, actions: set[str]) -> None:
+    """The clerk's buttons shown and pressable settle on exactly `actions`.
+
+    Waits like `expect` does: the buttons follow the window's state a frame
+    after it changes, and a call in flight greys them all out meanwhile."""
+    wanted = sorted(actions)
+    try:
+        page.wait_for_function(
+            f"() => JSON.stringify(({_ENABLED_JS})().sort()) === {json.dumps(json.dumps(wanted))}",
+            timeout=5000,
+        )
+    except PlaywrightTimeout:
+        assert set(page.evaluate(_ENABLED_JS)) == actions
 
 
 def open_clerk(page: Page, server: LiveServer, tokens: dict[str, str], window: int = 1) -> None:
@@ -293,7 +304,7 @@ def test_only_state_fitting_buttons_are_enabled(live_server: LiveServer, page: P
     issue(live_server, tokens)
     open_clerk(page, live_server, tokens)
 
-    assert enabled_actions(page) == {"open"}
+    expect_enabled(page, {"open"})
     page.keyboard.press("Space")  # no call from a closed window, whatever the key
     expect_window_state(page, "closed")
 
@@ -301,34 +312,34 @@ def test_only_state_fitting_buttons_are_enabled(live_server: LiveServer, page: P
     expect_window_state(page, "open")
     # 恢复挂起 is shown but stays disabled while nobody is suspended.
     expect(action_button(page, "resume-ticket")).to_be_disabled()
-    assert enabled_actions(page) == {"call-next", "call", "pause", "close"}
+    expect_enabled(page, {"call-next", "call", "pause", "close"})
 
     page.keyboard.press("F1")
     expect_window_state(page, "calling")
-    assert enabled_actions(page) == {"recall", "start", "no-show", "transfer"}
+    expect_enabled(page, {"recall", "start", "no-show", "transfer"})
     expect(action_button(page, "recall")).to_contain_text("R")  # the shortcut is on the button
     page.keyboard.press("r")
     # The hall allows one recall: after it, 重呼 is greyed out and 过号 is the way on.
     expect(action_button(page, "recall")).to_be_disabled()
     expect(action_button(page, "recall")).to_contain_text("已重呼 1/1 次")
-    assert enabled_actions(page) == {"start", "no-show", "transfer"}
+    expect_enabled(page, {"start", "no-show", "transfer"})
 
     page.keyboard.press("s")
     expect_window_state(page, "serving")
-    assert enabled_actions(page) == {"finish", "suspend", "transfer"}
+    expect_enabled(page, {"finish", "suspend", "transfer"})
     expect(page.locator("#outcomes")).to_be_visible()
 
     page.keyboard.press("f")
     expect_window_state(page, "open")
     page.keyboard.press("p")
     expect_window_state(page, "paused")
-    assert enabled_actions(page) == {"resume", "close"}
+    expect_enabled(page, {"resume", "close"})
     expect(page.locator("#call-next")).to_be_hidden()
     page.keyboard.press("p")
     expect_window_state(page, "open")
     page.keyboard.press("x")
     expect_window_state(page, "closed")
-    assert enabled_actions(page) == {"open"}
+    expect_enabled(page, {"open"})
 
 
 @browser

@@ -355,3 +355,25 @@ def test_without_a_receive_time_the_message_time_is_used() -> None:
     board = apply(fold(BASE), called(41, "A023", 5, at="2026-11-25T01:40:00+00:00"))
     assert isinstance(board, Board) and board.flash is not None
     assert board.flash.at == datetime(2026, 11, 25, 1, 40, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("sent", "read"),
+    [
+        ({"call_reason": "green"}, "green"),
+        ({}, None),  # an older server sends no reason
+        ({"call_reason": "moon_phase"}, None),  # a newer one, a reason this client does not know
+        ({"call_reason": 7}, None),
+    ],
+)
+def test_a_calls_reason_is_read_when_known_and_never_breaks_the_board(
+    sent: dict[str, Any], read: str | None
+) -> None:
+    message = called(41, "A031", 3)
+    message["data"]["ticket"] |= sent
+    board = fold(BASE, message)
+    assert (board.now_calling[0].number, board.now_calling[0].reason) == ("A031", read)
+    again = fold(called(42, "A031", 3, kind="ticket.recalled"), board=board)
+    assert again.seq == 42
+    snap = fold(snapshot(50, now_calling=[call("A031", 3) | sent]))
+    assert snap.now_calling[0].reason == read

@@ -168,3 +168,16 @@ def test_a_resync_right_after_a_call_keeps_it_highlighted() -> None:
         snapshot(58, now_calling=[call("A024", 2)], last_calls=[call("A024", 2)]), NOW, board
     )
     assert "新叫号" in draw(render(resynced, NOW + timedelta(seconds=2)))
+
+
+def test_the_latest_call_says_why_in_neutral_words() -> None:
+    message = called(58, "A031", 5, green=True)
+    message["data"]["ticket"]["call_reason"] = "green"
+    board = apply(hall(), message, NOW)
+    assert isinstance(board, Board)
+    assert "绿色通道优先办理" in draw(render(board, NOW))
+    in_turn = called(59, "A032", 6)
+    in_turn["data"]["ticket"]["call_reason"] = "longest_wait"
+    board = apply(board, in_turn, NOW)
+    assert isinstance(board, Board)
+    assert "依次叫号" in draw(render(board, NOW))

@@ -15,8 +15,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from queue_server import otp
-from queue_server.appointments import mask_name
 from queue_server.bookings import Bookings
+from queue_server.identity import mask_name
 from queue_server.services import HallServices
 from queue_server.settings import Settings
 from queue_server.sms import LogSms, MemorySms

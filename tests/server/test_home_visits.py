@@ -17,12 +17,12 @@ from queue_server.home_visits import (
     VisitStatus,
     check_request,
     check_schedule,
-    mask_name,
     next_moves,
     next_status,
     visit_times,
 )
 from queue_server.hours import Hours, parse_hours
+from queue_server.identity import mask_name
 
 ZONE = ZoneInfo("Asia/Shanghai")
 TODAY = date(2026, 11, 25)  # a Wednesday

@@ -11,6 +11,7 @@ makes, through reflected tables, so no model of today is involved.
 import json
 import subprocess
 import sys
+import threading
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -265,3 +266,37 @@ store.create_all()
 store.dispose()
 print("ready", f"alembic:{{'alembic' in sys.modules}}")
 """
+
+
+@pytest.mark.postgres
+def test_a_migration_waiting_on_a_busy_table_gives_its_locks_back_and_tries_again(
+    pg_url: str,
+) -> None:
+    """While the servers serve: a transaction holding `ticket` (as a server's
+    might, waiting on requests queued behind the migration) must not freeze the
+    city. The migration waits `lock_timeout_s` for the table, undoes itself (the
+    tables it had altered are free again at once) and succeeds once it is free."""
+    schema.upgrade(pg_url, "0007")
+    engine = create_engine(normalise_url(pg_url))
+    busy = engine.connect()
+    busy.begin()
+    busy.execute(text("SELECT count(*) FROM ticket"))  # holds ticket until it ends
+    done: list[tuple[str | None, str]] = []
+    migrating = threading.Thread(
+        target=lambda: done.append(schema.upgrade(pg_url, lock_timeout_s=0.2, tries=50))
+    )
+    migrating.start()
+    try:
+        # Meanwhile a request on a table the migration alters before `ticket`
+        # is answered: the migration never sits on its locks for long.
+        for _ in range(5):
+            with engine.connect() as other:
+                other.execute(text("SET lock_timeout = 2000"))
+                other.execute(text("SELECT count(*) FROM appointment"))
+        assert migrating.is_alive() and not done  # it still waits for ticket
+    finally:
+        busy.rollback()
+        busy.close()
+    migrating.join(timeout=60)
+    engine.dispose()
+    assert done == [("0007", HEAD)]

@@ -1,0 +1,77 @@
+"""Webhook receivers inside the network are refused unless the operator allows
+them (QUEUE_WEBHOOK_PRIVATE=1): an admin's URL must not make the server reach
+its own machine, the hall network or a cloud's metadata service."""
+
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from queue_server import webhook_guard, webhooks
+from queue_server.settings import Settings
+from tests.conftest import Clock
+from tests.server.conftest import ADMIN, Hall
+from tests.server.test_outbox import FakePlatform, deliver, delivery_log
+from tests.server.test_webhooks import HOOKS, receiver, subscribe
+
+__all__ = ["receiver"]  # the local receiver fixture, shared
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    return Settings(database_url=db_url, admin_token=ADMIN, secret_key="k", jobs_interval_s=0)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9000/in",
+        "http://localhost/in",
+        "http://10.20.30.40/in",
+        "http://172.16.0.9/in",
+        "https://192.168.1.20/in",
+        "http://169.254.169.254/latest/meta-data",  # a cloud's metadata service
+        "http://100.64.0.1/in",  # carrier-grade NAT
+        "http://[::1]:8000/in",
+        "http://[fd00::1]/in",
+        "http://[::ffff:10.0.0.1]/in",
+        "http://0.0.0.0/in",
+    ],
+)
+def test_a_receiver_inside_the_network_is_refused(hall: Hall, url: str) -> None:
+    reply = hall.c.post(HOOKS, json={"url": url, "events": ["ticket.issued"]}, headers=hall.admin)
+    assert reply.status_code == 422, reply.text
+    assert reply.json()["error"] == "webhook_private"
+    assert "QUEUE_WEBHOOK_PRIVATE=1" in reply.json()["message"]
+    assert hall.ok(hall.c.get(HOOKS, headers=hall.admin))["webhooks"] == []
+
+
+def test_public_addresses_pass_and_the_operator_may_allow_inside_ones() -> None:
+    assert webhook_guard.inside_address("8.8.8.8") is None
+    assert webhook_guard.inside_address("2001:4860:4860::8888") is None
+    assert webhook_guard.inside_address("no-such-name.invalid") is None  # fails at delivery
+    assert webhook_guard.inside_address("127.0.0.1") == "127.0.0.1"
+    webhook_guard.check_receiver("10.0.0.1", allow_inside=True)  # no refusal
+    assert Settings.from_env({"QUEUE_WEBHOOK_PRIVATE": "1"}).webhook_private
+    assert not Settings.from_env({}).webhook_private
+
+
+def test_a_stored_receiver_that_points_inside_is_given_up_before_any_request(
+    client: TestClient, hall: Hall, clock: Clock, receiver: FakePlatform
+) -> None:
+    # A name that pointed outside when subscribed and inside now (or a row
+    # kept from before the rule): checked again before each delivery.
+    made = subscribe(hall, "https://example.org/in", ["ticket.issued"])
+    services = client.app_state["services"]
+
+    def repoint(tx: Any, _now: Any, _events: Any) -> None:
+        specials = tx.specials("h1")
+        hooks = [h | {"url": receiver.url} for h in specials[webhooks.KEY] if h["id"] == made["id"]]
+        tx.set_hall("h1", specials=specials | {webhooks.KEY: hooks})
+
+    services.write("h1", repoint)
+    hall.ticket()
+    assert deliver(client, clock.now) == {"give_up": 1}
+    assert receiver.requests == []
+    given_up = [m for m in delivery_log(hall)["messages"] if m["status"] == "given_up"]
+    assert "inside the network (127.0.0.1)" in given_up[0]["last_error"]
