@@ -16,7 +16,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from . import audit, openapi
+from . import audit, openapi_document
 from .access import Principal
 from .bodies import (
     CallIn,
@@ -168,7 +168,7 @@ async def readyz(request: Request) -> Response:
 
 
 async def openapi_json(request: Request) -> Response:
-    return ok(openapi.describe(request.app.routes))
+    return ok(openapi_document.describe(request.app.routes))
 
 
 async def list_services(request: Request) -> Response:

@@ -203,12 +203,20 @@ class DeviceStatusIn(Body):
 REMIND_AHEAD_MAX = 10  # "N ahead" for reminders: the holder's choices are 1 … this
 
 
+class TradeoffIn(StrictBody):
+    """A hall's trade-off in plain words (`tradeoff.PHRASES`); minutes where it takes them."""
+
+    phrase: str = PydanticField(max_length=40)
+    minutes: int | None = None  # checked by `tradeoff.settings`, with a message
+
+
 class PolicyIn(StrictBody):
     green_boost_s: int | None = PydanticField(default=None, ge=0, le=86_400)
     appointment_boost_s: int | None = PydanticField(default=None, ge=0, le=86_400)
     transfer_boost_s: int | None = PydanticField(default=None, ge=0, le=86_400)
     return_boost_s: int | None = PydanticField(default=None, ge=0, le=864_000)
     target_boost_s_per_min: int | None = PydanticField(default=None, ge=0, le=600)
+    green_cap_min: int | None = PydanticField(default=None, ge=0, le=120)
     max_recalls: int | None = PydanticField(default=None, ge=0, le=10)
     no_show_after_s: int | None = PydanticField(default=None, ge=10, le=3600)
     queue_alert_length: int | None = PydanticField(default=None, ge=1, le=10_000)

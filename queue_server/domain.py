@@ -257,6 +257,7 @@ class Policy:
     transfer_boost_s: int = 600
     return_boost_s: int = 86_400  # larger than any day's wait: head of the queue
     target_boost_s_per_min: int = 120  # per minute a service's target wait is under 30; 0: off
+    green_cap_min: int = 0  # green boost at least a deadline this long on normal's 2×-target scale
     max_recalls: int = 2
     no_show_after_s: int = 120  # after the last allowed recall, the window is freed
     queue_alert_length: int = 30  # waiting tickets in one category that raise an alert
@@ -300,8 +301,9 @@ class Policy:
         return self.target_boost_s_per_min * (TARGET_REFERENCE_MIN - minutes)
 
     def walk_in_boost(self, service: str, green_channel: bool) -> int:
-        """The boost of a walk-in ticket: its target boost, plus the green channel's."""
-        return self.target_boost(service) + (self.green_boost_s if green_channel else 0)
+        boost = self.target_boost(service) + (self.green_boost_s if green_channel else 0)
+        cap = self.target_boost_s_per_min * TARGET_REFERENCE_MIN - 60 * self.green_cap_min
+        return max(boost, cap) if green_channel and self.green_cap_min > 0 else boost
 
     def boost(self, ticket: Ticket, now: datetime) -> int:
         boost = self.walk_in_boost(ticket.service, ticket.priority is not _NORMAL)

@@ -150,7 +150,7 @@ class _Known:
         takes, handling, boost = self.service(service, category)
         if not takes:
             return _SKIP, _SKIP
-        green = self.instant(boost + self.policy.green_boost_s)
+        green = self.instant(self.policy.walk_in_boost(service, True))
         return (green, handling), (self.instant(boost), handling)
 
     def kind(self, t: Ticket) -> _Kind:
@@ -243,13 +243,12 @@ def _overtakers(
     that overtakes a ticket whose boost plus wait so far is `mine`. Their
     boosts are `Policy.walk_in_boost`, from the target boosts known already."""
     total, found = 0.0, []
-    green_boost = known.policy.green_boost_s
     for (service, category, green), count in arrivals.items():
         takes, handling, boost = known.service(service, category)
         if takes and count > 0:
             total += count * handling
             if green:
-                boost += green_boost
+                boost = known.policy.walk_in_boost(service, True)
             if boost > mine:
                 found.append((count * handling, boost - mine))
     if total <= 0:

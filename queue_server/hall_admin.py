@@ -5,10 +5,10 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from . import audit
+from . import audit, tradeoff
 from .access import HALL_ROLES, Principal, Role, require
 from .audit import record
-from .bodies import HallIn, HoursIn, PolicyIn, WindowIn
+from .bodies import HallIn, HoursIn, PolicyIn, TradeoffIn, WindowIn
 from .domain import Hall, Policy, Skills, Window
 from .errors import Conflict, InvalidInput, NotFound
 from .hall_calendar import calendar_named
@@ -55,17 +55,45 @@ class HallAdmin(Runner):
 
     def set_policy(self, principal: Principal, hall_id: str, body: PolicyIn) -> dict[str, Any]:
         require(principal, set(), hall=hall_id)
+        return self._change_policy(principal, hall_id, body.model_dump(exclude_none=True))
+
+    def policy_tradeoff(self, principal: Principal, hall_id: str) -> dict[str, Any]:
+        """The plain-words trade-offs, and which one the hall's policy is."""
+        require(principal, {Role.SUPERVISOR}, hall=hall_id)  # the console reads it
+        with self.store.read() as tx:
+            return tradeoff.described(tx.hall(hall_id).policy)
+
+    def set_policy_tradeoff(
+        self, principal: Principal, hall_id: str, body: TradeoffIn
+    ) -> dict[str, Any]:
+        """Set the dispatch settings a phrase stands for (audited with the phrase)."""
+        require(principal, set(), hall=hall_id)
+        wanted = tradeoff.settings(body.phrase, body.minutes)
+        said = tradeoff.PHRASES[body.phrase].text(body.minutes)
+        settings = self._change_policy(principal, hall_id, wanted, "policy.tradeoff", said)
+        return tradeoff.described(replace(Policy(), **settings))
+
+    def _change_policy(
+        self,
+        principal: Principal,
+        hall_id: str,
+        changes: dict[str, Any],
+        action: str = "policy.update",
+        said: str | None = None,
+    ) -> dict[str, Any]:
+        """Merge `changes` into the hall's policy; audit what moved (and the phrase)."""
 
         def work(tx: Tx, now: datetime, events: list[Event]) -> dict[str, Any]:
             current = tx.hall(hall_id).policy
-            merged = replace(current, **body.model_dump(exclude_none=True))
+            merged = replace(current, **changes)
             tx.set_hall(hall_id, policy=_policy_dict(merged))
             before, after = _policy_dict(current), _policy_dict(merged)
-            if moved := [k for k in after if before[k] != after[k]]:
-                was, now_is = {k: before[k] for k in moved}, {k: after[k] for k in moved}
-                audit.record(
-                    tx, principal, hall_id, "policy.update", before=was, after=now_is, now=now
-                )
+            if (moved := [k for k in after if before[k] != after[k]]) or said:
+                was: dict[str, Any] = {k: before[k] for k in moved}
+                now_is: dict[str, Any] = {k: after[k] for k in moved}
+                if said:
+                    now_is["tradeoff"] = said
+                audit.record(tx, principal, hall_id, action, before=was, after=now_is, now=now)
             if merged.window_shows_staff != current.window_shows_staff:
                 events.extend(flag_events(tx, self.state(tx, hall_id, now, reading=True), now))
             return after

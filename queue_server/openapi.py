@@ -5,15 +5,12 @@ new route is never missing. `DOCS` adds what the table cannot say: a summary,
 who may call it, its request body (the pydantic models' JSON Schema) and its
 query parameters. The websocket feed is described in docs/feed.md. A staff
 session (the `yc_session` cookie of `POST /api/login`) is taken where a token
-is, when no token is sent.
+is, when no token is sent. `openapi_document.describe` builds the document.
 """
 
 from dataclasses import dataclass
-from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
-from starlette.routing import BaseRoute, Route
 
 from .bodies import (
     AppointmentIn,
@@ -50,6 +47,7 @@ from .bodies import (
     TicketIn,
     TicketRefIn,
     TokenIn,
+    TradeoffIn,
     TransferIn,
     WebhookIn,
     WindowIn,
@@ -89,6 +87,8 @@ DOCS: dict[tuple[str, str], Doc] = {
     ("POST", "/api/halls"): Doc("create a hall", "admin", (HallIn,)),
     ("GET", HALL): Doc("hall, policy, offered services, windows", "any token of the hall"),
     ("PUT", f"{HALL}/policy"): Doc("dispatch settings of the hall", "admin", (PolicyIn,)),
+    ("GET", f"{HALL}/policy/tradeoff"): Doc("trade-offs in plain words", "admin, supervisor"),
+    ("PUT", f"{HALL}/policy/tradeoff"): Doc("set a trade-off", "admin", (TradeoffIn,)),
     ("PUT", f"{HALL}/hours"): Doc(
         "opening hours, closed dates and the holiday calendar", "admin", (HoursIn,)
     ),
@@ -375,75 +375,3 @@ DOCS: dict[tuple[str, str], Doc] = {
         "set the reasons a 差评 may give (1-12, each 1-20 characters)", "admin", (FeedbackIn,)
     ),
 }
-
-REFUSAL = {
-    "type": "object",
-    "required": ["error", "message"],
-    "properties": {
-        "error": {"type": "string", "description": "a stable code"},
-        "message": {"type": "string", "description": "Chinese, or English on Accept-Language: en"},
-        "details": {"type": "object"},
-    },
-}
-
-
-def describe(routes: list[BaseRoute]) -> dict[str, Any]:
-    """The OpenAPI document of `routes` (an app's route table)."""
-    models = sorted({m for doc in DOCS.values() for m in doc.body}, key=lambda m: m.__name__)
-    _, schemas = models_json_schema(
-        [(m, "validation") for m in models], ref_template="#/components/schemas/{model}"
-    )
-    paths: dict[str, dict[str, Any]] = {}
-    for route in routes:
-        if not isinstance(route, Route):
-            continue  # the websocket feed and the static files
-        for method in sorted((route.methods or set()) - {"HEAD"}):
-            doc = DOCS.get((method, route.path), Doc("(not described yet)", "see the README"))
-            plain, operation = _operation(route, method, doc)
-            paths.setdefault(plain, {})[method.lower()] = operation
-    return {
-        "openapi": "3.1.0",
-        "info": {
-            "title": "一窗 yichuang",
-            "version": "1",
-            "description": "Hall queue and dispatch API. Refusals are JSON {error, message}; "
-            "the live feed is WS /ws/halls/{hall}/board (docs/feed.md).",
-        },
-        "paths": paths,
-        "components": {
-            "schemas": schemas.get("$defs", {}) | {"Refusal": REFUSAL},
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-        },
-    }
-
-
-def _operation(route: Route, method: str, doc: Doc) -> tuple[str, dict[str, Any]]:
-    plain = route.path
-    parameters: list[dict[str, Any]] = []
-    for name, convertor in route.param_convertors.items():
-        kind = "integer" if type(convertor).__name__ == "IntegerConvertor" else "string"
-        plain = plain.replace(f"{{{name}:int}}", f"{{{name}}}")
-        parameters.append({"name": name, "in": "path", "required": True, "schema": {"type": kind}})
-    parameters += [
-        {"name": q, "in": "query", "required": False, "schema": {"type": "string"}}
-        for q in doc.query
-    ]
-    refusal = {"application/json": {"schema": {"$ref": "#/components/schemas/Refusal"}}}
-    operation: dict[str, Any] = {
-        "summary": doc.summary,
-        "description": f"who: {doc.who}",
-        "parameters": parameters,
-        "responses": {
-            "2XX": {"description": "done"},
-            "4XX": {"description": "refused", "content": refusal},
-        },
-        "security": [] if doc.who == PUBLIC else [{"bearer": []}],
-    }
-    if doc.body:
-        refs = [{"$ref": f"#/components/schemas/{m.__name__}"} for m in doc.body]
-        schema = refs[0] if len(refs) == 1 else {"oneOf": refs}
-        operation["requestBody"] = {
-            "required": False,
-            "content": {"application/json": {"schema": schema}},
-        }
-    return plain, operation

@@ -25,6 +25,8 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from rich.console import Console
 from rich.table import Table
+from simulate_grid import add_arguments as add_grid_arguments
+from simulate_grid import main as run_grid
 
 from queue_server import catalogue as catalogue_module
 from queue_server.catalogue import Catalogue
@@ -377,7 +379,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--arrivals", type=float, default=None, help="expected visitors a day (overrides --load)"
     )
     parser.add_argument("--out", type=Path, default=Path("var/simulation"))
+    add_grid_arguments(parser)
     args = parser.parse_args(argv)
+    if args.grid:
+        return run_grid(args)
     if args.days < 1:
         parser.error("--days must be at least 1")
 

@@ -61,6 +61,8 @@ CORE = [
     "lifecycle_words",
     "remote_rules",
     "webhooks",
+    "tradeoff",
+    "simulation.bound",
     "forecast",
     "staffing",
 ]

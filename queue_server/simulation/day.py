@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from ..catalogue import Catalogue
 from ..domain import Policy, PriorityClass, Skills
+from .mixes import OTHER_MIXES
 
 # Relative daily volume per walk-in service in a city's main hall: ID-card
 # renewal, passports and Hong Kong/Macau permits, and licence renewals dominate;
@@ -96,6 +97,7 @@ class HallConfig:
     break_minutes: int = 30
     break_starts: tuple[int, ...] = (600, 630, 660, 840, 870, 900, 930)  # staggered slots
     arrivals: float | None = None  # expected visitors; None: from `load`
+    mix: str = "catalogue"  # the service mix: `MIX`, or one of `mixes.OTHER_MIXES`
     # (minute of the day, windows at work from then on): a staffing plan; windows
     # 1..n work, the others close when free. None: every window, all day.
     schedule: tuple[tuple[int, int], ...] | None = None
@@ -130,10 +132,11 @@ class Staff:
     break_at_s: tuple[float | None, ...]  # None: no break
 
 
-def service_mix(catalogue: Catalogue) -> dict[str, float]:
-    """The probability of each walk-in service."""
+def service_mix(catalogue: Catalogue, mix: str = "catalogue") -> dict[str, float]:
+    """The probability of each walk-in service in the named mix."""
+    table = MIX if mix == "catalogue" else OTHER_MIXES[mix]
     weights = {
-        code: MIX.get(code, DEFAULT_WEIGHT)
+        code: table.get(code, DEFAULT_WEIGHT)
         for code, service in catalogue.services.items()
         if service.walk_in
     }
@@ -143,9 +146,8 @@ def service_mix(catalogue: Catalogue) -> dict[str, float]:
 
 def mean_work_s(config: HallConfig, catalogue: Catalogue) -> float:
     """A visitor's expected window time: walk and handling, or the recalls if absent."""
-    handling = sum(
-        p * catalogue.services[s].minutes * 60 for s, p in service_mix(catalogue).items()
-    )
+    mix = service_mix(catalogue, config.mix)
+    handling = sum(p * catalogue.services[s].minutes * 60 for s, p in mix.items())
     present = handling + sum(config.walk_s) / 2
     absent = (Policy().max_recalls + 1) * config.recall_gap_s
     return (1 - config.absent_share) * present + config.absent_share * absent
@@ -178,7 +180,7 @@ def visitors(config: HallConfig, catalogue: Catalogue, seed: int) -> tuple[Visit
     # One stream per attribute, so changing the green share keeps the same
     # arrival times and services.
     clock, menu, green, work = (random.Random(f"{seed}:{name}") for name in "cmgw")
-    mix = service_mix(catalogue)
+    mix = service_mix(catalogue, config.mix)
     codes, weights = list(mix), list(mix.values())
     classes = [c for c, _ in GREEN_CLASSES]
     class_weights = [w for _, w in GREEN_CLASSES]
@@ -237,7 +239,7 @@ def dedicated(config: HallConfig, catalogue: Catalogue) -> Staff:
     its own counter); the rest go by largest remainder of the workload shares.
     """
     work: dict[str, float] = {}
-    for code, p in service_mix(catalogue).items():
+    for code, p in service_mix(catalogue, config.mix).items():
         service = catalogue.services[code]
         work[service.category] = work.get(service.category, 0.0) + p * service.minutes
     if config.windows < len(work):

@@ -10,6 +10,7 @@ const AUDIT_ACTIONS = {
   "hours.put": "修改办公时间",
   "hours.extra_sessions": "修改延时服务专场",
   "policy.update": "修改调度规则",
+  "policy.tradeoff": "选择调度取舍",
   "catalogue.item": "修改事项设置",
   "window.put": "设置窗口",
   "window.open": "开窗",

@@ -1,7 +1,9 @@
 // The console's policy section: each dispatch and day setting of the hall with
 // the server's one-line explanation, unit, default and range
 // (GET /api/policy-settings), its current value (GET /api/halls/{hall}), and
-// one 保存 for what was changed (PUT /api/halls/{hall}/policy).
+// one 保存 for what was changed (PUT /api/halls/{hall}/policy). Above it, the
+// hall's trade-off in plain words (GET/PUT /api/halls/{hall}/policy/tradeoff),
+// which sets the three dispatch settings at once.
 "use strict";
 
 AdminConsole.section({
@@ -9,8 +11,14 @@ AdminConsole.section({
   title: "调度规则",
   order: 50,
   render: async (root, ctx) => {
-    const [help, view] = await Promise.all([ctx.call("GET", "/api/policy-settings"), ctx.hallView()]);
+    const tradeoffPath = `/api/halls/${encodeURIComponent(ctx.hall)}/policy/tradeoff`;
+    const [help, view, tradeoff] = await Promise.all([
+      ctx.call("GET", "/api/policy-settings"),
+      ctx.hallView(),
+      ctx.call("GET", tradeoffPath),
+    ]);
     if (!help.ok) throw new Error(help.data.message);
+    if (!tradeoff.ok) throw new Error(tradeoff.data.message);
     const SWITCH = "开关";
     const inputs = new Map();
     const body = el("tbody");
@@ -38,6 +46,7 @@ AdminConsole.section({
     const save = el("button", { type: "button", class: "primary", id: "policy-save", text: "保存调度规则" });
     root.append(
       el("h2", { text: "调度规则 Policy" }),
+      tradeoffCard(tradeoff.data),
       el(
         "div",
         { class: "card" },
@@ -71,6 +80,43 @@ AdminConsole.section({
       ctx.say(`已保存 ${Object.keys(changed).length} 项调度规则`);
       ctx.refresh();
     });
+
+    function tradeoffCard(data) {
+      const choice = el("select", { id: "tradeoff-phrase" });
+      for (const p of data.phrases) choice.append(el("option", { value: p.key, text: p.phrase }));
+      const minutes = el("input", { type: "number", class: "num", id: "tradeoff-minutes", min: 5, max: 30, value: 15 });
+      const minutesLabel = el("label", { class: "value" }, "N = ", minutes, " 分钟");
+      const explain = el("p", { class: "muted", id: "tradeoff-explanation" });
+      const apply = el("button", { type: "button", id: "tradeoff-apply", text: "按此取舍设置" });
+      if (data.current) {
+        choice.value = data.current.key;
+        if (data.current.minutes !== null) minutes.value = data.current.minutes;
+      }
+      const picked = () => data.phrases.find((p) => p.key === choice.value);
+      const show = () => {
+        minutesLabel.hidden = !picked().minutes;
+        explain.textContent = picked().explanation;
+      };
+      choice.addEventListener("change", show);
+      show();
+      apply.addEventListener("click", async () => {
+        const body = { phrase: choice.value };
+        if (picked().minutes) body.minutes = Number(minutes.value);
+        const result = await ctx.call("PUT", tradeoffPath, body);
+        if (!result.ok) return ctx.say(result.data.message, "error");
+        ctx.say(`已按「${result.data.current_text}」设置调度规则`);
+        ctx.refresh();
+      });
+      const now = data.current_text ? `当前：${data.current_text}` : "当前：自定义的调度设置（下表）";
+      return el(
+        "div",
+        { class: "card", id: "tradeoff" },
+        el("h3", { text: "调度取舍" }),
+        el("p", { id: "tradeoff-current", text: now }),
+        el("div", { class: "row" }, choice, minutesLabel, apply),
+        explain,
+      );
+    }
 
     function shown(setting, value) {
       if (setting.unit === SWITCH) return value ? "开启" : "关闭";

@@ -169,3 +169,24 @@ def test_a_supervisor_reads_the_catalogue_and_policy_but_cannot_change_them(
     page.click("#nav-policy")
     expect(page.locator("#policy-save")).to_be_disabled()
     expect(page.locator("#policy-max_recalls")).to_be_disabled()
+
+
+def test_an_admin_chooses_a_trade_off_in_plain_words(
+    live_server: LiveServer, page: Page, tmp_path: Path
+) -> None:
+    live_server.setup_hall()
+    add_member(live_server, "M001", "admin")
+    console(live_server, page, "policy")
+    expect(page.locator("#tradeoff-current")).to_contain_text("按办理时限排队")
+    page.select_option("#tradeoff-phrase", "green_cap")
+    expect(page.locator("#tradeoff-explanation")).to_contain_text("期限")
+    page.fill("#tradeoff-minutes", "12")
+    page.click("#tradeoff-apply")
+    expect(page.locator("#status")).to_contain_text("已按「绿色通道最长等候不超过 12 分钟」设置")
+    expect(page.locator("#tradeoff-current")).to_contain_text("不超过 12 分钟")
+    expect(page.locator("#policy-green_cap_min")).to_have_value("12")
+    page.screenshot(path=tmp_path / "admin-tradeoff.png", full_page=True)
+    assert live_server.api("GET", "/api/halls/live")["policy"]["green_cap_min"] == 12
+    page.fill("#tradeoff-minutes", "90")
+    page.click("#tradeoff-apply")
+    expect(page.locator("#status")).to_contain_text("分钟数应在 5–30 之间")

@@ -159,6 +159,24 @@ def test_green_channel_precedence_is_bounded_by_the_boost() -> None:
     assert call_order(day([busy, normal, late_green], staff, policy, config)) == [0, 1, 2]
 
 
+def test_a_green_long_item_keeps_its_deadline_against_normal_quick_ones() -> None:
+    # One window busy until 09:10; a normal ID-card renewal (20-minute target:
+    # called by 40 minutes) waits from 09:00:20, a green vehicle registration
+    # (30-minute target) comes at 09:03:20. The boost alone (the default) ranks it
+    # 20 minutes ahead, as though it came at 08:43:20 with a 60-minute deadline:
+    # behind. A 20-minute green deadline (09:23:20) is before the normal one's
+    # 40 (09:40:20): first.
+    busy = person(0, NINE + 1, handling_s=600)
+    id_card = person(1, NINE + 20)
+    vehicle = person(2, NINE + 200, service="JDC-ZC-DJ", green=True)
+    config = HallConfig(windows=1, break_minutes=0)
+    staff = comprehensive(config)
+    boost_alone = Policy(targets=CATALOGUE.targets())  # the default: no green deadline
+    assert call_order(day([busy, id_card, vehicle], staff, boost_alone, config)) == [0, 1, 2]
+    capped = replace(boost_alone, green_cap_min=20)
+    assert call_order(day([busy, id_card, vehicle], staff, capped, config)) == [0, 2, 1]
+
+
 def test_a_short_target_visitor_goes_before_a_long_target_one_who_came_earlier() -> None:
     # One window busy until 09:10; a vehicle registration (30-minute target)
     # waits from 09:00:20, an ID-card renewal (20 minutes) comes at 09:03:20.

@@ -1,0 +1,65 @@
+"""A hall's dispatch trade-off in plain words (issue 18): the director picks a
+phrase, the server sets the dispatch settings it stands for, the console reads
+which one the hall runs; a wrong phrase or number is refused in Chinese."""
+
+from typing import Any
+
+from queue_server import tradeoff
+from queue_server.domain import Policy
+from tests.server.conftest import Hall
+
+PATH = "/api/halls/h1/policy/tradeoff"
+
+
+def test_a_new_hall_runs_the_default_trade_off() -> None:
+    assert tradeoff.current(Policy()) == ("balanced", None)
+
+
+def test_every_phrase_sets_the_dispatch_settings_and_is_read_back(hall: Hall) -> None:
+    served = hall.ok(hall.c.get(PATH, headers=hall.supervisor))
+    assert served["current"] == {"key": "balanced", "minutes": None}
+    assert "绿色通道最长等候不超过 N 分钟" in [p["phrase"] for p in served["phrases"]]
+    for phrase in served["phrases"]:
+        body: dict[str, Any] = {"phrase": phrase["key"]}
+        if phrase["minutes"]:
+            body["minutes"] = 12
+        answer = hall.ok(hall.c.put(PATH, json=body, headers=hall.admin))
+        assert answer["current"]["key"] == phrase["key"]
+        policy = hall.ok(hall.c.get("/api/halls/h1", headers=hall.supervisor))["policy"]
+        assert {k: policy[k] for k in tradeoff.DISPATCH} == tradeoff.settings(
+            phrase["key"], body.get("minutes")
+        )
+    capped = hall.ok(
+        hall.c.put(PATH, json={"phrase": "green_cap", "minutes": 15}, headers=hall.admin)
+    )
+    assert capped["current_text"] == "绿色通道最长等候不超过 15 分钟"
+    policy = hall.ok(hall.c.get("/api/halls/h1", headers=hall.supervisor))["policy"]
+    assert policy["green_cap_min"] == 15
+    assert policy["max_recalls"] == Policy().max_recalls  # the other settings stay
+
+
+def test_the_choice_is_audited_with_the_phrase(hall: Hall) -> None:
+    hall.ok(hall.c.put(PATH, json={"phrase": "fair"}, headers=hall.admin))
+    records = hall.ok(hall.c.get("/api/halls/h1/audit", headers=hall.supervisor))["records"]
+    (record,) = [r for r in records if r["action"] == "policy.tradeoff"]
+    assert record["after"]["tradeoff"] == "普通号等候尽量公平"
+    assert record["before"]["target_boost_s_per_min"] == 120
+    assert record["after"]["target_boost_s_per_min"] == 0
+
+
+def test_an_unknown_phrase_or_minutes_out_of_range_is_refused_in_chinese(hall: Hall) -> None:
+    unknown = hall.c.put(PATH, json={"phrase": "fastest"}, headers=hall.admin)
+    assert unknown.status_code == 422
+    assert unknown.json()["message"].startswith("没有这种取舍：fastest")
+    for minutes in (None, 2, 90):
+        body = {"phrase": "green_cap", "minutes": minutes}
+        answer = hall.c.put(PATH, json=body, headers=hall.admin)
+        assert answer.status_code == 422
+        assert "分钟数应在 5–30 之间" in answer.json()["message"]
+    policy = hall.ok(hall.c.get("/api/halls/h1", headers=hall.supervisor))["policy"]
+    assert policy["green_cap_min"] == Policy().green_cap_min  # nothing half-applied
+
+
+def test_only_an_admin_chooses(hall: Hall) -> None:
+    answer = hall.c.put(PATH, json={"phrase": "fair"}, headers=hall.supervisor)
+    assert answer.status_code == 403
