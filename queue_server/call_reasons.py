@@ -56,8 +56,8 @@ def boost_parts(ticket: Ticket, policy: Policy, now: datetime) -> dict[CallReaso
     target's is negative for a long target wait). They add up to the boost."""
     parts = dict.fromkeys(_PRECEDENCE, 0)
     parts[_R.TARGET] = policy.target_boost(ticket.service)
-    if ticket.green_channel:
-        parts[_R.GREEN] = policy.green_boost_s
+    if ticket.green_channel:  # with a green deadline (green_cap_min), more than green_boost_s
+        parts[_R.GREEN] = policy.walk_in_boost(ticket.service, True) - parts[_R.TARGET]
     if ticket.entry is Entry.APPOINTMENT:
         opens = ticket.appointment_at or now
         if now >= opens - timedelta(minutes=policy.checkin_early_min):

@@ -160,10 +160,14 @@ def test_a_number_called_out_of_turn_is_by_number_unless_it_was_first() -> None:
         make_ticket("A004", entry=Entry.RETURN, priority=OLD),
         appointment("A005", 0, slot_in=5),
         appointment("A006", 0, slot_in=120),  # too early for its slot: no head start yet
+        make_ticket("B001", service=PASSPORT, priority=OLD),
+        make_ticket("D002", service=VEHICLE, priority=OLD, entry=Entry.TRANSFER),
     ],
 )
 def test_the_head_starts_add_up_to_the_policys_boost(ticket: Ticket) -> None:
-    for policy in (Policy(), TARGET_FIRST):
+    # A green deadline (green_cap_min) raises the green head start of a long item.
+    capped = replace(TARGET_FIRST, green_cap_min=20)
+    for policy in (Policy(), TARGET_FIRST, capped, replace(capped, green_boost_s=0)):
         assert sum(boost_parts(ticket, policy, NOW).values()) == policy.boost(ticket, NOW)
 
 
@@ -199,3 +203,14 @@ def test_a_holder_reads_why_the_numbers_at_the_windows_went_first() -> None:
         "刚才叫的 A005 号为绿色通道，优先办理",
     ]
     assert went_before(replace(mine, status=TicketStatus.CALLED), held, windows) == []
+
+
+def test_a_green_deadline_is_the_green_channels_head_start() -> None:
+    """A hall that gives the green channel only a deadline (green_cap_min, no
+    green_boost_s): a green transfer called ahead went first for being green."""
+    deadline = replace(TARGET_FIRST, green_boost_s=0, green_cap_min=20)
+    first = make_ticket("D001", service=VEHICLE, waited_min=15)
+    green = make_ticket("D002", service=VEHICLE, priority=OLD, entry=Entry.TRANSFER, waited_min=5)
+    queue = WaitingQueue.of([first, green])
+    assert choose_next(queue, ANY, deadline, NOW) == green
+    assert why_called(green, queue, ANY, deadline, NOW).reason is R.GREEN
