@@ -85,6 +85,8 @@ FIELD_ZH: dict[str, str] = {
     "number": "号码",
     # 到号提醒 (ReminderIn; phone, challenge and code as above)
     "ahead": "提前提醒人数",
+    # 调度取舍 (TradeoffIn; its minutes share the item's name above)
+    "phrase": "取舍",
     **{name: help_.label for name, help_ in HELP.items()},
 }
 

@@ -65,12 +65,17 @@ def settings(key: str, minutes: int | None = None) -> dict[str, int]:
     phrase, or minutes missing or out of range where the phrase takes them."""
     phrase = PHRASES.get(key)
     if phrase is None:
-        names = "、".join(f"「{p.text(15)}」" for p in PHRASES.values())
-        raise InvalidInput(f"没有这种取舍：{key}；可选 {names}", en=f"unknown trade-off {key!r}")
+        names = "、".join(f"{p.key}（{p.text(15)}）" for p in PHRASES.values())
+        said = f"没有这种取舍：{key}" if key.strip() else "请选择一种取舍"
+        raise InvalidInput(
+            f"{said}；可选 {names}", en=f"unknown trade-off {key!r}", code="unknown_tradeoff"
+        )
     if phrase.takes_minutes and (minutes is None or not MINUTES[0] <= minutes <= MINUTES[1]):
         raise InvalidInput(
-            f"「{phrase.text(None)}」的分钟数应在 {MINUTES[0]}–{MINUTES[1]} 之间",
+            f"「{phrase.words.replace('{n}', 'N')}」的分钟数应在 {MINUTES[0]}–{MINUTES[1]} 之间"
+            + ("" if minutes is None else f"，而不是 {minutes}"),
             en=f"minutes must be {MINUTES[0]}-{MINUTES[1]}",
+            code="tradeoff_minutes",
         )
     default = Policy()
     found = {name: getattr(default, name) for name in DISPATCH}

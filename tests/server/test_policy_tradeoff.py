@@ -51,11 +51,19 @@ def test_an_unknown_phrase_or_minutes_out_of_range_is_refused_in_chinese(hall: H
     unknown = hall.c.put(PATH, json={"phrase": "fastest"}, headers=hall.admin)
     assert unknown.status_code == 422
     assert unknown.json()["message"].startswith("没有这种取舍：fastest")
-    for minutes in (None, 2, 90):
+    assert "green_first（绿色通道始终优先）" in unknown.json()["message"]  # the key to send
+    assert unknown.json()["error"] == "unknown_tradeoff"
+    blank = hall.c.put(PATH, json={"phrase": " "}, headers=hall.admin).json()["message"]
+    assert blank.startswith("请选择一种取舍；可选 balanced（")
+    missing = hall.c.put(PATH, json={}, headers=hall.admin).json()["message"]
+    assert missing == "请求内容有误：取舍必须填写"
+    for minutes in (None, 2, 90, 10**30):
         body = {"phrase": "green_cap", "minutes": minutes}
         answer = hall.c.put(PATH, json=body, headers=hall.admin)
         assert answer.status_code == 422
-        assert "分钟数应在 5–30 之间" in answer.json()["message"]
+        message = answer.json()["message"]
+        assert message.startswith("「绿色通道最长等候不超过 N 分钟」的分钟数应在 5–30 之间")
+        assert "None" not in message and answer.json()["error"] == "tradeoff_minutes"
     policy = hall.ok(hall.c.get("/api/halls/h1", headers=hall.supervisor))["policy"]
     assert policy["green_cap_min"] == Policy().green_cap_min  # nothing half-applied
 
