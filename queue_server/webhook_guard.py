@@ -22,12 +22,14 @@ for the server's outbound traffic closes that too.
 
 import ipaddress
 import socket
+import unicodedata
 
 from .errors import InvalidInput
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 _COMPATIBLE = ipaddress.IPv6Network("::/96")  # ::a.b.c.d (and :: and ::1)
+_DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
 _TRANSLATED = ipaddress.IPv6Network("::ffff:0:0:0/96")  # SIIT's ::ffff:0:a.b.c.d
 
 
@@ -35,7 +37,7 @@ def inside_address(host: str) -> str | None:
     """The first address of `host` (an IP or a name) that is not on the public
     internet; None when all are. A name that does not resolve is None: its
     delivery fails and is retried like any unreachable receiver."""
-    name = host.strip("[]").rstrip(".").lower()
+    name = _plain(host)
     if name == "localhost" or name.endswith(".localhost"):
         return host
     try:
@@ -50,6 +52,13 @@ def inside_address(host: str) -> str | None:
         if not _public(address):
             return str(address)
     return None
+
+
+def _plain(host: str) -> str:
+    """`host` as a resolver and httpx read it: NFKC (ｌｏｃａｌｈｏｓｔ), the dots
+    IDNA takes for dots (。．｡), lower case, no brackets, no final dot."""
+    name = unicodedata.normalize("NFKC", host).translate(_DOTS)
+    return name.strip("[]").rstrip(".").lower()
 
 
 def _public(address: IPAddress) -> bool:

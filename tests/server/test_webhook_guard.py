@@ -44,6 +44,8 @@ def settings(db_url: str) -> Settings:
         # Always loopback (RFC 6761), even where the resolver does not say so.
         "http://localhost./in",
         "http://app.localhost/in",
+        "http://localhost\u3002/in",  # an ideographic full stop: httpx reads "localhost."
+        "http://\uff4c\uff4f\uff43\uff41\uff4c\uff48\uff4f\uff53\uff54./in",  # full width
         # IPv6 carrying an inside IPv4 address: NAT64, 6to4, IPv4-compatible.
         "http://[64:ff9b::a00:1]/in",
         "http://[2002:7f00:1::]/in",
