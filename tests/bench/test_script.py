@@ -4,17 +4,14 @@ with every figure. Figures are printed, not judged: no timing assertions, but a
 figure built on an error (a non-2xx answer, a missed call) fails the run."""
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import PG_URL, require_postgres
+from tests.scripts import run_script
 
-ROOT = Path(__file__).resolve().parents[2]
 ISSUING = {"clients", "driver", "requests", "per_s", "p50_ms", "p99_ms", "max_ms", "non2xx"}
 SCREEN = {"displays", "workers", "calls", "samples", "p50_ms", "p99_ms", "max_ms"}
 SCREEN_ALSO = {"missed", "dropped", "server_rss_mb"}
@@ -22,16 +19,7 @@ SCREEN_ALSO = {"missed", "dropped", "server_rss_mb"}
 
 def bench(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
     out = tmp_path / "bench.json"
-    done = subprocess.run(
-        [sys.executable, "scripts/bench.py", "--smoke", "--json", str(out), *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env=os.environ | (env or {}),
-    )
-    print(done.stdout)
+    done = run_script("bench.py", "--smoke", "--json", str(out), *args, timeout=120, env=env)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "Traceback" not in done.stderr and "Warning" not in done.stderr, done.stderr
     figures: dict[str, Any] = json.loads(out.read_text())
@@ -96,19 +84,13 @@ def test_a_smoke_run_on_postgresql_and_redis_uses_two_processes(
 
 
 def test_the_growth_run_times_every_action_at_every_length(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [
-            *(sys.executable, "scripts/bench.py", "--growth", "--sizes", "20", "60"),
-            *("--rounds", "2", "--repeat", "5", "--calls", "2", "--displays", "3"),
-            *("--out", str(tmp_path)),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
+    done = run_script(
+        "bench.py",
+        *("--growth", "--sizes", "20", "60"),
+        *("--rounds", "2", "--repeat", "5", "--calls", "2", "--displays", "3"),
+        *("--out", str(tmp_path)),
         timeout=300,
-        check=False,
     )
-    print(done.stdout)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     medians = json.loads((tmp_path / "growth.json").read_text())["median_ms"]
     assert set(medians) == {"issue", "status read", "call-next", "call-to-screen"}

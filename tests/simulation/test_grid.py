@@ -3,16 +3,12 @@ FIFO treats the green channel like everyone, strict priority beats the ratio
 target, and Kleinrock's conservation law matches what FIFO and strict do."""
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from queue_server.simulation import bound
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.scripts import run_script
 
 
 @pytest.fixture(scope="module")
@@ -20,15 +16,7 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any]]
     out = tmp_path_factory.mktemp("grid")
     args = ("--grid", "--grid-days", "2", "--grid-windows", "6", "--grid-green", "0.05,0.3")
     more = ("--grid-load", "0.85", "--grid-mix", "catalogue", "--jobs", "2", "--out", str(out))
-    done = subprocess.run(
-        [sys.executable, "scripts/simulate.py", *args, *more],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    print(done.stdout)
+    done = run_script("simulate.py", *args, *more, timeout=300)
     assert done.returncode == 0, done.stderr
     return done.stdout, json.loads((out / "grid.json").read_text(encoding="utf-8"))
 

@@ -2,27 +2,17 @@
 JSON with every figure and the PNG chart. Figures are printed, not judged."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.scripts import run_script
 
 
 def test_a_small_run_writes_every_figure_and_the_chart(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "scripts/simulate.py",
-            *("--days", "2", "--windows", "8", "--arrivals", "80", "--out", str(tmp_path)),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
+    done = run_script(
+        "simulate.py",
+        *("--days", "2", "--windows", "8", "--arrivals", "80", "--out", str(tmp_path)),
         timeout=120,
-        check=False,
     )
-    print(done.stdout)
     assert done.returncode == 0, done.stderr
     assert "Warning" not in done.stderr, done.stderr  # e.g. matplotlib missing a glyph
 

@@ -3,19 +3,15 @@ history): it prints both tables and writes every figure. Figures are printed,
 not judged."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.scripts import run_script
 
 
 def test_a_small_run_prints_the_error_and_the_simulator_check(tmp_path: Path) -> None:
     out = tmp_path / "staffing.json"
     args = ("--seeds", "1", "--train", "2", "--windows", "6", "--json", str(out))
-    command = [sys.executable, "scripts/bench_staffing.py", *args]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=180)
-    print(done.stdout)
+    done = run_script("bench_staffing.py", *args, timeout=180)
     assert done.returncode == 0, done.stderr
     assert "(a) forecast error on the held-out week" in done.stdout
     assert "(b) the plan run through the simulator" in done.stdout
