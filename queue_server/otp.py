@@ -29,6 +29,10 @@ CONFIRM_PER_ADDRESS = "30/minute"  # code guesses from one address, over all boo
 # Bookings looked at by their code from one address: a page load is one or two,
 # and guessing 8-character codes stays hopeless (32^8 of them).
 LOOKUP_PER_ADDRESS = "60/minute;600/hour"
+# Codes a ticket machine texts (线上取号签到 by number): one for each of the
+# hall's arrivals who asks, each to the phone that took that place, so the
+# machine is counted as itself, not as one visitor's address.
+TEXTS_PER_KIOSK = "20/minute;300/hour"
 
 _MAINLAND_MOBILE = re.compile(r"1[3-9]\d{9}")
 _INTERNATIONAL = re.compile(r"\+[1-9]\d{7,14}")  # E.164
@@ -95,6 +99,7 @@ class Limits:
             "phone": parse_many(phone),
             "confirm": parse_many(CONFIRM_PER_ADDRESS),
             "lookup": parse_many(LOOKUP_PER_ADDRESS),
+            "kiosk": parse_many(TEXTS_PER_KIOSK),
         }
 
     def check(self, what: str, who: str) -> None:
@@ -111,6 +116,7 @@ def _refusal(what: str, rule: RateLimitItem, retry_after_s: int) -> RateLimited:
         "phone": "发送到该手机的验证码过多，请稍后再试",
         "confirm": "验证码尝试过于频繁，请稍后再试",
         "lookup": "查询预约过于频繁，请稍后再试",
+        "kiosk": "本机发送验证码过于频繁，请稍后再试，或扫描手机上的号码二维码签到",
     }[what]
     return RateLimited(
         zh,

@@ -206,7 +206,8 @@ class RemotePlaces:
                 hall_id, body.challenge, body.code or "", PURPOSE, client, self._arrive_by_code
             ), 200
         if body.number:
-            return self._text_arrival_code(hall_id, body.number, client), 202
+            kiosk = principal.token_id if principal.role is Role.KIOSK else None
+            return self._text_arrival_code(hall_id, body.number, client, kiosk), 202
         id_hash = None
         if body.id_number:
             today = services.local_today(services.clock())
@@ -225,7 +226,9 @@ class RemotePlaces:
 
         return services.write(hall_id, work), 200
 
-    def _text_arrival_code(self, hall_id: str, number: str, client: str) -> dict[str, Any]:
+    def _text_arrival_code(
+        self, hall_id: str, number: str, client: str, kiosk: str | None
+    ) -> dict[str, Any]:
         """Text a check-in code to the phone that took today's place `number`."""
         services = self.services
         now = services.clock()
@@ -236,8 +239,9 @@ class RemotePlaces:
         phone = services.sealer.open(sealed) if sealed else None
         if ticket is None or phone is None:
             raise _not_found(f"今天没有尚未签到的线上取号 {number.strip().upper()}，请核对号码")
+        what = f"{ticket.number} 号签到"
         sent = self.challenges.send(
-            hall_id, PURPOSE, phone, client, subject=ticket.id, what=f"{ticket.number} 号签到"
+            hall_id, PURPOSE, phone, client, subject=ticket.id, what=what, kiosk=kiosk
         )
         return sent | {"number": ticket.number}
 

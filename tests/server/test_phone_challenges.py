@@ -132,6 +132,25 @@ def test_codes_to_one_phone_are_limited(challenges: PhoneChallenges) -> None:
     challenges.send("h1", "remind", "13900001111", "198.51.100.1")  # another phone is fine
 
 
+def test_a_ticket_machine_texting_its_visitors_has_a_limit_of_its_own(
+    challenges: PhoneChallenges,
+) -> None:
+    # One address may ask for 10 codes a minute (the booking default); a kiosk
+    # checking in the hall's remote places by number asks for each arrival.
+    challenges.limits = otp.Limits(address="10/minute", id_number="100/minute", phone="3/10minute")
+    phones = [f"139{n:08d}" for n in range(21)]
+    for phone in phones[:20]:
+        challenges.send("h1", "remote", phone, CLIENT, kiosk="kiosk-1")
+    with pytest.raises(RateLimited) as limited:
+        challenges.send("h1", "remote", phones[20], CLIENT, kiosk="kiosk-1")
+    assert "本机发送验证码过于频繁" in str(limited.value)
+    challenges.send("h1", "remote", phones[20], CLIENT, kiosk="kiosk-2")  # another machine
+    for phone in phones[:10]:  # the machines' texts did not use up their address's
+        challenges.send("h1", "remind", phone, CLIENT)
+    with pytest.raises(RateLimited):
+        challenges.send("h1", "remind", phones[10], CLIENT)
+
+
 def test_booking_codes_and_other_codes_to_one_phone_share_one_limit(
     db_url: str, clock: Clock
 ) -> None:
