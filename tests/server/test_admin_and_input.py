@@ -101,6 +101,7 @@ def test_board_has_the_calls_windows_and_counts_and_grows_its_seq(hall: Hall) ->
         "green_channel": False,
         "service_name": "居民身份证换领",
         "called_at": board["now_calling"][0]["called_at"],
+        "call_reason": "longest_wait",  # the board's neutral line: 依次叫号
     }
     counts = {c["category"]: c["count"] for c in board["waiting"]["by_category"]}
     assert counts["exit_entry"] == 1 and counts["hukou"] == 0
