@@ -82,10 +82,10 @@ def expect_enabled(page: Page, actions: set[str]) -> None:
 
     Waits like `expect` does: the buttons follow the window's state a frame
     after it changes, and a call in flight greys them all out meanwhile."""
-    wanted = sorted(actions)
+    wanted = json.dumps(sorted(actions), separators=(",", ":"))  # as JSON.stringify writes it
     try:
         page.wait_for_function(
-            f"() => JSON.stringify(({_ENABLED_JS})().sort()) === {json.dumps(json.dumps(wanted))}",
+            f"() => JSON.stringify(({_ENABLED_JS})().sort()) === {json.dumps(wanted)}",
             timeout=5000,
         )
     except PlaywrightTimeout:
