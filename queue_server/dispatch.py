@@ -10,9 +10,19 @@ picked it passes it over (`passed_over`).
 """
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
-from .domain import STAFFED, Entry, Lane, Policy, PriorityClass, Ticket, Window
+from .domain import (
+    STAFFED,
+    TARGET_REFERENCE_MIN,
+    Entry,
+    Lane,
+    Policy,
+    PriorityClass,
+    Ticket,
+    Window,
+)
 from .protocol import TicketStatus
 from .waiting import WaitingQueue
 
@@ -29,6 +39,30 @@ def score(ticket: Ticket, policy: Policy, now: datetime) -> float:
     services by their target waits the same way (`Policy.target_boost`).
     """
     return (now - ticket.arrived_at).total_seconds() + policy.boost(ticket, now)
+
+
+def in_force(policy: Policy, queue: WaitingQueue, now: datetime) -> Policy:
+    """The hall's policy as it stands now: with the green deadline of a calm
+    hall (`green_calm_cap_min`) while no plain normal walk-in has waited past its
+    service's target wait, without it from the moment one has.
+
+    Why: a green deadline costs normal tickets little while they are within
+    their targets, and is what keeps the green channel's long items from giving
+    way to every quick normal one in a quiet or small hall. Once a normal ticket
+    is overdue, the deadline-first order alone decides, so the green channel
+    never pushes it further. Only a kind's first ticket can be the oldest, so
+    this looks at one ticket per kind. At any instant the order is still
+    "arrival minus a per-kind constant", which the queue's index, the estimate
+    and the call reasons rely on."""
+    calm = policy.green_calm_cap_min
+    if calm <= 0 or 0 < policy.green_cap_min <= calm:
+        return policy
+    targets = policy.targets
+    for (service, _, green), keys in queue.kinds.items():
+        limit = targets.get(service, TARGET_REFERENCE_MIN)
+        if not green and (now - keys[0][0]).total_seconds() > 60 * limit:
+            return policy
+    return replace(policy, green_cap_min=calm)
 
 
 _Rank = tuple[datetime, datetime, datetime, int, str]

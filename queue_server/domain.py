@@ -19,7 +19,6 @@ from .protocol import CallReason, TicketStatus, WindowState
 
 # ---------------------------------------------------------------- vocabulary
 
-
 ACTIVE_STATUSES = frozenset(
     {TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING, TicketStatus.SUSPENDED}
 )
@@ -258,6 +257,7 @@ class Policy:
     return_boost_s: int = 86_400  # larger than any day's wait: head of the queue
     target_boost_s_per_min: int = 120  # per minute a service's target wait is under 30; 0: off
     green_cap_min: int = 0  # green boost at least a deadline this long on normal's 2×-target scale
+    green_calm_cap_min: int = 20  # that deadline while no normal walk-in is overdue (in_force)
     max_recalls: int = 2
     no_show_after_s: int = 120  # after the last allowed recall, the window is freed
     queue_alert_length: int = 30  # waiting tickets in one category that raise an alert

@@ -79,7 +79,7 @@ def _estimate_view(state: HallState, service: Service, now: datetime) -> dict[st
     # own arrival counts, as when `HallState.issue` works out a new ticket's estimate.
     ticket = new_ticket(state, service, PriorityClass.NORMAL, now, ticket_id="estimate")
     arrivals = state.day.arrivals + Counter({(service.code, service.category, False): 1})
-    windows, policy = state.window_list(), state.hall.policy
+    windows, policy = state.window_list(), state.policy_at(now)
     est = estimate(ticket, state.waiting, windows, state.means(), policy, now, arrivals=arrivals)
     refusal = None
     if not state.hall.offers(service.code):

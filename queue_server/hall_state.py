@@ -109,7 +109,7 @@ class HallState(StateBase):
 
     def next_for(self, number: int, now: datetime) -> Ticket | None:
         """The ticket window `number` would call next (the domain's dispatch)."""
-        return choose_next(self.waiting, self.window(number), self.hall.policy, now)
+        return choose_next(self.waiting, self.window(number), self.policy_at(now), now)
 
     def call(
         self, number: int, ticket: Ticket | None, now: datetime, actor: str
@@ -122,7 +122,7 @@ class HallState(StateBase):
         window = self.window(number)
         next_window_state(window, WindowAction.CALL)  # a busy window is refused first
         move = Move()
-        policy, by_number = self.hall.policy, False
+        policy, by_number = self.policy_at(now), False
         if ticket is None:
             ticket = self.next_for(number, now)
             for away in passed_over(self.waiting, window, policy, now, ticket):

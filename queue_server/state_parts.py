@@ -13,8 +13,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from .call_reasons import CallWhy
+from .dispatch import in_force
 from .domain import (
     Hall,
+    Policy,
     Service,
     Ticket,
     TicketAction,
@@ -103,12 +105,16 @@ class StateBase:
         means = {code: s.minutes * 60.0 for code, s in self.services.items()}
         return means | {s: total / n for s, (total, n) in self.day.handled.items()}
 
+    def policy_at(self, now: datetime) -> Policy:
+        """The hall's policy as calls and estimates use it now (`dispatch.in_force`)."""
+        return in_force(self.hall.policy, self.waiting, now)
+
     def estimate(self, ticket: Ticket, now: datetime, *, told: bool = True) -> Estimate:
         """`ticket`'s people ahead and expected wait (domain `estimate`), told
         today's arrivals unless `told` is false."""
         arrivals = self.day.arrivals if told else None
         return estimate(
-            ticket, self.waiting, self.window_list(), self.means(), self.hall.policy, now,
+            ticket, self.waiting, self.window_list(), self.means(), self.policy_at(now), now,
             arrivals=arrivals,
         )  # fmt: skip
 

@@ -1,9 +1,9 @@
 """A hall's trade-off in plain words, turned into dispatch settings (issue 18).
 
 The director picks one phrase of a closed set (some take a number of
-minutes); the server sets the three dispatch settings that decide the order
-of walk-in tickets: `green_boost_s`, `target_boost_s_per_min` and
-`green_cap_min` (`Policy`). The other settings are left as they are. What
+minutes); the server sets the four dispatch settings that decide the order
+of walk-in tickets: `green_boost_s`, `target_boost_s_per_min`,
+`green_cap_min` and `green_calm_cap_min` (`Policy`). The other settings are left as they are. What
 each phrase does on simulated halls is in docs/performance.md, "The grid".
 
 Pure: the standard library, the domain and the errors.
@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from .domain import Policy
 from .errors import InvalidInput
 
-DISPATCH = ("green_boost_s", "target_boost_s_per_min", "green_cap_min")
+DISPATCH = ("green_boost_s", "target_boost_s_per_min", "green_cap_min", "green_calm_cap_min")
 MINUTES = (5, 30)  # what a phrase with a number accepts
 STRICT_BOOST_S = 86_400  # a day: every green ticket before any normal one
+_NO_CAPS = {"green_cap_min": 0, "green_calm_cap_min": 0}
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +38,8 @@ PHRASES: Mapping[str, Phrase] = {
         Phrase(
             "balanced",
             "按办理时限排队，绿色通道适度优先（默认）",
-            "普通号按事项目标等候时间的两倍为期限，期限早的先叫；绿色通道号提前 20 分钟",
+            "普通号按事项目标等候时间的两倍为期限，期限早的先叫；绿色通道号提前 20 分钟，"
+            "且在没有普通号超过目标等候时间时，最迟在取号后 20 分钟叫到",
         ),
         Phrase(
             "green_cap",
@@ -83,11 +85,11 @@ def settings(key: str, minutes: int | None = None) -> dict[str, int]:
         assert minutes is not None
         found |= {"green_cap_min": minutes}
     elif key == "green_first":
-        found |= {"green_boost_s": STRICT_BOOST_S, "green_cap_min": 0}
+        found |= {"green_boost_s": STRICT_BOOST_S} | _NO_CAPS
     elif key == "fair":
-        found |= {"green_boost_s": 1200, "target_boost_s_per_min": 0, "green_cap_min": 0}
+        found |= {"green_boost_s": 1200, "target_boost_s_per_min": 0} | _NO_CAPS
     elif key == "arrival":
-        found |= {"green_boost_s": 0, "target_boost_s_per_min": 0, "green_cap_min": 0}
+        found |= {"green_boost_s": 0, "target_boost_s_per_min": 0} | _NO_CAPS
     return found
 
 

@@ -54,7 +54,7 @@ def ticket_view(
     waiting, windows = state.waiting, state.window_list()
     est = est or state.estimate(ticket, now)
     at_window = ticket.status in (TicketStatus.CALLED, TicketStatus.SERVING)
-    reasons = order_reasons(ticket, waiting, windows, hall.policy, now)
+    reasons = order_reasons(ticket, waiting, windows, state.policy_at(now), now)
     return {
         "id": ticket.id,
         "hall": hall.id,

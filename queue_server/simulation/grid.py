@@ -24,6 +24,7 @@ LOADS = (0.70, 0.85, 0.95)
 MIXES = ("catalogue", "traffic")
 OURS = "ours"
 CAP = "cap20"  # our policy with a 20-minute green deadline (`Policy.green_cap_min`)
+STATIC = "static"  # our policy without the calm hall's green deadline: the default until 2026-12-06
 REFORM = "reform: mean time in hall"  # the one target that is not the policy's
 
 
@@ -59,7 +60,9 @@ def family(catalogue: Catalogue) -> dict[str, Policy]:
     return {
         "fifo": FIFO,
         "strict": STRICT,
-        "green_only": replace(ours, target_boost_s_per_min=0),  # before issue 6
+        # the green boost alone: our policy before issue 6
+        "green_only": replace(ours, target_boost_s_per_min=0, green_calm_cap_min=0),
+        STATIC: replace(ours, green_calm_cap_min=0),
         OURS: ours,
         "edf": replace(ours, green_boost_s=0, green_cap_min=10),  # deadlines: 2× target, 10 min
         CAP: replace(ours, green_cap_min=20),  # 「绿色通道最长等候不超过 20 分钟」

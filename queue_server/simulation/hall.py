@@ -35,8 +35,11 @@ FIFO = Policy(
     transfer_boost_s=0,
     return_boost_s=0,
     target_boost_s_per_min=0,
+    green_calm_cap_min=0,
 )
-STRICT = Policy(green_boost_s=10**7, target_boost_s_per_min=0)  # green always first, then FIFO
+STRICT = Policy(  # green always first, then FIFO
+    green_boost_s=10**7, target_boost_s_per_min=0, green_calm_cap_min=0
+)
 
 Chooser = Callable[[WaitingQueue, Window, Policy, datetime], Ticket | None]
 
@@ -234,7 +237,7 @@ class _Hall:
                 continue
             chosen = None
             if self.phase is not Phase.SHUT:
-                chosen = self.chooser(self.state.waiting, w, policy, at(now))
+                chosen = self.chooser(self.state.waiting, w, self.state.policy_at(at(now)), at(now))
             if chosen is None:
                 if self.phase is not Phase.OPEN:
                     self.move(w.number, WindowAction.CLOSE, now)

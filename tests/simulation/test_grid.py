@@ -29,7 +29,9 @@ def test_the_table_prints_every_cell_with_its_targets(tiny: tuple[str, dict[str,
     ]
     for cell in grid["cells"]:
         assert cell["label"].split(" load")[0] in stdout
-        assert set(cell["policies"]) == {"fifo", "strict", "green_only", "ours", "edf", "cap20"}
+        assert set(cell["policies"]) == {
+            "fifo", "strict", "green_only", "static", "ours", "edf", "cap20"
+        }  # fmt: skip
         assert len(cell["policies"]["ours"]["targets"]) == 6
     assert grid["summary"]["cells"] == 2
     assert "cells where each policy meets every target" in stdout

@@ -153,7 +153,7 @@ def test_green_channel_precedence_is_bounded_by_the_boost() -> None:
     early_green = person(2, NINE + 200, green=True)
     config = HallConfig(windows=1, break_minutes=0)
     staff = comprehensive(config)
-    policy = Policy(green_boost_s=300)
+    policy = Policy(green_boost_s=300, green_calm_cap_min=0)  # the boost alone
     assert call_order(day([busy, normal, early_green], staff, policy, config)) == [0, 2, 1]
     late_green = person(2, NINE + 500, green=True)
     assert call_order(day([busy, normal, late_green], staff, policy, config)) == [0, 1, 2]
@@ -171,10 +171,30 @@ def test_a_green_long_item_keeps_its_deadline_against_normal_quick_ones() -> Non
     vehicle = person(2, NINE + 200, service="JDC-ZC-DJ", green=True)
     config = HallConfig(windows=1, break_minutes=0)
     staff = comprehensive(config)
-    boost_alone = Policy(targets=CATALOGUE.targets())  # the default: no green deadline
+    ours = Policy(targets=CATALOGUE.targets())
+    boost_alone = replace(ours, green_calm_cap_min=0)
     assert call_order(day([busy, id_card, vehicle], staff, boost_alone, config)) == [0, 1, 2]
     capped = replace(boost_alone, green_cap_min=20)
     assert call_order(day([busy, id_card, vehicle], staff, capped, config)) == [0, 2, 1]
+    # The default gives that deadline while no normal ticket is past its target:
+    # at 09:10 the ID card has waited 9 min 40 s of its 20.
+    assert call_order(day([busy, id_card, vehicle], staff, ours, config)) == [0, 2, 1]
+
+
+def test_the_calm_green_deadline_gives_way_once_a_normal_ticket_is_past_its_target() -> None:
+    # As above, but the window is busy until 09:25: the ID card has waited
+    # 24 min 40 s, past its 20-minute target, so the deadline-first order alone
+    # decides and its 40-minute deadline (09:40:20) comes first.
+    busy = person(0, NINE + 1, handling_s=1500)
+    id_card = person(1, NINE + 20)
+    vehicle = person(2, NINE + 200, service="JDC-ZC-DJ", green=True)
+    config = HallConfig(windows=1, break_minutes=0)
+    ours = Policy(targets=CATALOGUE.targets())
+    assert call_order(day([busy, id_card, vehicle], comprehensive(config), ours, config)) == [
+        0,
+        1,
+        2,
+    ]
 
 
 def test_a_short_target_visitor_goes_before_a_long_target_one_who_came_earlier() -> None:
