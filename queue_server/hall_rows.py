@@ -14,6 +14,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from . import tradeoff
 from .domain import Hall, Policy, Window
 from .errors import NotFound
 from .hall_calendar import stored_hours
@@ -107,7 +108,7 @@ class HallRows(TicketRows):
         return self._remember_hall(row)
 
     def _remember_hall(self, row: Any) -> Hall:
-        settings = {k: v for k, v in (row.policy or {}).items() if k != "targets"}
+        settings = tradeoff.stored(row.policy or {})
         hall = Hall(
             id=row.id,
             name=row.name,

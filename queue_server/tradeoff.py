@@ -10,7 +10,8 @@ Pure: the standard library, the domain and the errors.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 from .domain import Policy
 from .errors import InvalidInput
@@ -125,3 +126,20 @@ def described(policy: Policy) -> dict[str, object]:
         "current": None if found is None else {"key": found[0], "minutes": found[1]},
         "current_text": None if found is None else PHRASES[found[0]].text(found[1]),
     }
+
+
+def stored(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """A hall's stored settings as `Policy` takes them.
+
+    A name this version does not know (a newer version's, during a rolling
+    upgrade) is dropped rather than refused. A hall stored before the calm
+    hall's green deadline existed keeps the order it chose: none if that order
+    ignores targets or already puts the green channel strictly first
+    (「普通号等候尽量公平」, 「严格按取号先后」, 「绿色通道始终优先」)."""
+    known = {f.name for f in fields(Policy)} - {"targets"}
+    found = {k: v for k, v in settings.items() if k in known}
+    ignores_targets = found.get("target_boost_s_per_min") == 0
+    green_first = found.get("green_boost_s", 0) >= STRICT_BOOST_S
+    if "green_calm_cap_min" not in found and (ignores_targets or green_first):
+        found["green_calm_cap_min"] = 0
+    return found

@@ -71,3 +71,22 @@ def test_an_unknown_phrase_or_minutes_out_of_range_is_refused_in_chinese(hall: H
 def test_only_an_admin_chooses(hall: Hall) -> None:
     answer = hall.c.put(PATH, json={"phrase": "fair"}, headers=hall.supervisor)
     assert answer.status_code == 403
+
+
+def test_a_hall_stored_before_the_calm_deadline_keeps_the_order_it_chose() -> None:
+    # What a hall's row held before green_calm_cap_min existed, per phrase.
+    before = {
+        "balanced": {"green_boost_s": 1200, "target_boost_s_per_min": 120, "green_cap_min": 0},
+        "fair": {"green_boost_s": 1200, "target_boost_s_per_min": 0, "green_cap_min": 0},
+        "arrival": {"green_boost_s": 0, "target_boost_s_per_min": 0, "green_cap_min": 0},
+        "green_first": {"green_boost_s": 86_400, "target_boost_s_per_min": 120},
+    }
+    for key, row in before.items():
+        assert tradeoff.current(Policy(**tradeoff.stored(row))) == (key, None), key
+    assert Policy(**tradeoff.stored(before["balanced"])).green_calm_cap_min == 20
+    assert Policy(**tradeoff.stored(before["fair"])).green_calm_cap_min == 0
+
+
+def test_a_setting_of_a_newer_version_does_not_stop_the_hall_loading() -> None:
+    row = {"max_recalls": 1, "green_calm_cap_min": 15, "a_setting_from_the_future": 3}
+    assert tradeoff.stored(row) == {"max_recalls": 1, "green_calm_cap_min": 15}
