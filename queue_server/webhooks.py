@@ -16,7 +16,9 @@ where v1 is HMAC-SHA256 with the subscription's secret over
 
 import hashlib
 import hmac
+import re
 import time
+import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
@@ -31,6 +33,7 @@ BAD_GRADES = frozenset({1, 2})
 TOLERANCE_S = 300  # a receiver refuses signatures older than this (replays)
 MAX_HOOKS = 10
 URL_MAX = 500
+_LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")  # one part of a host name, as DNS takes it
 
 
 def names_of(event: Event) -> set[str]:
@@ -69,7 +72,7 @@ def check_subscription(url: str, events: Sequence[str]) -> tuple[str, list[str]]
     if (
         parts is None
         or parts.scheme not in ("http", "https")
-        or not parts.hostname
+        or not _named(parts.hostname)
         or odd
         or len(url) > URL_MAX
     ):
@@ -105,9 +108,24 @@ def _split(url: str) -> SplitResult | None:
     port past 65535: both raise only when read, which delivery would do)."""
     try:
         parts = urlsplit(url)
-        return parts if parts.port is None or parts.port >= 0 else None
+        return parts if parts.port is None or parts.port > 0 else None  # port 0: nowhere
     except ValueError:
         return None
+
+
+def _named(host: str | None) -> bool:
+    """Whether `host` is an address or a name a resolver could look up (not "-"
+    nor "a..b"); an international name counts in its ASCII form."""
+    if not host:
+        return False
+    if ":" in host or host.replace(".", "").isdigit():
+        return True  # an address: webhook_guard judges where it points
+    try:
+        ascii_name = unicodedata.normalize("NFKC", host).encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    labels = ascii_name.rstrip(".").split(".")
+    return len(ascii_name) <= 253 and all(_LABEL.fullmatch(label) for label in labels)
 
 
 def sign(secret: str, body: bytes, timestamp: int | None = None) -> str:

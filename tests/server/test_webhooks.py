@@ -152,6 +152,11 @@ def test_bad_subscriptions_are_refused_plainly(hall: Hall) -> None:
     [
         "http://[::1",  # an unclosed IPv6 host
         "http://example.org:99999/in",  # no such port
+        "http://example.org:0/in",  # port 0 reaches no receiver
+        "http://-/in",  # no name a resolver would look up
+        "http://a..b/in",
+        "http://-example.org/in",
+        "http://" + "a" * 64 + ".example.org/in",
         "http://example.org/in\r\nHost: evil.example",  # a header smuggled in
         "https://example.org/a b",
         "https://example.org/\x00",
@@ -200,3 +205,9 @@ def test_the_signature_is_checked_as_documented() -> None:
     assert not webhooks.verify("whsec_test", header, body + b" ", now=1_765_000_100)
     assert not webhooks.verify("whsec_test", header, body, now=1_765_000_000 + 301)  # replayed
     assert not webhooks.verify("whsec_test", "v1=abc", body)
+
+
+def test_an_international_or_fully_qualified_name_is_a_receiver() -> None:
+    for host in ("例子.中国", "example.org.", "hooks-1.example.org"):
+        url, _ = webhooks.check_subscription(f"https://{host}/in", ["ticket.issued"])
+        assert url == f"https://{host}/in"
