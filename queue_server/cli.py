@@ -7,7 +7,7 @@ import logging
 import socket
 import sys
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -210,6 +210,20 @@ def _print_token_list(tokens: list[dict[str, Any]]) -> None:
     console().print(table)
 
 
+def _demo_history(services: HallServices) -> None:
+    from . import demo_history
+    from .demo import DEMO_HALL
+
+    with services.store.read() as tx:
+        hall = tx.hall(DEMO_HALL)
+    written = demo_history.seed(services.store, hall, datetime.now(UTC))
+    if written:
+        console().print(
+            f"演示大厅：已写入此前 {demo_history.WEEKS} 周的模拟记录（{written} 张号，"
+            "无个人信息），排班建议可直接查看 / simulated history for the staffing advice"
+        )
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
     from uvicorn.config import LOGGING_CONFIG
@@ -225,6 +239,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             settings = settings.with_(admin_token=new_token())
         services = _services(settings)
         ensure_demo_hall(services)
+        _demo_history(services)
         tokens, staff = demo_tokens(services), demo_staff(services)
         services.store.dispose()
         base = f"http://{args.host}:{args.port}"

@@ -276,7 +276,7 @@ class StateRows(HallRows):
                 # The 办事指引 answers fit only the item they were given for.
                 kept += ("answers",) if parent.service == ticket.service else ()
                 extra = {k: getattr(parent, k) for k in kept} | next_leg_reminders(parent)
-            connection.execute(_INSERT_TICKET, _new_ticket_row(ticket) | extra)
+            connection.execute(_INSERT_TICKET, new_ticket_row(ticket) | extra)
         for window in move.windows:
             self._save_window(window)
         for window in move.configured:
@@ -332,7 +332,8 @@ def _forget_part(session: Session, known: set[Any]) -> None:
     session.expire_all()
 
 
-def _new_ticket_row(ticket: Any) -> dict[str, Any]:
+def new_ticket_row(ticket: Any) -> dict[str, Any]:
+    """A new ticket's row: the columns a hall's move sets, and none of a holder's."""
     return ticket_changes(ticket) | {
         "id": ticket.id,
         "hall_id": ticket.hall,

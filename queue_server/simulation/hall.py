@@ -67,6 +67,7 @@ class DayResult:
     labels: tuple[str, ...]  # per window
     busy_s: tuple[float, ...]  # per window: calling or serving
     staffed_s: float  # planned per window
+    tickets: tuple[Ticket, ...] = ()  # every visitor's, as the day left it
 
 
 # ---------------------------------------------------------------- the event loop
@@ -274,10 +275,9 @@ def run(
 ) -> DayResult:
     """Simulate one day of `people` at `staff`'s windows under `policy`.
 
-    `chooser` defaults to the domain's; another can be tried here before the
-    domain changes. Each ticket's estimate is told the day's arrivals so far
-    (by service, category and green channel), unless `tell_arrivals` is false.
-    """
+    `chooser` defaults to the domain's (under the policy in force); another can be
+    tried here before the domain changes. Each ticket's estimate is told the
+    day's arrivals so far, unless `tell_arrivals` is false."""
     state = _opening(staff, policy, catalogue)
     hall = _Hall(
         config=config,
@@ -321,6 +321,7 @@ def run(
         labels=staff.labels,
         busy_s=tuple(hall.busy_s),
         staffed_s=config.staffed_s(),
+        tickets=tuple(hall.tickets[p.index] for p in people),
     )
 
 

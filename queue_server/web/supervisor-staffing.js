@@ -31,6 +31,7 @@
     const plotH = CHART.height - CHART.top - CHART.bottom;
     const top = Math.max(1, ...slots.map((s) => s.windows));
     const slotW = plotW / n;
+    const every = Math.ceil(n / 16); // a round-the-clock day has 48 slots: a time under every third
     return slots.map((s, i) => {
       const h = (s.windows / top) * plotH;
       return {
@@ -39,7 +40,7 @@
         w: slotW * 0.7,
         h,
         label: String(s.windows),
-        tick: s.start,
+        tick: i % every === 0 ? s.start : "",
         short: s.short,
       };
     });
@@ -64,7 +65,7 @@
     for (const b of bars(slots)) {
       box.append(svg("rect", { x: b.x, y: b.y, width: b.w, height: b.h, class: b.short ? "bar short" : "bar" }));
       box.append(svg("text", { x: b.x + b.w / 2, y: b.y - 5, class: "value" }, b.label));
-      box.append(svg("text", { x: b.x + b.w / 2, y: base + 18, class: "tick" }, b.tick));
+      if (b.tick) box.append(svg("text", { x: b.x + b.w / 2, y: base + 18, class: "tick" }, b.tick));
     }
     return box;
   }

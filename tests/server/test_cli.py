@@ -89,6 +89,17 @@ def test_serve_demo_prints_working_tokens(tmp_path: Path) -> None:
             assert f"/window/demo/9?token={windows['9']}" in printed
             assert f"/supervisor/demo?token={tokens['supervisor']}" in printed
             assert http.get(kiosk_url).status_code == 200
+            # The demo has four simulated weeks behind it: 排班建议 has a plan at once.
+            assert "模拟记录" in printed
+            next_week = (datetime.now(SHANGHAI) + timedelta(days=7)).date().isoformat()
+            plan = http.get(
+                f"{base}/halls/demo/staffing?date={next_week}",
+                headers={"Authorization": f"Bearer {tokens['supervisor']}"},
+            )
+            assert plan.status_code == 200, plan.text
+            assert plan.json()["history"]["weeks"] == 4
+            by_start = {s["start"]: s for s in plan.json()["slots"]}
+            assert by_start["10:00"]["arrivals"] > 0 and by_start["10:00"]["windows"] >= 1
             # The demo admin's printed password signs in to the hall's console.
             [password] = re.findall(r"│ D001\s+│[^│]+│ admin\s+│ (\S+)", printed)
             assert "/admin/demo" in printed
