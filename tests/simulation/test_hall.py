@@ -159,42 +159,38 @@ def test_green_channel_precedence_is_bounded_by_the_boost() -> None:
     assert call_order(day([busy, normal, late_green], staff, policy, config)) == [0, 1, 2]
 
 
-def test_a_green_long_item_keeps_its_deadline_against_normal_quick_ones() -> None:
-    # One window busy until 09:10; a normal ID-card renewal (20-minute target:
-    # called by 40 minutes) waits from 09:00:20, a green vehicle registration
-    # (30-minute target) comes at 09:03:20. The boost alone (the default) ranks it
-    # 20 minutes ahead, as though it came at 08:43:20 with a 60-minute deadline:
-    # behind. A 20-minute green deadline (09:23:20) is before the normal one's
-    # 40 (09:40:20): first.
-    busy = person(0, NINE + 1, handling_s=600)
-    id_card = person(1, NINE + 20)
-    vehicle = person(2, NINE + 200, service="JDC-ZC-DJ", green=True)
+def id_card_then_vehicle(busy_s: float, policy: Policy) -> list[int]:
+    """The call order when one window is busy from 09:00:01 for `busy_s`, a
+    normal ID-card renewal (20-minute target: called by 40 minutes) waits from
+    09:00:20 and a green vehicle registration (30-minute target) comes at 09:03:20."""
+    people = [
+        person(0, NINE + 1, handling_s=busy_s),
+        person(1, NINE + 20),
+        person(2, NINE + 200, service="JDC-ZC-DJ", green=True),
+    ]
     config = HallConfig(windows=1, break_minutes=0)
-    staff = comprehensive(config)
+    return call_order(day(people, comprehensive(config), policy, config))
+
+
+def test_a_green_long_item_keeps_its_deadline_against_normal_quick_ones() -> None:
+    # The window frees at 09:10. The boost alone ranks the vehicle 20 minutes
+    # ahead, as though it came at 08:43:20 with a 60-minute deadline: behind. A
+    # 20-minute green deadline (09:23:20) is before the ID card's 40 (09:40:20):
+    # first.
     ours = Policy(targets=CATALOGUE.targets())
     boost_alone = replace(ours, green_calm_cap_min=0)
-    assert call_order(day([busy, id_card, vehicle], staff, boost_alone, config)) == [0, 1, 2]
-    capped = replace(boost_alone, green_cap_min=20)
-    assert call_order(day([busy, id_card, vehicle], staff, capped, config)) == [0, 2, 1]
+    assert id_card_then_vehicle(600, boost_alone) == [0, 1, 2]
+    assert id_card_then_vehicle(600, replace(boost_alone, green_cap_min=20)) == [0, 2, 1]
     # The default gives that deadline while no normal ticket is past its target:
     # at 09:10 the ID card has waited 9 min 40 s of its 20.
-    assert call_order(day([busy, id_card, vehicle], staff, ours, config)) == [0, 2, 1]
+    assert id_card_then_vehicle(600, ours) == [0, 2, 1]
 
 
 def test_the_calm_green_deadline_gives_way_once_a_normal_ticket_is_past_its_target() -> None:
-    # As above, but the window is busy until 09:25: the ID card has waited
-    # 24 min 40 s, past its 20-minute target, so the deadline-first order alone
-    # decides and its 40-minute deadline (09:40:20) comes first.
-    busy = person(0, NINE + 1, handling_s=1500)
-    id_card = person(1, NINE + 20)
-    vehicle = person(2, NINE + 200, service="JDC-ZC-DJ", green=True)
-    config = HallConfig(windows=1, break_minutes=0)
-    ours = Policy(targets=CATALOGUE.targets())
-    assert call_order(day([busy, id_card, vehicle], comprehensive(config), ours, config)) == [
-        0,
-        1,
-        2,
-    ]
+    # The window frees at 09:25: the ID card has waited 24 min 40 s, past its
+    # 20-minute target, so the deadline-first order alone decides and its
+    # 40-minute deadline (09:40:20) comes first.
+    assert id_card_then_vehicle(1500, Policy(targets=CATALOGUE.targets())) == [0, 1, 2]
 
 
 def test_a_short_target_visitor_goes_before_a_long_target_one_who_came_earlier() -> None:
