@@ -14,6 +14,7 @@ from .errors import Conflict, InvalidInput, NotFound
 from .hall_calendar import calendar_named
 from .hall_settings import check_zone, hours_view
 from .hours import HoursError, hours_json, parse_hours
+from .policy_help import HELP
 from .protocol import Event, EventType
 from .public import local_iso
 from .store import Tx
@@ -55,6 +56,15 @@ class HallAdmin(Runner):
 
     def set_policy(self, principal: Principal, hall_id: str, body: PolicyIn) -> dict[str, Any]:
         require(principal, set(), hall=hall_id)
+        if emptied := [
+            HELP[k].label for k in sorted(body.model_fields_set) if getattr(body, k) is None
+        ]:
+            # Leaving a setting out keeps it; a null would read as "back to the default".
+            raise InvalidInput(
+                f"请求内容有误：{'、'.join(emptied)}不能为空（不改的设置请不要发送）",
+                en="a setting cannot be null: leave it out to keep it",
+                code="invalid_body",
+            )
         return self._change_policy(principal, hall_id, body.model_dump(exclude_none=True))
 
     def policy_tradeoff(self, principal: Principal, hall_id: str) -> dict[str, Any]:

@@ -61,3 +61,12 @@ def test_a_wrong_setting_is_named_in_the_directors_words(hall: Hall) -> None:
         headers=hall.admin | {"Accept-Language": "en"},
     )
     assert "max_recalls" in english.json()["message"]  # the English keeps the field's name
+
+
+def test_a_null_setting_is_refused_and_nothing_changes(hall: Hall) -> None:
+    body = {"max_recalls": 3, "green_calm_cap_min": None}
+    answer = hall.c.put("/api/halls/h1/policy", json=body, headers=hall.admin)
+    assert answer.status_code == 422
+    assert answer.json()["message"].startswith("请求内容有误：空闲时绿色通道期限不能为空")
+    policy = hall.ok(hall.c.get("/api/halls/h1", headers=hall.supervisor))["policy"]
+    assert policy["max_recalls"] == 2 and policy["green_calm_cap_min"] == 20
