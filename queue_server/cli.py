@@ -218,8 +218,9 @@ def _demo_history(services: HallServices) -> None:
         hall = tx.hall(DEMO_HALL)
     written = demo_history.seed(services.store, hall, datetime.now(UTC))
     if written:
-        said = f"演示大厅：已写入此前 {demo_history.WEEKS} 周的模拟记录（{written} 张号，无个人信息），"
-        console().print(said + "排班建议可直接查看", soft_wrap=True)
+        weeks = demo_history.WEEKS
+        said = f"演示大厅：已写入此前 {weeks} 周的模拟记录（{written} 张号，无个人信息）"
+        console().print(said + "，排班建议可直接查看", soft_wrap=True)
         console().print("  (simulated weeks, so that the staffing advice has history)")
 
 
