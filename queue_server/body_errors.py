@@ -85,20 +85,26 @@ FIELD_ZH: dict[str, str] = {
     "number": "号码",
     # 到号提醒 (ReminderIn; phone, challenge and code as above)
     "ahead": "提前提醒人数",
-    # 调度取舍 (TradeoffIn; its minutes share the item's name above)
+    # 调度取舍 (TradeoffIn; its minutes in MODEL_FIELD_ZH)
     "phrase": "取舍",
     **{name: help_.label for name, help_ in HELP.items()},
 }
 
+
+# Where one body's field shares a name with another's: by the body's class.
+MODEL_FIELD_ZH: dict[str, dict[str, str]] = {
+    "TradeoffIn": {"minutes": "绿色通道最长等候（分钟）"},
+}
 
 # The member of a union a value failed ("constrained-str", "int", "function-after[…]"):
 # pydantic puts it in the error's path; the reader knows no such field.
 _UNION_MEMBER = re.compile(r"(constrained-)?(str|int|float|bool)|[a-z-]+\[.*\]")
 
 
-def _field(loc: tuple[Any, ...]) -> str:
+def _field(loc: tuple[Any, ...], names: dict[str, str]) -> str:
+    """The field's Chinese name; one the screens do not send in 「」, as sent."""
     parts = [p for p in loc if isinstance(p, int) or not _UNION_MEMBER.fullmatch(str(p))]
-    named = [FIELD_ZH.get(str(part), str(part)) for part in parts if not isinstance(part, int)]
+    named = [names.get(str(p), f"「{p}」") for p in parts if not isinstance(p, int)]
     at = [f"第 {part + 1} 项" for part in parts if isinstance(part, int)]
     return "".join(named[-1:] + at[-1:]) or "请求内容"
 
@@ -114,6 +120,7 @@ def _reason(error: Any) -> str:
         "bool_type": "应为是或否（true / false）",
         "string_type": "应为文字",
         "list_type": "应为列表",
+        "model_type": "应为一个 JSON 对象（{…}）",  # the whole body: the sender is a program
         "greater_than_equal": f"不能小于 {ctx.get('ge')}",
         "greater_than": f"应大于 {ctx.get('gt')}",
         "less_than_equal": f"不能大于 {ctx.get('le')}",
@@ -139,5 +146,6 @@ def _choices(expected: str) -> str:
 
 def in_chinese(exc: ValidationError) -> str:
     """'请求内容有误：最多重呼次数不能大于 10；公告最多 200 个字'."""
-    said = dict.fromkeys(f"{_field(e['loc'])}{_reason(e)}" for e in exc.errors())
+    names = FIELD_ZH | MODEL_FIELD_ZH.get(exc.title, {})
+    said = dict.fromkeys(f"{_field(e['loc'], names)}{_reason(e)}" for e in exc.errors())
     return "请求内容有误：" + "；".join(list(said)[:5])

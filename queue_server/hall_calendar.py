@@ -1,4 +1,5 @@
-"""The national holiday calendar, and a hall's stored hours as an `Hours`.
+"""The national holiday calendar (and what to say of the years it does not
+know), and a hall's stored hours as an `Hours`.
 
 The only module that imports `chinese_calendar` (法定节假日 and 调休 working
 weekends as the State Council announces them each year; the library knows
@@ -52,6 +53,22 @@ def _zh(english: str) -> str:
 
 def calendar_named(name: str | None) -> HolidayCalendar | None:
     return national() if name == NATIONAL else None
+
+
+def unknown_warning(calendar: HolidayCalendar | None, first: date, days: int = 0) -> str | None:
+    """What to tell a hall whose holiday calendar holds no data for some day from
+    `first` to `days` later (None: it covers them, or the hall follows none):
+    the hall view says it for the days ahead, the staffing advice for its day."""
+    if calendar is None:
+        return None
+    unknown = calendar.first_unknown(first, days)
+    if unknown is None:
+        return None
+    return (
+        f"节假日日历只收录到 {calendar.last_year} 年：{unknown.year} 年的法定节假日和调休安排"
+        "尚未收录，这些日期按每周办公时间办公。请升级节假日日历（chinese-calendar），"
+        "或把放假日期加入「不办公日期」"
+    )
 
 
 def stored_hours(hours: Mapping[str, Any] | None, specials: Mapping[str, Any] | None) -> Hours:

@@ -19,7 +19,7 @@ from .audit import record
 from .bodies import ExtendIn, ExtraSessionsIn, HallPatchIn
 from .domain import Hall
 from .errors import Conflict, InvalidInput
-from .hall_calendar import EXTENDED, EXTRA_SESSIONS
+from .hall_calendar import EXTENDED, EXTRA_SESSIONS, unknown_warning
 from .hours import (
     Extension,
     HoursError,
@@ -263,19 +263,11 @@ def _calendar_view(hall: Hall, now: datetime) -> dict[str, Any] | None:
     if calendar is None:
         return None
     today = hall.business_date(now)
-    unknown = calendar.first_unknown(today, CALENDAR_AHEAD_DAYS)
-    warning = None
-    if unknown is not None:
-        warning = (
-            f"节假日日历只收录到 {calendar.last_year} 年：{unknown.year} 年的法定节假日和调休安排"
-            "尚未收录，这些日期按每周办公时间办公。请升级节假日日历（chinese-calendar），"
-            "或把放假日期加入「不办公日期」"
-        )
     ahead = calendar.between(today, today + timedelta(days=CALENDAR_AHEAD_DAYS))
     return {
         "name": calendar.name,
         "years": [calendar.first_year, calendar.last_year],
-        "warning": warning,
+        "warning": unknown_warning(calendar, today, CALENDAR_AHEAD_DAYS),
         "upcoming": [
             {"date": d.isoformat(), "working": working, "holiday": name}
             for d, working, name in ahead

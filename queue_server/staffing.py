@@ -19,7 +19,8 @@ in the records, a visitor who left is found out at the call (过号) and their
 recalls are window time, already in the work. Since a half-hour is shorter
 than a visitor's window time, a queue left at the end of a busy slot spills
 over: a slot is planned for no less than the mean of its load and the one
-before. And the forecast errs (a day's volume by some 9 %, a half-hour's by
+before, even a slot that expects no one (its windows still serve that
+queue). And the forecast errs (a day's volume by some 9 %, a half-hour's by
 some 16 %): each slot is planned for its load plus `SAFETY` × √load, the
 square-root rule's margin. 0.3 is the least that held 80 % in every half-hour
 of every held-out simulated day (seeds 1-3, then checked on seeds 4-8;
@@ -89,16 +90,18 @@ def windows_for(
     *,
     share: float = TARGET_SHARE,
     safety: float = SAFETY,
-    before: float = 0.0,
+    before: Slot | None = None,
     least: int = 1,
 ) -> Advice:
     """The fewest windows (at least `least`) that hold `share` in `slot`, planned
     for its load plus `safety` × √load, and no less than the mean of its load
-    and the slot `before`'s (the queue a busier half-hour leaves)."""
+    and the slot `before`'s (the queue a busier half-hour leaves, served even
+    in a half-hour that expects no one)."""
     load = slot.work_min / SLOT_MINUTES
-    planned = max(load, (load + before) / 2)
-    a = planned + safety * math.sqrt(planned) if load > 0 else 0.0
-    service_s = 60 * slot.work_min / slot.arrivals if slot.arrivals > 0 else 60.0
+    prior = before.work_min / SLOT_MINUTES if before is not None else 0.0
+    planned = max(load, (load + prior) / 2)
+    a = planned + safety * math.sqrt(planned)
+    service_s = _service_s(slot, before)
     c = max(least, math.floor(a) + 1 if a > 0 else least)
     while c < MAX_WINDOWS and within_share(c, a, service_s, targets) < share:
         c += 1
@@ -112,6 +115,15 @@ def windows_for(
     )
 
 
+def _service_s(slot: Slot, before: Slot | None) -> float:
+    """The mean window time per visitor of `slot`, or of `before` when `slot`
+    expects no one (its windows serve the queue `before` left)."""
+    for s in (slot, before):
+        if s is not None and s.arrivals > 0:
+            return 60 * s.work_min / s.arrivals
+    return 60.0
+
+
 def advise(
     slots: Sequence[Slot],
     targets: Mapping[float, float],
@@ -121,10 +133,10 @@ def advise(
 ) -> list[Advice]:
     """The windows per half-hour of a forecast day (one at least while open); the
     half-hour just before a slot (not the one before a midday break) is its `before`."""
-    loads = {s.start: s.work_min / SLOT_MINUTES for s in slots}
+    by_start = {s.start: s for s in slots}
     return [
         windows_for(
-            s, targets, share=share, safety=safety, before=loads.get(s.start - SLOT_MINUTES, 0.0)
+            s, targets, share=share, safety=safety, before=by_start.get(s.start - SLOT_MINUTES)
         )
         for s in slots
     ]

@@ -26,6 +26,7 @@ from .forecast import (
     open_slots,
     slot_of,
 )
+from .hall_calendar import unknown_warning
 from .hours import WEEKDAYS, WEEKDAYS_ZH
 from .reports import parse_date
 from .staffing import TARGET_SHARE, Advice, advise, target_mix, window_hours
@@ -75,8 +76,10 @@ class StaffingAdvice(Runner):
             when = parse_date(day) if day else hall.business_date(now) + timedelta(days=1)
             all_windows = tx.windows(hall_id)
             kind = self._kind(hall, when)
+            # A day past the calendar's years is planned as the week has it: say so.
+            warning = unknown_warning(hall.hours.calendar, when)
             if kind is DayKind.CLOSED:
-                return _closed(hall, when, len(all_windows))
+                return _closed(hall, when, len(all_windows), warning)
             legs = tx.legs_on(hall_id, candidates(when, kind))
         items, targets = self.catalogue.for_hall(hall)
         records = day_records(legs, hall)
@@ -103,7 +106,7 @@ class StaffingAdvice(Runner):
             ]
         )
         seen = {leg.service for leg in legs if leg.business_date in used}
-        return _answer(hall, guess, used, mix, able(all_windows, seen, items))
+        return _answer(hall, guess, used, mix, able(all_windows, seen, items), warning)
 
     def _kind(self, hall: Hall, day: date) -> DayKind:
         hours = hall.hours
@@ -123,7 +126,12 @@ def _weekday(day: date | int) -> str:
 
 
 def _answer(
-    hall: Hall, guess: Forecast, used: Sequence[date], mix: Mapping[float, float], windows: int
+    hall: Hall,
+    guess: Forecast,
+    used: Sequence[date],
+    mix: Mapping[float, float],
+    windows: int,
+    warning: str | None,
 ) -> dict[str, Any]:
     advice = advise(guess.slots, mix)
     return {
@@ -135,6 +143,7 @@ def _answer(
         "kind_zh": KIND_ZH[guess.kind],
         "basis_weekday": _weekday(guess.weekday),
         "uplift": guess.uplift,
+        "calendar_warning": warning,
         "history": {
             "weeks": len(used),
             "wanted_weeks": WEEKS,
@@ -175,7 +184,7 @@ def _totals(advice: Sequence[Advice], windows: int) -> Mapping[str, Any]:
     }
 
 
-def _closed(hall: Hall, when: date, windows: int) -> dict[str, Any]:
+def _closed(hall: Hall, when: date, windows: int, warning: str | None) -> dict[str, Any]:
     return {
         "hall": hall.id,
         "date": when.isoformat(),
@@ -185,4 +194,5 @@ def _closed(hall: Hall, when: date, windows: int) -> dict[str, Any]:
         "kind_zh": KIND_ZH[DayKind.CLOSED],
         "windows_available": windows,
         "slots": [],
+        "calendar_warning": warning,
     }

@@ -281,7 +281,7 @@ class StateRows(HallRows):
             self._save_window(window)
         for window in move.configured:
             self._configure_window(window)
-        self._steps.extend(_step_row(s) for s in move.steps)
+        self._steps.extend(step_row(s) for s in move.steps)
         self._counters_from(state)
 
     def _counters_from(self, state: HallState) -> None:
@@ -357,7 +357,8 @@ def new_ticket_row(ticket: Any) -> dict[str, Any]:
     }
 
 
-def _step_row(step: Logged) -> dict[str, Any]:
+def step_row(step: Logged) -> dict[str, Any]:
+    """A ticket step's row in the call log (`transition`)."""
     ticket, before, why = step.ticket, step.before, step.why
     return {
         "hall_id": ticket.hall,

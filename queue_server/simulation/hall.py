@@ -21,6 +21,7 @@ from ..dispatch import choose_next
 from ..domain import Hall, Policy, Ticket, TicketAction, Window, WindowAction
 from ..hall_state import Day, HallState, Move, new_ticket, windows_in_order
 from ..protocol import TicketStatus, WindowState
+from ..state_parts import Logged
 from ..waiting import WaitingQueue
 from .day import HallConfig, Staff, Visitor
 
@@ -68,6 +69,7 @@ class DayResult:
     busy_s: tuple[float, ...]  # per window: calling or serving
     staffed_s: float  # planned per window
     tickets: tuple[Ticket, ...] = ()  # every visitor's, as the day left it
+    log: tuple[Logged, ...] = ()  # every ticket step, with run(keep_log=True)
 
 
 # ---------------------------------------------------------------- the event loop
@@ -118,6 +120,7 @@ class _Hall:
     phase: Phase = Phase.SHUT
     seq: int = 0
     at_work: int = 10**6  # windows 1..at_work work (HallConfig.schedule)
+    log: list[Logged] | None = None  # every ticket step, when the caller keeps them
 
     def schedule(self, at: float, kind: Kind, target: int) -> None:
         self.seq += 1
@@ -131,8 +134,15 @@ class _Hall:
     def window(self, number: int) -> Window:
         return self.state.windows[number]
 
+    def handle(self, now: float, event: Event) -> None:
+        """Run the event's handler (`on_` and the kind's name), then let idle windows call."""
+        getattr(self, f"on_{event.kind.name.lower()}")(now, event.target)
+        self.dispatch(now)
+
     def moved(self, move: Move) -> None:
-        """Keep every visitor's ticket as its last move left it."""
+        """Keep every visitor's ticket as its last move left it (and its steps, if kept)."""
+        if self.log is not None:
+            self.log.extend(move.steps)
         for ticket, _ in move.tickets:
             self.tickets[int(ticket.id)] = ticket
 
@@ -166,8 +176,8 @@ class _Hall:
         person = self.people[index]
         service = self.state.service(person.service)
         ticket = new_ticket(self.state, service, person.priority, at(now), ticket_id=str(index))
-        guess, _ = self.state.issue(ticket, at(now), ACTOR, told=self.tell_arrivals)
-        self.tickets[index] = ticket
+        guess, move = self.state.issue(ticket, at(now), ACTOR, told=self.tell_arrivals)
+        self.moved(move)
         self.estimates[index] = guess.wait_s
 
     def on_break(self, now: float, number: int) -> None:
@@ -272,12 +282,14 @@ def run(
     catalogue: Catalogue,
     chooser: Chooser = choose_next,
     tell_arrivals: bool = True,
+    keep_log: bool = False,
 ) -> DayResult:
     """Simulate one day of `people` at `staff`'s windows under `policy`.
 
     `chooser` defaults to the domain's (under the policy in force); another can be
     tried here before the domain changes. Each ticket's estimate is told the
-    day's arrivals so far, unless `tell_arrivals` is false."""
+    day's arrivals so far, unless `tell_arrivals` is false. With `keep_log`,
+    the result holds every ticket step, as the server would log them."""
     state = _opening(staff, policy, catalogue)
     hall = _Hall(
         config=config,
@@ -289,6 +301,7 @@ def run(
         break_at=list(staff.break_at_s),
         busy_s=[0.0] * len(staff.skills),
         called_s=[0.0] * len(staff.skills),
+        log=[] if keep_log else None,
     )
     for i, (start, end) in enumerate(config.sessions):
         hall.schedule(start * 60.0, Kind.SESSION, i)
@@ -299,29 +312,16 @@ def run(
     for person in people:
         hall.schedule(person.arrive_s, Kind.ARRIVE, person.index)
 
-    handlers: Mapping[Kind, Callable[[float, int], None]] = {
-        Kind.SESSION: hall.on_session,
-        Kind.ARRIVE: hall.on_arrive,
-        Kind.BREAK: hall.on_break,
-        Kind.RESUME: hall.on_resume,
-        Kind.START: hall.on_start,
-        Kind.FINISH: hall.on_finish,
-        Kind.RECALL: hall.on_recall,
-        Kind.NO_SHOW: hall.on_no_show,
-        Kind.SESSION_END: hall.on_session_end,
-        Kind.CUTOFF: hall.on_cutoff,
-        Kind.STAFFING: hall.on_staffing,
-    }
     while hall.queue:
         now, _, event = heapq.heappop(hall.queue)
-        handlers[event.kind](now, event.target)
-        hall.dispatch(now)
+        hall.handle(now, event)
     return DayResult(
         outcomes=tuple(_outcome(hall, p) for p in people),
         labels=staff.labels,
         busy_s=tuple(hall.busy_s),
         staffed_s=config.staffed_s(),
         tickets=tuple(hall.tickets[p.index] for p in people),
+        log=tuple(hall.log or ()),
     )
 
 

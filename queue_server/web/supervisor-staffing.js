@@ -2,7 +2,8 @@
  * 排班建议 on the supervisor console (GET /api/halls/{hall}/staffing?date=):
  * for a chosen day (tomorrow at first), per half-hour the forecast arrivals,
  * the work in window-minutes, the windows to open and the expected mean wait,
- * as bars and a table, with the history days the forecast used.
+ * as bars and a table, with the history days the forecast used, and a muted
+ * line when the day is past the years the holiday calendar knows.
  *
  * A script of its own beside supervisor.js: a header button opens a dialog.
  * bars() is pure (numbers in, shapes out); the drawing is a transcription.
@@ -86,6 +87,7 @@
 
   const picked = el("input", "pick-input", null, { id: "staffing-date", type: "date", "aria-label": "日期" });
   const sub = el("p", "picker-sub", "", { id: "staffing-sub" });
+  const warning = el("p", "staff-note", "", { id: "staffing-warning", hidden: true });
   const body = el("div", "picker-body staffing-body", null, { id: "staffing-body" });
   const note = el("p", "staff-note",
     "按近 4 周同一星期几的取号记录预测（跳过节假日、调休日和长假后首日；调休工作日按周一，长假后首日上浮 25%），" +
@@ -95,6 +97,7 @@
     el("h2", "picker-title", "排班建议"),
     form,
     sub,
+    warning,
     body,
     note,
     el("div", "picker-foot", [button("picker-cancel", "关闭（Esc）", () => dialog.close())]),
@@ -102,6 +105,9 @@
 
   async function load(day) {
     const answer = await Api.call("GET", day ? `${path}?date=${encodeURIComponent(day)}` : path);
+    // The calendar's warning goes with each answer, and is gone with an error.
+    warning.textContent = (answer.ok && answer.data.calendar_warning) || "";
+    warning.hidden = !warning.textContent;
     if (!answer.ok) {
       sub.textContent = "";
       body.replaceChildren(el("p", "picker-text", StaffCore.describeError(answer, "读取排班建议")));

@@ -92,14 +92,18 @@ def test_serve_demo_prints_working_tokens(tmp_path: Path) -> None:
             # The demo has four simulated weeks behind it: 排班建议 has a plan at once.
             assert "模拟记录" in printed
             next_week = (datetime.now(SHANGHAI) + timedelta(days=7)).date().isoformat()
-            plan = http.get(
-                f"{base}/halls/demo/staffing?date={next_week}",
-                headers={"Authorization": f"Bearer {tokens['supervisor']}"},
-            )
+            boss = {"Authorization": f"Bearer {tokens['supervisor']}"}
+            plan = http.get(f"{base}/halls/demo/staffing?date={next_week}", headers=boss)
             assert plan.status_code == 200, plan.text
             assert plan.json()["history"]["weeks"] == 4
             by_start = {s["start"]: s for s in plan.json()["slots"]}
             assert by_start["10:00"]["arrivals"] > 0 and by_start["10:00"]["windows"] >= 1
+            # Those days carry their call log, so a past day's reports agree.
+            yesterday = (datetime.now(SHANGHAI) - timedelta(days=1)).date().isoformat()
+            day = http.get(f"{base}/halls/demo/stats?date={yesterday}", headers=boss).json()
+            calls = http.get(f"{base}/halls/demo/calls/reasons?date={yesterday}", headers=boss)
+            assert day["served"] > 0 and day["by_window"]
+            assert calls.json()["calls"] == day["issued"] - day["unserved"]
             # The demo admin's printed password signs in to the hall's console.
             [password] = re.findall(r"│ D001\s+│[^│]+│ admin\s+│ (\S+)", printed)
             assert "/admin/demo" in printed

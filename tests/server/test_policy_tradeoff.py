@@ -90,3 +90,12 @@ def test_a_hall_stored_before_the_calm_deadline_keeps_the_order_it_chose() -> No
 def test_a_setting_of_a_newer_version_does_not_stop_the_hall_loading() -> None:
     row = {"max_recalls": 1, "green_calm_cap_min": 15, "a_setting_from_the_future": 3}
     assert tradeoff.stored(row) == {"max_recalls": 1, "green_calm_cap_min": 15}
+
+
+def test_a_wrong_body_names_the_field_in_the_trade_offs_words(hall: Hall) -> None:
+    typed = hall.c.put(PATH, json={"phrase": "green_cap", "minutes": "10"}, headers=hall.admin)
+    assert typed.json()["message"] == "请求内容有误：绿色通道最长等候（分钟）应为整数"
+    odd = hall.c.put(PATH, json={"phrase": "fair", "bogus": 1}, headers=hall.admin)
+    assert odd.json()["message"] == "请求内容有误：「bogus」不认识这一项"
+    listed = hall.c.put(PATH, json=[], headers=hall.admin)
+    assert listed.json()["message"] == "请求内容有误：请求内容应为一个 JSON 对象（{…}）"

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from queue_server.hall_calendar import national
 from queue_server.models import TicketRow
 from queue_server.settings import Settings
 from queue_server.store import Store
@@ -89,6 +90,7 @@ def test_tomorrow_is_forecast_from_the_last_four_same_weekdays(
     answer = advice(weekdays)
     assert answer["date"] == "2026-11-26" and answer["weekday"] == "周四"
     assert answer["kind"] == "ordinary" and answer["closed"] is False
+    assert answer["calendar_warning"] is None  # a day the calendar knows
     assert answer["history"]["dates"] == ["2026-11-19", "2026-11-12", "2026-11-05", "2026-10-29"]
     slots = {s["start"]: s for s in answer["slots"]}
     assert sorted(slots) == list(slots) and min(slots) == "09:00" and max(slots) == "16:30"
@@ -142,6 +144,32 @@ def test_holidays_tiaoxiu_and_the_day_after_a_long_break(
         answer = advice(weekdays, closed)
         assert answer["closed"] is True and answer["slots"] == []
         assert answer["kind_zh"] == "不办公"
+
+
+def test_a_day_past_the_holiday_calendar_is_planned_with_its_warning(
+    weekdays: Hall, settings: Settings
+) -> None:
+    """The calendar knows no holiday in a year past its last: the day is planned
+    as the week has it, and the answer says so as the hall view does."""
+    year = national().last_year + 1
+    beyond = next(date(year, 1, d) for d in range(1, 8) if date(year, 1, d).weekday() < 5)
+    for k in range(1, 5):
+        record(settings.database_url, beyond - timedelta(weeks=k), {"09:00": 10})
+    answer = advice(weekdays, beyond.isoformat())
+    assert answer["kind"] == "ordinary" and answer["slots"][0]["arrivals"] == 10.0
+    warning = answer["calendar_warning"]
+    assert warning.startswith(f"节假日日历只收录到 {year - 1} 年：{year} 年的法定节假日")
+    saturday = beyond + timedelta(days=5 - beyond.weekday())
+    closed = advice(weekdays, saturday.isoformat())
+    assert closed["closed"] is True and closed["calendar_warning"] == warning
+    weekdays.ok(
+        weekdays.c.put(
+            "/api/halls/h1/hours",
+            json={"weekly": DAYS, "closed_dates": []},
+            headers=weekdays.admin,
+        )
+    )
+    assert advice(weekdays, beyond.isoformat())["calendar_warning"] is None  # no calendar
 
 
 def test_bad_dates_days_without_history_and_roles_are_refused(hall: Hall) -> None:

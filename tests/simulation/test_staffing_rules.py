@@ -72,6 +72,16 @@ def test_erlang_c_and_the_windows() -> None:
     assert plan[1].windows > plan[2].windows
 
 
+def test_a_half_hour_that_expects_no_one_still_serves_the_queue_before() -> None:
+    # 11:30 has 92 window-minutes of 10-minute visitors, 12:00 none: the queue
+    # left at 11:30 is served at 12:00, with more than one window.
+    plan = advise([Slot(690, 9.2, 92), Slot(720, 0, 0), Slot(750, 0, 0)], {1200.0: 1.0})
+    assert plan[1].windows >= 3 and plan[1].windows < plan[0].windows
+    assert plan[2].windows == 1  # nothing left by then
+    alone = advise([Slot(720, 0, 0)], {1200.0: 1.0})
+    assert alone[0].windows == 1 and alone[0].within_share == 1.0
+
+
 def test_the_simulator_follows_a_window_plan() -> None:
     catalogue = catalogue_module.load()
     config = HallConfig(windows=4, arrivals=40)
