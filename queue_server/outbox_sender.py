@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from itertools import zip_longest
 from typing import TYPE_CHECKING, Any
 
-from . import outbox, webhook_guard, webhooks
+from . import outbox, webhook_guard, webhook_url, webhooks
 from .appointments import mask_phone
 from .delivery import Outcome, Verdict, backoff, next_step, retry_after, verdict_of
 from .feedback_models import DeliveryRow, OutboxRow
@@ -179,7 +179,7 @@ class OutboxSender:
         """Checked again before each delivery: a name may point inside by now."""
         if self.settings.webhook_private:
             return None
-        return webhook_guard.inside_address(webhooks.host_of(url))
+        return webhook_guard.inside_address(webhook_url.host_of(url))
 
     def _http(
         self, client: "httpx.Client", url: str, body: bytes, headers: dict[str, str], attempt: int

@@ -9,7 +9,7 @@ import secrets
 from datetime import datetime, tzinfo
 from typing import Any
 
-from . import audit, webhook_guard, webhooks
+from . import audit, webhook_guard, webhook_url, webhooks
 from .access import Principal, require
 from .bodies import WebhookIn
 from .errors import Conflict, NotFound
@@ -33,8 +33,9 @@ class WebhookDesk(Runner):
     def add_webhook(self, principal: Principal, hall_id: str, body: WebhookIn) -> dict[str, Any]:
         """A new subscription; its secret is in this answer and nowhere else."""
         require(principal, set(), hall=hall_id)
-        url, events = webhooks.check_subscription(body.url, body.events)
-        webhook_guard.check_receiver(webhooks.host_of(url), self.settings.webhook_private)
+        url = webhook_url.receiver_url(body.url)
+        events = webhooks.check_events(body.events)
+        webhook_guard.check_receiver(webhook_url.host_of(url), self.settings.webhook_private)
         secret = "whsec_" + secrets.token_urlsafe(24)
 
         def work(tx: Tx, now: datetime, _events: list[Event]) -> dict[str, Any]:

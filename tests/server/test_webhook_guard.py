@@ -2,6 +2,7 @@
 them (QUEUE_WEBHOOK_PRIVATE=1): an admin's URL must not make the server reach
 its own machine, the hall network or a cloud's metadata service."""
 
+import socket
 from typing import Any
 
 import pytest
@@ -94,3 +95,30 @@ def test_a_stored_receiver_that_points_inside_is_given_up_before_any_request(
     assert receiver.requests == []
     given_up = [m for m in delivery_log(hall)["messages"] if m["status"] == "given_up"]
     assert "inside the network (127.0.0.1)" in given_up[0]["last_error"]
+
+
+def test_the_guard_resolves_the_ascii_host_a_delivery_reaches(
+    client: TestClient, hall: Hall, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # faß.de is fass.de to the resolver's IDNA 2003 but xn--fa-hia.de to the
+    # HTTP client's IDNA 2008: the guard must judge the one a delivery reaches.
+    asked: list[str] = []
+    points_to = {"xn--fa-hia.de": "93.184.215.14", "fass.de": "93.184.215.15"}
+    real = socket.getaddrinfo
+
+    def resolve(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host not in points_to:
+            return real(host, *args, **kwargs)
+        asked.append(host)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (points_to[host], 0))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    made = subscribe(hall, "https://faß.de/h", ["ticket.issued"])
+    assert made["url"] == "https://xn--fa-hia.de/h"
+    assert asked == ["xn--fa-hia.de"]
+    points_to["xn--fa-hia.de"] = "10.0.0.7"  # it points inside now
+    hall.ticket()
+    assert deliver(client, clock.now) == {"give_up": 1}
+    assert asked == ["xn--fa-hia.de", "xn--fa-hia.de"]
+    given_up = [m for m in delivery_log(hall)["messages"] if m["status"] == "given_up"]
+    assert "inside the network (10.0.0.7)" in given_up[0]["last_error"]

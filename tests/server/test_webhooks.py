@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from queue_server import webhooks
+from queue_server import webhook_url, webhooks
 from queue_server.settings import Settings
 from tests.conftest import Clock
 from tests.server.conftest import ADMIN, Hall
@@ -208,6 +209,56 @@ def test_the_signature_is_checked_as_documented() -> None:
 
 
 def test_an_international_or_fully_qualified_name_is_a_receiver() -> None:
-    for host in ("例子.中国", "example.org.", "hooks-1.example.org"):
-        url, _ = webhooks.check_subscription(f"https://{host}/in", ["ticket.issued"])
+    for host in ("example.org.", "hooks-1.example.org"):
+        url = webhook_url.receiver_url(f"https://{host}/in")
         assert url == f"https://{host}/in"
+
+
+@pytest.mark.parametrize(
+    ("written", "stored"),
+    [
+        ("https://例子.中国/in", "https://xn--fsqu00a.xn--fiqs8s/in"),
+        ("https://例子。中国./in", "https://xn--fsqu00a.xn--fiqs8s./in"),  # 。 and a final dot
+        ("https://faß.de:8443/h?a=1", "https://xn--fa-hia.de:8443/h?a=1"),  # IDNA 2008, not fass.de
+        ("https://ＥＸＡＭＰＬＥ.com/h", "https://example.com/h"),  # full width, as browsers map it
+        ("https://Ⅸ.com/h", "https://ix.com/h"),  # a Roman numeral: UTS #46 maps it to ix
+        ("HTTPS://Hooks.Example.ORG/In?Q", "https://hooks.example.org/In?Q"),
+        ("http://[::1]:8000/in", "http://[::1]:8000/in"),
+    ],
+)
+def test_a_receiver_is_stored_with_the_ascii_host_the_client_connects_to(
+    written: str, stored: str
+) -> None:
+    # The one host httpx will reach, kept in the subscription: the guard
+    # resolves that very name, and no delivery fails on how it is written.
+    url = webhook_url.receiver_url(written)
+    assert url == stored
+    assert httpx.URL(url).raw_host.decode() == webhook_url.host_of(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("https://☃.com/h", "主机名“☃.com”无效"),  # a symbol IDNA 2008 has no form for
+        ("https://a_b.例子.中国/in", "主机名"),  # "_" in an international name: IDNA 2008 refuses
+        ("https://-/in", "主机名“-”无效"),
+        ("https://[v1.x]/in", "主机名"),
+        ("https://[::1/in", "方括号"),
+        ("https://example.org:0/in", "端口"),
+        ("https://example.org:65536/in", "端口"),
+        ("https://example.org/a b", "空格"),
+        ("ftp://example.org/in", "http:// 或 https://"),
+    ],
+)
+def test_a_refused_url_says_what_is_wrong_with_it(hall: Hall, url: str, words: str) -> None:
+    reply = hall.c.post(HOOKS, json={"url": url, "events": ["ticket.issued"]}, headers=hall.admin)
+    assert reply.status_code == 422, reply.text
+    assert reply.json()["error"] == "webhook_url"
+    assert words in reply.json()["message"]
+
+
+def test_an_international_receiver_is_listed_in_its_ascii_form(hall: Hall) -> None:
+    made = subscribe(hall, "https://例子.中国/in", ["ticket.issued"])
+    assert made["url"] == "https://xn--fsqu00a.xn--fiqs8s/in"
+    listed = hall.ok(hall.c.get(HOOKS, headers=hall.admin))["webhooks"]
+    assert [h["url"] for h in listed] == ["https://xn--fsqu00a.xn--fiqs8s/in"]
