@@ -64,6 +64,11 @@ def unknown_warning(calendar: HolidayCalendar | None, first: date, days: int = 0
     unknown = calendar.first_unknown(first, days)
     if unknown is None:
         return None
+    if unknown.year < calendar.first_year:  # the staffing advice asked about a year long past
+        return (
+            f"节假日日历从 {calendar.first_year} 年起收录：{unknown.year} 年的法定节假日和调休安排"
+            "未收录，这些日期按每周办公时间计算"
+        )
     return (
         f"节假日日历只收录到 {calendar.last_year} 年：{unknown.year} 年的法定节假日和调休安排"
         "尚未收录，这些日期按每周办公时间办公。请升级节假日日历（chinese-calendar），"

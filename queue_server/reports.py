@@ -1,6 +1,7 @@
 """What supervisors read: the queue, the board, the day's figures and snapshots,
 the tickets as CSV, the alerts (with their acknowledgement) and the audit."""
 
+import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -204,6 +205,8 @@ def parse_date(day: str) -> date:
     Years far from ours are refused: a day's bounds in the hall's zone must not
     leave the calendar (9999-12-31 has no next day)."""
     try:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", day):  # fromisoformat takes 20261125 too
+            raise ValueError(day)
         when = date.fromisoformat(day)
         if not 2000 <= when.year <= 2999:
             raise ValueError(day)

@@ -156,11 +156,12 @@ def test_prefers_english_ranks_the_header(header: str | None, english: bool) -> 
 
 
 def test_a_malformed_date_is_refused_with_how_to_write_it(hall: Hall) -> None:
-    for path in ("stats", "snapshots", "alerts", "tickets.csv"):
-        reply = hall.c.get(f"/api/halls/h1/{path}?date=25.11.2026", headers=hall.supervisor)
-        assert reply.status_code == 422, (path, reply.text)
-        assert reply.json()["error"] == "date_format"
-        assert "2026-11-25" in reply.json()["message"]
+    for path in ("stats", "snapshots", "alerts", "tickets.csv", "staffing"):
+        for written in ("25.11.2026", "20261125", "2026-W48-3"):
+            reply = hall.c.get(f"/api/halls/h1/{path}?date={written}", headers=hall.supervisor)
+            assert reply.status_code == 422, (path, written, reply.text)
+            assert reply.json()["error"] == "date_format"
+            assert "2026-11-25" in reply.json()["message"]
 
 
 def test_a_nul_character_is_refused_not_a_database_error(hall: Hall) -> None:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from queue_server.hall_calendar import national
+from queue_server.hall_calendar import national, unknown_warning
 from queue_server.models import TicketRow
 from queue_server.settings import Settings
 from queue_server.store import Store
@@ -180,3 +180,11 @@ def test_bad_dates_days_without_history_and_roles_are_refused(hall: Hall) -> Non
     assert "没有可参考的历史记录" in empty.json()["message"]
     assert hall.c.get(PATH, headers=hall.windows[1]).status_code == 403
     assert hall.c.get(PATH, headers=hall.admin).status_code == 422  # the admin may ask
+
+
+def test_a_year_before_the_calendar_is_told_as_such() -> None:
+    calendar = national()
+    long_ago = date(calendar.first_year - 1, 6, 1)
+    warning = unknown_warning(calendar, long_ago)
+    assert warning is not None
+    assert warning.startswith(f"节假日日历从 {calendar.first_year} 年起收录：{long_ago.year} 年")
