@@ -117,9 +117,10 @@ def windows_for(
 
 def _service_s(slot: Slot, before: Slot | None) -> float:
     """The mean window time per visitor of `slot`, or of `before` when `slot`
-    expects no one (its windows serve the queue `before` left)."""
+    expects no one or no work (its windows serve the queue `before` left)."""
     for s in (slot, before):
-        if s is not None and s.arrivals > 0:
+        # Arrivals with no work yet (today's, not finished) give no window time.
+        if s is not None and s.arrivals > 0 and s.work_min > 0:
             return 60 * s.work_min / s.arrivals
     return 60.0
 

@@ -80,6 +80,10 @@ def test_a_half_hour_that_expects_no_one_still_serves_the_queue_before() -> None
     assert plan[2].windows == 1  # nothing left by then
     alone = advise([Slot(720, 0, 0)], {1200.0: 1.0})
     assert alone[0].windows == 1 and alone[0].within_share == 1.0
+    # Visitors whose work is not yet recorded (today's, still waiting) plan on
+    # the half-hour before's window time, not on none: found as a 500 at 17:00.
+    unfinished = advise([Slot(990, 13, 100), Slot(1020, 0.25, 0)], {1200.0: 1.0})
+    assert unfinished[1].windows >= 2
 
 
 def test_the_simulator_follows_a_window_plan() -> None:
