@@ -80,7 +80,9 @@ class StaffingAdvice(Runner):
             warning = unknown_warning(hall.hours.calendar, when)
             if kind is DayKind.CLOSED:
                 return _closed(hall, when, len(all_windows), warning)
-            legs = tx.legs_on(hall_id, candidates(when, kind))
+            # Only days that have ended are history: today's counts are still growing.
+            today = hall.business_date(now)
+            legs = tx.legs_on(hall_id, [d for d in candidates(when, kind) if d < today])
         items, targets = self.catalogue.for_hall(hall)
         records = day_records(legs, hall)
         used = history(when, kind, records, lambda d: self._kind(hall, d))

@@ -12,6 +12,7 @@ from queue_server.hall_calendar import national, unknown_warning
 from queue_server.models import TicketRow
 from queue_server.settings import Settings
 from queue_server.store import Store
+from tests.conftest import Clock
 from tests.server.conftest import ID_CARD, Hall
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -147,12 +148,13 @@ def test_holidays_tiaoxiu_and_the_day_after_a_long_break(
 
 
 def test_a_day_past_the_holiday_calendar_is_planned_with_its_warning(
-    weekdays: Hall, settings: Settings
+    weekdays: Hall, settings: Settings, clock: Clock
 ) -> None:
     """The calendar knows no holiday in a year past its last: the day is planned
     as the week has it, and the answer says so as the hall view does."""
     year = national().last_year + 1
     beyond = next(date(year, 1, d) for d in range(1, 8) if date(year, 1, d).weekday() < 5)
+    clock.now = datetime(beyond.year, beyond.month, beyond.day, tzinfo=ZONE)  # its weeks are past
     for k in range(1, 5):
         record(settings.database_url, beyond - timedelta(weeks=k), {"09:00": 10})
     answer = advice(weekdays, beyond.isoformat())
@@ -170,6 +172,19 @@ def test_a_day_past_the_holiday_calendar_is_planned_with_its_warning(
         )
     )
     assert advice(weekdays, beyond.isoformat())["calendar_warning"] is None  # no calendar
+
+
+def test_today_still_running_is_not_history_for_next_week(
+    weekdays: Hall, settings: Settings
+) -> None:
+    """Today (Wednesday 2026-11-25, 09:30) has its morning rush and nothing
+    after: it is not yet what a Wednesday looks like, so next Wednesday's
+    plan reads only the Wednesdays that have ended."""
+    record(settings.database_url, date(2026, 11, 18), {"09:00": 10, "14:00": 6})
+    record(settings.database_url, date(2026, 11, 25), {"09:00": 90})
+    answer = advice(weekdays, "2026-12-02")
+    assert answer["history"]["dates"] == ["2026-11-18"]
+    assert {s["start"]: s["arrivals"] for s in answer["slots"]}["09:00"] == 10.0
 
 
 def test_bad_dates_days_without_history_and_roles_are_refused(hall: Hall) -> None:
