@@ -147,3 +147,31 @@ def test_the_supervisor_reads_a_past_day_s_figures_and_a_refusal(
     page.locator("#staff-open").click()
     expect(picked).to_have_value(today.isoformat())
     expect(figures).to_have_text("今天还没有工作人员签到或办件")
+
+
+READS_OUT_OF_ORDER = """
+async () => {
+  const pending = {};
+  const call = (method, path) => new Promise((done) => { pending[`${method} ${path}`] = done; });
+  const read = SupervisorCore.dayReader(call);
+  const older = read("/s", "2026-12-01");
+  const newer = read("/s", "2026-12-02");
+  pending["GET /s?date=2026-12-02"]({ok: true, data: {date: "2026-12-02"}});
+  pending["GET /s?date=2026-12-01"]({ok: true, data: {date: "2026-12-01"}});
+  const answers = [await older, await newer];
+  const today = read("/s", "");
+  pending["GET /s"]({ok: true, data: {date: "2026-12-06"}});
+  return [...answers, await today];
+}
+"""
+
+
+@pytest.mark.browser
+def test_a_late_answer_for_an_older_pick_is_dropped(live_server: LiveServer, page: Page) -> None:
+    """Two days picked in a row whose answers cross: the dialog draws the newer."""
+    tokens = live_server.setup_hall()
+    page.goto(f"{live_server.url}/supervisor/{HALL}?token={tokens['supervisor']}")
+    older, newer, today = page.evaluate(READS_OUT_OF_ORDER)
+    assert older is None
+    assert newer == {"ok": True, "data": {"date": "2026-12-02"}}
+    assert today == {"ok": True, "data": {"date": "2026-12-06"}}  # no date: the server's today
