@@ -62,7 +62,7 @@
       return;
     }
     const record = answer.data;
-    if (!picked.value) picked.value = record.date; // an id names its own day: keep the pick
+    if (!picked.value) picked.value = record.date; // a pick stays: an id's own day may differ
     const rows = record.steps.map((s) => el("tr", null, [
       el("td", null, s.at ? s.at.slice(11, 19) : ""),
       el("td", null, ACTION_ZH[s.action] || s.action),

@@ -81,7 +81,8 @@
     picked.value = date;
     sub.textContent = `${date} · ${rows.length} 人`;
     if (!rows.length) {
-      body.replaceChildren(el("p", "picker-empty", Core.noneOn(date, document.body.dataset.today, "工作人员签到或办件")));
+      const none = Core.noneOn(date, document.body.dataset.today, "工作人员签到或办件");
+      body.replaceChildren(el("p", "picker-empty", none));
       return;
     }
     body.replaceChildren(el("table", "staff-table", [
