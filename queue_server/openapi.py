@@ -294,8 +294,10 @@ DOCS: dict[tuple[str, str], Doc] = {
         "admin, supervisor",
     ),
     ("GET", f"{HALL}/tickets/{{ticket}}/transitions"): Doc(
-        "a ticket's record (by id or today's number): each step's time, window and 工号",
+        "a ticket's record (by id, or by number on the day, today by default):"
+        " each step's time, window and 工号",
         "admin, supervisor",
+        query=("date",),
     ),
     ("PATCH", f"{HALL}/staff/{{staff_no}}"): Doc(
         "change a member; a new password or deactivation signs them out", "admin", (StaffPatchIn,)

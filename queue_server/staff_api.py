@@ -79,9 +79,8 @@ async def sign_out_of_window(request: Request) -> Response:
 
 async def ticket_record(request: Request) -> Response:
     principal, p = await who(request), request.path_params
-    return ok(
-        await run_in_threadpool(hub(request).ticket_record, principal, p["hall"], p["ticket"])
-    )
+    args = (principal, p["hall"], p["ticket"], request.query_params.get("date"))
+    return ok(await run_in_threadpool(hub(request).ticket_record, *args))
 
 
 # Listed before api.routes (see app.py): `windows/{n}/{action}` would take them.

@@ -1,7 +1,8 @@
 /*
  * The supervisor console's rules and figures, pure: what a window's tile says
  * and offers, the queues per category and service with their oldest waits,
- * the words of an alert, and the day's key figures. supervisor.js draws them.
+ * the words of an alert, the day's key figures, and the path and words of a
+ * dialog's chosen day. supervisor.js and the dialogs' scripts draw them.
  */
 const SupervisorCore = (() => {
   "use strict";
@@ -176,6 +177,32 @@ const SupervisorCore = (() => {
     }));
   }
 
+  // ------------------------------------------------------------ a dialog's day
+
+  /** `path` for the day a date picker holds (YYYY-MM-DD); none: the server's today. */
+  function dayPath(path, day) {
+    return day ? `${path}?date=${encodeURIComponent(day)}` : path;
+  }
+
+  /**
+   * A dialog's reads of a chosen day: `read(path, day)` GETs it through `call`
+   * (Api.call) and gives the answer, or null when a later read was asked in
+   * the meantime: a late answer for an older pick must not overwrite the new.
+   */
+  function dayReader(call) {
+    let asked = 0;
+    return async (path, day) => {
+      const mine = ++asked;
+      const answer = await call("GET", dayPath(path, day));
+      return mine === asked ? answer : null;
+    };
+  }
+
+  /** "今天还没有叫号" on the hall's today, "2026-12-05 没有叫号" on another day. */
+  function noneOn(day, today, what) {
+    return day === today ? `今天还没有${what}` : `${day} 没有${what}`;
+  }
+
   return Object.freeze({
     windowActions,
     windowAge,
@@ -190,5 +217,8 @@ const SupervisorCore = (() => {
     kpis,
     ratingRows,
     GRADE_LABELS,
+    dayPath,
+    dayReader,
+    noneOn,
   });
 })();

@@ -1,14 +1,16 @@
 /*
- * The supervisor console's 号码记录 (a ticket's record): today's number, or a
+ * The supervisor console's 号码记录 (a ticket's record): a number on the day
+ * the date picker holds (today at first; numbers restart every day), or a
  * ticket id, gives every step of its day — time, action, window and the 工号
  * of the member who made it — over all the legs a transfer made
- * (GET /api/halls/{hall}/tickets/{ticket}/transitions). No visitor's data:
- * the record names the number, the service and the staff.
+ * (GET /api/halls/{hall}/tickets/{ticket}/transitions?date=). No visitor's
+ * data: the record names the number, the service and the staff.
  */
 (function () {
   "use strict";
 
   const { $, el, button } = StaffUi;
+  const Core = SupervisorCore;
   const hall = document.body.dataset.hall;
   const ACTION_ZH = {
     issue: "取号",
@@ -36,8 +38,10 @@
   }
 
   const input = el("input", "pick-input", null, { id: "record-number", placeholder: "号码，如 A023", maxlength: 40 });
+  const picked = el("input", "pick-input pick-day", null, { id: "record-date", type: "date", "aria-label": "日期" });
   const result = el("div", "record-result", null, { id: "record-result" });
-  const form = el("form", "pick-row", [input, button("primary", "查询", () => look(), { id: "record-look" })]);
+  const look = button("primary", "查询", () => lookUp(), { id: "record-look" });
+  const form = el("form", "pick-row", [input, picked, look]);
   const dialog = el("dialog", "picker record", [
     el("h2", "picker-title", "号码记录"),
     form,
@@ -45,16 +49,20 @@
     el("div", "picker-foot", [button("picker-cancel", "关闭（Esc）", () => dialog.close())]),
   ], { id: "record", "aria-label": "号码记录" });
 
-  async function look() {
+  const read = Core.dayReader(Api.call);
+
+  async function lookUp() {
     const wanted = input.value.trim();
     if (!wanted) return;
     const path = `/api/halls/${encodeURIComponent(hall)}/tickets/${encodeURIComponent(wanted)}/transitions`;
-    const answer = await Api.call("GET", path);
+    const answer = await read(path, picked.value);
+    if (!answer) return; // a later question's answer will draw
     if (!answer.ok) {
       result.replaceChildren(el("p", "picker-text", StaffCore.describeError(answer, "查询")));
       return;
     }
     const record = answer.data;
+    if (!picked.value) picked.value = record.date; // a pick stays: an id's own day may differ
     const rows = record.steps.map((s) => el("tr", null, [
       el("td", null, s.at ? s.at.slice(11, 19) : ""),
       el("td", null, ACTION_ZH[s.action] || s.action),
@@ -72,10 +80,13 @@
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    look();
+    lookUp();
   });
+  picked.addEventListener("change", lookUp);
   document.body.append(dialog);
   $("record-open").addEventListener("click", () => {
+    picked.max = document.body.dataset.today || ""; // each opening starts on today
+    picked.value = picked.max;
     dialog.showModal();
     input.focus();
   });

@@ -1,8 +1,9 @@
 /*
- * 人员绩效 on the supervisor console: today's figures per staff member from
- * the `staff` of GET /api/halls/{hall}/stats — 办件数, mean and P90 handling
- * time, idle share, 过号, and the ratings of what they finished. A button in
- * the header opens the table; it reloads every minute while open.
+ * 人员绩效 on the supervisor console: a day's figures per staff member from
+ * the `staff` of GET /api/halls/{hall}/stats?date= — 办件数, mean and P90
+ * handling time, idle share, 过号, and the ratings of what they finished. A
+ * button in the header opens the table on today; its date picker reads a past
+ * day. It reloads every minute while open.
  *
  * Idle share is the time signed in at a window with no ticket in hand. A
  * sign-in whose end is not on record (logged out without signing out) runs
@@ -12,6 +13,7 @@
   "use strict";
 
   const { $, el, button } = StaffUi;
+  const Core = SupervisorCore;
   const hall = document.body.dataset.hall;
   const path = `/api/halls/${encodeURIComponent(hall)}/stats`;
   const EVERY_MS = 60000;
@@ -51,28 +53,36 @@
     return el("tr", null, cells.map(([text, cls]) => el("td", cls, text)), { "data-staff": row.staff_no });
   }
 
+  const picked = el("input", "pick-input pick-day", null, { id: "staff-date", type: "date", "aria-label": "日期" });
   const sub = el("p", "picker-sub", "", { id: "staff-day" });
   const body = el("div", "picker-body", null, { id: "staff-figures" });
   const note = el("p", "staff-note",
     "空闲占比 = 在窗口签到期间手上没有号的时间 ÷ 签到时长；未签退即退出登录的，按其最后一次操作计，标“≥”。评价为其办结号码所得。");
   const dialog = el("dialog", "picker staff-perf", [
     el("h2", "picker-title", "人员绩效"),
-    sub,
+    el("div", "pick-row", [picked, sub]),
     body,
     note,
     el("div", "picker-foot", [button("picker-cancel", "关闭（Esc）", () => dialog.close())]),
   ], { id: "staff-perf", "aria-label": "人员绩效" });
 
+  const read = Core.dayReader(Api.call);
+
   async function load() {
-    const answer = await Api.call("GET", path);
+    const answer = await read(path, picked.value);
+    if (!answer) return; // a later pick's answer will draw
     if (!answer.ok) {
+      sub.textContent = "";
       body.replaceChildren(el("p", "picker-text", StaffCore.describeError(answer, "读取人员绩效")));
       return;
     }
-    const rows = answer.data.staff || [];
-    sub.textContent = `${answer.data.date} · ${rows.length} 人`;
+    const { date, staff } = answer.data;
+    const rows = staff || [];
+    picked.value = date;
+    sub.textContent = `${date} · ${rows.length} 人`;
     if (!rows.length) {
-      body.replaceChildren(el("p", "picker-empty", "今天还没有工作人员签到或办件"));
+      const none = Core.noneOn(date, document.body.dataset.today, "工作人员签到或办件");
+      body.replaceChildren(el("p", "picker-empty", none));
       return;
     }
     body.replaceChildren(el("table", "staff-table", [
@@ -81,7 +91,10 @@
     ]));
   }
 
+  picked.addEventListener("change", load);
   const open = button("export", "人员绩效", () => {
+    picked.max = document.body.dataset.today || ""; // each opening starts on today
+    picked.value = picked.max;
     dialog.showModal();
     load();
   }, { id: "staff-open" });

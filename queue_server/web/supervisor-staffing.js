@@ -104,7 +104,7 @@
   ], { id: "staffing", "aria-label": "排班建议" });
 
   async function load(day) {
-    const answer = await Api.call("GET", day ? `${path}?date=${encodeURIComponent(day)}` : path);
+    const answer = await Api.call("GET", SupervisorCore.dayPath(path, day));
     // The calendar's warning goes with each answer, and is gone with an error.
     warning.textContent = (answer.ok && answer.data.calendar_warning) || "";
     warning.hidden = !warning.textContent;

@@ -8,7 +8,8 @@
  * from GET /alerts (the day's, so a console opened late shows them all),
  * reloaded on every alert.raised and alert.acked: an alert stays open until
  * a supervisor acknowledges it (POST /alerts/{id}/ack, on any console), and
- * then moves to the day's history with who and when.
+ * then moves to the day's history with who and when. The figures' day is
+ * kept on <body data-today>: the dialogs that read a chosen day start on it.
  */
 (function () {
   "use strict";
@@ -416,6 +417,7 @@
   function renderFigures() {
     const stats = model.stats;
     if (!stats) return;
+    body.dataset.today = stats.date; // the day the dialogs start on
     syncList($("kpis"), Core.kpis(stats), (k) => k.id,
       (k) => el("li", "kpi", [
         el("span", "kpi-label"),

@@ -2,14 +2,17 @@
 session, in a real browser (issue 14): an admin creates an exit-entry window
 and a clerk; the clerk logs in from the window's console, signs in there,
 calls and serves a ticket; the window's screen names them (the hall shows
-staff) and the supervisor's 号码记录 shows their 工号 on each step."""
+staff) and the supervisor's 号码记录 shows their 工号 on each step, on the day
+its date picker names (a past day recorded in the store)."""
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from tests.browser.past_day import Visit, hall_today, record
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -168,6 +171,44 @@ def test_a_window_another_member_holds_is_refused_with_their_number(
     expect(first.locator("#gate-sign-in")).to_be_visible()
     page.click("#gate-sign-in")
     expect(page.locator("#staff-who")).to_have_text("工号 C002 王小明")
+
+
+def test_the_supervisor_reads_a_number_s_record_on_a_past_day(
+    live_server: LiveServer, page: Page, tmp_path: Path
+) -> None:
+    """Numbers restart every day: the record dialog's date says which day's A001."""
+    tokens = live_server.setup_hall()
+    issued = live_server.api(
+        "POST", "/api/halls/live/tickets", token=tokens["kiosk"], json={"service": "HZ-SFZ-HL"}
+    )
+    number, today = issued["number"], hall_today()
+    past = today - timedelta(days=1)
+    record(live_server.database_url, "live", past, [Visit(number, "09:00", 2, "C001")])
+
+    page.goto(f"{live_server.url}/supervisor/live?token={tokens['supervisor']}")
+    expect(page.locator("#kpi-issued")).to_have_text("1")  # today's figures are in
+    page.click("#record-open")
+    picked = page.locator("#record-date")
+    expect(picked).to_have_value(today.isoformat())
+    page.fill("#record-number", number)
+    page.press("#record-number", "Enter")
+    steps = page.locator("#record-result tbody tr")
+    expect(steps).to_have_count(1)  # today's: only taken
+    expect(page.locator("#record-result .picker-sub")).to_contain_text(today.isoformat())
+
+    picked.fill(past.isoformat())  # the same number, yesterday: served at window 2
+    expect(steps).to_have_count(4)
+    expect(page.locator("#record-result .picker-sub")).to_contain_text(past.isoformat())
+    expect(steps.nth(3)).to_contain_text("办结")
+    for n in (1, 2, 3):
+        expect(steps.nth(n)).to_contain_text("2号窗口")
+        expect(steps.nth(n).locator(".record-by")).to_have_text("工号 C001")
+    page.screenshot(path=tmp_path / "ticket-record-past-day.png")
+
+    before = (past - timedelta(days=1)).isoformat()
+    picked.fill(before)  # no such number that day: the server says so
+    expect(page.locator("#record-result")).to_have_text(f"{before} 没有 {number} 号")
+    page.screenshot(path=tmp_path / "ticket-record-refused.png")
 
 
 STAFF_CASES = """

@@ -1,11 +1,13 @@
 """Why this ticket (issue 18) as people read it: the clerk sees why the number
 was called, the lobby board shows a neutral line, the holder passed over reads
 on the phone why the number called went first, and the supervisor's 叫号原因
-dialog counts it. With REASON_SHOTS=<dir>, the phone (390×844) and the board
-(1920×1080) are also saved there as PNGs, to look at.
+dialog counts it, today's or, through its date picker, a past day's (recorded
+in the store). With REASON_SHOTS=<dir>, the phone (390×844), the board and the
+supervisor's dialog (1920×1080) are also saved there as PNGs, to look at.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import open_page
+from tests.browser.past_day import Visit, hall_today, record
 from tests.browser.test_staff_pages import HALL, expect_window_state, open_clerk
 from tests.browser.test_visitor_pages import ELDER_ID, LANDSCAPE, PHONE
 from tests.live import LiveServer
@@ -91,3 +94,44 @@ def test_the_clerk_shows_no_tag_for_a_reason_it_does_not_know(
                  .map((r) => ClerkCore.reasonTag(r))"""
     )
     assert tags == ["绿色通道优先", "指定叫号", "", "", "", "", "", "", "", ""]
+
+
+def test_the_supervisor_reads_a_past_day_s_call_reasons_and_a_refusal(
+    live_server: LiveServer, page: Page
+) -> None:
+    tokens = live_server.setup_hall(HALL)
+    today = hall_today()
+    past = today - timedelta(days=2)
+    visits = [
+        Visit("A001", "09:00", 1),
+        Visit("A002", "09:05", 1),
+        Visit("A003", "09:06", 2, reason="green", passed=2),  # 8 minutes at the window
+        Visit("A004", "09:30", 1),
+    ]
+    record(live_server.database_url, HALL, past, visits)
+
+    page.goto(f"{live_server.url}/supervisor/{HALL}?token={tokens['supervisor']}")
+    expect(page.locator("#kpi-issued")).to_have_text("0")  # today's figures are in
+    page.locator("#reasons-open").click()
+    picked = page.locator("#reasons-date")
+    figures = page.locator("#reasons-figures")
+    expect(picked).to_have_value(today.isoformat())
+    expect(figures).to_have_text("今天还没有叫号")
+
+    picked.fill(past.isoformat())
+    day = page.locator("#reasons-day")
+    expect(day).to_have_text(
+        f"{past.isoformat()} · 叫号 4 次，其中不按取号先后 1 次，"
+        "越过 2 人次，被越过者估计共多等 16分"
+    )
+    green = figures.locator("tr", has_text="绿色通道").first.locator("td")
+    assert green.all_inner_texts() == ["绿色通道", "1", "2", "16分"]
+    expect(figures.locator("tbody").nth(1)).to_contain_text("A003")
+    shoot(page, "supervisor-reasons-past-day")
+
+    picked.fill("1999-12-31")
+    expect(figures).to_have_text(
+        "日期应写成 2026-11-25 这样的格式（2000 至 2999 年），而不是 '1999-12-31'"
+    )
+    expect(day).to_have_text("")
+    shoot(page, "supervisor-reasons-refused")

@@ -1,17 +1,22 @@
 """人员绩效 on the supervisor console, in Chromium: two clerks sign in at their
-windows, serve and get rated; the supervisor opens the table."""
+windows, serve and get rated; the supervisor opens the table. A past day
+(recorded in the store) is read through the dialog's date picker."""
 
 from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx2
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.past_day import Visit, hall_today, record
 from tests.live import LiveServer
 
 HALL = "live"
 PASSWORD = "s3cret-Pass-Word"
+SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
 @pytest.fixture
@@ -94,3 +99,79 @@ def test_the_supervisor_reads_each_clerk_s_figures(
     assert second[6:] == ["1", "1", "100%", "0"]
     assert first[5].endswith("%")  # signed in and still there: an idle share
     page.screenshot(path="/tmp/staff.png")
+
+
+@pytest.mark.browser
+def test_the_supervisor_reads_a_past_day_s_figures_and_a_refusal(
+    live_server: LiveServer, page: Page
+) -> None:
+    tokens = live_server.setup_hall()
+    body = {"staff_no": "C001", "name": "李娜", "role": "clerk", "password": PASSWORD}
+    live_server.api("POST", f"/api/halls/{HALL}/staff", json=body)
+    today = hall_today()
+    past = today - timedelta(days=3)
+    visits = [
+        Visit("A001", "09:00", 1, "C001", score=5),
+        Visit("A002", "09:10", 1, "C001", score=1),
+        Visit("A003", "09:20", 2, "C001"),
+    ]
+    record(live_server.database_url, HALL, past, visits)
+
+    page.goto(f"{live_server.url}/supervisor/{HALL}?token={tokens['supervisor']}")
+    expect(page.locator("#kpi-issued")).to_have_text("0")  # today's figures are in
+    page.locator("#staff-open").click()
+    picked = page.locator("#staff-date")
+    expect(picked).to_have_value(today.isoformat())  # today at first: nobody yet
+    expect(page.locator("#staff-figures")).to_have_text("今天还没有工作人员签到或办件")
+
+    picked.fill(past.isoformat())
+    row = page.locator('#staff-perf tr[data-staff="C001"] td')
+    expect(row.nth(2)).to_have_text("3")
+    assert row.all_inner_texts()[:3] == ["C001", "李娜", "3"]
+    assert row.all_inner_texts()[7:] == ["2", "50%", "1"]
+    expect(page.locator("#staff-day")).to_have_text(f"{past.isoformat()} · 1 人")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "supervisor-staff-past-day.png"))
+
+    picked.fill((past - timedelta(days=1)).isoformat())  # a day with no records
+    figures = page.locator("#staff-figures")
+    expect(figures).to_have_text(f"{(past - timedelta(days=1)).isoformat()} 没有工作人员签到或办件")
+    picked.fill("1999-12-31")  # before the years the server reads: refused, in its words
+    expect(figures).to_have_text(
+        "日期应写成 2026-11-25 这样的格式（2000 至 2999 年），而不是 '1999-12-31'"
+    )
+    expect(page.locator("#staff-day")).to_have_text("")
+    page.screenshot(path=str(SHOTS / "supervisor-staff-refused.png"))
+
+    page.keyboard.press("Escape")  # opened again: back on today
+    page.locator("#staff-open").click()
+    expect(picked).to_have_value(today.isoformat())
+    expect(figures).to_have_text("今天还没有工作人员签到或办件")
+
+
+READS_OUT_OF_ORDER = """
+async () => {
+  const pending = {};
+  const call = (method, path) => new Promise((done) => { pending[`${method} ${path}`] = done; });
+  const read = SupervisorCore.dayReader(call);
+  const older = read("/s", "2026-12-01");
+  const newer = read("/s", "2026-12-02");
+  pending["GET /s?date=2026-12-02"]({ok: true, data: {date: "2026-12-02"}});
+  pending["GET /s?date=2026-12-01"]({ok: true, data: {date: "2026-12-01"}});
+  const answers = [await older, await newer];
+  const today = read("/s", "");
+  pending["GET /s"]({ok: true, data: {date: "2026-12-06"}});
+  return [...answers, await today];
+}
+"""
+
+
+@pytest.mark.browser
+def test_a_late_answer_for_an_older_pick_is_dropped(live_server: LiveServer, page: Page) -> None:
+    """Two days picked in a row whose answers cross: the dialog draws the newer."""
+    tokens = live_server.setup_hall()
+    page.goto(f"{live_server.url}/supervisor/{HALL}?token={tokens['supervisor']}")
+    older, newer, today = page.evaluate(READS_OUT_OF_ORDER)
+    assert older is None
+    assert newer == {"ok": True, "data": {"date": "2026-12-02"}}
+    assert today == {"ok": True, "data": {"date": "2026-12-06"}}  # no date: the server's today

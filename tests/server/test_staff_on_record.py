@@ -109,6 +109,41 @@ def test_a_token_s_step_has_no_staff_number(hall: Hall) -> None:
     assert call["actor"].startswith("window:")
 
 
+def test_a_number_is_read_on_the_day_asked_for_numbers_restart_every_day(
+    hall: Hall, clock: Clock
+) -> None:
+    hall.open(2)
+    yesterday = hall.ticket()
+    for action in ("call-next", "start", "finish"):
+        hall.do(2, action)
+    clock.advance(24 * 3600)  # Thursday 2026-11-26: the numbers start again
+    today = hall.ticket()
+    assert today["number"] == yesterday["number"]
+
+    def steps(**query: str) -> list[str]:
+        path = f"/api/halls/h1/tickets/{today['number']}/transitions"
+        answer = hall.ok(hall.c.get(path, params=query, headers=hall.supervisor))
+        return [answer["date"]] + [s["action"] for s in answer["steps"]]
+
+    assert steps() == ["2026-11-26", "issue"]
+    assert steps(date="2026-11-26") == ["2026-11-26", "issue"]
+    assert steps(date="2026-11-25") == ["2026-11-25", "issue", "call", "start", "finish"]
+    # An id names its own day, whatever the date says.
+    by_id = hall.c.get(
+        f"/api/halls/h1/tickets/{yesterday['id']}/transitions",
+        params={"date": "2026-11-26"},
+        headers=hall.supervisor,
+    )
+    assert hall.ok(by_id)["date"] == "2026-11-25"
+
+    path = f"/api/halls/h1/tickets/{today['number']}/transitions"
+    none = hall.c.get(path, params={"date": "2026-11-24"}, headers=hall.supervisor)
+    assert none.status_code == 404
+    assert none.json()["message"] == f"2026-11-24 没有 {today['number']} 号"
+    bad = hall.c.get(path, params={"date": "20261125"}, headers=hall.supervisor)
+    assert bad.status_code == 422 and bad.json()["error"] == "date_format"
+
+
 def test_only_supervisors_and_admins_read_a_record_of_their_own_hall(hall: Hall) -> None:
     ticket = hall.ticket()
     assert record(hall, ticket["number"], hall.windows[1]).status_code == 403
