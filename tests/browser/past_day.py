@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from queue_server.models import RatingRow, TicketRow, TransitionRow
+from queue_server.models import RatingRow, TransitionRow
 from queue_server.store import Store
+from tests.done_rows import done_ticket
 
 ZONE = ZoneInfo("Asia/Shanghai")
 SERVICE = ("HZ-SFZ-HL", "household")  # 居民身份证换领
@@ -43,25 +44,9 @@ def record(url: str, hall: str, day: date, visits: list[Visit]) -> None:
                 called = issued + timedelta(minutes=5)
                 done = called + timedelta(minutes=8)
                 ticket_id = f"past{day:%m%d}{k:03d}"
-                tx.s.add(
-                    TicketRow(
-                        id=ticket_id,
-                        hall_id=hall,
-                        business_date=day,
-                        number=v.number,
-                        service=SERVICE[0],
-                        category=SERVICE[1],
-                        priority="green" if v.reason == "green" else "normal",
-                        status="done",
-                        arrived_at=issued.astimezone(UTC),
-                        issued_at=issued.astimezone(UTC),
-                        first_called_at=called.astimezone(UTC),
-                        called_at=called.astimezone(UTC),
-                        started_at=called.astimezone(UTC),
-                        finished_at=done.astimezone(UTC),
-                        window=v.window,
-                    )
-                )
+                times = (issued, called, done)
+                priority = "green" if v.reason == "green" else "normal"
+                tx.s.add(done_ticket(ticket_id, hall, v.number, SERVICE, times, v.window, priority))
                 clerk = f"staff {v.staff_no}" if v.staff_no else "tok-past"
                 by = f"window:{clerk}@{hall}#{v.window}"
                 steps = [

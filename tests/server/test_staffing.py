@@ -2,17 +2,17 @@
 recorded tickets written through the store, weeks of the same weekday, with
 the national calendar's holidays, 调休 days and the day after a long break."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from queue_server.hall_calendar import national, unknown_warning
-from queue_server.models import TicketRow
 from queue_server.settings import Settings
 from queue_server.store import Store
 from tests.conftest import Clock
+from tests.done_rows import done_ticket
 from tests.server.conftest import ID_CARD, Hall
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -34,25 +34,11 @@ def record(
                     issued = datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZONE)
                     issued += timedelta(seconds=20 * i)
                     called = issued + timedelta(minutes=5)
-                    tx.s.add(
-                        TicketRow(
-                            id=f"{day:%m%d}{hhmm.replace(':', '')}{i:03d}",
-                            hall_id=hall,
-                            business_date=day,
-                            number=f"A{i:03d}",
-                            service=ID_CARD,
-                            category="household",
-                            priority="normal",
-                            status="done",
-                            arrived_at=issued.astimezone(UTC),
-                            issued_at=issued.astimezone(UTC),
-                            first_called_at=called.astimezone(UTC),
-                            called_at=called.astimezone(UTC),
-                            started_at=called.astimezone(UTC),
-                            finished_at=(called + timedelta(seconds=work_s)).astimezone(UTC),
-                            window=1,
-                        )
-                    )
+                    done = called + timedelta(seconds=work_s)
+                    ticket_id = f"{day:%m%d}{hhmm.replace(':', '')}{i:03d}"
+                    times = (issued, called, done)
+                    number = f"A{i:03d}"
+                    tx.s.add(done_ticket(ticket_id, hall, number, (ID_CARD, "household"), times, 1))
     finally:
         store.dispose()
 
