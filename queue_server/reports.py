@@ -201,22 +201,30 @@ def _day(day: str | None, hall: Hall, now: datetime) -> date:
 
 
 def parse_date(day: str) -> date:
-    """A YYYY-MM-DD query parameter, or a refusal that says how to write it.
-    Years far from ours are refused: a day's bounds in the hall's zone must not
-    leave the calendar (9999-12-31 has no next day)."""
+    """A YYYY-MM-DD query parameter, or a refusal that says what is wrong with it:
+    the way it is written, a day no calendar has, or a year far from ours (a
+    day's bounds in the hall's zone must not leave the calendar: 9999-12-31
+    has no next day)."""
+    shown = repr(day[:40])
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", day):  # fromisoformat takes 20261125 too
+        raise _bad_date(
+            f"日期应写成 2026-11-25 这样的格式，而不是 {shown}",
+            f"date must look like 2026-11-25, not {shown}",
+        )
     try:
-        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", day):  # fromisoformat takes 20261125 too
-            raise ValueError(day)
         when = date.fromisoformat(day)
-        if not 2000 <= when.year <= 2999:
-            raise ValueError(day)
-        return when
     except ValueError:
-        raise InvalidInput(
-            f"日期应写成 2026-11-25 这样的格式（2000 至 2999 年），而不是 {day[:40]!r}",
-            en=f"date must look like 2026-11-25 (years 2000 to 2999), not {day[:40]!r}",
-            code="date_format",
-        ) from None
+        raise _bad_date(f"没有 {day} 这一天", f"{day} is not a day of the calendar") from None
+    if not 2000 <= when.year <= 2999:
+        raise _bad_date(
+            f"只能查 2000 至 2999 年的日子，{day} 不在其中",
+            f"only days of the years 2000 to 2999 can be asked for, not {day}",
+        )
+    return when
+
+
+def _bad_date(zh: str, en: str) -> InvalidInput:
+    return InvalidInput(zh, en=en, code="date_format")
 
 
 def _find_alert(tx: Tx, hall_id: str, alert_id: str) -> AlertRow:

@@ -130,8 +130,6 @@ def test_the_supervisor_reads_a_past_day_s_call_reasons_and_a_refusal(
     shoot(page, "supervisor-reasons-past-day")
 
     picked.fill("1999-12-31")
-    expect(figures).to_have_text(
-        "日期应写成 2026-11-25 这样的格式（2000 至 2999 年），而不是 '1999-12-31'"
-    )
+    expect(figures).to_have_text("只能查 2000 至 2999 年的日子，1999-12-31 不在其中")
     expect(day).to_have_text("")
     shoot(page, "supervisor-reasons-refused")

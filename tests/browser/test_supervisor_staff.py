@@ -137,9 +137,7 @@ def test_the_supervisor_reads_a_past_day_s_figures_and_a_refusal(
     figures = page.locator("#staff-figures")
     expect(figures).to_have_text(f"{(past - timedelta(days=1)).isoformat()} 没有工作人员签到或办件")
     picked.fill("1999-12-31")  # before the years the server reads: refused, in its words
-    expect(figures).to_have_text(
-        "日期应写成 2026-11-25 这样的格式（2000 至 2999 年），而不是 '1999-12-31'"
-    )
+    expect(figures).to_have_text("只能查 2000 至 2999 年的日子，1999-12-31 不在其中")
     expect(page.locator("#staff-day")).to_have_text("")
     page.screenshot(path=str(SHOTS / "supervisor-staff-refused.png"))
 

@@ -164,6 +164,17 @@ def test_a_malformed_date_is_refused_with_how_to_write_it(hall: Hall) -> None:
             assert "2026-11-25" in reply.json()["message"]
 
 
+def test_a_date_written_right_but_not_askable_says_why(hall: Hall) -> None:
+    """Written as asked, so the refusal must not send the reader back to the format."""
+    for written, told in (
+        ("2026-02-30", "没有 2026-02-30 这一天"),
+        ("1999-12-31", "只能查 2000 至 2999 年的日子，1999-12-31 不在其中"),
+    ):
+        reply = hall.c.get(f"/api/halls/h1/stats?date={written}", headers=hall.supervisor)
+        assert reply.status_code == 422 and reply.json()["error"] == "date_format"
+        assert reply.json()["message"] == told
+
+
 def test_a_nul_character_is_refused_not_a_database_error(hall: Hall) -> None:
     # PostgreSQL cannot compare or store text holding NUL: found by the fuzz as a 500.
     for reply in (
