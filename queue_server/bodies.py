@@ -218,6 +218,7 @@ class PolicyIn(StrictBody):
     target_boost_s_per_min: int | None = PydanticField(default=None, ge=0, le=600)
     green_cap_min: int | None = PydanticField(default=None, ge=0, le=120)
     green_calm_cap_min: int | None = PydanticField(default=None, ge=0, le=120)
+    green_busy_cap_min: int | None = PydanticField(default=None, ge=0, le=120)
     max_recalls: int | None = PydanticField(default=None, ge=0, le=10)
     no_show_after_s: int | None = PydanticField(default=None, ge=10, le=3600)
     queue_alert_length: int | None = PydanticField(default=None, ge=1, le=10_000)

@@ -41,28 +41,42 @@ def score(ticket: Ticket, policy: Policy, now: datetime) -> float:
     return (now - ticket.arrived_at).total_seconds() + policy.boost(ticket, now)
 
 
+# A normal walk-in at this share of its target wait ends the calm: the calm
+# deadline gives way before the ticket it would delay is late, not after.
+CALM_UNTIL = 0.9
+
+
 def in_force(policy: Policy, queue: WaitingQueue, now: datetime) -> Policy:
-    """The hall's policy as it stands now: with the green deadline of a calm
-    hall (`green_calm_cap_min`) while no plain normal walk-in has waited past its
-    service's target wait, without it from the moment one has.
+    """The hall's policy as it stands now, with the green channel's deadline of
+    the moment: `green_calm_cap_min` while no plain normal walk-in has waited
+    `CALM_UNTIL` of its service's target wait, `green_busy_cap_min` from the
+    moment one has; the hall's own `green_cap_min` where it is tighter.
 
     Why: a green deadline costs normal tickets little while they are within
     their targets, and is what keeps the green channel's long items from giving
     way to every quick normal one in a quiet or small hall. Once a normal ticket
-    is overdue, the deadline-first order alone decides, so the green channel
-    never pushes it further. Only a kind's first ticket can be the oldest, so
-    this looks at one ticket per kind. At any instant the order is still
-    "arrival minus a per-kind constant", which the queue's index, the estimate
-    and the call reasons rely on."""
-    calm = policy.green_calm_cap_min
-    if calm <= 0 or 0 < policy.green_cap_min <= calm:
+    nears its target, the looser deadline lets the deadline-first order serve it,
+    while a green long item still has a promise (its target wait, where the
+    green head start alone would leave it 40 minutes) instead of none. Only a
+    kind's first ticket can be the oldest, so this looks at one ticket per kind.
+    At any instant the order is still "arrival minus a per-kind constant",
+    which the queue's index, the estimate and the call reasons rely on."""
+    calm, busy = policy.green_calm_cap_min, policy.green_busy_cap_min
+    if calm <= 0 and busy <= 0:
         return policy
+    cap = calm if calm > 0 and _calm(policy, queue, now) else busy
+    if cap <= 0 or 0 < policy.green_cap_min <= cap:
+        return policy
+    return replace(policy, green_cap_min=cap)
+
+
+def _calm(policy: Policy, queue: WaitingQueue, now: datetime) -> bool:
     targets = policy.targets
     for (service, _, green), keys in queue.kinds.items():
         limit = targets.get(service, TARGET_REFERENCE_MIN)
-        if not green and (now - keys[0][0]).total_seconds() > 60 * limit:
-            return policy
-    return replace(policy, green_cap_min=calm)
+        if not green and (now - keys[0][0]).total_seconds() > 60 * CALM_UNTIL * limit:
+            return False
+    return True
 
 
 _Rank = tuple[datetime, datetime, datetime, int, str]

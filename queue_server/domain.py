@@ -246,10 +246,9 @@ TARGET_REFERENCE_MIN = 30  # a service with this target wait gets no target boos
 class Policy:
     """Per-hall dispatch and lifecycle settings (seconds unless named).
 
-    `targets` is not a setting: it is each service's target wait in minutes,
-    the hall's own or the catalogue's (`hall_catalogue`), filled in where a
-    hall is loaded. A service missing from it gets no target boost.
-    """
+    `targets` is not a setting: it is each service's target wait in minutes, the
+    hall's own or the catalogue's (`hall_catalogue`), filled in where a hall is
+    loaded. A service missing from it gets no target boost."""
 
     green_boost_s: int = 1200
     appointment_boost_s: int = 900
@@ -257,7 +256,8 @@ class Policy:
     return_boost_s: int = 86_400  # larger than any day's wait: head of the queue
     target_boost_s_per_min: int = 120  # per minute a service's target wait is under 30; 0: off
     green_cap_min: int = 0  # green boost at least a deadline this long on normal's 2×-target scale
-    green_calm_cap_min: int = 20  # that deadline while no normal walk-in is overdue (in_force)
+    green_calm_cap_min: int = 20  # that deadline while no normal walk-in nears its target
+    green_busy_cap_min: int = 30  # ... and while one does (dispatch.in_force)
     max_recalls: int = 2
     no_show_after_s: int = 120  # after the last allowed recall, the window is freed
     queue_alert_length: int = 30  # waiting tickets in one category that raise an alert

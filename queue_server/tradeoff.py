@@ -1,9 +1,10 @@
 """A hall's trade-off in plain words, turned into dispatch settings (issue 18).
 
 The director picks one phrase of a closed set (some take a number of
-minutes); the server sets the four dispatch settings that decide the order
-of walk-in tickets: `green_boost_s`, `target_boost_s_per_min`,
-`green_cap_min` and `green_calm_cap_min` (`Policy`). The other settings are left as they are. What
+minutes); the server sets the five dispatch settings that decide the order
+of walk-in tickets: `green_boost_s`, `target_boost_s_per_min`, `green_cap_min`,
+`green_calm_cap_min` and `green_busy_cap_min` (`Policy`). The other settings
+are left as they are. What
 each phrase does on simulated halls is in docs/performance.md, "The grid".
 
 Pure: the standard library, the domain and the errors.
@@ -16,10 +17,16 @@ from typing import Any
 from .domain import Policy
 from .errors import InvalidInput
 
-DISPATCH = ("green_boost_s", "target_boost_s_per_min", "green_cap_min", "green_calm_cap_min")
+DISPATCH = (
+    "green_boost_s",
+    "target_boost_s_per_min",
+    "green_cap_min",
+    "green_calm_cap_min",
+    "green_busy_cap_min",
+)
 MINUTES = (5, 30)  # what a phrase with a number accepts
 STRICT_BOOST_S = 86_400  # a day: every green ticket before any normal one
-_NO_CAPS = {"green_cap_min": 0, "green_calm_cap_min": 0}
+_NO_CAPS = {"green_cap_min": 0, "green_calm_cap_min": 0, "green_busy_cap_min": 0}
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +47,7 @@ PHRASES: Mapping[str, Phrase] = {
             "balanced",
             "按办理时限排队，绿色通道适度优先（默认）",
             "普通号按事项目标等候时间的两倍为期限，期限早的先叫；绿色通道号提前 20 分钟，"
-            "且在没有普通号超过目标等候时间时，最迟在取号后 20 分钟叫到",
+            "最迟在取号后 30 分钟叫到，没有普通号接近目标等候时间时最迟 20 分钟",
         ),
         Phrase(
             "green_cap",
@@ -132,14 +139,18 @@ def stored(settings: Mapping[str, Any]) -> dict[str, Any]:
     """A hall's stored settings as `Policy` takes them.
 
     A name this version does not know (a newer version's, during a rolling
-    upgrade) is dropped rather than refused. A hall stored before the calm
-    hall's green deadline existed keeps the order it chose: none if that order
-    ignores targets or already puts the green channel strictly first
-    (「普通号等候尽量公平」, 「严格按取号先后」, 「绿色通道始终优先」)."""
+    upgrade) is dropped rather than refused. A hall stored before the calm or
+    the busy hall's green deadline existed keeps the order it chose: none if
+    that order ignores targets or already puts the green channel strictly first
+    (「普通号等候尽量公平」, 「严格按取号先后」, 「绿色通道始终优先」), and no
+    busy deadline where the hall had turned the calm one off."""
     known = {f.name for f in fields(Policy)} - {"targets"}
     found = {k: v for k, v in settings.items() if k in known}
     ignores_targets = found.get("target_boost_s_per_min") == 0
     green_first = found.get("green_boost_s", 0) >= STRICT_BOOST_S
-    if "green_calm_cap_min" not in found and (ignores_targets or green_first):
+    chose_order = ignores_targets or green_first
+    if "green_calm_cap_min" not in found and chose_order:
         found["green_calm_cap_min"] = 0
+    if "green_busy_cap_min" not in found and (chose_order or found.get("green_calm_cap_min") == 0):
+        found["green_busy_cap_min"] = 0
     return found

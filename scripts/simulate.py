@@ -68,14 +68,14 @@ def scenarios(catalogue: Catalogue) -> list[Scenario]:
             "green_only",
             "green boost only",
             False,
-            replace(ours, target_boost_s_per_min=0, green_calm_cap_min=0),
+            replace(ours, target_boost_s_per_min=0, green_calm_cap_min=0, green_busy_cap_min=0),
             judged=True,
         ),
         Scenario(
             "static",
-            "ours without the calm deadline",  # the default until issue 18
+            "ours without the green deadlines",  # the default until issue 18
             False,
-            replace(ours, green_calm_cap_min=0),
+            replace(ours, green_calm_cap_min=0, green_busy_cap_min=0),
             judged=True,
         ),
         Scenario("ours", "ours: Policy()", False, ours, judged=True),

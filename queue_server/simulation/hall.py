@@ -37,9 +37,10 @@ FIFO = Policy(
     return_boost_s=0,
     target_boost_s_per_min=0,
     green_calm_cap_min=0,
+    green_busy_cap_min=0,
 )
 STRICT = Policy(  # green always first, then FIFO
-    green_boost_s=10**7, target_boost_s_per_min=0, green_calm_cap_min=0
+    green_boost_s=10**7, target_boost_s_per_min=0, green_calm_cap_min=0, green_busy_cap_min=0
 )
 
 Chooser = Callable[[WaitingQueue, Window, Policy, datetime], Ticket | None]

@@ -83,8 +83,17 @@ def test_a_hall_stored_before_the_calm_deadline_keeps_the_order_it_chose() -> No
     }
     for key, row in before.items():
         assert tradeoff.current(Policy(**tradeoff.stored(row))) == (key, None), key
-    assert Policy(**tradeoff.stored(before["balanced"])).green_calm_cap_min == 20
-    assert Policy(**tradeoff.stored(before["fair"])).green_calm_cap_min == 0
+    balanced, fair = (Policy(**tradeoff.stored(before[k])) for k in ("balanced", "fair"))
+    assert (balanced.green_calm_cap_min, balanced.green_busy_cap_min) == (20, 30)
+    assert (fair.green_calm_cap_min, fair.green_busy_cap_min) == (0, 0)
+
+
+def test_a_hall_that_turned_the_calm_deadline_off_gets_no_busy_one() -> None:
+    # Stored after the calm deadline existed, before the busy one did.
+    row = {"green_boost_s": 1200, "target_boost_s_per_min": 120, "green_calm_cap_min": 0}
+    assert Policy(**tradeoff.stored(row)).green_busy_cap_min == 0
+    kept = {"green_boost_s": 1200, "target_boost_s_per_min": 120, "green_calm_cap_min": 20}
+    assert tradeoff.current(Policy(**tradeoff.stored(kept))) == ("balanced", None)
 
 
 def test_a_setting_of_a_newer_version_does_not_stop_the_hall_loading() -> None:

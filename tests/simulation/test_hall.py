@@ -153,19 +153,22 @@ def test_green_channel_precedence_is_bounded_by_the_boost() -> None:
     early_green = person(2, NINE + 200, green=True)
     config = HallConfig(windows=1, break_minutes=0)
     staff = comprehensive(config)
-    policy = Policy(green_boost_s=300, green_calm_cap_min=0)  # the boost alone
+    policy = Policy(
+        green_boost_s=300, green_calm_cap_min=0, green_busy_cap_min=0
+    )  # the boost alone
     assert call_order(day([busy, normal, early_green], staff, policy, config)) == [0, 2, 1]
     late_green = person(2, NINE + 500, green=True)
     assert call_order(day([busy, normal, late_green], staff, policy, config)) == [0, 1, 2]
 
 
-def id_card_then_vehicle(busy_s: float, policy: Policy) -> list[int]:
+def id_card_then_vehicle(busy_s: float, policy: Policy, normal: str = "HZ-SFZ-HL") -> list[int]:
     """The call order when one window is busy from 09:00:01 for `busy_s`, a
-    normal ID-card renewal (20-minute target: called by 40 minutes) waits from
-    09:00:20 and a green vehicle registration (30-minute target) comes at 09:03:20."""
+    normal ID-card renewal (20-minute target: called by 40 minutes; or another
+    `normal` item) waits from 09:00:20 and a green vehicle registration
+    (30-minute target) comes at 09:03:20."""
     people = [
         person(0, NINE + 1, handling_s=busy_s),
-        person(1, NINE + 20),
+        person(1, NINE + 20, service=normal),
         person(2, NINE + 200, service="JDC-ZC-DJ", green=True),
     ]
     config = HallConfig(windows=1, break_minutes=0)
@@ -178,7 +181,7 @@ def test_a_green_long_item_keeps_its_deadline_against_normal_quick_ones() -> Non
     # 20-minute green deadline (09:23:20) is before the ID card's 40 (09:40:20):
     # first.
     ours = Policy(targets=CATALOGUE.targets())
-    boost_alone = replace(ours, green_calm_cap_min=0)
+    boost_alone = replace(ours, green_calm_cap_min=0, green_busy_cap_min=0)
     assert id_card_then_vehicle(600, boost_alone) == [0, 1, 2]
     assert id_card_then_vehicle(600, replace(boost_alone, green_cap_min=20)) == [0, 2, 1]
     # The default gives that deadline while no normal ticket is past its target:
@@ -186,11 +189,23 @@ def test_a_green_long_item_keeps_its_deadline_against_normal_quick_ones() -> Non
     assert id_card_then_vehicle(600, ours) == [0, 2, 1]
 
 
-def test_the_calm_green_deadline_gives_way_once_a_normal_ticket_is_past_its_target() -> None:
-    # The window frees at 09:25: the ID card has waited 24 min 40 s, past its
-    # 20-minute target, so the deadline-first order alone decides and its
-    # 40-minute deadline (09:40:20) comes first.
-    assert id_card_then_vehicle(1500, Policy(targets=CATALOGUE.targets())) == [0, 1, 2]
+def test_the_calm_green_deadline_gives_way_once_a_normal_ticket_nears_its_target() -> None:
+    # A normal 户籍证明 (15-minute target) is due by 09:30:20. While it has
+    # waited under 90 % of its target (the window frees at 09:10), the green
+    # vehicle's calm deadline (09:23:20) comes first; once it has (at 09:25),
+    # the busy deadline (09:33:20) comes after it.
+    ours = Policy(targets=CATALOGUE.targets())
+    assert id_card_then_vehicle(600, ours, normal="HZ-HJ-ZM") == [0, 2, 1]
+    assert id_card_then_vehicle(1500, ours, normal="HZ-HJ-ZM") == [0, 1, 2]
+
+
+def test_at_the_busiest_a_green_long_item_is_due_by_30_minutes() -> None:
+    # At 09:25 the ID card (due 09:40:20) is past its target; by the green head
+    # start alone the vehicle would be due at 09:43:20, by the busy deadline
+    # at 09:33:20.
+    ours = Policy(targets=CATALOGUE.targets())
+    assert id_card_then_vehicle(1500, ours) == [0, 2, 1]
+    assert id_card_then_vehicle(1500, replace(ours, green_busy_cap_min=0)) == [0, 1, 2]
 
 
 def test_a_short_target_visitor_goes_before_a_long_target_one_who_came_earlier() -> None:
