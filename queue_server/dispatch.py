@@ -12,6 +12,7 @@ picked it passes it over (`passed_over`).
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from .domain import (
     STAFFED,
@@ -67,6 +68,13 @@ def in_force(policy: Policy, queue: WaitingQueue, now: datetime) -> Policy:
     cap = calm if calm > 0 and _calm(policy, queue, now) else busy
     if cap <= 0 or 0 < policy.green_cap_min <= cap:
         return policy
+    return _with_cap(policy, cap)
+
+
+@lru_cache(maxsize=256)
+def _with_cap(policy: Policy, cap: int) -> Policy:
+    """One object per hall policy and deadline: the queue's index re-sorts only
+    when it is handed a policy that is not the one it ranked by last."""
     return replace(policy, green_cap_min=cap)
 
 
